@@ -1,0 +1,41 @@
+/*
+ * Authentication decisions. Only the monitor (and the admin CLI, for hashing) link
+ * this module. Everything here is pure: no provider access, no logging.
+ */
+#ifndef SFTPGO_AUTH_AUTH_H
+#define SFTPGO_AUTH_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/user.h"
+
+/* Hash prefixes stored as is when given to the CLI/API (compat-facts.md "Users"). */
+int auth_password_is_hashed(const char *s);
+/* New hash: argon2id, PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash). */
+int auth_password_hash(const char *password, char *out, size_t outlen);
+/*
+ * Verifies password against a stored hash: argon2id, bcrypt ($2a$ $2b$ $2y$),
+ * sha512crypt ($6$), md5crypt ($1$), apr1 ($apr1$), pbkdf2 ($pbkdf2-sha1|256|512$).
+ * Returns 1 match, 0 no match or unknown format. Constant-time comparison.
+ */
+int auth_password_verify(const char *stored, const char *password);
+/* Burns the same time as verifying a default argon2id hash: for unknown users. */
+void auth_password_dummy_verify(const char *password);
+
+/* Parses one authorized_keys line (options not allowed): type, blob (decoded). */
+int auth_pubkey_parse(const char *line, char *type, size_t typelen, unsigned char **blob,
+		      size_t *bloblen);
+/* 1 when (type, blob) equals one of the user's keys. */
+int auth_pubkey_allowed(const struct strlist *keys, const char *type,
+			const unsigned char *blob, size_t bloblen);
+
+/*
+ * Account checks after credentials matched, in SFTPGo's order: status, expiration,
+ * IP filters, denied login methods. method: "password" | "publickey" |
+ * "keyboard-interactive". Returns 0 allowed or -1 with the reason in err.
+ */
+int auth_user_can_login(const struct sftpgo_user *u, const char *client_ip,
+			const char *method, int64_t now_ms, char *err, size_t errlen);
+
+#endif

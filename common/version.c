@@ -1,0 +1,9 @@
+#include "config.h"
+
+#include "common/version.h"
+
+const char *
+sftpgo_version(void)
+{
+	return PACKAGE_VERSION;
+}
