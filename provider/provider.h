@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/user.h"
 
 #define PROVIDER_NOT_FOUND 1
