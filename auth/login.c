@@ -51,11 +51,11 @@ auth_user_can_login(const struct sftpgo_user *u, const char *client_ip,
 	if (!cidr_ip_allowed(client_ip, &u->filters.allowed_ip, &u->filters.denied_ip))
 		return refuse(
 		    err, errlen,
-		    "login for user \"%s\" is not allowed from this address: %s", name,
+		    "Login for user \"%s\" is not allowed from this address: %s", name,
 		    client_ip);
 	if (strlist_contains(&u->filters.denied_login_methods, method))
 		return refuse(err, errlen,
-		              "login method \"%s\" is not allowed for user \"%s\"",
+		              "Login method \"%s\" is not allowed for user \"%s\"",
 		              method, name);
 	return 0;
 }
