@@ -16,7 +16,9 @@
  *   READY          session->mon  (empty)                        keys loaded, privileges dropped
  *   CONN           mon->session  s client_ip u port s connection_id   + fd: the TCP socket
  *   AUTH_PASSWORD  session->mon  s user s password
- *   AUTH_PUBKEY_QUERY / AUTH_PUBKEY  session->mon  s user s key_type B key_blob
+ *   AUTH_PUBKEY_QUERY / AUTH_PUBKEY  session->mon  s user s key_type s key_base64
+ *                  (QUERY: is this key acceptable; AUTH_PUBKEY: libssh verified the
+ *                  client's signature with it)
  *   AUTH_RESULT    mon->session  u result (RPC_AUTH_*) s message
  *   CHANNEL_OPEN   session->mon  u channel s kind ("sftp")
  *   CHANNEL_RESULT mon->session  u channel u ok s message        + fd when ok

@@ -42,7 +42,7 @@ job_free(struct job *j)
 	}
 	free(j->username);
 	free(j->key_type);
-	free(j->blob);
+	free(j->key_b64);
 	if (j->user != NULL) {
 		user_free(j->user);
 		free(j->user);
@@ -62,6 +62,24 @@ static const char *
 job_method(const struct job *j)
 {
 	return j->kind == JOB_PASSWORD ? "password" : "publickey";
+}
+
+/* The session sends "type base64": parse it like an authorized_keys line. */
+static int
+pubkey_allowed(const struct sftpgo_user *u, const struct job *j)
+{
+	char line[17000], type[64];
+	unsigned char *blob = NULL;
+	size_t bloblen = 0;
+
+	if (snprintf(line, sizeof(line), "%s %s", j->key_type, j->key_b64) >= (int)sizeof(line))
+		return 0;
+	if (auth_pubkey_parse(line, type, sizeof(type), &blob, &bloblen) != 0)
+		return 0;
+	int ok = strcmp(type, j->key_type) == 0 &&
+		 auth_pubkey_allowed(&u->public_keys, type, blob, bloblen) == 1;
+	free(blob);
+	return ok;
 }
 
 /* Credentials first, then the account checks (status, expiry, IP, methods). */
@@ -92,7 +110,7 @@ run_auth(struct provider *p, struct job *j)
 			snprintf(j->error, sizeof(j->error), "invalid credentials");
 			goto fail;
 		}
-	} else if (auth_pubkey_allowed(&u->public_keys, j->key_type, j->blob, j->bloblen) != 1) {
+	} else if (!pubkey_allowed(u, j)) {
 		snprintf(j->error, sizeof(j->error), "the public key is not allowed");
 		goto fail;
 	}

@@ -553,10 +553,7 @@ submit_auth(struct msess *s, struct rpc_msg *m)
 	} else {
 		j->kind = m->type == RPC_AUTH_PUBKEY ? JOB_PUBKEY : JOB_PUBKEY_QUERY;
 		j->key_type = strdup(m->s[1]);
-		j->blob = malloc(m->slen[2] ? m->slen[2] : 1);
-		if (j->blob != NULL)
-			memcpy(j->blob, m->s[2], m->slen[2]);
-		j->bloblen = m->slen[2];
+		j->key_b64 = strdup(m->s[2]);
 	}
 	s->attempted = 1;
 	s->job_pending = 1;

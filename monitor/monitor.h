@@ -35,8 +35,7 @@ struct job {
 	char *username;
 	char *password;
 	char *key_type;
-	unsigned char *blob;
-	size_t bloblen;
+	char *key_b64; /* public key as the session saw it: decoded by auth_pubkey_parse */
 	char client_ip[64];
 	/* results */
 	int ok;

@@ -220,7 +220,7 @@ static int
 cb_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 	       char signature_state, void *ud)
 {
-	ssh_string blob = NULL;
+	char *b64 = NULL;
 	(void)s;
 	(void)ud;
 
@@ -229,14 +229,13 @@ cb_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 	if (signature_state != SSH_PUBLICKEY_STATE_NONE &&
 	    signature_state != SSH_PUBLICKEY_STATE_VALID)
 		return SSH_AUTH_DENIED;
-	if (ssh_pki_export_pubkey_blob(key, &blob) != SSH_OK)
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return SSH_AUTH_DENIED;
 	const char *type = ssh_key_type_to_char(ssh_key_type(key));
 	int t = signature_state == SSH_PUBLICKEY_STATE_NONE ? RPC_AUTH_PUBKEY_QUERY
 							    : RPC_AUTH_PUBKEY;
-	int rc = rpc_send(MON_FD, -1, t, user, type ? type : "", ssh_string_data(blob),
-			  ssh_string_len(blob));
-	ssh_string_free(blob);
+	int rc = rpc_send(MON_FD, -1, t, user, type ? type : "", b64);
+	ssh_string_free_char(b64);
 	if (rc != 0)
 		return SSH_AUTH_DENIED;
 	int r = auth_answer();
