@@ -350,21 +350,17 @@ exec_change(struct provider *p, sqlite3_stmt *s, const char *what, char *err, si
 	return sqlite3_changes(p->db) == 0 ? PROVIDER_NOT_FOUND : 0;
 }
 
+/* data_provider.name, relative to the config dir when not absolute. */
 static char *
 sqlite_path(const struct sftpgo_config *cfg, char *err, size_t errlen)
 {
 	const char *name = cfg->data_provider.name;
-	const char *dir = cfg->config_dir != NULL ? cfg->config_dir : ".";
-	char *path = NULL;
 
 	if (name == NULL || name[0] == '\0') {
 		fail(err, errlen, "data_provider.name: empty; give the SQLite database path");
 		return NULL;
 	}
-	if (name[0] == '/')
-		path = strdup(name);
-	else if (asprintf(&path, "%s/%s", dir, name) < 0)
-		path = NULL;
+	char *path = config_path(cfg, name);
 	if (path == NULL)
 		fail(err, errlen, "out of memory");
 	return path;
