@@ -798,7 +798,7 @@ on_worker(evutil_socket_t fd, short what, void *arg)
 	int nr;
 	while ((nr = frame_reader_next(&w->fr, &body, &len)) == 1)
 		worker_event(w, body, len);
-	if (nr < 0 || rc < 0)
+	if (nr < 0 || (rc < 0 && errno != ECONNRESET))
 		log_app(LOGL_WARN, "service", "worker %ld: bad event stream", (long)w->pid);
 	if (nr < 0 || rc <= 0)
 		event_del(w->ev);

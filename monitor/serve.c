@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <pwd.h>
@@ -255,22 +256,34 @@ static int
 check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t errlen)
 {
 	struct provider *p = NULL;
+	const struct provider_config *pc = &cfg->data_provider;
 
+	if (strcmp(pc->driver, "sqlite") == 0 && access(pc->name, F_OK) != 0 &&
+	    errno == ENOENT) {
+		if (!create)
+			return 0; /* --test-config: created at start */
+		int fd = open(pc->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "data_provider.name %s: %s", pc->name,
+				 strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
 	if (provider_open(cfg, &p, err, errlen) != 0)
 		return -1;
 	int rc = provider_schema_exists(p, err, errlen);
 	if (rc == 0 && create && strcmp(cfg->data_provider.driver, "sqlite") == 0) {
 		rc = provider_init_schema(p, err, errlen) == 0 ? 1 : -1;
 		if (rc == 1) {
-			const char *hint = "created the SQLite data provider %s; add a first "
-					   "user with: sftpgo user add --config-dir %s "
-					   "--username <name> --password <password> --home-dir "
-					   "<dir>";
-			log_app(LOGL_INFO, "service", hint, cfg->data_provider.name,
-				cfg->config_dir);
-			fprintf(stderr, "sftpgo: ");
-			fprintf(stderr, hint, cfg->data_provider.name, cfg->config_dir);
-			fputc('\n', stderr);
+			char hint[1024];
+			snprintf(hint, sizeof(hint),
+				 "created the SQLite data provider %s; add a first user with: "
+				 "sftpgo user add --config-dir %s --username <name> --password "
+				 "<password> --home-dir <dir>",
+				 cfg->data_provider.name, cfg->config_dir);
+			log_app(LOGL_INFO, "service", "%s", hint);
+			fprintf(stderr, "sftpgo: %s\n", hint);
 		}
 	} else if (rc == 0 && create) {
 		snprintf(err, errlen, "data provider: the schema does not exist; run "
