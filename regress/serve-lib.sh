@@ -8,6 +8,8 @@ SERVER_PID=
 SYSUSERS=
 BG_PIDS=
 mkdir -p "$CFG"
+# The distribution's interpreter starts in a fraction of a pyenv shim's time.
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (uid mapping and chroot are real)"
 command -v sshpass >/dev/null || skip_all "sshpass not installed"
@@ -130,7 +132,7 @@ wait_log() {
 # connection_failed lines selected by LINE_PATTERN and extracts 127.0.0.1.
 fail2ban_matches() {
 	grep -- "$1" "$LOG" >"$T/f2b.lines" || return 1
-	python3 - "$top_srcdir/contrib/fail2ban/sftpgo.conf" "$T/f2b.lines" <<'EOP'
+	$PY - "$top_srcdir/contrib/fail2ban/sftpgo.conf" "$T/f2b.lines" <<'EOP'
 import re, sys
 conf = open(sys.argv[1]).read()
 m = re.search(r'^failregex\s*=\s*(.+)$', conf, re.M)
@@ -139,4 +141,11 @@ lines = [l.rstrip('\n') for l in open(sys.argv[2])]
 ok = lines and all((mm := re.search(rx, l)) and mm.group('host') == '127.0.0.1' for l in lines)
 sys.exit(0 if ok else 1)
 EOP
+}
+
+# tcp_banner: the first line the server sends (its version string).
+tcp_banner() {
+	$PY -c "
+import socket; s = socket.create_connection(('127.0.0.1', $PORT))
+print(s.recv(200).decode(errors='replace').strip()); s.close()"
 }

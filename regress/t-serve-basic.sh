@@ -94,12 +94,10 @@ check_not "subsystem other than sftp refused" alice_ssh -s nosuch
 check "server still serving" ls_pw alice alicepw
 
 # --- connection without any auth attempt ---------------------------------------
-python3 -c "
-import socket; s = socket.create_connection(('127.0.0.1', $PORT)); s.recv(100); s.close()"
+tcp_banner >/dev/null
 check "no_auth_tryed logged" wait_log \
 	'"sender":"connection_failed","client_ip":"127.0.0.1","username":"","login_type":"no_auth_tryed"'
-python3 -c "
-import socket; s = socket.create_connection(('127.0.0.1', $PORT)); print(s.recv(100).decode().strip()); s.close()" >"$T/version"
+tcp_banner >"$T/version"
 check "version string SSH-2.0-SFTPGo_<version>" grep -q "^SSH-2.0-SFTPGo_" "$T/version"
 
 # --- SIGTERM: everything ends -----------------------------------------------------
@@ -111,4 +109,5 @@ left=
 for p in $kids; do alive "$p" && left="$left $p"; done
 check "no process left after SIGTERM" test -z "$left"
 check "stop logged" grep -q '"message":"stopped"' "$LOG"
+check_not "no child process crashed" grep -q "killed by signal" "$LOG"
 done_testing

@@ -179,8 +179,12 @@ auth_answer(void)
 		S.authed = 1;
 		return SSH_AUTH_SUCCESS;
 	}
-	if (r == RPC_AUTH_DENIED_DISCONNECT)
+	if (r == RPC_AUTH_DENIED_DISCONNECT) {
+		/* Hang up now, as sshd does, so the client does not even try again. */
 		S.hangup = 1;
+		ssh_session_set_disconnect_message(S.s, "Too many authentication failures");
+		ssh_disconnect(S.s);
+	}
 	return SSH_AUTH_DENIED;
 }
 
