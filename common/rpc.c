@@ -232,7 +232,11 @@ rpc_recv(int sock, struct rpc_msg *msg, char *err, size_t errlen)
 	}
 	int rc = rpc_decode(frame, (size_t)n, fd, msg, err, errlen);
 	explicit_bzero(frame, (size_t)n);
-	return rc == 0 ? 1 : -1;
+	if (rc != 0) {
+		errno = EBADMSG; /* never a stale EAGAIN: the peer sent garbage */
+		return -1;
+	}
+	return 1;
 }
 
 void

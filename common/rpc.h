@@ -89,7 +89,10 @@ int rpc_send(int sock, int fd, int type, ...);
  */
 int rpc_decode(const uint8_t *frame, size_t len, int fd, struct rpc_msg *msg, char *err,
 	       size_t errlen);
-/* Receives and decodes one frame (blocking per the socket). 1 ok, 0 EOF, -1 error. */
+/*
+ * Receives and decodes one frame (blocking per the socket). 1 ok, 0 EOF, -1 error:
+ * errno EAGAIN when nothing was there (non-blocking), EBADMSG for a bad frame.
+ */
 int rpc_recv(int sock, struct rpc_msg *msg, char *err, size_t errlen);
 void rpc_msg_free(struct rpc_msg *msg);
 

@@ -121,7 +121,9 @@ ssh_pw() {
 # wait_log PATTERN [N]: until the log has N lines (default 1) matching PATTERN.
 wait_log() {
 	_i=0
-	while [ "$(grep -c -- "$1" "$LOG" 2>/dev/null)" -lt "${2:-1}" ]; do
+	while :; do
+		_c=$(grep -c -- "$1" "$LOG" 2>/dev/null)
+		[ "${_c:-0}" -ge "${2:-1}" ] && return 0
 		[ $_i -ge 100 ] && return 1
 		sleep 0.1
 		_i=$((_i + 1))
