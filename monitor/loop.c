@@ -821,6 +821,11 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 		why = "too many channels";
 		goto refuse;
 	}
+	if (geteuid() == 0 && (s->user->uid <= 0 || s->user->gid <= 0)) {
+		/* SFTPGo would serve such a user as root: we never run a worker as root. */
+		why = "the user maps to uid or gid 0 (root); set a non-root uid/gid";
+		goto refuse;
+	}
 	settings = worker_settings(s);
 	js = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
 	if (js == NULL ||

@@ -296,13 +296,32 @@ check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t er
 	return rc == 1 ? 0 : -1;
 }
 
+/* The exec'd helpers must be there: better a start-up error than a retry loop. */
 static int
-test_config(const struct sftpgo_config *cfg)
+check_libexec(const char *dir, char *err, size_t errlen)
+{
+	static const char *const progs[] = {"sftpgo-session", "sftpgo-worker"};
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, progs[i]);
+		if (access(path, X_OK) != 0) {
+			snprintf(err, errlen, "%.400s: %s (see --libexec-dir)", path,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 {
 	struct hostkeys hk;
 	char err[512];
 
-	if (check_provider(cfg, 0, err, sizeof(err)) != 0 ||
+	if (check_libexec(libexec_dir, err, sizeof(err)) != 0 ||
+	    check_provider(cfg, 0, err, sizeof(err)) != 0 ||
 	    hostkeys_load(cfg, 0, &hk, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo: %s\n", err);
 		return 1;
@@ -334,7 +353,7 @@ serve_main(int argc, char **argv)
 		return 2;
 	}
 	if (f.test_config) {
-		rc = test_config(&cfg);
+		rc = test_config(&cfg, f.libexec_dir);
 		config_free(&cfg);
 		return rc;
 	}
@@ -356,6 +375,8 @@ serve_main(int argc, char **argv)
 				    .config_dir_arg = f.config_dir,
 				    .config_file_arg = f.config_file};
 	memset(&hk, 0, sizeof(hk));
+	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0)
+		goto fail;
 	if (geteuid() == 0) {
 		mp.empty_dir = find_empty_dir(err, sizeof(err));
 		if (mp.empty_dir == NULL ||

@@ -19,10 +19,17 @@ def frame(t, payload=b""):
     return struct.pack(">IB", len(payload) + 1, t) + payload
 
 
+conn = None
+
+
 def recv():
+    global conn
     data, anc, _, _ = mon.recvmsg(70000, socket.CMSG_SPACE(16))
     if not data:
         sys.exit(0)
+    for level, kind, fds in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            conn = socket.socket(fileno=struct.unpack("i", fds[:4])[0])
     return data[4], data
 
 
@@ -51,5 +58,10 @@ elif mode == "oversized-field":
     mon.send(frame(AUTH_PASSWORD, s("u") + s("p" * 5000)))
 elif mode == "bad-log-level":
     mon.send(frame(LOG, struct.pack(">I", 77) + s("x")))
+elif mode == "none":
+    # behave like a session whose client went away: exit when the peer closes
+    while conn.recv(4096):
+        pass
+    sys.exit(0)
 while True:
     recv()

@@ -9,7 +9,7 @@ U2=sftpgo-t2-$$
 make_sysuser "$U1" && make_sysuser "$U2" || skip_all "cannot create system users"
 serve_config 0
 check "--test-config before first start" sh -c \
-	"'$SFTPGO' serve --config-dir '$CFG' --test-config | grep -qx 'configuration OK'"
+	"'$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$top_builddir' --test-config | grep -qx 'configuration OK'"
 start_server || { fail "server starts"; exit 1; }
 ok "server starts"
 check "first start told how to add a user" grep -q "sftpgo user add --config-dir" "$T/serve.out"

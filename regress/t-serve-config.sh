@@ -20,19 +20,21 @@ check "unknown key: error names it" bad_config '{"sftpd": {"bind_prot": 1}}' bin
 check "bad value: error names the key" bad_config '{"sftpd": {"max_auth_tries": "x"}}' max_auth_tries
 check "bad JSON: error names the file" bad_config '{"sftpd": ' sftpgo.json
 check "--test-config fails too on a bad key" sh -c \
-	"! '$SFTPGO' serve --config-dir '$CFG' --test-config 2>&1 | grep -q 'configuration OK'"
+	"! '$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$top_builddir' --test-config 2>&1 | grep -q 'configuration OK'"
 serve_config 3 "\"keys\": [{\"private_key\": \"$T/nokey\"}]"
 check "missing host key: error names the file" sh -c \
-	"! '$SFTPGO' serve --config-dir '$CFG' --test-config >'$T/tc.out' 2>&1 && grep -q '$T/nokey' '$T/tc.out'"
+	"! '$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$top_builddir' --test-config >'$T/tc.out' 2>&1 && grep -q '$T/nokey' '$T/tc.out'"
 echo "not a key" >"$T/garbage"
 serve_config 3 "\"keys\": [{\"private_key\": \"$T/garbage\"}]"
 check "unreadable host key: error names the file" sh -c \
-	"! '$SFTPGO' serve --config-dir '$CFG' --test-config >'$T/tc.out' 2>&1 && grep -q '$T/garbage' '$T/tc.out'"
+	"! '$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$top_builddir' --test-config >'$T/tc.out' 2>&1 && grep -q '$T/garbage' '$T/tc.out'"
 serve_config 3
 check "unknown serve flag refused" serve_fails --no-such-flag
 check "bad --log-max-size refused" serve_fails --log-max-size abc
+check "--test-config names a missing libexec program" sh -c \
+	"! '$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$T/nowhere' --test-config >'$T/tc.out' 2>&1 && grep -q '$T/nowhere/sftpgo-session' '$T/tc.out'"
 check "--test-config on a good config" sh -c \
-	"'$SFTPGO' serve --config-dir '$CFG' --test-config | grep -qx 'configuration OK'"
+	"'$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$top_builddir' --test-config | grep -qx 'configuration OK'"
 
 # --- banners and algorithms ------------------------------------------------------
 U1=sftpgo-t1-$$

@@ -9,7 +9,7 @@ mkdir -p "$T/libexec"
 ln -s "$top_srcdir/regress/fake-session.py" "$T/libexec/sftpgo-session"
 ln -s "$top_builddir/sftpgo-worker" "$T/libexec/sftpgo-worker"
 echo none >"$T/libexec/mode"
-serve_config 4 '"max_auth_tries": 2'
+serve_config 4 '"max_auth_tries": 2, "max_startups_per_ip": 3'
 "$SFTPGO" serve --config-dir "$CFG" --libexec-dir "$T/libexec" --log-file-path "$LOG" \
 	--log-verbose >"$T/serve.out" 2>&1 &
 SERVER_PID=$!
@@ -41,6 +41,25 @@ check "a malformed frame kills it" violation garbage "malformed frame"
 check "an unknown message type kills it" violation unknown-type "unknown message type"
 check "an over-long field kills it" violation oversized-field "longer than"
 check "a bad log level kills it" violation bad-log-level "bad log level"
+# --- max_startups_per_ip 3: the listener refuses a fourth pre-auth connection --------
+echo none >"$T/libexec/mode"
+$PY -c "
+import socket, time
+held = [socket.create_connection(('127.0.0.1', $PORT)) for i in range(3)]
+time.sleep(1)
+s = socket.create_connection(('127.0.0.1', $PORT))
+s.settimeout(5)
+print('closed' if s.recv(10) == b'' else 'open')
+" >"$T/startups.out" 2>&1
+check "fourth unauthenticated connection from one IP closed" grep -qx closed "$T/startups.out"
+check "listener logged the refusal" wait_log 'refusing connection from 127.0.0.1: too many unauthenticated'
+check "slots are released when connections end" sh -c "$PY -c \"
+import socket; s = socket.create_connection(('127.0.0.1', $PORT)); s.settimeout(1)
+try:
+    s.recv(10); print('closed')
+except socket.timeout:
+    print('open')
+\" | grep -qx open"
 check "monitor still running" kill -0 "$SERVER_PID"
 check "the pool is still there" test "$(pgrep -P "$SERVER_PID" | wc -l)" -ge 2
 done_testing

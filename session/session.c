@@ -188,11 +188,10 @@ auth_answer(void)
 	return SSH_AUTH_DENIED;
 }
 
-static int
-cb_auth_none(ssh_session s, const char *user, void *ud)
+/* login_banner_file, once, before the first authentication answer. */
+static void
+send_login_banner(ssh_session s)
 {
-	(void)user;
-	(void)ud;
 	if (S.login_banner != NULL) {
 		ssh_string b = ssh_string_from_char(S.login_banner);
 		if (b != NULL) {
@@ -202,16 +201,24 @@ cb_auth_none(ssh_session s, const char *user, void *ud)
 		free(S.login_banner);
 		S.login_banner = NULL;
 	}
+}
+
+static int
+cb_auth_none(ssh_session s, const char *user, void *ud)
+{
+	(void)user;
+	(void)ud;
+	send_login_banner(s);
 	return SSH_AUTH_DENIED;
 }
 
 static int
 cb_auth_password(ssh_session s, const char *user, const char *password, void *ud)
 {
-	(void)s;
 	(void)ud;
 	if (S.hangup || S.authed)
 		return SSH_AUTH_DENIED;
+	send_login_banner(s);
 	if (rpc_send(MON_FD, -1, RPC_AUTH_PASSWORD, user, password) != 0) {
 		mlog(LOGL_WARN, "password request refused locally: username or password too "
 				"long");
@@ -225,11 +232,11 @@ cb_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 	       char signature_state, void *ud)
 {
 	char *b64 = NULL;
-	(void)s;
 	(void)ud;
 
 	if (S.hangup || S.authed)
 		return SSH_AUTH_DENIED;
+	send_login_banner(s);
 	if (signature_state != SSH_PUBLICKEY_STATE_NONE &&
 	    signature_state != SSH_PUBLICKEY_STATE_VALID)
 		return SSH_AUTH_DENIED;
