@@ -1,6 +1,7 @@
 /*
- * The listener: a child forked by the monitor before it opens the provider. It is
- * confined (empty chroot, unprivileged ids, rlimits), accept()s on the listening
+ * The listener (sftpgo-listener, exec'd by the monitor: fd 0 is the listening socket,
+ * fd 3 a SOCK_SEQPACKET socketpair to the monitor; argv: chroot dir, uid, gid,
+ * max_startups_per_ip). It is confined (empty chroot, unprivileged ids, rlimits), accept()s on the listening
  * socket, sets TCP_NODELAY, enforces max_startups_per_ip (connections from one IP
  * not yet authenticated) and hands each socket to the monitor (NEWCONN + SCM_RIGHTS).
  * The monitor answers RELEASE(ip) when one of those connections authenticated or
@@ -20,7 +21,7 @@ struct listener_params {
 	int max_per_ip;		/* <= 0: unlimited */
 };
 
-/* Runs in the forked child; never returns (exits 0 when the monitor goes away). */
+/* Never returns (exits 0 when the monitor goes away). */
 void listener_run(const struct listener_params *p) __attribute__((noreturn));
 
 #endif

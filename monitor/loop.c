@@ -30,7 +30,6 @@
 #include "common/log.h"
 #include "common/rpc.h"
 #include "common/version.h"
-#include "listener/listener.h"
 #include "monitor/monitor.h"
 
 #define LOGIN_GRACE_SECS 120
@@ -306,38 +305,30 @@ on_listener(evutil_socket_t fd, short what, void *arg)
 	rpc_msg_free(&m);
 }
 
+/* The listener is exec'd fresh: it must hold nothing of the monitor's memory
+ * (host keys, provider secrets) nor any of its descriptors. */
 static int
 start_listener(void)
 {
 	int sv[2];
-	char err[256];
+	char uid[24], gid[24], max[24];
+	char *const argv[] = {"sftpgo-listener", (char *)M.p->empty_dir, uid, gid, max, NULL};
 
+	snprintf(uid, sizeof(uid), "%ld",
+		 M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
+	snprintf(gid, sizeof(gid), "%ld",
+		 M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
+	snprintf(max, sizeof(max), "%d", M.p->cfg->sftpd.max_startups_per_ip);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		log_app(LOGL_ERROR, "service", "socketpair: %s", strerror(errno));
 		return -1;
 	}
-	pid_t pid = fork();
+	pid_t pid = spawn("sftpgo-listener", argv, M.p->listen_fd, sv[1]);
+	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);
-		close(sv[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		/* Forked, not exec'd: runs before any session exists. */
-		close(sv[0]);
-		event_reinit(M.base);
-		struct listener_params lp = {
-			.listen_fd = M.p->listen_fd,
-			.monitor_fd = sv[1],
-			.chroot_dir = M.p->empty_dir,
-			.uid = M.p->unpriv_uid,
-			.gid = M.p->unpriv_gid,
-			.max_per_ip = M.p->cfg->sftpd.max_startups_per_ip,
-		};
-		(void)err;
-		listener_run(&lp);
-	}
-	close(sv[1]);
 	set_nonblock(sv[0]);
 	M.listener_pid = pid;
 	M.listener_fd = sv[0];
@@ -1156,7 +1147,6 @@ monitor_run(struct monitor_params *p)
 	event_add(sig_hup, NULL);
 	M.refill_ev = evtimer_new(M.base, on_refill, NULL);
 
-	/* The listener is forked before any provider thread exists. */
 	if (start_listener() != 0)
 		return 1;
 	M.job_fd = authpool_start(p->cfg, p->cfg->data_provider.pool_size > 0

@@ -300,7 +300,8 @@ check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t er
 static int
 check_libexec(const char *dir, char *err, size_t errlen)
 {
-	static const char *const progs[] = {"sftpgo-session", "sftpgo-worker"};
+	static const char *const progs[] = {"sftpgo-listener", "sftpgo-session",
+					    "sftpgo-worker"};
 	char path[4096];
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {

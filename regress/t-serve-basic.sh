@@ -25,7 +25,7 @@ echo "bob data" >"$T/homes/bob/b.txt"
 chown "$U2:$U2" "$T/homes/bob/b.txt"
 
 # --- processes: listener and sessions unprivileged and chrooted -------------
-listener=$(pgrep -P "$SERVER_PID" -x sftpgo | head -n 1)
+listener=$(pgrep -P "$SERVER_PID" -x sftpgo-listener | head -n 1)
 sessions=$(pgrep -P "$SERVER_PID" -x sftpgo-session)
 not_root_chrooted() {
 	uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$1/status")

@@ -32,7 +32,7 @@ serve_config 3
 check "unknown serve flag refused" serve_fails --no-such-flag
 check "bad --log-max-size refused" serve_fails --log-max-size abc
 check "--test-config names a missing libexec program" sh -c \
-	"! '$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$T/nowhere' --test-config >'$T/tc.out' 2>&1 && grep -q '$T/nowhere/sftpgo-session' '$T/tc.out'"
+	"! '$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$T/nowhere' --test-config >'$T/tc.out' 2>&1 && grep -q '$T/nowhere/sftpgo-listener' '$T/tc.out'"
 check "--test-config on a good config" sh -c \
 	"'$SFTPGO' serve --config-dir '$CFG' --libexec-dir '$top_builddir' --test-config | grep -qx 'configuration OK'"
 

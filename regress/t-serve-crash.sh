@@ -66,7 +66,7 @@ refilled() {
 	return 1
 }
 check "the pool is refilled after an idle session is killed" refilled
-listener=$(pgrep -P "$SERVER_PID" -x sftpgo | head -n 1)
+listener=$(pgrep -P "$SERVER_PID" -x sftpgo-listener | head -n 1)
 kill -9 "$listener"
 check "listener restart logged" wait_log 'listener exited, restarting it'
 check "next client served after a listener crash" ls_pw

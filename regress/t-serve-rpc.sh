@@ -8,6 +8,7 @@
 mkdir -p "$T/libexec"
 ln -s "$top_srcdir/regress/fake-session.py" "$T/libexec/sftpgo-session"
 ln -s "$top_builddir/sftpgo-worker" "$T/libexec/sftpgo-worker"
+ln -s "$top_builddir/sftpgo-listener" "$T/libexec/sftpgo-listener"
 echo none >"$T/libexec/mode"
 serve_config 4 '"max_auth_tries": 2, "max_startups_per_ip": 3'
 "$SFTPGO" serve --config-dir "$CFG" --libexec-dir "$T/libexec" --log-file-path "$LOG" \
