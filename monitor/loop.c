@@ -657,6 +657,11 @@ session_gone(struct msess *s, int status)
 		log_app(LOGL_DEBUG, "sftpd", "connection %s closed, user %s", s->conn_id,
 			s->user->username);
 	release_slot(s);
+	/* Its workers lost their client: end them (they also see EOF on the socket). */
+	struct mworker *w;
+	TAILQ_FOREACH(w, &M.workers, link)
+	if (w->sess_id == s->id)
+		kill(w->pid, SIGTERM);
 	int was_pool = s->state == S_STARTING || s->state == S_IDLE;
 	if (s->state == S_STARTING)
 		M.spawn_failures++;

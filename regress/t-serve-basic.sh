@@ -57,6 +57,13 @@ check "nothing was stolen" test ! -e "$T/stolen"
 check "transfer line logged" grep -q '"sender":"Upload".*"username":"alice".*"protocol":"SFTP"' "$LOG"
 check "login logged" grep -q 'user alice logged in with password' "$LOG"
 
+# --- a bigger transfer both ways through the relay (window handling) ---------
+head -c 40000000 /dev/urandom >"$T/big"
+printf 'put %s big\nget big %s\n' "$T/big" "$T/big.back" | sftp_pw alice alicepw >/dev/null 2>&1
+check "40 MB upload arrives intact" cmp "$T/big" "$T/homes/alice/big"
+check "40 MB download arrives intact" cmp "$T/big" "$T/big.back"
+rm -f "$T/big" "$T/big.back" "$T/homes/alice/big"
+
 # --- public key login ---------------------------------------------------------
 printf 'ls -1\nget b.txt %s\n' "$T/b.copy" | sftp_key bob "$T/key1" >"$T/out2" 2>&1
 check "key login and download" cmp "$T/b.copy" "$T/homes/bob/b.txt"
