@@ -448,6 +448,25 @@ line_end_write(struct wbuf *w)
 	wbuf_free(w);
 }
 
+/*
+ * Every category line: lock, begin (level, time, sender), the caller adds its
+ * fields, then line_finish writes and unlocks. A failed buffer stays failed, so a
+ * line that could not be built is dropped whole, never written half.
+ */
+static void
+line_start(struct wbuf *w, enum log_level l, const char *sender)
+{
+	pthread_mutex_lock(&L.mu);
+	line_begin(w, l, sender);
+}
+
+static void
+line_finish(struct wbuf *w)
+{
+	line_end_write(w);
+	pthread_mutex_unlock(&L.mu);
+}
+
 static int
 wanted(enum log_level l)
 {
@@ -544,10 +563,11 @@ void
 log_vapp(enum log_level l, const char *sender, const char *fmt, va_list ap)
 {
 	struct wbuf w;
-	char msg[LOG_FIELD_MAX];
 
 	pthread_mutex_lock(&L.mu);
 	if (wanted(l)) {
+		char msg[LOG_FIELD_MAX];
+
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		if (build_app(&w, l, sender, msg) == 0)
 			line_end_write(&w);
@@ -574,18 +594,14 @@ log_transfer(const char *sender, int64_t elapsed_ms, int64_t size_bytes,
 {
 	struct wbuf w;
 
-	pthread_mutex_lock(&L.mu);
-	if (line_begin(&w, LOGL_INFO, sender) == 0) {
-		kv_int(&w, "elapsed_ms", elapsed_ms);
-		kv_int(&w, "size_bytes", size_bytes);
-		kv_str(&w, "username", username);
-		kv_str(&w, "file_path", file_path);
-		kv_str(&w, "connection_id", connection_id);
-		kv_str(&w, "protocol", protocol);
-		line_end_write(&w);
-	} else
-		wbuf_free(&w);
-	pthread_mutex_unlock(&L.mu);
+	line_start(&w, LOGL_INFO, sender);
+	kv_int(&w, "elapsed_ms", elapsed_ms);
+	kv_int(&w, "size_bytes", size_bytes);
+	kv_str(&w, "username", username);
+	kv_str(&w, "file_path", file_path);
+	kv_str(&w, "connection_id", connection_id);
+	kv_str(&w, "protocol", protocol);
+	line_finish(&w);
 }
 
 void
@@ -593,23 +609,19 @@ log_command(const struct log_command *c)
 {
 	struct wbuf w;
 
-	pthread_mutex_lock(&L.mu);
-	if (line_begin(&w, LOGL_INFO, c->sender) == 0) {
-		kv_str(&w, "username", c->username);
-		kv_str(&w, "file_path", c->file_path);
-		kv_str(&w, "target_path", c->target_path);
-		kv_str(&w, "filemode", c->filemode);
-		kv_int(&w, "uid", c->uid);
-		kv_int(&w, "gid", c->gid);
-		kv_str(&w, "access_time", c->access_time);
-		kv_str(&w, "modification_time", c->modification_time);
-		kv_str(&w, "ssh_command", c->ssh_command);
-		kv_str(&w, "connection_id", c->connection_id);
-		kv_str(&w, "protocol", c->protocol);
-		line_end_write(&w);
-	} else
-		wbuf_free(&w);
-	pthread_mutex_unlock(&L.mu);
+	line_start(&w, LOGL_INFO, c->sender);
+	kv_str(&w, "username", c->username);
+	kv_str(&w, "file_path", c->file_path);
+	kv_str(&w, "target_path", c->target_path);
+	kv_str(&w, "filemode", c->filemode);
+	kv_int(&w, "uid", c->uid);
+	kv_int(&w, "gid", c->gid);
+	kv_str(&w, "access_time", c->access_time);
+	kv_str(&w, "modification_time", c->modification_time);
+	kv_str(&w, "ssh_command", c->ssh_command);
+	kv_str(&w, "connection_id", c->connection_id);
+	kv_str(&w, "protocol", c->protocol);
+	line_finish(&w);
 }
 
 /*
@@ -622,16 +634,12 @@ log_connection_failed(const char *client_ip, const char *username, const char *l
 {
 	struct wbuf w;
 
-	pthread_mutex_lock(&L.mu);
-	if (line_begin(&w, LOGL_DEBUG, "connection_failed") == 0) {
-		kv_str(&w, "client_ip", client_ip);
-		kv_str(&w, "username", username);
-		kv_str(&w, "login_type", login_type);
-		kv_str(&w, "error", error);
-		line_end_write(&w);
-	} else
-		wbuf_free(&w);
-	pthread_mutex_unlock(&L.mu);
+	line_start(&w, LOGL_DEBUG, "connection_failed");
+	kv_str(&w, "client_ip", client_ip);
+	kv_str(&w, "username", username);
+	kv_str(&w, "login_type", login_type);
+	kv_str(&w, "error", error);
+	line_finish(&w);
 }
 
 void
@@ -641,19 +649,15 @@ log_http(const char *remote_addr, const char *proto, const char *method,
 {
 	struct wbuf w;
 
-	pthread_mutex_lock(&L.mu);
-	if (line_begin(&w, LOGL_INFO, "httpd") == 0) {
-		kv_str(&w, "remote_addr", remote_addr);
-		kv_str(&w, "proto", proto);
-		kv_str(&w, "method", method);
-		kv_str(&w, "user_agent", user_agent);
-		kv_str(&w, "uri", uri);
-		kv_int(&w, "resp_status", resp_status);
-		kv_int(&w, "resp_size", resp_size);
-		kv_int(&w, "elapsed_ms", elapsed_ms);
-		kv_str(&w, "request_id", request_id);
-		line_end_write(&w);
-	} else
-		wbuf_free(&w);
-	pthread_mutex_unlock(&L.mu);
+	line_start(&w, LOGL_INFO, "httpd");
+	kv_str(&w, "remote_addr", remote_addr);
+	kv_str(&w, "proto", proto);
+	kv_str(&w, "method", method);
+	kv_str(&w, "user_agent", user_agent);
+	kv_str(&w, "uri", uri);
+	kv_int(&w, "resp_status", resp_status);
+	kv_int(&w, "resp_size", resp_size);
+	kv_int(&w, "elapsed_ms", elapsed_ms);
+	kv_str(&w, "request_id", request_id);
+	line_finish(&w);
 }
