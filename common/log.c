@@ -398,8 +398,9 @@ rotate(void)
 		}
 	}
 	if (tries == 1000 || rename(L.path, bak) < 0) {
-		/* cannot rotate: keep appending rather than lose lines */
-		L.size = 0;
+		/* removed behind our back: start a new file; otherwise keep appending */
+		if (tries == 1000 || errno != ENOENT || open_file() < 0)
+			L.size = 0;
 		return;
 	}
 	if (open_file() < 0) {

@@ -566,6 +566,23 @@ START_TEST(reopen_after_external_rotation)
 }
 END_TEST
 
+/* A log file deleted by hand is recreated at the next rotation point. */
+START_TEST(deleted_file_recreated_at_rotation)
+{
+	char *b;
+
+	open_log(1, 5, 28, false, true);
+	write_lines(0, 200);
+	ck_assert_int_eq(unlink(logpath), 0);
+	write_lines(200, 100);
+	b = slurp(logpath);
+	ck_assert_msg(b != NULL, "log file not recreated");
+	ck_assert_uint_ge(assert_json_lines(b), 1);
+	ck_assert_int_eq(count_entries(".log"), 0);
+	free(b);
+}
+END_TEST
+
 START_TEST(appends_to_existing_file)
 {
 	int fd = open(logpath, O_WRONLY | O_CREAT, 0600);
@@ -602,6 +619,7 @@ main(void)
 	tcase_add_test(tc, backups_pruned_by_age_only);
 	tcase_add_test(tc, compressed_backup_readable);
 	tcase_add_test(tc, reopen_after_external_rotation);
+	tcase_add_test(tc, deleted_file_recreated_at_rotation);
 	tcase_add_test(tc, appends_to_existing_file);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
