@@ -25,6 +25,8 @@
 
 #include "common/conf.h"
 
+extern char **environ;
+
 #define CONF_MAX_FILE_SIZE (4 * 1024 * 1024)
 
 enum ktype { K_INT, K_BOOL, K_STR, K_LIST, K_KEYS, K_OBJ };
@@ -949,8 +951,61 @@ apply_env_keys(struct sftpgo_config *c, const char *section, const char *obj,
 }
 
 static int
+env_names_key(const char *var, const char *section, const char *obj,
+              const struct keydef *keys)
+{
+	char name[192];
+
+	for (const struct keydef *k = keys; k->name != NULL; k++) {
+		if (k->type == K_OBJ) {
+			if (env_names_key(var, section, k->name, k->sub))
+				return 1;
+			continue;
+		}
+		env_name(name, sizeof(name), section, obj, k->name);
+		if (strcmp(name, var) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* SFTPGO_<SECTION>__<typo> would be ignored silently, like a typo in the file: refuse it.
+ */
+static int
+check_unknown_env(char *err, size_t errlen)
+{
+	char var[192], prefix[64];
+
+	for (char **e = environ; *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t n = eq != NULL ? (size_t)(eq - *e) : strlen(*e);
+
+		if (strncmp(*e, "SFTPGO_", 7) != 0)
+			continue;
+		if (n >= sizeof(var))
+			n = sizeof(var) - 1; /* longer than any key's name: unknown */
+		memcpy(var, *e, n);
+		var[n] = '\0';
+		for (const struct section *s = sections; s->name != NULL; s++) {
+			if (!s->in_file)
+				continue;
+			env_name(prefix, sizeof(prefix), s->name, NULL, "");
+			if (strncmp(var, prefix, strlen(prefix)) == 0 &&
+			    !env_names_key(var, s->name, NULL, s->keys)) {
+				errf(err, errlen, "environment variable %s: unknown key",
+				     var);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
 apply_env(struct sftpgo_config *c, char *err, size_t errlen)
 {
+	if (check_unknown_env(err, errlen) < 0)
+		return -1;
 	for (const struct section *s = sections; s->name != NULL; s++)
 		if (apply_env_keys(c, s->name, NULL, s->keys, err, errlen) < 0)
 			return -1;

@@ -868,6 +868,11 @@ START_TEST(env_bad_values_named)
 	expect_env_bad("SFTPGO_LOG_MAX_AGE", "x", "not an integer");
 	expect_env_bad("SFTPGO_LOG_COMPRESS", "on", "true, false, 1 or 0");
 	expect_env_bad("SFTPGO_LOG_VERBOSE", "2", "true, false, 1 or 0");
+	/* a typo in a variable name is caught like a typo in the file */
+	expect_env_bad("SFTPGO_SFTPD__BIND_PROT", "22", "unknown key");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE", "upload", "unknown key");
+	expect_env_bad("SFTPGO_HTTPD__", "1", "unknown key");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__CONNECTIONSTRING", "x", "unknown key");
 }
 END_TEST
 
