@@ -252,6 +252,9 @@ cat(const struct sftpgo_config *c, const struct keydef *k)
 	return (const char *)c + k->off;
 }
 
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 errf(char *err, size_t errlen, const char *fmt, ...)
 {

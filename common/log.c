@@ -487,7 +487,9 @@ log_open(const struct log_config *cfg, char *err, size_t errlen)
 	L.fd = -1;
 	free(L.path);
 	L.path = NULL;
-	L.max_size = (long long)cfg->max_size_mb * 1024 * 1024;
+	/* 0 means lumberjack's default of 100 MB, as SFTPGo's flag did */
+	L.max_size =
+	    (long long)(cfg->max_size_mb > 0 ? cfg->max_size_mb : 100) * 1024 * 1024;
 	L.max_backups = cfg->max_backups;
 	L.max_age_days = cfg->max_age_days;
 	L.compress = cfg->compress;
@@ -559,6 +561,10 @@ log_format_app(enum log_level l, const char *sender, const char *message)
 	wbuf_free(&w);
 	return s;
 }
+
+/* (log.h lacks the attribute; clang's -Wformat-nonliteral wants it here) */
+void log_vapp(enum log_level l, const char *sender, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 void
 log_vapp(enum log_level l, const char *sender, const char *fmt, va_list ap)
