@@ -42,6 +42,7 @@ struct keydef {
 	str_check_fn check;         /* K_STR / K_LIST item validator, may be NULL */
 	const char *const *allowed; /* K_LIST: allowed items (NULL = any) */
 	int is_path;                /* K_STR: resolved against the config dir */
+	int secret;                 /* K_STR: wiped before it is freed */
 	const struct keydef *sub;   /* K_OBJ: nested keys (NULL-terminated) */
 	const char *alias;          /* other accepted name in the file */
 	const char *env;            /* explicit env var name (log section) */
@@ -148,12 +149,13 @@ static const struct keydef provider_keys[] = {
     STR("host", data_provider.host, NULL),
     INT("port", data_provider.port, 0, 65535),
     STR("username", data_provider.username, NULL),
-    STR("password", data_provider.password, NULL),
+    {.name = "password", .type = K_STR, .off = OFF(data_provider.password), .secret = 1},
     INT("sslmode", data_provider.sslmode, 0, 3),
     {.name = "connection_string",
      .type = K_STR,
      .off = OFF(data_provider.connection_string),
-     .alias = "connectionstring"},
+     .alias = "connectionstring",
+     .secret = 1}, /* may hold a password */
     STR("users_table", data_provider.users_table, NULL),
     INT("manage_users", data_provider.manage_users, 0, 1),
     INT("track_quota", data_provider.track_quota, 0, 2),
@@ -452,9 +454,13 @@ static int
 store_str(struct sftpgo_config *c, const struct keydef *k, const char *v, char *why,
           size_t wl)
 {
+	char **slot = str_at(c, k);
+
 	if (k->check != NULL && k->check(v, why, wl) < 0)
 		return -1;
-	if (set_str(str_at(c, k), v) < 0) {
+	if (k->secret && *slot != NULL)
+		explicit_bzero(*slot, strlen(*slot));
+	if (set_str(slot, v) < 0) {
 		errf(why, wl, "out of memory");
 		return -1;
 	}
@@ -1084,6 +1090,8 @@ free_keys(struct sftpgo_config *cfg, const struct keydef *keys)
 	for (const struct keydef *k = keys; k->name != NULL; k++) {
 		switch (k->type) {
 		case K_STR:
+			if (k->secret && *str_at(cfg, k) != NULL)
+				explicit_bzero(*str_at(cfg, k), strlen(*str_at(cfg, k)));
 			free(*str_at(cfg, k));
 			*str_at(cfg, k) = NULL;
 			break;
