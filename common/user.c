@@ -160,6 +160,13 @@ perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, 
 	return 0;
 }
 
+static int
+perm_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct user_perm *)a)->path,
+	              ((const struct user_perm *)b)->path);
+}
+
 int
 user_perms_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t errlen)
 {
@@ -181,6 +188,9 @@ user_perms_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t e
 			return -1;
 		}
 	}
+	/* Sorted by path, as Go's encoding/json writes SFTPGo's map. */
+	if (tmp.n_perms > 1)
+		qsort(tmp.perms, tmp.n_perms, sizeof(*tmp.perms), perm_cmp);
 	perms_free(u);
 	u->perms = tmp.perms;
 	u->n_perms = tmp.n_perms;

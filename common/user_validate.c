@@ -125,11 +125,17 @@ validate_perms(const struct sftpgo_user *u, char *err, size_t errlen)
 	rc = user_perms_from_json(j, &tmp, err, errlen);
 	if (rc == 0 && tmp.n_perms != u->n_perms)
 		rc = errf(err, errlen, "permissions: a path is given twice");
-	for (size_t i = 0; rc == 0 && i < u->n_perms; i++)
-		if (strcmp(tmp.perms[i].path, u->perms[i].path) != 0)
+	/* Cleaning must not change a path (the decoded map is sorted: search it). */
+	for (size_t i = 0; rc == 0 && i < u->n_perms; i++) {
+		size_t k = 0;
+		while (k < tmp.n_perms &&
+		       strcmp(tmp.perms[k].path, u->perms[i].path) != 0)
+			k++;
+		if (k == tmp.n_perms)
 			rc = errf(err, errlen,
 			          "permissions: \"%s\" is not a clean absolute path",
 			          u->perms[i].path);
+	}
 	user_free(&tmp);
 	json_decref(j);
 	if (rc == 0 && !have_root)

@@ -187,6 +187,26 @@ START_TEST(every_bad_field_is_named)
 }
 END_TEST
 
+START_TEST(permissions_sorted_by_path)
+{
+	struct sftpgo_user u;
+	char err[256];
+	json_t *j = parse("{\"/z\": [\"list\"], \"/\": [\"*\"], \"/a/b\": [\"upload\"], "
+	                  "\"/a\": [\"delete\"]}");
+
+	user_init(&u);
+	ck_assert_msg(user_perms_from_json(j, &u, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(u.n_perms, 4);
+	ck_assert_str_eq(u.perms[0].path, "/");
+	ck_assert_str_eq(u.perms[1].path, "/a");
+	ck_assert_str_eq(u.perms[2].path, "/a/b");
+	ck_assert_str_eq(u.perms[3].path, "/z");
+	ck_assert_str_eq(u.perms[1].perms.v[0], "delete");
+	json_decref(j);
+	user_free(&u);
+}
+END_TEST
+
 START_TEST(long_username_refused)
 {
 	char buf[400];
@@ -327,7 +347,12 @@ START_TEST(validate_checks_struct_built_perms)
 	ck_assert_ptr_nonnull(strstr(err, "permissions"));
 	free(u.perms[1].path);
 	u.perms[1].path = strdup("/ro");
-	strlist_add(&u.perms[1].perms, "teleport");
+	/* unsorted but clean paths are fine */
+	struct user_perm swap = u.perms[0];
+	u.perms[0] = u.perms[1];
+	u.perms[1] = swap;
+	ck_assert_msg(user_validate(&u, err, sizeof(err)) == 0, "%s", err);
+	strlist_add(&u.perms[0].perms, "teleport");
 	ck_assert_int_eq(user_validate(&u, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "teleport"));
 	user_free(&u);
@@ -362,6 +387,7 @@ main(void)
 	tcase_add_loop_test(tc, every_bad_field_is_named, 0,
 	                    (int)(sizeof(bad_fields) / sizeof(bad_fields[0])));
 	tcase_add_test(tc, long_username_refused);
+	tcase_add_test(tc, permissions_sorted_by_path);
 	tcase_add_loop_test(tc, permission_paths_are_normalised, 0,
 	                    (int)(sizeof(perm_paths) / sizeof(perm_paths[0])));
 	suite_add_tcase(s, tc);
