@@ -815,7 +815,7 @@ list_row(const struct sftpgo_user *u, void *arg)
 	char exp[16] = "never";
 
 	if (arr != NULL)
-		return json_array_append_new(arr, user_to_json(u, 0)) != 0 ? -1 : 0;
+		return json_array_append_new(arr, user_to_json(u, 0)) != 0 ? 1 : 0;
 	if (u->expiration_date > 0) {
 		time_t t = (time_t)(u->expiration_date / 1000);
 		struct tm tm;
@@ -831,16 +831,18 @@ list_row(const struct sftpgo_user *u, void *arg)
 static int
 cmd_list(const struct cli *c, struct provider *p)
 {
-	char err[1024];
+	char err[1024] = "";
 	json_t *arr = c->json ? json_array() : NULL;
 
+	if (c->json && arr == NULL)
+		return runtime_error(c, "out of memory");
 	if (!c->json)
 		printf("%-6s %-20s %-32s %10s %10s %-8s %s\n", "ID", "USERNAME", "HOME",
 		       "UID", "GID", "STATUS", "EXPIRATION");
 	int rc = provider_users_list(p, 0, 0, 0, NULL, list_row, arr, err, sizeof(err));
 	if (rc != 0) {
 		json_decref(arr);
-		return runtime_error(c, rc < 0 ? err : "listing failed");
+		return runtime_error(c, rc < 0 ? err : "cannot build the listing");
 	}
 	if (c->json && print_json(arr) != 0)
 		return runtime_error(c, "cannot write the JSON");

@@ -26,6 +26,7 @@ int provider_init_schema(struct provider *p, char *err, size_t errlen);
 /* 1 when the schema exists, 0 when not, -1 on error. */
 int provider_schema_exists(struct provider *p, char *err, size_t errlen);
 
+/* out is initialised by the call (never freed first): user_free it afterwards. */
 int provider_user_by_name(struct provider *p, const char *username, struct sftpgo_user *out,
 			  char *err, size_t errlen);
 int provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, char *err,

@@ -279,13 +279,14 @@ column_kind_json(const char *name)
 	return NULL;
 }
 
-/* One result row -> user, through the JSON codec. */
+/* One result row -> user (initialised here), through the JSON codec. */
 static int
 row_to_user(sqlite3_stmt *s, struct sftpgo_user *u, char *err, size_t errlen)
 {
 	json_t *o = json_object();
 	int rc = 0;
 
+	user_init(u);
 	if (o == NULL)
 		return errf(err, errlen, "out of memory");
 	for (int c = 0; rc == 0 && c < sqlite3_column_count(s); c++) {
@@ -317,7 +318,6 @@ row_to_user(sqlite3_stmt *s, struct sftpgo_user *u, char *err, size_t errlen)
 			rc = errf(err, errlen, "stored user: %s: cannot decode", name);
 	}
 	if (rc == 0) {
-		user_free(u);
 		char cerr[200];
 		if (user_from_json(o, u, cerr, sizeof(cerr)) != 0)
 			rc = errf(err, errlen, "stored user: %s", cerr);
@@ -500,6 +500,7 @@ provider_user_by_name(struct provider *p, const char *username, struct sftpgo_us
 {
 	sqlite3_stmt *s = stmt(p, ST_BY_NAME, err, errlen);
 
+	user_init(out);
 	if (s == NULL)
 		return -1;
 	if (bind_text(s, ":username", username) != SQLITE_OK)
@@ -513,6 +514,7 @@ provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, cha
 {
 	sqlite3_stmt *s = stmt(p, ST_BY_ID, err, errlen);
 
+	user_init(out);
 	if (s == NULL)
 		return -1;
 	if (bind_int(s, ":id", id) != SQLITE_OK)
