@@ -14,64 +14,64 @@
 
 /* The "full example showing the default config" of SFTPGo 0.9's README, verbatim. */
 static const char spec_example[] =
-	"{\n"
-	"  \"sftpd\": {\n"
-	"    \"bind_port\": 2022,\n"
-	"    \"bind_address\": \"\",\n"
-	"    \"idle_timeout\": 15,\n"
-	"    \"max_auth_tries\": 0,\n"
-	"    \"umask\": \"0022\",\n"
-	"    \"banner\": \"\",\n"
-	"    \"upload_mode\": 0,\n"
-	"    \"actions\": {\n"
-	"      \"execute_on\": [],\n"
-	"      \"command\": \"\",\n"
-	"      \"http_notification_url\": \"\"\n"
-	"    },\n"
-	"    \"keys\": [],\n"
-	"    \"enable_scp\": false,\n"
-	"    \"kex_algorithms\": [],\n"
-	"    \"ciphers\": [],\n"
-	"    \"macs\": [],\n"
-	"    \"login_banner_file\": \"\",\n"
-	"    \"setstat_mode\": 0,\n"
-	"    \"enabled_ssh_commands\": [\"md5sum\", \"sha1sum\", \"cd\", \"pwd\"],\n"
-	"    \"keyboard_interactive_auth_program\": \"\"\n"
-	"  },\n"
-	"  \"data_provider\": {\n"
-	"    \"driver\": \"sqlite\",\n"
-	"    \"name\": \"sftpgo.db\",\n"
-	"    \"host\": \"\",\n"
-	"    \"port\": 5432,\n"
-	"    \"username\": \"\",\n"
-	"    \"password\": \"\",\n"
-	"    \"sslmode\": 0,\n"
-	"    \"connection_string\": \"\",\n"
-	"    \"users_table\": \"users\",\n"
-	"    \"manage_users\": 1,\n"
-	"    \"track_quota\": 2,\n"
-	"    \"pool_size\": 0,\n"
-	"    \"users_base_dir\": \"\",\n"
-	"    \"actions\": {\n"
-	"      \"execute_on\": [],\n"
-	"      \"command\": \"\",\n"
-	"      \"http_notification_url\": \"\"\n"
-	"    },\n"
-	"    \"external_auth_program\": \"\",\n"
-	"    \"external_auth_scope\": 0,\n"
-	"    \"credentials_path\": \"credentials\"\n"
-	"  },\n"
-	"  \"httpd\": {\n"
-	"    \"bind_port\": 8080,\n"
-	"    \"bind_address\": \"127.0.0.1\",\n"
-	"    \"templates_path\": \"templates\",\n"
-	"    \"static_files_path\": \"static\",\n"
-	"    \"backups_path\": \"backups\",\n"
-	"    \"auth_user_file\": \"\",\n"
-	"    \"certificate_file\": \"\",\n"
-	"    \"certificate_key_file\": \"\"\n"
-	"  }\n"
-	"}\n";
+    "{\n"
+    "  \"sftpd\": {\n"
+    "    \"bind_port\": 2022,\n"
+    "    \"bind_address\": \"\",\n"
+    "    \"idle_timeout\": 15,\n"
+    "    \"max_auth_tries\": 0,\n"
+    "    \"umask\": \"0022\",\n"
+    "    \"banner\": \"\",\n"
+    "    \"upload_mode\": 0,\n"
+    "    \"actions\": {\n"
+    "      \"execute_on\": [],\n"
+    "      \"command\": \"\",\n"
+    "      \"http_notification_url\": \"\"\n"
+    "    },\n"
+    "    \"keys\": [],\n"
+    "    \"enable_scp\": false,\n"
+    "    \"kex_algorithms\": [],\n"
+    "    \"ciphers\": [],\n"
+    "    \"macs\": [],\n"
+    "    \"login_banner_file\": \"\",\n"
+    "    \"setstat_mode\": 0,\n"
+    "    \"enabled_ssh_commands\": [\"md5sum\", \"sha1sum\", \"cd\", \"pwd\"],\n"
+    "    \"keyboard_interactive_auth_program\": \"\"\n"
+    "  },\n"
+    "  \"data_provider\": {\n"
+    "    \"driver\": \"sqlite\",\n"
+    "    \"name\": \"sftpgo.db\",\n"
+    "    \"host\": \"\",\n"
+    "    \"port\": 5432,\n"
+    "    \"username\": \"\",\n"
+    "    \"password\": \"\",\n"
+    "    \"sslmode\": 0,\n"
+    "    \"connection_string\": \"\",\n"
+    "    \"users_table\": \"users\",\n"
+    "    \"manage_users\": 1,\n"
+    "    \"track_quota\": 2,\n"
+    "    \"pool_size\": 0,\n"
+    "    \"users_base_dir\": \"\",\n"
+    "    \"actions\": {\n"
+    "      \"execute_on\": [],\n"
+    "      \"command\": \"\",\n"
+    "      \"http_notification_url\": \"\"\n"
+    "    },\n"
+    "    \"external_auth_program\": \"\",\n"
+    "    \"external_auth_scope\": 0,\n"
+    "    \"credentials_path\": \"credentials\"\n"
+    "  },\n"
+    "  \"httpd\": {\n"
+    "    \"bind_port\": 8080,\n"
+    "    \"bind_address\": \"127.0.0.1\",\n"
+    "    \"templates_path\": \"templates\",\n"
+    "    \"static_files_path\": \"static\",\n"
+    "    \"backups_path\": \"backups\",\n"
+    "    \"auth_user_file\": \"\",\n"
+    "    \"certificate_file\": \"\",\n"
+    "    \"certificate_key_file\": \"\"\n"
+    "  }\n"
+    "}\n";
 
 static char dir[64];
 static char err[1024];
@@ -177,7 +177,7 @@ assert_list(const struct strlist *l, size_t n, const char *const *want)
 static void
 assert_spec_defaults(const struct sftpgo_config *c, const char *base)
 {
-	static const char *const cmds[] = { "md5sum", "sha1sum", "cd", "pwd" };
+	static const char *const cmds[] = {"md5sum", "sha1sum", "cd", "pwd"};
 	char p[512];
 
 	ck_assert_int_eq(c->sftpd.bind_port, 2022);
@@ -283,17 +283,22 @@ START_TEST(default_json_is_spec_example_plus_our_keys)
 	spec = json_loads(spec_example, 0, &je);
 	ck_assert_ptr_nonnull(spec);
 	sftpd = json_object_get(ours, "sftpd");
-	ck_assert_int_eq(json_integer_value(json_object_get(sftpd, "session_pool_size")), 4);
-	ck_assert_str_eq(json_string_value(json_object_get(sftpd, "unprivileged_user")), "");
-	ck_assert_int_eq(json_integer_value(json_object_get(sftpd, "max_startups_per_ip")), 10);
+	ck_assert_int_eq(json_integer_value(json_object_get(sftpd, "session_pool_size")),
+	                 4);
+	ck_assert_str_eq(json_string_value(json_object_get(sftpd, "unprivileged_user")),
+	                 "");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(sftpd, "max_startups_per_ip")), 10);
 	json_object_del(sftpd, "session_pool_size");
 	json_object_del(sftpd, "unprivileged_user");
 	json_object_del(sftpd, "max_startups_per_ip");
 	ck_assert(json_equal(ours, spec));
 	/* same key order as the README's example */
-	ck_assert_ptr_nonnull(strstr(s, "  \"sftpd\": {\n    \"bind_port\": 2022,\n    \"bind_address\""));
+	ck_assert_ptr_nonnull(
+	    strstr(s, "  \"sftpd\": {\n    \"bind_port\": 2022,\n    \"bind_address\""));
 	ck_assert(strstr(s, "\"connection_string\"") < strstr(s, "\"users_table\""));
-	ck_assert(strstr(s, "\"templates_path\"") < strstr(s, "\"certificate_key_file\""));
+	ck_assert(strstr(s, "\"templates_path\"") <
+	          strstr(s, "\"certificate_key_file\""));
 	json_decref(ours);
 	json_decref(spec);
 	free(s);
@@ -318,8 +323,9 @@ START_TEST(sample_file_matches_default_json)
 	got = calloc(1, (size_t)n + 1);
 	ck_assert_uint_eq(fread(got, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
-	ck_assert_msg(strcmp(got, want) == 0,
-		      "contrib/sftpgo.json differs from config_default_json(): regenerate it");
+	ck_assert_msg(
+	    strcmp(got, want) == 0,
+	    "contrib/sftpgo.json differs from config_default_json(): regenerate it");
 	free(got);
 	free(want);
 }
@@ -410,14 +416,15 @@ START_TEST(parse_error_has_line_and_column)
 {
 	struct sftpgo_config c;
 
-	ck_assert_int_eq(load_text(&c, "{\n  \"sftpd\": {\n    \"bind_port\": 2022,,\n  }\n}\n"),
-			 -1);
+	ck_assert_int_eq(
+	    load_text(&c, "{\n  \"sftpd\": {\n    \"bind_port\": 2022,,\n  }\n}\n"), -1);
 	assert_err_has("sftpgo.json:3:");
 	ck_assert_int_eq(load_text(&c, ""), -1);
 	assert_err_has("sftpgo.json:");
 	ck_assert_int_eq(load_text(&c, "[]"), -1);
 	assert_err_has("must be an object");
-	ck_assert_int_eq(load_text(&c, "{\"sftpd\": {\"bind_port\": 1, \"bind_port\": 2}}"), -1);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"sftpd\": {\"bind_port\": 1, \"bind_port\": 2}}"), -1);
 	assert_err_has("duplicate");
 }
 END_TEST
@@ -444,14 +451,15 @@ START_TEST(unknown_keys_named_in_full)
 	ck_assert_int_eq(load_text(&c, "{\"sftp\": {}}"), -1);
 	assert_err_has("sftp: unknown key");
 	expect_bad("sftpd", "\"bind_prot\": 22", "sftpd.bind_prot: unknown key", "");
-	expect_bad("sftpd", "\"actions\": {\"execute\": []}", "sftpd.actions.execute: unknown key",
-		   "");
+	expect_bad("sftpd", "\"actions\": {\"execute\": []}",
+	           "sftpd.actions.execute: unknown key", "");
 	expect_bad("data_provider", "\"actions\": {\"cmd\": \"\"}",
-		   "data_provider.actions.cmd: unknown key", "");
-	expect_bad("sftpd", "\"keys\": [{\"private_key\": \"a\"}, {\"privatekey\": \"b\"}]",
-		   "sftpd.keys[1].privatekey: unknown key", "");
-	expect_bad("httpd", "\"bind_port\": 80, \"cert_file\": \"\"", "httpd.cert_file: unknown key",
-		   "");
+	           "data_provider.actions.cmd: unknown key", "");
+	expect_bad("sftpd",
+	           "\"keys\": [{\"private_key\": \"a\"}, {\"privatekey\": \"b\"}]",
+	           "sftpd.keys[1].privatekey: unknown key", "");
+	expect_bad("httpd", "\"bind_port\": 80, \"cert_file\": \"\"",
+	           "httpd.cert_file: unknown key", "");
 	/* the log settings are serve flags, not file keys (as in SFTPGo) */
 	ck_assert_int_eq(load_text(&c, "{\"log\": {\"verbose\": false}}"), -1);
 	assert_err_has("log: unknown key");
@@ -460,84 +468,96 @@ END_TEST
 
 START_TEST(wrong_types_named)
 {
-	expect_bad("sftpd", "\"bind_port\": \"2022\"", "sftpd.bind_port", "must be an integer");
-	expect_bad("sftpd", "\"bind_port\": 2022.5", "sftpd.bind_port", "must be an integer");
+	expect_bad("sftpd", "\"bind_port\": \"2022\"", "sftpd.bind_port",
+	           "must be an integer");
+	expect_bad("sftpd", "\"bind_port\": 2022.5", "sftpd.bind_port",
+	           "must be an integer");
 	expect_bad("sftpd", "\"enable_scp\": 1", "sftpd.enable_scp", "boolean");
 	expect_bad("sftpd", "\"umask\": 22", "sftpd.umask", "must be a string");
-	expect_bad("sftpd", "\"ciphers\": \"aes128-ctr\"", "sftpd.ciphers", "list of strings");
+	expect_bad("sftpd", "\"ciphers\": \"aes128-ctr\"", "sftpd.ciphers",
+	           "list of strings");
 	expect_bad("sftpd", "\"macs\": [\"a\", 1]", "sftpd.macs[1]", "must be a string");
 	expect_bad("sftpd", "\"actions\": []", "sftpd.actions", "must be an object");
 	expect_bad("sftpd", "\"keys\": {}", "sftpd.keys", "list of objects");
-	expect_bad("sftpd", "\"keys\": [\"id_rsa\"]", "sftpd.keys[0]", "must be an object");
-	expect_bad("sftpd", "\"keys\": [{\"private_key\": 1}]", "sftpd.keys[0].private_key",
-		   "must be a string");
+	expect_bad("sftpd", "\"keys\": [\"id_rsa\"]", "sftpd.keys[0]",
+	           "must be an object");
+	expect_bad("sftpd", "\"keys\": [{\"private_key\": 1}]",
+	           "sftpd.keys[0].private_key", "must be a string");
 	expect_bad("sftpd", "\"keys\": [{}]", "sftpd.keys[0].private_key", "missing");
 	expect_bad("data_provider", "\"port\": null", "data_provider.port", "not null");
-	expect_bad("httpd", "\"bind_address\": false", "httpd.bind_address", "must be a string");
-	ck_assert_int_eq(load_text(&(struct sftpgo_config){ 0 }, "{\"sftpd\": 1}"), -1);
+	expect_bad("httpd", "\"bind_address\": false", "httpd.bind_address",
+	           "must be a string");
+	ck_assert_int_eq(load_text(&(struct sftpgo_config){0}, "{\"sftpd\": 1}"), -1);
 	assert_err_has("sftpd: must be an object");
 }
 END_TEST
 
+/* section, body, what the error must name, why */
+static const char *const bad_values[][4] = {
+    {"sftpd", "\"bind_port\": 0", "sftpd.bind_port", "between 1 and 65535"},
+    {"sftpd", "\"bind_port\": 65536", "sftpd.bind_port", "between 1 and 65535"},
+    {"sftpd", "\"bind_port\": 99999999999999", "sftpd.bind_port", "between"},
+    {"sftpd", "\"idle_timeout\": -1", "sftpd.idle_timeout", ">= 0"},
+    {"sftpd", "\"upload_mode\": 3", "sftpd.upload_mode", "between 0 and 2"},
+    {"sftpd", "\"upload_mode\": -1", "sftpd.upload_mode", "between 0 and 2"},
+    {"sftpd", "\"setstat_mode\": 2", "sftpd.setstat_mode", "between 0 and 1"},
+    {"sftpd", "\"umask\": \"0888\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"1022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"00022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"-022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"actions\": {\"execute_on\": [\"upload\", \"add\"]}",
+     "sftpd.actions.execute_on[1]", "unknown value \"add\""},
+    {"data_provider", "\"actions\": {\"execute_on\": [\"upload\"]}",
+     "data_provider.actions.execute_on[0]", "unknown value"},
+    {"sftpd", "\"actions\": {\"command\": \"notify.sh\"}", "sftpd.actions.command",
+     "absolute"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"ftp://x/\"}",
+     "sftpd.actions.http_notification_url", "URL"},
+    {"data_provider", "\"actions\": {\"http_notification_url\": \"http://\"}",
+     "data_provider.actions.http_notification_url", "no host"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://a b/\"}",
+     "http_notification_url", "URL"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://h:99999/\"}",
+     "http_notification_url", "port"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://h:/\"}",
+     "http_notification_url", "port"},
+    {"sftpd", "\"enabled_ssh_commands\": [\"md5sum\", \"bash\"]",
+     "sftpd.enabled_ssh_commands[1]", "unknown value \"bash\""},
+    {"sftpd", "\"kex_algorithms\": [\"\"]", "sftpd.kex_algorithms[0]", "empty"},
+    {"sftpd", "\"keyboard_interactive_auth_program\": \"kbd\"",
+     "sftpd.keyboard_interactive_auth_program", "absolute"},
+    {"sftpd", "\"session_pool_size\": 0", "sftpd.session_pool_size",
+     "between 1 and 1024"},
+    {"sftpd", "\"session_pool_size\": 1025", "sftpd.session_pool_size", "between"},
+    {"sftpd", "\"max_startups_per_ip\": 0", "sftpd.max_startups_per_ip", "between"},
+    {"sftpd", "\"unprivileged_user\": \"no-such-user-sftpgo-test\"",
+     "sftpd.unprivileged_user", "no such system user"},
+    {"data_provider", "\"driver\": \"oracle\"", "data_provider.driver",
+     "unsupported driver"},
+    {"data_provider", "\"driver\": \"\"", "data_provider.driver", "unsupported"},
+    {"data_provider", "\"port\": 70000", "data_provider.port", "between 0 and 65535"},
+    {"data_provider", "\"sslmode\": 4", "data_provider.sslmode", "between 0 and 3"},
+    {"data_provider", "\"track_quota\": 3", "data_provider.track_quota",
+     "between 0 and 2"},
+    {"data_provider", "\"manage_users\": 2", "data_provider.manage_users",
+     "between 0 and 1"},
+    {"data_provider", "\"external_auth_scope\": 8", "data_provider.external_auth_scope",
+     "between 0 and 7"},
+    {"data_provider", "\"external_auth_scope\": -1", "data_provider.external_auth_scope",
+     "between 0 and 7"},
+    {"data_provider", "\"pool_size\": -1", "data_provider.pool_size", ">= 0"},
+    {"data_provider", "\"external_auth_program\": \"auth\"",
+     "data_provider.external_auth_program", "absolute"},
+    {"httpd", "\"bind_port\": -1", "httpd.bind_port", "between 0 and 65535"},
+    {"httpd", "\"bind_port\": 65536", "httpd.bind_port", "between 0 and 65535"},
+};
+
 START_TEST(bad_values_named)
 {
-	expect_bad("sftpd", "\"bind_port\": 0", "sftpd.bind_port", "between 1 and 65535");
-	expect_bad("sftpd", "\"bind_port\": 65536", "sftpd.bind_port", "between 1 and 65535");
-	expect_bad("sftpd", "\"bind_port\": 99999999999999", "sftpd.bind_port", "between");
-	expect_bad("sftpd", "\"idle_timeout\": -1", "sftpd.idle_timeout", ">= 0");
-	expect_bad("sftpd", "\"upload_mode\": 3", "sftpd.upload_mode", "between 0 and 2");
-	expect_bad("sftpd", "\"upload_mode\": -1", "sftpd.upload_mode", "between 0 and 2");
-	expect_bad("sftpd", "\"setstat_mode\": 2", "sftpd.setstat_mode", "between 0 and 1");
-	expect_bad("sftpd", "\"umask\": \"0888\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"umask\": \"1022\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"umask\": \"\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"umask\": \"00022\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"umask\": \"-022\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"actions\": {\"execute_on\": [\"upload\", \"add\"]}",
-		   "sftpd.actions.execute_on[1]", "unknown value \"add\"");
-	expect_bad("data_provider", "\"actions\": {\"execute_on\": [\"upload\"]}",
-		   "data_provider.actions.execute_on[0]", "unknown value");
-	expect_bad("sftpd", "\"actions\": {\"command\": \"notify.sh\"}", "sftpd.actions.command",
-		   "absolute");
-	expect_bad("sftpd", "\"actions\": {\"http_notification_url\": \"ftp://x/\"}",
-		   "sftpd.actions.http_notification_url", "URL");
-	expect_bad("data_provider", "\"actions\": {\"http_notification_url\": \"http://\"}",
-		   "data_provider.actions.http_notification_url", "no host");
-	expect_bad("sftpd", "\"actions\": {\"http_notification_url\": \"http://a b/\"}",
-		   "http_notification_url", "URL");
-	expect_bad("sftpd", "\"actions\": {\"http_notification_url\": \"http://h:99999/\"}",
-		   "http_notification_url", "port");
-	expect_bad("sftpd", "\"actions\": {\"http_notification_url\": \"http://h:/\"}",
-		   "http_notification_url", "port");
-	expect_bad("sftpd", "\"enabled_ssh_commands\": [\"md5sum\", \"bash\"]",
-		   "sftpd.enabled_ssh_commands[1]", "unknown value \"bash\"");
-	expect_bad("sftpd", "\"kex_algorithms\": [\"\"]", "sftpd.kex_algorithms[0]", "empty");
-	expect_bad("sftpd", "\"keyboard_interactive_auth_program\": \"kbd\"",
-		   "sftpd.keyboard_interactive_auth_program", "absolute");
-	expect_bad("sftpd", "\"session_pool_size\": 0", "sftpd.session_pool_size",
-		   "between 1 and 1024");
-	expect_bad("sftpd", "\"session_pool_size\": 1025", "sftpd.session_pool_size", "between");
-	expect_bad("sftpd", "\"max_startups_per_ip\": 0", "sftpd.max_startups_per_ip", "between");
-	expect_bad("sftpd", "\"unprivileged_user\": \"no-such-user-sftpgo-test\"",
-		   "sftpd.unprivileged_user", "no such system user");
-	expect_bad("data_provider", "\"driver\": \"oracle\"", "data_provider.driver",
-		   "unsupported driver");
-	expect_bad("data_provider", "\"driver\": \"\"", "data_provider.driver", "unsupported");
-	expect_bad("data_provider", "\"port\": 70000", "data_provider.port", "between 0 and 65535");
-	expect_bad("data_provider", "\"sslmode\": 4", "data_provider.sslmode", "between 0 and 3");
-	expect_bad("data_provider", "\"track_quota\": 3", "data_provider.track_quota",
-		   "between 0 and 2");
-	expect_bad("data_provider", "\"manage_users\": 2", "data_provider.manage_users",
-		   "between 0 and 1");
-	expect_bad("data_provider", "\"external_auth_scope\": 8",
-		   "data_provider.external_auth_scope", "between 0 and 7");
-	expect_bad("data_provider", "\"external_auth_scope\": -1",
-		   "data_provider.external_auth_scope", "between 0 and 7");
-	expect_bad("data_provider", "\"pool_size\": -1", "data_provider.pool_size", ">= 0");
-	expect_bad("data_provider", "\"external_auth_program\": \"auth\"",
-		   "data_provider.external_auth_program", "absolute");
-	expect_bad("httpd", "\"bind_port\": -1", "httpd.bind_port", "between 0 and 65535");
-	expect_bad("httpd", "\"bind_port\": 65536", "httpd.bind_port", "between 0 and 65535");
+	for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
+		expect_bad(bad_values[i][0], bad_values[i][1], bad_values[i][2],
+		           bad_values[i][3]);
 }
 END_TEST
 
@@ -548,12 +568,17 @@ START_TEST(good_values_accepted)
 	expect_good("sftpd", "\"umask\": \"0777\"");
 	expect_good("sftpd", "\"umask\": \"000\"");
 	expect_good("sftpd", "\"unprivileged_user\": \"root\"");
-	expect_good("sftpd", "\"actions\": {\"http_notification_url\": \"https://h:8443/p?q=1\"}");
-	expect_good("sftpd", "\"actions\": {\"http_notification_url\": \"http://[::1]:80/x\"}");
-	expect_good("sftpd", "\"actions\": {\"execute_on\": [\"download\", \"upload\", \"delete\", "
-			     "\"rename\", \"ssh_cmd\"], \"command\": \"/bin/true\"}");
-	expect_good("data_provider", "\"actions\": {\"execute_on\": [\"add\", \"update\", "
-				     "\"delete\"]}, \"external_auth_scope\": 7");
+	expect_good("sftpd",
+	            "\"actions\": {\"http_notification_url\": \"https://h:8443/p?q=1\"}");
+	expect_good("sftpd",
+	            "\"actions\": {\"http_notification_url\": \"http://[::1]:80/x\"}");
+	expect_good(
+	    "sftpd",
+	    "\"actions\": {\"execute_on\": [\"download\", \"upload\", \"delete\", "
+	    "\"rename\", \"ssh_cmd\"], \"command\": \"/bin/true\"}");
+	expect_good("data_provider",
+	            "\"actions\": {\"execute_on\": [\"add\", \"update\", "
+	            "\"delete\"]}, \"external_auth_scope\": 7");
 	for (int i = 0; i <= 3; i++) {
 		char b[64];
 
@@ -570,19 +595,22 @@ END_TEST
 START_TEST(values_from_file)
 {
 	struct sftpgo_config c;
-	static const char *const on[] = { "upload", "rename" };
-	static const char *const kex[] = { "curve25519-sha256@libssh.org" };
+	static const char *const on[] = {"upload", "rename"};
+	static const char *const kex[] = {"curve25519-sha256@libssh.org"};
 
 	ck_assert_int_eq(
-		load_text(&c, "{\"sftpd\": {\"bind_port\": 2200, \"umask\": \"0077\", "
-			      "\"upload_mode\": 2, \"banner\": \"hi\", "
-			      "\"kex_algorithms\": [\"curve25519-sha256@libssh.org\"], "
-			      "\"actions\": {\"execute_on\": [\"upload\", \"rename\"], "
-			      "\"command\": \"/usr/bin/notify\", \"http_notification_url\": "
-			      "\"http://127.0.0.1:8000/\"}, \"session_pool_size\": 8}, "
-			      "\"data_provider\": {\"driver\": \"postgresql\", \"name\": \"sftpgo\", "
-			      "\"host\": \"db\", \"password\": \"p\\\"w\"}, \"httpd\": {\"bind_port\": 0}}"),
-		0);
+	    load_text(
+	        &c,
+	        "{\"sftpd\": {\"bind_port\": 2200, \"umask\": \"0077\", "
+	        "\"upload_mode\": 2, \"banner\": \"hi\", "
+	        "\"kex_algorithms\": [\"curve25519-sha256@libssh.org\"], "
+	        "\"actions\": {\"execute_on\": [\"upload\", \"rename\"], "
+	        "\"command\": \"/usr/bin/notify\", \"http_notification_url\": "
+	        "\"http://127.0.0.1:8000/\"}, \"session_pool_size\": 8}, "
+	        "\"data_provider\": {\"driver\": \"postgresql\", \"name\": \"sftpgo\", "
+	        "\"host\": \"db\", \"password\": \"p\\\"w\"}, \"httpd\": {\"bind_port\": "
+	        "0}}"),
+	    0);
 	ck_assert_int_eq(c.sftpd.bind_port, 2200);
 	ck_assert_str_eq(c.sftpd.umask, "0077");
 	ck_assert_int_eq(c.sftpd.umask_mode, 077);
@@ -610,7 +638,8 @@ START_TEST(ssh_commands_star_and_enable_scp)
 {
 	struct sftpgo_config c;
 
-	ck_assert_int_eq(load_text(&c, "{\"sftpd\": {\"enabled_ssh_commands\": [\"*\"]}}"), 0);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"sftpd\": {\"enabled_ssh_commands\": [\"*\"]}}"), 0);
 	ck_assert(strlist_contains(&c.sftpd.enabled_ssh_commands, "scp"));
 	ck_assert(strlist_contains(&c.sftpd.enabled_ssh_commands, "rsync"));
 	ck_assert(strlist_contains(&c.sftpd.enabled_ssh_commands, "git-upload-pack"));
@@ -633,15 +662,19 @@ START_TEST(connection_string_alias)
 	struct sftpgo_config c;
 
 	ck_assert_int_eq(
-		load_text(&c, "{\"data_provider\": {\"connection_string\": \"host=a dbname=b\"}}"), 0);
+	    load_text(
+	        &c, "{\"data_provider\": {\"connection_string\": \"host=a dbname=b\"}}"),
+	    0);
 	ck_assert_str_eq(c.data_provider.connection_string, "host=a dbname=b");
 	config_free(&c);
-	ck_assert_int_eq(load_text(&c, "{\"data_provider\": {\"connectionstring\": \"x\"}}"), 0);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"data_provider\": {\"connectionstring\": \"x\"}}"), 0);
 	ck_assert_str_eq(c.data_provider.connection_string, "x");
 	config_free(&c);
-	ck_assert_int_eq(load_text(&c, "{\"data_provider\": {\"connectionstring\": \"x\", "
-				       "\"connection_string\": \"y\"}}"),
-			 -1);
+	ck_assert_int_eq(load_text(&c,
+	                           "{\"data_provider\": {\"connectionstring\": \"x\", "
+	                           "\"connection_string\": \"y\"}}"),
+	                 -1);
 	assert_err_has("data_provider.connectionstring");
 	assert_err_has("alias");
 }
@@ -653,14 +686,16 @@ START_TEST(relative_paths_resolved)
 	char want[512];
 
 	ck_assert_int_eq(
-		load_text(&c, "{\"sftpd\": {\"keys\": [{\"private_key\": \"id_rsa\"}, "
-			      "{\"private_key\": \"/etc/ssh/k\"}, {\"private_key\": \"sub/id_ed\"}], "
-			      "\"login_banner_file\": \"banner.txt\"}, "
-			      "\"data_provider\": {\"name\": \"db/users.db\", \"credentials_path\": "
-			      "\"/var/creds\"}, \"httpd\": {\"templates_path\": \"/usr/share/t\", "
-			      "\"auth_user_file\": \"htpasswd\", \"certificate_file\": \"c.pem\", "
-			      "\"certificate_key_file\": \"k.pem\"}}"),
-		0);
+	    load_text(
+	        &c,
+	        "{\"sftpd\": {\"keys\": [{\"private_key\": \"id_rsa\"}, "
+	        "{\"private_key\": \"/etc/ssh/k\"}, {\"private_key\": \"sub/id_ed\"}], "
+	        "\"login_banner_file\": \"banner.txt\"}, "
+	        "\"data_provider\": {\"name\": \"db/users.db\", \"credentials_path\": "
+	        "\"/var/creds\"}, \"httpd\": {\"templates_path\": \"/usr/share/t\", "
+	        "\"auth_user_file\": \"htpasswd\", \"certificate_file\": \"c.pem\", "
+	        "\"certificate_key_file\": \"k.pem\"}}"),
+	    0);
 	ck_assert_uint_eq(c.sftpd.keys.n, 3);
 	ck_assert_str_eq(c.sftpd.keys.v[0], in_dir("id_rsa"));
 	ck_assert_str_eq(c.sftpd.keys.v[1], "/etc/ssh/k");
@@ -691,19 +726,22 @@ START_TEST(relative_paths_resolved)
 	}
 	config_free(&c);
 	/* bolt and memory names are files too; mysql's is a database name */
-	ck_assert_int_eq(load_text(&c, "{\"data_provider\": {\"driver\": \"memory\", \"name\": "
-				       "\"dump.json\"}}"),
-			 0);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"data_provider\": {\"driver\": \"memory\", \"name\": "
+	                  "\"dump.json\"}}"),
+	    0);
 	ck_assert_str_eq(c.data_provider.name, in_dir("dump.json"));
 	config_free(&c);
-	ck_assert_int_eq(load_text(&c, "{\"data_provider\": {\"driver\": \"memory\", \"name\": "
-				       "\"\"}}"),
-			 0);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"data_provider\": {\"driver\": \"memory\", \"name\": "
+	                  "\"\"}}"),
+	    0);
 	ck_assert_str_eq(c.data_provider.name, "");
 	config_free(&c);
-	ck_assert_int_eq(load_text(&c, "{\"data_provider\": {\"driver\": \"mysql\", \"name\": "
-				       "\"sftpgo\"}}"),
-			 0);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"data_provider\": {\"driver\": \"mysql\", \"name\": "
+	                  "\"sftpgo\"}}"),
+	    0);
 	ck_assert_str_eq(c.data_provider.name, "sftpgo");
 	config_free(&c);
 }
@@ -712,8 +750,8 @@ END_TEST
 START_TEST(env_overrides_file)
 {
 	struct sftpgo_config c;
-	static const char *const on[] = { "upload", "download" };
-	static const char *const ciphers[] = { "aes128-ctr", "aes256-gcm@openssh.com" };
+	static const char *const on[] = {"upload", "download"};
+	static const char *const ciphers[] = {"aes128-ctr", "aes256-gcm@openssh.com"};
 
 	setenv("SFTPGO_SFTPD__BIND_PORT", "2300", 1);
 	setenv("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,download", 1);
@@ -732,8 +770,8 @@ START_TEST(env_overrides_file)
 	setenv("SFTPGO_LOG_MAX_AGE", "3", 1);
 	setenv("SFTPGO_LOG_COMPRESS", "1", 1);
 	setenv("SFTPGO_LOG_VERBOSE", "false", 1);
-	ck_assert_int_eq(load_text(&c, "{\"sftpd\": {\"bind_port\": 2200, \"idle_timeout\": 5}}"),
-			 0);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"sftpd\": {\"bind_port\": 2200, \"idle_timeout\": 5}}"), 0);
 	ck_assert_int_eq(c.sftpd.bind_port, 2300);
 	ck_assert_int_eq(c.sftpd.idle_timeout, 5);
 	assert_list(&c.sftpd.actions.execute_on, 2, on);
@@ -781,8 +819,8 @@ expect_env_bad(const char *var, const char *value, const char *reason)
 
 	setenv(var, value, 1);
 	err[0] = '\0';
-	ck_assert_msg(config_load(&c, dir, NULL, err, sizeof(err)) == -1, "%s=%s accepted", var,
-		      value);
+	ck_assert_msg(config_load(&c, dir, NULL, err, sizeof(err)) == -1,
+	              "%s=%s accepted", var, value);
 	assert_err_has(var);
 	assert_err_has(reason);
 	unsetenv(var);
@@ -795,21 +833,26 @@ START_TEST(env_bad_values_named)
 	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", " 22", "not an integer");
 	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "+22", "not an integer");
 	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "", "not an integer");
-	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "99999999999999999999999", "not an integer");
+	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "99999999999999999999999",
+	               "not an integer");
 	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "0", "between 1 and 65535");
 	expect_env_bad("SFTPGO_SFTPD__ENABLE_SCP", "yes", "true, false, 1 or 0");
 	expect_env_bad("SFTPGO_SFTPD__ENABLE_SCP", "TRUE", "true, false, 1 or 0");
 	expect_env_bad("SFTPGO_SFTPD__UMASK", "999", "octal");
-	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,add", "unknown value \"add\"");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,add",
+	               "unknown value \"add\"");
 	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,,delete", "empty");
 	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,", "empty");
-	expect_env_bad("SFTPGO_SFTPD__ACTIONS__HTTP_NOTIFICATION_URL", "localhost:80", "URL");
-	expect_env_bad("SFTPGO_SFTPD__ENABLED_SSH_COMMANDS", "md5sum,sh", "unknown value \"sh\"");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__HTTP_NOTIFICATION_URL", "localhost:80",
+	               "URL");
+	expect_env_bad("SFTPGO_SFTPD__ENABLED_SSH_COMMANDS", "md5sum,sh",
+	               "unknown value \"sh\"");
 	expect_env_bad("SFTPGO_SFTPD__UNPRIVILEGED_USER", "no-such-user-sftpgo-test",
-		       "no such system user");
+	               "no such system user");
 	expect_env_bad("SFTPGO_SFTPD__SESSION_POOL_SIZE", "0", "between 1 and 1024");
 	expect_env_bad("SFTPGO_DATA_PROVIDER__DRIVER", "sqlite3", "unsupported driver");
-	expect_env_bad("SFTPGO_DATA_PROVIDER__ACTIONS__EXECUTE_ON", "download", "unknown value");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__ACTIONS__EXECUTE_ON", "download",
+	               "unknown value");
 	expect_env_bad("SFTPGO_DATA_PROVIDER__TRACK_QUOTA", "5", "between 0 and 2");
 	expect_env_bad("SFTPGO_HTTPD__BIND_PORT", "-1", "between 0 and 65535");
 	expect_env_bad("SFTPGO_LOG_MAX_SIZE", "0", "between 1 and");
@@ -817,6 +860,11 @@ START_TEST(env_bad_values_named)
 	expect_env_bad("SFTPGO_LOG_MAX_AGE", "x", "not an integer");
 	expect_env_bad("SFTPGO_LOG_COMPRESS", "on", "true, false, 1 or 0");
 	expect_env_bad("SFTPGO_LOG_VERBOSE", "2", "true, false, 1 or 0");
+	/* a typo in a variable name is caught like a typo in the file */
+	expect_env_bad("SFTPGO_SFTPD__BIND_PROT", "22", "unknown key");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE", "upload", "unknown key");
+	expect_env_bad("SFTPGO_HTTPD__", "1", "unknown key");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__CONNECTIONSTRING", "x", "unknown key");
 }
 END_TEST
 
