@@ -37,7 +37,10 @@ int provider_user_add(struct provider *p, struct sftpgo_user *u, char *err, size
 int provider_user_update(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen);
 int provider_user_delete(struct provider *p, int64_t id, char *err, size_t errlen);
 
-/* order: 0 ascending by username, 1 descending. username NULL = all. */
+/*
+ * order: 0 ascending by username, 1 descending. username NULL = all. limit <= 0 = no
+ * limit. A non-zero return from cb stops the listing and is returned as is.
+ */
 typedef int (*provider_user_cb)(const struct sftpgo_user *u, void *arg);
 int provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order,
 			const char *username, provider_user_cb cb, void *arg, char *err,
