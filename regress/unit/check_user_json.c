@@ -187,6 +187,30 @@ START_TEST(every_bad_field_is_named)
 }
 END_TEST
 
+/* A user as SFTPGo 0.9.6's REST API writes it (nulls, empty lists, fs configs). */
+START_TEST(sftpgo_output_decodes)
+{
+	struct sftpgo_user u;
+
+	decode_ok("{\"id\":1,\"status\":1,\"username\":\"test\",\"expiration_date\":0,"
+	          "\"home_dir\":\"/tmp/test\",\"uid\":0,\"gid\":0,\"max_sessions\":0,"
+	          "\"quota_size\":0,\"quota_files\":0,\"permissions\":{\"/\":[\"*\"]},"
+	          "\"used_quota_size\":0,\"used_quota_files\":0,\"last_quota_update\":0,"
+	          "\"upload_bandwidth\":0,\"download_bandwidth\":0,\"last_login\":0,"
+	          "\"filters\":{\"allowed_ip\":[],\"denied_ip\":[],"
+	          "\"denied_login_methods\":null,\"file_extensions\":null},"
+	          "\"filesystem\":{\"provider\":0,\"s3config\":{},\"gcsconfig\":{}},"
+	          "\"virtual_folders\":null,\"public_keys\":null,\"new_field\":true}",
+	          &u);
+	ck_assert_str_eq(u.username, "test");
+	ck_assert_int_eq(u.n_perms, 1);
+	ck_assert_int_eq(u.filters.allowed_ip.n, 0);
+	ck_assert_ptr_nonnull(json_object_get(u.filesystem, "s3config"));
+	ck_assert_ptr_null(u.virtual_folders);
+	user_free(&u);
+}
+END_TEST
+
 START_TEST(permissions_sorted_by_path)
 {
 	struct sftpgo_user u;
@@ -388,6 +412,7 @@ main(void)
 	                    (int)(sizeof(bad_fields) / sizeof(bad_fields[0])));
 	tcase_add_test(tc, long_username_refused);
 	tcase_add_test(tc, permissions_sorted_by_path);
+	tcase_add_test(tc, sftpgo_output_decodes);
 	tcase_add_loop_test(tc, permission_paths_are_normalised, 0,
 	                    (int)(sizeof(perm_paths) / sizeof(perm_paths[0])));
 	suite_add_tcase(s, tc);
