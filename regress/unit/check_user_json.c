@@ -127,7 +127,9 @@ START_TEST(decode_merges_present_fields_only)
 END_TEST
 
 static const struct {
+	// cppcheck-suppress unusedStructMember ; used inside START_TEST
 	const char *json;
+	// cppcheck-suppress unusedStructMember ; used inside START_TEST
 	const char *field; /* must appear in the message */
 } bad_fields[] = {
     {"[]", "user"},
@@ -251,7 +253,9 @@ START_TEST(long_username_refused)
 END_TEST
 
 static const struct {
+	// cppcheck-suppress unusedStructMember ; used inside START_TEST
 	const char *in;
+	// cppcheck-suppress unusedStructMember ; used inside START_TEST
 	const char *out;
 } perm_paths[] = {
     {"/", "/"},           {"//", "/"},
@@ -311,7 +315,9 @@ START_TEST(valid_user_passes)
 END_TEST
 
 static const struct {
+	// cppcheck-suppress unusedStructMember ; used inside START_TEST
 	const char *patch;
+	// cppcheck-suppress unusedStructMember ; used inside START_TEST
 	const char *field;
 } bad_users[] = {
     {"{\"username\": \"\"}", "username"},
