@@ -181,6 +181,10 @@ check "no refused user was stored" test "$(db "SELECT count(*) FROM users WHERE 
 echo '{"data_provider": {"driver": "nosuchdb"}}' >"$T/badcfg.json"
 expect 2 "bad config file" "driver" "$SFTPGO" user list --config-dir "$T" --config-file badcfg
 
+echo '{"data_provider": {"driver": "postgresql"}}' >"$T/pgcfg.json"
+expect 1 "initprovider for postgresql points at the script" "sql/postgresql/20200307.sql" \
+	"$SFTPGO" initprovider --config-dir "$T" --config-file pgcfg
+
 # --- --create-home ------------------------------------------------------------
 H=$T/homes
 check "create-home: add" sg user add --username homer --password x --uid 12345 --gid 12346 \
