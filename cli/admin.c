@@ -421,45 +421,50 @@ read_keys(const struct cli *c, struct strlist *keys)
 	return 0;
 }
 
-/* "--permissions /dir:list,download" entries -> the user's permission map. */
+/* One "--permissions PATH:PERM[,PERM...]" value into map (split at the last ':'). */
+static int
+add_perm_entry(const struct cli *c, json_t *map, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+
+	if (colon == NULL || colon == v || colon[1] == '\0')
+		return bad_input(c, "--permissions: \"%s\" is not PATH:PERM[,PERM...]",
+		                 v);
+	char *path = strndup(v, (size_t)(colon - v));
+	char *list = strdup(colon + 1), *save = NULL;
+	json_t *names = json_array();
+	int rc = 0;
+	if (path == NULL || list == NULL || names == NULL)
+		rc = runtime_error(c, "out of memory");
+	else if (json_object_get(map, path) != NULL)
+		rc = bad_input(c, "--permissions: \"%s\" given twice", path);
+	for (char *t = rc == 0 ? strtok_r(list, ",", &save) : NULL; t != NULL;
+	     t = strtok_r(NULL, ",", &save))
+		if (json_array_append_new(names, json_string(t)) != 0)
+			rc = runtime_error(c, "out of memory");
+	if (rc == 0 && json_object_set_new(map, path, names) != 0)
+		rc = runtime_error(c, "out of memory");
+	else if (rc != 0)
+		json_decref(names);
+	free(list);
+	free(path);
+	return rc;
+}
+
+/* The --permissions values -> the user's permission map (replaces it). */
 static int
 set_perms(const struct cli *c, struct sftpgo_user *u)
 {
 	char err[300];
 	json_t *map = json_object();
+	int rc = map != NULL ? 0 : runtime_error(c, "out of memory");
 
-	if (map == NULL)
-		return runtime_error(c, "out of memory");
-	for (size_t i = 0; i < c->perms.n; i++) {
-		const char *v = c->perms.v[i];
-		const char *colon = strrchr(v, ':');
-		if (colon == NULL || colon == v || colon[1] == '\0') {
-			json_decref(map);
-			return bad_input(
-			    c, "--permissions: \"%s\" is not PATH:PERM[,PERM...]", v);
-		}
-		char *path = strndup(v, (size_t)(colon - v));
-		json_t *names = json_array();
-		char *list = strdup(colon + 1), *save = NULL;
-		for (char *t = strtok_r(list, ",", &save); t != NULL;
-		     t = strtok_r(NULL, ",", &save))
-			json_array_append_new(names, json_string(t));
-		free(list);
-		if (json_object_get(map, path) != NULL) {
-			bad_input(c, "--permissions: \"%s\" given twice", path);
-			free(path);
-			json_decref(names);
-			json_decref(map);
-			return EXIT_BAD_INPUT;
-		}
-		json_object_set_new(map, path, names);
-		free(path);
-	}
-	int rc = user_perms_from_json(map, u, err, sizeof(err));
+	for (size_t i = 0; rc == 0 && i < c->perms.n; i++)
+		rc = add_perm_entry(c, map, c->perms.v[i]);
+	if (rc == 0 && user_perms_from_json(map, u, err, sizeof(err)) != 0)
+		rc = bad_input(c, "--%s", err);
 	json_decref(map);
-	if (rc != 0)
-		return bad_input(c, "--%s", err);
-	return 0;
+	return rc;
 }
 
 /* Applies every flag given on the command line over u. */
