@@ -146,6 +146,8 @@ expect 2 "home with .." "home_dir" add --username e1 --home-dir /srv/../etc
 expect 2 "unknown permission" 'unknown permission "fly"' add --username e1 --home-dir /srv/e1 --permissions "/:list,fly"
 expect 2 "missing / permission" '"/" is required' add --username e1 --home-dir /srv/e1 --permissions "/in:list"
 expect 2 "permission without a list" "--permissions" add --username e1 --home-dir /srv/e1 --permissions "/in"
+expect 2 "permission path given twice" "given twice" add --username e1 --home-dir /srv/e1 --permissions "/:list" --permissions "/:upload"
+expect 2 "permission path twice after cleaning" "given twice" add --username e1 --home-dir /srv/e1 --permissions "/:*" --permissions "/a:list" --permissions "/a/:upload"
 expect 2 "relative permission path" "absolute" add --username e1 --home-dir /srv/e1 --permissions "in:list"
 echo "ssh-ed25519 this-is-not-base64" >"$T/badkey"
 expect 2 "bad key file" "line 1 is not a valid public key" add --username e1 --home-dir /srv/e1 --public-key-file "$T/badkey"
