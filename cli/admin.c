@@ -29,7 +29,14 @@
 #define EXIT_BAD_INPUT 2
 #define LINE_MAX_LEN 16384
 
-enum action { A_INIT = 1, A_ADD = 2, A_UPDATE = 4, A_DELETE = 8, A_LIST = 16, A_SHOW = 32 };
+enum action {
+	A_INIT = 1,
+	A_ADD = 2,
+	A_UPDATE = 4,
+	A_DELETE = 8,
+	A_LIST = 16,
+	A_SHOW = 32
+};
 #define A_ALL (A_INIT | A_ADD | A_UPDATE | A_DELETE | A_LIST | A_SHOW)
 #define A_EDIT (A_ADD | A_UPDATE)
 
@@ -62,28 +69,28 @@ static const struct {
 	struct option opt;
 	int actions; /* where the flag is accepted */
 } flags[] = {
-	{{"config-dir", required_argument, NULL, O_CONFIG_DIR}, A_ALL},
-	{{"config-file", required_argument, NULL, O_CONFIG_FILE}, A_ALL},
-	{{"username", required_argument, NULL, O_USERNAME}, A_EDIT | A_DELETE | A_SHOW},
-	{{"password", required_argument, NULL, O_PASSWORD}, A_EDIT},
-	{{"password-file", required_argument, NULL, O_PASSWORD_FILE}, A_EDIT},
-	{{"public-key-file", required_argument, NULL, O_PUBLIC_KEY_FILE}, A_EDIT},
-	{{"home-dir", required_argument, NULL, O_HOME_DIR}, A_EDIT},
-	{{"uid", required_argument, NULL, O_UID}, A_EDIT},
-	{{"gid", required_argument, NULL, O_GID}, A_EDIT},
-	{{"permissions", required_argument, NULL, O_PERMISSIONS}, A_EDIT},
-	{{"max-sessions", required_argument, NULL, O_MAX_SESSIONS}, A_EDIT},
-	{{"quota-size", required_argument, NULL, O_QUOTA_SIZE}, A_EDIT},
-	{{"quota-files", required_argument, NULL, O_QUOTA_FILES}, A_EDIT},
-	{{"upload-bandwidth", required_argument, NULL, O_UPLOAD_BW}, A_EDIT},
-	{{"download-bandwidth", required_argument, NULL, O_DOWNLOAD_BW}, A_EDIT},
-	{{"status", required_argument, NULL, O_STATUS}, A_EDIT},
-	{{"expiration-date", required_argument, NULL, O_EXPIRATION}, A_EDIT},
-	{{"allowed-ip", required_argument, NULL, O_ALLOWED_IP}, A_EDIT},
-	{{"denied-ip", required_argument, NULL, O_DENIED_IP}, A_EDIT},
-	{{"create-home", no_argument, NULL, O_CREATE_HOME}, A_EDIT},
-	{{"json", no_argument, NULL, O_JSON}, A_LIST},
-	{{"help", no_argument, NULL, O_HELP}, A_ALL},
+    {{"config-dir", required_argument, NULL, O_CONFIG_DIR}, A_ALL},
+    {{"config-file", required_argument, NULL, O_CONFIG_FILE}, A_ALL},
+    {{"username", required_argument, NULL, O_USERNAME}, A_EDIT | A_DELETE | A_SHOW},
+    {{"password", required_argument, NULL, O_PASSWORD}, A_EDIT},
+    {{"password-file", required_argument, NULL, O_PASSWORD_FILE}, A_EDIT},
+    {{"public-key-file", required_argument, NULL, O_PUBLIC_KEY_FILE}, A_EDIT},
+    {{"home-dir", required_argument, NULL, O_HOME_DIR}, A_EDIT},
+    {{"uid", required_argument, NULL, O_UID}, A_EDIT},
+    {{"gid", required_argument, NULL, O_GID}, A_EDIT},
+    {{"permissions", required_argument, NULL, O_PERMISSIONS}, A_EDIT},
+    {{"max-sessions", required_argument, NULL, O_MAX_SESSIONS}, A_EDIT},
+    {{"quota-size", required_argument, NULL, O_QUOTA_SIZE}, A_EDIT},
+    {{"quota-files", required_argument, NULL, O_QUOTA_FILES}, A_EDIT},
+    {{"upload-bandwidth", required_argument, NULL, O_UPLOAD_BW}, A_EDIT},
+    {{"download-bandwidth", required_argument, NULL, O_DOWNLOAD_BW}, A_EDIT},
+    {{"status", required_argument, NULL, O_STATUS}, A_EDIT},
+    {{"expiration-date", required_argument, NULL, O_EXPIRATION}, A_EDIT},
+    {{"allowed-ip", required_argument, NULL, O_ALLOWED_IP}, A_EDIT},
+    {{"denied-ip", required_argument, NULL, O_DENIED_IP}, A_EDIT},
+    {{"create-home", no_argument, NULL, O_CREATE_HOME}, A_EDIT},
+    {{"json", no_argument, NULL, O_JSON}, A_LIST},
+    {{"help", no_argument, NULL, O_HELP}, A_ALL},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -124,20 +131,23 @@ runtime_error(const struct cli *c, const char *msg)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"Usage:\n"
-		"  sftpgo initprovider [--config-dir D] [--config-file F]\n"
-		"  sftpgo user add --username U [--password P | --password-file F]\n"
-		"      [--public-key-file F]... [--home-dir D] [--uid N] [--gid N]\n"
-		"      [--permissions \"/:*\"]... [--max-sessions N] [--quota-size N]\n"
-		"      [--quota-files N] [--upload-bandwidth N] [--download-bandwidth N]\n"
-		"      [--status 0|1] [--expiration-date YYYY-MM-DD|0] [--allowed-ip CIDR]...\n"
-		"      [--denied-ip CIDR]... [--create-home]\n"
-		"  sftpgo user update --username U [the same flags; only those given change]\n"
-		"  sftpgo user delete --username U\n"
-		"  sftpgo user list [--json]\n"
-		"  sftpgo user show --username U\n"
-		"Every command accepts --config-dir D and --config-file F. See sftpgo-user(8).\n");
+	fprintf(
+	    f, "Usage:\n"
+	       "  sftpgo initprovider [--config-dir D] [--config-file F]\n"
+	       "  sftpgo user add --username U [--password P | --password-file F]\n"
+	       "      [--public-key-file F]... [--home-dir D] [--uid N] [--gid N]\n"
+	       "      [--permissions \"/:*\"]... [--max-sessions N] [--quota-size N]\n"
+	       "      [--quota-files N] [--upload-bandwidth N] [--download-bandwidth N]\n"
+	       "      [--status 0|1] [--expiration-date YYYY-MM-DD|0] [--allowed-ip "
+	       "CIDR]...\n"
+	       "      [--denied-ip CIDR]... [--create-home]\n"
+	       "  sftpgo user update --username U [the same flags; only those given "
+	       "change]\n"
+	       "  sftpgo user delete --username U\n"
+	       "  sftpgo user list [--json]\n"
+	       "  sftpgo user show --username U\n"
+	       "Every command accepts --config-dir D and --config-file F. See "
+	       "sftpgo-user(8).\n");
 }
 
 /* A list flag: each use adds a value; an empty value clears the list. */
@@ -159,19 +169,41 @@ static int
 store_flag(struct cli *c, int id, const char *arg)
 {
 	switch (id) {
-	case O_CONFIG_DIR: c->config_dir = arg; break;
-	case O_CONFIG_FILE: c->config_file = arg; break;
-	case O_USERNAME: c->username = arg; break;
-	case O_PASSWORD: c->password = arg; break;
-	case O_PASSWORD_FILE: c->password_file = arg; break;
-	case O_HOME_DIR: c->home_dir = arg; break;
-	case O_CREATE_HOME: c->create_home = 1; break;
-	case O_JSON: c->json = 1; break;
-	case O_PUBLIC_KEY_FILE: return add_list_value(&c->key_files, &c->keys_given, arg);
-	case O_PERMISSIONS: return add_list_value(&c->perms, &c->perms_given, arg);
-	case O_ALLOWED_IP: return add_list_value(&c->allowed_ip, &c->allowed_given, arg);
-	case O_DENIED_IP: return add_list_value(&c->denied_ip, &c->denied_given, arg);
-	default: c->num[id - O_CONFIG_DIR] = arg; break;
+	case O_CONFIG_DIR:
+		c->config_dir = arg;
+		break;
+	case O_CONFIG_FILE:
+		c->config_file = arg;
+		break;
+	case O_USERNAME:
+		c->username = arg;
+		break;
+	case O_PASSWORD:
+		c->password = arg;
+		break;
+	case O_PASSWORD_FILE:
+		c->password_file = arg;
+		break;
+	case O_HOME_DIR:
+		c->home_dir = arg;
+		break;
+	case O_CREATE_HOME:
+		c->create_home = 1;
+		break;
+	case O_JSON:
+		c->json = 1;
+		break;
+	case O_PUBLIC_KEY_FILE:
+		return add_list_value(&c->key_files, &c->keys_given, arg);
+	case O_PERMISSIONS:
+		return add_list_value(&c->perms, &c->perms_given, arg);
+	case O_ALLOWED_IP:
+		return add_list_value(&c->allowed_ip, &c->allowed_given, arg);
+	case O_DENIED_IP:
+		return add_list_value(&c->denied_ip, &c->denied_given, arg);
+	default:
+		c->num[id - O_CONFIG_DIR] = arg;
+		break;
 	}
 	return 0;
 }
@@ -193,7 +225,7 @@ parse_flags(struct cli *c, int argc, char **argv)
 
 	for (size_t i = 0; i < N_FLAGS; i++)
 		longopts[i] = flags[i].opt;
-	memset(&longopts[N_FLAGS], 0, sizeof(longopts[N_FLAGS]));
+	longopts[N_FLAGS] = (struct option){0};
 	opterr = 0;
 	optind = 0; /* full reset for GNU getopt */
 	for (;;) {
@@ -207,11 +239,12 @@ parse_flags(struct cli *c, int argc, char **argv)
 		if (id == '?')
 			return bad_input(c, "unknown flag \"%s\"", argv[optind - 1]);
 		if (id == ':')
-			return bad_input(c, "flag \"%s\" needs a value", argv[optind - 1]);
+			return bad_input(c, "flag \"%s\" needs a value",
+			                 argv[optind - 1]);
 		size_t i = 0;
 		while (i < N_FLAGS && flags[i].opt.val != id)
 			i++;
-		if (!(flags[i].actions & c->action))
+		if (i == N_FLAGS || !(flags[i].actions & c->action))
 			return bad_input(c, "--%s is not valid here", flag_name(id));
 		if (store_flag(c, id, optarg) != 0)
 			return runtime_error(c, "out of memory");
@@ -233,8 +266,8 @@ parse_num(const struct cli *c, int id, int64_t min, int64_t max, int64_t *out)
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (s[0] == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
-		return bad_input(c, "--%s: \"%s\" is not an integer in [%lld, %lld]", flag_name(id),
-				 s, (long long)min, (long long)max);
+		return bad_input(c, "--%s: \"%s\" is not an integer in [%lld, %lld]",
+		                 flag_name(id), s, (long long)min, (long long)max);
 	*out = v;
 	return 0;
 }
@@ -252,9 +285,10 @@ parse_date(const struct cli *c, int64_t *out)
 		*out = 0;
 		return 0;
 	}
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-		return bad_input(c, "--expiration-date: \"%s\" is not YYYY-MM-DD or 0", s);
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
+	    n != 10 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+		return bad_input(c, "--expiration-date: \"%s\" is not YYYY-MM-DD or 0",
+		                 s);
 	struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
 	time_t t = timegm(&tm);
 	struct tm back;
@@ -276,7 +310,8 @@ parse_numbers(const struct cli *c, struct sftpgo_user *u)
 	    (rc = parse_num(c, O_QUOTA_SIZE, 0, INT64_MAX, &u->quota_size)) != 0 ||
 	    (rc = parse_num(c, O_QUOTA_FILES, 0, INT32_MAX, &u->quota_files)) != 0 ||
 	    (rc = parse_num(c, O_UPLOAD_BW, 0, INT32_MAX, &u->upload_bandwidth)) != 0 ||
-	    (rc = parse_num(c, O_DOWNLOAD_BW, 0, INT32_MAX, &u->download_bandwidth)) != 0 ||
+	    (rc = parse_num(c, O_DOWNLOAD_BW, 0, INT32_MAX, &u->download_bandwidth)) !=
+	        0 ||
 	    (rc = parse_num(c, O_STATUS, 0, 1, &u->status)) != 0 ||
 	    (rc = parse_date(c, &u->expiration_date)) != 0)
 		return rc;
@@ -289,7 +324,7 @@ chomp(char *s)
 	size_t n = strlen(s);
 
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' ||
-			 s[n - 1] == '\t'))
+	                 s[n - 1] == '\t'))
 		s[--n] = '\0';
 }
 
@@ -311,7 +346,8 @@ set_password(const struct cli *c, struct sftpgo_user *u)
 	}
 	FILE *f = fopen(c->password_file, "re");
 	if (f == NULL)
-		return bad_input(c, "--password-file: %s: %s", c->password_file, strerror(errno));
+		return bad_input(c, "--password-file: %s: %s", c->password_file,
+		                 strerror(errno));
 	int got = fgets(line, sizeof(line), f) != NULL;
 	fclose(f);
 	if (got && strchr(line, '\n') == NULL && strlen(line) > 1024)
@@ -322,9 +358,11 @@ set_password(const struct cli *c, struct sftpgo_user *u)
 	}
 	if (!got || line[0] == '\0') {
 		explicit_bzero(line, sizeof(line));
-		return bad_input(c, "--password-file: %s: the first line must hold the password "
-				    "(1 to 1024 bytes)",
-				 c->password_file);
+		return bad_input(
+		    c,
+		    "--password-file: %s: the first line must hold the password "
+		    "(1 to 1024 bytes)",
+		    c->password_file);
 	}
 	free(u->password);
 	u->password = strdup(line);
@@ -346,7 +384,8 @@ read_keys(const struct cli *c, struct strlist *keys)
 		int lineno = 0, found = 0;
 		if (f == NULL) {
 			free(line);
-			return bad_input(c, "--public-key-file: %s: %s", path, strerror(errno));
+			return bad_input(c, "--public-key-file: %s: %s", path,
+			                 strerror(errno));
 		}
 		while (fgets(line, LINE_MAX_LEN, f) != NULL) {
 			lineno++;
@@ -357,64 +396,75 @@ read_keys(const struct cli *c, struct strlist *keys)
 			char type[64];
 			unsigned char *blob = NULL;
 			size_t bloblen;
-			int bad = auth_pubkey_parse(k, type, sizeof(type), &blob, &bloblen) != 0;
+			int bad = auth_pubkey_parse(k, type, sizeof(type), &blob,
+			                            &bloblen) != 0;
 			free(blob);
 			if (bad || strlist_add(keys, k) != 0) {
 				fclose(f);
 				free(line);
-				return bad_input(c, "--public-key-file: %s: line %d is not a valid "
-						    "public key",
-						 path, lineno);
+				return bad_input(
+				    c,
+				    "--public-key-file: %s: line %d is not a valid "
+				    "public key",
+				    path, lineno);
 			}
 			found++;
 		}
 		fclose(f);
 		if (found == 0) {
 			free(line);
-			return bad_input(c, "--public-key-file: %s: no public key in the file", path);
+			return bad_input(
+			    c, "--public-key-file: %s: no public key in the file", path);
 		}
 	}
 	free(line);
 	return 0;
 }
 
-/* "--permissions /dir:list,download" entries -> the user's permission map. */
+/* One "--permissions PATH:PERM[,PERM...]" value into map (split at the last ':'). */
+static int
+add_perm_entry(const struct cli *c, json_t *map, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+
+	if (colon == NULL || colon == v || colon[1] == '\0')
+		return bad_input(c, "--permissions: \"%s\" is not PATH:PERM[,PERM...]",
+		                 v);
+	char *path = strndup(v, (size_t)(colon - v));
+	char *list = strdup(colon + 1), *save = NULL;
+	json_t *names = json_array();
+	int rc = 0;
+	if (path == NULL || list == NULL || names == NULL)
+		rc = runtime_error(c, "out of memory");
+	else if (json_object_get(map, path) != NULL)
+		rc = bad_input(c, "--permissions: \"%s\" given twice", path);
+	for (char *t = rc == 0 ? strtok_r(list, ",", &save) : NULL; t != NULL;
+	     t = strtok_r(NULL, ",", &save))
+		if (json_array_append_new(names, json_string(t)) != 0)
+			rc = runtime_error(c, "out of memory");
+	if (rc == 0 && json_object_set_new(map, path, names) != 0)
+		rc = runtime_error(c, "out of memory");
+	else if (rc != 0)
+		json_decref(names);
+	free(list);
+	free(path);
+	return rc;
+}
+
+/* The --permissions values -> the user's permission map (replaces it). */
 static int
 set_perms(const struct cli *c, struct sftpgo_user *u)
 {
 	char err[300];
 	json_t *map = json_object();
+	int rc = map != NULL ? 0 : runtime_error(c, "out of memory");
 
-	if (map == NULL)
-		return runtime_error(c, "out of memory");
-	for (size_t i = 0; i < c->perms.n; i++) {
-		const char *v = c->perms.v[i];
-		const char *colon = strrchr(v, ':');
-		if (colon == NULL || colon == v || colon[1] == '\0') {
-			json_decref(map);
-			return bad_input(c, "--permissions: \"%s\" is not PATH:PERM[,PERM...]", v);
-		}
-		char *path = strndup(v, (size_t)(colon - v));
-		json_t *names = json_array();
-		char *list = strdup(colon + 1), *save = NULL;
-		for (char *t = strtok_r(list, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
-			json_array_append_new(names, json_string(t));
-		free(list);
-		if (json_object_get(map, path) != NULL) {
-			bad_input(c, "--permissions: \"%s\" given twice", path);
-			free(path);
-			json_decref(names);
-			json_decref(map);
-			return EXIT_BAD_INPUT;
-		}
-		json_object_set_new(map, path, names);
-		free(path);
-	}
-	int rc = user_perms_from_json(map, u, err, sizeof(err));
+	for (size_t i = 0; rc == 0 && i < c->perms.n; i++)
+		rc = add_perm_entry(c, map, c->perms.v[i]);
+	if (rc == 0 && user_perms_from_json(map, u, err, sizeof(err)) != 0)
+		rc = bad_input(c, "--%s", err);
 	json_decref(map);
-	if (rc != 0)
-		return bad_input(c, "--%s", err);
-	return 0;
+	return rc;
 }
 
 /* Applies every flag given on the command line over u. */
@@ -442,7 +492,8 @@ apply_flags(const struct cli *c, struct sftpgo_user *u)
 		return rc;
 	for (int k = 0; k < 2; k++) {
 		const struct strlist *src = k == 0 ? &c->allowed_ip : &c->denied_ip;
-		struct strlist *dst = k == 0 ? &u->filters.allowed_ip : &u->filters.denied_ip;
+		struct strlist *dst =
+		    k == 0 ? &u->filters.allowed_ip : &u->filters.denied_ip;
 		if (!(k == 0 ? c->allowed_given : c->denied_given))
 			continue;
 		strlist_free(dst);
@@ -460,22 +511,22 @@ flag_for_field(const char *msg)
 	static const struct {
 		const char *field, *flag;
 	} map[] = {
-		{"username", "--username"},
-		{"home_dir", "--home-dir"},
-		{"uid", "--uid"},
-		{"gid", "--gid"},
-		{"permissions", "--permissions"},
-		{"allowed_ip", "--allowed-ip"},
-		{"denied_ip", "--denied-ip"},
-		{"password", "--password, --password-file or --public-key-file"},
-		{"public_keys", "--public-key-file"},
-		{"status", "--status"},
-		{"max_sessions", "--max-sessions"},
-		{"quota_size", "--quota-size"},
-		{"quota_files", "--quota-files"},
-		{"upload_bandwidth", "--upload-bandwidth"},
-		{"download_bandwidth", "--download-bandwidth"},
-		{"expiration_date", "--expiration-date"},
+	    {"username", "--username"},
+	    {"home_dir", "--home-dir"},
+	    {"uid", "--uid"},
+	    {"gid", "--gid"},
+	    {"permissions", "--permissions"},
+	    {"allowed_ip", "--allowed-ip"},
+	    {"denied_ip", "--denied-ip"},
+	    {"password", "--password, --password-file or --public-key-file"},
+	    {"public_keys", "--public-key-file"},
+	    {"status", "--status"},
+	    {"max_sessions", "--max-sessions"},
+	    {"quota_size", "--quota-size"},
+	    {"quota_files", "--quota-files"},
+	    {"upload_bandwidth", "--upload-bandwidth"},
+	    {"download_bandwidth", "--download-bandwidth"},
+	    {"expiration_date", "--expiration-date"},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i].field);
@@ -514,9 +565,10 @@ open_provider(const struct cli *c, struct sftpgo_config *cfg, struct provider **
 	if (rc != 1) {
 		provider_close(*p);
 		*p = NULL;
-		return runtime_error(c, rc == 0 ? "the data provider has no users table; run "
-						  "\"sftpgo initprovider\" first"
-						: err);
+		return runtime_error(c, rc == 0
+		                            ? "the data provider has no users table; run "
+		                              "\"sftpgo initprovider\" first"
+		                            : err);
 	}
 	return 0;
 }
@@ -532,15 +584,26 @@ cmd_initprovider(const struct cli *c)
 	if (rc != 0)
 		return rc;
 	const char *driver = cfg.data_provider.driver;
+	if (driver != NULL &&
+	    (strcmp(driver, "postgresql") == 0 || strcmp(driver, "mysql") == 0)) {
+		snprintf(err, sizeof(err),
+		         "driver %s is not built in; create its schema with "
+		         "%s/sql/%s/20200307.sql",
+		         driver, SFTPGO_DATADIR, driver);
+		config_free(&cfg);
+		return runtime_error(c, err);
+	}
 	if (driver != NULL && strcmp(driver, "sqlite") == 0) {
 		/* The provider never creates a database file; this command does (0600:
 		 * it holds password hashes). */
 		char *path = config_path(&cfg, cfg.data_provider.name);
-		int fd = path != NULL ? open(path, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600)
-				      : -1;
+		int fd =
+		    path != NULL
+		        ? open(path, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600)
+		        : -1;
 		if (fd < 0) {
 			snprintf(err, sizeof(err), "cannot create %s: %s",
-				 path != NULL ? path : "database", strerror(errno));
+			         path != NULL ? path : "database", strerror(errno));
 			free(path);
 			config_free(&cfg);
 			return runtime_error(c, err);
@@ -577,17 +640,21 @@ create_home(const struct cli *c, const struct sftpgo_user *u)
 	if (lstat(path, &st) == 0) {
 		int rc = 0;
 		if (!S_ISDIR(st.st_mode))
-			rc = bad_input(c, "--create-home: %s exists and is not a directory", path);
+			rc = bad_input(
+			    c, "--create-home: %s exists and is not a directory", path);
 		else if ((int64_t)st.st_uid != u->uid)
-			rc = bad_input(c, "--create-home: %s exists and is owned by uid %u, not %lld",
-				       path, (unsigned)st.st_uid, (long long)u->uid);
+			rc = bad_input(
+			    c,
+			    "--create-home: %s exists and is owned by uid %u, not %lld",
+			    path, (unsigned)st.st_uid, (long long)u->uid);
 		free(path);
 		return rc;
 	}
 	for (char *s = strchr(path + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			bad_input(c, "--create-home: mkdir %s: %s", path, strerror(errno));
+			bad_input(c, "--create-home: mkdir %s: %s", path,
+			          strerror(errno));
 			free(path);
 			return EXIT_RUNTIME;
 		}
@@ -598,7 +665,7 @@ create_home(const struct cli *c, const struct sftpgo_user *u)
 	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fchown(fd, (uid_t)u->uid, (gid_t)u->gid) != 0 || fchmod(fd, 0700) != 0) {
 		fprintf(stderr, "sftpgo %s: --create-home: %s: %s\n", c->name, path,
-			strerror(errno));
+		        strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		free(path);
@@ -633,10 +700,12 @@ cmd_add(const struct cli *c, struct provider *p)
 		user_free(&u);
 		return rc;
 	}
-	if (c->num[O_UID - O_CONFIG_DIR] == NULL || c->num[O_GID - O_CONFIG_DIR] == NULL) {
+	if (c->num[O_UID - O_CONFIG_DIR] == NULL ||
+	    c->num[O_GID - O_CONFIG_DIR] == NULL) {
 		user_free(&u);
-		return bad_input(c, "--uid and --gid are required (the user's files belong to "
-				    "them; 0/root is refused)");
+		return bad_input(
+		    c, "--uid and --gid are required (the user's files belong to "
+		       "them; 0/root is refused)");
 	}
 	struct sftpgo_user existing;
 	user_init(&existing);
@@ -644,7 +713,8 @@ cmd_add(const struct cli *c, struct provider *p)
 	user_free(&existing);
 	if (rc == 0) {
 		user_free(&u);
-		return bad_input(c, "--username: user \"%s\" already exists", c->username);
+		return bad_input(c, "--username: user \"%s\" already exists",
+		                 c->username);
 	}
 	if (rc < 0 || (rc = provider_user_add(p, &u, err, sizeof(err))) != 0) {
 		user_free(&u);
@@ -671,7 +741,8 @@ load_user(const struct cli *c, struct provider *p, struct sftpgo_user *u)
 		return bad_input(c, "--username is required");
 	int rc = provider_user_by_name(p, c->username, u, err, sizeof(err));
 	if (rc == PROVIDER_NOT_FOUND) {
-		fprintf(stderr, "sftpgo %s: user \"%s\" not found\n", c->name, c->username);
+		fprintf(stderr, "sftpgo %s: user \"%s\" not found\n", c->name,
+		        c->username);
 		return EXIT_RUNTIME;
 	}
 	return rc != 0 ? runtime_error(c, err) : 0;
@@ -691,7 +762,8 @@ cmd_update(const struct cli *c, struct provider *p)
 	}
 	rc = provider_user_update(p, &u, err, sizeof(err));
 	if (rc == PROVIDER_NOT_FOUND) {
-		fprintf(stderr, "sftpgo %s: user \"%s\" not found\n", c->name, c->username);
+		fprintf(stderr, "sftpgo %s: user \"%s\" not found\n", c->name,
+		        c->username);
 		rc = EXIT_RUNTIME;
 	} else if (rc != 0) {
 		rc = provider_error(c, err);
@@ -708,18 +780,19 @@ static int
 cmd_delete(const struct cli *c, struct provider *p)
 {
 	struct sftpgo_user u;
-	char err[1024];
 	int rc;
 
 	user_init(&u);
 	if ((rc = load_user(c, p, &u)) == 0) {
+		char err[1024];
 		rc = provider_user_delete(p, u.id, err, sizeof(err));
 		if (rc == PROVIDER_NOT_FOUND)
 			rc = runtime_error(c, "user not found");
 		else if (rc != 0)
 			rc = runtime_error(c, err);
 		else
-			printf("User \"%s\" deleted (the home directory is kept)\n", u.username);
+			printf("User \"%s\" deleted (the home directory is kept)\n",
+			       u.username);
 	}
 	user_free(&u);
 	return rc;
@@ -756,15 +829,15 @@ list_row(const struct sftpgo_user *u, void *arg)
 	char exp[16] = "never";
 
 	if (arr != NULL)
-		return json_array_append_new(arr, user_to_json(u, 0)) != 0 ? -1 : 0;
+		return json_array_append_new(arr, user_to_json(u, 0)) != 0 ? 1 : 0;
 	if (u->expiration_date > 0) {
 		time_t t = (time_t)(u->expiration_date / 1000);
 		struct tm tm;
 		if (gmtime_r(&t, &tm) != NULL)
 			strftime(exp, sizeof(exp), "%Y-%m-%d", &tm);
 	}
-	printf("%-6lld %-20s %-32s %10lld %10lld %-8s %s\n", (long long)u->id, u->username,
-	       u->home_dir, (long long)u->uid, (long long)u->gid,
+	printf("%-6lld %-20s %-32s %10lld %10lld %-8s %s\n", (long long)u->id,
+	       u->username, u->home_dir, (long long)u->uid, (long long)u->gid,
 	       u->status == USER_STATUS_ACTIVE ? "active" : "inactive", exp);
 	return 0;
 }
@@ -772,16 +845,18 @@ list_row(const struct sftpgo_user *u, void *arg)
 static int
 cmd_list(const struct cli *c, struct provider *p)
 {
-	char err[1024];
+	char err[1024] = "";
 	json_t *arr = c->json ? json_array() : NULL;
 
+	if (c->json && arr == NULL)
+		return runtime_error(c, "out of memory");
 	if (!c->json)
-		printf("%-6s %-20s %-32s %10s %10s %-8s %s\n", "ID", "USERNAME", "HOME", "UID", "GID",
-		       "STATUS", "EXPIRATION");
+		printf("%-6s %-20s %-32s %10s %10s %-8s %s\n", "ID", "USERNAME", "HOME",
+		       "UID", "GID", "STATUS", "EXPIRATION");
 	int rc = provider_users_list(p, 0, 0, 0, NULL, list_row, arr, err, sizeof(err));
 	if (rc != 0) {
 		json_decref(arr);
-		return runtime_error(c, rc < 0 ? err : "listing failed");
+		return runtime_error(c, rc < 0 ? err : "cannot build the listing");
 	}
 	if (c->json && print_json(arr) != 0)
 		return runtime_error(c, "cannot write the JSON");
@@ -812,11 +887,21 @@ run(struct cli *c)
 		return rc;
 	}
 	switch (c->action) {
-	case A_ADD: rc = cmd_add(c, p); break;
-	case A_UPDATE: rc = cmd_update(c, p); break;
-	case A_DELETE: rc = cmd_delete(c, p); break;
-	case A_SHOW: rc = cmd_show(c, p); break;
-	default: rc = cmd_list(c, p); break;
+	case A_ADD:
+		rc = cmd_add(c, p);
+		break;
+	case A_UPDATE:
+		rc = cmd_update(c, p);
+		break;
+	case A_DELETE:
+		rc = cmd_delete(c, p);
+		break;
+	case A_SHOW:
+		rc = cmd_show(c, p);
+		break;
+	default:
+		rc = cmd_list(c, p);
+		break;
 	}
 	provider_close(p);
 	config_free(&cfg);
@@ -830,9 +915,9 @@ admin_main(int argc, char **argv)
 		const char *word, *name;
 		enum action a;
 	} actions[] = {
-		{"add", "user add", A_ADD},	     {"update", "user update", A_UPDATE},
-		{"delete", "user delete", A_DELETE}, {"list", "user list", A_LIST},
-		{"show", "user show", A_SHOW},
+	    {"add", "user add", A_ADD},          {"update", "user update", A_UPDATE},
+	    {"delete", "user delete", A_DELETE}, {"list", "user list", A_LIST},
+	    {"show", "user show", A_SHOW},
 	};
 	struct cli c;
 
@@ -843,19 +928,21 @@ admin_main(int argc, char **argv)
 	} else {
 		argc--;
 		argv++;
-		for (size_t i = 0; argc > 0 && i < sizeof(actions) / sizeof(actions[0]); i++)
+		for (size_t i = 0; argc > 0 && i < sizeof(actions) / sizeof(actions[0]);
+		     i++)
 			if (strcmp(argv[0], actions[i].word) == 0) {
 				c.action = actions[i].a;
 				c.name = actions[i].name;
 			}
 		if (c.action == 0) {
-			if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+			if (argc > 0 && (strcmp(argv[0], "--help") == 0 ||
+			                 strcmp(argv[0], "-h") == 0)) {
 				usage(stdout);
 				return 0;
 			}
 			fprintf(stderr, "sftpgo user: %s \"%s\"\n",
-				argc > 0 ? "unknown action" : "missing action",
-				argc > 0 ? argv[0] : "add|update|delete|list|show");
+			        argc > 0 ? "unknown action" : "missing action",
+			        argc > 0 ? argv[0] : "add|update|delete|list|show");
 			usage(stderr);
 			return EXIT_BAD_INPUT;
 		}

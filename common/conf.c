@@ -25,6 +25,8 @@
 
 #include "common/conf.h"
 
+extern char **environ;
+
 #define CONF_MAX_FILE_SIZE (4 * 1024 * 1024)
 
 enum ktype { K_INT, K_BOOL, K_STR, K_LIST, K_KEYS, K_OBJ };
@@ -40,6 +42,7 @@ struct keydef {
 	str_check_fn check;         /* K_STR / K_LIST item validator, may be NULL */
 	const char *const *allowed; /* K_LIST: allowed items (NULL = any) */
 	int is_path;                /* K_STR: resolved against the config dir */
+	int secret;                 /* K_STR: wiped before it is freed */
 	const struct keydef *sub;   /* K_OBJ: nested keys (NULL-terminated) */
 	const char *alias;          /* other accepted name in the file */
 	const char *env;            /* explicit env var name (log section) */
@@ -146,12 +149,13 @@ static const struct keydef provider_keys[] = {
     STR("host", data_provider.host, NULL),
     INT("port", data_provider.port, 0, 65535),
     STR("username", data_provider.username, NULL),
-    STR("password", data_provider.password, NULL),
+    {.name = "password", .type = K_STR, .off = OFF(data_provider.password), .secret = 1},
     INT("sslmode", data_provider.sslmode, 0, 3),
     {.name = "connection_string",
      .type = K_STR,
      .off = OFF(data_provider.connection_string),
-     .alias = "connectionstring"},
+     .alias = "connectionstring",
+     .secret = 1}, /* may hold a password */
     STR("users_table", data_provider.users_table, NULL),
     INT("manage_users", data_provider.manage_users, 0, 1),
     INT("track_quota", data_provider.track_quota, 0, 2),
@@ -249,6 +253,9 @@ cat(const struct sftpgo_config *c, const struct keydef *k)
 {
 	return (const char *)c + k->off;
 }
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 errf(char *err, size_t errlen, const char *fmt, ...)
@@ -447,9 +454,13 @@ static int
 store_str(struct sftpgo_config *c, const struct keydef *k, const char *v, char *why,
           size_t wl)
 {
+	char **slot = str_at(c, k);
+
 	if (k->check != NULL && k->check(v, why, wl) < 0)
 		return -1;
-	if (set_str(str_at(c, k), v) < 0) {
+	if (k->secret && *slot != NULL)
+		explicit_bzero(*slot, strlen(*slot));
+	if (set_str(slot, v) < 0) {
 		errf(why, wl, "out of memory");
 		return -1;
 	}
@@ -949,8 +960,61 @@ apply_env_keys(struct sftpgo_config *c, const char *section, const char *obj,
 }
 
 static int
+env_names_key(const char *var, const char *section, const char *obj,
+              const struct keydef *keys)
+{
+	char name[192];
+
+	for (const struct keydef *k = keys; k->name != NULL; k++) {
+		if (k->type == K_OBJ) {
+			if (env_names_key(var, section, k->name, k->sub))
+				return 1;
+			continue;
+		}
+		env_name(name, sizeof(name), section, obj, k->name);
+		if (strcmp(name, var) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* SFTPGO_<SECTION>__<typo> would be ignored silently, like a typo in the file: refuse it.
+ */
+static int
+check_unknown_env(char *err, size_t errlen)
+{
+	char var[192], prefix[64];
+
+	for (char **e = environ; *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t n = eq != NULL ? (size_t)(eq - *e) : strlen(*e);
+
+		if (strncmp(*e, "SFTPGO_", 7) != 0)
+			continue;
+		if (n >= sizeof(var))
+			n = sizeof(var) - 1; /* longer than any key's name: unknown */
+		memcpy(var, *e, n);
+		var[n] = '\0';
+		for (const struct section *s = sections; s->name != NULL; s++) {
+			if (!s->in_file)
+				continue;
+			env_name(prefix, sizeof(prefix), s->name, NULL, "");
+			if (strncmp(var, prefix, strlen(prefix)) == 0 &&
+			    !env_names_key(var, s->name, NULL, s->keys)) {
+				errf(err, errlen, "environment variable %s: unknown key",
+				     var);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
 apply_env(struct sftpgo_config *c, char *err, size_t errlen)
 {
+	if (check_unknown_env(err, errlen) < 0)
+		return -1;
 	for (const struct section *s = sections; s->name != NULL; s++)
 		if (apply_env_keys(c, s->name, NULL, s->keys, err, errlen) < 0)
 			return -1;
@@ -1026,6 +1090,8 @@ free_keys(struct sftpgo_config *cfg, const struct keydef *keys)
 	for (const struct keydef *k = keys; k->name != NULL; k++) {
 		switch (k->type) {
 		case K_STR:
+			if (k->secret && *str_at(cfg, k) != NULL)
+				explicit_bzero(*str_at(cfg, k), strlen(*str_at(cfg, k)));
 			free(*str_at(cfg, k));
 			*str_at(cfg, k) = NULL;
 			break;

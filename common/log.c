@@ -398,8 +398,9 @@ rotate(void)
 		}
 	}
 	if (tries == 1000 || rename(L.path, bak) < 0) {
-		/* cannot rotate: keep appending rather than lose lines */
-		L.size = 0;
+		/* removed behind our back: start a new file; otherwise keep appending */
+		if (tries == 1000 || errno != ENOENT || open_file() < 0)
+			L.size = 0;
 		return;
 	}
 	if (open_file() < 0) {
@@ -448,6 +449,25 @@ line_end_write(struct wbuf *w)
 	wbuf_free(w);
 }
 
+/*
+ * Every category line: lock, begin (level, time, sender), the caller adds its
+ * fields, then line_finish writes and unlocks. A failed buffer stays failed, so a
+ * line that could not be built is dropped whole, never written half.
+ */
+static void
+line_start(struct wbuf *w, enum log_level l, const char *sender)
+{
+	pthread_mutex_lock(&L.mu);
+	line_begin(w, l, sender);
+}
+
+static void
+line_finish(struct wbuf *w)
+{
+	line_end_write(w);
+	pthread_mutex_unlock(&L.mu);
+}
+
 static int
 wanted(enum log_level l)
 {
@@ -467,7 +487,9 @@ log_open(const struct log_config *cfg, char *err, size_t errlen)
 	L.fd = -1;
 	free(L.path);
 	L.path = NULL;
-	L.max_size = (long long)cfg->max_size_mb * 1024 * 1024;
+	/* 0 means lumberjack's default of 100 MB, as SFTPGo's flag did */
+	L.max_size =
+	    (long long)(cfg->max_size_mb > 0 ? cfg->max_size_mb : 100) * 1024 * 1024;
 	L.max_backups = cfg->max_backups;
 	L.max_age_days = cfg->max_age_days;
 	L.compress = cfg->compress;
@@ -540,14 +562,19 @@ log_format_app(enum log_level l, const char *sender, const char *message)
 	return s;
 }
 
+/* (log.h lacks the attribute; clang's -Wformat-nonliteral wants it here) */
+void log_vapp(enum log_level l, const char *sender, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 void
 log_vapp(enum log_level l, const char *sender, const char *fmt, va_list ap)
 {
 	struct wbuf w;
-	char msg[LOG_FIELD_MAX];
 
 	pthread_mutex_lock(&L.mu);
 	if (wanted(l)) {
+		char msg[LOG_FIELD_MAX];
+
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		if (build_app(&w, l, sender, msg) == 0)
 			line_end_write(&w);
@@ -574,18 +601,14 @@ log_transfer(const char *sender, int64_t elapsed_ms, int64_t size_bytes,
 {
 	struct wbuf w;
 
-	pthread_mutex_lock(&L.mu);
-	if (line_begin(&w, LOGL_INFO, sender) == 0) {
-		kv_int(&w, "elapsed_ms", elapsed_ms);
-		kv_int(&w, "size_bytes", size_bytes);
-		kv_str(&w, "username", username);
-		kv_str(&w, "file_path", file_path);
-		kv_str(&w, "connection_id", connection_id);
-		kv_str(&w, "protocol", protocol);
-		line_end_write(&w);
-	} else
-		wbuf_free(&w);
-	pthread_mutex_unlock(&L.mu);
+	line_start(&w, LOGL_INFO, sender);
+	kv_int(&w, "elapsed_ms", elapsed_ms);
+	kv_int(&w, "size_bytes", size_bytes);
+	kv_str(&w, "username", username);
+	kv_str(&w, "file_path", file_path);
+	kv_str(&w, "connection_id", connection_id);
+	kv_str(&w, "protocol", protocol);
+	line_finish(&w);
 }
 
 void
@@ -593,23 +616,19 @@ log_command(const struct log_command *c)
 {
 	struct wbuf w;
 
-	pthread_mutex_lock(&L.mu);
-	if (line_begin(&w, LOGL_INFO, c->sender) == 0) {
-		kv_str(&w, "username", c->username);
-		kv_str(&w, "file_path", c->file_path);
-		kv_str(&w, "target_path", c->target_path);
-		kv_str(&w, "filemode", c->filemode);
-		kv_int(&w, "uid", c->uid);
-		kv_int(&w, "gid", c->gid);
-		kv_str(&w, "access_time", c->access_time);
-		kv_str(&w, "modification_time", c->modification_time);
-		kv_str(&w, "ssh_command", c->ssh_command);
-		kv_str(&w, "connection_id", c->connection_id);
-		kv_str(&w, "protocol", c->protocol);
-		line_end_write(&w);
-	} else
-		wbuf_free(&w);
-	pthread_mutex_unlock(&L.mu);
+	line_start(&w, LOGL_INFO, c->sender);
+	kv_str(&w, "username", c->username);
+	kv_str(&w, "file_path", c->file_path);
+	kv_str(&w, "target_path", c->target_path);
+	kv_str(&w, "filemode", c->filemode);
+	kv_int(&w, "uid", c->uid);
+	kv_int(&w, "gid", c->gid);
+	kv_str(&w, "access_time", c->access_time);
+	kv_str(&w, "modification_time", c->modification_time);
+	kv_str(&w, "ssh_command", c->ssh_command);
+	kv_str(&w, "connection_id", c->connection_id);
+	kv_str(&w, "protocol", c->protocol);
+	line_finish(&w);
 }
 
 /*
@@ -622,16 +641,12 @@ log_connection_failed(const char *client_ip, const char *username, const char *l
 {
 	struct wbuf w;
 
-	pthread_mutex_lock(&L.mu);
-	if (line_begin(&w, LOGL_DEBUG, "connection_failed") == 0) {
-		kv_str(&w, "client_ip", client_ip);
-		kv_str(&w, "username", username);
-		kv_str(&w, "login_type", login_type);
-		kv_str(&w, "error", error);
-		line_end_write(&w);
-	} else
-		wbuf_free(&w);
-	pthread_mutex_unlock(&L.mu);
+	line_start(&w, LOGL_DEBUG, "connection_failed");
+	kv_str(&w, "client_ip", client_ip);
+	kv_str(&w, "username", username);
+	kv_str(&w, "login_type", login_type);
+	kv_str(&w, "error", error);
+	line_finish(&w);
 }
 
 void
@@ -641,19 +656,15 @@ log_http(const char *remote_addr, const char *proto, const char *method,
 {
 	struct wbuf w;
 
-	pthread_mutex_lock(&L.mu);
-	if (line_begin(&w, LOGL_INFO, "httpd") == 0) {
-		kv_str(&w, "remote_addr", remote_addr);
-		kv_str(&w, "proto", proto);
-		kv_str(&w, "method", method);
-		kv_str(&w, "user_agent", user_agent);
-		kv_str(&w, "uri", uri);
-		kv_int(&w, "resp_status", resp_status);
-		kv_int(&w, "resp_size", resp_size);
-		kv_int(&w, "elapsed_ms", elapsed_ms);
-		kv_str(&w, "request_id", request_id);
-		line_end_write(&w);
-	} else
-		wbuf_free(&w);
-	pthread_mutex_unlock(&L.mu);
+	line_start(&w, LOGL_INFO, "httpd");
+	kv_str(&w, "remote_addr", remote_addr);
+	kv_str(&w, "proto", proto);
+	kv_str(&w, "method", method);
+	kv_str(&w, "user_agent", user_agent);
+	kv_str(&w, "uri", uri);
+	kv_int(&w, "resp_status", resp_status);
+	kv_int(&w, "resp_size", resp_size);
+	kv_int(&w, "elapsed_ms", elapsed_ms);
+	kv_str(&w, "request_id", request_id);
+	line_finish(&w);
 }

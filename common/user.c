@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errf.h"
 #include "common/user.h"
 
 #define USER_MAX_STR 4096
@@ -60,17 +61,6 @@ user_free(struct sftpgo_user *u)
 	user_init(u);
 }
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /*
  * Lexical clean of an absolute virtual path, like Go's path.Clean (which SFTPGo
  * uses for permission keys): "//" collapses, "." goes, ".." stops at "/", no
@@ -112,9 +102,9 @@ vpath_clean(const char *in, char *out, size_t outlen)
 }
 
 static const char *const known_perms[] = {
-	PERM_ANY,    PERM_LIST,	  PERM_DOWNLOAD,	PERM_UPLOAD,	     PERM_OVERWRITE,
-	PERM_DELETE, PERM_RENAME, PERM_CREATE_DIRS, PERM_CREATE_SYMLINKS, PERM_CHMOD,
-	PERM_CHOWN,  PERM_CHTIMES,
+    PERM_ANY,    PERM_LIST,    PERM_DOWNLOAD,    PERM_UPLOAD,          PERM_OVERWRITE,
+    PERM_DELETE, PERM_RENAME,  PERM_CREATE_DIRS, PERM_CREATE_SYMLINKS, PERM_CHMOD,
+    PERM_CHOWN,  PERM_CHTIMES,
 };
 
 static int
@@ -129,41 +119,52 @@ perm_known(const char *name)
 /* Adds one normalised path with its names; rejects a path given twice. */
 static int
 perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, char *err,
-	 size_t errlen)
+         size_t errlen)
 {
 	char path[USER_MAX_STR];
 	size_t i;
 	const json_t *name;
 
 	if (vpath_clean(key, path, sizeof(path)) != 0)
-		return fail(err, errlen, "permissions: \"%s\" is not an absolute path", key);
+		return errf(err, errlen, "permissions: \"%s\" is not an absolute path",
+		            key);
 	for (i = 0; i < *n; i++)
 		if (strcmp((*v)[i].path, path) == 0)
-			return fail(err, errlen, "permissions: \"%s\" given twice", path);
+			return errf(err, errlen, "permissions: \"%s\" given twice", path);
 	if (!json_is_array(names) || json_array_size(names) == 0)
-		return fail(err, errlen, "permissions: \"%s\" must be a non-empty list", key);
+		return errf(err, errlen, "permissions: \"%s\" must be a non-empty list",
+		            key);
 	struct user_perm *nv = realloc(*v, (*n + 1) * sizeof(**v));
 	if (nv == NULL)
-		return fail(err, errlen, "permissions: out of memory");
+		return errf(err, errlen, "permissions: out of memory");
 	*v = nv;
 	struct user_perm *p = &nv[*n];
 	memset(p, 0, sizeof(*p));
 	p->path = strdup(path);
 	if (p->path == NULL)
-		return fail(err, errlen, "permissions: out of memory");
+		return errf(err, errlen, "permissions: out of memory");
 	(*n)++;
 	json_array_foreach(names, i, name)
 	{
 		const char *s = json_string_value(name);
 		if (s == NULL)
-			return fail(err, errlen, "permissions: \"%s\": names must be strings", key);
+			return errf(err, errlen,
+			            "permissions: \"%s\": names must be strings", key);
 		if (!perm_known(s))
-			return fail(err, errlen, "permissions: \"%s\": unknown permission \"%s\"",
-				    key, s);
+			return errf(err, errlen,
+			            "permissions: \"%s\": unknown permission \"%s\"", key,
+			            s);
 		if (!strlist_contains(&p->perms, s) && strlist_add(&p->perms, s) != 0)
-			return fail(err, errlen, "permissions: out of memory");
+			return errf(err, errlen, "permissions: out of memory");
 	}
 	return 0;
+}
+
+static int
+perm_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct user_perm *)a)->path,
+	              ((const struct user_perm *)b)->path);
 }
 
 int
@@ -174,9 +175,10 @@ user_perms_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t e
 	const json_t *val;
 
 	if (!json_is_object(j))
-		return fail(err, errlen, "permissions: must be an object");
+		return errf(err, errlen, "permissions: must be an object");
 	if (json_object_size(j) > USER_MAX_PERM_PATHS)
-		return fail(err, errlen, "permissions: more than %d paths", USER_MAX_PERM_PATHS);
+		return errf(err, errlen, "permissions: more than %d paths",
+		            USER_MAX_PERM_PATHS);
 	user_init(&tmp);
 	/* json_object_foreach wants a non-const object; it does not modify it. */
 	json_object_foreach((json_t *)j, key, val)
@@ -186,6 +188,9 @@ user_perms_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t e
 			return -1;
 		}
 	}
+	/* Sorted by path, as Go's encoding/json writes SFTPGo's map. */
+	if (tmp.n_perms > 1)
+		qsort(tmp.perms, tmp.n_perms, sizeof(*tmp.perms), perm_cmp);
 	perms_free(u);
 	u->perms = tmp.perms;
 	u->n_perms = tmp.n_perms;
@@ -212,8 +217,8 @@ user_perms_to_json(const struct sftpgo_user *u)
 	json_t *o = json_object();
 
 	for (size_t i = 0; o != NULL && i < u->n_perms; i++) {
-		if (json_object_set_new(o, u->perms[i].path, strlist_to_json(&u->perms[i].perms)) !=
-		    0) {
+		if (json_object_set_new(o, u->perms[i].path,
+		                        strlist_to_json(&u->perms[i].perms)) != 0) {
 			json_decref(o);
 			return NULL;
 		}
@@ -237,12 +242,13 @@ filters_to_json(const struct user_filters *f)
 		return NULL;
 	/* SFTPGo marks every filter omitempty. */
 	if (f->allowed_ip.n > 0)
-		rc |= json_object_set_new(o, "allowed_ip", strlist_to_json(&f->allowed_ip));
+		rc |=
+		    json_object_set_new(o, "allowed_ip", strlist_to_json(&f->allowed_ip));
 	if (f->denied_ip.n > 0)
 		rc |= json_object_set_new(o, "denied_ip", strlist_to_json(&f->denied_ip));
 	if (f->denied_login_methods.n > 0)
 		rc |= json_object_set_new(o, "denied_login_methods",
-					  strlist_to_json(&f->denied_login_methods));
+		                          strlist_to_json(&f->denied_login_methods));
 	if (f->file_extensions != NULL && json_array_size(f->file_extensions) > 0)
 		rc |= json_object_set(o, "file_extensions", f->file_extensions);
 	if (rc != 0) {
@@ -262,12 +268,14 @@ user_to_json(const struct sftpgo_user *u, int with_password)
 		return NULL;
 	rc |= set_int(o, "id", u->id);
 	rc |= set_int(o, "status", u->status);
-	rc |= json_object_set_new(o, "username", json_string(u->username ? u->username : ""));
+	rc |= json_object_set_new(o, "username",
+	                          json_string(u->username ? u->username : ""));
 	rc |= set_int(o, "expiration_date", u->expiration_date);
 	if (with_password && u->password != NULL && u->password[0] != '\0')
 		rc |= json_object_set_new(o, "password", json_string(u->password));
 	rc |= json_object_set_new(o, "public_keys", strlist_to_json(&u->public_keys));
-	rc |= json_object_set_new(o, "home_dir", json_string(u->home_dir ? u->home_dir : ""));
+	rc |= json_object_set_new(o, "home_dir",
+	                          json_string(u->home_dir ? u->home_dir : ""));
 	rc |= set_int(o, "uid", u->uid);
 	rc |= set_int(o, "gid", u->gid);
 	rc |= set_int(o, "max_sessions", u->max_sessions);
@@ -284,7 +292,8 @@ user_to_json(const struct sftpgo_user *u, int with_password)
 	if (u->filesystem != NULL)
 		rc |= json_object_set(o, "filesystem", u->filesystem);
 	else
-		rc |= json_object_set_new(o, "filesystem", json_pack("{s:i}", "provider", 0));
+		rc |= json_object_set_new(o, "filesystem",
+		                          json_pack("{s:i}", "provider", 0));
 	if (u->virtual_folders != NULL && json_array_size(u->virtual_folders) > 0)
 		rc |= json_object_set(o, "virtual_folders", u->virtual_folders);
 	if (rc != 0) {
@@ -304,41 +313,42 @@ present(const json_t *j, const char *key)
 }
 
 static int
-get_int(const json_t *j, const char *key, int64_t min, int64_t max, int64_t *out, char *err,
-	size_t errlen)
+get_int(const json_t *j, const char *key, int64_t min, int64_t max, int64_t *out,
+        char *err, size_t errlen)
 {
 	const json_t *v = present(j, key);
 
 	if (v == NULL)
 		return 0;
 	if (!json_is_integer(v))
-		return fail(err, errlen, "%s: must be an integer", key);
+		return errf(err, errlen, "%s: must be an integer", key);
 	json_int_t x = json_integer_value(v);
 	if (x < min || x > max)
-		return fail(err, errlen, "%s: %lld is out of range [%lld, %lld]", key, (long long)x,
-			    (long long)min, (long long)max);
+		return errf(err, errlen, "%s: %lld is out of range [%lld, %lld]", key,
+		            (long long)x, (long long)min, (long long)max);
 	*out = (int64_t)x;
 	return 0;
 }
 
 static int
-get_str(const json_t *j, const char *key, size_t maxlen, char **out, char *err, size_t errlen)
+get_str(const json_t *j, const char *key, size_t maxlen, char **out, char *err,
+        size_t errlen)
 {
 	const json_t *v = present(j, key);
 
 	if (v == NULL)
 		return 0;
 	if (!json_is_string(v))
-		return fail(err, errlen, "%s: must be a string", key);
+		return errf(err, errlen, "%s: must be a string", key);
 	size_t n = json_string_length(v);
 	const char *s = json_string_value(v);
 	if (n > maxlen)
-		return fail(err, errlen, "%s: longer than %zu bytes", key, maxlen);
+		return errf(err, errlen, "%s: longer than %zu bytes", key, maxlen);
 	if (strlen(s) != n)
-		return fail(err, errlen, "%s: contains a NUL byte", key);
+		return errf(err, errlen, "%s: contains a NUL byte", key);
 	char *c = strdup(s);
 	if (c == NULL)
-		return fail(err, errlen, "%s: out of memory", key);
+		return errf(err, errlen, "%s: out of memory", key);
 	if (*out != NULL)
 		explicit_bzero(*out, strlen(*out)); /* may be a password */
 	free(*out);
@@ -349,7 +359,7 @@ get_str(const json_t *j, const char *key, size_t maxlen, char **out, char *err, 
 /* A list of strings; replaces *out. name is the field name used in messages. */
 static int
 get_list(const json_t *v, const char *name, size_t maxlen, struct strlist *out, char *err,
-	 size_t errlen)
+         size_t errlen)
 {
 	struct strlist l = {0};
 	size_t i;
@@ -358,20 +368,22 @@ get_list(const json_t *v, const char *name, size_t maxlen, struct strlist *out, 
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
-		return fail(err, errlen, "%s: must be a list of strings", name);
+		return errf(err, errlen, "%s: must be a list of strings", name);
 	if (json_array_size(v) > USER_MAX_LIST)
-		return fail(err, errlen, "%s: more than %d entries", name, USER_MAX_LIST);
+		return errf(err, errlen, "%s: more than %d entries", name, USER_MAX_LIST);
 	json_array_foreach(v, i, e)
 	{
 		const char *s = json_string_value(e);
-		if (s == NULL || strlen(s) != json_string_length(e) || json_string_length(e) > maxlen) {
+		if (s == NULL || strlen(s) != json_string_length(e) ||
+		    json_string_length(e) > maxlen) {
 			strlist_free(&l);
-			return fail(err, errlen, "%s: entry %zu must be a string of at most %zu bytes",
-				    name, i, maxlen);
+			return errf(err, errlen,
+			            "%s: entry %zu must be a string of at most %zu bytes",
+			            name, i, maxlen);
 		}
 		if (strlist_add(&l, s) != 0) {
 			strlist_free(&l);
-			return fail(err, errlen, "%s: out of memory", name);
+			return errf(err, errlen, "%s: out of memory", name);
 		}
 	}
 	strlist_free(out);
@@ -385,18 +397,20 @@ filters_from_json(const json_t *f, struct user_filters *out, char *err, size_t e
 	if (f == NULL)
 		return 0;
 	if (!json_is_object(f))
-		return fail(err, errlen, "filters: must be an object");
-	if (get_list(json_object_get(f, "allowed_ip"), "filters.allowed_ip", 64, &out->allowed_ip,
-		     err, errlen) != 0 ||
-	    get_list(json_object_get(f, "denied_ip"), "filters.denied_ip", 64, &out->denied_ip,
-		     err, errlen) != 0 ||
-	    get_list(json_object_get(f, "denied_login_methods"), "filters.denied_login_methods",
-		     64, &out->denied_login_methods, err, errlen) != 0)
+		return errf(err, errlen, "filters: must be an object");
+	if (get_list(json_object_get(f, "allowed_ip"), "filters.allowed_ip", 64,
+	             &out->allowed_ip, err, errlen) != 0 ||
+	    get_list(json_object_get(f, "denied_ip"), "filters.denied_ip", 64,
+	             &out->denied_ip, err, errlen) != 0 ||
+	    get_list(json_object_get(f, "denied_login_methods"),
+	             "filters.denied_login_methods", 64, &out->denied_login_methods, err,
+	             errlen) != 0)
 		return -1;
 	const json_t *fe = present(f, "file_extensions");
 	if (fe != NULL) {
 		if (!json_is_array(fe))
-			return fail(err, errlen, "filters.file_extensions: must be a list");
+			return errf(err, errlen,
+			            "filters.file_extensions: must be a list");
 		json_decref(out->file_extensions);
 		out->file_extensions = json_deep_copy(fe);
 	}
@@ -411,9 +425,10 @@ filesystem_from_json(const json_t *fs, struct sftpgo_user *u, char *err, size_t 
 	if (fs == NULL)
 		return 0;
 	if (!json_is_object(fs))
-		return fail(err, errlen, "filesystem: must be an object");
+		return errf(err, errlen, "filesystem: must be an object");
 	if (get_int(fs, "provider", 0, 2, &prov, err, errlen) != 0)
-		return fail(err, errlen, "filesystem.provider: must be 0 (local), 1 (S3) or 2 (GCS)");
+		return errf(err, errlen,
+		            "filesystem.provider: must be 0 (local), 1 (S3) or 2 (GCS)");
 	json_decref(u->filesystem);
 	u->filesystem = json_deep_copy(fs);
 	return 0;
@@ -425,34 +440,38 @@ user_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t errlen)
 	const json_t *v;
 
 	if (!json_is_object(j))
-		return fail(err, errlen, "user: must be a JSON object");
+		return errf(err, errlen, "user: must be a JSON object");
 	if (get_int(j, "id", 0, INT64_MAX, &u->id, err, errlen) != 0 ||
 	    get_int(j, "status", 0, 1, &u->status, err, errlen) != 0 ||
 	    get_str(j, "username", 255, &u->username, err, errlen) != 0 ||
-	    get_int(j, "expiration_date", 0, INT64_MAX, &u->expiration_date, err, errlen) != 0 ||
+	    get_int(j, "expiration_date", 0, INT64_MAX, &u->expiration_date, err,
+	            errlen) != 0 ||
 	    get_str(j, "password", 1024, &u->password, err, errlen) != 0 ||
-	    get_list(present(j, "public_keys"), "public_keys", USER_MAX_KEY_LEN, &u->public_keys,
-		     err, errlen) != 0 ||
+	    get_list(present(j, "public_keys"), "public_keys", USER_MAX_KEY_LEN,
+	             &u->public_keys, err, errlen) != 0 ||
 	    get_str(j, "home_dir", USER_MAX_STR - 1, &u->home_dir, err, errlen) != 0 ||
 	    get_int(j, "uid", 0, UID_MAX_VALUE, &u->uid, err, errlen) != 0 ||
 	    get_int(j, "gid", 0, UID_MAX_VALUE, &u->gid, err, errlen) != 0 ||
-	    get_int(j, "max_sessions", 0, INT32_MAX, &u->max_sessions, err, errlen) != 0 ||
+	    get_int(j, "max_sessions", 0, INT32_MAX, &u->max_sessions, err, errlen) !=
+	        0 ||
 	    get_int(j, "quota_size", 0, INT64_MAX, &u->quota_size, err, errlen) != 0 ||
 	    get_int(j, "quota_files", 0, INT32_MAX, &u->quota_files, err, errlen) != 0)
 		return -1;
 	v = present(j, "permissions");
 	if (v != NULL && user_perms_from_json(v, u, err, errlen) != 0)
 		return -1;
-	/* Usage counters are maintained with deltas and may drift below zero: any value. */
+	/* Usage counters are maintained with deltas and may drift below zero: any value.
+	 */
 	if (get_int(j, "used_quota_size", INT64_MIN, INT64_MAX, &u->used_quota_size, err,
-		    errlen) != 0 ||
-	    get_int(j, "used_quota_files", INT64_MIN, INT64_MAX, &u->used_quota_files, err,
-		    errlen) != 0 ||
-	    get_int(j, "last_quota_update", 0, INT64_MAX, &u->last_quota_update, err, errlen) !=
-		    0 ||
-	    get_int(j, "upload_bandwidth", 0, INT32_MAX, &u->upload_bandwidth, err, errlen) != 0 ||
-	    get_int(j, "download_bandwidth", 0, INT32_MAX, &u->download_bandwidth, err, errlen) !=
-		    0 ||
+	            errlen) != 0 ||
+	    get_int(j, "used_quota_files", INT64_MIN, INT64_MAX, &u->used_quota_files,
+	            err, errlen) != 0 ||
+	    get_int(j, "last_quota_update", 0, INT64_MAX, &u->last_quota_update, err,
+	            errlen) != 0 ||
+	    get_int(j, "upload_bandwidth", 0, INT32_MAX, &u->upload_bandwidth, err,
+	            errlen) != 0 ||
+	    get_int(j, "download_bandwidth", 0, INT32_MAX, &u->download_bandwidth, err,
+	            errlen) != 0 ||
 	    get_int(j, "last_login", 0, INT64_MAX, &u->last_login, err, errlen) != 0 ||
 	    filters_from_json(present(j, "filters"), &u->filters, err, errlen) != 0 ||
 	    filesystem_from_json(present(j, "filesystem"), u, err, errlen) != 0)
@@ -460,7 +479,7 @@ user_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t errlen)
 	v = present(j, "virtual_folders");
 	if (v != NULL) {
 		if (!json_is_array(v))
-			return fail(err, errlen, "virtual_folders: must be a list");
+			return errf(err, errlen, "virtual_folders: must be a list");
 		json_decref(u->virtual_folders);
 		u->virtual_folders = json_deep_copy(v);
 	}

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "auth/auth.h"
+#include "common/errf.h"
 #include "provider/provider.h"
 #include "provider/schema_sqlite.h" /* generated from sql/sqlite/20200307.sql */
 
@@ -34,35 +35,38 @@ static const struct {
 	const char *name;
 	enum col_kind kind;
 } columns[] = {
-	{"id", COL_INT},
-	{"username", COL_TEXT},
-	{"password", COL_TEXT},
-	{"public_keys", COL_JSON},
-	{"home_dir", COL_TEXT},
-	{"uid", COL_INT},
-	{"gid", COL_INT},
-	{"max_sessions", COL_INT},
-	{"quota_size", COL_INT},
-	{"quota_files", COL_INT},
-	{"permissions", COL_JSON},
-	{"used_quota_size", COL_INT},
-	{"used_quota_files", COL_INT},
-	{"last_quota_update", COL_INT},
-	{"upload_bandwidth", COL_INT},
-	{"download_bandwidth", COL_INT},
-	{"expiration_date", COL_INT},
-	{"last_login", COL_INT},
-	{"status", COL_INT},
-	{"filters", COL_JSON},
-	{"filesystem", COL_JSON},
-	{"virtual_folders", COL_JSON},
+    {"id", COL_INT},
+    {"username", COL_TEXT},
+    {"password", COL_TEXT},
+    {"public_keys", COL_JSON},
+    {"home_dir", COL_TEXT},
+    {"uid", COL_INT},
+    {"gid", COL_INT},
+    {"max_sessions", COL_INT},
+    {"quota_size", COL_INT},
+    {"quota_files", COL_INT},
+    {"permissions", COL_JSON},
+    {"used_quota_size", COL_INT},
+    {"used_quota_files", COL_INT},
+    {"last_quota_update", COL_INT},
+    {"upload_bandwidth", COL_INT},
+    {"download_bandwidth", COL_INT},
+    {"expiration_date", COL_INT},
+    {"last_login", COL_INT},
+    {"status", COL_INT},
+    {"filters", COL_JSON},
+    {"filesystem", COL_JSON},
+    {"virtual_folders", COL_JSON},
 };
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 
-#define USER_COLS                                                                          \
-	"id, username, password, public_keys, home_dir, uid, gid, max_sessions, quota_size, " \
-	"quota_files, permissions, used_quota_size, used_quota_files, last_quota_update, "    \
-	"upload_bandwidth, download_bandwidth, expiration_date, last_login, status, filters, " \
+#define USER_COLS                                                                        \
+	"id, username, password, public_keys, home_dir, uid, gid, max_sessions, "        \
+	"quota_size, "                                                                   \
+	"quota_files, permissions, used_quota_size, used_quota_files, "                  \
+	"last_quota_update, "                                                            \
+	"upload_bandwidth, download_bandwidth, expiration_date, last_login, status, "    \
+	"filters, "                                                                      \
 	"filesystem, virtual_folders"
 
 enum stmt_id {
@@ -82,38 +86,44 @@ enum stmt_id {
 
 /* "users" stands for the quoted users_table; everything else is a bound parameter. */
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_BY_NAME] = "SELECT " USER_COLS " FROM \"users\" WHERE username = :username",
-	[ST_BY_ID] = "SELECT " USER_COLS " FROM \"users\" WHERE id = :id",
-	[ST_INSERT] = "INSERT INTO \"users\" (username, password, public_keys, home_dir, uid, gid, "
-		      "max_sessions, quota_size, quota_files, permissions, used_quota_size, "
-		      "used_quota_files, last_quota_update, upload_bandwidth, download_bandwidth, "
-		      "expiration_date, last_login, status, filters, filesystem, virtual_folders) "
-		      "VALUES (:username, :password, :public_keys, :home_dir, :uid, :gid, "
-		      ":max_sessions, :quota_size, :quota_files, :permissions, 0, 0, 0, "
-		      ":upload_bandwidth, :download_bandwidth, :expiration_date, 0, :status, "
-		      ":filters, :filesystem, :virtual_folders)",
-	/* Like SFTPGo: username, usage counters and last_login are not set by an update,
-	 * so an admin edit never races with the server's quota and login writes. */
-	[ST_UPDATE] = "UPDATE \"users\" SET password = :password, public_keys = :public_keys, "
-		      "home_dir = :home_dir, uid = :uid, gid = :gid, max_sessions = :max_sessions, "
-		      "quota_size = :quota_size, quota_files = :quota_files, "
-		      "permissions = :permissions, upload_bandwidth = :upload_bandwidth, "
-		      "download_bandwidth = :download_bandwidth, "
-		      "expiration_date = :expiration_date, status = :status, filters = :filters, "
-		      "filesystem = :filesystem, virtual_folders = :virtual_folders WHERE id = :id",
-	[ST_DELETE] = "DELETE FROM \"users\" WHERE id = :id",
-	[ST_LIST_ASC] = "SELECT " USER_COLS " FROM \"users\" WHERE (:username IS NULL OR username = "
-			":username) ORDER BY username ASC LIMIT :limit OFFSET :offset",
-	[ST_LIST_DESC] = "SELECT " USER_COLS " FROM \"users\" WHERE (:username IS NULL OR username = "
-			 ":username) ORDER BY username DESC LIMIT :limit OFFSET :offset",
-	[ST_LAST_LOGIN] = "UPDATE \"users\" SET last_login = :now WHERE username = :username",
-	[ST_QUOTA_ADD] = "UPDATE \"users\" SET used_quota_size = used_quota_size + :size, "
-			 "used_quota_files = used_quota_files + :files, last_quota_update = :now "
-			 "WHERE username = :username",
-	[ST_QUOTA_SET] = "UPDATE \"users\" SET used_quota_size = :size, used_quota_files = :files, "
-			 "last_quota_update = :now WHERE username = :username",
-	[ST_SCHEMA_EXISTS] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-			     "name IN (:table, 'schema_version')",
+    [ST_BY_NAME] = "SELECT " USER_COLS " FROM \"users\" WHERE username = :username",
+    [ST_BY_ID] = "SELECT " USER_COLS " FROM \"users\" WHERE id = :id",
+    [ST_INSERT] =
+        "INSERT INTO \"users\" (username, password, public_keys, home_dir, uid, gid, "
+        "max_sessions, quota_size, quota_files, permissions, used_quota_size, "
+        "used_quota_files, last_quota_update, upload_bandwidth, download_bandwidth, "
+        "expiration_date, last_login, status, filters, filesystem, virtual_folders) "
+        "VALUES (:username, :password, :public_keys, :home_dir, :uid, :gid, "
+        ":max_sessions, :quota_size, :quota_files, :permissions, 0, 0, 0, "
+        ":upload_bandwidth, :download_bandwidth, :expiration_date, 0, :status, "
+        ":filters, :filesystem, :virtual_folders)",
+    /* Like SFTPGo: username, usage counters and last_login are not set by an update,
+     * so an admin edit never races with the server's quota and login writes. */
+    [ST_UPDATE] =
+        "UPDATE \"users\" SET password = :password, public_keys = :public_keys, "
+        "home_dir = :home_dir, uid = :uid, gid = :gid, max_sessions = :max_sessions, "
+        "quota_size = :quota_size, quota_files = :quota_files, "
+        "permissions = :permissions, upload_bandwidth = :upload_bandwidth, "
+        "download_bandwidth = :download_bandwidth, "
+        "expiration_date = :expiration_date, status = :status, filters = :filters, "
+        "filesystem = :filesystem, virtual_folders = :virtual_folders WHERE id = :id",
+    [ST_DELETE] = "DELETE FROM \"users\" WHERE id = :id",
+    [ST_LIST_ASC] =
+        "SELECT " USER_COLS " FROM \"users\" WHERE (:username IS NULL OR username = "
+        ":username) ORDER BY username ASC LIMIT :limit OFFSET :offset",
+    [ST_LIST_DESC] =
+        "SELECT " USER_COLS " FROM \"users\" WHERE (:username IS NULL OR username = "
+        ":username) ORDER BY username DESC LIMIT :limit OFFSET :offset",
+    [ST_LAST_LOGIN] = "UPDATE \"users\" SET last_login = :now WHERE username = :username",
+    [ST_QUOTA_ADD] =
+        "UPDATE \"users\" SET used_quota_size = used_quota_size + :size, "
+        "used_quota_files = used_quota_files + :files, last_quota_update = :now "
+        "WHERE username = :username",
+    [ST_QUOTA_SET] =
+        "UPDATE \"users\" SET used_quota_size = :size, used_quota_files = :files, "
+        "last_quota_update = :now WHERE username = :username",
+    [ST_SCHEMA_EXISTS] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                         "name IN (:table, 'schema_version')",
 };
 
 struct provider {
@@ -125,20 +135,9 @@ struct provider {
 };
 
 static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
 db_fail(struct provider *p, char *err, size_t errlen, const char *what)
 {
-	return fail(err, errlen, "sqlite: %s: %s", what, sqlite3_errmsg(p->db));
+	return errf(err, errlen, "sqlite: %s: %s", what, sqlite3_errmsg(p->db));
 }
 
 static int64_t
@@ -157,7 +156,9 @@ table_name_ok(const char *s)
 
 	if (n == 0 || n > TABLE_NAME_MAX || (s[0] >= '0' && s[0] <= '9'))
 		return 0;
-	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+	if (strspn(s,
+	           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+	    n)
 		return 0;
 	return strcmp(s, "schema_version") != 0 && strncmp(s, "sqlite_", 7) != 0;
 }
@@ -201,10 +202,11 @@ stmt(struct provider *p, enum stmt_id id, char *err, size_t errlen)
 	}
 	char *sql = with_table(stmt_sql[id], p->qtable);
 	if (sql == NULL) {
-		fail(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		return NULL;
 	}
-	int rc = sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &p->st[id], NULL);
+	int rc = sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &p->st[id],
+	                            NULL);
 	free(sql);
 	if (rc != SQLITE_OK) {
 		db_fail(p, err, errlen, "prepare");
@@ -250,13 +252,16 @@ bind_user(struct provider *p, sqlite3_stmt *s, const json_t *uj, char *err, size
 		if (v == NULL || json_is_null(v)) {
 			rc = sqlite3_bind_null(s, idx);
 		} else if (columns[c].kind == COL_INT) {
-			rc = sqlite3_bind_int64(s, idx, (sqlite3_int64)json_integer_value(v));
+			rc = sqlite3_bind_int64(s, idx,
+			                        (sqlite3_int64)json_integer_value(v));
 		} else if (columns[c].kind == COL_TEXT) {
-			rc = sqlite3_bind_text(s, idx, json_string_value(v), -1, SQLITE_TRANSIENT);
+			rc = sqlite3_bind_text(s, idx, json_string_value(v), -1,
+			                       SQLITE_TRANSIENT);
 		} else {
 			char *txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 			if (txt == NULL)
-				return fail(err, errlen, "%s: cannot encode", columns[c].name);
+				return errf(err, errlen, "%s: cannot encode",
+				            columns[c].name);
 			rc = sqlite3_bind_text(s, idx, txt, -1, free);
 		}
 		if (rc != SQLITE_OK)
@@ -274,16 +279,16 @@ column_kind_json(const char *name)
 	return NULL;
 }
 
-/* One result row -> user, through the JSON codec. */
+/* One result row -> user (initialised here), through the JSON codec. */
 static int
 row_to_user(sqlite3_stmt *s, struct sftpgo_user *u, char *err, size_t errlen)
 {
 	json_t *o = json_object();
-	char cerr[200];
 	int rc = 0;
 
+	user_init(u);
 	if (o == NULL)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	for (int c = 0; rc == 0 && c < sqlite3_column_count(s); c++) {
 		const char *name = sqlite3_column_name(s, c);
 		json_t *v = NULL;
@@ -301,20 +306,21 @@ row_to_user(sqlite3_stmt *s, struct sftpgo_user *u, char *err, size_t errlen)
 				json_error_t je;
 				v = json_loads(txt, JSON_DECODE_ANY, &je);
 				if (v == NULL)
-					rc = fail(err, errlen, "stored user: %s: bad JSON: %s", name,
-						  je.text);
+					rc = errf(err, errlen,
+					          "stored user: %s: bad JSON: %s", name,
+					          je.text);
 			} else {
 				v = json_string(txt);
 			}
 		}
 		}
 		if (rc == 0 && (v == NULL || json_object_set_new(o, name, v) != 0))
-			rc = fail(err, errlen, "stored user: %s: cannot decode", name);
+			rc = errf(err, errlen, "stored user: %s: cannot decode", name);
 	}
 	if (rc == 0) {
-		user_free(u);
+		char cerr[200];
 		if (user_from_json(o, u, cerr, sizeof(cerr)) != 0)
-			rc = fail(err, errlen, "stored user: %s", cerr);
+			rc = errf(err, errlen, "stored user: %s", cerr);
 	}
 	json_decref(o);
 	return rc;
@@ -323,7 +329,7 @@ row_to_user(sqlite3_stmt *s, struct sftpgo_user *u, char *err, size_t errlen)
 /* Runs a single-row SELECT that was bound already. */
 static int
 fetch_one(struct provider *p, sqlite3_stmt *s, struct sftpgo_user *out, char *err,
-	  size_t errlen)
+          size_t errlen)
 {
 	int rc = sqlite3_step(s);
 	int ret;
@@ -340,7 +346,8 @@ fetch_one(struct provider *p, sqlite3_stmt *s, struct sftpgo_user *out, char *er
 
 /* Runs an UPDATE/DELETE that was bound already; NOT_FOUND when no row changed. */
 static int
-exec_change(struct provider *p, sqlite3_stmt *s, const char *what, char *err, size_t errlen)
+exec_change(struct provider *p, sqlite3_stmt *s, const char *what, char *err,
+            size_t errlen)
 {
 	int rc = sqlite3_step(s);
 
@@ -357,12 +364,13 @@ sqlite_path(const struct sftpgo_config *cfg, char *err, size_t errlen)
 	const char *name = cfg->data_provider.name;
 
 	if (name == NULL || name[0] == '\0') {
-		fail(err, errlen, "data_provider.name: empty; give the SQLite database path");
+		errf(err, errlen,
+		     "data_provider.name: empty; give the SQLite database path");
 		return NULL;
 	}
 	char *path = config_path(cfg, name);
 	if (path == NULL)
-		fail(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 	return path;
 }
 
@@ -372,36 +380,41 @@ configure_db(struct provider *p, char *err, size_t errlen)
 	sqlite3_extended_result_codes(p->db, 1);
 	if (sqlite3_busy_timeout(p->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
 		return db_fail(p, err, errlen, "busy_timeout");
-	if (sqlite3_exec(p->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL, NULL,
-			 NULL) != SQLITE_OK)
+	if (sqlite3_exec(p->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL,
+	                 NULL, NULL) != SQLITE_OK)
 		return db_fail(p, err, errlen, "pragma");
 	return 0;
 }
 
 int
-provider_open(const struct sftpgo_config *cfg, struct provider **out, char *err, size_t errlen)
+provider_open(const struct sftpgo_config *cfg, struct provider **out, char *err,
+              size_t errlen)
 {
 	const struct provider_config *pc = &cfg->data_provider;
-	const char *driver = pc->driver != NULL && pc->driver[0] != '\0' ? pc->driver : "sqlite";
-	const char *table = pc->users_table != NULL && pc->users_table[0] != '\0' ? pc->users_table
-										  : "users";
+	const char *driver =
+	    pc->driver != NULL && pc->driver[0] != '\0' ? pc->driver : "sqlite";
+	const char *table = pc->users_table != NULL && pc->users_table[0] != '\0'
+	                        ? pc->users_table
+	                        : "users";
 	struct stat st;
 
 	*out = NULL;
 	if (strcmp(driver, "sqlite") != 0)
-		return fail(err, errlen, "data_provider.driver: \"%s\" is not supported by this "
-					 "build (only sqlite)",
-			    driver);
+		return errf(err, errlen,
+		            "data_provider.driver: \"%s\" is not supported by this "
+		            "build (only sqlite)",
+		            driver);
 	if (!table_name_ok(table))
-		return fail(err, errlen, "data_provider.users_table: \"%s\" is not a valid table "
-					 "name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
-			    table, TABLE_NAME_MAX);
+		return errf(err, errlen,
+		            "data_provider.users_table: \"%s\" is not a valid table "
+		            "name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
+		            table, TABLE_NAME_MAX);
 	char *path = sqlite_path(cfg, err, errlen);
 	if (path == NULL)
 		return -1;
 	/* Never create an empty database by accident: initprovider creates the file. */
 	if (stat(path, &st) != 0) {
-		fail(err, errlen, "sqlite: %s: %s%s", path, strerror(errno),
+		errf(err, errlen, "sqlite: %s: %s%s", path, strerror(errno),
 		     errno == ENOENT ? " (run \"sftpgo initprovider\" first)" : "");
 		free(path);
 		return -1;
@@ -409,7 +422,7 @@ provider_open(const struct sftpgo_config *cfg, struct provider **out, char *err,
 	struct provider *p = calloc(1, sizeof(*p));
 	if (p == NULL) {
 		free(path);
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	}
 	strlcpy(p->table, table, sizeof(p->table));
 	snprintf(p->qtable, sizeof(p->qtable), "\"%s\"", table);
@@ -417,7 +430,7 @@ provider_open(const struct sftpgo_config *cfg, struct provider **out, char *err,
 		p->users_base_dir = strdup(pc->users_base_dir);
 	int rc = sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READWRITE, NULL);
 	if (rc != SQLITE_OK) {
-		fail(err, errlen, "sqlite: %s: %s", path,
+		errf(err, errlen, "sqlite: %s: %s", path,
 		     p->db != NULL ? sqlite3_errmsg(p->db) : sqlite3_errstr(rc));
 		free(path);
 		provider_close(p);
@@ -451,11 +464,12 @@ provider_init_schema(struct provider *p, char *err, size_t errlen)
 	char *sql = with_table(schema_sqlite_sql, p->qtable);
 
 	if (sql == NULL)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	int rc = sqlite3_exec(p->db, sql, NULL, NULL, &msg);
 	free(sql);
 	if (rc != SQLITE_OK) {
-		fail(err, errlen, "sqlite: creating the schema: %s", msg != NULL ? msg : "error");
+		errf(err, errlen, "sqlite: creating the schema: %s",
+		     msg != NULL ? msg : "error");
 		sqlite3_free(msg);
 		if (!sqlite3_get_autocommit(p->db))
 			sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
@@ -475,17 +489,18 @@ provider_schema_exists(struct provider *p, char *err, size_t errlen)
 		return db_fail(p, err, errlen, "bind");
 	int rc = sqlite3_step(s);
 	int ret = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) == 2
-				   : db_fail(p, err, errlen, "schema check");
+	                           : db_fail(p, err, errlen, "schema check");
 	sqlite3_reset(s);
 	return ret;
 }
 
 int
 provider_user_by_name(struct provider *p, const char *username, struct sftpgo_user *out,
-		      char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, ST_BY_NAME, err, errlen);
 
+	user_init(out);
 	if (s == NULL)
 		return -1;
 	if (bind_text(s, ":username", username) != SQLITE_OK)
@@ -495,10 +510,11 @@ provider_user_by_name(struct provider *p, const char *username, struct sftpgo_us
 
 int
 provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, ST_BY_ID, err, errlen);
 
+	user_init(out);
 	if (s == NULL)
 		return -1;
 	if (bind_int(s, ":id", id) != SQLITE_OK)
@@ -512,14 +528,15 @@ hash_password(struct sftpgo_user *u, char *err, size_t errlen)
 {
 	char hash[HASH_MAX];
 
-	if (u->password == NULL || u->password[0] == '\0' || auth_password_is_hashed(u->password))
+	if (u->password == NULL || u->password[0] == '\0' ||
+	    auth_password_is_hashed(u->password))
 		return 0;
 	if (auth_password_hash(u->password, hash, sizeof(hash)) != 0)
-		return fail(err, errlen, "password: hashing failed");
+		return errf(err, errlen, "password: hashing failed");
 	char *h = strdup(hash);
 	explicit_bzero(hash, sizeof(hash));
 	if (h == NULL)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	explicit_bzero(u->password, strlen(u->password));
 	free(u->password);
 	u->password = h;
@@ -529,14 +546,14 @@ hash_password(struct sftpgo_user *u, char *err, size_t errlen)
 static int
 apply_base_dir(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
 {
-	if ((u->home_dir != NULL && u->home_dir[0] != '\0') || p->users_base_dir == NULL ||
-	    u->username == NULL)
+	if ((u->home_dir != NULL && u->home_dir[0] != '\0') ||
+	    p->users_base_dir == NULL || u->username == NULL)
 		return 0;
 	size_t bl = strlen(p->users_base_dir);
 	const char *sep = bl > 0 && p->users_base_dir[bl - 1] == '/' ? "" : "/";
 	char *home = NULL;
 	if (asprintf(&home, "%s%s%s", p->users_base_dir, sep, u->username) < 0)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	free(u->home_dir);
 	u->home_dir = home;
 	return 0;
@@ -545,7 +562,7 @@ apply_base_dir(struct provider *p, struct sftpgo_user *u, char *err, size_t errl
 /* Validates, hashes and binds u into statement id, then runs it. */
 static int
 write_user(struct provider *p, enum stmt_id id, struct sftpgo_user *u, char *err,
-	   size_t errlen)
+           size_t errlen)
 {
 	if (user_validate(u, err, errlen) != 0 || hash_password(u, err, errlen) != 0)
 		return -1;
@@ -554,7 +571,7 @@ write_user(struct provider *p, enum stmt_id id, struct sftpgo_user *u, char *err
 		return -1;
 	json_t *uj = user_to_json(u, 1);
 	if (uj == NULL)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	int rc = bind_user(p, s, uj, err, errlen);
 	json_decref(uj);
 	if (rc != 0) {
@@ -565,7 +582,7 @@ write_user(struct provider *p, enum stmt_id id, struct sftpgo_user *u, char *err
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
-		return fail(err, errlen, "username: \"%s\" already exists", u->username);
+		return errf(err, errlen, "username: \"%s\" already exists", u->username);
 	if (rc != SQLITE_DONE)
 		return db_fail(p, err, errlen, id == ST_INSERT ? "insert" : "update");
 	if (id == ST_UPDATE)
@@ -609,8 +626,8 @@ provider_user_delete(struct provider *p, int64_t id, char *err, size_t errlen)
  */
 int
 provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order,
-		    const char *username, provider_user_cb cb, void *arg, char *err,
-		    size_t errlen)
+                    const char *username, provider_user_cb cb, void *arg, char *err,
+                    size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, order ? ST_LIST_DESC : ST_LIST_ASC, err, errlen);
 	int ret = 0, rc;
@@ -618,7 +635,7 @@ provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order
 	if (s == NULL)
 		return -1;
 	if (offset < 0)
-		return fail(err, errlen, "offset: must not be negative");
+		return errf(err, errlen, "offset: must not be negative");
 	if (bind_text(s, ":username", username) != SQLITE_OK ||
 	    bind_int(s, ":limit", limit > 0 ? limit : -1) != SQLITE_OK ||
 	    bind_int(s, ":offset", offset) != SQLITE_OK)
@@ -638,7 +655,8 @@ provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order
 }
 
 int
-provider_update_last_login(struct provider *p, const char *username, char *err, size_t errlen)
+provider_update_last_login(struct provider *p, const char *username, char *err,
+                           size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, ST_LAST_LOGIN, err, errlen);
 
@@ -652,7 +670,7 @@ provider_update_last_login(struct provider *p, const char *username, char *err, 
 
 int
 provider_update_quota(struct provider *p, const char *username, int64_t files_delta,
-		      int64_t size_delta, int reset, char *err, size_t errlen)
+                      int64_t size_delta, int reset, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, reset ? ST_QUOTA_SET : ST_QUOTA_ADD, err, errlen);
 

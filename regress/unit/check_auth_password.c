@@ -288,6 +288,60 @@ START_TEST(verify_absurd_costs)
 }
 END_TEST
 
+/*
+ * Correct hashes of "secret" just over each bound (made with openssl, Python and the
+ * reference argon2 library): they would match if the bound were not enforced.
+ */
+START_TEST(verify_caps_refuse_valid_hashes)
+{
+	static const char *stored[] = {
+	    "$2b$17$capcheckcapcheckcapcheUQpCuRE.n.fFuls5SS.74se31qWxtre",
+	    "$6$rounds=1000001$capcheck$DxYAXaW7QHochmqd7a9a5X7e6cIZVM2uwzwiiNYqq2bs85."
+	    "2LfrMY7T"
+	    "IBGqaJWFag/ubVV7W2Mp2tDwSv9ood1",
+	    "$pbkdf2-sha1$2000001$capcheck$nJMAQrU3ZpT6KGhQICA3BnvXyCs=",
+	    /* 66-byte and 15-byte keys */
+	    "$pbkdf2-sha256$1000$capcheck$MOwXxLotQGt/XWWWK/"
+	    "Oh70VYCg4sqogZa0o83u9puf2MY7IApXN7lQ"
+	    "i+KXi572Z6SYF/eSogJZ4LnxC+XyTIzyoP",
+	    "$pbkdf2-sha256$1000$capcheck$MOwXxLotQGt/XWWWK/Oh",
+	    "$argon2id$v=19$m=262145,t=1,p=1$Y2FwY2hlY2tjYXBjaGVjaw$"
+	    "neVoBp5KC9KfnLom9CrQWYRCVSc"
+	    "Azcdj5kp9i+JUWYQ",
+	    "$argon2id$v=19$m=64,t=17,p=1$Y2FwY2hlY2tjYXBjaGVjaw$e+AsqjsGQkIn0ssd8Ii/"
+	    "k5WyMDFnyp"
+	    "GIeFPB3OVQ0wc",
+	    "$argon2id$v=19$m=72,t=1,p=9$Y2FwY2hlY2tjYXBjaGVjaw$+BSMEsLy/"
+	    "alOKolGSyfh6aAeXDtruMh"
+	    "Iv5m5YngZCoY",
+	};
+
+	for (size_t i = 0; i < sizeof(stored) / sizeof(stored[0]); i++)
+		ck_assert_msg(auth_password_verify(stored[i], "secret") == 0, "%s",
+		              stored[i]);
+}
+END_TEST
+
+/* The bounds themselves are still accepted (the cheap ones are tested). */
+START_TEST(verify_caps_boundary_accepted)
+{
+	static const char *stored[] = {
+	    "$argon2id$v=19$m=64,t=16,p=8$Y2FwY2hlY2tjYXBjaGVjaw$"
+	    "TdMvlJfbzu9Dfu85oAt4YS7NtCoimH"
+	    "d4/FROAFsfvSI",
+	    /* 16-byte and 64-byte keys */
+	    "$pbkdf2-sha256$1000$capcheck$MOwXxLotQGt/XWWWK/Oh7w==",
+	    "$pbkdf2-sha256$1000$capcheck$MOwXxLotQGt/XWWWK/"
+	    "Oh70VYCg4sqogZa0o83u9puf2MY7IApXN7lQ"
+	    "i+KXi572Z6SYF/eSogJZ4LnxC+XyTIzw==",
+	};
+
+	for (size_t i = 0; i < sizeof(stored) / sizeof(stored[0]); i++)
+		ck_assert_msg(auth_password_verify(stored[i], "secret") == 1, "%s",
+		              stored[i]);
+}
+END_TEST
+
 START_TEST(verify_malformed)
 {
 	static const char *stored[] = {
@@ -474,6 +528,8 @@ main(void)
 	tcase_add_test(tc2, b64_strict);
 	tcase_add_test(tc3, verify_unknown_formats);
 	tcase_add_test(tc3, verify_absurd_costs);
+	tcase_add_test(tc3, verify_caps_refuse_valid_hashes);
+	tcase_add_test(tc3, verify_caps_boundary_accepted);
 	tcase_add_test(tc3, verify_malformed);
 	tcase_add_test(tc3, verify_pbkdf2_key_length_bound);
 	tcase_add_test(tc3, verify_long_password_refused);

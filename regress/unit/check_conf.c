@@ -492,80 +492,72 @@ START_TEST(wrong_types_named)
 }
 END_TEST
 
+/* section, body, what the error must name, why */
+static const char *const bad_values[][4] = {
+    {"sftpd", "\"bind_port\": 0", "sftpd.bind_port", "between 1 and 65535"},
+    {"sftpd", "\"bind_port\": 65536", "sftpd.bind_port", "between 1 and 65535"},
+    {"sftpd", "\"bind_port\": 99999999999999", "sftpd.bind_port", "between"},
+    {"sftpd", "\"idle_timeout\": -1", "sftpd.idle_timeout", ">= 0"},
+    {"sftpd", "\"upload_mode\": 3", "sftpd.upload_mode", "between 0 and 2"},
+    {"sftpd", "\"upload_mode\": -1", "sftpd.upload_mode", "between 0 and 2"},
+    {"sftpd", "\"setstat_mode\": 2", "sftpd.setstat_mode", "between 0 and 1"},
+    {"sftpd", "\"umask\": \"0888\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"1022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"00022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"-022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"actions\": {\"execute_on\": [\"upload\", \"add\"]}",
+     "sftpd.actions.execute_on[1]", "unknown value \"add\""},
+    {"data_provider", "\"actions\": {\"execute_on\": [\"upload\"]}",
+     "data_provider.actions.execute_on[0]", "unknown value"},
+    {"sftpd", "\"actions\": {\"command\": \"notify.sh\"}", "sftpd.actions.command",
+     "absolute"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"ftp://x/\"}",
+     "sftpd.actions.http_notification_url", "URL"},
+    {"data_provider", "\"actions\": {\"http_notification_url\": \"http://\"}",
+     "data_provider.actions.http_notification_url", "no host"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://a b/\"}",
+     "http_notification_url", "URL"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://h:99999/\"}",
+     "http_notification_url", "port"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://h:/\"}",
+     "http_notification_url", "port"},
+    {"sftpd", "\"enabled_ssh_commands\": [\"md5sum\", \"bash\"]",
+     "sftpd.enabled_ssh_commands[1]", "unknown value \"bash\""},
+    {"sftpd", "\"kex_algorithms\": [\"\"]", "sftpd.kex_algorithms[0]", "empty"},
+    {"sftpd", "\"keyboard_interactive_auth_program\": \"kbd\"",
+     "sftpd.keyboard_interactive_auth_program", "absolute"},
+    {"sftpd", "\"session_pool_size\": 0", "sftpd.session_pool_size",
+     "between 1 and 1024"},
+    {"sftpd", "\"session_pool_size\": 1025", "sftpd.session_pool_size", "between"},
+    {"sftpd", "\"max_startups_per_ip\": 0", "sftpd.max_startups_per_ip", "between"},
+    {"sftpd", "\"unprivileged_user\": \"no-such-user-sftpgo-test\"",
+     "sftpd.unprivileged_user", "no such system user"},
+    {"data_provider", "\"driver\": \"oracle\"", "data_provider.driver",
+     "unsupported driver"},
+    {"data_provider", "\"driver\": \"\"", "data_provider.driver", "unsupported"},
+    {"data_provider", "\"port\": 70000", "data_provider.port", "between 0 and 65535"},
+    {"data_provider", "\"sslmode\": 4", "data_provider.sslmode", "between 0 and 3"},
+    {"data_provider", "\"track_quota\": 3", "data_provider.track_quota",
+     "between 0 and 2"},
+    {"data_provider", "\"manage_users\": 2", "data_provider.manage_users",
+     "between 0 and 1"},
+    {"data_provider", "\"external_auth_scope\": 8", "data_provider.external_auth_scope",
+     "between 0 and 7"},
+    {"data_provider", "\"external_auth_scope\": -1", "data_provider.external_auth_scope",
+     "between 0 and 7"},
+    {"data_provider", "\"pool_size\": -1", "data_provider.pool_size", ">= 0"},
+    {"data_provider", "\"external_auth_program\": \"auth\"",
+     "data_provider.external_auth_program", "absolute"},
+    {"httpd", "\"bind_port\": -1", "httpd.bind_port", "between 0 and 65535"},
+    {"httpd", "\"bind_port\": 65536", "httpd.bind_port", "between 0 and 65535"},
+};
+
 START_TEST(bad_values_named)
 {
-	expect_bad("sftpd", "\"bind_port\": 0", "sftpd.bind_port", "between 1 and 65535");
-	expect_bad("sftpd", "\"bind_port\": 65536", "sftpd.bind_port",
-	           "between 1 and 65535");
-	expect_bad("sftpd", "\"bind_port\": 99999999999999", "sftpd.bind_port",
-	           "between");
-	expect_bad("sftpd", "\"idle_timeout\": -1", "sftpd.idle_timeout", ">= 0");
-	expect_bad("sftpd", "\"upload_mode\": 3", "sftpd.upload_mode", "between 0 and 2");
-	expect_bad("sftpd", "\"upload_mode\": -1", "sftpd.upload_mode",
-	           "between 0 and 2");
-	expect_bad("sftpd", "\"setstat_mode\": 2", "sftpd.setstat_mode",
-	           "between 0 and 1");
-	expect_bad("sftpd", "\"umask\": \"0888\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"umask\": \"1022\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"umask\": \"\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"umask\": \"00022\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"umask\": \"-022\"", "sftpd.umask", "octal");
-	expect_bad("sftpd", "\"actions\": {\"execute_on\": [\"upload\", \"add\"]}",
-	           "sftpd.actions.execute_on[1]", "unknown value \"add\"");
-	expect_bad("data_provider", "\"actions\": {\"execute_on\": [\"upload\"]}",
-	           "data_provider.actions.execute_on[0]", "unknown value");
-	expect_bad("sftpd", "\"actions\": {\"command\": \"notify.sh\"}",
-	           "sftpd.actions.command", "absolute");
-	expect_bad("sftpd", "\"actions\": {\"http_notification_url\": \"ftp://x/\"}",
-	           "sftpd.actions.http_notification_url", "URL");
-	expect_bad("data_provider",
-	           "\"actions\": {\"http_notification_url\": \"http://\"}",
-	           "data_provider.actions.http_notification_url", "no host");
-	expect_bad("sftpd", "\"actions\": {\"http_notification_url\": \"http://a b/\"}",
-	           "http_notification_url", "URL");
-	expect_bad("sftpd",
-	           "\"actions\": {\"http_notification_url\": \"http://h:99999/\"}",
-	           "http_notification_url", "port");
-	expect_bad("sftpd", "\"actions\": {\"http_notification_url\": \"http://h:/\"}",
-	           "http_notification_url", "port");
-	expect_bad("sftpd", "\"enabled_ssh_commands\": [\"md5sum\", \"bash\"]",
-	           "sftpd.enabled_ssh_commands[1]", "unknown value \"bash\"");
-	expect_bad("sftpd", "\"kex_algorithms\": [\"\"]", "sftpd.kex_algorithms[0]",
-	           "empty");
-	expect_bad("sftpd", "\"keyboard_interactive_auth_program\": \"kbd\"",
-	           "sftpd.keyboard_interactive_auth_program", "absolute");
-	expect_bad("sftpd", "\"session_pool_size\": 0", "sftpd.session_pool_size",
-	           "between 1 and 1024");
-	expect_bad("sftpd", "\"session_pool_size\": 1025", "sftpd.session_pool_size",
-	           "between");
-	expect_bad("sftpd", "\"max_startups_per_ip\": 0", "sftpd.max_startups_per_ip",
-	           "between");
-	expect_bad("sftpd", "\"unprivileged_user\": \"no-such-user-sftpgo-test\"",
-	           "sftpd.unprivileged_user", "no such system user");
-	expect_bad("data_provider", "\"driver\": \"oracle\"", "data_provider.driver",
-	           "unsupported driver");
-	expect_bad("data_provider", "\"driver\": \"\"", "data_provider.driver",
-	           "unsupported");
-	expect_bad("data_provider", "\"port\": 70000", "data_provider.port",
-	           "between 0 and 65535");
-	expect_bad("data_provider", "\"sslmode\": 4", "data_provider.sslmode",
-	           "between 0 and 3");
-	expect_bad("data_provider", "\"track_quota\": 3", "data_provider.track_quota",
-	           "between 0 and 2");
-	expect_bad("data_provider", "\"manage_users\": 2", "data_provider.manage_users",
-	           "between 0 and 1");
-	expect_bad("data_provider", "\"external_auth_scope\": 8",
-	           "data_provider.external_auth_scope", "between 0 and 7");
-	expect_bad("data_provider", "\"external_auth_scope\": -1",
-	           "data_provider.external_auth_scope", "between 0 and 7");
-	expect_bad("data_provider", "\"pool_size\": -1", "data_provider.pool_size",
-	           ">= 0");
-	expect_bad("data_provider", "\"external_auth_program\": \"auth\"",
-	           "data_provider.external_auth_program", "absolute");
-	expect_bad("httpd", "\"bind_port\": -1", "httpd.bind_port",
-	           "between 0 and 65535");
-	expect_bad("httpd", "\"bind_port\": 65536", "httpd.bind_port",
-	           "between 0 and 65535");
+	for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
+		expect_bad(bad_values[i][0], bad_values[i][1], bad_values[i][2],
+		           bad_values[i][3]);
 }
 END_TEST
 
@@ -868,6 +860,11 @@ START_TEST(env_bad_values_named)
 	expect_env_bad("SFTPGO_LOG_MAX_AGE", "x", "not an integer");
 	expect_env_bad("SFTPGO_LOG_COMPRESS", "on", "true, false, 1 or 0");
 	expect_env_bad("SFTPGO_LOG_VERBOSE", "2", "true, false, 1 or 0");
+	/* a typo in a variable name is caught like a typo in the file */
+	expect_env_bad("SFTPGO_SFTPD__BIND_PROT", "22", "unknown key");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE", "upload", "unknown key");
+	expect_env_bad("SFTPGO_HTTPD__", "1", "unknown key");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__CONNECTIONSTRING", "x", "unknown key");
 }
 END_TEST
 

@@ -321,6 +321,32 @@ START_TEST(escaping_keeps_one_valid_line)
 }
 END_TEST
 
+/* Random bytes in every string field: each call still gives one parseable line. */
+START_TEST(random_bytes_never_break_lines)
+{
+	unsigned seed = 12345;
+	char f[5][64], *all;
+	size_t lines;
+
+	open_log(10, 5, 28, false, true);
+	for (int i = 0; i < 500; i++) {
+		for (int k = 0; k < 5; k++) {
+			size_t n = (size_t)(rand_r(&seed) % 63);
+
+			for (size_t j = 0; j < n; j++)
+				f[k][j] = (char)(1 + rand_r(&seed) % 255);
+			f[k][n] = '\0';
+		}
+		log_connection_failed(f[0], f[1], f[2], f[3]);
+		log_transfer(f[4], i, i, f[0], f[1], f[2], f[3]);
+	}
+	all = slurp(logpath);
+	lines = assert_json_lines(all);
+	ck_assert_uint_eq(lines, 1000);
+	free(all);
+}
+END_TEST
+
 START_TEST(long_fields_are_cut)
 {
 	char *big = malloc(100000), *all;
@@ -566,6 +592,23 @@ START_TEST(reopen_after_external_rotation)
 }
 END_TEST
 
+/* A log file deleted by hand is recreated at the next rotation point. */
+START_TEST(deleted_file_recreated_at_rotation)
+{
+	char *b;
+
+	open_log(1, 5, 28, false, true);
+	write_lines(0, 200);
+	ck_assert_int_eq(unlink(logpath), 0);
+	write_lines(200, 100);
+	b = slurp(logpath);
+	ck_assert_msg(b != NULL, "log file not recreated");
+	ck_assert_uint_ge(assert_json_lines(b), 1);
+	ck_assert_int_eq(count_entries(".log"), 0);
+	free(b);
+}
+END_TEST
+
 START_TEST(appends_to_existing_file)
 {
 	int fd = open(logpath, O_WRONLY | O_CREAT, 0600);
@@ -593,6 +636,7 @@ main(void)
 	tcase_add_test(tc, null_fields_are_empty);
 	tcase_add_test(tc, fail2ban_filter_matches);
 	tcase_add_test(tc, escaping_keeps_one_valid_line);
+	tcase_add_test(tc, random_bytes_never_break_lines);
 	tcase_add_test(tc, long_fields_are_cut);
 	tcase_add_test(tc, verbose_gates_debug_but_not_connection_failed);
 	tcase_add_test(tc, empty_path_logs_to_stderr);
@@ -602,6 +646,7 @@ main(void)
 	tcase_add_test(tc, backups_pruned_by_age_only);
 	tcase_add_test(tc, compressed_backup_readable);
 	tcase_add_test(tc, reopen_after_external_rotation);
+	tcase_add_test(tc, deleted_file_recreated_at_rotation);
 	tcase_add_test(tc, appends_to_existing_file);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
