@@ -24,6 +24,29 @@
 #define MAX_SETTINGS (1024u * 1024u)
 
 static void
+on_signal(int sig)
+{
+	(void)sig;
+	sftp_serve_stop();
+}
+
+/* SIGTERM/SIGHUP/SIGINT end the session like a disconnect (temp files handled). */
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a blocked read() must return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
 usage(void)
 {
 	fprintf(stderr,
@@ -341,7 +364,7 @@ main(int argc, char **argv)
 	char err[512], sd[SFTP_PATH_MAX];
 	int chrooted, rootfd, rc;
 
-	signal(SIGPIPE, SIG_IGN);
+	install_signals();
 	if (parse_args(argc, argv, &o) != 0)
 		return 1;
 	if (o.log_level != NULL && ev_level_from_name(o.log_level) < 0) {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,12 +16,20 @@
 /* Input beyond one maximal packet, so several packets arrive per read(). */
 #define IN_EXTRA (256u * 1024u)
 
+static volatile sig_atomic_t stop_requested;
+
+void
+sftp_serve_stop(void)
+{
+	stop_requested = 1;
+}
+
 static int
 write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && errno == EINTR && !stop_requested)
 			continue;
 		if (w <= 0)
 			return -1;
@@ -78,8 +87,12 @@ sftp_serve(struct sftp_server *s, int in, int out)
 		return -1;
 	}
 	for (;;) {
-		ssize_t n = read(in, buf + used, cap - used);
+		ssize_t n = stop_requested ? -1 : read(in, buf + used, cap - used);
 		long done;
+		if (stop_requested) {
+			ev_log(EV_INFO, "terminated by a signal");
+			break;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -55,6 +55,12 @@ struct wbuf *sftp_server_output(struct sftp_server *s);
 int sftp_serve(struct sftp_server *s, int in, int out);
 
 /*
+ * Async-signal-safe: makes sftp_serve() return at its next read or write (install
+ * the handler without SA_RESTART). Open uploads then end as after a disconnect.
+ */
+void sftp_serve_stop(void);
+
+/*
  * Ends the session: every open handle is closed as after a disconnect (atomic
  * uploads follow their upload mode), transfer events are sent.
  */
