@@ -55,20 +55,19 @@ open_flags(uint32_t pflags)
 	return fl;
 }
 
-/* A FIFO or socket would block or misbehave: only files, devices are refused too. */
+/*
+ * Files are opened with O_NONBLOCK so a FIFO cannot hang the worker; only regular
+ * files and directories are served (O_NONBLOCK has no effect on regular files).
+ */
 static int
 check_opened(int fd)
 {
 	struct stat st;
-	int fl;
 
 	if (fstat(fd, &st) != 0)
 		return errno;
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return EPERM;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-		return errno;
 	return 0;
 }
 
@@ -207,17 +206,76 @@ open_existing_stat(struct sftp_server *s, const char *vpath, struct stat *st)
 }
 
 static int
+open_direct(struct sftp_server *s, struct handle *h, int fl, mode_t mode)
+{
+	h->fd = path_open(s->rootfd, h->vpath, fl | O_NONBLOCK, mode);
+	return h->fd < 0 ? errno : check_opened(h->fd);
+}
+
+/*
+ * The common case (plain writes where upload and overwrite are both allowed, or a
+ * read) needs no lookup before the open: one openat2 per file.
+ */
+static int
+open_needs_lookup(struct sftp_server *s, const char *vpath, int fl)
+{
+	unsigned need = PERM_UPLOAD | PERM_OVERWRITE;
+
+	if ((fl & O_ACCMODE) == O_RDONLY && !(fl & (O_CREAT | O_TRUNC)))
+		return 0;
+	if ((fl & O_ACCMODE) == O_RDWR)
+		need |= PERM_DOWNLOAD;
+	return s->st->upload_mode != 0 || !perm_has_parent(&s->st->perms, vpath, need);
+}
+
+static int
+start_file(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflags, int fl,
+	   mode_t mode, const struct stat *existing)
+{
+	int writing = (fl & O_ACCMODE) != O_RDONLY, err;
+	struct handle *h = handle_alloc(s, H_FILE, vpath);
+
+	if (h == NULL)
+		return reply_status(s, id, SSH_FX_FAILURE, "Too many open handles");
+	h->pflags = pflags;
+	h->writing = writing;
+	h->reading = (fl & O_ACCMODE) != O_WRONLY;
+	if (writing && s->st->upload_mode != 0 &&
+	    (existing == NULL || S_ISREG(existing->st_mode))) {
+		err = open_atomic(s, h, fl, mode, existing);
+		if (err != 0 && h->tmpname != NULL && h->parentfd >= 0)
+			unlinkat(h->parentfd, h->tmpname, 0);
+	} else {
+		err = open_direct(s, h, fl, mode);
+	}
+	if (err != 0) {
+		handle_release(h);
+		if (err == EISDIR && writing)
+			return reply_status(s, id, SSH_FX_OP_UNSUPPORTED, "Is a directory");
+		return reply_errno(s, id, err);
+	}
+	ev_log(EV_DEBUG, "open \"%s\" flags 0x%x", vpath, pflags);
+	return handle_reply(s, id, h);
+}
+
+static int
 do_open(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflags,
 	const struct sftp_attrs *a)
 {
 	int fl = open_flags(pflags), writing = (fl & O_ACCMODE) != O_RDONLY, err;
 	mode_t mode = (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a->perm & 0777) : 0666;
 	struct stat st;
-	struct handle *h;
 	int exists;
 
 	if (s->st->read_only && (writing || (fl & (O_CREAT | O_TRUNC))))
 		return reply_denied(s, id, "open", vpath);
+	if (vpath[1] == '\0' && writing)
+		return reply_status(s, id, SSH_FX_OP_UNSUPPORTED, "Is a directory");
+	if (!open_needs_lookup(s, vpath, fl)) {
+		if (!open_allowed(s, vpath, fl, 1))
+			return reply_denied(s, id, "download", vpath);
+		return start_file(s, id, vpath, pflags, fl, mode, NULL);
+	}
 	err = open_existing_stat(s, vpath, &st);
 	if (err != 0 && err != ENOENT)
 		return reply_errno(s, id, err);
@@ -230,32 +288,7 @@ do_open(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflags,
 		return reply_errno(s, id, EEXIST);
 	if (!exists && !(fl & O_CREAT))
 		return reply_errno(s, id, ENOENT);
-	if (vpath[1] == '\0' && writing)
-		return reply_denied(s, id, "upload", vpath);
-	h = handle_alloc(s, H_FILE, vpath);
-	if (h == NULL)
-		return reply_status(s, id, SSH_FX_FAILURE, "Too many open handles");
-	h->pflags = pflags;
-	h->writing = writing;
-	h->reading = (fl & O_ACCMODE) != O_WRONLY;
-	if (writing && s->st->upload_mode != 0 && (!exists || S_ISREG(st.st_mode))) {
-		err = open_atomic(s, h, fl, mode, exists ? &st : NULL);
-		if (err != 0) {
-			if (h->tmpname != NULL && h->parentfd >= 0)
-				unlinkat(h->parentfd, h->tmpname, 0);
-			handle_release(h);
-			return reply_errno(s, id, err);
-		}
-	} else {
-		h->fd = path_open(s->rootfd, vpath, fl | O_NONBLOCK, mode);
-		err = h->fd < 0 ? errno : check_opened(h->fd);
-		if (err != 0) {
-			handle_release(h);
-			return reply_errno(s, id, err);
-		}
-	}
-	ev_log(EV_DEBUG, "open \"%s\" flags 0x%x", vpath, pflags);
-	return handle_reply(s, id, h);
+	return start_file(s, id, vpath, pflags, fl, mode, exists ? &st : NULL);
 }
 
 int
