@@ -49,11 +49,12 @@ install_signals(void)
 static void
 usage(void)
 {
-	fprintf(stderr,
-		"usage: sftpgo-worker [-ehR] [-d start_directory] [-f log_facility] "
-		"[-l log_level]\n\t[-P denied_requests] [-p allowed_requests] [-u umask]\n"
-		"\t[--settings FILE] [--root DIR] [--events-fd N] [--monitor-fd N]\n"
-		"       sftpgo-worker -Q protocol_feature\n");
+	fprintf(
+	    stderr,
+	    "usage: sftpgo-worker [-ehR] [-d start_directory] [-f log_facility] "
+	    "[-l log_level]\n\t[-P denied_requests] [-p allowed_requests] [-u umask]\n"
+	    "\t[--settings FILE] [--root DIR] [--events-fd N] [--monitor-fd N]\n"
+	    "       sftpgo-worker -Q protocol_feature\n");
 }
 
 static int
@@ -126,7 +127,7 @@ read_file(const char *path, size_t max, size_t *len)
 
 int
 worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
-			size_t outsz)
+                        size_t outsz)
 {
 	size_t o = 0;
 
@@ -160,12 +161,12 @@ static int
 parse_args(int argc, char **argv, struct worker_opts *o)
 {
 	static const struct option longopts[] = {
-		{"settings", required_argument, NULL, 's'},
-		{"root", required_argument, NULL, 'r'},
-		{"events-fd", required_argument, NULL, 'E'},
-		{"monitor-fd", required_argument, NULL, 'M'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"settings", required_argument, NULL, 's'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"events-fd", required_argument, NULL, 'E'},
+	    {"monitor-fd", required_argument, NULL, 'M'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -173,19 +174,40 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->monitor_fd = o->events_fd = -1;
-	while ((c = getopt_long(argc, argv, "d:ef:l:P:p:Q:Ru:ch", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:ef:l:P:p:Q:Ru:ch", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
-		case 'd': o->start_dir = optarg; break;
-		case 'e': o->log_stderr = 1; break;
-		case 'f': break; /* syslog facility: we never use syslog */
-		case 'c': break; /* sftp-server's -c (ignored by it too) */
-		case 'l': o->log_level = optarg; break;
-		case 'P': o->deny = optarg; break;
-		case 'p': o->allow = optarg; break;
-		case 'R': o->read_only = 1; break;
-		case 'u': o->umask = optarg; break;
-		case 's': o->settings_file = optarg; break;
-		case 'r': o->root = optarg; break;
+		case 'd':
+			o->start_dir = optarg;
+			break;
+		case 'e':
+			o->log_stderr = 1;
+			break;
+		case 'f':
+			break; /* syslog facility: we never use syslog */
+		case 'c':
+			break; /* sftp-server's -c (ignored by it too) */
+		case 'l':
+			o->log_level = optarg;
+			break;
+		case 'P':
+			o->deny = optarg;
+			break;
+		case 'p':
+			o->allow = optarg;
+			break;
+		case 'R':
+			o->read_only = 1;
+			break;
+		case 'u':
+			o->umask = optarg;
+			break;
+		case 's':
+			o->settings_file = optarg;
+			break;
+		case 'r':
+			o->root = optarg;
+			break;
 		case 'Q':
 			if (strcmp(optarg, "requests") != 0) {
 				fprintf(stderr, "Invalid query type\n");
@@ -199,13 +221,16 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
-				fprintf(stderr, "sftpgo-worker: bad descriptor \"%s\"\n", optarg);
+				fprintf(stderr, "sftpgo-worker: bad descriptor \"%s\"\n",
+				        optarg);
 				return -1;
 			}
 			*(c == 'E' ? &o->events_fd : &o->monitor_fd) = (int)v;
 			break;
 		case 'h':
-		default: usage(); exit(c == 'h' ? 0 : 1);
+		default:
+			usage();
+			exit(c == 'h' ? 0 : 1);
 		}
 	}
 	if (optind != argc) {
@@ -216,7 +241,8 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 }
 
 static int
-load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err, size_t errlen)
+load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
+              size_t errlen)
 {
 	char *json = NULL;
 	size_t len = 0;
@@ -225,13 +251,15 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err, 
 	if (o->monitor_fd >= 0) {
 		json = worker_read_frame(o->monitor_fd, MAX_SETTINGS, &len);
 		if (json == NULL) {
-			snprintf(err, errlen, "reading settings from the monitor: %s", strerror(errno));
+			snprintf(err, errlen, "reading settings from the monitor: %s",
+			         strerror(errno));
 			return -1;
 		}
 	} else if (o->settings_file != NULL) {
 		json = read_file(o->settings_file, MAX_SETTINGS, &len);
 		if (json == NULL) {
-			snprintf(err, errlen, "%s: %s", o->settings_file, strerror(errno));
+			snprintf(err, errlen, "%s: %s", o->settings_file,
+			         strerror(errno));
 			return -1;
 		}
 	}
@@ -275,7 +303,8 @@ confine(struct sftp_settings *st, int *chrooted, char *err, size_t errlen)
 	*chrooted = 0;
 	if (geteuid() == 0 && st->home_dir != NULL && st->chroot) {
 		if (chdir(st->home_dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
-			snprintf(err, errlen, "chroot %s: %s", st->home_dir, strerror(errno));
+			snprintf(err, errlen, "chroot %s: %s", st->home_dir,
+			         strerror(errno));
 			return -1;
 		}
 		*chrooted = 1;
@@ -287,7 +316,8 @@ confine(struct sftp_settings *st, int *chrooted, char *err, size_t errlen)
 		snprintf(err, errlen, "setgid %u: %s", (unsigned)gid, strerror(errno));
 		return -1;
 	}
-	if (st->uid >= 0 && setresuid((uid_t)st->uid, (uid_t)st->uid, (uid_t)st->uid) != 0) {
+	if (st->uid >= 0 &&
+	    setresuid((uid_t)st->uid, (uid_t)st->uid, (uid_t)st->uid) != 0) {
 		snprintf(err, errlen, "setuid %lld: %s", st->uid, strerror(errno));
 		return -1;
 	}
@@ -320,7 +350,7 @@ own_username(const struct sftp_settings *st)
 /* Virtual start directory: -d (expanded), else settings, else cwd (plain mode). */
 static int
 start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_root,
-	  char *out, size_t outsz)
+          char *out, size_t outsz)
 {
 	struct passwd *pw;
 	const char *home = "/";
@@ -328,7 +358,8 @@ start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_
 	if (o->start_dir != NULL) {
 		if (host_root && (pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
 			home = pw->pw_dir;
-		return worker_expand_start_dir(o->start_dir, home, own_username(st), out, outsz);
+		return worker_expand_start_dir(o->start_dir, home, own_username(st), out,
+		                               outsz);
 	}
 	if (!host_root) {
 		strlcpy(out, st->start_dir != NULL ? st->start_dir : "/", outsz);
@@ -372,7 +403,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	setup_events(&o);
-	if (sftp_settings_init(&st) != 0 || load_settings(&o, &st, err, sizeof(err)) != 0) {
+	if (sftp_settings_init(&st) != 0 ||
+	    load_settings(&o, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
 		return 1;
@@ -389,7 +421,7 @@ main(int argc, char **argv)
 		umask(st.umask);
 	if ((rootfd = open_root(&st, chrooted)) < 0) {
 		snprintf(err, sizeof(err), "root directory %s: %s",
-			 st.home_dir != NULL ? st.home_dir : "/", strerror(errno));
+		         st.home_dir != NULL ? st.home_dir : "/", strerror(errno));
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
 		return 1;

@@ -58,7 +58,8 @@ process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
 	uint32_t plen;
 	int rc;
 
-	while ((rc = sftp_frame_check(buf + off, used - off, s->max_packet, &plen)) == 1) {
+	while ((rc = sftp_frame_check(buf + off, used - off, s->max_packet, &plen)) ==
+	       1) {
 		if (sftp_process_packet(s, buf + off + 4, plen) != 0)
 			return -1;
 		off += 4 + (size_t)plen;
@@ -68,7 +69,9 @@ process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
 		}
 	}
 	if (rc < 0) {
-		ev_log(EV_ERROR, "bad packet length %u (max %u)", buf[off] << 24 | buf[off + 1] << 16 | buf[off + 2] << 8 | buf[off + 3],
+		ev_log(EV_ERROR, "bad packet length %u (max %u)",
+		       buf[off] << 24 | buf[off + 1] << 16 | buf[off + 2] << 8 |
+		           buf[off + 3],
 		       s->max_packet);
 		return -1;
 	}

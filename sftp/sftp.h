@@ -22,8 +22,8 @@ struct sftp_settings;
  * host's "/" (plain sftp-server mode). Returns NULL with a message in err.
  */
 struct sftp_server *sftp_server_new(const struct sftp_settings *st, int rootfd,
-				    const char *start_dir, int host_root, char *err,
-				    size_t errlen);
+                                    const char *start_dir, int host_root, char *err,
+                                    size_t errlen);
 
 /*
  * Request filters of sftp-server's -p/-P: comma-separated request names (see

@@ -29,16 +29,17 @@ START_TEST(attrs_roundtrip)
 {
 	struct wbuf w;
 	struct rbuf r;
-	struct sftp_attrs a = {.flags = SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_UIDGID |
-					 SSH_FILEXFER_ATTR_PERMISSIONS |
-					 SSH_FILEXFER_ATTR_ACMODTIME,
-			       .size = 1ull << 40,
-			       .uid = 1001,
-			       .gid = 1002,
-			       .perm = 0100644,
-			       .atime = 7,
-			       .mtime = 8},
-			  b;
+	struct sftp_attrs a = {.flags = SSH_FILEXFER_ATTR_SIZE |
+	                                SSH_FILEXFER_ATTR_UIDGID |
+	                                SSH_FILEXFER_ATTR_PERMISSIONS |
+	                                SSH_FILEXFER_ATTR_ACMODTIME,
+	                       .size = 1ull << 40,
+	                       .uid = 1001,
+	                       .gid = 1002,
+	                       .perm = 0100644,
+	                       .atime = 7,
+	                       .mtime = 8},
+	                  b;
 
 	wbuf_init(&w, 0, 1024);
 	ck_assert_int_eq(sftp_attrs_encode(&w, &a), 0);
@@ -169,9 +170,11 @@ START_TEST(longname_format)
 	st.st_gid = 1002;
 	st.st_size = 1234;
 	st.st_mtime = now - 3600;
-	ck_assert_int_eq(sftp_longname(buf, sizeof(buf), "f.txt", &st, "alice", NULL, now), 0);
-	ck_assert_msg(strncmp(buf, "-rw-r--r--    1 alice    1002         1234 ", 43) == 0, "%s",
-		      buf);
+	ck_assert_int_eq(
+	    sftp_longname(buf, sizeof(buf), "f.txt", &st, "alice", NULL, now), 0);
+	ck_assert_msg(strncmp(buf, "-rw-r--r--    1 alice    1002         1234 ", 43) ==
+	                  0,
+	              "%s", buf);
 	ck_assert_msg(strstr(buf, " f.txt") != NULL, "%s", buf);
 	st.st_mode = S_IFDIR | 01777;
 	sftp_mode_string(st.st_mode, buf);
@@ -198,7 +201,8 @@ START_TEST(engine_requires_init)
 	uint8_t init[] = {SSH_FXP_INIT, 0, 0, 0, 3};
 
 	sftp_settings_init(&st);
-	s = sftp_server_new(&st, open("/", O_PATH | O_DIRECTORY), "/", 0, err, sizeof(err));
+	s = sftp_server_new(&st, open("/", O_PATH | O_DIRECTORY), "/", 0, err,
+	                    sizeof(err));
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(sftp_process_packet(s, stat_pkt, sizeof(stat_pkt)), -1);
 	ck_assert_int_eq(sftp_process_packet(s, init, 3), -1); /* truncated version */
@@ -206,9 +210,9 @@ START_TEST(engine_requires_init)
 	ck_assert_uint_eq(sftp_server_output(s)->p[4], SSH_FXP_VERSION);
 	/* VERSION advertises the extensions */
 	ck_assert_ptr_nonnull(memmem(sftp_server_output(s)->p, sftp_server_output(s)->len,
-				     "posix-rename@openssh.com", 24));
+	                             "posix-rename@openssh.com", 24));
 	ck_assert_ptr_nonnull(memmem(sftp_server_output(s)->p, sftp_server_output(s)->len,
-				     "limits@openssh.com", 18));
+	                             "limits@openssh.com", 18));
 	ck_assert_int_eq(sftp_process_packet(s, init, sizeof(init)), -1); /* twice */
 	sftp_server_free(s);
 	sftp_settings_free(&st);
@@ -266,7 +270,8 @@ START_TEST(engine_malformed_packets)
 		char longp[5000];
 		memset(longp, 'a', sizeof(longp) - 1);
 		longp[sizeof(longp) - 1] = '\0';
-		ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, longp), SSH_FX_BAD_MESSAGE);
+		ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, longp),
+		                 SSH_FX_BAD_MESSAGE);
 	}
 	/* a packet longer than max_packet is refused outright */
 	ck_assert_int_eq(sftp_process_packet(t.s, t.pkt.p, 300 * 1024), -1);
@@ -346,7 +351,8 @@ START_TEST(engine_read_write_limits)
 	tsrv_begin(&t, SSH_FXP_CLOSE);
 	wbuf_put_string(&t.pkt, hb, 4);
 	ck_assert_int_eq(tsrv_send(&t), 0);
-	/* the failed write marked the transfer as failed, but the file is there (mode 0) */
+	/* the failed write marked the transfer as failed, but the file is there (mode 0)
+	 */
 	ck_assert_int_eq(tsrv_status(&t), SSH_FX_OK);
 	ck_assert(tsrv_exists(&t, "f"));
 	/* the handle is gone */

@@ -42,7 +42,8 @@ START_TEST(normalize_rejects)
 
 	ck_assert_int_eq(path_normalize("/", "a\0b", 3, out, sizeof(out)), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_int_eq(path_normalize("/", "abcdefghijklmnopqrstuvwxyz", 26, out, sizeof(out)), -1);
+	ck_assert_int_eq(
+	    path_normalize("/", "abcdefghijklmnopqrstuvwxyz", 26, out, sizeof(out)), -1);
 	ck_assert_int_eq(errno, ENAMETOOLONG);
 	memset(big, 'a', sizeof(big));
 	big[sizeof(big) - 1] = '\0';
@@ -76,11 +77,12 @@ make_tree(const char *root)
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd),
-		 "cd '%s' && mkdir -p etc d && echo inside > etc/passwd && echo f > d/f && "
-		 "ln -s /etc abs && ln -s ../../../../../../etc rel && "
-		 "ln -s /etc/passwd d/pw && ln -s .. d/up && ln -s / d/root",
-		 root);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "cd '%s' && mkdir -p etc d && echo inside > etc/passwd && echo f > d/f && "
+	    "ln -s /etc abs && ln -s ../../../../../../etc rel && "
+	    "ln -s /etc/passwd d/pw && ln -s .. d/up && ln -s / d/root",
+	    root);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
@@ -107,9 +109,9 @@ START_TEST(resolve_stays_in_root)
 	rootfd = open(root, O_PATH | O_DIRECTORY);
 	ck_assert_int_ge(rootfd, 0);
 	read_via(rootfd, "/etc/passwd", "inside\n");
-	read_via(rootfd, "/abs/passwd", "inside\n");	   /* absolute link */
-	read_via(rootfd, "/rel/passwd", "inside\n");	   /* relative link with ".." */
-	read_via(rootfd, "/d/pw", "inside\n");		   /* link to a file */
+	read_via(rootfd, "/abs/passwd", "inside\n"); /* absolute link */
+	read_via(rootfd, "/rel/passwd", "inside\n"); /* relative link with ".." */
+	read_via(rootfd, "/d/pw", "inside\n");       /* link to a file */
 	read_via(rootfd, "/d/up/d/up/etc/passwd", "inside\n");
 	read_via(rootfd, "/d/root/etc/passwd", "inside\n");
 	/* "/" is the root, and the parent of "/" cannot be taken */
@@ -153,37 +155,41 @@ START_TEST(engine_confinement)
 	const char *probes[] = {".", "..", "../../..", "/d/up/..", "abs"};
 	const char *want[] = {"/", "/", "/", "/d", "/abs"};
 	for (unsigned i = 0; i < 5; i++) {
-		ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REALPATH, probes[i]), 1000 + SSH_FXP_NAME);
+		ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REALPATH, probes[i]),
+		                 1000 + SSH_FXP_NAME);
 		tsrv_body(&t, &r);
 		rbuf_get_u32(&r, &n);
 		ck_assert_uint_eq(n, 1);
 		rbuf_get_string(&r, &name, &nl, 4096);
 		ck_assert_msg(nl == strlen(want[i]) && memcmp(name, want[i], nl) == 0,
-			      "realpath %s", probes[i]);
+		              "realpath %s", probes[i]);
 	}
 	/* "/" cannot be removed, renamed or replaced */
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_RMDIR, "/"), SSH_FX_PERMISSION_DENIED);
-	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REMOVE, ".."), SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REMOVE, ".."),
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_RENAME, NULL, "/", "/x"),
-			 SSH_FX_PERMISSION_DENIED);
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_RENAME, NULL, "/d/f", "/"),
-			 SSH_FX_PERMISSION_DENIED);
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_SYMLINK, NULL, "/etc", "/"),
-			 SSH_FX_PERMISSION_DENIED);
+	                 SSH_FX_PERMISSION_DENIED);
 	/* a client-made link to the host's /etc/passwd resolves inside */
-	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_SYMLINK, NULL, "/etc/hostname", "/h"),
-			 SSH_FX_OK);
+	ck_assert_int_eq(
+	    tsrv_two_path_req(&t, SSH_FXP_SYMLINK, NULL, "/etc/hostname", "/h"),
+	    SSH_FX_OK);
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, "/h"), SSH_FX_NO_SUCH_FILE);
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_LSTAT, "/h"), 1000 + SSH_FXP_ATTRS);
 	/* renames and hard links through links to outside stay inside */
-	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_EXTENDED, "posix-rename@openssh.com",
-					   "/d/f", "/abs/moved"),
-			 SSH_FX_OK);
+	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_EXTENDED,
+	                                   "posix-rename@openssh.com", "/d/f",
+	                                   "/abs/moved"),
+	                 SSH_FX_OK);
 	snprintf(host, sizeof(host), "%s/etc/moved", t.root);
 	ck_assert_int_eq(stat(host, &st), 0);
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_EXTENDED, "hardlink@openssh.com",
-					   "/rel/passwd", "/d/hl"),
-			 SSH_FX_OK);
+	                                   "/rel/passwd", "/d/hl"),
+	                 SSH_FX_OK);
 	snprintf(host, sizeof(host), "%s/d/hl", t.root);
 	ck_assert_int_eq(stat(host, &st), 0);
 	ck_assert_int_eq(st.st_nlink, 2);
@@ -200,7 +206,8 @@ START_TEST(engine_confinement)
 	ck_assert_int_eq(stat("/etc/passwd", &st), 0);
 	ck_assert_uint_ne(st.st_mode & 0777, 0600);
 	/* READLINK shows the stored text */
-	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_READLINK, "/abs"), 1000 + SSH_FXP_NAME);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_READLINK, "/abs"),
+	                 1000 + SSH_FXP_NAME);
 	tsrv_close(&t);
 }
 END_TEST

@@ -23,7 +23,8 @@ START_TEST(walk_up_first_key_wins)
 
 	ck_assert_int_eq(perm_table_set(&t, "/", PERM_ALL), 0);
 	ck_assert_int_eq(perm_table_set(&t, "/in", PERM_LIST | PERM_UPLOAD), 0);
-	ck_assert_int_eq(perm_table_set(&t, "/in/deep/", PERM_DOWNLOAD), 0); /* normalised */
+	ck_assert_int_eq(perm_table_set(&t, "/in/deep/", PERM_DOWNLOAD),
+	                 0); /* normalised */
 	ck_assert_uint_eq(perm_for_path(&t, "/"), PERM_ALL);
 	ck_assert_uint_eq(perm_for_path(&t, "/other/x"), PERM_ALL);
 	ck_assert_uint_eq(perm_for_path(&t, "/in"), PERM_LIST | PERM_UPLOAD);
@@ -63,24 +64,26 @@ START_TEST(settings_json)
 {
 	struct sftp_settings st;
 	char err[256];
-	const char *good = "{\"permissions\": {\"/\": [\"list\", \"download\"], \"/up\": [\"*\"]},"
-			   " \"umask\": \"0027\", \"upload_mode\": 2, \"unknown\": 1}";
+	const char *good =
+	    "{\"permissions\": {\"/\": [\"list\", \"download\"], \"/up\": [\"*\"]},"
+	    " \"umask\": \"0027\", \"upload_mode\": 2, \"unknown\": 1}";
 	const char *bad[] = {
-		"{\"permissions\": {\"/\": [\"lists\"]}}",
-		"{\"permissions\": {\"rel\": [\"list\"]}}",
-		"{\"permissions\": []}",
-		"{\"umask\": \"999\"}",
-		"{\"upload_mode\": 3}",
-		"{\"max_packet\": 10}",
-		"{\"uid\": \"1000\"}",
-		"{\"home_dir\": \"relative\"}",
-		"[1]",
-		"{\"a\": 1",
+	    "{\"permissions\": {\"/\": [\"lists\"]}}",
+	    "{\"permissions\": {\"rel\": [\"list\"]}}",
+	    "{\"permissions\": []}",
+	    "{\"umask\": \"999\"}",
+	    "{\"upload_mode\": 3}",
+	    "{\"max_packet\": 10}",
+	    "{\"uid\": \"1000\"}",
+	    "{\"home_dir\": \"relative\"}",
+	    "[1]",
+	    "{\"a\": 1",
 	};
 
 	ck_assert_int_eq(sftp_settings_init(&st), 0);
 	ck_assert_uint_eq(perm_for_path(&st.perms, "/x"), PERM_ALL);
-	ck_assert_int_eq(sftp_settings_parse(&st, good, strlen(good), err, sizeof(err)), 0);
+	ck_assert_int_eq(sftp_settings_parse(&st, good, strlen(good), err, sizeof(err)),
+	                 0);
 	ck_assert_uint_eq(perm_for_path(&st.perms, "/x"), PERM_LIST | PERM_DOWNLOAD);
 	ck_assert_uint_eq(perm_for_path(&st.perms, "/up/x"), PERM_ALL);
 	ck_assert_uint_eq(st.umask, 027);
@@ -88,16 +91,18 @@ START_TEST(settings_json)
 	sftp_settings_free(&st);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sftp_settings_init(&st);
-		ck_assert_msg(sftp_settings_parse(&st, bad[i], strlen(bad[i]), err, sizeof(err)) != 0,
-			      "accepted %s", bad[i]);
+		ck_assert_msg(sftp_settings_parse(&st, bad[i], strlen(bad[i]), err,
+		                                  sizeof(err)) != 0,
+		              "accepted %s", bad[i]);
 		sftp_settings_free(&st);
 	}
 }
 END_TEST
 
-#define PERMS_JSON                                                                         \
-	"{\"permissions\": {\"/\": [\"list\", \"download\"],"                              \
-	" \"/rw\": [\"list\", \"download\", \"upload\", \"rename\", \"delete\", \"create_dirs\"]," \
+#define PERMS_JSON                                                                       \
+	"{\"permissions\": {\"/\": [\"list\", \"download\"],"                            \
+	" \"/rw\": [\"list\", \"download\", \"upload\", \"rename\", \"delete\", "        \
+	"\"create_dirs\"],"                                                              \
 	" \"/drop\": [\"upload\", \"rename\"]}}"
 
 START_TEST(engine_denies_and_changes_nothing)
@@ -107,31 +112,36 @@ START_TEST(engine_denies_and_changes_nothing)
 	tsrv_open(&t, PERMS_JSON);
 	{
 		char cmd[512];
-		snprintf(cmd, sizeof(cmd), "mkdir '%s/rw' '%s/drop' '%s/ro'", t.root, t.root, t.root);
+		snprintf(cmd, sizeof(cmd), "mkdir '%s/rw' '%s/drop' '%s/ro'", t.root,
+		         t.root, t.root);
 		ck_assert_int_eq(system(cmd), 0);
 	}
 	tsrv_mkfile(&t, "top", "t");
 	tsrv_mkfile(&t, "rw/a", "a");
 	/* "/" allows list and download only */
-	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REMOVE, "/top"), SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REMOVE, "/top"),
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert(tsrv_exists(&t, "top"));
-	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/ro/x"), SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/ro/x"),
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert(!tsrv_exists(&t, "ro/x"));
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/rw/x"), SSH_FX_OK);
 	ck_assert(tsrv_exists(&t, "rw/x"));
 	/* rename needs the permission on both sides */
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_RENAME, NULL, "/rw/a", "/ro/a"),
-			 SSH_FX_PERMISSION_DENIED);
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_RENAME, NULL, "/top", "/rw/top"),
-			 SSH_FX_PERMISSION_DENIED);
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert(tsrv_exists(&t, "rw/a"));
 	ck_assert(tsrv_exists(&t, "top"));
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_RENAME, NULL, "/rw/a", "/drop/a"),
-			 SSH_FX_OK);
+	                 SSH_FX_OK);
 	ck_assert(tsrv_exists(&t, "drop/a"));
 	/* "/drop" has no list: READDIR and STAT of its entries are refused */
-	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_OPENDIR, "/drop"), SSH_FX_PERMISSION_DENIED);
-	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, "/drop/a"), SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_OPENDIR, "/drop"),
+	                 SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, "/drop/a"),
+	                 SSH_FX_PERMISSION_DENIED);
 	/* STAT of "/drop" itself is checked on "/" */
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, "/drop"), 1000 + SSH_FXP_ATTRS);
 	/* download refused in /drop, upload refused in / */
@@ -199,11 +209,13 @@ START_TEST(engine_filters_and_read_only)
 	tsrv_open(&t, "{\"read_only\": true}");
 	sftp_server_set_filters(t.s, NULL, "stat,lstat");
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, "/"), SSH_FX_PERMISSION_DENIED);
-	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/d"), SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/d"),
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert(!tsrv_exists(&t, "d"));
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_OPENDIR, "/"), 1000 + SSH_FXP_HANDLE);
 	sftp_server_set_filters(t.s, "realpath", NULL);
-	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_OPENDIR, "/"), SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_OPENDIR, "/"),
+	                 SSH_FX_PERMISSION_DENIED);
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REALPATH, "/"), 1000 + SSH_FXP_NAME);
 	tsrv_close(&t);
 }

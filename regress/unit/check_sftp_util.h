@@ -34,8 +34,9 @@ tsrv_open(struct tsrv *t, const char *json)
 	memset(t, 0, sizeof(*t));
 	ck_assert_int_eq(sftp_settings_init(&t->st), 0);
 	if (json != NULL)
-		ck_assert_msg(sftp_settings_parse(&t->st, json, strlen(json), err, sizeof(err)) == 0,
-			      "%s", err);
+		ck_assert_msg(sftp_settings_parse(&t->st, json, strlen(json), err,
+		                                  sizeof(err)) == 0,
+		              "%s", err);
 	strlcpy(t->root, "/tmp/check_sftp.XXXXXX", sizeof(t->root));
 	ck_assert_ptr_nonnull(mkdtemp(t->root));
 	fd = open(t->root, O_PATH | O_DIRECTORY);
@@ -119,11 +120,13 @@ tsrv_path_req(struct tsrv *t, uint8_t type, const char *path)
 	if (type == SSH_FXP_MKDIR)
 		wbuf_put_u32(&t->pkt, 0);
 	ck_assert_int_eq(tsrv_send(t), 0);
-	return tsrv_reply_type(t) == SSH_FXP_STATUS ? tsrv_status(t) : 1000 + tsrv_reply_type(t);
+	return tsrv_reply_type(t) == SSH_FXP_STATUS ? tsrv_status(t)
+	                                            : 1000 + tsrv_reply_type(t);
 }
 
 static inline int
-tsrv_two_path_req(struct tsrv *t, uint8_t type, const char *ext, const char *a, const char *b)
+tsrv_two_path_req(struct tsrv *t, uint8_t type, const char *ext, const char *a,
+                  const char *b)
 {
 	tsrv_begin(t, type);
 	if (ext != NULL)
