@@ -294,13 +294,44 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
 	return 0;
 }
 
-/* chroot (only as root and when asked), then the mapped ids; never regain root. */
+/* The gid to run with: given, else the uid's primary group (looked up before chroot). */
+static int
+target_gid(const struct sftp_settings *st, gid_t *gid, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (st->gid >= 0) {
+		*gid = (gid_t)st->gid;
+		return 0;
+	}
+	if (st->uid <= 0) {
+		*gid = getgid();
+		return 0;
+	}
+	/* Never keep root's group for a user. */
+	if ((pw = getpwuid((uid_t)st->uid)) == NULL) {
+		snprintf(err, errlen, "uid %lld has no passwd entry and no gid was given",
+		         st->uid);
+		return -1;
+	}
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/*
+ * chroot (only as root and when asked), then the mapped ids; never regain root.
+ * Any name-service lookup happens before the chroot: inside it, the files are the
+ * user's.
+ */
 static int
 confine(struct sftp_settings *st, int *chrooted, char *err, size_t errlen)
 {
-	gid_t gid;
+	int drop = geteuid() == 0 && (st->uid >= 0 || st->gid >= 0);
+	gid_t gid = 0;
 
 	*chrooted = 0;
+	if (drop && target_gid(st, &gid, err, errlen) != 0)
+		return -1;
 	if (geteuid() == 0 && st->home_dir != NULL && st->chroot) {
 		if (chdir(st->home_dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
 			snprintf(err, errlen, "chroot %s: %s", st->home_dir,
@@ -309,9 +340,8 @@ confine(struct sftp_settings *st, int *chrooted, char *err, size_t errlen)
 		}
 		*chrooted = 1;
 	}
-	if (geteuid() != 0 || (st->uid < 0 && st->gid < 0))
+	if (!drop)
 		return 0;
-	gid = st->gid >= 0 ? (gid_t)st->gid : getgid();
 	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0) {
 		snprintf(err, errlen, "setgid %u: %s", (unsigned)gid, strerror(errno));
 		return -1;
@@ -336,15 +366,18 @@ open_root(const struct sftp_settings *st, int chrooted)
 	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-static const char *
-own_username(const struct sftp_settings *st)
+/* The user's name, looked up once before any chroot (never NSS inside a home). */
+static char user_buf[256];
+
+static void
+remember_username(const struct sftp_settings *st)
 {
 	struct passwd *pw;
 
 	if (st->username != NULL && st->username[0] != '\0')
-		return st->username;
-	pw = getpwuid(getuid());
-	return pw != NULL && pw->pw_name != NULL ? pw->pw_name : "";
+		strlcpy(user_buf, st->username, sizeof(user_buf));
+	else if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		strlcpy(user_buf, pw->pw_name, sizeof(user_buf));
 }
 
 /* Virtual start directory: -d (expanded), else settings, else cwd (plain mode). */
@@ -358,8 +391,7 @@ start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_
 	if (o->start_dir != NULL) {
 		if (host_root && (pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
 			home = pw->pw_dir;
-		return worker_expand_start_dir(o->start_dir, home, own_username(st), out,
-		                               outsz);
+		return worker_expand_start_dir(o->start_dir, home, user_buf, out, outsz);
 	}
 	if (!host_root) {
 		strlcpy(out, st->start_dir != NULL ? st->start_dir : "/", outsz);
@@ -409,6 +441,7 @@ main(int argc, char **argv)
 		ev_log(EV_ERROR, "%s", err);
 		return 1;
 	}
+	remember_username(&st);
 	if (confine(&st, &chrooted, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
@@ -437,9 +470,9 @@ main(int argc, char **argv)
 	}
 	sftp_server_set_filters(s, o.allow, o.deny);
 	sftp_server_set_names(s, !chrooted);
-	ev_log(EV_INFO, "session opened for \"%s\"", own_username(&st));
+	ev_log(EV_INFO, "session opened for \"%s\"", user_buf);
 	rc = sftp_serve(s, STDIN_FILENO, STDOUT_FILENO);
-	ev_log(EV_INFO, "session closed for \"%s\"", own_username(&st));
+	ev_log(EV_INFO, "session closed for \"%s\"", user_buf);
 	sftp_server_free(s);
 	sftp_settings_free(&st);
 	return rc == 0 ? 0 : 1;

@@ -44,7 +44,10 @@ flush_out(struct sftp_server *s, int out)
 {
 	int rc = 0;
 
-	if (s->out.len > 0)
+	/* A failed buffer holds a cut reply: never send it (the session ends). */
+	if (s->out.failed)
+		rc = -1;
+	else if (s->out.len > 0)
 		rc = write_all(out, s->out.p, s->out.len);
 	wbuf_reset(&s->out);
 	return rc;
