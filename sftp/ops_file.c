@@ -162,8 +162,6 @@ open_atomic(struct sftp_server *s, struct handle *h, int fl, mode_t mode,
 		return ENOMEM;
 	if ((err = make_tmpname(base, &h->tmpname)) != 0)
 		return err;
-	if (existing != NULL)
-		mode = existing->st_mode & 07777;
 	h->fd = openat(h->parentfd, h->tmpname,
 	               accmode | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (h->fd < 0) {
@@ -172,8 +170,13 @@ open_atomic(struct sftp_server *s, struct handle *h, int fl, mode_t mode,
 		h->tmpname = NULL;
 		return err;
 	}
-	if (existing != NULL && existing->st_mode & 07777 & ~mode)
-		(void)fchmod(h->fd, existing->st_mode & 07777);
+	/*
+	 * Replacing a file keeps its permission bits, as writing into it would (minus
+	 * set-id bits, which the kernel drops on a write too); the umask is for new
+	 * files.
+	 */
+	if (existing != NULL && fchmod(h->fd, existing->st_mode & 0777) != 0)
+		return errno;
 	if (existing != NULL && !(fl & O_TRUNC) && existing->st_size > 0) {
 		src = path_open(s->rootfd, h->vpath, O_RDONLY | O_NONBLOCK, 0);
 		if (src < 0)
