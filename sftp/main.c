@@ -233,10 +233,10 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 			exit(c == 'h' ? 0 : 1);
 		}
 	}
-	if (optind != argc) {
-		usage();
-		return -1;
-	}
+	/*
+	 * Operands are ignored, as sftp-server does: `scp -s -D prog` runs
+	 * "prog -- host sftp" as if prog were ssh.
+	 */
 	return 0;
 }
 

@@ -247,6 +247,8 @@ get_vpath(struct sftp_server *s, struct rbuf *r, struct vpath *v)
 		v->err = errno == ENAMETOOLONG ? ENAMETOOLONG : ENOENT;
 	if (v->err != 0)
 		strlcpy(v->p, "/", sizeof(v->p));
+	v->dir_syntax = n > 0 && (p[n - 1] == '/' ||
+	                          (p[n - 1] == '.' && (n == 1 || p[n - 2] == '/')));
 	return 0;
 }
 

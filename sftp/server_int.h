@@ -95,6 +95,9 @@ struct sftp_server {
 struct vpath {
 	char p[SFTP_PATH_MAX];
 	int err;
+	/* The client wrote "x/" or "x/.": like the kernel, the last component is
+	 * then resolved as a directory (a symlink to one is followed). */
+	int dir_syntax;
 };
 
 /* Decoding helpers: -1 = malformed packet (reply BAD_MESSAGE). */
