@@ -39,7 +39,7 @@ perms(struct sftp_server *s)
 static int
 stat_path(struct sftp_server *s, const char *vpath, int nofollow, struct stat *st)
 {
-	int fd = path_open(s->rootfd, vpath, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
+	int fd = srv_open(s, vpath, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
 	int err = 0;
 
 	if (fd < 0)
@@ -60,6 +60,7 @@ do_stat(struct sftp_server *s, uint32_t id, struct rbuf *r, int nofollow)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, !nofollow);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has_parent(perms(s), v.p, PERM_LIST))
@@ -105,8 +106,7 @@ set_size(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t s
 		return EFBIG;
 	if (!opath)
 		return ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
-	wfd = path_open(s->rootfd, vpath,
-	                O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+	wfd = srv_open(s, vpath, O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (wfd < 0)
 		return errno;
 	if (ftruncate(wfd, (off_t)size) != 0)
@@ -128,11 +128,10 @@ set_mode(struct sftp_server *s, int fd, int opath, const char *vpath, mode_t mod
 	if (errno != ENOSYS && errno != EINVAL)
 		return errno;
 	/* Kernels before 6.6: chmod through a real descriptor of the same object. */
-	ofd = path_open(s->rootfd, vpath,
-	                O_RDONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+	ofd = srv_open(s, vpath, O_RDONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (ofd < 0 && errno == EACCES)
-		ofd = path_open(s->rootfd, vpath,
-		                O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+		ofd = srv_open(s, vpath,
+		               O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (ofd < 0)
 		return errno == ELOOP ? EOPNOTSUPP : errno;
 	if (fchmod(ofd, mode) != 0)
@@ -236,6 +235,7 @@ do_setstat(struct sftp_server *s, uint32_t id, struct rbuf *r, int nofollow)
 
 	if (get_vpath(s, r, &v) != 0 || sftp_attrs_decode(r, &a) != 0)
 		return -1;
+	vpath_resolve(s, &v, !nofollow);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	nofollow = nofollow && !v.dir_syntax;
@@ -272,11 +272,12 @@ h_opendir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 1);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has(perms(s), v.p, PERM_LIST))
 		return reply_denied(s, id, "list", v.p);
-	fd = path_open(s->rootfd, v.p, O_RDONLY | O_DIRECTORY, 0);
+	fd = srv_open(s, v.p, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return reply_errno(s, id, errno);
 	h = handle_alloc(s, H_DIR, v.p);
@@ -392,7 +393,7 @@ static int
 on_entry(struct sftp_server *s, const char *vpath, int want_dir, entry_op op, void *arg)
 {
 	const char *base;
-	int pfd = path_open_parent(s->rootfd, vpath, &base), err;
+	int pfd = srv_open_parent(s, vpath, &base), err;
 
 	if (pfd < 0)
 		return errno;
@@ -438,6 +439,7 @@ h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	return simple_change(s, id, &v, PERM_DELETE, "Remove", op_unlink, NULL);
@@ -451,6 +453,7 @@ h_rmdir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	return simple_change(s, id, &v, PERM_DELETE, "Rmdir", op_unlink, &dir);
@@ -465,6 +468,7 @@ h_mkdir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0 || sftp_attrs_decode(r, &a) != 0)
 		return -1;
+	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a.perm & 07777) : 0777;
@@ -491,9 +495,9 @@ two_entries(struct sftp_server *s, const char *from, const char *to, int flags, 
 	const char *b1, *b2;
 	int p1, p2, err = 0;
 
-	if ((p1 = path_open_parent(s->rootfd, from, &b1)) < 0)
+	if ((p1 = srv_open_parent(s, from, &b1)) < 0)
 		return errno;
-	if ((p2 = path_open_parent(s->rootfd, to, &b2)) < 0) {
+	if ((p2 = srv_open_parent(s, to, &b2)) < 0) {
 		err = errno;
 		close(p1);
 		return err;
@@ -556,6 +560,8 @@ do_two_paths(struct sftp_server *s, uint32_t id, struct rbuf *r,
 
 	if (get_vpath(s, r, &from) != 0 || get_vpath(s, r, &to) != 0)
 		return -1;
+	vpath_resolve(s, &from, 0);
+	vpath_resolve(s, &to, 0);
 	if (from.err != 0 || to.err != 0)
 		return reply_errno(s, id, from.err != 0 ? from.err : to.err);
 	if (from.p[1] == '\0' || to.p[1] == '\0' ||
@@ -612,6 +618,7 @@ h_readlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has_parent(perms(s), v.p, PERM_LIST))
@@ -648,6 +655,7 @@ h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		                   tlen == 0                ? ENOENT
 		                   : tlen >= sizeof(target) ? ENAMETOOLONG
 		                                            : EINVAL);
+	vpath_resolve(s, &link, 0);
 	if (link.err != 0)
 		return reply_errno(s, id, link.err);
 	memcpy(target, t, tlen);
@@ -705,12 +713,13 @@ h_statvfs(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 1);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has(perms(s), v.p, PERM_LIST) &&
 	    !perm_has_parent(perms(s), v.p, PERM_LIST))
 		return reply_denied(s, id, "statvfs", v.p);
-	if ((fd = path_open(s->rootfd, v.p, O_PATH, 0)) < 0)
+	if ((fd = srv_open(s, v.p, O_PATH, 0)) < 0)
 		return reply_errno(s, id, errno);
 	rc = reply_statvfs(s, id, fd);
 	close(fd);
