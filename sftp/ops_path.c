@@ -60,7 +60,7 @@ do_stat(struct sftp_server *s, uint32_t id, struct rbuf *r, int nofollow)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
-	vpath_resolve(s, &v, !nofollow);
+	vpath_resolve(s, &v, !nofollow || v.dir_syntax);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has_parent(perms(s), v.p, PERM_LIST))
@@ -235,7 +235,7 @@ do_setstat(struct sftp_server *s, uint32_t id, struct rbuf *r, int nofollow)
 
 	if (get_vpath(s, r, &v) != 0 || sftp_attrs_decode(r, &a) != 0)
 		return -1;
-	vpath_resolve(s, &v, !nofollow);
+	vpath_resolve(s, &v, !nofollow || v.dir_syntax);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	nofollow = nofollow && !v.dir_syntax;

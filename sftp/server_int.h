@@ -108,8 +108,8 @@ struct handle *get_handle(struct sftp_server *s, struct rbuf *r, enum handle_kin
 
 /*
  * Where permissions differ by directory, a symlink must not lead around them: the
- * path is resolved to its link-free form (last component too when follow_last or
- * "x/"), checked there, and every open then refuses symlinks. v->err on failure.
+ * path is resolved to its link-free form (last component too when follow_last),
+ * checked there, and every open then refuses symlinks. v->err on failure.
  */
 void vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last);
 
