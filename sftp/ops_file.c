@@ -48,17 +48,19 @@ only_handle(struct sftp_server *s, uint32_t id, struct rbuf *r, enum handle_kind
 
 /* ---- OPEN ---- */
 
+/*
+ * CREAT, TRUNC, EXCL and APPEND only mean something with WRITE: without it they are
+ * ignored, so a read-only open can never create or truncate (Linux would truncate
+ * on O_RDONLY|O_TRUNC) behind the download permission.
+ */
 static int
 open_flags(uint32_t pflags)
 {
 	int fl;
 
-	if ((pflags & SSH_FXF_READ) && (pflags & SSH_FXF_WRITE))
-		fl = O_RDWR;
-	else if (pflags & SSH_FXF_WRITE)
-		fl = O_WRONLY;
-	else
-		fl = O_RDONLY;
+	if (!(pflags & SSH_FXF_WRITE))
+		return O_RDONLY;
+	fl = (pflags & SSH_FXF_READ) ? O_RDWR : O_WRONLY;
 	if (pflags & SSH_FXF_CREAT)
 		fl |= O_CREAT;
 	if (pflags & SSH_FXF_TRUNC)
