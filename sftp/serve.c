@@ -72,9 +72,8 @@ process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
 		}
 	}
 	if (rc < 0) {
-		ev_log(EV_ERROR, "bad packet length %u (max %u)",
-		       buf[off] << 24 | buf[off + 1] << 16 | buf[off + 2] << 8 |
-		           buf[off + 3],
+		/* rc < 0 only once the 4 length bytes are there */
+		ev_log(EV_ERROR, "bad packet length %u (max %u)", peek_u32(buf + off),
 		       s->max_packet);
 		return -1;
 	}
