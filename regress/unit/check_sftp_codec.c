@@ -279,25 +279,6 @@ START_TEST(engine_malformed_packets)
 }
 END_TEST
 
-static uint32_t
-open_handle(struct tsrv *t, const char *path, uint32_t pflags)
-{
-	struct rbuf r;
-	const uint8_t *h;
-	uint32_t hl;
-
-	tsrv_begin(t, SSH_FXP_OPEN);
-	wbuf_put_cstring(&t->pkt, path);
-	wbuf_put_u32(&t->pkt, pflags);
-	wbuf_put_u32(&t->pkt, 0);
-	ck_assert_int_eq(tsrv_send(t), 0);
-	ck_assert_int_eq(tsrv_reply_type(t), SSH_FXP_HANDLE);
-	tsrv_body(t, &r);
-	ck_assert_int_eq(rbuf_get_string(&r, &h, &hl, 256), 0);
-	ck_assert_uint_eq(hl, 4);
-	return peek_u32(h);
-}
-
 START_TEST(engine_read_write_limits)
 {
 	struct tsrv t;
@@ -308,7 +289,7 @@ START_TEST(engine_read_write_limits)
 	uint32_t dl;
 
 	tsrv_open(&t, NULL);
-	h = open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_READ);
+	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_READ);
 	poke_u32(hb, h);
 	/* out-of-order writes */
 	tsrv_begin(&t, SSH_FXP_WRITE);
@@ -370,8 +351,8 @@ START_TEST(engine_handle_limit)
 
 	tsrv_open(&t, "{\"max_handles\": 2}");
 	tsrv_mkfile(&t, "f", "x");
-	open_handle(&t, "/f", SSH_FXF_READ);
-	open_handle(&t, "/f", SSH_FXF_READ);
+	tsrv_open_handle(&t, "/f", SSH_FXF_READ);
+	tsrv_open_handle(&t, "/f", SSH_FXF_READ);
 	tsrv_begin(&t, SSH_FXP_OPEN);
 	wbuf_put_cstring(&t.pkt, "/f");
 	wbuf_put_u32(&t.pkt, SSH_FXF_READ);
