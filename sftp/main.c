@@ -233,7 +233,7 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 		case 'h':
 		default:
 			usage();
-			exit(c == 'h' ? 0 : 1);
+			exit(1); /* as sftp-server, -h included */
 		}
 	}
 	/*
