@@ -11,18 +11,18 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } perm_names[] = {
-	{"list", PERM_LIST},
-	{"download", PERM_DOWNLOAD},
-	{"upload", PERM_UPLOAD},
-	{"overwrite", PERM_OVERWRITE},
-	{"delete", PERM_DELETE},
-	{"rename", PERM_RENAME},
-	{"create_dirs", PERM_CREATE_DIRS},
-	{"create_symlinks", PERM_CREATE_SYMLINKS},
-	{"chmod", PERM_CHMOD},
-	{"chown", PERM_CHOWN},
-	{"chtimes", PERM_CHTIMES},
-	{"*", PERM_ALL},
+    {"list", PERM_LIST},
+    {"download", PERM_DOWNLOAD},
+    {"upload", PERM_UPLOAD},
+    {"overwrite", PERM_OVERWRITE},
+    {"delete", PERM_DELETE},
+    {"rename", PERM_RENAME},
+    {"create_dirs", PERM_CREATE_DIRS},
+    {"create_symlinks", PERM_CREATE_SYMLINKS},
+    {"chmod", PERM_CHMOD},
+    {"chown", PERM_CHOWN},
+    {"chtimes", PERM_CHTIMES},
+    {"*", PERM_ALL},
 };
 
 unsigned
@@ -128,4 +128,17 @@ perm_has_parent(const struct perm_table *t, const char *vpath, unsigned need)
 
 	path_parent(vpath, parent, sizeof(parent));
 	return perm_has(t, parent, need);
+}
+
+int
+perm_table_uniform(const struct perm_table *t)
+{
+	int has_root = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].mask != t->v[0].mask)
+			return 0;
+		has_root |= strcmp(t->v[i].dir, "/") == 0;
+	}
+	return t->n == 0 || has_root;
 }

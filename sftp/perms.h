@@ -24,8 +24,8 @@ enum sftp_perm {
 };
 
 struct perm_entry {
-	char *dir;	/* normalised virtual path */
-	unsigned mask;	/* PERM_* */
+	char *dir;     /* normalised virtual path */
+	unsigned mask; /* PERM_* */
 };
 
 struct perm_table {
@@ -40,6 +40,9 @@ const char *perm_name(unsigned bit);
 /* Adds or replaces the entry for dir (normalised here); -1 on bad dir or ENOMEM. */
 int perm_table_set(struct perm_table *t, const char *dir, unsigned mask);
 void perm_table_free(struct perm_table *t);
+
+/* 1 when every path gets the same permissions (one rule, or equal ones with "/"). */
+int perm_table_uniform(const struct perm_table *t);
 
 /* Permissions that apply to the virtual path vpath. */
 unsigned perm_for_path(const struct perm_table *t, const char *vpath);
