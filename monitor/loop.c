@@ -228,8 +228,11 @@ spawn(const char *prog, char *const argv[], int io, int ctl)
 			sigaction(sig, &sa, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		int in = io >= 0 ? io : devnull;
-		if (dup2(in, 0) < 0 || dup2(in, 1) < 0 || dup2(ctl, 3) < 0)
+		/* Via fds >= 10 first: a target may be taken, and dup2 onto the same
+		 * number would keep close-on-exec. */
+		int in = fcntl(io >= 0 ? io : devnull, F_DUPFD, 10);
+		int c3 = fcntl(ctl, F_DUPFD, 10);
+		if (in < 0 || c3 < 0 || dup2(in, 0) < 0 || dup2(in, 1) < 0 || dup2(c3, 3) < 0)
 			_exit(127);
 		close_range(4, ~0U, 0);
 		execve(path, argv, envp);
@@ -551,6 +554,12 @@ submit_auth(struct msess *s, struct rpc_msg *m)
 		j->kind = m->type == RPC_AUTH_PUBKEY ? JOB_PUBKEY : JOB_PUBKEY_QUERY;
 		j->key_type = strdup(m->s[1]);
 		j->key_b64 = strdup(m->s[2]);
+	}
+	if (j->username == NULL || (j->kind == JOB_PASSWORD && j->password == NULL) ||
+	    (j->kind != JOB_PASSWORD && (j->key_type == NULL || j->key_b64 == NULL))) {
+		job_free(j);
+		session_kill(s, "out of memory");
+		return;
 	}
 	s->attempted = 1;
 	s->job_pending = 1;

@@ -332,6 +332,18 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	return 0;
 }
 
+/* fds 0-2 must be open, or a socket could land there and be inherited by a child
+ * as its stdin/stdout/stderr (sshd does the same). */
+static void
+sanitise_stdfds(void)
+{
+	int fd;
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
 int
 serve_main(int argc, char **argv)
 {
@@ -341,6 +353,7 @@ serve_main(int argc, char **argv)
 	char err[512];
 	int rc = 1;
 
+	sanitise_stdfds();
 	if (parse_flags(argc, argv, &f) != 0)
 		return 2;
 	memset(&cfg, 0, sizeof(cfg));
