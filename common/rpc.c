@@ -17,7 +17,7 @@ struct rpc_layout {
 	uint32_t max[RPC_MAX_FIELDS]; /* per string field (by string position) */
 };
 
-#define TXT 4096u
+#define TXT ((uint32_t)RPC_TEXT_MAX)
 #define IDLEN 64u
 #define IPLEN 64u
 #define USERLEN 256u

@@ -35,6 +35,7 @@
 
 #define RPC_MAX_FRAME (64 * 1024)
 #define RPC_MAX_FIELDS 8
+#define RPC_TEXT_MAX 4096 /* messages and log lines */
 #define RPC_UID_KEEP 0xffffffffu
 
 enum rpc_type {

@@ -114,6 +114,7 @@ run_auth(struct provider *p, struct job *j)
 		snprintf(j->error, sizeof(j->error), "the public key is not allowed");
 		goto fail;
 	}
+	j->creds_ok = 1;
 	if (j->kind != JOB_PUBKEY_QUERY &&
 	    auth_user_can_login(u, j->client_ip, job_method(j), now_ms(), err, sizeof(err)) !=
 		    0) {

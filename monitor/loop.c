@@ -706,9 +706,10 @@ auth_failed(struct msess *s, struct job *j)
 
 	s->auth_failures++;
 	log_connection_failed(s->ip, j->username, method, j->error);
+	/* Only a client that proved its credentials learns why it was refused. */
 	auth_reply(s, max > 0 && s->auth_failures >= max ? RPC_AUTH_DENIED_DISCONNECT
 							  : RPC_AUTH_DENIED,
-		   "");
+		   j->creds_ok && j->kind != JOB_PUBKEY_QUERY ? j->error : "");
 }
 
 static void

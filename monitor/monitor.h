@@ -39,6 +39,7 @@ struct job {
 	char client_ip[64];
 	/* results */
 	int ok;
+	int creds_ok; /* the credentials matched: the reason may be told to the client */
 	char error[256];
 	struct sftpgo_user *user; /* on success (owned by the job until taken) */
 	struct job *next;

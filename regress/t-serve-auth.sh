@@ -27,6 +27,10 @@ for u in inactive:pw1 expired:pw2 denied:pw3 notallowed:pw4; do
 	check_not "$name user refused with the right password" ls_pw "$name" "${u#*:}"
 	check "$name: connection_failed line with user, type and reason" failed_line "$name"
 done
+sshpass -p wrong ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
+	-o LogLevel=INFO -p "$PORT" -o PreferredAuthentications=password \
+	-o NumberOfPasswordPrompts=1 expired@127.0.0.1 -s sftp </dev/null >"$T/wrong.out" 2>&1
+check_not "a wrong password is not told the account state" grep -q "sftpgo:" "$T/wrong.out"
 check "fail2ban filter matches the refusals" fail2ban_matches '"username":"\(inactive\|expired\|denied\)"'
 check "the good user logs in" ls_pw good goodpw
 
@@ -58,6 +62,10 @@ BG_PIDS="$BG_PIDS $hold"
 logins_before=$(grep -c 'user good logged in' "$LOG")
 check "first session of good is up" wait_log 'user good logged in' $((logins_before + 1))
 check_not "second concurrent session of good refused" ls_pw good goodpw
+sshpass -p goodpw ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
+	-o LogLevel=INFO -p "$PORT" -o PreferredAuthentications=password good@127.0.0.1 \
+	-s sftp </dev/null >"$T/second.out" 2>&1
+check "the refused client is told why" grep -q "sftpgo: too many open sessions" "$T/second.out"
 check "refusal logged as too many open sessions" wait_log \
 	'"username":"good","login_type":"password","error":"too many open sessions'
 kill "$hold"

@@ -174,6 +174,16 @@ auth_answer(void)
 
 	await(RPC_AUTH_RESULT, &m);
 	uint32_t r = m.u[0];
+	if (r != RPC_AUTH_OK && m.s[0][0] != '\0') {
+		/* why a login with the right credentials was refused (shown by clients) */
+		char msg[RPC_TEXT_MAX + 16];
+		snprintf(msg, sizeof(msg), "sftpgo: %s\n", m.s[0]);
+		ssh_string b = ssh_string_from_char(msg);
+		if (b != NULL) {
+			ssh_send_issue_banner(S.s, b);
+			ssh_string_free(b);
+		}
+	}
 	rpc_msg_free(&m);
 	if (r == RPC_AUTH_OK) {
 		S.authed = 1;
