@@ -52,6 +52,7 @@ struct msess {
 	int auth_failures;
 	int attempted; /* any auth request seen (else: no_auth_tryed) */
 	int slot_held; /* the listener counts this connection as pre-auth */
+	int dying;     /* signalled: never hand it a connection */
 	char ip[64];
 	unsigned port;
 	char conn_id[33];
@@ -432,7 +433,7 @@ count_pool(void)
 	int n = 0;
 	struct msess *s;
 	TAILQ_FOREACH(s, &M.sessions, link)
-	if (s->state == S_STARTING || s->state == S_IDLE)
+	if ((s->state == S_STARTING || s->state == S_IDLE) && !s->dying)
 		n++;
 	return n;
 }
@@ -483,7 +484,7 @@ try_assign(void)
 
 	while ((c = TAILQ_FIRST(&M.pending)) != NULL) {
 		TAILQ_FOREACH(s, &M.sessions, link)
-		if (s->state == S_IDLE)
+		if (s->state == S_IDLE && !s->dying)
 			break;
 		if (s == NULL) {
 			schedule_refill(0);
@@ -520,6 +521,7 @@ session_kill(struct msess *s, const char *why)
 {
 	log_app(LOGL_WARN, "service", "killing session process %ld (%s, %s): %s",
 		(long)s->pid, state_name(s->state), s->ip[0] ? s->ip : "no connection", why);
+	s->dying = 1;
 	kill(s->pid, SIGKILL);
 	if (s->ev != NULL)
 		event_del(s->ev);
@@ -654,7 +656,7 @@ session_gone(struct msess *s, int status)
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
 		log_app(LOGL_WARN, "service", "session process %ld (%s) killed by signal %d",
 			(long)s->pid, state_name(s->state), WTERMSIG(status));
-	else if (s->state == S_STARTING && !M.shutting_down)
+	else if (s->state == S_STARTING && !M.shutting_down && !s->dying)
 		log_app(LOGL_ERROR, "service", "session process %ld exited during start-up "
 					       "(status %d)",
 			(long)s->pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -672,7 +674,7 @@ session_gone(struct msess *s, int status)
 	if (w->sess_id == s->id)
 		kill(w->pid, SIGTERM);
 	int was_pool = s->state == S_STARTING || s->state == S_IDLE;
-	if (s->state == S_STARTING)
+	if (s->state == S_STARTING && !s->dying)
 		M.spawn_failures++;
 	TAILQ_REMOVE(&M.sessions, s, link);
 	if (s->ev)
@@ -1138,8 +1140,11 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	log_app(LOGL_INFO, "service", "SIGHUP: configuration reloaded, log reopened");
 	/* Idle pool sessions carry the old settings: replace them. */
 	TAILQ_FOREACH(s, &M.sessions, link)
-	if (s->state == S_IDLE || s->state == S_STARTING)
+	if (s->state == S_IDLE || s->state == S_STARTING) {
+		s->dying = 1;
 		kill(s->pid, SIGTERM);
+	}
+	schedule_refill(0);
 }
 
 int
