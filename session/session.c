@@ -554,7 +554,8 @@ serve_connection(ssh_bind b, int fd)
 	S.last_activity = time(NULL);
 	int nonblocking = 0;
 	for (;;) {
-		if (ssh_event_dopoll(S.ev, 1000) == SSH_ERROR)
+		/* SIGTERM interrupts poll(): not an error, the loop decides below. */
+		if (ssh_event_dopoll(S.ev, 1000) == SSH_ERROR && errno != EINTR)
 			break;
 		if (S.hangup || !ssh_is_connected(S.s))
 			break;
