@@ -37,6 +37,7 @@
 #define MAX_PENDING_CONNS 256
 #define MAX_WORKERS_PER_SESSION 8
 #define WORKER_EVENT_MAX (1024 * 1024)
+#define SESSION_LOGS_PER_SEC 50
 
 enum sess_state { S_STARTING, S_IDLE, S_PREAUTH, S_AUTHED };
 
@@ -53,6 +54,8 @@ struct msess {
 	int attempted; /* any auth request seen (else: no_auth_tryed) */
 	int slot_held; /* the listener counts this connection as pre-auth */
 	int dying;     /* signalled: never hand it a connection */
+	time_t log_second; /* LOG rate limit: the current second and its count */
+	int log_count;
 	char ip[64];
 	unsigned port;
 	char conn_id[33];
@@ -576,6 +579,19 @@ session_message(struct msess *s, struct rpc_msg *m)
 	if (t == RPC_LOG) {
 		if (m->u[0] > LOGL_ERROR) {
 			session_kill(s, "bad log level");
+			return;
+		}
+		/* A session cannot flood the log: at most SESSION_LOGS_PER_SEC lines. */
+		time_t now = time(NULL);
+		if (now != s->log_second) {
+			s->log_second = now;
+			s->log_count = 0;
+		}
+		if (++s->log_count > SESSION_LOGS_PER_SEC) {
+			if (s->log_count == SESSION_LOGS_PER_SEC + 1)
+				log_app(LOGL_WARN, "service", "session process %ld: too many log "
+							      "lines, dropping some",
+					(long)s->pid);
 			return;
 		}
 		if (s->conn_id[0])

@@ -58,6 +58,10 @@ elif mode == "oversized-field":
     mon.send(frame(AUTH_PASSWORD, s("u") + s("p" * 5000)))
 elif mode == "bad-log-level":
     mon.send(frame(LOG, struct.pack(">I", 77) + s("x")))
+elif mode == "log-flood":
+    for i in range(500):
+        mon.send(frame(LOG, struct.pack(">I", 1) + s("flood line %d" % i)))
+    mon.send(frame(CHANNEL_OPEN, struct.pack(">I", 0) + s("sftp")))
 elif mode == "none":
     # behave like a session whose client went away: exit when the peer closes
     while conn.recv(4096):

@@ -61,6 +61,10 @@ try:
 except socket.timeout:
     print('open')
 \" | grep -qx open"
+check "a log flood is cut short" violation log-flood "CHANNEL_OPEN not allowed"
+n=$(grep -c '"message":"\[[0-9a-f]*\] flood line' "$LOG")
+check "at most 50 flood lines per second were written (got $n)" test "$n" -le 100
+check "the flood was reported" grep -q "too many log lines, dropping some" "$LOG"
 check "monitor still running" kill -0 "$SERVER_PID"
 check "the pool is still there" test "$(pgrep -P "$SERVER_PID" | wc -l)" -ge 2
 done_testing
