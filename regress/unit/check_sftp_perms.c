@@ -68,7 +68,7 @@ START_TEST(settings_json)
 	const char *good =
 	    "{\"permissions\": {\"/\": [\"list\", \"download\"], \"/up\": [\"*\"]},"
 	    " \"umask\": \"0027\", \"upload_mode\": 2, \"unknown\": 1,"
-			   " \"upload_bandwidth\": 100, \"download_bandwidth\": 0}";
+	    " \"upload_bandwidth\": 100, \"download_bandwidth\": 0}";
 	const char *bad[] = {
 	    "{\"permissions\": {\"/\": [\"lists\"]}}",
 	    "{\"permissions\": {\"rel\": [\"list\"]}}",
