@@ -78,10 +78,13 @@ check_same() {
 	fi
 }
 
-# check_eq "desc" GOT WANT
+# check_eq "desc" GOT WANT (the values are shown printable, cut short)
 check_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got '$2', want '$3'"; fi
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		fail "$1" "got '$(printable "$2")', want '$(printable "$3")'"
+	fi
 }
+printable() { printf '%s' "$1" | tr -c '[:print:]' '.' | cut -c1-300; }
 
 # check_no_sanitizer: the worker's stderr of the last run holds no sanitizer report.
 check_no_sanitizer() {
