@@ -1,0 +1,4 @@
+#include "config.h"
+#include <check.h>
+#include <stdlib.h>
+int main(void){return 0;}

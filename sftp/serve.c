@@ -1,0 +1,113 @@
+/* The stream loop: big reads, every complete packet processed, replies batched. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sftp/codec.h"
+#include "sftp/events.h"
+#include "sftp/server_int.h"
+
+/* Flush replies once this much is queued, even mid-batch (bounds memory). */
+#define FLUSH_AT (1024u * 1024u)
+/* Input beyond one maximal packet, so several packets arrive per read(). */
+#define IN_EXTRA (256u * 1024u)
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+flush_out(struct sftp_server *s, int out)
+{
+	int rc = 0;
+
+	if (s->out.len > 0)
+		rc = write_all(out, s->out.p, s->out.len);
+	wbuf_reset(&s->out);
+	return rc;
+}
+
+/* Processes every complete packet at buf; returns bytes consumed or -1 to close. */
+static long
+process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
+{
+	size_t off = 0;
+	uint32_t plen;
+	int rc;
+
+	while ((rc = sftp_frame_check(buf + off, used - off, s->max_packet, &plen)) == 1) {
+		if (sftp_process_packet(s, buf + off + 4, plen) != 0)
+			return -1;
+		off += 4 + (size_t)plen;
+		if (s->out.len >= FLUSH_AT && flush_out(s, out) != 0) {
+			ev_log(EV_ERROR, "write to client: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (rc < 0) {
+		ev_log(EV_ERROR, "bad packet length %u (max %u)", buf[off] << 24 | buf[off + 1] << 16 | buf[off + 2] << 8 | buf[off + 3],
+		       s->max_packet);
+		return -1;
+	}
+	return (long)off;
+}
+
+int
+sftp_serve(struct sftp_server *s, int in, int out)
+{
+	size_t cap = (size_t)s->max_packet + 4 + IN_EXTRA, used = 0;
+	uint8_t *buf = malloc(cap);
+	int rc = -1;
+
+	if (buf == NULL) {
+		ev_log(EV_ERROR, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(in, buf + used, cap - used);
+		long done;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ev_log(EV_ERROR, "read from client: %s", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			if (used > 0)
+				ev_log(EV_INFO, "connection closed inside a packet");
+			rc = used > 0 ? -1 : 0;
+			break;
+		}
+		used += (size_t)n;
+		done = process_buffer(s, buf, used, out);
+		if (done < 0)
+			break;
+		if (done > 0) {
+			memmove(buf, buf + done, used - (size_t)done);
+			used -= (size_t)done;
+		}
+		if (flush_out(s, out) != 0) {
+			ev_log(EV_ERROR, "write to client: %s", strerror(errno));
+			break;
+		}
+	}
+	/* Replies already produced still go out (e.g. the error before a close). */
+	flush_out(s, out);
+	sftp_server_shutdown(s, rc == 0 ? "connection closed" : "connection error");
+	free(buf);
+	return rc;
+}

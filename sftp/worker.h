@@ -1,0 +1,32 @@
+/*
+ * sftpgo-worker start-up: command line (sftp-server's flags plus ours), settings
+ * from the monitor or a file, confinement and privilege drop. Exposed for tests.
+ */
+#ifndef SFTPGO_SFTP_WORKER_H
+#define SFTPGO_SFTP_WORKER_H
+
+#include <stddef.h>
+
+#include "sftp/settings.h"
+
+struct worker_opts {
+	const char *settings_file;
+	const char *root;
+	const char *start_dir;	/* -d, before %-expansion */
+	const char *allow, *deny; /* -p, -P */
+	const char *umask;	/* -u */
+	const char *log_level;	/* -l */
+	int log_stderr;		/* -e */
+	int read_only;		/* -R */
+	int monitor_fd;		/* --monitor-fd, -1 */
+	int events_fd;		/* --events-fd, -1 */
+};
+
+/* Reads one monitor frame (u32 big-endian length <= max, then bytes): new buffer. */
+char *worker_read_frame(int fd, size_t max, size_t *len);
+
+/* sftp-server's -d expansion: %d home, %u user, %% a percent sign. */
+int worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
+			    size_t outsz);
+
+#endif
