@@ -220,9 +220,17 @@ check_eq '"*": chmod applied' "$(mode_of "$R/file.txt")" 600
 
 # No key at all for a path: nothing is granted (here "/" grants nothing).
 fresh
-denied "empty permission list" "/:" <<EOF
+denied "empty permission list: get" "/:" <<EOF
+get file.txt empty.txt
+EOF
+# sftp's "ls" of the cwd reports a refused READDIR without failing the batch:
+# look at what it printed instead.
+with "/:"
+batch <<EOF
 ls -l
 EOF
+check_not "empty permission list: ls shows nothing" grep -q 'file.txt' "$T/out"
+check "empty permission list: ls reports the refusal" grep -q 'Permission denied' "$T/err"
 
 # ---- longest-directory semantics ---------------------------------------------
 # "/" read-only, "/in" full, "/in/ro" read-only again; "/in/other/deep" inherits "/in".
