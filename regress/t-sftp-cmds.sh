@@ -268,5 +268,26 @@ put no-such-local-file
 EOF
 check_not "no local file was made by the failed get" test -e "$L/no-such-file"
 
+# scp in SFTP mode runs the server itself ("scp -D PROG" starts PROG with
+# "-- HOST sftp", like ssh would): sftp-server ignores those operands, so must we.
+# Plain sftp-server mode: root "/", paths are host paths.
+make_data "$L/scp.bin" 50
+check "scp -s -D: upload" scp -q -s -D "$WORKER" "$L/scp.bin" "localhost:$R/scp-up.bin"
+check_eq "scp upload content" "$(hash_of "$R/scp-up.bin" 2>/dev/null)" "$(hash_of "$L/scp.bin")"
+check "scp -s -D: download" scp -q -s -D "$WORKER" "localhost:$R/scp-up.bin" "$L/scp-down.bin"
+check_eq "scp download content" "$(hash_of "$L/scp-down.bin" 2>/dev/null)" "$(hash_of "$L/scp.bin")"
+check "scp -s -D: recursive upload" scp -q -r -s -D "$WORKER" "$L/tree" "localhost:$R/scptree"
+check "scp recursive upload copied the tree" diff -r "$L/tree" "$R/scptree"
+
+# A symlink to a directory named with a trailing slash is the directory (POSIX
+# path resolution; sftp-server lists the content): "ls -l dirlink/".
+mkdir -p "$R/realdir"
+echo x >"$R/realdir/in-realdir.txt"
+ln -s realdir "$R/dirlink"
+check "ls -l of a symlinked directory with a trailing slash" batch <<EOF
+ls -l dirlink/
+EOF
+check "trailing slash: the listing is the directory's content" grep -q 'in-realdir.txt' "$T/out"
+
 check_no_sanitizer cmds
 done_testing
