@@ -981,6 +981,177 @@ c_valid_roundtrip(struct server *s, struct wbuf *w)
 	return close_handle(s, w, 42, h, (size_t)hl);
 }
 
+
+/* Worker-specific expectations (status mapping of compat-facts.md) are only
+ * checked when SFTP_RAW_OURS is set; the reference server maps some differently. */
+static int ours;
+
+static int
+expect_status(struct server *s, uint32_t want_ours, const char *what)
+{
+	int st = recv_packet(s, &rep);
+
+	if (st != GOT_PACKET || rep.type != FXP_STATUS) {
+		set_why("%s: no STATUS reply (st %d type %u)", what, st,
+			st == GOT_PACKET ? rep.type : 0);
+		return -1;
+	}
+	if (status_code(&rep) == FX_OK) {
+		set_why("%s: status OK", what);
+		return -1;
+	}
+	if (ours && status_code(&rep) != want_ours) {
+		set_why("%s: status %u, want %u", what, status_code(&rep), want_ours);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+c_open_missing(struct server *s, struct wbuf *w)
+{
+	pkt_begin(w, FXP_OPEN);
+	wbuf_put_u32(w, 50);
+	wbuf_put_cstring(w, "no-such-file");
+	wbuf_put_u32(w, FXF_READ);
+	wbuf_put_u32(w, 0);
+	if (pkt_send(s, w) != 0)
+		return -1;
+	return expect_status(s, 2 /* NO_SUCH_FILE */, "OPEN of a missing file");
+}
+
+static int
+c_open_dir_for_write(struct server *s, struct wbuf *w)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s/adir", root_dir);
+	mkdir(p, 0755);
+	pkt_begin(w, FXP_OPEN);
+	wbuf_put_u32(w, 51);
+	wbuf_put_cstring(w, "adir");
+	wbuf_put_u32(w, FXF_WRITE | FXF_CREAT);
+	wbuf_put_u32(w, 0);
+	if (pkt_send(s, w) != 0)
+		return -1;
+	return expect_status(s, 8 /* OP_UNSUPPORTED */, "OPEN of a directory for writing");
+}
+
+static int
+c_handle_kind_mismatch(struct server *s, struct wbuf *w)
+{
+	uint8_t h[256];
+	int hl = open_file(s, w, 52, "f", FXF_READ, h, sizeof(h));
+
+	if (hl < 0) {
+		set_why("cannot open f");
+		return -1;
+	}
+	/* READDIR on a file handle */
+	if (bad_handle_request(s, w, FXP_READDIR, h, (size_t)hl) < 0)
+		return -1;
+	if (s->closed)
+		return 0;
+	/* READ on a directory handle */
+	pkt_begin(w, FXP_OPENDIR);
+	wbuf_put_u32(w, 53);
+	wbuf_put_cstring(w, ".");
+	if (pkt_send(s, w) != 0 || recv_packet(s, &rep) != GOT_PACKET || rep.type != FXP_HANDLE ||
+	    rep.len < 4) {
+		set_why("OPENDIR . failed");
+		return -1;
+	}
+	uint8_t dh[256];
+	uint32_t dl = peek_u32(rep.body);
+	if (dl == 0 || dl > sizeof(dh) || dl > rep.len - 4) {
+		set_why("bad directory handle");
+		return -1;
+	}
+	memcpy(dh, rep.body + 4, dl);
+	if (bad_handle_request(s, w, FXP_READ, dh, dl) < 0)
+		return -1;
+	if (s->closed)
+		return 0;
+	if (close_handle(s, w, 54, dh, dl) < 0 || close_handle(s, w, 55, h, (size_t)hl) < 0) {
+		set_why("handles unusable after a kind mismatch");
+		return -1;
+	}
+	return 0;
+}
+
+/* 200 READs sent before any reply is read: no deadlock, every reply in order. */
+static int
+c_pipelined_reads(struct server *s, struct wbuf *w)
+{
+	enum { N = 200 };
+	uint8_t h[256];
+	int hl;
+
+	if (make_file("p", 64 * 1024) < 0)
+		return -1;
+	hl = open_file(s, w, 60, "p", FXF_READ, h, sizeof(h));
+	if (hl < 0) {
+		set_why("cannot open p");
+		return -1;
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		pkt_begin(w, FXP_READ);
+		wbuf_put_u32(w, 1000 + i);
+		wbuf_put_string(w, h, (size_t)hl);
+		wbuf_put_u64(w, (uint64_t)(i % 2) * 32768);
+		wbuf_put_u32(w, 32768);
+		if (pkt_send(s, w) != 0) {
+			set_why("could not send READ %u", i);
+			return -1;
+		}
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		if (recv_packet(s, &rep) != GOT_PACKET || rep.type != FXP_DATA || rep.id != 1000 + i ||
+		    rep.len < 4 || peek_u32(rep.body) != 32768) {
+			set_why("pipelined READ %u: bad reply (type %u id %u)", i, rep.type, rep.id);
+			return -1;
+		}
+	}
+	return close_handle(s, w, 61, h, (size_t)hl);
+}
+
+/* A WRITE whose packet is just under the 256 KiB cap is served. */
+static int
+c_write_near_cap(struct server *s, struct wbuf *w)
+{
+	uint8_t h[256];
+	size_t n = 256 * 1024 - 1024;
+	uint8_t *data;
+	int hl = open_file(s, w, 70, "near", FXF_WRITE | FXF_CREAT | FXF_TRUNC, h, sizeof(h));
+
+	if (hl < 0) {
+		set_why("cannot create near");
+		return -1;
+	}
+	data = malloc(n);
+	if (data == NULL)
+		return -1;
+	memset(data, 'n', n);
+	pkt_begin(w, FXP_WRITE);
+	wbuf_put_u32(w, 71);
+	wbuf_put_string(w, h, (size_t)hl);
+	wbuf_put_u64(w, 0);
+	wbuf_put_string(w, data, n);
+	free(data);
+	if (pkt_send(s, w) != 0 || recv_packet(s, &rep) != GOT_PACKET || rep.type != FXP_STATUS ||
+	    status_code(&rep) != FX_OK) {
+		set_why("WRITE of %zu bytes not accepted", n);
+		return -1;
+	}
+	if (close_handle(s, w, 72, h, (size_t)hl) < 0)
+		return -1;
+	if (file_size("near") != (off_t)n) {
+		set_why("near has %lld bytes", (long long)file_size("near"));
+		return -1;
+	}
+	return 0;
+}
+
 struct test_case {
 	const char *name;
 	case_fn fn;
@@ -1018,6 +1189,11 @@ static const struct test_case cases[] = {
 	{"ext_lsetstat_no_attrs", c_ext_lsetstat_no_attrs, 1},
 	{"ext_copy_data_garbage", c_ext_copy_data_garbage, 1},
 	{"eof_mid_packet", c_eof_mid_packet, 1},
+	{"status_open_missing", c_open_missing, 1},
+	{"status_open_dir_for_write", c_open_dir_for_write, 1},
+	{"handle_kind_mismatch", c_handle_kind_mismatch, 1},
+	{"pipelined_reads", c_pipelined_reads, 1},
+	{"write_near_cap", c_write_near_cap, 1},
 };
 
 static int
@@ -1067,6 +1243,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: sftp-raw DIR SERVER [ARGS...]\n");
 		return 2;
 	}
+	ours = getenv("SFTP_RAW_OURS") != NULL;
 	if (tmo != NULL && atoi(tmo) > 0)
 		recv_timeout_ms = atoi(tmo);
 	root_dir = argv[1];

@@ -18,10 +18,10 @@ if [ "$STOCK" = 1 ]; then
 else
 	S=$T/settings.json
 	write_settings "$S" "$R" '"max_handles":64'
-	"$RAW" "$R" "$WORKER" --root "$R" --settings "$S"
+	SFTP_RAW_OURS=1 "$RAW" "$R" "$WORKER" --root "$R" --settings "$S"
 	rc=$?
 	# The same cases with only the sftp-server flags (root "/", start at cwd).
-	(cd "$R" && "$RAW" "$R" "$WORKER") >"$T/plain.out"
+	(cd "$R" && SFTP_RAW_OURS=1 "$RAW" "$R" "$WORKER") >"$T/plain.out"
 	rc2=$?
 	sed 's/sftp-raw:/sftp-raw (no settings):/' "$T/plain.out"
 	[ "$rc" -eq 0 ] && rc=$rc2
