@@ -7,6 +7,9 @@
  * (ASan/UBSan), it checks confinement: a canary tree beside the root, reachable
  * through symlinks placed inside the root, must never change.
  *
+ * Built with -DFUZZ_STREAM (target sftp_stream), the same input goes through
+ * sftp_serve() from a memfd instead, so the stream framing is fuzzed as well.
+ *
  * Environment: SFTP_FUZZ_DIR (scratch parent, default a fresh mkdtemp under
  * $TMPDIR or /tmp), SFTP_FUZZ_UPLOAD_MODE (0, 1, 2).
  */
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -183,6 +187,26 @@ feed(struct sftp_server *s, const uint8_t *data, size_t size)
 	}
 }
 
+#ifdef FUZZ_STREAM
+/* The whole input as the client's byte stream, after an INIT, through sftp_serve(). */
+static void
+feed_stream(struct sftp_server *s, const uint8_t *data, size_t size)
+{
+	static const uint8_t init[] = {0, 0, 0, 5, 1, 0, 0, 0, 3};
+	int in = memfd_create("sftp-fuzz-in", MFD_CLOEXEC);
+	int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (in < 0 || out < 0)
+		die("memfd/null");
+	if (write(in, init, sizeof(init)) != (ssize_t)sizeof(init) ||
+	    (size > 0 && write(in, data, size) != (ssize_t)size) || lseek(in, 0, SEEK_SET) != 0)
+		die("memfd write");
+	sftp_serve(s, in, out); /* ends with sftp_server_shutdown() itself */
+	close(in);
+	close(out);
+}
+#endif
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -192,6 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (++runs % RESET_EVERY == 0)
 		populate_root();
+	chmod(root_dir, 0755); /* an input may have chmod'ed "/" */
 	rootfd = open(root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		die(root_dir);
@@ -200,8 +225,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "sftp_fuzz: %s\n", err);
 		abort();
 	}
+#ifdef FUZZ_STREAM
+	feed_stream(s, data, size);
+#else
 	feed(s, data, size);
 	sftp_server_shutdown(s, "fuzz input done");
+#endif
 	sftp_server_free(s);
 	check_canary();
 	return 0;
