@@ -82,14 +82,18 @@ sftp_attrs_from_stat(struct sftp_attrs *a, const struct stat *st)
 {
 	memset(a, 0, sizeof(*a));
 	a->flags = SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_UIDGID |
-		   SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
+	           SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
 	a->size = st->st_size < 0 ? 0 : (uint64_t)st->st_size;
 	a->uid = (uint32_t)st->st_uid;
 	a->gid = (uint32_t)st->st_gid;
 	a->perm = (uint32_t)st->st_mode;
 	/* v3 times are u32 seconds: clamp instead of wrapping. */
-	a->atime = st->st_atime < 0 ? 0 : st->st_atime > UINT32_MAX ? UINT32_MAX : (uint32_t)st->st_atime;
-	a->mtime = st->st_mtime < 0 ? 0 : st->st_mtime > UINT32_MAX ? UINT32_MAX : (uint32_t)st->st_mtime;
+	a->atime = st->st_atime < 0            ? 0
+	           : st->st_atime > UINT32_MAX ? UINT32_MAX
+	                                       : (uint32_t)st->st_atime;
+	a->mtime = st->st_mtime < 0            ? 0
+	           : st->st_mtime > UINT32_MAX ? UINT32_MAX
+	                                       : (uint32_t)st->st_mtime;
 }
 
 size_t
@@ -123,9 +127,9 @@ const char *
 sftp_status_text(uint32_t code)
 {
 	static const char *const text[] = {
-		"Success",     "End of file", "No such file", "Permission denied",
-		"Failure",     "Bad message", "No connection", "Connection lost",
-		"Operation unsupported",
+	    "Success",           "End of file",     "No such file",
+	    "Permission denied", "Failure",         "Bad message",
+	    "No connection",     "Connection lost", "Operation unsupported",
 	};
 
 	if (code < sizeof(text) / sizeof(text[0]))
@@ -164,7 +168,7 @@ sftp_reply_attrs(struct wbuf *w, uint32_t id, const struct sftp_attrs *a)
 
 int
 sftp_reply_name1(struct wbuf *w, uint32_t id, const char *name, const char *longname,
-		 const struct sftp_attrs *a)
+                 const struct sftp_attrs *a)
 {
 	struct sftp_attrs none = {0};
 	size_t off = sftp_reply_begin(w, SSH_FXP_NAME, id);

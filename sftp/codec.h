@@ -26,7 +26,8 @@ struct sftp_attrs {
  * its length without the 4-byte prefix), 0 when more bytes are needed, -1 when the
  * announced length is 0 or above max_packet (the stream cannot be trusted further).
  */
-int sftp_frame_check(const uint8_t *buf, size_t avail, uint32_t max_packet, uint32_t *plen);
+int sftp_frame_check(const uint8_t *buf, size_t avail, uint32_t max_packet,
+                     uint32_t *plen);
 
 /* Reads attributes; extended pairs are checked and skipped. -1 when malformed. */
 int sftp_attrs_decode(struct rbuf *r, struct sftp_attrs *a);
@@ -45,7 +46,7 @@ int sftp_reply_handle(struct wbuf *w, uint32_t id, const void *h, size_t hlen);
 int sftp_reply_attrs(struct wbuf *w, uint32_t id, const struct sftp_attrs *a);
 /* A NAME reply with one entry (REALPATH, READLINK, expand-path...). */
 int sftp_reply_name1(struct wbuf *w, uint32_t id, const char *name, const char *longname,
-		     const struct sftp_attrs *a);
+                     const struct sftp_attrs *a);
 
 /* Default human text for a status code. */
 const char *sftp_status_text(uint32_t code);

@@ -44,9 +44,9 @@ ev_level_from_name(const char *name)
 		const char *name;
 		enum ev_level l;
 	} names[] = {
-		{"QUIET", EV_QUIET},	{"FATAL", EV_ERROR},	{"ERROR", EV_ERROR},
-		{"INFO", EV_INFO},	{"VERBOSE", EV_INFO},	{"DEBUG", EV_DEBUG},
-		{"DEBUG1", EV_DEBUG},	{"DEBUG2", EV_DEBUG},	{"DEBUG3", EV_DEBUG},
+	    {"QUIET", EV_QUIET},  {"FATAL", EV_ERROR},  {"ERROR", EV_ERROR},
+	    {"INFO", EV_INFO},    {"VERBOSE", EV_INFO}, {"DEBUG", EV_DEBUG},
+	    {"DEBUG1", EV_DEBUG}, {"DEBUG2", EV_DEBUG}, {"DEBUG3", EV_DEBUG},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -135,13 +135,14 @@ utf8_seq(const unsigned char *s, size_t n)
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return len;
 }
 
-/* A JSON string of s; bytes that are not UTF-8 (client paths may hold any) become U+FFFD. */
+/* A JSON string of s; bytes that are not UTF-8 (client paths may hold any) become U+FFFD.
+ */
 static json_t *
 jstr(const char *s)
 {
@@ -173,16 +174,17 @@ jstr(const char *s)
 
 static json_t *
 transfer_object(const char *sender, const char *path, uint64_t size_bytes,
-		int64_t elapsed_ms, int ok, const char *error)
+                int64_t elapsed_ms, int ok, const char *error)
 {
-	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:b, s:o}", "event", "transfer", "sender",
-			 sender, "path", jstr(path), "size_bytes", (json_int_t)size_bytes,
-			 "elapsed_ms", (json_int_t)elapsed_ms, "ok", ok, "error", jstr(error));
+	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:b, s:o}", "event", "transfer",
+	                 "sender", sender, "path", jstr(path), "size_bytes",
+	                 (json_int_t)size_bytes, "elapsed_ms", (json_int_t)elapsed_ms,
+	                 "ok", ok, "error", jstr(error));
 }
 
 char *
 ev_format_transfer(const char *sender, const char *path, uint64_t size_bytes,
-		   int64_t elapsed_ms, int ok, const char *error)
+                   int64_t elapsed_ms, int ok, const char *error)
 {
 	json_t *o = transfer_object(sender, path, size_bytes, elapsed_ms, ok, error);
 	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -193,7 +195,7 @@ ev_format_transfer(const char *sender, const char *path, uint64_t size_bytes,
 
 void
 ev_transfer(const char *sender, const char *path, uint64_t size_bytes, int64_t elapsed_ms,
-	    int ok, const char *error)
+            int ok, const char *error)
 {
 	if (ev_fd >= 0)
 		emit(transfer_object(sender, path, size_bytes, elapsed_ms, ok, error));
@@ -204,11 +206,12 @@ ev_command(const struct ev_command *c)
 {
 	if (ev_fd < 0)
 		return;
-	emit(json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "event", "command",
-		       "sender", c->sender, "path", jstr(c->path), "target_path",
-		       jstr(c->target_path), "filemode", jstr(c->filemode), "uid",
-		       (json_int_t)c->uid, "gid", (json_int_t)c->gid, "access_time",
-		       jstr(c->access_time), "modification_time", jstr(c->modification_time)));
+	emit(json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "event",
+	               "command", "sender", c->sender, "path", jstr(c->path),
+	               "target_path", jstr(c->target_path), "filemode", jstr(c->filemode),
+	               "uid", (json_int_t)c->uid, "gid", (json_int_t)c->gid,
+	               "access_time", jstr(c->access_time), "modification_time",
+	               jstr(c->modification_time)));
 }
 
 void
@@ -225,5 +228,5 @@ ev_log(enum ev_level l, const char *fmt, ...)
 	va_end(ap);
 	/* Messages may quote client paths: jstr makes them valid UTF-8. */
 	emit(json_pack("{s:s, s:s, s:o}", "event", "log", "level", names[l], "message",
-		       jstr(msg)));
+	               jstr(msg)));
 }

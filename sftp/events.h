@@ -21,15 +21,15 @@ void ev_enable_log(int on);
 int ev_level_from_name(const char *name);
 
 void ev_transfer(const char *sender, const char *path, uint64_t size_bytes,
-		 int64_t elapsed_ms, int ok, const char *error);
+                 int64_t elapsed_ms, int ok, const char *error);
 
 struct ev_command {
 	const char *sender; /* Rename Rmdir Mkdir Symlink Remove Chmod Chown Chtimes */
 	const char *path;
-	const char *target_path;   /* "" when none */
-	const char *filemode;	   /* "0644" for Chmod, else "" */
-	long long uid, gid;	   /* Chown, else -1 */
-	const char *access_time;   /* Chtimes: "YYYY-MM-DDTHH:MM:SS", else "" */
+	const char *target_path; /* "" when none */
+	const char *filemode;    /* "0644" for Chmod, else "" */
+	long long uid, gid;      /* Chown, else -1 */
+	const char *access_time; /* Chtimes: "YYYY-MM-DDTHH:MM:SS", else "" */
 	const char *modification_time;
 };
 void ev_command(const struct ev_command *c);
@@ -38,6 +38,6 @@ void ev_log(enum ev_level l, const char *fmt, ...) __attribute__((format(printf,
 
 /* Formats one event object as compact JSON (new string); exposed for tests. */
 char *ev_format_transfer(const char *sender, const char *path, uint64_t size_bytes,
-			 int64_t elapsed_ms, int ok, const char *error);
+                         int64_t elapsed_ms, int ok, const char *error);
 
 #endif

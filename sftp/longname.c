@@ -9,14 +9,22 @@ static char
 type_char(mode_t mode)
 {
 	switch (mode & S_IFMT) {
-	case S_IFDIR: return 'd';
-	case S_IFLNK: return 'l';
-	case S_IFCHR: return 'c';
-	case S_IFBLK: return 'b';
-	case S_IFIFO: return 'p';
-	case S_IFSOCK: return 's';
-	case S_IFREG: return '-';
-	default: return '?';
+	case S_IFDIR:
+		return 'd';
+	case S_IFLNK:
+		return 'l';
+	case S_IFCHR:
+		return 'c';
+	case S_IFBLK:
+		return 'b';
+	case S_IFIFO:
+		return 'p';
+	case S_IFSOCK:
+		return 's';
+	case S_IFREG:
+		return '-';
+	default:
+		return '?';
 	}
 }
 
@@ -47,7 +55,7 @@ sftp_mode_string(mode_t mode, char out[11])
 
 int
 sftp_longname(char *buf, size_t sz, const char *name, const struct stat *st,
-	      const char *user, const char *group, time_t now)
+              const char *user, const char *group, time_t now)
 {
 	char mode[11], ubuf[16], gbuf[16], tbuf[32];
 	struct tm tm;
@@ -66,14 +74,14 @@ sftp_longname(char *buf, size_t sz, const char *name, const struct stat *st,
 	if (localtime_r(&st->st_mtime, &tm) != NULL) {
 		/* Like sftp-server: recent (under six months old) shows the time. */
 		size_t tn = now - st->st_mtime < (365 * 24 * 60 * 60) / 2
-				   ? strftime(tbuf, sizeof(tbuf), "%b %e %H:%M", &tm)
-				   : strftime(tbuf, sizeof(tbuf), "%b %e  %Y", &tm);
+		                ? strftime(tbuf, sizeof(tbuf), "%b %e %H:%M", &tm)
+		                : strftime(tbuf, sizeof(tbuf), "%b %e  %Y", &tm);
 		if (tn == 0)
 			tbuf[0] = '\0';
 	}
 	/* sftp-server's strmode() leaves a blank after the mode: same columns. */
-	n = snprintf(buf, sz, "%s  %3u %-8s %-8s %8llu %s %s", mode, (unsigned)st->st_nlink,
-		     user, group, (unsigned long long)(st->st_size < 0 ? 0 : st->st_size), tbuf,
-		     name);
+	n = snprintf(buf, sz, "%s  %3u %-8s %-8s %8llu %s %s", mode,
+	             (unsigned)st->st_nlink, user, group,
+	             (unsigned long long)(st->st_size < 0 ? 0 : st->st_size), tbuf, name);
 	return n < 0 || (size_t)n >= sz ? -1 : 0;
 }

@@ -14,6 +14,6 @@ void sftp_mode_string(mode_t mode, char out[11]);
  * NULL: the numeric ids are shown. now decides between "HH:MM" and " YYYY".
  */
 int sftp_longname(char *buf, size_t sz, const char *name, const struct stat *st,
-		  const char *user, const char *group, time_t now);
+                  const char *user, const char *group, time_t now);
 
 #endif

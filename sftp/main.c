@@ -24,13 +24,37 @@
 #define MAX_SETTINGS (1024u * 1024u)
 
 static void
+on_signal(int sig)
+{
+	(void)sig;
+	sftp_serve_stop();
+}
+
+/* SIGTERM/SIGHUP/SIGINT end the session like a disconnect (temp files handled). */
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a blocked read() must return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
 usage(void)
 {
-	fprintf(stderr,
-		"usage: sftpgo-worker [-ehR] [-d start_directory] [-f log_facility] "
-		"[-l log_level]\n\t[-P denied_requests] [-p allowed_requests] [-u umask]\n"
-		"\t[--settings FILE] [--root DIR] [--events-fd N] [--monitor-fd N]\n"
-		"       sftpgo-worker -Q protocol_feature\n");
+	fprintf(
+	    stderr,
+	    "usage: sftpgo-worker [-ehR] [-d start_directory] [-f log_facility] "
+	    "[-l log_level]\n\t[-P denied_requests] [-p allowed_requests] [-u umask]\n"
+	    "\t[--settings FILE] [--root DIR] [--events-fd N] [--monitor-fd N]\n"
+	    "       sftpgo-worker -Q protocol_feature\n");
 }
 
 static int
@@ -103,7 +127,7 @@ read_file(const char *path, size_t max, size_t *len)
 
 int
 worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
-			size_t outsz)
+                        size_t outsz)
 {
 	size_t o = 0;
 
@@ -137,12 +161,12 @@ static int
 parse_args(int argc, char **argv, struct worker_opts *o)
 {
 	static const struct option longopts[] = {
-		{"settings", required_argument, NULL, 's'},
-		{"root", required_argument, NULL, 'r'},
-		{"events-fd", required_argument, NULL, 'E'},
-		{"monitor-fd", required_argument, NULL, 'M'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"settings", required_argument, NULL, 's'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"events-fd", required_argument, NULL, 'E'},
+	    {"monitor-fd", required_argument, NULL, 'M'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -150,19 +174,40 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->monitor_fd = o->events_fd = -1;
-	while ((c = getopt_long(argc, argv, "d:ef:l:P:p:Q:Ru:ch", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:ef:l:P:p:Q:Ru:ch", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
-		case 'd': o->start_dir = optarg; break;
-		case 'e': o->log_stderr = 1; break;
-		case 'f': break; /* syslog facility: we never use syslog */
-		case 'c': break; /* sftp-server's -c (ignored by it too) */
-		case 'l': o->log_level = optarg; break;
-		case 'P': o->deny = optarg; break;
-		case 'p': o->allow = optarg; break;
-		case 'R': o->read_only = 1; break;
-		case 'u': o->umask = optarg; break;
-		case 's': o->settings_file = optarg; break;
-		case 'r': o->root = optarg; break;
+		case 'd':
+			o->start_dir = optarg;
+			break;
+		case 'e':
+			o->log_stderr = 1;
+			break;
+		case 'f':
+			break; /* syslog facility: we never use syslog */
+		case 'c':
+			break; /* sftp-server's -c (ignored by it too) */
+		case 'l':
+			o->log_level = optarg;
+			break;
+		case 'P':
+			o->deny = optarg;
+			break;
+		case 'p':
+			o->allow = optarg;
+			break;
+		case 'R':
+			o->read_only = 1;
+			break;
+		case 'u':
+			o->umask = optarg;
+			break;
+		case 's':
+			o->settings_file = optarg;
+			break;
+		case 'r':
+			o->root = optarg;
+			break;
 		case 'Q':
 			if (strcmp(optarg, "requests") != 0) {
 				fprintf(stderr, "Invalid query type\n");
@@ -176,13 +221,16 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
-				fprintf(stderr, "sftpgo-worker: bad descriptor \"%s\"\n", optarg);
+				fprintf(stderr, "sftpgo-worker: bad descriptor \"%s\"\n",
+				        optarg);
 				return -1;
 			}
 			*(c == 'E' ? &o->events_fd : &o->monitor_fd) = (int)v;
 			break;
 		case 'h':
-		default: usage(); exit(c == 'h' ? 0 : 1);
+		default:
+			usage();
+			exit(c == 'h' ? 0 : 1);
 		}
 	}
 	if (optind != argc) {
@@ -193,7 +241,8 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 }
 
 static int
-load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err, size_t errlen)
+load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
+              size_t errlen)
 {
 	char *json = NULL;
 	size_t len = 0;
@@ -202,13 +251,15 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err, 
 	if (o->monitor_fd >= 0) {
 		json = worker_read_frame(o->monitor_fd, MAX_SETTINGS, &len);
 		if (json == NULL) {
-			snprintf(err, errlen, "reading settings from the monitor: %s", strerror(errno));
+			snprintf(err, errlen, "reading settings from the monitor: %s",
+			         strerror(errno));
 			return -1;
 		}
 	} else if (o->settings_file != NULL) {
 		json = read_file(o->settings_file, MAX_SETTINGS, &len);
 		if (json == NULL) {
-			snprintf(err, errlen, "%s: %s", o->settings_file, strerror(errno));
+			snprintf(err, errlen, "%s: %s", o->settings_file,
+			         strerror(errno));
 			return -1;
 		}
 	}
@@ -243,28 +294,60 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err, 
 	return 0;
 }
 
-/* chroot (only as root and when asked), then the mapped ids; never regain root. */
+/* The gid to run with: given, else the uid's primary group (looked up before chroot). */
+static int
+target_gid(const struct sftp_settings *st, gid_t *gid, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (st->gid >= 0) {
+		*gid = (gid_t)st->gid;
+		return 0;
+	}
+	if (st->uid <= 0) {
+		*gid = getgid();
+		return 0;
+	}
+	/* Never keep root's group for a user. */
+	if ((pw = getpwuid((uid_t)st->uid)) == NULL) {
+		snprintf(err, errlen, "uid %lld has no passwd entry and no gid was given",
+		         st->uid);
+		return -1;
+	}
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/*
+ * chroot (only as root and when asked), then the mapped ids; never regain root.
+ * Any name-service lookup happens before the chroot: inside it, the files are the
+ * user's.
+ */
 static int
 confine(struct sftp_settings *st, int *chrooted, char *err, size_t errlen)
 {
-	gid_t gid;
+	int drop = geteuid() == 0 && (st->uid >= 0 || st->gid >= 0);
+	gid_t gid = 0;
 
 	*chrooted = 0;
+	if (drop && target_gid(st, &gid, err, errlen) != 0)
+		return -1;
 	if (geteuid() == 0 && st->home_dir != NULL && st->chroot) {
 		if (chdir(st->home_dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
-			snprintf(err, errlen, "chroot %s: %s", st->home_dir, strerror(errno));
+			snprintf(err, errlen, "chroot %s: %s", st->home_dir,
+			         strerror(errno));
 			return -1;
 		}
 		*chrooted = 1;
 	}
-	if (geteuid() != 0 || (st->uid < 0 && st->gid < 0))
+	if (!drop)
 		return 0;
-	gid = st->gid >= 0 ? (gid_t)st->gid : getgid();
 	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0) {
 		snprintf(err, errlen, "setgid %u: %s", (unsigned)gid, strerror(errno));
 		return -1;
 	}
-	if (st->uid >= 0 && setresuid((uid_t)st->uid, (uid_t)st->uid, (uid_t)st->uid) != 0) {
+	if (st->uid >= 0 &&
+	    setresuid((uid_t)st->uid, (uid_t)st->uid, (uid_t)st->uid) != 0) {
 		snprintf(err, errlen, "setuid %lld: %s", st->uid, strerror(errno));
 		return -1;
 	}
@@ -283,21 +366,24 @@ open_root(const struct sftp_settings *st, int chrooted)
 	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-static const char *
-own_username(const struct sftp_settings *st)
+/* The user's name, looked up once before any chroot (never NSS inside a home). */
+static char user_buf[256];
+
+static void
+remember_username(const struct sftp_settings *st)
 {
 	struct passwd *pw;
 
 	if (st->username != NULL && st->username[0] != '\0')
-		return st->username;
-	pw = getpwuid(getuid());
-	return pw != NULL && pw->pw_name != NULL ? pw->pw_name : "";
+		strlcpy(user_buf, st->username, sizeof(user_buf));
+	else if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		strlcpy(user_buf, pw->pw_name, sizeof(user_buf));
 }
 
 /* Virtual start directory: -d (expanded), else settings, else cwd (plain mode). */
 static int
 start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_root,
-	  char *out, size_t outsz)
+          char *out, size_t outsz)
 {
 	struct passwd *pw;
 	const char *home = "/";
@@ -305,7 +391,7 @@ start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_
 	if (o->start_dir != NULL) {
 		if (host_root && (pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
 			home = pw->pw_dir;
-		return worker_expand_start_dir(o->start_dir, home, own_username(st), out, outsz);
+		return worker_expand_start_dir(o->start_dir, home, user_buf, out, outsz);
 	}
 	if (!host_root) {
 		strlcpy(out, st->start_dir != NULL ? st->start_dir : "/", outsz);
@@ -341,7 +427,7 @@ main(int argc, char **argv)
 	char err[512], sd[SFTP_PATH_MAX];
 	int chrooted, rootfd, rc;
 
-	signal(SIGPIPE, SIG_IGN);
+	install_signals();
 	if (parse_args(argc, argv, &o) != 0)
 		return 1;
 	if (o.log_level != NULL && ev_level_from_name(o.log_level) < 0) {
@@ -349,11 +435,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	setup_events(&o);
-	if (sftp_settings_init(&st) != 0 || load_settings(&o, &st, err, sizeof(err)) != 0) {
+	if (sftp_settings_init(&st) != 0 ||
+	    load_settings(&o, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
 		return 1;
 	}
+	remember_username(&st);
 	if (confine(&st, &chrooted, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
@@ -366,7 +454,7 @@ main(int argc, char **argv)
 		umask(st.umask);
 	if ((rootfd = open_root(&st, chrooted)) < 0) {
 		snprintf(err, sizeof(err), "root directory %s: %s",
-			 st.home_dir != NULL ? st.home_dir : "/", strerror(errno));
+		         st.home_dir != NULL ? st.home_dir : "/", strerror(errno));
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
 		return 1;
@@ -382,9 +470,9 @@ main(int argc, char **argv)
 	}
 	sftp_server_set_filters(s, o.allow, o.deny);
 	sftp_server_set_names(s, !chrooted);
-	ev_log(EV_INFO, "session opened for \"%s\"", own_username(&st));
+	ev_log(EV_INFO, "session opened for \"%s\"", user_buf);
 	rc = sftp_serve(s, STDIN_FILENO, STDOUT_FILENO);
-	ev_log(EV_INFO, "session closed for \"%s\"", own_username(&st));
+	ev_log(EV_INFO, "session closed for \"%s\"", user_buf);
 	sftp_server_free(s);
 	sftp_settings_free(&st);
 	return rc == 0 ? 0 : 1;

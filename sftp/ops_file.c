@@ -31,6 +31,21 @@ handle_set_error(struct handle *h, int err)
 		strlcpy(h->err, strerror(err), sizeof(h->err));
 }
 
+/*
+ * Decodes a handle for a request that has nothing else: NULL with *rc set when
+ * the caller must return (malformed packet or unknown handle already answered).
+ */
+static struct handle *
+only_handle(struct sftp_server *s, uint32_t id, struct rbuf *r, enum handle_kind kind,
+            int *rc)
+{
+	int bad;
+	struct handle *h = get_handle(s, r, kind, &bad);
+
+	*rc = bad ? -1 : h == NULL ? reply_bad_handle(s, id) : 0;
+	return bad ? NULL : h;
+}
+
 /* ---- OPEN ---- */
 
 static int
@@ -55,20 +70,19 @@ open_flags(uint32_t pflags)
 	return fl;
 }
 
-/* A FIFO or socket would block or misbehave: only files, devices are refused too. */
+/*
+ * Files are opened with O_NONBLOCK so a FIFO cannot hang the worker; only regular
+ * files and directories are served (O_NONBLOCK has no effect on regular files).
+ */
 static int
 check_opened(int fd)
 {
 	struct stat st;
-	int fl;
 
 	if (fstat(fd, &st) != 0)
 		return errno;
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return EPERM;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-		return errno;
 	return 0;
 }
 
@@ -87,7 +101,8 @@ copy_existing(int from, int to)
 		}
 		if (n == 0)
 			return 0;
-		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS &&
+		    errno != EOPNOTSUPP)
 			return errno;
 		break;
 	}
@@ -101,7 +116,8 @@ copy_existing(int from, int to)
 		if (n == 0)
 			return 0;
 		for (ssize_t done = 0; done < n;) {
-			ssize_t w = pwrite(to, buf + done, (size_t)(n - done), off + done);
+			ssize_t w =
+			    pwrite(to, buf + done, (size_t)(n - done), off + done);
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0)
@@ -121,8 +137,8 @@ make_tmpname(const char *base, char **out)
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return errno != 0 ? errno : EIO;
 	/* NAME_MAX is 255: keep the prefix and the random part, cut the base. */
-	snprintf(name, sizeof(name), TMP_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x.%s", rnd[0],
-		 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], base);
+	snprintf(name, sizeof(name), TMP_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x.%s",
+	         rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], base);
 	*out = strdup(name);
 	return *out != NULL ? 0 : ENOMEM;
 }
@@ -134,7 +150,7 @@ make_tmpname(const char *base, char **out)
  */
 static int
 open_atomic(struct sftp_server *s, struct handle *h, int fl, mode_t mode,
-	    const struct stat *existing)
+            const struct stat *existing)
 {
 	const char *base;
 	int err, src, accmode = (fl & O_ACCMODE) == O_RDWR ? O_RDWR : O_WRONLY;
@@ -146,18 +162,21 @@ open_atomic(struct sftp_server *s, struct handle *h, int fl, mode_t mode,
 		return ENOMEM;
 	if ((err = make_tmpname(base, &h->tmpname)) != 0)
 		return err;
-	if (existing != NULL)
-		mode = existing->st_mode & 07777;
 	h->fd = openat(h->parentfd, h->tmpname,
-		       accmode | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	               accmode | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (h->fd < 0) {
 		err = errno;
 		free(h->tmpname);
 		h->tmpname = NULL;
 		return err;
 	}
-	if (existing != NULL && existing->st_mode & 07777 & ~mode)
-		(void)fchmod(h->fd, existing->st_mode & 07777);
+	/*
+	 * Replacing a file keeps its permission bits, as writing into it would (minus
+	 * set-id bits, which the kernel drops on a write too); the umask is for new
+	 * files.
+	 */
+	if (existing != NULL && fchmod(h->fd, existing->st_mode & 0777) != 0)
+		return errno;
 	if (existing != NULL && !(fl & O_TRUNC) && existing->st_size > 0) {
 		src = path_open(s->rootfd, h->vpath, O_RDONLY | O_NONBLOCK, 0);
 		if (src < 0)
@@ -179,7 +198,8 @@ open_allowed(struct sftp_server *s, const char *vpath, int fl, int exists)
 	const struct perm_table *t = &s->st->perms;
 	int acc = fl & O_ACCMODE;
 
-	if ((acc == O_RDONLY || acc == O_RDWR) && !perm_has_parent(t, vpath, PERM_DOWNLOAD))
+	if ((acc == O_RDONLY || acc == O_RDWR) &&
+	    !perm_has_parent(t, vpath, PERM_DOWNLOAD))
 		return 0;
 	if (acc == O_WRONLY || acc == O_RDWR) {
 		if (!perm_has_parent(t, vpath, PERM_UPLOAD))
@@ -207,17 +227,78 @@ open_existing_stat(struct sftp_server *s, const char *vpath, struct stat *st)
 }
 
 static int
+open_direct(struct sftp_server *s, struct handle *h, int fl, mode_t mode)
+{
+	h->fd = path_open(s->rootfd, h->vpath, fl | O_NONBLOCK, mode);
+	return h->fd < 0 ? errno : check_opened(h->fd);
+}
+
+/*
+ * The common case (plain writes where upload and overwrite are both allowed, or a
+ * read) needs no lookup before the open: one openat2 per file.
+ */
+static int
+open_needs_lookup(struct sftp_server *s, const char *vpath, int fl)
+{
+	unsigned need = PERM_UPLOAD | PERM_OVERWRITE;
+
+	if ((fl & O_ACCMODE) == O_RDONLY && !(fl & (O_CREAT | O_TRUNC)))
+		return 0;
+	if ((fl & O_ACCMODE) == O_RDWR)
+		need |= PERM_DOWNLOAD;
+	return s->st->upload_mode != 0 || !perm_has_parent(&s->st->perms, vpath, need);
+}
+
+static int
+start_file(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflags, int fl,
+           mode_t mode, const struct stat *existing)
+{
+	int writing = (fl & O_ACCMODE) != O_RDONLY, err;
+	struct handle *h = handle_alloc(s, H_FILE, vpath);
+
+	if (h == NULL)
+		return reply_status(s, id, SSH_FX_FAILURE, "Too many open handles");
+	h->pflags = pflags;
+	h->writing = writing;
+	h->reading = (fl & O_ACCMODE) != O_WRONLY;
+	if (writing && s->st->upload_mode != 0 &&
+	    (existing == NULL || S_ISREG(existing->st_mode))) {
+		err = open_atomic(s, h, fl, mode, existing);
+		if (err != 0 && h->tmpname != NULL && h->parentfd >= 0)
+			unlinkat(h->parentfd, h->tmpname, 0);
+	} else {
+		err = open_direct(s, h, fl, mode);
+	}
+	if (err != 0) {
+		handle_release(h);
+		if (err == EISDIR && writing)
+			return reply_status(s, id, SSH_FX_OP_UNSUPPORTED,
+			                    "Is a directory");
+		return reply_errno(s, id, err);
+	}
+	ev_log(EV_DEBUG, "open \"%s\" flags 0x%x", vpath, pflags);
+	return handle_reply(s, id, h);
+}
+
+static int
 do_open(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflags,
-	const struct sftp_attrs *a)
+        const struct sftp_attrs *a)
 {
 	int fl = open_flags(pflags), writing = (fl & O_ACCMODE) != O_RDONLY, err;
-	mode_t mode = (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a->perm & 0777) : 0666;
+	mode_t mode =
+	    (a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a->perm & 0777) : 0666;
 	struct stat st;
-	struct handle *h;
 	int exists;
 
 	if (s->st->read_only && (writing || (fl & (O_CREAT | O_TRUNC))))
 		return reply_denied(s, id, "open", vpath);
+	if (vpath[1] == '\0' && writing)
+		return reply_status(s, id, SSH_FX_OP_UNSUPPORTED, "Is a directory");
+	if (!open_needs_lookup(s, vpath, fl)) {
+		if (!open_allowed(s, vpath, fl, 1))
+			return reply_denied(s, id, "download", vpath);
+		return start_file(s, id, vpath, pflags, fl, mode, NULL);
+	}
 	err = open_existing_stat(s, vpath, &st);
 	if (err != 0 && err != ENOENT)
 		return reply_errno(s, id, err);
@@ -230,32 +311,7 @@ do_open(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflags,
 		return reply_errno(s, id, EEXIST);
 	if (!exists && !(fl & O_CREAT))
 		return reply_errno(s, id, ENOENT);
-	if (vpath[1] == '\0' && writing)
-		return reply_denied(s, id, "upload", vpath);
-	h = handle_alloc(s, H_FILE, vpath);
-	if (h == NULL)
-		return reply_status(s, id, SSH_FX_FAILURE, "Too many open handles");
-	h->pflags = pflags;
-	h->writing = writing;
-	h->reading = (fl & O_ACCMODE) != O_WRONLY;
-	if (writing && s->st->upload_mode != 0 && (!exists || S_ISREG(st.st_mode))) {
-		err = open_atomic(s, h, fl, mode, exists ? &st : NULL);
-		if (err != 0) {
-			if (h->tmpname != NULL && h->parentfd >= 0)
-				unlinkat(h->parentfd, h->tmpname, 0);
-			handle_release(h);
-			return reply_errno(s, id, err);
-		}
-	} else {
-		h->fd = path_open(s->rootfd, vpath, fl | O_NONBLOCK, mode);
-		err = h->fd < 0 ? errno : check_opened(h->fd);
-		if (err != 0) {
-			handle_release(h);
-			return reply_errno(s, id, err);
-		}
-	}
-	ev_log(EV_DEBUG, "open \"%s\" flags 0x%x", vpath, pflags);
-	return handle_reply(s, id, h);
+	return start_file(s, id, vpath, pflags, fl, mode, exists ? &st : NULL);
 }
 
 int
@@ -318,7 +374,7 @@ file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 		}
 	}
 	ev_transfer(h->writing ? "Upload" : "Download", h->vpath, h->bytes,
-		    elapsed_ms(&h->start), !h->failed, h->failed ? h->err : "");
+	            elapsed_ms(&h->start), !h->failed, h->failed ? h->err : "");
 	handle_release(h);
 	return err;
 }
@@ -326,13 +382,11 @@ file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 int
 h_close(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
-	int bad, err;
-	struct handle *h = get_handle(s, r, H_FREE, &bad);
+	int rc, err;
+	struct handle *h = only_handle(s, id, r, H_FREE, &rc);
 
-	if (bad)
-		return -1;
 	if (h == NULL)
-		return reply_bad_handle(s, id);
+		return rc;
 	if (h->kind == H_DIR) {
 		handle_release(h);
 		return reply_ok(s, id);
@@ -430,15 +484,13 @@ handle_fd(const struct handle *h)
 int
 h_fstat(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
-	int bad;
-	struct handle *h = get_handle(s, r, H_FREE, &bad);
+	int rc;
+	struct handle *h = only_handle(s, id, r, H_FREE, &rc);
 	struct stat st;
 	struct sftp_attrs a;
 
-	if (bad)
-		return -1;
 	if (h == NULL)
-		return reply_bad_handle(s, id);
+		return rc;
 	if (fstat(handle_fd(h), &st) != 0)
 		return reply_errno(s, id, errno);
 	sftp_attrs_from_stat(&a, &st);
@@ -462,13 +514,11 @@ h_fsetstat(struct sftp_server *s, uint32_t id, struct rbuf *r)
 int
 h_fsync(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
-	int bad;
-	struct handle *h = get_handle(s, r, H_FILE, &bad);
+	int rc;
+	struct handle *h = only_handle(s, id, r, H_FILE, &rc);
 
-	if (bad)
-		return -1;
 	if (h == NULL)
-		return reply_bad_handle(s, id);
+		return rc;
 	if (fsync(h->fd) != 0)
 		return reply_errno(s, id, errno);
 	return reply_ok(s, id);
@@ -477,20 +527,16 @@ h_fsync(struct sftp_server *s, uint32_t id, struct rbuf *r)
 int
 h_fstatvfs(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
-	int bad;
-	struct handle *h = get_handle(s, r, H_FREE, &bad);
+	int rc;
+	struct handle *h = only_handle(s, id, r, H_FREE, &rc);
 
-	if (bad)
-		return -1;
-	if (h == NULL)
-		return reply_bad_handle(s, id);
-	return reply_statvfs(s, id, handle_fd(h));
+	return h == NULL ? rc : reply_statvfs(s, id, handle_fd(h));
 }
 
 /* copy-data: server-side copy between two open handles (sftp's "cp"). */
 static int
 copy_range(int in, uint64_t roff, uint64_t rlen, int out, uint64_t woff, int append,
-	   uint64_t *copied)
+           uint64_t *copied)
 {
 	char buf[65536];
 
@@ -508,9 +554,10 @@ copy_range(int in, uint64_t roff, uint64_t rlen, int out, uint64_t woff, int app
 		if (n == 0)
 			return 0;
 		for (ssize_t done = 0; done < n;) {
-			ssize_t w = append ? write(out, buf + done, (size_t)(n - done))
-					   : pwrite(out, buf + done, (size_t)(n - done),
-						    (off_t)(woff + *copied + (uint64_t)done));
+			ssize_t w =
+			    append ? write(out, buf + done, (size_t)(n - done))
+			           : pwrite(out, buf + done, (size_t)(n - done),
+			                    (off_t)(woff + *copied + (uint64_t)done));
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0)
@@ -537,14 +584,15 @@ h_copy_data(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	if (rh == NULL || wh == NULL)
 		return reply_bad_handle(s, id);
 	if (!rh->reading || !wh->writing)
-		return reply_status(s, id, SSH_FX_FAILURE, "Handle has the wrong access mode");
+		return reply_status(s, id, SSH_FX_FAILURE,
+		                    "Handle has the wrong access mode");
 	if (roff > (uint64_t)INT64_MAX || woff > (uint64_t)INT64_MAX ||
 	    rlen > (uint64_t)INT64_MAX - roff || rlen > (uint64_t)INT64_MAX - woff)
 		return reply_status(s, id, SSH_FX_FAILURE, "Offset too large");
 	if (rh == wh && (rlen == 0 || (roff < woff + rlen && woff < roff + rlen)))
 		return reply_status(s, id, SSH_FX_FAILURE, "Overlapping copy");
-	err = copy_range(rh->fd, roff, rlen, wh->fd, woff, (wh->pflags & SSH_FXF_APPEND) != 0,
-			 &copied);
+	err = copy_range(rh->fd, roff, rlen, wh->fd, woff,
+	                 (wh->pflags & SSH_FXF_APPEND) != 0, &copied);
 	rh->bytes += copied;
 	wh->bytes += copied;
 	if (err != 0) {

@@ -90,13 +90,14 @@ format_time(uint32_t t, char *buf, size_t sz)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (localtime_r(&tt, &tm) == NULL || strftime(buf, sz, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sz, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 		snprintf(buf, sz, "%u", t);
 }
 
 static int
 set_size(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t size,
-	 int nofollow)
+         int nofollow)
 {
 	int wfd, err = 0;
 
@@ -104,7 +105,8 @@ set_size(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t s
 		return EFBIG;
 	if (!opath)
 		return ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
-	wfd = path_open(s->rootfd, vpath, O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+	wfd = path_open(s->rootfd, vpath,
+	                O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (wfd < 0)
 		return errno;
 	if (ftruncate(wfd, (off_t)size) != 0)
@@ -115,7 +117,7 @@ set_size(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t s
 
 static int
 set_mode(struct sftp_server *s, int fd, int opath, const char *vpath, mode_t mode,
-	 int nofollow)
+         int nofollow)
 {
 	int ofd, err = 0;
 
@@ -126,9 +128,11 @@ set_mode(struct sftp_server *s, int fd, int opath, const char *vpath, mode_t mod
 	if (errno != ENOSYS && errno != EINVAL)
 		return errno;
 	/* Kernels before 6.6: chmod through a real descriptor of the same object. */
-	ofd = path_open(s->rootfd, vpath, O_RDONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+	ofd = path_open(s->rootfd, vpath,
+	                O_RDONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (ofd < 0 && errno == EACCES)
-		ofd = path_open(s->rootfd, vpath, O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+		ofd = path_open(s->rootfd, vpath,
+		                O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (ofd < 0)
 		return errno == ELOOP ? EOPNOTSUPP : errno;
 	if (fchmod(ofd, mode) != 0)
@@ -151,7 +155,9 @@ static int
 set_owner(int fd, int opath, uint32_t uid, uint32_t gid)
 {
 	if (opath)
-		return fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) == 0 ? 0 : errno;
+		return fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) == 0
+		           ? 0
+		           : errno;
 	return fchown(fd, (uid_t)uid, (gid_t)gid) == 0 ? 0 : errno;
 }
 
@@ -174,7 +180,7 @@ attrs_allowed(struct sftp_server *s, const char *vpath, const struct sftp_attrs 
 
 int
 apply_attrs(struct sftp_server *s, uint32_t id, int fd, int opath, const char *vpath,
-	    const struct sftp_attrs *a_in, int nofollow)
+            const struct sftp_attrs *a_in, int nofollow)
 {
 	struct sftp_attrs a = *a_in;
 	struct ev_command ev = {.path = vpath, .uid = -1, .gid = -1};
@@ -183,7 +189,7 @@ apply_attrs(struct sftp_server *s, uint32_t id, int fd, int opath, const char *v
 
 	if (s->st->setstat_mode == 1)
 		a.flags &= ~(SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_UIDGID |
-			     SSH_FILEXFER_ATTR_ACMODTIME);
+		             SSH_FILEXFER_ATTR_ACMODTIME);
 	if (!attrs_allowed(s, vpath, &a))
 		return reply_denied(s, id, "setstat", vpath);
 	if (a.flags & SSH_FILEXFER_ATTR_SIZE) {
@@ -302,7 +308,7 @@ put_dirent(struct sftp_server *s, struct handle *h, const char *name, time_t now
 	if (fstatat(dirfd(h->dir), statname, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return -1;
 	if (sftp_longname(lname, sizeof(lname), name, &st, user_name(s, st.st_uid),
-			  group_name(s, st.st_gid), now) != 0)
+	                  group_name(s, st.st_gid), now) != 0)
 		return -1;
 	sftp_attrs_from_stat(&a, &st);
 	wbuf_put_cstring(&s->out, name);
@@ -395,7 +401,7 @@ op_mkdir(struct sftp_server *s, int pfd, const char *base, void *arg)
 
 static int
 simple_change(struct sftp_server *s, uint32_t id, const char *vpath, unsigned need,
-	      const char *sender, entry_op op, void *arg)
+              const char *sender, entry_op op, void *arg)
 {
 	struct ev_command ev = {.sender = sender, .path = vpath, .uid = -1, .gid = -1};
 	int err;
@@ -500,23 +506,40 @@ two_entries(struct sftp_server *s, const char *from, const char *to, int flags, 
 	return err;
 }
 
+/* A request on two paths: what each side needs and what the kernel is asked. */
+struct two_path_op {
+	const char *sender; /* event sender, also the log name */
+	unsigned from_perm, to_perm;
+	int rename_flags;
+	int link;
+};
+
+/* RENAME, posix-rename: rename on both sides (SFTPGo checks only the target). */
+static const struct two_path_op op_rename = {"Rename", PERM_RENAME, PERM_RENAME,
+                                             RENAME_NOREPLACE, 0};
+static const struct two_path_op op_posix_rename = {"Rename", PERM_RENAME, PERM_RENAME, 0,
+                                                   0};
+/* A hard link is a new name for existing data: readable source, link rights. */
+static const struct two_path_op op_hardlink = {"Link", PERM_DOWNLOAD,
+                                               PERM_CREATE_SYMLINKS, 0, 1};
+
 static int
-do_rename(struct sftp_server *s, uint32_t id, struct rbuf *r, int flags)
+do_two_paths(struct sftp_server *s, uint32_t id, struct rbuf *r,
+             const struct two_path_op *op)
 {
 	struct vpath from, to;
-	struct ev_command ev = {.sender = "Rename", .uid = -1, .gid = -1};
+	struct ev_command ev = {.sender = op->sender, .uid = -1, .gid = -1};
 	int err;
 
 	if (get_vpath(s, r, &from) != 0 || get_vpath(s, r, &to) != 0)
 		return -1;
 	if (from.err != 0 || to.err != 0)
 		return reply_errno(s, id, from.err != 0 ? from.err : to.err);
-	/* We check both sides (SFTPGo checks only the target). */
 	if (from.p[1] == '\0' || to.p[1] == '\0' ||
-	    !perm_has_parent(perms(s), from.p, PERM_RENAME) ||
-	    !perm_has_parent(perms(s), to.p, PERM_RENAME))
-		return reply_denied(s, id, "rename", from.p);
-	if ((err = two_entries(s, from.p, to.p, flags, 0)) != 0)
+	    !perm_has_parent(perms(s), from.p, op->from_perm) ||
+	    !perm_has_parent(perms(s), to.p, op->to_perm))
+		return reply_denied(s, id, op->sender, from.p);
+	if ((err = two_entries(s, from.p, to.p, op->rename_flags, op->link)) != 0)
 		return reply_errno(s, id, err);
 	ev.path = from.p;
 	ev.target_path = to.p;
@@ -528,37 +551,19 @@ int
 h_rename(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
 	/* SSH_FXP_RENAME must not replace an existing target (draft-02, sftp-server). */
-	return do_rename(s, id, r, RENAME_NOREPLACE);
+	return do_two_paths(s, id, r, &op_rename);
 }
 
 int
 h_posix_rename(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
-	return do_rename(s, id, r, 0);
+	return do_two_paths(s, id, r, &op_posix_rename);
 }
 
 int
 h_hardlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
-	struct vpath from, to;
-	struct ev_command ev = {.sender = "Link", .uid = -1, .gid = -1};
-	int err;
-
-	if (get_vpath(s, r, &from) != 0 || get_vpath(s, r, &to) != 0)
-		return -1;
-	if (from.err != 0 || to.err != 0)
-		return reply_errno(s, id, from.err != 0 ? from.err : to.err);
-	/* A hard link is a new name for existing data: readable source, link rights. */
-	if (from.p[1] == '\0' || to.p[1] == '\0' ||
-	    !perm_has_parent(perms(s), from.p, PERM_DOWNLOAD) ||
-	    !perm_has_parent(perms(s), to.p, PERM_CREATE_SYMLINKS))
-		return reply_denied(s, id, "hardlink", to.p);
-	if ((err = two_entries(s, from.p, to.p, 0, 1)) != 0)
-		return reply_errno(s, id, err);
-	ev.path = from.p;
-	ev.target_path = to.p;
-	ev_command(&ev);
-	return reply_ok(s, id);
+	return do_two_paths(s, id, r, &op_hardlink);
 }
 
 static int
@@ -610,10 +615,14 @@ h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	int err;
 
 	/* OpenSSH's order: target first, then the new link's path. */
-	if (rbuf_get_string(r, &t, &tlen, s->max_packet) != 0 || get_vpath(s, r, &link) != 0)
+	if (rbuf_get_string(r, &t, &tlen, s->max_packet) != 0 ||
+	    get_vpath(s, r, &link) != 0)
 		return -1;
 	if (tlen == 0 || tlen >= sizeof(target) || memchr(t, '\0', tlen) != NULL)
-		return reply_errno(s, id, tlen == 0 ? ENOENT : tlen >= sizeof(target) ? ENAMETOOLONG : EINVAL);
+		return reply_errno(s, id,
+		                   tlen == 0                ? ENOENT
+		                   : tlen >= sizeof(target) ? ENAMETOOLONG
+		                                            : EINVAL);
 	if (link.err != 0)
 		return reply_errno(s, id, link.err);
 	memcpy(target, t, tlen);
@@ -673,7 +682,8 @@ h_statvfs(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		return -1;
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
-	if (!perm_has(perms(s), v.p, PERM_LIST) && !perm_has_parent(perms(s), v.p, PERM_LIST))
+	if (!perm_has(perms(s), v.p, PERM_LIST) &&
+	    !perm_has_parent(perms(s), v.p, PERM_LIST))
 		return reply_denied(s, id, "statvfs", v.p);
 	if ((fd = path_open(s->rootfd, v.p, O_PATH, 0)) < 0)
 		return reply_errno(s, id, errno);
@@ -707,8 +717,9 @@ h_expand_path(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	if (n >= SFTP_PATH_MAX || memchr(p, '\0', n) != NULL)
 		return reply_errno(s, id, n >= SFTP_PATH_MAX ? ENAMETOOLONG : EINVAL);
 	if (n >= 1 && p[0] == '~' && (n == 1 || p[1] == '/'))
-		len = snprintf(in, sizeof(in), "%s/%.*s", s->home, (int)(n > 1 ? n - 2 : 0),
-			       (const char *)p + (n > 1 ? 2 : 1));
+		len =
+		    snprintf(in, sizeof(in), "%s/%.*s", s->home, (int)(n > 1 ? n - 2 : 0),
+		             (const char *)p + (n > 1 ? 2 : 1));
 	else if (n >= 1 && p[0] == '~')
 		return reply_status(s, id, SSH_FX_NO_SUCH_FILE, "No such user");
 	else
@@ -757,13 +768,15 @@ h_users_groups(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	size_t off;
 
 	if (rbuf_get_string(r, &uids, &nu, s->max_packet) != 0 ||
-	    rbuf_get_string(r, &gids, &ng, s->max_packet) != 0 || nu % 4 != 0 || ng % 4 != 0)
+	    rbuf_get_string(r, &gids, &ng, s->max_packet) != 0 || nu % 4 != 0 ||
+	    ng % 4 != 0)
 		return -1;
 	/* Each name costs at most 36 bytes: stay under one reply's size. */
 	if ((uint64_t)(nu + ng) / 4 * 40 > s->max_packet)
 		return reply_status(s, id, SSH_FX_FAILURE, "Too many ids");
 	off = sftp_reply_begin(&s->out, SSH_FXP_EXTENDED_REPLY, id);
-	if (put_names(s, &s->out, uids, nu, 1) != 0 || put_names(s, &s->out, gids, ng, 0) != 0) {
+	if (put_names(s, &s->out, uids, nu, 1) != 0 ||
+	    put_names(s, &s->out, gids, ng, 0) != 0) {
 		s->out.len = off;
 		s->out.failed = 0;
 		return reply_status(s, id, SSH_FX_FAILURE, "Reply too large");

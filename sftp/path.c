@@ -48,7 +48,8 @@ push_path(char *out, size_t outsz, size_t *len, const char *p, size_t n)
 		start = i;
 		while (i < n && p[i] != '/')
 			i++;
-		if (i > start && push_component(out, outsz, len, p + start, i - start) != 0)
+		if (i > start &&
+		    push_component(out, outsz, len, p + start, i - start) != 0)
 			return -1;
 	}
 	return 0;
@@ -111,7 +112,8 @@ path_open(int rootfd, const char *vpath, int flags, mode_t mode)
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	/* EAGAIN: a concurrent rename raced a ".." lookup; the kernel asks to retry. */
 	for (int tries = 0;; tries++) {
-		long fd = syscall(SYS_openat2, rootfd, path_rel(vpath), &how, sizeof(how));
+		long fd =
+		    syscall(SYS_openat2, rootfd, path_rel(vpath), &how, sizeof(how));
 		if (fd >= 0 || errno != EAGAIN || tries >= 32)
 			return (int)fd;
 	}

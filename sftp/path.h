@@ -29,7 +29,8 @@ void path_parent(const char *vpath, char *out, size_t outsz);
 /* Last component of a virtual path ("" for "/"). */
 const char *path_base(const char *vpath);
 
-/* openat2(rootfd, path_rel(vpath), flags, mode, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS). */
+/* openat2(rootfd, path_rel(vpath), flags, mode, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS).
+ */
 int path_open(int rootfd, const char *vpath, int flags, mode_t mode);
 
 /*

@@ -11,18 +11,18 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } perm_names[] = {
-	{"list", PERM_LIST},
-	{"download", PERM_DOWNLOAD},
-	{"upload", PERM_UPLOAD},
-	{"overwrite", PERM_OVERWRITE},
-	{"delete", PERM_DELETE},
-	{"rename", PERM_RENAME},
-	{"create_dirs", PERM_CREATE_DIRS},
-	{"create_symlinks", PERM_CREATE_SYMLINKS},
-	{"chmod", PERM_CHMOD},
-	{"chown", PERM_CHOWN},
-	{"chtimes", PERM_CHTIMES},
-	{"*", PERM_ALL},
+    {"list", PERM_LIST},
+    {"download", PERM_DOWNLOAD},
+    {"upload", PERM_UPLOAD},
+    {"overwrite", PERM_OVERWRITE},
+    {"delete", PERM_DELETE},
+    {"rename", PERM_RENAME},
+    {"create_dirs", PERM_CREATE_DIRS},
+    {"create_symlinks", PERM_CREATE_SYMLINKS},
+    {"chmod", PERM_CHMOD},
+    {"chown", PERM_CHOWN},
+    {"chtimes", PERM_CHTIMES},
+    {"*", PERM_ALL},
 };
 
 unsigned

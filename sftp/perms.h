@@ -24,8 +24,8 @@ enum sftp_perm {
 };
 
 struct perm_entry {
-	char *dir;	/* normalised virtual path */
-	unsigned mask;	/* PERM_* */
+	char *dir;     /* normalised virtual path */
+	unsigned mask; /* PERM_* */
 };
 
 struct perm_table {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,12 +16,20 @@
 /* Input beyond one maximal packet, so several packets arrive per read(). */
 #define IN_EXTRA (256u * 1024u)
 
+static volatile sig_atomic_t stop_requested;
+
+void
+sftp_serve_stop(void)
+{
+	stop_requested = 1;
+}
+
 static int
 write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && errno == EINTR && !stop_requested)
 			continue;
 		if (w <= 0)
 			return -1;
@@ -35,7 +44,10 @@ flush_out(struct sftp_server *s, int out)
 {
 	int rc = 0;
 
-	if (s->out.len > 0)
+	/* A failed buffer holds a cut reply: never send it (the session ends). */
+	if (s->out.failed)
+		rc = -1;
+	else if (s->out.len > 0)
 		rc = write_all(out, s->out.p, s->out.len);
 	wbuf_reset(&s->out);
 	return rc;
@@ -49,7 +61,8 @@ process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
 	uint32_t plen;
 	int rc;
 
-	while ((rc = sftp_frame_check(buf + off, used - off, s->max_packet, &plen)) == 1) {
+	while ((rc = sftp_frame_check(buf + off, used - off, s->max_packet, &plen)) ==
+	       1) {
 		if (sftp_process_packet(s, buf + off + 4, plen) != 0)
 			return -1;
 		off += 4 + (size_t)plen;
@@ -59,7 +72,9 @@ process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
 		}
 	}
 	if (rc < 0) {
-		ev_log(EV_ERROR, "bad packet length %u (max %u)", buf[off] << 24 | buf[off + 1] << 16 | buf[off + 2] << 8 | buf[off + 3],
+		ev_log(EV_ERROR, "bad packet length %u (max %u)",
+		       buf[off] << 24 | buf[off + 1] << 16 | buf[off + 2] << 8 |
+		           buf[off + 3],
 		       s->max_packet);
 		return -1;
 	}
@@ -78,8 +93,12 @@ sftp_serve(struct sftp_server *s, int in, int out)
 		return -1;
 	}
 	for (;;) {
-		ssize_t n = read(in, buf + used, cap - used);
+		ssize_t n = stop_requested ? -1 : read(in, buf + used, cap - used);
 		long done;
+		if (stop_requested) {
+			ev_log(EV_INFO, "terminated by a signal");
+			break;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -28,39 +28,39 @@ struct req_entry {
 };
 
 static const struct req_entry reqs[R_COUNT] = {
-	[R_OPEN] = {"open", NULL, SSH_FXP_OPEN, h_open, 0, NULL},
-	[R_CLOSE] = {"close", NULL, SSH_FXP_CLOSE, h_close, 0, NULL},
-	[R_READ] = {"read", NULL, SSH_FXP_READ, h_read, 0, NULL},
-	[R_WRITE] = {"write", NULL, SSH_FXP_WRITE, h_write, 1, NULL},
-	[R_LSTAT] = {"lstat", NULL, SSH_FXP_LSTAT, h_lstat, 0, NULL},
-	[R_FSTAT] = {"fstat", NULL, SSH_FXP_FSTAT, h_fstat, 0, NULL},
-	[R_SETSTAT] = {"setstat", NULL, SSH_FXP_SETSTAT, h_setstat, 1, NULL},
-	[R_FSETSTAT] = {"fsetstat", NULL, SSH_FXP_FSETSTAT, h_fsetstat, 1, NULL},
-	[R_OPENDIR] = {"opendir", NULL, SSH_FXP_OPENDIR, h_opendir, 0, NULL},
-	[R_READDIR] = {"readdir", NULL, SSH_FXP_READDIR, h_readdir, 0, NULL},
-	[R_REMOVE] = {"remove", NULL, SSH_FXP_REMOVE, h_remove, 1, NULL},
-	[R_MKDIR] = {"mkdir", NULL, SSH_FXP_MKDIR, h_mkdir, 1, NULL},
-	[R_RMDIR] = {"rmdir", NULL, SSH_FXP_RMDIR, h_rmdir, 1, NULL},
-	[R_REALPATH] = {"realpath", NULL, SSH_FXP_REALPATH, h_realpath, 0, NULL},
-	[R_STAT] = {"stat", NULL, SSH_FXP_STAT, h_stat, 0, NULL},
-	[R_RENAME] = {"rename", NULL, SSH_FXP_RENAME, h_rename, 1, NULL},
-	[R_READLINK] = {"readlink", NULL, SSH_FXP_READLINK, h_readlink, 0, NULL},
-	[R_SYMLINK] = {"symlink", NULL, SSH_FXP_SYMLINK, h_symlink, 1, NULL},
-	[R_POSIX_RENAME] = {"posix-rename", "posix-rename@openssh.com", 0, h_posix_rename, 1,
-			    "1"},
-	[R_STATVFS] = {"statvfs", "statvfs@openssh.com", 0, h_statvfs, 0, "2"},
-	[R_FSTATVFS] = {"fstatvfs", "fstatvfs@openssh.com", 0, h_fstatvfs, 0, "2"},
-	[R_HARDLINK] = {"hardlink", "hardlink@openssh.com", 0, h_hardlink, 1, "1"},
-	[R_FSYNC] = {"fsync", "fsync@openssh.com", 0, h_fsync, 1, "1"},
-	[R_LSETSTAT] = {"lsetstat", "lsetstat@openssh.com", 0, h_lsetstat, 1, "1"},
-	[R_LIMITS] = {"limits", "limits@openssh.com", 0, h_limits, 0, "1"},
-	[R_EXPAND_PATH] = {"expand-path", "expand-path@openssh.com", 0, h_expand_path, 0,
-			   "1"},
-	[R_COPY_DATA] = {"copy-data", "copy-data", 0, h_copy_data, 1, "1"},
-	[R_HOME_DIRECTORY] = {"home-directory", "home-directory", 0, h_home_directory, 0,
-			      "1"},
-	[R_USERS_GROUPS_BY_ID] = {"users-groups-by-id", "users-groups-by-id@openssh.com", 0,
-				  h_users_groups, 0, "1"},
+    [R_OPEN] = {"open", NULL, SSH_FXP_OPEN, h_open, 0, NULL},
+    [R_CLOSE] = {"close", NULL, SSH_FXP_CLOSE, h_close, 0, NULL},
+    [R_READ] = {"read", NULL, SSH_FXP_READ, h_read, 0, NULL},
+    [R_WRITE] = {"write", NULL, SSH_FXP_WRITE, h_write, 1, NULL},
+    [R_LSTAT] = {"lstat", NULL, SSH_FXP_LSTAT, h_lstat, 0, NULL},
+    [R_FSTAT] = {"fstat", NULL, SSH_FXP_FSTAT, h_fstat, 0, NULL},
+    [R_SETSTAT] = {"setstat", NULL, SSH_FXP_SETSTAT, h_setstat, 1, NULL},
+    [R_FSETSTAT] = {"fsetstat", NULL, SSH_FXP_FSETSTAT, h_fsetstat, 1, NULL},
+    [R_OPENDIR] = {"opendir", NULL, SSH_FXP_OPENDIR, h_opendir, 0, NULL},
+    [R_READDIR] = {"readdir", NULL, SSH_FXP_READDIR, h_readdir, 0, NULL},
+    [R_REMOVE] = {"remove", NULL, SSH_FXP_REMOVE, h_remove, 1, NULL},
+    [R_MKDIR] = {"mkdir", NULL, SSH_FXP_MKDIR, h_mkdir, 1, NULL},
+    [R_RMDIR] = {"rmdir", NULL, SSH_FXP_RMDIR, h_rmdir, 1, NULL},
+    [R_REALPATH] = {"realpath", NULL, SSH_FXP_REALPATH, h_realpath, 0, NULL},
+    [R_STAT] = {"stat", NULL, SSH_FXP_STAT, h_stat, 0, NULL},
+    [R_RENAME] = {"rename", NULL, SSH_FXP_RENAME, h_rename, 1, NULL},
+    [R_READLINK] = {"readlink", NULL, SSH_FXP_READLINK, h_readlink, 0, NULL},
+    [R_SYMLINK] = {"symlink", NULL, SSH_FXP_SYMLINK, h_symlink, 1, NULL},
+    [R_POSIX_RENAME] = {"posix-rename", "posix-rename@openssh.com", 0, h_posix_rename, 1,
+                        "1"},
+    [R_STATVFS] = {"statvfs", "statvfs@openssh.com", 0, h_statvfs, 0, "2"},
+    [R_FSTATVFS] = {"fstatvfs", "fstatvfs@openssh.com", 0, h_fstatvfs, 0, "2"},
+    [R_HARDLINK] = {"hardlink", "hardlink@openssh.com", 0, h_hardlink, 1, "1"},
+    [R_FSYNC] = {"fsync", "fsync@openssh.com", 0, h_fsync, 1, "1"},
+    [R_LSETSTAT] = {"lsetstat", "lsetstat@openssh.com", 0, h_lsetstat, 1, "1"},
+    [R_LIMITS] = {"limits", "limits@openssh.com", 0, h_limits, 0, "1"},
+    [R_EXPAND_PATH] = {"expand-path", "expand-path@openssh.com", 0, h_expand_path, 0,
+                       "1"},
+    [R_COPY_DATA] = {"copy-data", "copy-data", 0, h_copy_data, 1, "1"},
+    [R_HOME_DIRECTORY] = {"home-directory", "home-directory", 0, h_home_directory, 0,
+                          "1"},
+    [R_USERS_GROUPS_BY_ID] = {"users-groups-by-id", "users-groups-by-id@openssh.com", 0,
+                              h_users_groups, 0, "1"},
 };
 
 const char *
@@ -81,7 +81,8 @@ init_home(struct sftp_server *s)
 	/* Plain sftp-server mode: "~" is the invoking user's home, as for sftp-server. */
 	pw = getpwuid(getuid());
 	if (pw == NULL || pw->pw_dir == NULL ||
-	    path_normalize("/", pw->pw_dir, strlen(pw->pw_dir), s->home, sizeof(s->home)) != 0)
+	    path_normalize("/", pw->pw_dir, strlen(pw->pw_dir), s->home,
+	                   sizeof(s->home)) != 0)
 		strlcpy(s->home, "/", sizeof(s->home));
 	return 0;
 }
@@ -100,10 +101,12 @@ clamp_handles(uint32_t want)
 
 struct sftp_server *
 sftp_server_new(const struct sftp_settings *st, int rootfd, const char *start_dir,
-		int host_root, char *err, size_t errlen)
+                int host_root, char *err, size_t errlen)
 {
 	struct sftp_server *s = calloc(1, sizeof(*s));
-	const char *sd = start_dir != NULL ? start_dir : st->start_dir != NULL ? st->start_dir : "/";
+	const char *sd = start_dir != NULL       ? start_dir
+	                 : st->start_dir != NULL ? st->start_dir
+	                                         : "/";
 
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -147,7 +150,8 @@ parse_filter(const char *list)
 
 	if (copy == NULL)
 		return 0;
-	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
 		for (unsigned i = 0; i < R_COUNT; i++)
 			if (strcmp(tok, reqs[i].name) == 0)
 				mask |= 1ull << i;
@@ -180,18 +184,24 @@ uint32_t
 errno_to_status(int err)
 {
 	switch (err) {
-	case 0: return SSH_FX_OK;
+	case 0:
+		return SSH_FX_OK;
 	case ENOENT:
 	case ENOTDIR:
 	case EBADF:
-	case ELOOP: return SSH_FX_NO_SUCH_FILE;
+	case ELOOP:
+		return SSH_FX_NO_SUCH_FILE;
 	case EPERM:
 	case EACCES:
-	case EFAULT: return SSH_FX_PERMISSION_DENIED;
+	case EFAULT:
+		return SSH_FX_PERMISSION_DENIED;
 	case ENAMETOOLONG:
-	case EINVAL: return SSH_FX_BAD_MESSAGE;
-	case ENOSYS: return SSH_FX_OP_UNSUPPORTED;
-	default: return SSH_FX_FAILURE;
+	case EINVAL:
+		return SSH_FX_BAD_MESSAGE;
+	case ENOSYS:
+		return SSH_FX_OP_UNSUPPORTED;
+	default:
+		return SSH_FX_FAILURE;
 	}
 }
 
@@ -394,7 +404,8 @@ request_permitted(struct sftp_server *s, unsigned i)
 		return 0;
 	}
 	if (s->allow_set && !(s->allow & bit)) {
-		ev_log(EV_INFO, "refusing %s request: not in the allowed list", reqs[i].name);
+		ev_log(EV_INFO, "refusing %s request: not in the allowed list",
+		       reqs[i].name);
 		return 0;
 	}
 	return 1;
@@ -456,7 +467,8 @@ sftp_process_packet(struct sftp_server *s, const uint8_t *pkt, size_t len)
 		return reply_status(s, id, SSH_FX_BAD_MESSAGE, "Bad message");
 	if (rc > 0) {
 		ev_log(EV_INFO, "unsupported request type %u", pkt[0]);
-		return reply_status(s, id, SSH_FX_OP_UNSUPPORTED, "Operation unsupported");
+		return reply_status(s, id, SSH_FX_OP_UNSUPPORTED,
+		                    "Operation unsupported");
 	}
 	if (!request_permitted(s, idx))
 		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");

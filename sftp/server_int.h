@@ -19,27 +19,52 @@ struct handle {
 	enum handle_kind kind;
 	int fd;
 	DIR *dir;
-	char *vpath;		/* virtual path the client opened */
-	uint32_t pflags;	/* SSH_FXF_* */
+	char *vpath;     /* virtual path the client opened */
+	uint32_t pflags; /* SSH_FXF_* */
 	int writing, reading;
-	uint64_t bytes;		/* transferred, for the transfer event */
+	uint64_t bytes; /* transferred, for the transfer event */
 	struct timespec start;
-	int failed;		/* a write failed: the upload ended in error */
-	char err[128];		/* first error, for the transfer event */
+	int failed;    /* a write failed: the upload ended in error */
+	char err[128]; /* first error, for the transfer event */
 	/* atomic uploads (upload_mode 1 and 2): written to tmp, renamed to base */
-	int parentfd;		/* -1 for direct files */
+	int parentfd; /* -1 for direct files */
 	char *tmpname;
 	char *base;
-	int dir_is_root;	/* directory handle on the virtual "/" */
+	int dir_is_root; /* directory handle on the virtual "/" */
 };
 
 /* Request table indexes: sftp-server's names and order (-p, -P, -Q). */
 enum req {
-	R_OPEN, R_CLOSE, R_READ, R_WRITE, R_LSTAT, R_FSTAT, R_SETSTAT, R_FSETSTAT,
-	R_OPENDIR, R_READDIR, R_REMOVE, R_MKDIR, R_RMDIR, R_REALPATH, R_STAT, R_RENAME,
-	R_READLINK, R_SYMLINK, R_POSIX_RENAME, R_STATVFS, R_FSTATVFS, R_HARDLINK, R_FSYNC,
-	R_LSETSTAT, R_LIMITS, R_EXPAND_PATH, R_COPY_DATA, R_HOME_DIRECTORY,
-	R_USERS_GROUPS_BY_ID, R_COUNT
+	R_OPEN,
+	R_CLOSE,
+	R_READ,
+	R_WRITE,
+	R_LSTAT,
+	R_FSTAT,
+	R_SETSTAT,
+	R_FSETSTAT,
+	R_OPENDIR,
+	R_READDIR,
+	R_REMOVE,
+	R_MKDIR,
+	R_RMDIR,
+	R_REALPATH,
+	R_STAT,
+	R_RENAME,
+	R_READLINK,
+	R_SYMLINK,
+	R_POSIX_RENAME,
+	R_STATVFS,
+	R_FSTATVFS,
+	R_HARDLINK,
+	R_FSYNC,
+	R_LSETSTAT,
+	R_LIMITS,
+	R_EXPAND_PATH,
+	R_COPY_DATA,
+	R_HOME_DIRECTORY,
+	R_USERS_GROUPS_BY_ID,
+	R_COUNT
 };
 
 struct name_cache {
@@ -55,11 +80,11 @@ struct sftp_server {
 	int inited;
 	int names;
 	char cwd[SFTP_PATH_MAX];
-	char home[SFTP_PATH_MAX];	/* virtual home for "~" and home-directory */
+	char home[SFTP_PATH_MAX]; /* virtual home for "~" and home-directory */
 	uint32_t max_packet, max_rw;
 	struct handle *h;
 	uint32_t nh;
-	uint64_t allow, deny;	/* request bitmasks */
+	uint64_t allow, deny; /* request bitmasks */
 	int allow_set;
 	struct wbuf out;
 	struct name_cache users[8], groups[8];
@@ -75,7 +100,7 @@ struct vpath {
 /* Decoding helpers: -1 = malformed packet (reply BAD_MESSAGE). */
 int get_vpath(struct sftp_server *s, struct rbuf *r, struct vpath *v);
 struct handle *get_handle(struct sftp_server *s, struct rbuf *r, enum handle_kind kind,
-			  int *bad);
+                          int *bad);
 
 /* Replies */
 int reply_ok(struct sftp_server *s, uint32_t id);
@@ -85,7 +110,8 @@ int reply_denied(struct sftp_server *s, uint32_t id, const char *op, const char 
 uint32_t errno_to_status(int err);
 
 /* Handles */
-struct handle *handle_alloc(struct sftp_server *s, enum handle_kind kind, const char *vpath);
+struct handle *handle_alloc(struct sftp_server *s, enum handle_kind kind,
+                            const char *vpath);
 int handle_reply(struct sftp_server *s, uint32_t id, struct handle *h);
 void handle_release(struct handle *h);
 /* Ends a file handle: clean (ok = 1) or as after an error/disconnect. 0 or errno. */
@@ -129,7 +155,7 @@ int h_users_groups(struct sftp_server *s, uint32_t id, struct rbuf *r);
 
 /* Shared by setstat and fsetstat: applies attrs to fd (an O_PATH fd for paths). */
 int apply_attrs(struct sftp_server *s, uint32_t id, int fd, int opath, const char *vpath,
-		const struct sftp_attrs *a, int nofollow);
+                const struct sftp_attrs *a, int nofollow);
 /* Reply an EXTENDED_REPLY with a statvfs of fd. */
 int reply_statvfs(struct sftp_server *s, uint32_t id, int fd);
 

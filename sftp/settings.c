@@ -54,7 +54,8 @@ set_string(char **dst, json_t *v)
 {
 	char *copy;
 
-	if (!json_is_string(v) || memchr(json_string_value(v), '\0', json_string_length(v)))
+	if (!json_is_string(v) ||
+	    memchr(json_string_value(v), '\0', json_string_length(v)))
 		return -1;
 	if ((copy = strdup(json_string_value(v))) == NULL)
 		return -1;
@@ -66,7 +67,8 @@ set_string(char **dst, json_t *v)
 static int
 get_int(json_t *v, long long lo, long long hi, long long *out)
 {
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+	if (!json_is_integer(v) || json_integer_value(v) < lo ||
+	    json_integer_value(v) > hi)
 		return -1;
 	*out = json_integer_value(v);
 	return 0;
@@ -82,8 +84,10 @@ parse_perm_list(json_t *list, unsigned *mask)
 	if (!json_is_array(list))
 		return -1;
 	*mask = 0;
-	json_array_foreach(list, i, p) {
-		if (!json_is_string(p) || (bit = perm_from_name(json_string_value(p))) == 0)
+	json_array_foreach(list, i, p)
+	{
+		if (!json_is_string(p) ||
+		    (bit = perm_from_name(json_string_value(p))) == 0)
 			return -1;
 		*mask |= bit;
 	}
@@ -102,10 +106,12 @@ parse_permissions(struct sftp_settings *st, json_t *obj, char *err, size_t errle
 		snprintf(err, errlen, "permissions: must be an object");
 		return -1;
 	}
-	json_object_foreach(obj, dir, list) {
+	json_object_foreach(obj, dir, list)
+	{
 		if (dir[0] != '/' || parse_perm_list(list, &mask) != 0 ||
 		    perm_table_set(&t, dir, mask) != 0) {
-			snprintf(err, errlen, "permissions: bad entry for \"%.200s\"", dir);
+			snprintf(err, errlen, "permissions: bad entry for \"%.200s\"",
+			         dir);
 			perm_table_free(&t);
 			return -1;
 		}
@@ -194,7 +200,7 @@ apply_key(struct sftp_settings *st, const char *key, json_t *v, char *err, size_
 
 int
 sftp_settings_parse(struct sftp_settings *st, const char *json, size_t len, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	json_error_t jerr;
 	json_t *root, *v;
@@ -211,7 +217,8 @@ sftp_settings_parse(struct sftp_settings *st, const char *json, size_t len, char
 		json_decref(root);
 		return -1;
 	}
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		int r = apply_key(st, key, v, err, errlen);
 		if (r == -1)
 			snprintf(err, errlen, "settings: bad value for \"%.100s\"", key);

@@ -19,19 +19,19 @@
 #define SFTP_MAX_MAX_HANDLES 65536u
 
 struct sftp_settings {
-	char *username;		/* "" */
-	char *connection_id;	/* "" */
-	char *protocol;		/* "SFTP" */
-	char *client_ip;	/* "" */
-	char *home_dir;		/* real path on the host; NULL = "/" and start at cwd */
-	int chroot;		/* chroot(home_dir) when root */
-	long long uid, gid;	/* -1 = keep */
-	int umask_set;		/* 0: keep the inherited umask (plain sftp-server mode) */
-	mode_t umask;		/* 0022 */
-	int setstat_mode;	/* 0 apply, 1 ignore chmod/chown/chtimes */
-	int upload_mode;	/* 0 direct, 1 atomic, 2 atomic with resume */
+	char *username;      /* "" */
+	char *connection_id; /* "" */
+	char *protocol;      /* "SFTP" */
+	char *client_ip;     /* "" */
+	char *home_dir;      /* real path on the host; NULL = "/" and start at cwd */
+	int chroot;          /* chroot(home_dir) when root */
+	long long uid, gid;  /* -1 = keep */
+	int umask_set;       /* 0: keep the inherited umask (plain sftp-server mode) */
+	mode_t umask;        /* 0022 */
+	int setstat_mode;    /* 0 apply, 1 ignore chmod/chown/chtimes */
+	int upload_mode;     /* 0 direct, 1 atomic, 2 atomic with resume */
 	struct perm_table perms; /* {"/": ["*"]} */
-	char *start_dir;	/* virtual; NULL = "/" (or cwd when home_dir is NULL) */
+	char *start_dir;         /* virtual; NULL = "/" (or cwd when home_dir is NULL) */
 	int read_only;
 	uint32_t max_handles;
 	uint32_t max_packet;
@@ -46,7 +46,7 @@ void sftp_settings_free(struct sftp_settings *st);
  * known keys with a wrong type or range are errors naming the key.
  */
 int sftp_settings_parse(struct sftp_settings *st, const char *json, size_t len, char *err,
-			size_t errlen);
+                        size_t errlen);
 
 /* Parses "0022"-style octal; -1 when not an octal number <= 0777. */
 int sftp_parse_umask(const char *s, mode_t *out);

@@ -22,8 +22,8 @@ struct sftp_settings;
  * host's "/" (plain sftp-server mode). Returns NULL with a message in err.
  */
 struct sftp_server *sftp_server_new(const struct sftp_settings *st, int rootfd,
-				    const char *start_dir, int host_root, char *err,
-				    size_t errlen);
+                                    const char *start_dir, int host_root, char *err,
+                                    size_t errlen);
 
 /*
  * Request filters of sftp-server's -p/-P: comma-separated request names (see
@@ -53,6 +53,12 @@ struct wbuf *sftp_server_output(struct sftp_server *s);
  * Returns 0 on a clean end of input, -1 on error (reason logged).
  */
 int sftp_serve(struct sftp_server *s, int in, int out);
+
+/*
+ * Async-signal-safe: makes sftp_serve() return at its next read or write (install
+ * the handler without SA_RESTART). Open uploads then end as after a disconnect.
+ */
+void sftp_serve_stop(void);
 
 /*
  * Ends the session: every open handle is closed as after a disconnect (atomic

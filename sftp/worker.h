@@ -12,14 +12,14 @@
 struct worker_opts {
 	const char *settings_file;
 	const char *root;
-	const char *start_dir;	/* -d, before %-expansion */
+	const char *start_dir;    /* -d, before %-expansion */
 	const char *allow, *deny; /* -p, -P */
-	const char *umask;	/* -u */
-	const char *log_level;	/* -l */
-	int log_stderr;		/* -e */
-	int read_only;		/* -R */
-	int monitor_fd;		/* --monitor-fd, -1 */
-	int events_fd;		/* --events-fd, -1 */
+	const char *umask;        /* -u */
+	const char *log_level;    /* -l */
+	int log_stderr;           /* -e */
+	int read_only;            /* -R */
+	int monitor_fd;           /* --monitor-fd, -1 */
+	int events_fd;            /* --events-fd, -1 */
 };
 
 /* Reads one monitor frame (u32 big-endian length <= max, then bytes): new buffer. */
@@ -27,6 +27,6 @@ char *worker_read_frame(int fd, size_t max, size_t *len);
 
 /* sftp-server's -d expansion: %d home, %u user, %% a percent sign. */
 int worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
-			    size_t outsz);
+                            size_t outsz);
 
 #endif
