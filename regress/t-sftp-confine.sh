@@ -291,6 +291,15 @@ while [ $i -lt 300 ]; do
 	i=$((i + 1))
 done
 run <"$T/race.batch"
+# The same race for writes: the outside swapfile.txt must never be written.
+echo "from the client" >"$LOCAL/race-up.txt"
+: >"$T/race-put.batch"
+i=0
+while [ $i -lt 150 ]; do
+	echo "-put race-up.txt swap/swapfile.txt" >>"$T/race-put.batch"
+	i=$((i + 1))
+done
+run <"$T/race-put.batch"
 kill $swapper
 wait $swapper 2>/dev/null
 trap - EXIT

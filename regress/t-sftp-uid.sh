@@ -62,5 +62,19 @@ chown 0 mine.bin
 EOF
 check_eq "owner kept after the refused chown" "$(owner_of "$R/mine.bin")" "$U:$G"
 
+# chroot: true (the monitor's way): chroot into the home, then drop to the uid.
+write_settings "$S" "$R" "\"uid\":$U,\"gid\":$G,\"chroot\":true"
+sed -i 's/"chroot":false,//' "$S"
+check "chrooted session" sftp_batch "$R" "$S" <<EOF
+pwd
+put up.bin chrooted.bin
+mkdir chrooted-dir
+ls -l
+EOF
+check "chrooted: pwd is /" grep -q '^Remote working directory: /$' "$T/out"
+check_eq "chrooted: upload owned by the mapped ids" "$(owner_of "$R/chrooted.bin")" "$U:$G"
+check_eq "chrooted: mkdir owned by the mapped ids" "$(owner_of "$R/chrooted-dir")" "$U:$G"
+check_not "chrooted: no answer names the host path" grep -q -F "$R" "$T/out"
+
 check_no_sanitizer uid
 done_testing

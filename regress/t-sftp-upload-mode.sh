@@ -123,6 +123,17 @@ fi
 reader_check 1
 kill_client 1
 check_eq "mode 1: original target untouched" "$(cat "$R/target.bin")" "$ORIG"
+# The interrupted upload is reported as a failed transfer.
+check "mode 1: a failed transfer event for the killed upload" python3 -c '
+import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("{"):
+        ev = json.loads(line)
+        if (ev.get("event") == "transfer" and ev.get("sender") == "Upload"
+                and ev.get("path") == "/target.bin" and ev.get("ok") is False
+                and ev.get("error")):
+            sys.exit(0)
+sys.exit("no failed Upload event for /target.bin")' "$T/err"
 check_eq "mode 1: no temp file left" "$(find "$R" -mindepth 1 | wc -l)" 1
 # A complete upload replaces the target and leaves nothing else.
 write_settings "$S" "$R" '"upload_mode":1'
