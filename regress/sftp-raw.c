@@ -1152,6 +1152,104 @@ c_write_near_cap(struct server *s, struct wbuf *w)
 	return 0;
 }
 
+
+/* REALPATH of a path far over PATH_MAX: an error or a NAME, nothing else. */
+static int
+c_long_path(struct server *s, struct wbuf *w)
+{
+	size_t n = 60000;
+	char *p = malloc(n + 1);
+
+	if (p == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i += 2)
+		memcpy(p + i, "a/", 2);
+	p[n] = '\0';
+	pkt_begin(w, FXP_REALPATH);
+	wbuf_put_u32(w, 80);
+	wbuf_put_cstring(w, p);
+	pkt_send(s, w);
+	free(p);
+	int st = recv_packet(s, &rep);
+	if (st == GOT_EOF)
+		return 0;
+	if (st != GOT_PACKET || (rep.type != FXP_NAME && rep.type != FXP_STATUS)) {
+		set_why("REALPATH of a 60000-byte path: st %d type %u", st,
+			st == GOT_PACKET ? rep.type : 0);
+		return -1;
+	}
+	/* And an OPEN of it must fail cleanly. */
+	pkt_begin(w, FXP_OPEN);
+	wbuf_put_u32(w, 81);
+	wbuf_put_u32(w, 40000);
+	for (int i = 0; i < 20000; i++)
+		wbuf_put_bytes(w, "b/", 2);
+	wbuf_put_u32(w, FXF_WRITE | FXF_CREAT);
+	wbuf_put_u32(w, 0);
+	if (pkt_send(s, w) == 1)
+		return 0;
+	return expect_error_or_close(s, "OPEN of a 40000-byte path");
+}
+
+/* 50000 ".." components: lexically "/" -- and never the host's root path. */
+static int
+c_many_dotdot(struct server *s, struct wbuf *w)
+{
+	pkt_begin(w, FXP_REALPATH);
+	wbuf_put_u32(w, 82);
+	wbuf_put_u32(w, 3 * 50000);
+	for (int i = 0; i < 50000; i++)
+		wbuf_put_bytes(w, "../", 3);
+	if (pkt_send(s, w) == 1)
+		return 0;
+	int st = recv_packet(s, &rep);
+	if (st == GOT_EOF)
+		return 0;
+	if (st != GOT_PACKET || (rep.type != FXP_NAME && rep.type != FXP_STATUS)) {
+		set_why("REALPATH of ../../..: st %d type %u", st, st == GOT_PACKET ? rep.type : 0);
+		return -1;
+	}
+	if (ours && rep.type == FXP_NAME) {
+		/* count, then the name string */
+		if (rep.len < 9 || peek_u32(rep.body + 4) != 1 || rep.body[8] != '/') {
+			set_why("REALPATH of ../../.. is not \"/\"");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A symlink loop: ELOOP becomes an error status, not a hang. */
+static int
+c_symlink_loop(struct server *s, struct wbuf *w)
+{
+	char a[4096], b[4096];
+
+	snprintf(a, sizeof(a), "%s/loop1", root_dir);
+	snprintf(b, sizeof(b), "%s/loop2", root_dir);
+	unlink(a);
+	unlink(b);
+	if (symlink("loop2", a) != 0 || symlink("loop1", b) != 0) {
+		set_why("symlink: %s", strerror(errno));
+		return -1;
+	}
+	pkt_begin(w, FXP_OPEN);
+	wbuf_put_u32(w, 83);
+	wbuf_put_cstring(w, "loop1");
+	wbuf_put_u32(w, FXF_READ);
+	wbuf_put_u32(w, 0);
+	if (pkt_send(s, w) == 1 || expect_error_or_close(s, "OPEN of a symlink loop") < 0)
+		return s->closed ? 0 : -1;
+	if (s->closed)
+		return 0;
+	pkt_begin(w, FXP_STAT);
+	wbuf_put_u32(w, 84);
+	wbuf_put_cstring(w, "loop1/x");
+	if (pkt_send(s, w) == 1)
+		return 0;
+	return expect_error_or_close(s, "STAT through a symlink loop");
+}
+
 struct test_case {
 	const char *name;
 	case_fn fn;
@@ -1194,6 +1292,9 @@ static const struct test_case cases[] = {
 	{"handle_kind_mismatch", c_handle_kind_mismatch, 1},
 	{"pipelined_reads", c_pipelined_reads, 1},
 	{"write_near_cap", c_write_near_cap, 1},
+	{"long_path", c_long_path, 1},
+	{"many_dotdot", c_many_dotdot, 1},
+	{"symlink_loop", c_symlink_loop, 1},
 };
 
 static int
