@@ -88,8 +88,10 @@ populate_root(void)
 		die(p);
 	write_file(root_dir, "file", "0123456789abcdef\n");
 	write_file(root_dir, "dir/inner", "inner file\n");
-	if (symlink(canary_file, (snprintf(p, sizeof(p), "%s/abs_out", root_dir), p)) != 0 ||
-	    symlink("../canary", (snprintf(p, sizeof(p), "%s/rel_out", root_dir), p)) != 0 ||
+	if (symlink(canary_file, (snprintf(p, sizeof(p), "%s/abs_out", root_dir), p)) !=
+	        0 ||
+	    symlink("../canary", (snprintf(p, sizeof(p), "%s/rel_out", root_dir), p)) !=
+	        0 ||
 	    symlink("file", (snprintf(p, sizeof(p), "%s/link", root_dir), p)) != 0 ||
 	    symlink("/", (snprintf(p, sizeof(p), "%s/dir/up", root_dir), p)) != 0)
 		die("symlink");
@@ -156,7 +158,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (mode != NULL) {
 		char js[64];
 		snprintf(js, sizeof(js), "{\"upload_mode\":%d}", atoi(mode));
-		if (sftp_settings_parse(&settings, js, strlen(js), err, sizeof(err)) != 0) {
+		if (sftp_settings_parse(&settings, js, strlen(js), err, sizeof(err)) !=
+		    0) {
 			fprintf(stderr, "sftp_fuzz: %s\n", err);
 			abort();
 		}
@@ -199,7 +202,8 @@ feed_stream(struct sftp_server *s, const uint8_t *data, size_t size)
 	if (in < 0 || out < 0)
 		die("memfd/null");
 	if (write(in, init, sizeof(init)) != (ssize_t)sizeof(init) ||
-	    (size > 0 && write(in, data, size) != (ssize_t)size) || lseek(in, 0, SEEK_SET) != 0)
+	    (size > 0 && write(in, data, size) != (ssize_t)size) ||
+	    lseek(in, 0, SEEK_SET) != 0)
 		die("memfd write");
 	sftp_serve(s, in, out); /* ends with sftp_server_shutdown() itself */
 	close(in);
