@@ -22,7 +22,8 @@ for lt in $LTESTS; do
 	dir=$T/ossh-$lt
 	mkdir -p "$dir"
 	log=$T/$lt.log
-	timeout 600 "$RUN_TESTS" "$dir" t-exec LTESTS="$lt" \
+	# Its sshd listens on TEST_SSH_PORT (4242 by default): use our own range.
+	TEST_SSH_PORT=$((PORT_BASE + 1)) timeout 600 "$RUN_TESTS" "$dir" t-exec LTESTS="$lt" \
 		TEST_SSH_SFTPSERVER="$WORKER" SUDO= </dev/null >"$log" 2>&1
 	rc=$?
 	# The LTEST's own verdict line is "ok <description>" after "run test <lt>.sh".

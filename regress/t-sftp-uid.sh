@@ -12,8 +12,13 @@ command -v useradd >/dev/null 2>&1 || skip_all "no useradd"
 USER_NAME=sftpgot$$
 cleanup() { userdel "$USER_NAME" >/dev/null 2>&1; }
 trap cleanup EXIT
-useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$USER_NAME" ||
-	skip_all "useradd failed"
+# Other tests on this machine may hold the passwd lock for a moment: retry.
+n=0
+until useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$USER_NAME" 2>"$T/useradd.err"; do
+	n=$((n + 1))
+	[ $n -lt 10 ] || { fail "useradd $USER_NAME" "$(cat "$T/useradd.err")"; done_testing; exit 1; }
+	sleep 1
+done
 U=$(id -u "$USER_NAME")
 G=$(id -g "$USER_NAME")
 
