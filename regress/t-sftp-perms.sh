@@ -269,6 +269,29 @@ rm file.txt
 EOF
 check "file in / kept" test -f "$R/file.txt"
 
+# READDIR needs "list" on the directory itself, not on its parent.
+fresh
+with "/:*" "/dir:download"
+check_not "list on the directory itself: ls dir refused" batch <<EOF
+ls -l dir/
+EOF
+check "list on the directory itself: ls / allowed" batch <<EOF
+ls -l /
+EOF
+check "ls / showed dir" grep -q ' /dir$' "$T/out"
+
+# SETSTAT on a directory uses the rules of its parent; on a file, its directory's.
+fresh
+with "/:list" "/sub:list,chmod"
+check_not "chmod of the directory /sub follows the rules of /" batch <<EOF
+chmod 700 sub
+EOF
+check_eq "chmod refused: /sub mode kept" "$(mode_of "$R/sub")" 755
+check "chmod of a file in /sub follows the rules of /sub" batch <<EOF
+chmod 600 sub/file.txt
+EOF
+check_eq "chmod of sub/file.txt applied" "$(mode_of "$R/sub/file.txt")" 600
+
 # ---- rename needs the right at source and target -----------------------------
 fresh
 mkdir -p "$R/a" "$R/b"
