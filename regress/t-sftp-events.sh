@@ -137,5 +137,13 @@ for line in open(sys.argv[1]):
         ev = json.loads(line)
         assert not (ev.get("event") == "transfer" and ev.get("ok")), line
 PY
+# --events-fd N: the events go to descriptor N instead of stderr.
+write_settings "$S" "$R"
+echo "put up.bin evfd.bin" >"$T/batch"
+(cd "$L" && exec sftp -q -b "$T/batch" -D "$WORKER --root $R --settings $S --events-fd 5") \
+	>"$T/out" 2>"$T/err" 5>"$T/events-fd"
+check "--events-fd: upload event on fd 5" grep -q '"path":"/evfd.bin"' "$T/events-fd"
+check_not "--events-fd: nothing on stderr" grep -q '"event"' "$T/err"
+
 check_no_sanitizer events
 done_testing
