@@ -1267,6 +1267,105 @@ c_symlink_loop(struct server *s, struct wbuf *w)
 	return expect_error_or_close(s, "STAT through a symlink loop");
 }
 
+/*
+ * Run with settings that grant list, download, upload, chmod, chtimes but not
+ * overwrite (SFTP_RAW_NO_OVERWRITE=1): no request may shrink or rewrite "f".
+ */
+static int
+no_overwrite_kept(const char *what)
+{
+	if (file_size("f") != 100) {
+		set_why("%s changed f to %lld bytes", what, (long long)file_size("f"));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+c_no_overwrite_setstat_size(struct server *s, struct wbuf *w)
+{
+	pkt_begin(w, FXP_SETSTAT);
+	wbuf_put_u32(w, 90);
+	wbuf_put_cstring(w, "f");
+	wbuf_put_u32(w, 0x1); /* SIZE */
+	wbuf_put_u64(w, 0);
+	if (pkt_send(s, w) != 0 || expect_error_or_close(s, "SETSTAT size 0") < 0)
+		return -1;
+	return no_overwrite_kept("SETSTAT size 0");
+}
+
+static int
+c_no_overwrite_fsetstat_size(struct server *s, struct wbuf *w)
+{
+	uint8_t h[256];
+	int hl = open_file(s, w, 91, "f", FXF_READ, h, sizeof(h));
+
+	if (hl < 0) {
+		set_why("cannot open f for reading");
+		return -1;
+	}
+	pkt_begin(w, 10 /* FSETSTAT */);
+	wbuf_put_u32(w, 92);
+	wbuf_put_string(w, h, (size_t)hl);
+	wbuf_put_u32(w, 0x1);
+	wbuf_put_u64(w, 0);
+	if (pkt_send(s, w) != 0 || expect_error_or_close(s, "FSETSTAT size 0") < 0)
+		return -1;
+	return no_overwrite_kept("FSETSTAT size 0 on a read handle");
+}
+
+static int
+c_no_overwrite_open_trunc(struct server *s, struct wbuf *w)
+{
+	static const uint32_t flags[] = {FXF_WRITE | FXF_TRUNC,
+	                                 FXF_WRITE | FXF_CREAT | FXF_TRUNC, FXF_WRITE,
+	                                 FXF_READ | FXF_WRITE};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		pkt_begin(w, FXP_OPEN);
+		wbuf_put_u32(w, 93);
+		wbuf_put_cstring(w, "f");
+		wbuf_put_u32(w, flags[i]);
+		wbuf_put_u32(w, 0);
+		if (pkt_send(s, w) != 0 ||
+		    expect_error_or_close(s, "OPEN for writing") < 0)
+			return -1;
+		if (no_overwrite_kept("OPEN for writing") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+c_no_overwrite_rename_onto(struct server *s, struct wbuf *w)
+{
+	if (make_file("g", 5) < 0)
+		return -1;
+	if (ext_request(s, w, "posix-rename@openssh.com", "g", "f") < 0)
+		return -1;
+	return no_overwrite_kept("posix-rename onto f");
+}
+
+/* SSH_FXP_RENAME (v3) never replaces an existing file (posix-rename does). */
+static int
+c_rename_no_clobber(struct server *s, struct wbuf *w)
+{
+	if (make_file("g", 5) < 0)
+		return -1;
+	pkt_begin(w, 18 /* RENAME */);
+	wbuf_put_u32(w, 95);
+	wbuf_put_cstring(w, "g");
+	wbuf_put_cstring(w, "f");
+	if (pkt_send(s, w) != 0 ||
+	    expect_error_or_close(s, "RENAME onto an existing file") < 0)
+		return -1;
+	if (file_size("f") != 100 || file_size("g") != 5) {
+		set_why("RENAME onto an existing file changed f or g");
+		return -1;
+	}
+	return 0;
+}
+
 struct test_case {
 	const char *name;
 	case_fn fn;
@@ -1312,6 +1411,11 @@ static const struct test_case cases[] = {
     {"long_path", c_long_path, 1},
     {"many_dotdot", c_many_dotdot, 1},
     {"symlink_loop", c_symlink_loop, 1},
+    {"rename_no_clobber", c_rename_no_clobber, 1},
+    {"no_overwrite_setstat_size", c_no_overwrite_setstat_size, 1},
+    {"no_overwrite_fsetstat_size", c_no_overwrite_fsetstat_size, 1},
+    {"no_overwrite_open_trunc", c_no_overwrite_open_trunc, 1},
+    {"no_overwrite_rename_onto", c_no_overwrite_rename_onto, 1},
 };
 
 static int
@@ -1371,6 +1475,10 @@ main(int argc, char **argv)
 		return 2;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (only != NULL && strstr(cases[i].name, only) == NULL)
+			continue;
+		/* These need settings without "overwrite": only when asked for. */
+		if ((strncmp(cases[i].name, "no_overwrite_", 13) == 0) !=
+		    (getenv("SFTP_RAW_NO_OVERWRITE") != NULL))
 			continue;
 		if (run_case(&cases[i], &w) == 0) {
 			printf("ok - sftp-raw: %s\n", cases[i].name);

@@ -25,6 +25,16 @@ else
 	rc2=$?
 	sed 's/sftp-raw:/sftp-raw (no settings):/' "$T/plain.out"
 	[ "$rc" -eq 0 ] && rc=$rc2
+	# Requests that could shrink or rewrite a file without "overwrite".
+	write_settings "$S" "$R" \
+		'"permissions":{"/":["list","download","upload","chmod","chtimes","rename"]}'
+	# Open question for the lead (see the final report): posix-rename onto an
+	# existing file with "rename" but without "overwrite" replaces it; SFTPGo 0.9
+	# only tied "overwrite" to uploads. Reported as a TODO until decided.
+	SFTP_RAW_XFAIL=no_overwrite_rename_onto \
+		SFTP_RAW_OURS=1 SFTP_RAW_NO_OVERWRITE=1 "$RAW" "$R" "$WORKER" --root "$R" --settings "$S"
+	rc3=$?
+	[ "$rc" -eq 0 ] && rc=$rc3
 fi
 [ "$rc" -eq 0 ] || fail "sftp-raw exit status" "$rc"
 done_testing

@@ -142,6 +142,14 @@ put big.bin target.bin
 EOF
 check_eq "mode 1: complete upload content" "$(hash_of "$R/target.bin")" "$BIG_HASH"
 check_eq "mode 1: no temp file after a complete upload" "$(find "$R" -mindepth 1 | wc -l)" 1
+# reput in mode 1: the fresh temp file must start from the existing data, or the
+# resumed target would lose its head.
+head -c 1000000 "$L/big.bin" >"$R/target.bin"
+check "mode 1: reput" sftp_batch "$R" "$S" <<EOF
+reput big.bin target.bin
+EOF
+check_eq "mode 1: reput gives the whole file" "$(hash_of "$R/target.bin")" "$BIG_HASH"
+check_eq "mode 1: no temp file after reput" "$(find "$R" -mindepth 1 | wc -l)" 1
 
 # ---- mode 2 -------------------------------------------------------------------
 start_upload 2
