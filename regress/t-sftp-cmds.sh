@@ -289,5 +289,22 @@ ls -l dirlink/
 EOF
 check "trailing slash: the listing is the directory's content" grep -q 'in-realdir.txt' "$T/out"
 
+# The smallest max_packet: the client learns it from limits@openssh.com and
+# sizes its reads and writes to fit; transfers still work.
+if [ "$STOCK" = 0 ]; then
+	write_settings "$T/small.json" "$R" '"max_packet":34816,"max_handles":4'
+	make_data "$L/small-pkt.bin" 1024
+	check "max_packet 34816: put and get" sftp_batch "$R" "$T/small.json" <<EOF
+put small-pkt.bin
+get small-pkt.bin small-pkt.back
+EOF
+	check_eq "max_packet 34816: upload content" "$(hash_of "$R/small-pkt.bin")" "$(hash_of "$L/small-pkt.bin")"
+	check_eq "max_packet 34816: download content" "$(hash_of "$L/small-pkt.back")" "$(hash_of "$L/small-pkt.bin")"
+	check "max_handles 4: a recursive put of many files still works" sftp_batch "$R" "$T/small.json" <<EOF
+put -r tree tree-small-handles
+EOF
+	check "max_handles 4: tree copied" diff -r "$L/tree" "$R/tree-small-handles"
+fi
+
 check_no_sanitizer cmds
 done_testing

@@ -260,6 +260,8 @@ pwd
 pwd
 ls -la /
 EOF
+check "listing goes on past symlinks that point outside" \
+	sh -c 'grep -q "inside.txt" "$0" && grep -q "absdir_link" "$0" && grep -q "sub" "$0"' "$T/out"
 check "realpath: pwd is / at the start" grep -q '^Remote working directory: /$' "$T/out"
 check "realpath: cd sub gives /sub" grep -q '^Remote working directory: /sub$' "$T/out"
 check_not "realpath: no answer names the host root" grep -q -F "$R" "$T/out"

@@ -130,12 +130,19 @@ sftp_batch "$R" "$S" <<EOF
 put up.bin refused.bin
 EOF
 cp "$T/err" "$T/events2"
-check "refused upload: no success event" python3 - "$T/events2" <<'PY'
+sftp_batch "$R" "$S" <<EOF
+-mkdir refused-dir
+-rm down.bin
+-rename down.bin renamed-refused.bin
+EOF
+cat "$T/err" >>"$T/events2"
+check "refused requests: no success event, no command event" python3 - "$T/events2" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
     if line.startswith("{"):
         ev = json.loads(line)
         assert not (ev.get("event") == "transfer" and ev.get("ok")), line
+        assert ev.get("event") != "command", line
 PY
 # --events-fd N: the events go to descriptor N instead of stderr.
 write_settings "$S" "$R"
