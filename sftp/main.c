@@ -173,7 +173,8 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 	long v;
 
 	memset(o, 0, sizeof(*o));
-	o->monitor_fd = o->events_fd = -1;
+	o->monitor_fd = -1;
+	o->events_fd = EVENTS_STDERR;
 	while ((c = getopt_long(argc, argv, "d:ef:l:P:p:Q:Ru:ch", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
@@ -220,7 +221,9 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 		case 'M':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
+			/* --events-fd -1: no events at all (e.g. as an sshd subsystem) */
+			if (errno != 0 || *end != '\0' || v < (c == 'E' ? -1 : 0) ||
+			    v > 65535) {
 				fprintf(stderr, "sftpgo-worker: bad descriptor \"%s\"\n",
 				        optarg);
 				return -1;
@@ -233,10 +236,10 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 			exit(c == 'h' ? 0 : 1);
 		}
 	}
-	if (optind != argc) {
-		usage();
-		return -1;
-	}
+	/*
+	 * Operands are ignored, as sftp-server does: `scp -s -D prog` runs
+	 * "prog -- host sftp" as if prog were ssh.
+	 */
 	return 0;
 }
 
@@ -412,7 +415,7 @@ setup_events(const struct worker_opts *o)
 		ev_enable_log(1);
 		ev_set_log_level(level >= 0 ? (enum ev_level)level : EV_INFO);
 	} else {
-		ev_init(o->events_fd >= 0 ? o->events_fd : STDERR_FILENO, 0);
+		ev_init(o->events_fd == EVENTS_STDERR ? STDERR_FILENO : o->events_fd, 0);
 		ev_enable_log(o->log_stderr);
 		ev_set_log_level(level >= 0 ? (enum ev_level)level : EV_ERROR);
 	}

@@ -48,17 +48,19 @@ only_handle(struct sftp_server *s, uint32_t id, struct rbuf *r, enum handle_kind
 
 /* ---- OPEN ---- */
 
+/*
+ * CREAT, TRUNC, EXCL and APPEND only mean something with WRITE: without it they are
+ * ignored, so a read-only open can never create or truncate (Linux would truncate
+ * on O_RDONLY|O_TRUNC) behind the download permission.
+ */
 static int
 open_flags(uint32_t pflags)
 {
 	int fl;
 
-	if ((pflags & SSH_FXF_READ) && (pflags & SSH_FXF_WRITE))
-		fl = O_RDWR;
-	else if (pflags & SSH_FXF_WRITE)
-		fl = O_WRONLY;
-	else
-		fl = O_RDONLY;
+	if (!(pflags & SSH_FXF_WRITE))
+		return O_RDONLY;
+	fl = (pflags & SSH_FXF_READ) ? O_RDWR : O_WRONLY;
 	if (pflags & SSH_FXF_CREAT)
 		fl |= O_CREAT;
 	if (pflags & SSH_FXF_TRUNC)
@@ -155,7 +157,7 @@ open_atomic(struct sftp_server *s, struct handle *h, int fl, mode_t mode,
 	const char *base;
 	int err, src, accmode = (fl & O_ACCMODE) == O_RDWR ? O_RDWR : O_WRONLY;
 
-	h->parentfd = path_open_parent(s->rootfd, h->vpath, &base);
+	h->parentfd = srv_open_parent(s, h->vpath, &base);
 	if (h->parentfd < 0)
 		return errno;
 	if ((h->base = strdup(base)) == NULL)
@@ -178,7 +180,7 @@ open_atomic(struct sftp_server *s, struct handle *h, int fl, mode_t mode,
 	if (existing != NULL && fchmod(h->fd, existing->st_mode & 0777) != 0)
 		return errno;
 	if (existing != NULL && !(fl & O_TRUNC) && existing->st_size > 0) {
-		src = path_open(s->rootfd, h->vpath, O_RDONLY | O_NONBLOCK, 0);
+		src = srv_open(s, h->vpath, O_RDONLY | O_NONBLOCK, 0);
 		if (src < 0)
 			return errno;
 		err = copy_existing(src, h->fd);
@@ -213,7 +215,7 @@ open_allowed(struct sftp_server *s, const char *vpath, int fl, int exists)
 static int
 open_existing_stat(struct sftp_server *s, const char *vpath, struct stat *st)
 {
-	int fd = path_open(s->rootfd, vpath, O_PATH, 0);
+	int fd = srv_open(s, vpath, O_PATH, 0);
 
 	if (fd < 0)
 		return errno;
@@ -229,7 +231,7 @@ open_existing_stat(struct sftp_server *s, const char *vpath, struct stat *st)
 static int
 open_direct(struct sftp_server *s, struct handle *h, int fl, mode_t mode)
 {
-	h->fd = path_open(s->rootfd, h->vpath, fl | O_NONBLOCK, mode);
+	h->fd = srv_open(s, h->vpath, fl | O_NONBLOCK, mode);
 	return h->fd < 0 ? errno : check_opened(h->fd);
 }
 
@@ -324,6 +326,7 @@ h_open(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	if (get_vpath(s, r, &v) != 0 || rbuf_get_u32(r, &pflags) != 0 ||
 	    sftp_attrs_decode(r, &a) != 0)
 		return -1;
+	vpath_resolve(s, &v, 1);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	return do_open(s, id, v.p, pflags, &a);

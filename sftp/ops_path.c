@@ -39,7 +39,7 @@ perms(struct sftp_server *s)
 static int
 stat_path(struct sftp_server *s, const char *vpath, int nofollow, struct stat *st)
 {
-	int fd = path_open(s->rootfd, vpath, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
+	int fd = srv_open(s, vpath, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
 	int err = 0;
 
 	if (fd < 0)
@@ -60,11 +60,12 @@ do_stat(struct sftp_server *s, uint32_t id, struct rbuf *r, int nofollow)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, !nofollow || v.dir_syntax);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has_parent(perms(s), v.p, PERM_LIST))
 		return reply_denied(s, id, "stat", v.p);
-	if ((err = stat_path(s, v.p, nofollow, &st)) != 0)
+	if ((err = stat_path(s, v.p, nofollow && !v.dir_syntax, &st)) != 0)
 		return reply_errno(s, id, err);
 	sftp_attrs_from_stat(&a, &st);
 	return sftp_reply_attrs(&s->out, id, &a);
@@ -105,8 +106,7 @@ set_size(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t s
 		return EFBIG;
 	if (!opath)
 		return ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
-	wfd = path_open(s->rootfd, vpath,
-	                O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+	wfd = srv_open(s, vpath, O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (wfd < 0)
 		return errno;
 	if (ftruncate(wfd, (off_t)size) != 0)
@@ -128,11 +128,10 @@ set_mode(struct sftp_server *s, int fd, int opath, const char *vpath, mode_t mod
 	if (errno != ENOSYS && errno != EINVAL)
 		return errno;
 	/* Kernels before 6.6: chmod through a real descriptor of the same object. */
-	ofd = path_open(s->rootfd, vpath,
-	                O_RDONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+	ofd = srv_open(s, vpath, O_RDONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (ofd < 0 && errno == EACCES)
-		ofd = path_open(s->rootfd, vpath,
-		                O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
+		ofd = srv_open(s, vpath,
+		               O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
 	if (ofd < 0)
 		return errno == ELOOP ? EOPNOTSUPP : errno;
 	if (fchmod(ofd, mode) != 0)
@@ -236,9 +235,13 @@ do_setstat(struct sftp_server *s, uint32_t id, struct rbuf *r, int nofollow)
 
 	if (get_vpath(s, r, &v) != 0 || sftp_attrs_decode(r, &a) != 0)
 		return -1;
+	vpath_resolve(s, &v, !nofollow || v.dir_syntax);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
-	fd = path_open(s->rootfd, v.p, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
+	nofollow = nofollow && !v.dir_syntax;
+	fd = path_open(
+	    s->rootfd, v.p,
+	    O_PATH | (nofollow ? O_NOFOLLOW : 0) | (v.dir_syntax ? O_DIRECTORY : 0), 0);
 	if (fd < 0)
 		return reply_errno(s, id, errno);
 	rc = apply_attrs(s, id, fd, 1, v.p, &a, nofollow);
@@ -269,11 +272,12 @@ h_opendir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 1);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has(perms(s), v.p, PERM_LIST))
 		return reply_denied(s, id, "list", v.p);
-	fd = path_open(s->rootfd, v.p, O_RDONLY | O_DIRECTORY, 0);
+	fd = srv_open(s, v.p, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return reply_errno(s, id, errno);
 	h = handle_alloc(s, H_DIR, v.p);
@@ -373,16 +377,29 @@ h_readdir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 typedef int (*entry_op)(struct sftp_server *s, int pfd, const char *base, void *arg);
 
+/* "x/" names a directory: an entry that is not one (a symlink included) fails. */
+static int
+check_dir_syntax(int pfd, const char *base)
+{
+	struct stat st;
+
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno;
+	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
 /* Runs op on the entry of vpath through its parent directory fd. */
 static int
-on_entry(struct sftp_server *s, const char *vpath, entry_op op, void *arg)
+on_entry(struct sftp_server *s, const char *vpath, int want_dir, entry_op op, void *arg)
 {
 	const char *base;
-	int pfd = path_open_parent(s->rootfd, vpath, &base), err;
+	int pfd = srv_open_parent(s, vpath, &base), err;
 
 	if (pfd < 0)
 		return errno;
-	err = op(s, pfd, base, arg);
+	err = want_dir ? check_dir_syntax(pfd, base) : 0;
+	if (err == 0)
+		err = op(s, pfd, base, arg);
 	close(pfd);
 	return err;
 }
@@ -400,15 +417,16 @@ op_mkdir(struct sftp_server *s, int pfd, const char *base, void *arg)
 }
 
 static int
-simple_change(struct sftp_server *s, uint32_t id, const char *vpath, unsigned need,
+simple_change(struct sftp_server *s, uint32_t id, const struct vpath *v, unsigned need,
               const char *sender, entry_op op, void *arg)
 {
+	const char *vpath = v->p;
 	struct ev_command ev = {.sender = sender, .path = vpath, .uid = -1, .gid = -1};
 	int err;
 
 	if (vpath[1] == '\0' || !perm_has_parent(perms(s), vpath, need))
 		return reply_denied(s, id, sender, vpath);
-	if ((err = on_entry(s, vpath, op, arg)) != 0)
+	if ((err = on_entry(s, vpath, v->dir_syntax && op != op_mkdir, op, arg)) != 0)
 		return reply_errno(s, id, err);
 	ev_command(&ev);
 	return reply_ok(s, id);
@@ -421,9 +439,10 @@ h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
-	return simple_change(s, id, v.p, PERM_DELETE, "Remove", op_unlink, NULL);
+	return simple_change(s, id, &v, PERM_DELETE, "Remove", op_unlink, NULL);
 }
 
 int
@@ -434,9 +453,10 @@ h_rmdir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
-	return simple_change(s, id, v.p, PERM_DELETE, "Rmdir", op_unlink, &dir);
+	return simple_change(s, id, &v, PERM_DELETE, "Rmdir", op_unlink, &dir);
 }
 
 int
@@ -448,10 +468,11 @@ h_mkdir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0 || sftp_attrs_decode(r, &a) != 0)
 		return -1;
+	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	mode = (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? (a.perm & 07777) : 0777;
-	return simple_change(s, id, v.p, PERM_CREATE_DIRS, "Mkdir", op_mkdir, &mode);
+	return simple_change(s, id, &v, PERM_CREATE_DIRS, "Mkdir", op_mkdir, &mode);
 }
 
 int
@@ -474,9 +495,9 @@ two_entries(struct sftp_server *s, const char *from, const char *to, int flags, 
 	const char *b1, *b2;
 	int p1, p2, err = 0;
 
-	if ((p1 = path_open_parent(s->rootfd, from, &b1)) < 0)
+	if ((p1 = srv_open_parent(s, from, &b1)) < 0)
 		return errno;
-	if ((p2 = path_open_parent(s->rootfd, to, &b2)) < 0) {
+	if ((p2 = srv_open_parent(s, to, &b2)) < 0) {
 		err = errno;
 		close(p1);
 		return err;
@@ -506,6 +527,12 @@ two_entries(struct sftp_server *s, const char *from, const char *to, int flags, 
 	return err;
 }
 
+static int
+entry_exists(struct sftp_server *s, int pfd, const char *base, void *arg)
+{
+	return 0; /* on_entry() already checked it is a directory */
+}
+
 /* A request on two paths: what each side needs and what the kernel is asked. */
 struct two_path_op {
 	const char *sender; /* event sender, also the log name */
@@ -533,12 +560,16 @@ do_two_paths(struct sftp_server *s, uint32_t id, struct rbuf *r,
 
 	if (get_vpath(s, r, &from) != 0 || get_vpath(s, r, &to) != 0)
 		return -1;
+	vpath_resolve(s, &from, 0);
+	vpath_resolve(s, &to, 0);
 	if (from.err != 0 || to.err != 0)
 		return reply_errno(s, id, from.err != 0 ? from.err : to.err);
 	if (from.p[1] == '\0' || to.p[1] == '\0' ||
 	    !perm_has_parent(perms(s), from.p, op->from_perm) ||
 	    !perm_has_parent(perms(s), to.p, op->to_perm))
 		return reply_denied(s, id, op->sender, from.p);
+	if (from.dir_syntax && (err = on_entry(s, from.p, 1, entry_exists, NULL)) != 0)
+		return reply_errno(s, id, err);
 	if ((err = two_entries(s, from.p, to.p, op->rename_flags, op->link)) != 0)
 		return reply_errno(s, id, err);
 	ev.path = from.p;
@@ -587,13 +618,14 @@ h_readlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has_parent(perms(s), v.p, PERM_LIST))
 		return reply_denied(s, id, "readlink", v.p);
-	if (v.p[1] == '\0')
+	if (v.p[1] == '\0' || v.dir_syntax) /* "x/" is a directory, never a link */
 		return reply_errno(s, id, EINVAL);
-	if ((err = on_entry(s, v.p, op_readlink, target)) != 0)
+	if ((err = on_entry(s, v.p, 0, op_readlink, target)) != 0)
 		return reply_errno(s, id, err);
 	return sftp_reply_name1(&s->out, id, target, target, NULL);
 }
@@ -623,6 +655,7 @@ h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		                   tlen == 0                ? ENOENT
 		                   : tlen >= sizeof(target) ? ENAMETOOLONG
 		                                            : EINVAL);
+	vpath_resolve(s, &link, 0);
 	if (link.err != 0)
 		return reply_errno(s, id, link.err);
 	memcpy(target, t, tlen);
@@ -633,7 +666,7 @@ h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	 * The target text is stored as given: every later lookup through the link is
 	 * resolved under the root (RESOLVE_IN_ROOT), so it cannot lead outside.
 	 */
-	if ((err = on_entry(s, link.p, op_symlink, target)) != 0)
+	if ((err = on_entry(s, link.p, 0, op_symlink, target)) != 0)
 		return reply_errno(s, id, err);
 	ev.path = target;
 	ev.target_path = link.p;
@@ -680,12 +713,13 @@ h_statvfs(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	vpath_resolve(s, &v, 1);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	if (!perm_has(perms(s), v.p, PERM_LIST) &&
 	    !perm_has_parent(perms(s), v.p, PERM_LIST))
 		return reply_denied(s, id, "statvfs", v.p);
-	if ((fd = path_open(s->rootfd, v.p, O_PATH, 0)) < 0)
+	if ((fd = srv_open(s, v.p, O_PATH, 0)) < 0)
 		return reply_errno(s, id, errno);
 	rc = reply_statvfs(s, id, fd);
 	close(fd);

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -102,7 +104,7 @@ path_base(const char *vpath)
 }
 
 int
-path_open(int rootfd, const char *vpath, int flags, mode_t mode)
+path_open_ex(int rootfd, const char *vpath, int flags, mode_t mode, int no_symlinks)
 {
 	struct open_how how;
 
@@ -110,6 +112,8 @@ path_open(int rootfd, const char *vpath, int flags, mode_t mode)
 	how.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC);
 	how.mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode & 07777) : 0;
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	if (no_symlinks)
+		how.resolve |= RESOLVE_NO_SYMLINKS;
 	/* EAGAIN: a concurrent rename raced a ".." lookup; the kernel asks to retry. */
 	for (int tries = 0;; tries++) {
 		long fd =
@@ -120,7 +124,13 @@ path_open(int rootfd, const char *vpath, int flags, mode_t mode)
 }
 
 int
-path_open_parent(int rootfd, const char *vpath, const char **base)
+path_open(int rootfd, const char *vpath, int flags, mode_t mode)
+{
+	return path_open_ex(rootfd, vpath, flags, mode, 0);
+}
+
+int
+path_open_parent_ex(int rootfd, const char *vpath, const char **base, int no_symlinks)
 {
 	char parent[SFTP_PATH_MAX];
 
@@ -130,5 +140,119 @@ path_open_parent(int rootfd, const char *vpath, const char **base)
 	}
 	path_parent(vpath, parent, sizeof(parent));
 	*base = path_base(vpath);
-	return path_open(rootfd, parent, O_PATH | O_DIRECTORY, 0);
+	return path_open_ex(rootfd, parent, O_PATH | O_DIRECTORY, 0, no_symlinks);
+}
+
+int
+path_open_parent(int rootfd, const char *vpath, const char **base)
+{
+	return path_open_parent_ex(rootfd, vpath, base, 0);
+}
+
+/* Splits the first component off *rest (skipping slashes); 0 when none is left. */
+static size_t
+next_component(const char **rest, const char **comp)
+{
+	const char *p = *rest;
+	size_t n = 0;
+
+	while (*p == '/')
+		p++;
+	*comp = p;
+	while (p[n] != '\0' && p[n] != '/')
+		n++;
+	*rest = p + n;
+	return n;
+}
+
+static int
+only_slashes(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return *p == '\0';
+}
+
+/* One step of path_resolve: the symlink at cand, if it is one, read into link. */
+static int
+read_if_link(int rootfd, const char *cand, char *link, size_t linksz, int *is_link)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = path_open(rootfd, cand, O_PATH | O_NOFOLLOW, 0), err = 0;
+
+	*is_link = 0;
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+	} else if (S_ISLNK(st.st_mode)) {
+		n = readlinkat(fd, "", link, linksz - 1);
+		if (n < 0) {
+			err = errno;
+		} else {
+			link[n] = '\0';
+			*is_link = 1;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+int
+path_resolve(int rootfd, const char *vpath, int follow_last, char *out, size_t outsz)
+{
+	char cur[SFTP_PATH_MAX] = "/", todo[2 * SFTP_PATH_MAX], link[SFTP_PATH_MAX];
+	char next[2 * SFTP_PATH_MAX + 2];
+	const char *rest, *comp;
+	size_t clen, len = 1;
+	int links = 0, is_link, err;
+
+	if (strlcpy(todo, vpath, sizeof(todo)) >= sizeof(todo))
+		return ENAMETOOLONG;
+	rest = todo;
+	while ((clen = next_component(&rest, &comp)) > 0) {
+		char cand[SFTP_PATH_MAX];
+		size_t save = len;
+		/* cand = cur + comp, ".." and "." handled lexically on a link-free cur */
+		memcpy(cand, cur, len + 1);
+		if (push_component(cand, sizeof(cand), &len, comp, clen) != 0)
+			return ENAMETOOLONG;
+		if ((clen == 1 && comp[0] == '.') ||
+		    (clen == 2 && comp[0] == '.' && comp[1] == '.') ||
+		    (!follow_last && only_slashes(rest))) {
+			memcpy(cur, cand, len + 1);
+			continue;
+		}
+		err = read_if_link(rootfd, cand, link, sizeof(link), &is_link);
+		if (err != 0) {
+			/* Missing (or unreadable): the rest cannot hold links we could
+			 * follow. */
+			if (snprintf(next, sizeof(next), "%s/%s", cand, rest) >=
+			    (int)sizeof(next))
+				return ENAMETOOLONG;
+			return path_normalize("/", next, strlen(next), out, outsz) == 0
+			           ? 0
+			           : ENAMETOOLONG;
+		}
+		if (!is_link) {
+			memcpy(cur, cand, len + 1);
+			continue;
+		}
+		if (++links > 40)
+			return ELOOP;
+		len = save;
+		if (link[0] == '/') {
+			strlcpy(cur, "/", sizeof(cur));
+			len = 1;
+		}
+		if (snprintf(next, sizeof(next), "%s/%s", link, rest) >=
+		    (int)sizeof(todo))
+			return ENAMETOOLONG;
+		strlcpy(todo, next, sizeof(todo));
+		rest = todo;
+	}
+	if (strlcpy(out, cur, outsz) >= outsz)
+		return ENAMETOOLONG;
+	return 0;
 }

@@ -40,4 +40,20 @@ int path_open(int rootfd, const char *vpath, int flags, mode_t mode);
  */
 int path_open_parent(int rootfd, const char *vpath, const char **base);
 
+/* The same with RESOLVE_NO_SYMLINKS added when no_symlinks is set. */
+int path_open_ex(int rootfd, const char *vpath, int flags, mode_t mode, int no_symlinks);
+int path_open_parent_ex(int rootfd, const char *vpath, const char **base,
+                        int no_symlinks);
+
+/*
+ * Resolves the symlinks of a virtual path under the root, the way RESOLVE_IN_ROOT
+ * does (absolute targets start at "/", ".." stops there), into a link-free virtual
+ * path; the last component is followed only with follow_last. Components that do
+ * not exist end the walk and are kept as written. Used to check per-directory
+ * permissions on where a path really leads; the operation itself then runs with
+ * RESOLVE_NO_SYMLINKS, so a link swapped in meanwhile fails instead of escaping the
+ * check. Returns 0 or an errno (ELOOP after 40 links, ENAMETOOLONG).
+ */
+int path_resolve(int rootfd, const char *vpath, int follow_last, char *out, size_t outsz);
+
 #endif

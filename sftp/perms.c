@@ -129,3 +129,16 @@ perm_has_parent(const struct perm_table *t, const char *vpath, unsigned need)
 	path_parent(vpath, parent, sizeof(parent));
 	return perm_has(t, parent, need);
 }
+
+int
+perm_table_uniform(const struct perm_table *t)
+{
+	int has_root = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].mask != t->v[0].mask)
+			return 0;
+		has_root |= strcmp(t->v[i].dir, "/") == 0;
+	}
+	return t->n == 0 || has_root;
+}

@@ -41,6 +41,9 @@ const char *perm_name(unsigned bit);
 int perm_table_set(struct perm_table *t, const char *dir, unsigned mask);
 void perm_table_free(struct perm_table *t);
 
+/* 1 when every path gets the same permissions (one rule, or equal ones with "/"). */
+int perm_table_uniform(const struct perm_table *t);
+
 /* Permissions that apply to the virtual path vpath. */
 unsigned perm_for_path(const struct perm_table *t, const char *vpath);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sftp/events.h"
+#include "sftp/perms.h"
 #include "sftp/proto.h"
 #include "sftp/server_int.h"
 
@@ -118,6 +119,7 @@ sftp_server_new(const struct sftp_settings *st, int rootfd, const char *start_di
 	s->max_packet = st->max_packet;
 	s->max_rw = st->max_packet - 1024;
 	s->nh = clamp_handles(st->max_handles);
+	s->strict = !perm_table_uniform(&st->perms);
 	if (path_normalize("/", sd, strlen(sd), s->cwd, sizeof(s->cwd)) != 0) {
 		snprintf(err, errlen, "bad start directory");
 		goto fail;
@@ -247,7 +249,25 @@ get_vpath(struct sftp_server *s, struct rbuf *r, struct vpath *v)
 		v->err = errno == ENAMETOOLONG ? ENAMETOOLONG : ENOENT;
 	if (v->err != 0)
 		strlcpy(v->p, "/", sizeof(v->p));
+	v->dir_syntax = n > 0 && (p[n - 1] == '/' ||
+	                          (p[n - 1] == '.' && (n == 1 || p[n - 2] == '/')));
 	return 0;
+}
+
+void
+vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last)
+{
+	char out[SFTP_PATH_MAX];
+	int err;
+
+	if (!s->strict || v->err != 0)
+		return;
+	err =
+	    path_resolve(s->rootfd, v->p, follow_last || v->dir_syntax, out, sizeof(out));
+	if (err != 0)
+		v->err = err;
+	else
+		strlcpy(v->p, out, sizeof(v->p));
 }
 
 struct handle *

@@ -78,6 +78,7 @@ struct sftp_server {
 	int rootfd;
 	int host_root;
 	int inited;
+	int strict; /* permissions differ by directory: links resolved first */
 	int names;
 	char cwd[SFTP_PATH_MAX];
 	char home[SFTP_PATH_MAX]; /* virtual home for "~" and home-directory */
@@ -95,12 +96,34 @@ struct sftp_server {
 struct vpath {
 	char p[SFTP_PATH_MAX];
 	int err;
+	/* The client wrote "x/" or "x/.": like the kernel, the last component is
+	 * then resolved as a directory (a symlink to one is followed). */
+	int dir_syntax;
 };
 
 /* Decoding helpers: -1 = malformed packet (reply BAD_MESSAGE). */
 int get_vpath(struct sftp_server *s, struct rbuf *r, struct vpath *v);
 struct handle *get_handle(struct sftp_server *s, struct rbuf *r, enum handle_kind kind,
                           int *bad);
+
+/*
+ * Where permissions differ by directory, a symlink must not lead around them: the
+ * path is resolved to its link-free form (last component too when follow_last),
+ * checked there, and every open then refuses symlinks. v->err on failure.
+ */
+void vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last);
+
+static inline int
+srv_open(struct sftp_server *s, const char *vpath, int flags, mode_t mode)
+{
+	return path_open_ex(s->rootfd, vpath, flags, mode, s->strict);
+}
+
+static inline int
+srv_open_parent(struct sftp_server *s, const char *vpath, const char **base)
+{
+	return path_open_parent_ex(s->rootfd, vpath, base, s->strict);
+}
 
 /* Replies */
 int reply_ok(struct sftp_server *s, uint32_t id);

@@ -9,6 +9,8 @@
 
 #include "sftp/settings.h"
 
+#define EVENTS_STDERR (-2)
+
 struct worker_opts {
 	const char *settings_file;
 	const char *root;
@@ -19,7 +21,7 @@ struct worker_opts {
 	int log_stderr;           /* -e */
 	int read_only;            /* -R */
 	int monitor_fd;           /* --monitor-fd, -1 */
-	int events_fd;            /* --events-fd, -1 */
+	int events_fd;            /* --events-fd; -1 = none, EVENTS_STDERR = default */
 };
 
 /* Reads one monitor frame (u32 big-endian length <= max, then bytes): new buffer. */

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "check_sftp_util.h"
+#include "sftp/path.h"
 #include "sftp/perms.h"
 
 START_TEST(names)
@@ -221,6 +222,97 @@ START_TEST(engine_filters_and_read_only)
 }
 END_TEST
 
+START_TEST(links_cannot_lead_around_permissions)
+{
+	struct tsrv t;
+	char cmd[700];
+
+	tsrv_open(&t, "{\"permissions\": {\"/\": [\"*\"], \"/private\": [],"
+	              " \"/pub\": [\"list\", \"download\"]}}");
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && mkdir private pub && echo s > private/secret && echo p > "
+	         "pub/file && "
+	         "ln -s /private adm && ln -s pub/file pf && ln -s private/secret ps",
+	         t.root);
+	ck_assert_int_eq(system(cmd), 0);
+	/* a client-made link to the private directory */
+	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_SYMLINK, NULL, "/private", "/x"),
+	                 SSH_FX_OK);
+	const char *denied[] = {"/x/secret", "/adm/secret", "/ps", "/x/../x/secret"};
+	for (unsigned i = 0; i < 4; i++) {
+		tsrv_begin(&t, SSH_FXP_OPEN);
+		wbuf_put_cstring(&t.pkt, denied[i]);
+		wbuf_put_u32(&t.pkt, SSH_FXF_READ);
+		wbuf_put_u32(&t.pkt, 0);
+		ck_assert_int_eq(tsrv_send(&t), 0);
+		ck_assert_msg(tsrv_status(&t) == SSH_FX_PERMISSION_DENIED, "open %s",
+		              denied[i]);
+	}
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_OPENDIR, "/x"),
+	                 SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_OPENDIR, "/x/"),
+	                 SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REMOVE, "/adm/secret"),
+	                 SSH_FX_PERMISSION_DENIED);
+	ck_assert(tsrv_exists(&t, "private/secret"));
+	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_EXTENDED, "hardlink@openssh.com",
+	                                   "/x/secret", "/copy"),
+	                 SSH_FX_PERMISSION_DENIED);
+	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_EXTENDED,
+	                                   "posix-rename@openssh.com", "/x/secret",
+	                                   "/stolen"),
+	                 SSH_FX_PERMISSION_DENIED);
+	ck_assert(!tsrv_exists(&t, "stolen"));
+	/* links to allowed places still work; the link itself can be removed */
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, "/pf"), 1000 + SSH_FXP_ATTRS);
+	tsrv_begin(&t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t.pkt, "/pf");
+	wbuf_put_u32(&t.pkt, SSH_FXF_READ);
+	wbuf_put_u32(&t.pkt, 0);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_int_eq(tsrv_reply_type(&t), SSH_FXP_HANDLE);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_LSTAT, "/x"), 1000 + SSH_FXP_ATTRS);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REMOVE, "/x"), SSH_FX_OK);
+	ck_assert(tsrv_exists(&t, "private/secret"));
+	/* a link loop ends with an error, not a hang */
+	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_SYMLINK, NULL, "/loop", "/loop"),
+	                 SSH_FX_OK);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_STAT, "/loop/x"), SSH_FX_NO_SUCH_FILE);
+	tsrv_close(&t);
+}
+END_TEST
+
+START_TEST(resolve_paths)
+{
+	char root[] = "/tmp/check_sftp_res.XXXXXX", cmd[300], out[SFTP_PATH_MAX];
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && mkdir -p a/b && ln -s a/b ab && ln -s /a abs && ln -s "
+	         "../../.. up && "
+	         "ln -s b a/rel",
+	         root);
+	ck_assert_int_eq(system(cmd), 0);
+	fd = open(root, O_PATH | O_DIRECTORY);
+	ck_assert_int_eq(path_resolve(fd, "/ab/c", 1, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/a/b/c");
+	ck_assert_int_eq(path_resolve(fd, "/abs/rel/x", 1, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/a/b/x");
+	ck_assert_int_eq(path_resolve(fd, "/up/a", 1, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/a");
+	ck_assert_int_eq(path_resolve(fd, "/ab", 0, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/ab");
+	ck_assert_int_eq(path_resolve(fd, "/ab", 1, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/a/b");
+	ck_assert_int_eq(path_resolve(fd, "/missing/ab", 1, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/missing/ab");
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -236,6 +328,8 @@ main(void)
 	tcase_add_test(tc, engine_denies_and_changes_nothing);
 	tcase_add_test(tc, engine_setstat_mode_ignore);
 	tcase_add_test(tc, engine_filters_and_read_only);
+	tcase_add_test(tc, links_cannot_lead_around_permissions);
+	tcase_add_test(tc, resolve_paths);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -199,6 +199,21 @@ START_TEST(open_flags_and_errors)
 	wbuf_put_u32(&t.pkt, 0);
 	ck_assert_int_eq(tsrv_send(&t), 0);
 	ck_assert_int_eq(tsrv_status(&t), SSH_FX_NO_SUCH_FILE);
+	/* TRUNC and CREAT without WRITE are ignored: reading never truncates or creates */
+	tsrv_begin(&t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t.pkt, "/f");
+	wbuf_put_u32(&t.pkt, SSH_FXF_READ | SSH_FXF_TRUNC | SSH_FXF_CREAT);
+	wbuf_put_u32(&t.pkt, 0);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_int_eq(tsrv_reply_type(&t), SSH_FXP_HANDLE);
+	content_is(&t, "f", "x");
+	tsrv_begin(&t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t.pkt, "/new");
+	wbuf_put_u32(&t.pkt, SSH_FXF_READ | SSH_FXF_CREAT);
+	wbuf_put_u32(&t.pkt, 0);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_int_eq(tsrv_status(&t), SSH_FX_NO_SUCH_FILE);
+	ck_assert(!tsrv_exists(&t, "new"));
 	/* legacy RENAME never replaces; posix-rename does */
 	tsrv_mkfile(&t, "g", "g");
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_RENAME, NULL, "/g", "/f"),
