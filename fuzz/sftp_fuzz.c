@@ -167,6 +167,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+#ifndef FUZZ_STREAM
 /* Feeds one length-prefixed packet after the other; stops when the engine closes. */
 static void
 feed(struct sftp_server *s, const uint8_t *data, size_t size)
@@ -189,6 +190,7 @@ feed(struct sftp_server *s, const uint8_t *data, size_t size)
 		wbuf_reset(sftp_server_output(s));
 	}
 }
+#endif
 
 #ifdef FUZZ_STREAM
 /* The whole input as the client's byte stream, after an INIT, through sftp_serve(). */
