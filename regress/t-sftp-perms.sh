@@ -292,6 +292,53 @@ chmod 600 sub/file.txt
 EOF
 check_eq "chmod of sub/file.txt applied" "$(mode_of "$R/sub/file.txt")" 600
 
+# ---- no way around a rule through a symlink ------------------------------------
+# "/" is read-only, "/in" is open: links made in "/in" must not open up "/".
+fresh
+mkdir -p "$R/in" "$R/secret"
+echo classified >"$R/secret/doc.txt"
+with "/:list,download" "/in:*" "/secret:list"
+check "symlink trick: the client may make links in /in" batch <<EOF
+ln -s / in/rootlink
+ln -s ../file.txt in/filelink
+ln -s ../secret/doc.txt in/doclink
+ln -s ../secret in/secretdir
+EOF
+check_not "symlink trick: upload through a link to / refused" batch <<EOF
+put up.txt in/rootlink/evil.txt
+EOF
+check_not "symlink trick: nothing created in /" test -e "$R/evil.txt"
+check_not "symlink trick: overwrite through a link to a file in / refused" batch <<EOF
+put up.txt in/filelink
+EOF
+check_eq "symlink trick: /file.txt kept" "$(cat "$R/file.txt")" original
+check_not "symlink trick: download through a link into /secret refused" batch <<EOF
+get in/doclink leaked1.txt
+EOF
+check_not "symlink trick: download through a linked directory refused" batch <<EOF
+get in/secretdir/doc.txt leaked2.txt
+EOF
+check_not "symlink trick: nothing of /secret reached the client" \
+	sh -c 'cat "$0"/leaked* 2>/dev/null | grep -q classified' "$L"
+check_not "symlink trick: rm through a linked directory refused" batch <<EOF
+rm in/secretdir/doc.txt
+EOF
+check "symlink trick: /secret/doc.txt kept" test -f "$R/secret/doc.txt"
+check_not "symlink trick: mkdir through a link to / refused" batch <<EOF
+mkdir in/rootlink/newdir
+EOF
+check_not "symlink trick: no directory made in /" test -e "$R/newdir"
+check_not "symlink trick: chmod through a link to / refused" batch <<EOF
+chmod 600 in/filelink
+EOF
+check_eq "symlink trick: /file.txt mode kept" "$(mode_of "$R/file.txt")" 644
+# Links an admin left behind work the same way.
+ln -s .. "$R/in/adminup"
+check_not "symlink trick: upload through an admin link to .. refused" batch <<EOF
+put up.txt in/adminup/evil2.txt
+EOF
+check_not "symlink trick: nothing created through the admin link" test -e "$R/evil2.txt"
+
 # ---- rename needs the right at source and target -----------------------------
 fresh
 mkdir -p "$R/a" "$R/b"
