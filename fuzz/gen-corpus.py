@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of fuzz/sftp_fuzz.c: streams of SFTP v3 packets
-(u32 length + type + body), a few valid ones of each request type. The fuzz
-target sends INIT itself, so seeds start with requests. Handles are the worker's
+"""Writes the seed corpus of fuzz/sftp_fuzz.c: a settings-profile byte, then
+streams of SFTP v3 packets (u32 length + type + body), a few valid ones of each
+request type. The fuzz target sends INIT itself, so seeds start with requests.
+Every seed is written for profile 0 (default settings); the writing ones also
+for the other profiles (atomic uploads, per-directory permissions...). Handles are the worker's
 4-byte indexes: the first open handle is 00000000.
 
     fuzz/gen-corpus.py [OUTDIR]      (default fuzz/corpus/sftp)
@@ -49,6 +51,7 @@ def ext(rid, name, body=b""):
     return pkt(200, rid, s(name) + body)
 
 
+PROFILES = 7  # as many as PROFILES in sftp_fuzz.c
 READ, WRITE, CREAT, TRUNC, EXCL, APPEND = 1, 2, 8, 16, 32, 4
 
 SEEDS = {
@@ -108,7 +111,12 @@ def main():
     os.makedirs(out, exist_ok=True)
     for name, data in SEEDS.items():
         with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+            f.write(bytes([0]) + data)
+    for name in ("write", "append", "rename", "setstat", "symlink", "ext-copy-data",
+                 "escape", "mkdir-rmdir", "readdir"):
+        for profile in range(1, PROFILES):
+            with open(os.path.join(out, "%s-p%d" % (name, profile)), "wb") as f:
+                f.write(bytes([profile]) + SEEDS[name])
 
 
 if __name__ == "__main__":

@@ -10,8 +10,11 @@
  * Built with -DFUZZ_STREAM (target sftp_stream), the same input goes through
  * sftp_serve() from a memfd instead, so the stream framing is fuzzed as well.
  *
+ * The first input byte picks a settings profile (permissions, upload mode,
+ * read-only, setstat mode: see PROFILES), the rest is the stream.
+ *
  * Environment: SFTP_FUZZ_DIR (scratch parent, default a fresh mkdtemp under
- * $TMPDIR or /tmp), SFTP_FUZZ_UPLOAD_MODE (0, 1, 2).
+ * $TMPDIR or /tmp).
  */
 
 #include <errno.h>
@@ -38,7 +41,21 @@ static char root_dir[4096];
 static char canary_dir[4096];
 static char canary_file[4096];
 static struct stat canary_st, canary_dir_st;
-static struct sftp_settings settings;
+/* Settings profiles, chosen by the first input byte. */
+static const char *const PROFILES[] = {
+    "{}",
+    "{\"upload_mode\":1}",
+    "{\"upload_mode\":2}",
+    "{\"permissions\":{\"/\":[\"list\",\"download\"],\"/dir\":[\"*\"],"
+    "\"/dir/ro\":[\"list\"]}}",
+    "{\"read_only\":true}",
+    "{\"setstat_mode\":1,\"umask\":\"0077\",\"max_handles\":4}",
+    "{\"permissions\":{\"/\":[\"upload\",\"create_symlinks\",\"rename\"]},"
+    "\"upload_mode\":1,\"max_packet\":34816}",
+};
+#define NPROFILES (sizeof(PROFILES) / sizeof(PROFILES[0]))
+static struct sftp_settings profiles[NPROFILES];
+static const struct sftp_settings *settings;
 static unsigned long runs;
 
 static void
@@ -123,7 +140,6 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *base = getenv("SFTP_FUZZ_DIR");
-	const char *mode = getenv("SFTP_FUZZ_UPLOAD_MODE");
 	const char *tmp = getenv("TMPDIR");
 	char templ[4096];
 	/* Sparse writes at huge offsets must fail, not fill the disk. */
@@ -153,14 +169,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	setrlimit(RLIMIT_FSIZE, &fsize);
 	umask(022);
 	ev_init(-1, 0); /* events dropped: the engine is under test, not the sink */
-	if (sftp_settings_init(&settings) != 0)
-		die("settings");
-	if (mode != NULL) {
-		char js[64];
-		snprintf(js, sizeof(js), "{\"upload_mode\":%d}", atoi(mode));
-		if (sftp_settings_parse(&settings, js, strlen(js), err, sizeof(err)) !=
-		    0) {
-			fprintf(stderr, "sftp_fuzz: %s\n", err);
+	for (size_t i = 0; i < NPROFILES; i++) {
+		if (sftp_settings_init(&profiles[i]) != 0)
+			die("settings");
+		if (sftp_settings_parse(&profiles[i], PROFILES[i], strlen(PROFILES[i]),
+		                        err, sizeof(err)) != 0) {
+			fprintf(stderr, "sftp_fuzz: profile %zu: %s\n", i, err);
 			abort();
 		}
 	}
@@ -182,7 +196,7 @@ feed(struct sftp_server *s, const uint8_t *data, size_t size)
 		uint32_t len = peek_u32(data + off);
 		off += 4;
 		/* Like the stream reader: a length over what is left ends the stream. */
-		if (len == 0 || len > size - off || len > settings.max_packet)
+		if (len == 0 || len > size - off || len > settings->max_packet)
 			break;
 		if (sftp_process_packet(s, data + off, len) != 0)
 			break;
@@ -220,13 +234,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rootfd;
 	struct sftp_server *s;
 
+	if (size == 0)
+		return 0;
 	if (++runs % RESET_EVERY == 0)
 		populate_root();
 	chmod(root_dir, 0755); /* an input may have chmod'ed "/" */
 	rootfd = open(root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		die(root_dir);
-	s = sftp_server_new(&settings, rootfd, "/", 0, err, sizeof(err));
+	settings = &profiles[data[0] % NPROFILES];
+	data++;
+	size--;
+	s = sftp_server_new(settings, rootfd, "/", 0, err, sizeof(err));
 	if (s == NULL) {
 		fprintf(stderr, "sftp_fuzz: %s\n", err);
 		abort();
