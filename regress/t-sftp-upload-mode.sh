@@ -115,6 +115,12 @@ if is_prefix "$R/target.bin"; then ok "mode 0: target holds the partial data"; e
 fi
 check_eq "mode 0: no other file left" "$(find "$R" -type f | wc -l)" 1
 
+write_settings "$S" "$R" '"upload_mode":0'
+check "mode 0: reput completes the partial file" sftp_batch "$R" "$S" <<EOF
+reput big.bin target.bin
+EOF
+check_eq "mode 0: reput gives the whole file" "$(hash_of "$R/target.bin")" "$BIG_HASH"
+
 # ---- mode 1 -------------------------------------------------------------------
 start_upload 1
 if wait_until 20 grown 1; then ok "mode 1: upload under way in a temp file"; else
@@ -150,6 +156,30 @@ reput big.bin target.bin
 EOF
 check_eq "mode 1: reput gives the whole file" "$(hash_of "$R/target.bin")" "$BIG_HASH"
 check_eq "mode 1: no temp file after reput" "$(find "$R" -mindepth 1 | wc -l)" 1
+
+# Two sessions upload different files to the same target at once: the result is
+# one of them whole, never a mix, and no temp file is left.
+make_data "$L/one.bin" 8192
+make_data "$L/two.bin" 8192
+echo "put one.bin race.bin" >"$T/b1"
+echo "put two.bin race.bin" >"$T/b2"
+(cd "$L" && exec sftp -q -b "$T/b1" -D "$(worker_cmd "$R" "$S")") >"$T/o1" 2>"$T/e1" &
+p1=$!
+(cd "$L" && exec sftp -q -b "$T/b2" -D "$(worker_cmd "$R" "$S")") >"$T/o2" 2>"$T/e2" &
+p2=$!
+wait $p1
+r1=$?
+wait $p2
+r2=$?
+check_eq "mode 1: both concurrent uploads succeed" "$r1 $r2" "0 0"
+h=$(hash_of "$R/race.bin")
+if [ "$h" = "$(hash_of "$L/one.bin")" ] || [ "$h" = "$(hash_of "$L/two.bin")" ]; then
+	ok "mode 1: concurrent uploads: the target is one of them, whole"
+else
+	fail "mode 1: concurrent uploads: the target is one of them, whole" "size $(stat -c %s "$R/race.bin")"
+fi
+check_eq "mode 1: no temp file after concurrent uploads" "$(find "$R" -mindepth 1 | wc -l)" 2
+rm -f "$R/race.bin"
 
 # ---- mode 2 -------------------------------------------------------------------
 start_upload 2
