@@ -268,6 +268,25 @@ check_not "realpath: no answer names the host root" grep -q -F "$R" "$T/out"
 check_not "realpath: no answer names the host tree" grep -q -F "$T" "$T/out"
 after_trick realpath
 
+# Confinement must not over-block: links that stay inside the root work,
+# absolute ones included (they are read as virtual paths).
+mkdir -p "$R/real"
+echo "inside data" >"$R/real/data.txt"
+ln -s /real/data.txt "$R/in_abs"
+ln -s real "$R/in_rel"
+run <<EOF
+get in_abs ok1
+get in_rel/data.txt ok2
+ln -s /real/data.txt cl_in_abs
+get cl_in_abs ok3
+ln -s ../../../real cl_in_up
+get cl_in_up/data.txt ok4
+EOF
+for f in ok1 ok2 ok3 ok4; do
+	check_eq "inside links work: $f" "$(cat "$LOCAL/$f" 2>/dev/null)" "inside data"
+done
+after_trick inside-links
+
 # 12. A symlink-swap race: "swap" flips between a real directory and symlinks
 # that point outside while the client keeps fetching swap/swapfile.txt.
 mkdir "$R/swapreal"

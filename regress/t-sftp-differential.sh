@@ -138,6 +138,35 @@ cd /
 pwd
 EOF
 
+# Awkward names: spaces, quotes, glob characters, a leading dash, UTF-8, 255 bytes.
+LONGNAME=$(printf 'n%.0s' $(seq 1 255))
+mkname() {
+	for n in "with space.txt" "quote'single.txt" 'quote"double.txt' "star*name.txt" \
+		"q?mark.txt" "[brackets].txt" "-dash.txt" "ünïcödé.txt" "$LONGNAME"; do
+		echo "$n" >"$1/$n"
+	done
+}
+mkdir -p "$T/names"
+mkname "$T/names"
+run_both names <<EOF
+lcd $T/names
+put "with space.txt"
+put "quote'single.txt"
+put 'quote"double.txt'
+put star*name.txt
+put q?mark.txt
+put ?brackets?.txt
+put ./-dash.txt
+put ünïcödé.txt
+put $LONGNAME
+ls -1
+rename "with space.txt" "still space.txt"
+get "still space.txt" got-space.txt
+rm star*name.txt
+-put $LONGNAME ${LONGNAME}x
+ls -l
+EOF
+
 # The one intended difference: REALPATH is lexical (SFTPGo, compat-facts.md), so
 # the client's cwd stays on the symlink's name where sftp-server resolves it.
 make_tree "$R2"
