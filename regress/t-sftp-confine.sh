@@ -296,10 +296,12 @@ echo SAFE >"$R/swapreal/swapfile.txt"
 	while :; do
 		rm -rf "$R/swap"
 		mkdir "$R/swap" 2>/dev/null && echo SAFE >"$R/swap/swapfile.txt"
+		sleep 0.005 # linger in the safe states too, so both kinds of get happen
 		rm -rf "$R/swap"
 		ln -s "$O" "$R/swap"
 		ln -sfn ../outside "$R/swap.new" && mv -T "$R/swap.new" "$R/swap"
 		ln -sfn swapreal "$R/swap.new" && mv -T "$R/swap.new" "$R/swap"
+		sleep 0.005
 		ln -sfn "$O" "$R/swap.new" && mv -T "$R/swap.new" "$R/swap"
 	done
 ) &
@@ -312,6 +314,7 @@ while [ $i -lt 300 ]; do
 	i=$((i + 1))
 done
 run <"$T/race.batch"
+cp "$T/err" "$T/race-get.err"
 # The same race for writes: the outside swapfile.txt must never be written.
 echo "from the client" >"$LOCAL/race-up.txt"
 : >"$T/race-put.batch"
