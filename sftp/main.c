@@ -57,48 +57,6 @@ usage(void)
 	    "       sftpgo-worker -Q protocol_feature\n");
 }
 
-static int
-read_full(int fd, void *buf, size_t n)
-{
-	uint8_t *p = buf;
-
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-char *
-worker_read_frame(int fd, size_t max, size_t *len)
-{
-	uint8_t hdr[4];
-	uint32_t n;
-	char *buf;
-
-	if (read_full(fd, hdr, 4) != 0)
-		return NULL;
-	n = peek_u32(hdr);
-	if (n == 0 || n > max) {
-		errno = EMSGSIZE;
-		return NULL;
-	}
-	if ((buf = malloc((size_t)n + 1)) == NULL)
-		return NULL;
-	if (read_full(fd, buf, n) != 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static char *
 read_file(const char *path, size_t max, size_t *len)
 {
@@ -123,38 +81,6 @@ read_file(const char *path, size_t max, size_t *len)
 	buf[used] = '\0';
 	*len = used;
 	return buf;
-}
-
-int
-worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
-                        size_t outsz)
-{
-	size_t o = 0;
-
-	for (const char *p = in; *p != '\0'; p++) {
-		const char *add = NULL;
-		char one[2] = {*p, '\0'};
-		if (*p == '%') {
-			p++;
-			if (*p == 'd')
-				add = home;
-			else if (*p == 'u')
-				add = user;
-			else if (*p == '%')
-				add = "%";
-			else
-				return -1;
-		} else {
-			add = one;
-		}
-		size_t n = strlen(add);
-		if (o + n >= outsz)
-			return -1;
-		memcpy(out + o, add, n);
-		o += n;
-	}
-	out[o] = '\0';
-	return 0;
 }
 
 static int
@@ -233,7 +159,7 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 		case 'h':
 		default:
 			usage();
-			exit(c == 'h' ? 0 : 1);
+			exit(1); /* as sftp-server, -h included */
 		}
 	}
 	/*

@@ -88,12 +88,48 @@ check_opened(int fd)
 	return 0;
 }
 
+/* Copies rlen bytes (0: to the end) between descriptors, append or at woff. */
+static int
+copy_range(int in, uint64_t roff, uint64_t rlen, int out, uint64_t woff, int append,
+           uint64_t *copied)
+{
+	char buf[65536];
+
+	*copied = 0;
+	while (rlen == 0 || *copied < rlen) {
+		size_t want = sizeof(buf);
+		ssize_t n;
+		if (rlen != 0 && rlen - *copied < want)
+			want = (size_t)(rlen - *copied);
+		n = pread(in, buf, want, (off_t)(roff + *copied));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return 0;
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w =
+			    append ? write(out, buf + done, (size_t)(n - done))
+			           : pwrite(out, buf + done, (size_t)(n - done),
+			                    (off_t)(woff + *copied + (uint64_t)done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return w < 0 ? errno : ENOSPC;
+			done += w;
+		}
+		*copied += (uint64_t)n;
+	}
+	return 0;
+}
+
 /* Copies the existing content into the temp file (resume in atomic modes). */
 static int
 copy_existing(int from, int to)
 {
-	char buf[65536];
 	off_t off = 0;
+	uint64_t copied;
 
 	for (;;) {
 		ssize_t n = copy_file_range(from, NULL, to, NULL, 1 << 30, 0);
@@ -109,25 +145,7 @@ copy_existing(int from, int to)
 		break;
 	}
 	/* Fallback: plain copy from where copy_file_range stopped. */
-	for (;;) {
-		ssize_t n = pread(from, buf, sizeof(buf), off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return 0;
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w =
-			    pwrite(to, buf + done, (size_t)(n - done), off + done);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return errno;
-			done += w;
-		}
-		off += n;
-	}
+	return copy_range(from, (uint64_t)off, 0, to, (uint64_t)off, 0, &copied);
 }
 
 static int
@@ -534,42 +552,6 @@ h_fstatvfs(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	struct handle *h = only_handle(s, id, r, H_FREE, &rc);
 
 	return h == NULL ? rc : reply_statvfs(s, id, handle_fd(h));
-}
-
-/* copy-data: server-side copy between two open handles (sftp's "cp"). */
-static int
-copy_range(int in, uint64_t roff, uint64_t rlen, int out, uint64_t woff, int append,
-           uint64_t *copied)
-{
-	char buf[65536];
-
-	*copied = 0;
-	while (rlen == 0 || *copied < rlen) {
-		size_t want = sizeof(buf);
-		ssize_t n;
-		if (rlen != 0 && rlen - *copied < want)
-			want = (size_t)(rlen - *copied);
-		n = pread(in, buf, want, (off_t)(roff + *copied));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return 0;
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w =
-			    append ? write(out, buf + done, (size_t)(n - done))
-			           : pwrite(out, buf + done, (size_t)(n - done),
-			                    (off_t)(woff + *copied + (uint64_t)done));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return w < 0 ? errno : ENOSPC;
-			done += w;
-		}
-		*copied += (uint64_t)n;
-	}
-	return 0;
 }
 
 int

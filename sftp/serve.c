@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "sftp/server_int.h"
 
 /* Flush replies once this much is queued, even mid-batch (bounds memory). */
-#define FLUSH_AT (1024u * 1024u)
+#define FLUSH_AT (256u * 1024u)
 /* Input beyond one maximal packet, so several packets arrive per read(). */
 #define IN_EXTRA (256u * 1024u)
 
@@ -24,12 +25,24 @@ sftp_serve_stop(void)
 	stop_requested = 1;
 }
 
+/* Descriptors may come non-blocking (inherited): wait instead of failing. */
+static int
+wait_fd(int fd, short events)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+
+	return poll(&pfd, 1, -1) < 0 && errno != EINTR ? -1 : 0;
+}
+
 static int
 write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR && !stop_requested)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    !stop_requested && wait_fd(fd, POLLOUT) == 0)
 			continue;
 		if (w <= 0)
 			return -1;
@@ -72,9 +85,8 @@ process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
 		}
 	}
 	if (rc < 0) {
-		ev_log(EV_ERROR, "bad packet length %u (max %u)",
-		       buf[off] << 24 | buf[off + 1] << 16 | buf[off + 2] << 8 |
-		           buf[off + 3],
+		/* rc < 0 only once the 4 length bytes are there */
+		ev_log(EV_ERROR, "bad packet length %u (max %u)", peek_u32(buf + off),
 		       s->max_packet);
 		return -1;
 	}
@@ -100,6 +112,9 @@ sftp_serve(struct sftp_server *s, int in, int out)
 			break;
 		}
 		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    wait_fd(in, POLLIN) == 0)
 			continue;
 		if (n < 0) {
 			ev_log(EV_ERROR, "read from client: %s", strerror(errno));

@@ -6,6 +6,7 @@
 #include "check_sftp_util.h"
 #include "sftp/codec.h"
 #include "sftp/longname.h"
+#include "sftp/worker.h"
 
 START_TEST(frame_check_complete_partial_bad)
 {
@@ -190,6 +191,60 @@ START_TEST(longname_format)
 }
 END_TEST
 
+/* ---- monitor frames and start directories (sftp/worker.c) ---- */
+
+static char *
+frame_through_pipe(const void *bytes, size_t n, size_t max, size_t *len)
+{
+	int p[2];
+	char *f;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], bytes, n), (ssize_t)n);
+	close(p[1]);
+	f = worker_read_frame(p[0], max, len);
+	close(p[0]);
+	return f;
+}
+
+START_TEST(monitor_frames)
+{
+	size_t len = 0;
+	char *f;
+
+	f = frame_through_pipe("\0\0\0\2{}", 6, 1024, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_str_eq(f, "{}");
+	free(f);
+	ck_assert_ptr_null(frame_through_pipe("\0\0\0\0", 4, 1024, &len));
+	ck_assert_ptr_null(
+	    frame_through_pipe("\0\0\4\1{}", 6, 1024, &len)); /* over max */
+	ck_assert_ptr_null(frame_through_pipe("\xff\xff\xff\xff", 4, 1024, &len));
+	ck_assert_ptr_null(
+	    frame_through_pipe("\0\0\0\x09{}", 6, 1024, &len)); /* cut short */
+	ck_assert_ptr_null(frame_through_pipe("\0\0", 2, 1024, &len));
+}
+END_TEST
+
+START_TEST(start_dir_expansion)
+{
+	char out[32];
+
+	ck_assert_int_eq(
+	    worker_expand_start_dir("%d/in/%u", "/home/al", "al", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/home/al/in/al");
+	ck_assert_int_eq(worker_expand_start_dir("100%%", "/", "u", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "100%");
+	ck_assert_int_eq(worker_expand_start_dir("bad%x", "/", "u", out, sizeof(out)),
+	                 -1);
+	ck_assert_int_eq(worker_expand_start_dir("end%", "/", "u", out, sizeof(out)), -1);
+	ck_assert_int_eq(worker_expand_start_dir("%d%d%d%d", "/a-rather-long-home", "u",
+	                                         out, sizeof(out)),
+	                 -1);
+}
+END_TEST
+
 /* ---- the engine fed malformed packets ---- */
 
 START_TEST(engine_requires_init)
@@ -279,25 +334,6 @@ START_TEST(engine_malformed_packets)
 }
 END_TEST
 
-static uint32_t
-open_handle(struct tsrv *t, const char *path, uint32_t pflags)
-{
-	struct rbuf r;
-	const uint8_t *h;
-	uint32_t hl;
-
-	tsrv_begin(t, SSH_FXP_OPEN);
-	wbuf_put_cstring(&t->pkt, path);
-	wbuf_put_u32(&t->pkt, pflags);
-	wbuf_put_u32(&t->pkt, 0);
-	ck_assert_int_eq(tsrv_send(t), 0);
-	ck_assert_int_eq(tsrv_reply_type(t), SSH_FXP_HANDLE);
-	tsrv_body(t, &r);
-	ck_assert_int_eq(rbuf_get_string(&r, &h, &hl, 256), 0);
-	ck_assert_uint_eq(hl, 4);
-	return peek_u32(h);
-}
-
 START_TEST(engine_read_write_limits)
 {
 	struct tsrv t;
@@ -308,7 +344,7 @@ START_TEST(engine_read_write_limits)
 	uint32_t dl;
 
 	tsrv_open(&t, NULL);
-	h = open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_READ);
+	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_READ);
 	poke_u32(hb, h);
 	/* out-of-order writes */
 	tsrv_begin(&t, SSH_FXP_WRITE);
@@ -370,8 +406,8 @@ START_TEST(engine_handle_limit)
 
 	tsrv_open(&t, "{\"max_handles\": 2}");
 	tsrv_mkfile(&t, "f", "x");
-	open_handle(&t, "/f", SSH_FXF_READ);
-	open_handle(&t, "/f", SSH_FXF_READ);
+	tsrv_open_handle(&t, "/f", SSH_FXF_READ);
+	tsrv_open_handle(&t, "/f", SSH_FXF_READ);
 	tsrv_begin(&t, SSH_FXP_OPEN);
 	wbuf_put_cstring(&t.pkt, "/f");
 	wbuf_put_u32(&t.pkt, SSH_FXF_READ);
@@ -396,6 +432,8 @@ main(void)
 	tcase_add_test(tc, reply_status_shape);
 	tcase_add_test(tc, reply_over_cap_fails);
 	tcase_add_test(tc, longname_format);
+	tcase_add_test(tc, monitor_frames);
+	tcase_add_test(tc, start_dir_expansion);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("engine");
 	tcase_add_test(tc, engine_requires_init);

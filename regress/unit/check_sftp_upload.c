@@ -6,24 +6,6 @@
 #include "check_sftp_util.h"
 #include "sftp/events.h"
 
-static uint32_t
-open_w(struct tsrv *t, const char *path, uint32_t pflags)
-{
-	struct rbuf r;
-	const uint8_t *h;
-	uint32_t hl;
-
-	tsrv_begin(t, SSH_FXP_OPEN);
-	wbuf_put_cstring(&t->pkt, path);
-	wbuf_put_u32(&t->pkt, pflags);
-	wbuf_put_u32(&t->pkt, 0);
-	ck_assert_int_eq(tsrv_send(t), 0);
-	ck_assert_int_eq(tsrv_reply_type(t), SSH_FXP_HANDLE);
-	tsrv_body(t, &r);
-	ck_assert_int_eq(rbuf_get_string(&r, &h, &hl, 16), 0);
-	return peek_u32(h);
-}
-
 static int
 write_at(struct tsrv *t, uint32_t h, uint64_t off, const char *data)
 {
@@ -82,17 +64,27 @@ entries(struct tsrv *t)
 
 #define W_TRUNC (SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC)
 
+/* A server with settings json, "/f" holding "original", and an upload to it started. */
+static uint32_t
+start_upload(struct tsrv *t, const char *json, const char *first)
+{
+	uint32_t h;
+
+	tsrv_open(t, json);
+	tsrv_mkfile(t, "f", "original");
+	h = tsrv_open_handle(t, "/f", W_TRUNC);
+	ck_assert_int_eq(write_at(t, h, 0, first), SSH_FX_OK);
+	return h;
+}
+
 START_TEST(atomic_clean_close_replaces)
 {
 	struct tsrv t;
 	uint32_t h;
 
-	tsrv_open(&t, "{\"upload_mode\": 1}");
-	tsrv_mkfile(&t, "f", "original");
-	h = open_w(&t, "/f", W_TRUNC);
+	h = start_upload(&t, "{\"upload_mode\": 1}", "new");
 	ck_assert_int_eq(entries(&t), 2); /* the target and a fresh temp file */
-	ck_assert_int_eq(write_at(&t, h, 0, "new"), SSH_FX_OK);
-	content_is(&t, "f", "original"); /* readers never see the partial file */
+	content_is(&t, "f", "original");  /* readers never see the partial file */
 	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
 	content_is(&t, "f", "new");
 	ck_assert_int_eq(entries(&t), 1);
@@ -103,12 +95,8 @@ END_TEST
 START_TEST(atomic_disconnect_keeps_original)
 {
 	struct tsrv t;
-	uint32_t h;
 
-	tsrv_open(&t, "{\"upload_mode\": 1}");
-	tsrv_mkfile(&t, "f", "original");
-	h = open_w(&t, "/f", W_TRUNC);
-	ck_assert_int_eq(write_at(&t, h, 0, "partial"), SSH_FX_OK);
+	start_upload(&t, "{\"upload_mode\": 1}", "partial");
 	sftp_server_shutdown(t.s, "connection closed");
 	content_is(&t, "f", "original");
 	ck_assert_int_eq(entries(&t), 1);
@@ -121,10 +109,7 @@ START_TEST(atomic_write_error_keeps_original)
 	struct tsrv t;
 	uint32_t h;
 
-	tsrv_open(&t, "{\"upload_mode\": 1}");
-	tsrv_mkfile(&t, "f", "original");
-	h = open_w(&t, "/f", W_TRUNC);
-	ck_assert_int_eq(write_at(&t, h, 0, "partial"), SSH_FX_OK);
+	h = start_upload(&t, "{\"upload_mode\": 1}", "partial");
 	ck_assert_int_eq(write_at(&t, h, UINT64_MAX - 1, "x"), SSH_FX_FAILURE);
 	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
 	content_is(&t, "f", "original");
@@ -138,15 +123,12 @@ START_TEST(resume_mode_keeps_partial)
 	struct tsrv t;
 	uint32_t h;
 
-	tsrv_open(&t, "{\"upload_mode\": 2}");
-	tsrv_mkfile(&t, "f", "original");
-	h = open_w(&t, "/f", W_TRUNC);
-	ck_assert_int_eq(write_at(&t, h, 0, "part"), SSH_FX_OK);
+	h = start_upload(&t, "{\"upload_mode\": 2}", "part");
 	sftp_server_shutdown(t.s, "connection closed");
 	content_is(&t, "f", "part");
 	ck_assert_int_eq(entries(&t), 1);
 	/* resume with APPEND: the existing content is kept, then extended */
-	h = open_w(&t, "/f", SSH_FXF_WRITE | SSH_FXF_APPEND);
+	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_APPEND);
 	ck_assert_int_eq(write_at(&t, h, 4, "ial"), SSH_FX_OK);
 	content_is(&t, "f", "part");
 	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
@@ -162,7 +144,7 @@ START_TEST(direct_mode_writes_in_place)
 
 	tsrv_open(&t, NULL);
 	tsrv_mkfile(&t, "f", "original");
-	h = open_w(&t, "/f", SSH_FXF_WRITE);
+	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE);
 	ck_assert_int_eq(write_at(&t, h, 0, "OR"), SSH_FX_OK);
 	content_is(&t, "f", "ORiginal");
 	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
@@ -199,7 +181,8 @@ START_TEST(open_flags_and_errors)
 	wbuf_put_u32(&t.pkt, 0);
 	ck_assert_int_eq(tsrv_send(&t), 0);
 	ck_assert_int_eq(tsrv_status(&t), SSH_FX_NO_SUCH_FILE);
-	/* TRUNC and CREAT without WRITE are ignored: reading never truncates or creates */
+	/* TRUNC and CREAT without WRITE are ignored: reading never truncates or creates
+	 */
 	tsrv_begin(&t, SSH_FXP_OPEN);
 	wbuf_put_cstring(&t.pkt, "/f");
 	wbuf_put_u32(&t.pkt, SSH_FXF_READ | SSH_FXF_TRUNC | SSH_FXF_CREAT);
@@ -238,7 +221,7 @@ START_TEST(events_lines)
 	ck_assert_int_eq(pipe(p), 0);
 	ev_init(p[1], 0);
 	tsrv_open(&t, NULL);
-	h = open_w(&t, "/up", W_TRUNC);
+	h = tsrv_open_handle(&t, "/up", W_TRUNC);
 	ck_assert_int_eq(write_at(&t, h, 0, "12345"), SSH_FX_OK);
 	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/d\xff"), SSH_FX_OK);

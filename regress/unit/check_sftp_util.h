@@ -137,6 +137,26 @@ tsrv_two_path_req(struct tsrv *t, uint8_t type, const char *ext, const char *a,
 	return tsrv_status(t);
 }
 
+/* OPEN with pflags and no attributes: the handle number (asserts success). */
+static inline uint32_t
+tsrv_open_handle(struct tsrv *t, const char *path, uint32_t pflags)
+{
+	struct rbuf r;
+	const uint8_t *h;
+	uint32_t hl;
+
+	tsrv_begin(t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t->pkt, path);
+	wbuf_put_u32(&t->pkt, pflags);
+	wbuf_put_u32(&t->pkt, 0);
+	ck_assert_int_eq(tsrv_send(t), 0);
+	ck_assert_int_eq(tsrv_reply_type(t), SSH_FXP_HANDLE);
+	tsrv_body(t, &r);
+	ck_assert_int_eq(rbuf_get_string(&r, &h, &hl, 256), 0);
+	ck_assert_uint_eq(hl, 4);
+	return peek_u32(h);
+}
+
 /* Creates a file under the root (host side) with the given content. */
 static inline void
 tsrv_mkfile(struct tsrv *t, const char *rel, const char *content)
