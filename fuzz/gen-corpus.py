@@ -7,6 +7,8 @@ for the other profiles (atomic uploads, per-directory permissions...). Handles a
 4-byte indexes: the first open handle is 00000000.
 
     fuzz/gen-corpus.py [OUTDIR]      (default fuzz/corpus/sftp)
+It also writes fuzz/corpus/settings/: settings frames (u32 length + JSON) for
+fuzz/settings_fuzz.c, followed by a -d template.
 """
 import os
 import struct
@@ -105,6 +107,19 @@ SEEDS = {
 }
 
 
+SETTINGS = {
+    "minimal": b"{}",
+    "full": b'{"username":"alice","connection_id":"c0ffee","protocol":"SFTP",'
+    b'"client_ip":"127.0.0.1","home_dir":"/srv/sftp/alice","chroot":true,'
+    b'"uid":1001,"gid":1001,"umask":"0022","setstat_mode":0,"upload_mode":2,'
+    b'"permissions":{"/":["*"],"/in":["list","upload"]},"start_dir":"/in",'
+    b'"read_only":false,"max_handles":256,"max_packet":262144}',
+    "bad-types": b'{"uid":"x","permissions":[],"umask":18,"max_packet":-1}',
+    "perms": b'{"permissions":{"/":["list","download"],"/a/b":["upload","overwrite",'
+    b'"delete","rename","create_dirs","create_symlinks","chmod","chown","chtimes"]}}',
+}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "corpus", "sftp")
@@ -119,5 +134,14 @@ def main():
                 f.write(bytes([profile]) + SEEDS[name])
 
 
+def settings_corpus(out):
+    os.makedirs(out, exist_ok=True)
+    for name, js in SETTINGS.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(u32(len(js)) + js + b"%d/%u")
+
+
 if __name__ == "__main__":
+    settings_corpus(os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus",
+                                 "settings"))
     main()
