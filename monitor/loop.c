@@ -576,6 +576,10 @@ session_message(struct msess *s, struct rpc_msg *m)
 {
 	int t = m->type;
 
+	if (m->fd >= 0) {
+		session_kill(s, "protocol violation: a session never passes descriptors");
+		return;
+	}
 	if (t == RPC_LOG) {
 		if (m->u[0] > LOGL_ERROR) {
 			session_kill(s, "bad log level");

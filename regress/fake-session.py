@@ -62,6 +62,10 @@ elif mode == "log-flood":
     for i in range(500):
         mon.send(frame(LOG, struct.pack(">I", 1) + s("flood line %d" % i)))
     mon.send(frame(CHANNEL_OPEN, struct.pack(">I", 0) + s("sftp")))
+elif mode == "pass-fd":
+    r, w = os.pipe()
+    mon.sendmsg([frame(LOG, struct.pack(">I", 1) + s("with a descriptor"))],
+               [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i", r))])
 elif mode == "none":
     # behave like a session whose client went away: exit when the peer closes
     while conn.recv(4096):

@@ -61,6 +61,7 @@ try:
 except socket.timeout:
     print('open')
 \" | grep -qx open"
+check "a session passing a descriptor is killed" violation pass-fd "never passes descriptors"
 check "a log flood is cut short" violation log-flood "CHANNEL_OPEN not allowed"
 n=$(grep -c '"message":"\[[0-9a-f]*\] flood line' "$LOG")
 check "at most 50 flood lines per second were written (got $n)" test "$n" -le 100
