@@ -1123,12 +1123,13 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 
+	/* First, so that what follows lands in the new file after a rotation. */
+	log_reopen();
 	memset(&ncfg, 0, sizeof(ncfg));
 	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err, sizeof(err)) !=
 	    0) {
 		log_app(LOGL_ERROR, "service", "SIGHUP: configuration not reloaded: %s", err);
 		config_free(&ncfg);
-		log_reopen();
 		return;
 	}
 	/* Reloadable: what new sessions and logins use. Not: bind address/port,
@@ -1156,7 +1157,6 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	ncfg.sftpd.umask = tmp.umask;
 	config_free(&ncfg);
 	load_session_settings();
-	log_reopen();
 	log_app(LOGL_INFO, "service", "SIGHUP: configuration reloaded, log reopened");
 	/* Idle pool sessions carry the old settings: replace them. */
 	TAILQ_FOREACH(s, &M.sessions, link)

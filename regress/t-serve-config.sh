@@ -89,5 +89,8 @@ printf '{"sftpd": {"bind_port": "x"}}\n' >"$CFG/sftpgo.json"
 kill -HUP "$SERVER_PID"
 check "a bad config on SIGHUP is reported and ignored" wait_log 'configuration not reloaded'
 check "server still serving after a bad SIGHUP" cipher_ok aes128-ctr
-check "SIGHUP reopened the log (still written)" wait_log 'configuration not reloaded'
+mv "$LOG" "$LOG.1"
+kill -HUP "$SERVER_PID"
+check "SIGHUP reopens a log that was moved away" wait_log 'configuration not reloaded'
+check "the moved log is left alone" grep -q 'SIGHUP: configuration reloaded' "$LOG.1"
 done_testing
