@@ -33,6 +33,7 @@
 #include "monitor/monitor.h"
 
 #define LOGIN_GRACE_SECS 120
+#define STARTUP_GRACE_SECS 30
 #define SHUTDOWN_GRACE_SECS 10
 #define MAX_PENDING_CONNS 256
 #define MAX_WORKERS_PER_SESSION 8
@@ -106,6 +107,7 @@ static void try_assign(void);
 static void schedule_refill(int delay_s);
 static void maybe_exit(void);
 static void worker_open(struct msess *s, uint32_t channel, const char *kind);
+static void on_grace(evutil_socket_t fd, short what, void *arg);
 
 /* ---------- helpers ---------- */
 
@@ -427,6 +429,10 @@ spawn_session(void)
 	set_nonblock(s->fd);
 	s->ev = event_new(M.base, s->fd, EV_READ | EV_PERSIST, on_session, s);
 	event_add(s->ev, NULL);
+	/* A session that never says READY would hold a pool slot for ever. */
+	struct timeval tv = {STARTUP_GRACE_SECS, 0};
+	s->grace = evtimer_new(M.base, on_grace, s);
+	evtimer_add(s->grace, &tv);
 	return 0;
 }
 
@@ -477,6 +483,8 @@ on_grace(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->state == S_PREAUTH)
 		session_kill(s, "login grace time exceeded");
+	else if (s->state == S_STARTING)
+		session_kill(s, "not ready in time (start-up hung)");
 }
 
 static void
@@ -606,6 +614,10 @@ session_message(struct msess *s, struct rpc_msg *m)
 	}
 	if (s->state == S_STARTING && t == RPC_READY) {
 		s->state = S_IDLE;
+		if (s->grace) {
+			event_free(s->grace);
+			s->grace = NULL;
+		}
 		M.spawn_failures = 0;
 		try_assign();
 		return;
@@ -761,10 +773,11 @@ auth_succeeded(struct msess *s, struct job *j)
 		u->username, j->kind == JOB_PASSWORD ? "password" : "publickey", s->ip);
 	auth_reply(s, RPC_AUTH_OK, "");
 	struct job *ll = calloc(1, sizeof(*ll));
-	if (ll != NULL) {
+	if (ll != NULL && (ll->username = strdup(u->username)) != NULL) {
 		ll->kind = JOB_LAST_LOGIN;
-		ll->username = strdup(u->username);
 		authpool_submit(ll);
+	} else {
+		free(ll);
 	}
 }
 
