@@ -224,6 +224,22 @@ new_conn_id(char *out, size_t outlen)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
+/* In a forked child before exec: default dispositions, nothing blocked
+ * (async-signal-safe calls only). */
+static void
+child_default_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /*
  * fork + exec of a libexec program with a clean environment; fds: 0/1 = io (or
  * /dev/null when io < 0), 3 = ctl. Only async-signal-safe calls in the child.
@@ -247,14 +263,7 @@ spawn(const char *prog, char *const argv[], int io, int ctl)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct sigaction sa;
-		sigset_t none;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (int sig = 1; sig < NSIG; sig++)
-			sigaction(sig, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		child_default_signals();
 		/* Via fds >= 10 first: a target may be taken, and dup2 onto the same
 		 * number would keep close-on-exec. */
 		int in = fcntl(io >= 0 ? io : devnull, F_DUPFD, 10);
@@ -1034,14 +1043,7 @@ kbd_start(struct msess *s, struct job *j)
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct sigaction sa;
-		sigset_t none;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (int sig = 1; sig < NSIG; sig++)
-			sigaction(sig, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		child_default_signals();
 		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
 			_exit(127);
 		close_range(3, ~0U, 0);
