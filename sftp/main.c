@@ -371,6 +371,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	remember_username(&st);
+	if (st.umask_set)
+		umask(st.umask);
+	/* Homes named by the settings are created like SFTPGo does; --root must exist. */
+	if (st.home_dir != NULL && o.root == NULL &&
+	    worker_make_home(st.home_dir, st.uid, st.gid, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		ev_log(EV_ERROR, "%s", err);
+		return 1;
+	}
 	if (confine(&st, &chrooted, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
@@ -379,8 +388,6 @@ main(int argc, char **argv)
 	if (o.monitor_fd >= 0)
 		prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (st.umask_set)
-		umask(st.umask);
 	if ((rootfd = open_root(&st, chrooted)) < 0) {
 		snprintf(err, sizeof(err), "root directory %s: %s",
 		         st.home_dir != NULL ? st.home_dir : "/", strerror(errno));

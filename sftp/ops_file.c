@@ -418,6 +418,28 @@ h_close(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 /* ---- READ and WRITE: the data path, no copies beyond the kernel's ---- */
 
+/*
+ * Bandwidth limits as SFTPGo: per transfer, KB = 1024 bytes; the handle's bytes
+ * so far may not arrive faster than the limit, so the worker waits (the loop is
+ * per user, nothing else is held up).
+ */
+static void
+throttle(const struct handle *h, uint32_t kbps)
+{
+	int64_t want_ms, el;
+	struct timespec ts;
+
+	if (kbps == 0)
+		return;
+	want_ms = (int64_t)(h->bytes / 1024u * 1000u / kbps);
+	el = elapsed_ms(&h->start);
+	if (want_ms <= el)
+		return;
+	ts.tv_sec = (time_t)((want_ms - el) / 1000);
+	ts.tv_nsec = (long)((want_ms - el) % 1000) * 1000000L;
+	nanosleep(&ts, NULL); /* a signal cuts it short: the session is ending */
+}
+
 int
 h_read(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
@@ -455,6 +477,7 @@ h_read(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	w->len += (size_t)n;
 	wbuf_patch_u32(w, lenpos, (uint32_t)n);
 	h->bytes += (uint64_t)n;
+	throttle(h, s->st->download_bandwidth);
 	return sftp_reply_end(w, start);
 }
 
@@ -491,6 +514,7 @@ h_write(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		done += (uint32_t)n;
 	}
 	h->bytes += len;
+	throttle(h, s->st->upload_bandwidth);
 	return reply_ok(s, id);
 }
 

@@ -641,7 +641,7 @@ h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
 	const uint8_t *t;
 	uint32_t tlen;
-	char target[SFTP_PATH_MAX];
+	char target[SFTP_PATH_MAX], linkdir[SFTP_PATH_MAX], lead[SFTP_PATH_MAX];
 	struct vpath link;
 	struct ev_command ev = {.sender = "Symlink", .uid = -1, .gid = -1};
 	int err;
@@ -668,7 +668,11 @@ h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	 */
 	if ((err = on_entry(s, link.p, 0, op_symlink, target)) != 0)
 		return reply_errno(s, id, err);
-	ev.path = target;
+	/* The event names where the link leads, as a virtual path like every other. */
+	path_parent(link.p, linkdir, sizeof(linkdir));
+	if (path_normalize(linkdir, target, strlen(target), lead, sizeof(lead)) != 0)
+		strlcpy(lead, target, sizeof(lead));
+	ev.path = lead;
 	ev.target_path = link.p;
 	ev_command(&ev);
 	return reply_ok(s, id);

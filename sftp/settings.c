@@ -193,6 +193,14 @@ apply_key(struct sftp_settings *st, const char *key, json_t *v, char *err, size_
 		st->max_packet = (uint32_t)n;
 		return 0;
 	}
+	if (strcmp(key, "upload_bandwidth") == 0 ||
+	    strcmp(key, "download_bandwidth") == 0) {
+		if (get_int(v, 0, 0x7fffffff, &n) != 0)
+			return -1;
+		*(key[0] == 'u' ? &st->upload_bandwidth : &st->download_bandwidth) =
+		    (uint32_t)n;
+		return 0;
+	}
 	if (strcmp(key, "permissions") == 0)
 		return parse_permissions(st, v, err, errlen) == 0 ? 0 : -2;
 	return 1;

@@ -35,6 +35,8 @@ struct sftp_settings {
 	int read_only;
 	uint32_t max_handles;
 	uint32_t max_packet;
+	uint32_t upload_bandwidth;   /* KB/s per transfer, 0 = unlimited (SFTPGo user) */
+	uint32_t download_bandwidth; /* KB/s per transfer, 0 = unlimited */
 };
 
 /* Defaults; -1 only when out of memory. */

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,5 +84,44 @@ worker_expand_start_dir(const char *in, const char *home, const char *user, char
 		o += n;
 	}
 	out[o] = '\0';
+	return 0;
+}
+
+int
+worker_make_home(const char *dir, long long uid, long long gid, char *err, size_t errlen)
+{
+	char p[4096];
+	struct stat st;
+	size_t n = strlen(dir);
+
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(err, errlen, "home %s is not a directory", dir);
+		return -1;
+	}
+	if (errno != ENOENT || n == 0 || n >= sizeof(p) || dir[0] != '/') {
+		snprintf(err, errlen, "home %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	memcpy(p, dir, n + 1);
+	/* mkdir -p: each missing parent, then the home itself */
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "creating home %s: %s", p, strerror(errno));
+			return -1;
+		}
+		p[i] = dir[i];
+	}
+	/* As SFTPGo: the new home belongs to the user (only root can give it away). */
+	if (geteuid() == 0 && (uid >= 0 || gid >= 0) &&
+	    chown(dir, uid >= 0 ? (uid_t)uid : (uid_t)-1,
+	          gid >= 0 ? (gid_t)gid : (gid_t)-1) != 0) {
+		snprintf(err, errlen, "chown home %s: %s", dir, strerror(errno));
+		return -1;
+	}
 	return 0;
 }

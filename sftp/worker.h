@@ -31,4 +31,11 @@ char *worker_read_frame(int fd, size_t max, size_t *len);
 int worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
                             size_t outsz);
 
+/*
+ * SFTPGo creates a missing home at login: mkdir -p (0777 less the umask), then,
+ * when root, the home itself is given to uid/gid (-1 = unchanged).
+ */
+int worker_make_home(const char *dir, long long uid, long long gid, char *err,
+                     size_t errlen);
+
 #endif

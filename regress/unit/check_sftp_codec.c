@@ -245,6 +245,28 @@ START_TEST(start_dir_expansion)
 }
 END_TEST
 
+START_TEST(home_created)
+{
+	char base[] = "/tmp/check_sftp_home.XXXXXX", home[128], err[256], cmd[160];
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	snprintf(home, sizeof(home), "%s/a/b/home", base);
+	ck_assert_int_eq(worker_make_home(home, 65534, 65534, err, sizeof(err)), 0);
+	ck_assert_int_eq(stat(home, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	if (geteuid() == 0)
+		ck_assert_uint_eq(st.st_uid, 65534);
+	/* an existing home is left alone; a file in its place is refused */
+	ck_assert_int_eq(worker_make_home(home, -1, -1, err, sizeof(err)), 0);
+	snprintf(home, sizeof(home), "%s/file", base);
+	ck_assert_int_eq(close(open(home, O_CREAT | O_WRONLY, 0600)), 0);
+	ck_assert_int_eq(worker_make_home(home, -1, -1, err, sizeof(err)), -1);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* ---- the engine fed malformed packets ---- */
 
 START_TEST(engine_requires_init)
@@ -434,6 +456,7 @@ main(void)
 	tcase_add_test(tc, longname_format);
 	tcase_add_test(tc, monitor_frames);
 	tcase_add_test(tc, start_dir_expansion);
+	tcase_add_test(tc, home_created);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("engine");
 	tcase_add_test(tc, engine_requires_init);

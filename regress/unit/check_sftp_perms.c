@@ -67,7 +67,8 @@ START_TEST(settings_json)
 	char err[256];
 	const char *good =
 	    "{\"permissions\": {\"/\": [\"list\", \"download\"], \"/up\": [\"*\"]},"
-	    " \"umask\": \"0027\", \"upload_mode\": 2, \"unknown\": 1}";
+	    " \"umask\": \"0027\", \"upload_mode\": 2, \"unknown\": 1,"
+	    " \"upload_bandwidth\": 100, \"download_bandwidth\": 0}";
 	const char *bad[] = {
 	    "{\"permissions\": {\"/\": [\"lists\"]}}",
 	    "{\"permissions\": {\"rel\": [\"list\"]}}",
@@ -89,6 +90,8 @@ START_TEST(settings_json)
 	ck_assert_uint_eq(perm_for_path(&st.perms, "/up/x"), PERM_ALL);
 	ck_assert_uint_eq(st.umask, 027);
 	ck_assert_int_eq(st.upload_mode, 2);
+	ck_assert_uint_eq(st.upload_bandwidth, 100);
+	ck_assert_uint_eq(st.download_bandwidth, 0);
 	sftp_settings_free(&st);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sftp_settings_init(&st);
