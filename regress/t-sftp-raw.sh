@@ -35,6 +35,16 @@ else
 		SFTP_RAW_OURS=1 SFTP_RAW_NO_OVERWRITE=1 "$RAW" "$R" "$WORKER" --root "$R" --settings "$S"
 	rc3=$?
 	[ "$rc" -eq 0 ] && rc=$rc3
+	# stdin/stdout as the session hands them over: one socketpair end, blocking
+	# and non-blocking.
+	write_settings "$S" "$R"
+	for mode in 1 nonblock; do
+		SFTP_RAW_SOCKET=$mode SFTP_RAW_OURS=1 "$RAW" "$R" "$WORKER" --root "$R" \
+			--settings "$S" >"$T/sock.out"
+		rc4=$?
+		sed "s/sftp-raw:/sftp-raw (socketpair $mode):/" "$T/sock.out"
+		[ "$rc" -eq 0 ] && rc=$rc4
+	done
 fi
 [ "$rc" -eq 0 ] || fail "sftp-raw exit status" "$rc"
 done_testing
