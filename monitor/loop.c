@@ -1064,6 +1064,9 @@ kbd_start(struct msess *s, struct job *j)
 		return;
 	}
 	set_nonblock(k->out_fd);
+	/* Answers are written from the event loop: a program that stops reading its
+	 * stdin must fail the login, never block the monitor. */
+	set_nonblock(k->in_fd);
 	k->ev = event_new(M.base, k->out_fd, EV_READ | EV_PERSIST, on_kbd_output, s);
 	event_add(k->ev, NULL);
 	struct timeval tv = {KBDINT_SECS, 0};
@@ -1090,8 +1093,14 @@ kbd_answers(struct msess *s, struct rpc_msg *m)
 		return;
 	}
 	k->awaiting = 0;
-	if (write(k->in_fd, m->s[0], m->slen[0]) != (ssize_t)m->slen[0] ||
-	    write(k->in_fd, "\n", 1) != 1) {
+	/* One write: a short one (pipe full) fails the login instead of waiting. */
+	m->s[0][m->slen[0]] = '\n';
+	ssize_t w;
+	do
+		w = write(k->in_fd, m->s[0], (size_t)m->slen[0] + 1);
+	while (w < 0 && errno == EINTR);
+	m->s[0][m->slen[0]] = '\0';
+	if (w != (ssize_t)m->slen[0] + 1) {
 		kbd_finish(s, 0, "keyboard interactive program does not read its answers");
 		return;
 	}
