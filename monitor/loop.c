@@ -101,6 +101,7 @@ struct pconn {
 static struct {
 	struct monitor_params *p;
 	struct event_base *base;
+	/* cppcheck-suppress syntaxError ; cppcheck cannot expand an anonymous TAILQ_HEAD */
 	TAILQ_HEAD(, msess) sessions;
 	TAILQ_HEAD(, mworker) workers;
 	TAILQ_HEAD(, pconn) pending;

@@ -170,7 +170,7 @@ setup(void)
 
 /* Maps an AUTH_RESULT (consumed) to libssh's answer. */
 static int
-auth_result(struct rpc_msg *mp)
+auth_result(const struct rpc_msg *mp)
 {
 	struct rpc_msg m = *mp;
 	uint32_t r = m.u[0];

@@ -175,7 +175,6 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
 {
 	char *json = NULL;
 	size_t len = 0;
-	int rc = 0;
 
 	if (o->monitor_fd >= 0) {
 		json = worker_read_frame(o->monitor_fd, MAX_SETTINGS, &len);
@@ -193,7 +192,7 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
 		}
 	}
 	if (json != NULL) {
-		rc = sftp_settings_parse(st, json, len, err, errlen);
+		int rc = sftp_settings_parse(st, json, len, err, errlen);
 		/* Monitor settings came from the provider: do not keep copies around. */
 		explicit_bzero(json, len);
 		free(json);
@@ -315,9 +314,9 @@ start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_
           char *out, size_t outsz)
 {
 	struct passwd *pw;
-	const char *home = "/";
 
 	if (o->start_dir != NULL) {
+		const char *home = "/";
 		if (host_root && (pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
 			home = pw->pw_dir;
 		return worker_expand_start_dir(o->start_dir, home, user_buf, out, outsz);
