@@ -438,8 +438,10 @@ simple_change(struct sftp_server *s, uint32_t id, const struct vpath *v, unsigne
 	return reply_ok(s, id);
 }
 
-int
-h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r)
+/* REMOVE and RMDIR: one path (last component not followed), delete on its parent. */
+static int
+delete_entry(struct sftp_server *s, uint32_t id, struct rbuf *r, const char *sender,
+             entry_op op)
 {
 	struct vpath v;
 
@@ -448,20 +450,19 @@ h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
-	return simple_change(s, id, &v, PERM_DELETE, "Remove", op_unlink, NULL);
+	return simple_change(s, id, &v, PERM_DELETE, sender, op, NULL);
+}
+
+int
+h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r)
+{
+	return delete_entry(s, id, r, "Remove", op_unlink);
 }
 
 int
 h_rmdir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
-	struct vpath v;
-
-	if (get_vpath(s, r, &v) != 0)
-		return -1;
-	vpath_resolve(s, &v, 0);
-	if (v.err != 0)
-		return reply_errno(s, id, v.err);
-	return simple_change(s, id, &v, PERM_DELETE, "Rmdir", op_rmdir, NULL);
+	return delete_entry(s, id, r, "Rmdir", op_rmdir);
 }
 
 int
