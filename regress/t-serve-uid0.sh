@@ -26,4 +26,15 @@ check "the gid refusal is logged" wait_log "maps to uid or gid 0" 2
 check "an ordinary account is served" ls_as fine finepw
 check_not "no worker ever ran as root" sh -c \
 	"grep -q 'sftp worker .* started for user z' '$LOG'"
+stop_server
+
+# The unprivileged user of the listener and sessions may not be in root's group.
+U0=sftpgo-t0-$$
+userdel "$U0" >/dev/null 2>&1
+useradd -r -M -g 0 -s /usr/sbin/nologin "$U0" || skip_all "cannot create a gid 0 user"
+SYSUSERS="$SYSUSERS $U0"
+serve_config 10 "\"unprivileged_user\": \"$U0\""
+check_not "serve refuses an unprivileged_user whose gid is 0" timeout 30 "$SFTPGO" serve \
+	--config-dir "$CFG" --libexec-dir "$top_builddir" --log-file-path "$LOG"
+check "the reason is logged" grep -q "unprivileged_user: .*uid or gid is 0" "$LOG"
 done_testing
