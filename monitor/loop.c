@@ -39,9 +39,15 @@
 #define MAX_PENDING_CONNS 256
 #define MAX_WORKERS_PER_SESSION 8
 #define WORKER_EVENT_MAX (1024 * 1024)
-#define SESSION_LOGS_PER_SEC 50
+#define LOGS_PER_SEC 50
 
 enum sess_state { S_STARTING, S_IDLE, S_PREAUTH, S_AUTHED };
+
+/* Lines a session or worker may add to the log: at most LOGS_PER_SEC a second. */
+struct log_rate {
+	time_t second;
+	int count;
+};
 
 struct msess {
 	TAILQ_ENTRY(msess) link;
@@ -57,8 +63,7 @@ struct msess {
 	int slot_held; /* the listener counts this connection as pre-auth */
 	int dying;     /* signalled: never hand it a connection */
 	struct kbdprog *kbd; /* keyboard-interactive program in progress */
-	time_t log_second; /* LOG rate limit: the current second and its count */
-	int log_count;
+	struct log_rate lr;
 	char ip[64];
 	unsigned port;
 	char conn_id[33];
@@ -87,6 +92,7 @@ struct mworker {
 	int fd;
 	struct event *ev;
 	struct frame_reader fr;
+	struct log_rate lr;
 	uint64_t sess_id;
 	char *username, *home, *conn_id;
 };
@@ -569,6 +575,24 @@ session_kill(struct msess *s, const char *why)
 		event_del(s->ev);
 }
 
+/* 1 when the line may be written; says once per second that lines are dropped. */
+static int
+log_rate_ok(struct log_rate *r, const char *who, long pid)
+{
+	time_t now = time(NULL);
+
+	if (now != r->second) {
+		r->second = now;
+		r->count = 0;
+	}
+	if (++r->count <= LOGS_PER_SEC)
+		return 1;
+	if (r->count == LOGS_PER_SEC + 1)
+		log_app(LOGL_WARN, "service", "%s process %ld: too many log lines, dropping some",
+			who, pid);
+	return 0;
+}
+
 static int
 count_user_sessions(const char *username)
 {
@@ -627,19 +651,8 @@ session_message(struct msess *s, struct rpc_msg *m)
 			session_kill(s, "bad log level");
 			return;
 		}
-		/* A session cannot flood the log: at most SESSION_LOGS_PER_SEC lines. */
-		time_t now = time(NULL);
-		if (now != s->log_second) {
-			s->log_second = now;
-			s->log_count = 0;
-		}
-		if (++s->log_count > SESSION_LOGS_PER_SEC) {
-			if (s->log_count == SESSION_LOGS_PER_SEC + 1)
-				log_app(LOGL_WARN, "service", "session process %ld: too many log "
-							      "lines, dropping some",
-					(long)s->pid);
+		if (!log_rate_ok(&s->lr, "session", (long)s->pid))
 			return;
-		}
 		if (s->conn_id[0])
 			log_app((enum log_level)m->u[0], "sftpd", "[%s] %s", s->conn_id, m->s[0]);
 		else
@@ -1291,6 +1304,11 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		free(fp);
 		free(tp);
 	} else if (strcmp(ev, "log") == 0) {
+		/* The worker parses the client's bytes: it cannot flood the log either. */
+		if (!log_rate_ok(&w->lr, "worker", (long)w->pid)) {
+			json_decref(o);
+			return;
+		}
 		const char *lv = jstr(o, "level");
 		enum log_level l = strcmp(lv, "debug") == 0  ? LOGL_DEBUG
 				   : strcmp(lv, "warn") == 0  ? LOGL_WARN
