@@ -340,6 +340,8 @@ on_listener(evutil_socket_t fd, short what, void *arg)
 			rpc_send(M.listener_fd, -1, RPC_RELEASE, m.s[0]);
 		} else {
 			struct pconn *c = calloc(1, sizeof(*c));
+			if (c == NULL) /* dropped: the listener must free its slot */
+				rpc_send(M.listener_fd, -1, RPC_RELEASE, m.s[0]);
 			if (c != NULL) {
 				c->fd = m.fd;
 				m.fd = -1;
@@ -1154,12 +1156,13 @@ on_worker(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	int rc = frame_reader_fill(&w->fr, fd);
-	if (rc < 0 && errno == EAGAIN)
+	int fill_errno = errno; /* worker_event() may change errno */
+	if (rc < 0 && fill_errno == EAGAIN)
 		return;
 	int nr;
 	while ((nr = frame_reader_next(&w->fr, &body, &len)) == 1)
 		worker_event(w, body, len);
-	if (nr < 0 || (rc < 0 && errno != ECONNRESET))
+	if (nr < 0 || (rc < 0 && fill_errno != ECONNRESET))
 		log_app(LOGL_WARN, "service", "worker %ld: bad event stream", (long)w->pid);
 	if (nr < 0 || rc <= 0)
 		event_del(w->ev);
@@ -1200,7 +1203,18 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 	if (pid < 0)
 		goto refuse;
 	struct mworker *w = calloc(1, sizeof(*w));
-	if (w == NULL || frame_write(ctl[0], js, strlen(js)) != 0) {
+	if (w != NULL) {
+		w->username = strdup(s->user->username);
+		w->home = strdup(s->user->home_dir);
+		w->conn_id = strdup(s->conn_id);
+	}
+	if (w == NULL || w->username == NULL || w->home == NULL || w->conn_id == NULL ||
+	    frame_write(ctl[0], js, strlen(js)) != 0) {
+		if (w != NULL) {
+			free(w->username);
+			free(w->home);
+			free(w->conn_id);
+		}
 		free(w);
 		kill(pid, SIGKILL);
 		/* reaped later as an unknown child */
@@ -1209,9 +1223,6 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 	w->pid = pid;
 	w->fd = ctl[0];
 	w->sess_id = s->id;
-	w->username = strdup(s->user->username);
-	w->home = strdup(s->user->home_dir);
-	w->conn_id = strdup(s->conn_id);
 	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
 	set_nonblock(w->fd);
 	w->ev = event_new(M.base, w->fd, EV_READ | EV_PERSIST, on_worker, w);
