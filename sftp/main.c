@@ -369,6 +369,14 @@ main(int argc, char **argv)
 		ev_log(EV_ERROR, "%s", err);
 		return 1;
 	}
+	/* The monitor never maps a user to root (it refuses uid/gid 0): settings that
+	 * do are not ours to serve. (-1 keeps the current ids, as documented.) */
+	if (o.monitor_fd >= 0 && geteuid() == 0 && (st.uid == 0 || st.gid == 0)) {
+		snprintf(err, sizeof(err), "settings map the user to uid or gid 0: refused");
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		ev_log(EV_ERROR, "%s", err);
+		return 1;
+	}
 	remember_username(&st);
 	if (st.umask_set)
 		umask(st.umask);
