@@ -145,6 +145,18 @@ set_nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+/* A one-shot timer firing in secs seconds (NULL when out of memory). */
+static struct event *
+timer_start(int secs, event_callback_fn cb, void *arg)
+{
+	struct timeval tv = {secs, 0};
+	struct event *e = evtimer_new(M.base, cb, arg);
+
+	if (e != NULL)
+		evtimer_add(e, &tv);
+	return e;
+}
+
 static char *
 join_list(const struct strlist *l)
 {
@@ -469,9 +481,7 @@ spawn_session(void)
 	s->ev = event_new(M.base, s->fd, EV_READ | EV_PERSIST, on_session, s);
 	event_add(s->ev, NULL);
 	/* A session that never says READY would hold a pool slot for ever. */
-	struct timeval tv = {STARTUP_GRACE_SECS, 0};
-	s->grace = evtimer_new(M.base, on_grace, s);
-	evtimer_add(s->grace, &tv);
+	s->grace = timer_start(STARTUP_GRACE_SECS, on_grace, s);
 	return 0;
 }
 
@@ -557,9 +567,7 @@ try_assign(void)
 		close(c->fd);
 		free(c);
 		s->state = S_PREAUTH;
-		struct timeval tv = {LOGIN_GRACE_SECS, 0};
-		s->grace = evtimer_new(M.base, on_grace, s);
-		evtimer_add(s->grace, &tv);
+		s->grace = timer_start(LOGIN_GRACE_SECS, on_grace, s);
 		log_app(LOGL_DEBUG, "sftpd", "new connection from %s:%u, id %s, session pid %ld",
 			s->ip, s->port, s->conn_id, (long)s->pid);
 		schedule_refill(0);
@@ -1085,9 +1093,7 @@ kbd_start(struct msess *s, struct job *j)
 	set_nonblock(k->in_fd);
 	k->ev = event_new(M.base, k->out_fd, EV_READ | EV_PERSIST, on_kbd_output, s);
 	event_add(k->ev, NULL);
-	struct timeval tv = {KBDINT_SECS, 0};
-	k->timer = evtimer_new(M.base, on_kbd_timeout, s);
-	evtimer_add(k->timer, &tv);
+	k->timer = timer_start(KBDINT_SECS, on_kbd_timeout, s);
 }
 
 /* The client's answers go to the program, one per line. */
@@ -1430,7 +1436,6 @@ on_kill_timer(evutil_socket_t fd, short what, void *arg)
 static void
 on_sigterm(evutil_socket_t sig, short what, void *arg)
 {
-	struct timeval tv = {SHUTDOWN_GRACE_SECS, 0};
 	struct msess *s;
 	struct pconn *c;
 	(void)what;
@@ -1451,8 +1456,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	/* Sessions end when their channels have; workers end with their sessions. */
 	TAILQ_FOREACH(s, &M.sessions, link)
 	kill(s->pid, SIGTERM);
-	M.kill_ev = evtimer_new(M.base, on_kill_timer, NULL);
-	evtimer_add(M.kill_ev, &tv);
+	M.kill_ev = timer_start(SHUTDOWN_GRACE_SECS, on_kill_timer, NULL);
 	maybe_exit();
 }
 
