@@ -9,8 +9,8 @@ case "$WORKER" in
 *) STOCK=0 ;;
 esac
 # Sanitizer reports from the worker must fail the test, not pass unnoticed.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 [ -x "$WORKER" ] || skip_all "no worker at $WORKER"
 command -v sftp >/dev/null 2>&1 || skip_all "no OpenSSH sftp client"

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -117,14 +118,48 @@ child_env(void)
 	setenv("UBSAN_OPTIONS", "exitcode=86:halt_on_error=1:print_stacktrace=1", 1);
 }
 
+/*
+ * The server's stdin/stdout: two pipes by default; with SFTP_RAW_SOCKET=1 one
+ * socketpair end on both (as the session hands it over), =nonblock also with
+ * O_NONBLOCK set on it (the worker must cope with EAGAIN).
+ */
+static int
+make_channel(int child_fds[2], int parent_fds[2])
+{
+	const char *mode = getenv("SFTP_RAW_SOCKET");
+	int in[2], out[2], sv[2];
+
+	if (mode == NULL) {
+		if (pipe(in) < 0)
+			return -1;
+		if (pipe(out) < 0) {
+			close(in[0]);
+			close(in[1]);
+			return -1;
+		}
+		child_fds[0] = in[0];
+		child_fds[1] = out[1];
+		parent_fds[0] = in[1];
+		parent_fds[1] = out[0];
+		return 0;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	if (strcmp(mode, "nonblock") == 0 && fcntl(sv[1], F_SETFL, O_NONBLOCK) < 0)
+		return -1;
+	child_fds[0] = child_fds[1] = sv[1];
+	parent_fds[0] = parent_fds[1] = sv[0];
+	return 0;
+}
+
 static int
 start_server(struct server *s, const char *name)
 {
-	int in[2], out[2];
+	int child_fds[2], parent_fds[2];
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->errlog, sizeof(s->errlog), "%s/../sftp-raw-%s.err", root_dir, name);
-	if (pipe(in) < 0 || pipe(out) < 0)
+	if (make_channel(child_fds, parent_fds) < 0)
 		return -1;
 	s->pid = fork();
 	if (s->pid < 0)
@@ -133,11 +168,18 @@ start_server(struct server *s, const char *name)
 		struct rlimit rl = {1024, 1024};
 		int err = open(s->errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-		if (err < 0 || dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
+		if (err < 0 || dup2(child_fds[0], 0) < 0 || dup2(child_fds[1], 1) < 0 ||
 		    dup2(err, 2) < 0)
 			_exit(127);
-		close(in[1]);
-		close(out[0]);
+		/* Only 0, 1 and 2: a stray copy of our end would hide the EOF. */
+		close(parent_fds[0]);
+		if (parent_fds[1] != parent_fds[0])
+			close(parent_fds[1]);
+		if (child_fds[0] > 2)
+			close(child_fds[0]);
+		if (child_fds[1] > 2 && child_fds[1] != child_fds[0])
+			close(child_fds[1]);
+		close(err);
 		/* Bounded so a server without its own handle cap still refuses. */
 		setrlimit(RLIMIT_NOFILE, &rl);
 		if (chdir(root_dir) < 0)
@@ -146,11 +188,28 @@ start_server(struct server *s, const char *name)
 		execv(server_argv[0], server_argv);
 		_exit(127);
 	}
-	close(in[0]);
-	close(out[1]);
-	s->to = in[1];
-	s->from = out[0];
+	close(child_fds[0]);
+	if (child_fds[1] != child_fds[0])
+		close(child_fds[1]);
+	s->to = parent_fds[0];
+	s->from = parent_fds[1];
 	return 0;
+}
+
+/* Tells the server no more input comes: EOF on a pipe or a half-closed socket. */
+static void
+end_input(struct server *s)
+{
+	if (s->to == s->from)
+		shutdown(s->to, SHUT_WR);
+	else
+		close(s->to);
+}
+
+static void
+close_channel(struct server *s)
+{
+	close(s->from);
 }
 
 static int
@@ -180,6 +239,9 @@ read_full(struct server *s, uint8_t *p, size_t n, long deadline)
 		ssize_t r = read(s->from, p + got, n - got);
 		if (r < 0 && errno == EINTR)
 			continue;
+		/* A socket closed with our bytes unread resets: still a close. */
+		if (r < 0 && errno == ECONNRESET && got == 0)
+			return GOT_EOF;
 		if (r < 0)
 			return GOT_ERROR;
 		if (r == 0)
@@ -235,7 +297,7 @@ send_raw(struct server *s, const void *data, size_t n)
 		ssize_t w = write(s->to, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EPIPE) {
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET)) {
 			s->closed = 1;
 			return 1;
 		}
@@ -388,15 +450,15 @@ stop_server(struct server *s)
 {
 	int status = 0;
 
-	close(s->to);
+	end_input(s);
 	if (wait_exit(s, &status) < 0) {
-		close(s->from);
+		close_channel(s);
 		if (why[0] == '\0')
 			set_why("server did not exit within %d ms after EOF",
 			        RECV_TIMEOUT_MS);
 		return -1;
 	}
-	close(s->from);
+	close_channel(s);
 	if (WIFSIGNALED(status)) {
 		set_why("server killed by signal %d", WTERMSIG(status));
 		return -1;

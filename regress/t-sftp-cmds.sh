@@ -304,6 +304,15 @@ EOF
 put -r tree tree-small-handles
 EOF
 	check "max_handles 4: tree copied" diff -r "$L/tree" "$R/tree-small-handles"
+	# Bandwidth limits change only the pace (not asserted: no timing checks),
+	# never the bytes.
+	write_settings "$T/bw.json" "$R" '"upload_bandwidth":20000,"download_bandwidth":20000'
+	check "bandwidth limits: put and get" sftp_batch "$R" "$T/bw.json" <<EOF
+put small-pkt.bin bw.bin
+get bw.bin bw.back
+EOF
+	check_eq "bandwidth limits: upload content" "$(hash_of "$R/bw.bin")" "$(hash_of "$L/small-pkt.bin")"
+	check_eq "bandwidth limits: download content" "$(hash_of "$L/bw.back")" "$(hash_of "$L/small-pkt.bin")"
 fi
 
 check_no_sanitizer cmds

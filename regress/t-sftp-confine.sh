@@ -307,6 +307,7 @@ echo SAFE >"$R/swapreal/swapfile.txt"
 ) &
 swapper=$!
 trap 'kill $swapper 2>/dev/null' EXIT
+trap 'exit 1' INT TERM HUP # so that the EXIT trap runs on a signal too
 i=0
 : >"$T/race.batch"
 while [ $i -lt 300 ]; do
@@ -326,7 +327,7 @@ done
 run <"$T/race-put.batch"
 kill $swapper
 wait $swapper 2>/dev/null
-trap - EXIT
+trap - EXIT INT TERM HUP
 got=$(cat "$LOCAL"/race* 2>/dev/null | grep -c SAFE)
 echo "# swap race: $got of 300 gets returned the inside file"
 after_trick symlink-swap-race

@@ -97,6 +97,15 @@ assert has(event="transfer", sender="Download", path="/hello.txt", ok=True), evs
 PY
 check_not "no event went to stderr" grep -q '^{"event"' "$T/sftp.err"
 
+# A home that does not exist yet is created at login (SFTPGo does the same).
+NEWHOME=$T/newhome/alice
+check "missing home: session works" monitor good \
+	"{\"username\":\"alice\",\"home_dir\":\"$NEWHOME\",\"chroot\":true}" <<EOF
+put up.bin
+EOF
+check "missing home: created" test -d "$NEWHOME"
+check_eq "missing home: upload landed in it" "$(hash_of "$NEWHOME/up.bin")" "$(hash_of "$LOCAL/up.bin")"
+
 # Bad frames: the worker must refuse to serve and touch nothing.
 for kind in huge short none; do
 	rm -f "$R/in/up.bin"

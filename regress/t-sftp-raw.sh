@@ -28,13 +28,22 @@ else
 	# Requests that could shrink or rewrite a file without "overwrite".
 	write_settings "$S" "$R" \
 		'"permissions":{"/":["list","download","upload","chmod","chtimes","rename"]}'
-	# Open question for the lead (see the final report): posix-rename onto an
-	# existing file with "rename" but without "overwrite" replaces it; SFTPGo 0.9
-	# only tied "overwrite" to uploads. Reported as a TODO until decided.
-	SFTP_RAW_XFAIL=no_overwrite_rename_onto \
-		SFTP_RAW_OURS=1 SFTP_RAW_NO_OVERWRITE=1 "$RAW" "$R" "$WORKER" --root "$R" --settings "$S"
+	# posix-rename onto an existing file replaces it like an upload would, so it
+	# needs "overwrite" at the target as well (SFTPGo 0.9 only tied "overwrite" to
+	# uploads, which let upload-then-rename bypass it).
+	SFTP_RAW_OURS=1 SFTP_RAW_NO_OVERWRITE=1 "$RAW" "$R" "$WORKER" --root "$R" --settings "$S"
 	rc3=$?
 	[ "$rc" -eq 0 ] && rc=$rc3
+	# stdin/stdout as the session hands them over: one socketpair end, blocking
+	# and non-blocking.
+	write_settings "$S" "$R"
+	for mode in 1 nonblock; do
+		SFTP_RAW_SOCKET=$mode SFTP_RAW_OURS=1 "$RAW" "$R" "$WORKER" --root "$R" \
+			--settings "$S" >"$T/sock.out"
+		rc4=$?
+		sed "s/sftp-raw:/sftp-raw (socketpair $mode):/" "$T/sock.out"
+		[ "$rc" -eq 0 ] && rc=$rc4
+	done
 fi
 [ "$rc" -eq 0 ] || fail "sftp-raw exit status" "$rc"
 done_testing

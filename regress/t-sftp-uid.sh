@@ -12,6 +12,7 @@ command -v useradd >/dev/null 2>&1 || skip_all "no useradd"
 USER_NAME=sftpgot$$
 cleanup() { userdel "$USER_NAME" >/dev/null 2>&1; }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP # so that the EXIT trap runs on a signal too
 # Other tests on this machine may hold the passwd lock for a moment: retry.
 n=0
 until useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$USER_NAME" 2>"$T/useradd.err"; do

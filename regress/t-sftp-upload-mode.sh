@@ -26,6 +26,7 @@ cleanup() {
 	[ -n "$WORKER_PID" ] && kill -9 "$WORKER_PID" 2>/dev/null
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP # so that the EXIT trap runs on a signal too
 
 # wait_until SECONDS COMMAND...: polls COMMAND (no timing assertion: the bound
 # only keeps a broken worker from hanging the suite).
@@ -200,6 +201,6 @@ check_eq "mode 2: reput completed the file" "$(hash_of "$R/target.bin")" "$BIG_H
 check_eq "mode 2: no temp file after reput" "$(find "$R" -mindepth 1 | wc -l)" 1
 
 check_no_sanitizer upload-mode
-trap - EXIT
+trap - EXIT INT TERM HUP
 cleanup
 done_testing

@@ -576,7 +576,22 @@ do_two_paths(struct sftp_server *s, uint32_t id, struct rbuf *r,
 		return reply_denied(s, id, op->sender, from.p);
 	if (from.dir_syntax && (err = on_entry(s, from.p, 1, entry_exists, NULL)) != 0)
 		return reply_errno(s, id, err);
-	if ((err = two_entries(s, from.p, to.p, op->rename_flags, op->link)) != 0)
+	/*
+	 * Replacing an existing target destroys it like an overwriting upload does, so
+	 * it needs "overwrite" there too (else upload-then-rename would bypass it). The
+	 * kernel enforces it atomically: no check-then-rename race.
+	 */
+	int flags = op->rename_flags;
+	int noreplace_by_perm = 0;
+	if (!op->link && !(flags & RENAME_NOREPLACE) &&
+	    !perm_has_parent(perms(s), to.p, PERM_OVERWRITE)) {
+		flags |= RENAME_NOREPLACE;
+		noreplace_by_perm = 1;
+	}
+	err = two_entries(s, from.p, to.p, flags, op->link);
+	if (err == EEXIST && noreplace_by_perm)
+		return reply_denied(s, id, op->sender, to.p);
+	if (err != 0)
 		return reply_errno(s, id, err);
 	ev.path = from.p;
 	ev.target_path = to.p;
