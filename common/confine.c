@@ -17,6 +17,20 @@ set_limit(int res, rlim_t v)
 	return setrlimit(res, &rl);
 }
 
+/* No file may grow: the process writes nothing but its sockets. */
+static int
+limit_file_size(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	/* Sanitizer builds must be able to write their reports to stderr (a file):
+	 * the limit stays as it is. */
+	struct rlimit rl;
+	return getrlimit(RLIMIT_FSIZE, &rl);
+#else
+	return set_limit(RLIMIT_FSIZE, 0);
+#endif
+}
+
 static int
 drop_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
 {
@@ -45,13 +59,7 @@ confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile, cha
 	}
 	if (geteuid() == 0 && uid != (uid_t)-1 && drop_ids(uid, gid, err, errlen) != 0)
 		return -1;
-#ifdef __SANITIZE_ADDRESS__
-	/* Sanitizer builds must be able to write their reports to stderr (a file). */
-	int fsize_rc = 0;
-#else
-	int fsize_rc = set_limit(RLIMIT_FSIZE, 0);
-#endif
-	if (set_limit(RLIMIT_NOFILE, (rlim_t)nofile) != 0 || fsize_rc != 0 ||
+	if (set_limit(RLIMIT_NOFILE, (rlim_t)nofile) != 0 || limit_file_size() != 0 ||
 	    set_limit(RLIMIT_CORE, 0) != 0 || set_limit(RLIMIT_NPROC, 0) != 0) {
 		snprintf(err, errlen, "setrlimit: %s", strerror(errno));
 		return -1;

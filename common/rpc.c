@@ -127,6 +127,18 @@ rpc_send(int sock, int fd, int type, ...)
 	return rc;
 }
 
+int
+rpc_send_log(int sock, uint32_t level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return rpc_send(sock, -1, RPC_LOG, level, msg);
+}
+
 void
 rpc_msg_free(struct rpc_msg *msg)
 {

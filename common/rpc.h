@@ -91,6 +91,10 @@ const char *rpc_type_name(int type);
 ssize_t rpc_encode(uint8_t *out, size_t cap, int type, ...);
 /* Encodes and sends one frame (with fd when >= 0) on a SEQPACKET socket. 0 / -1. */
 int rpc_send(int sock, int fd, int type, ...);
+/* Sends a LOG frame (level: enum log_level) with a printf-formatted message, cut at
+ * 1 KiB. 0 / -1. */
+int rpc_send_log(int sock, uint32_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /*
  * Parses one received frame. Returns 0, or -1 with a reason in err. On success msg
  * owns copies of the strings (free with rpc_msg_free, which also wipes them and

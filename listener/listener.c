@@ -29,17 +29,8 @@ struct ip_slot {
 static struct ip_slot slots[MAX_TRACKED_IPS];
 static int mon_fd = -1;
 
-static void
-mon_log(enum log_level l, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rpc_send(mon_fd, -1, RPC_LOG, (uint32_t)l, msg);
-}
+/* A line for the monitor's log (lost if the monitor is gone: we exit soon after). */
+#define mon_log(l, ...) ((void)rpc_send_log(mon_fd, (uint32_t)(l), __VA_ARGS__))
 
 static struct ip_slot *
 slot_find(const char *ip, int create)

@@ -140,13 +140,12 @@ fail:
 static void
 run_job(struct provider *p, struct job *j)
 {
-	char err[256];
-
 	if (p == NULL) {
 		snprintf(j->error, sizeof(j->error), "data provider unavailable");
 		return;
 	}
 	if (j->kind == JOB_LAST_LOGIN) {
+		char err[256];
 		if (provider_update_last_login(p, j->username, err, sizeof(err)) != 0)
 			snprintf(j->error, sizeof(j->error), "%s", err);
 		else

@@ -39,9 +39,15 @@
 #define MAX_PENDING_CONNS 256
 #define MAX_WORKERS_PER_SESSION 8
 #define WORKER_EVENT_MAX (1024 * 1024)
-#define SESSION_LOGS_PER_SEC 50
+#define LOGS_PER_SEC 50
 
 enum sess_state { S_STARTING, S_IDLE, S_PREAUTH, S_AUTHED };
+
+/* Lines a session or worker may add to the log: at most LOGS_PER_SEC a second. */
+struct log_rate {
+	time_t second;
+	int count;
+};
 
 struct msess {
 	TAILQ_ENTRY(msess) link;
@@ -57,8 +63,7 @@ struct msess {
 	int slot_held; /* the listener counts this connection as pre-auth */
 	int dying;     /* signalled: never hand it a connection */
 	struct kbdprog *kbd; /* keyboard-interactive program in progress */
-	time_t log_second; /* LOG rate limit: the current second and its count */
-	int log_count;
+	struct log_rate lr;
 	char ip[64];
 	unsigned port;
 	char conn_id[33];
@@ -87,6 +92,7 @@ struct mworker {
 	int fd;
 	struct event *ev;
 	struct frame_reader fr;
+	struct log_rate lr;
 	uint64_t sess_id;
 	char *username, *home, *conn_id;
 };
@@ -101,6 +107,7 @@ struct pconn {
 static struct {
 	struct monitor_params *p;
 	struct event_base *base;
+	/* cppcheck-suppress syntaxError ; cppcheck cannot expand an anonymous TAILQ_HEAD */
 	TAILQ_HEAD(, msess) sessions;
 	TAILQ_HEAD(, mworker) workers;
 	TAILQ_HEAD(, pconn) pending;
@@ -136,6 +143,18 @@ static void
 set_nonblock(int fd)
 {
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* A one-shot timer firing in secs seconds (NULL when out of memory). */
+static struct event *
+timer_start(int secs, event_callback_fn cb, void *arg)
+{
+	struct timeval tv = {secs, 0};
+	struct event *e = evtimer_new(M.base, cb, arg);
+
+	if (e != NULL)
+		evtimer_add(e, &tv);
+	return e;
 }
 
 static char *
@@ -333,6 +352,8 @@ on_listener(evutil_socket_t fd, short what, void *arg)
 			rpc_send(M.listener_fd, -1, RPC_RELEASE, m.s[0]);
 		} else {
 			struct pconn *c = calloc(1, sizeof(*c));
+			if (c == NULL) /* dropped: the listener must free its slot */
+				rpc_send(M.listener_fd, -1, RPC_RELEASE, m.s[0]);
 			if (c != NULL) {
 				c->fd = m.fd;
 				m.fd = -1;
@@ -460,9 +481,7 @@ spawn_session(void)
 	s->ev = event_new(M.base, s->fd, EV_READ | EV_PERSIST, on_session, s);
 	event_add(s->ev, NULL);
 	/* A session that never says READY would hold a pool slot for ever. */
-	struct timeval tv = {STARTUP_GRACE_SECS, 0};
-	s->grace = evtimer_new(M.base, on_grace, s);
-	evtimer_add(s->grace, &tv);
+	s->grace = timer_start(STARTUP_GRACE_SECS, on_grace, s);
 	return 0;
 }
 
@@ -548,9 +567,7 @@ try_assign(void)
 		close(c->fd);
 		free(c);
 		s->state = S_PREAUTH;
-		struct timeval tv = {LOGIN_GRACE_SECS, 0};
-		s->grace = evtimer_new(M.base, on_grace, s);
-		evtimer_add(s->grace, &tv);
+		s->grace = timer_start(LOGIN_GRACE_SECS, on_grace, s);
 		log_app(LOGL_DEBUG, "sftpd", "new connection from %s:%u, id %s, session pid %ld",
 			s->ip, s->port, s->conn_id, (long)s->pid);
 		schedule_refill(0);
@@ -566,6 +583,24 @@ session_kill(struct msess *s, const char *why)
 	kill(s->pid, SIGKILL);
 	if (s->ev != NULL)
 		event_del(s->ev);
+}
+
+/* 1 when the line may be written; says once per second that lines are dropped. */
+static int
+log_rate_ok(struct log_rate *r, const char *who, long pid)
+{
+	time_t now = time(NULL);
+
+	if (now != r->second) {
+		r->second = now;
+		r->count = 0;
+	}
+	if (++r->count <= LOGS_PER_SEC)
+		return 1;
+	if (r->count == LOGS_PER_SEC + 1)
+		log_app(LOGL_WARN, "service", "%s process %ld: too many log lines, dropping some",
+			who, pid);
+	return 0;
 }
 
 static int
@@ -626,19 +661,8 @@ session_message(struct msess *s, struct rpc_msg *m)
 			session_kill(s, "bad log level");
 			return;
 		}
-		/* A session cannot flood the log: at most SESSION_LOGS_PER_SEC lines. */
-		time_t now = time(NULL);
-		if (now != s->log_second) {
-			s->log_second = now;
-			s->log_count = 0;
-		}
-		if (++s->log_count > SESSION_LOGS_PER_SEC) {
-			if (s->log_count == SESSION_LOGS_PER_SEC + 1)
-				log_app(LOGL_WARN, "service", "session process %ld: too many log "
-							      "lines, dropping some",
-					(long)s->pid);
+		if (!log_rate_ok(&s->lr, "session", (long)s->pid))
 			return;
-		}
 		if (s->conn_id[0])
 			log_app((enum log_level)m->u[0], "sftpd", "[%s] %s", s->conn_id, m->s[0]);
 		else
@@ -1064,11 +1088,12 @@ kbd_start(struct msess *s, struct job *j)
 		return;
 	}
 	set_nonblock(k->out_fd);
+	/* Answers are written from the event loop: a program that stops reading its
+	 * stdin must fail the login, never block the monitor. */
+	set_nonblock(k->in_fd);
 	k->ev = event_new(M.base, k->out_fd, EV_READ | EV_PERSIST, on_kbd_output, s);
 	event_add(k->ev, NULL);
-	struct timeval tv = {KBDINT_SECS, 0};
-	k->timer = evtimer_new(M.base, on_kbd_timeout, s);
-	evtimer_add(k->timer, &tv);
+	k->timer = timer_start(KBDINT_SECS, on_kbd_timeout, s);
 }
 
 /* The client's answers go to the program, one per line. */
@@ -1090,8 +1115,14 @@ kbd_answers(struct msess *s, struct rpc_msg *m)
 		return;
 	}
 	k->awaiting = 0;
-	if (write(k->in_fd, m->s[0], m->slen[0]) != (ssize_t)m->slen[0] ||
-	    write(k->in_fd, "\n", 1) != 1) {
+	/* One write: a short one (pipe full) fails the login instead of waiting. */
+	m->s[0][m->slen[0]] = '\n';
+	ssize_t w;
+	do
+		w = write(k->in_fd, m->s[0], (size_t)m->slen[0] + 1);
+	while (w < 0 && errno == EINTR);
+	m->s[0][m->slen[0]] = '\0';
+	if (w != (ssize_t)m->slen[0] + 1) {
 		kbd_finish(s, 0, "keyboard interactive program does not read its answers");
 		return;
 	}
@@ -1131,12 +1162,13 @@ on_worker(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	int rc = frame_reader_fill(&w->fr, fd);
-	if (rc < 0 && errno == EAGAIN)
+	int fill_errno = errno; /* worker_event() may change errno */
+	if (rc < 0 && fill_errno == EAGAIN)
 		return;
 	int nr;
 	while ((nr = frame_reader_next(&w->fr, &body, &len)) == 1)
 		worker_event(w, body, len);
-	if (nr < 0 || (rc < 0 && errno != ECONNRESET))
+	if (nr < 0 || (rc < 0 && fill_errno != ECONNRESET))
 		log_app(LOGL_WARN, "service", "worker %ld: bad event stream", (long)w->pid);
 	if (nr < 0 || rc <= 0)
 		event_del(w->ev);
@@ -1177,7 +1209,18 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 	if (pid < 0)
 		goto refuse;
 	struct mworker *w = calloc(1, sizeof(*w));
-	if (w == NULL || frame_write(ctl[0], js, strlen(js)) != 0) {
+	if (w != NULL) {
+		w->username = strdup(s->user->username);
+		w->home = strdup(s->user->home_dir);
+		w->conn_id = strdup(s->conn_id);
+	}
+	if (w == NULL || w->username == NULL || w->home == NULL || w->conn_id == NULL ||
+	    frame_write(ctl[0], js, strlen(js)) != 0) {
+		if (w != NULL) {
+			free(w->username);
+			free(w->home);
+			free(w->conn_id);
+		}
 		free(w);
 		kill(pid, SIGKILL);
 		/* reaped later as an unknown child */
@@ -1186,9 +1229,6 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 	w->pid = pid;
 	w->fd = ctl[0];
 	w->sess_id = s->id;
-	w->username = strdup(s->user->username);
-	w->home = strdup(s->user->home_dir);
-	w->conn_id = strdup(s->conn_id);
 	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
 	set_nonblock(w->fd);
 	w->ev = event_new(M.base, w->fd, EV_READ | EV_PERSIST, on_worker, w);
@@ -1281,6 +1321,11 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		free(fp);
 		free(tp);
 	} else if (strcmp(ev, "log") == 0) {
+		/* The worker parses the client's bytes: it cannot flood the log either. */
+		if (!log_rate_ok(&w->lr, "worker", (long)w->pid)) {
+			json_decref(o);
+			return;
+		}
 		const char *lv = jstr(o, "level");
 		enum log_level l = strcmp(lv, "debug") == 0  ? LOGL_DEBUG
 				   : strcmp(lv, "warn") == 0  ? LOGL_WARN
@@ -1391,7 +1436,6 @@ on_kill_timer(evutil_socket_t fd, short what, void *arg)
 static void
 on_sigterm(evutil_socket_t sig, short what, void *arg)
 {
-	struct timeval tv = {SHUTDOWN_GRACE_SECS, 0};
 	struct msess *s;
 	struct pconn *c;
 	(void)what;
@@ -1412,8 +1456,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	/* Sessions end when their channels have; workers end with their sessions. */
 	TAILQ_FOREACH(s, &M.sessions, link)
 	kill(s->pid, SIGTERM);
-	M.kill_ev = evtimer_new(M.base, on_kill_timer, NULL);
-	evtimer_add(M.kill_ev, &tv);
+	M.kill_ev = timer_start(SHUTDOWN_GRACE_SECS, on_kill_timer, NULL);
 	maybe_exit();
 }
 

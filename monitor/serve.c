@@ -200,8 +200,10 @@ find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char 
 		pw = getpwnam(name);
 	else if ((pw = getpwnam("sftpgo")) == NULL)
 		pw = getpwnam("nobody");
-	if (pw == NULL || pw->pw_uid == 0) {
-		snprintf(err, errlen, "sftpd.unprivileged_user: no such user \"%s\" (or it is root)",
+	/* Its primary group must not be root's either: the sessions parse the wire. */
+	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0) {
+		snprintf(err, errlen,
+			 "sftpd.unprivileged_user: no such user \"%s\" (or its uid or gid is 0)",
 			 name && name[0] ? name : "sftpgo/nobody");
 		return -1;
 	}

@@ -72,6 +72,15 @@ elif mode == "kbd-bad-answers":
     t, _ = recv()
     assert t == KBDINT_QUESTIONS
     mon.send(frame(KBDINT_ANSWERS, struct.pack(">I", 5) + s("a\nb\nc\nd\ne")))
+elif mode == "kbd-stall":
+    # long answers to a program that never reads them: its stdin pipe fills up
+    mon.send(frame(KBDINT_START, s("limituser")))
+    while True:
+        t, _ = recv()
+        if t != KBDINT_QUESTIONS:
+            break
+        mon.send(frame(KBDINT_ANSWERS, struct.pack(">I", 1) + s("a" * 16000)))
+    open(os.path.join(here, "kbd-stall.out"), "w").write("result %d\n" % t)
 elif mode == "kbd-unasked-answers":
     mon.send(frame(KBDINT_ANSWERS, struct.pack(">I", 1) + s("a")))
 elif mode == "none":

@@ -71,18 +71,12 @@ on_term(int sig)
 	term_requested = 1;
 }
 
-static void
-mlog(enum log_level l, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (rpc_send(MON_FD, -1, RPC_LOG, (uint32_t)l, msg) != 0)
-		_exit(1);
-}
+/* A line for the monitor's log; without the monitor there is nothing to do. */
+#define mlog(l, ...)                                                                  \
+	do {                                                                          \
+		if (rpc_send_log(MON_FD, (uint32_t)(l), __VA_ARGS__) != 0)            \
+			_exit(1);                                                     \
+	} while (0)
 
 /* Waits for one frame of the wanted type; anything else ends the process. */
 static void
@@ -170,7 +164,7 @@ setup(void)
 
 /* Maps an AUTH_RESULT (consumed) to libssh's answer. */
 static int
-auth_result(struct rpc_msg *mp)
+auth_result(const struct rpc_msg *mp)
 {
 	struct rpc_msg m = *mp;
 	uint32_t r = m.u[0];

@@ -24,7 +24,7 @@ sftp_frame_check(const uint8_t *buf, size_t avail, uint32_t max_packet, uint32_t
 int
 sftp_attrs_decode(struct rbuf *r, struct sftp_attrs *a)
 {
-	uint32_t i, count;
+	uint32_t count;
 	const uint8_t *s;
 	uint32_t slen;
 
@@ -47,7 +47,7 @@ sftp_attrs_decode(struct rbuf *r, struct sftp_attrs *a)
 		/* Each pair takes at least 8 bytes: bounds the loop by the packet. */
 		if (count > rbuf_left(r) / 8)
 			return -1;
-		for (i = 0; i < count; i++) {
+		for (uint32_t i = 0; i < count; i++) {
 			if (rbuf_get_string(r, &s, &slen, UINT32_MAX) != 0 ||
 			    rbuf_get_string(r, &s, &slen, UINT32_MAX) != 0)
 				return -1;

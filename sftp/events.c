@@ -83,6 +83,7 @@ static void
 emit(json_t *obj)
 {
 	char *s;
+	/* cppcheck-suppress variableScope ; iov[0] points at it after the branch */
 	uint8_t hdr[4];
 	struct iovec iov[2];
 	size_t len;
@@ -146,7 +147,7 @@ utf8_seq(const unsigned char *s, size_t n)
 static json_t *
 jstr(const char *s)
 {
-	size_t n = s != NULL ? strlen(s) : 0, i = 0, k;
+	size_t n = s != NULL ? strlen(s) : 0, i = 0;
 	struct wbuf w;
 	json_t *j;
 
@@ -158,7 +159,7 @@ jstr(const char *s)
 	if (wbuf_init(&w, n * 3 + 1, n * 3 + 1) != 0)
 		return NULL;
 	while (i < n) {
-		k = utf8_seq((const unsigned char *)s + i, n - i);
+		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
 		if (k == 0) {
 			wbuf_put_bytes(&w, "\xef\xbf\xbd", 3);
 			i++;

@@ -175,7 +175,6 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
 {
 	char *json = NULL;
 	size_t len = 0;
-	int rc = 0;
 
 	if (o->monitor_fd >= 0) {
 		json = worker_read_frame(o->monitor_fd, MAX_SETTINGS, &len);
@@ -193,7 +192,7 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
 		}
 	}
 	if (json != NULL) {
-		rc = sftp_settings_parse(st, json, len, err, errlen);
+		int rc = sftp_settings_parse(st, json, len, err, errlen);
 		/* Monitor settings came from the provider: do not keep copies around. */
 		explicit_bzero(json, len);
 		free(json);
@@ -315,9 +314,9 @@ start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_
           char *out, size_t outsz)
 {
 	struct passwd *pw;
-	const char *home = "/";
 
 	if (o->start_dir != NULL) {
+		const char *home = "/";
 		if (host_root && (pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
 			home = pw->pw_dir;
 		return worker_expand_start_dir(o->start_dir, home, user_buf, out, outsz);
@@ -366,6 +365,14 @@ main(int argc, char **argv)
 	setup_events(&o);
 	if (sftp_settings_init(&st) != 0 ||
 	    load_settings(&o, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		ev_log(EV_ERROR, "%s", err);
+		return 1;
+	}
+	/* The monitor never maps a user to root (it refuses uid/gid 0): settings that
+	 * do are not ours to serve. (-1 keeps the current ids, as documented.) */
+	if (o.monitor_fd >= 0 && geteuid() == 0 && (st.uid == 0 || st.gid == 0)) {
+		snprintf(err, sizeof(err), "settings map the user to uid or gid 0: refused");
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
 		return 1;

@@ -173,7 +173,7 @@ open_atomic(struct sftp_server *s, struct handle *h, int fl, mode_t mode,
             const struct stat *existing)
 {
 	const char *base;
-	int err, src, accmode = (fl & O_ACCMODE) == O_RDWR ? O_RDWR : O_WRONLY;
+	int err, accmode = (fl & O_ACCMODE) == O_RDWR ? O_RDWR : O_WRONLY;
 
 	h->parentfd = srv_open_parent(s, h->vpath, &base);
 	if (h->parentfd < 0)
@@ -198,7 +198,7 @@ open_atomic(struct sftp_server *s, struct handle *h, int fl, mode_t mode,
 	if (existing != NULL && fchmod(h->fd, existing->st_mode & 0777) != 0)
 		return errno;
 	if (existing != NULL && !(fl & O_TRUNC) && existing->st_size > 0) {
-		src = srv_open(s, h->vpath, O_RDONLY | O_NONBLOCK, 0);
+		int src = srv_open(s, h->vpath, O_RDONLY | O_NONBLOCK, 0);
 		if (src < 0)
 			return errno;
 		err = copy_existing(src, h->fd);

@@ -268,7 +268,7 @@ h_opendir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
 	struct vpath v;
 	struct handle *h;
-	int fd, err;
+	int fd;
 
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
@@ -287,7 +287,7 @@ h_opendir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	}
 	h->dir = fdopendir(fd);
 	if (h->dir == NULL) {
-		err = errno;
+		int err = errno;
 		close(fd);
 		handle_release(h);
 		return reply_errno(s, id, err);
@@ -407,7 +407,13 @@ on_entry(struct sftp_server *s, const char *vpath, int want_dir, entry_op op, vo
 static int
 op_unlink(struct sftp_server *s, int pfd, const char *base, void *arg)
 {
-	return unlinkat(pfd, base, arg != NULL ? AT_REMOVEDIR : 0) == 0 ? 0 : errno;
+	return unlinkat(pfd, base, 0) == 0 ? 0 : errno;
+}
+
+static int
+op_rmdir(struct sftp_server *s, int pfd, const char *base, void *arg)
+{
+	return unlinkat(pfd, base, AT_REMOVEDIR) == 0 ? 0 : errno;
 }
 
 static int
@@ -432,8 +438,10 @@ simple_change(struct sftp_server *s, uint32_t id, const struct vpath *v, unsigne
 	return reply_ok(s, id);
 }
 
-int
-h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r)
+/* REMOVE and RMDIR: one path (last component not followed), delete on its parent. */
+static int
+delete_entry(struct sftp_server *s, uint32_t id, struct rbuf *r, const char *sender,
+             entry_op op)
 {
 	struct vpath v;
 
@@ -442,21 +450,19 @@ h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
-	return simple_change(s, id, &v, PERM_DELETE, "Remove", op_unlink, NULL);
+	return simple_change(s, id, &v, PERM_DELETE, sender, op, NULL);
+}
+
+int
+h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r)
+{
+	return delete_entry(s, id, r, "Remove", op_unlink);
 }
 
 int
 h_rmdir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
-	struct vpath v;
-	static int dir = 1;
-
-	if (get_vpath(s, r, &v) != 0)
-		return -1;
-	vpath_resolve(s, &v, 0);
-	if (v.err != 0)
-		return reply_errno(s, id, v.err);
-	return simple_change(s, id, &v, PERM_DELETE, "Rmdir", op_unlink, &dir);
+	return delete_entry(s, id, r, "Rmdir", op_rmdir);
 }
 
 int

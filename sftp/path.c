@@ -42,12 +42,12 @@ push_component(char *out, size_t outsz, size_t *len, const char *c, size_t clen)
 static int
 push_path(char *out, size_t outsz, size_t *len, const char *p, size_t n)
 {
-	size_t i = 0, start;
+	size_t i = 0;
 
 	while (i < n) {
 		while (i < n && p[i] == '/')
 			i++;
-		start = i;
+		size_t start = i;
 		while (i < n && p[i] != '/')
 			i++;
 		if (i > start &&

@@ -99,11 +99,10 @@ unsigned
 perm_for_path(const struct perm_table *t, const char *vpath)
 {
 	size_t len = strlen(vpath);
-	const struct perm_entry *e;
 
 	/* vpath, then each parent: cut at the last '/' each round; "/" last. */
 	for (;;) {
-		e = find_exact(t, vpath, len == 0 ? 1 : len);
+		const struct perm_entry *e = find_exact(t, vpath, len == 0 ? 1 : len);
 		if (e != NULL)
 			return e->mask;
 		if (len <= 1)

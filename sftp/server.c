@@ -315,7 +315,7 @@ handle_alloc(struct sftp_server *s, enum handle_kind kind, const char *vpath)
 }
 
 int
-handle_reply(struct sftp_server *s, uint32_t id, struct handle *h)
+handle_reply(struct sftp_server *s, uint32_t id, const struct handle *h)
 {
 	uint8_t b[4];
 

@@ -135,7 +135,7 @@ uint32_t errno_to_status(int err);
 /* Handles */
 struct handle *handle_alloc(struct sftp_server *s, enum handle_kind kind,
                             const char *vpath);
-int handle_reply(struct sftp_server *s, uint32_t id, struct handle *h);
+int handle_reply(struct sftp_server *s, uint32_t id, const struct handle *h);
 void handle_release(struct handle *h);
 /* Ends a file handle: clean (ok = 1) or as after an error/disconnect. 0 or errno. */
 int file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why);

@@ -79,13 +79,13 @@ parse_perm_list(json_t *list, unsigned *mask)
 {
 	size_t i;
 	json_t *p;
-	unsigned bit;
 
 	if (!json_is_array(list))
 		return -1;
 	*mask = 0;
 	json_array_foreach(list, i, p)
 	{
+		unsigned bit;
 		if (!json_is_string(p) ||
 		    (bit = perm_from_name(json_string_value(p))) == 0)
 			return -1;

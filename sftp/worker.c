@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -116,12 +117,19 @@ worker_make_home(const char *dir, long long uid, long long gid, char *err, size_
 		}
 		p[i] = dir[i];
 	}
-	/* As SFTPGo: the new home belongs to the user (only root can give it away). */
-	if (geteuid() == 0 && (uid >= 0 || gid >= 0) &&
-	    chown(dir, uid >= 0 ? (uid_t)uid : (uid_t)-1,
-	          gid >= 0 ? (gid_t)gid : (gid_t)-1) != 0) {
+	/* As SFTPGo: the new home belongs to the user (only root can give it away).
+	 * Through an fd opened without following a symlink: whoever can write the
+	 * parent must not make root chown something else. */
+	if (geteuid() != 0 || (uid < 0 && gid < 0))
+		return 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, uid >= 0 ? (uid_t)uid : (uid_t)-1,
+	                     gid >= 0 ? (gid_t)gid : (gid_t)-1) != 0) {
 		snprintf(err, errlen, "chown home %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
+	close(fd);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "regress/unit/check_main.h"
 
 #define NOW 1700000000000LL
 
@@ -174,9 +175,5 @@ main(void)
 	tcase_add_test(tc, check_order);
 	tcase_add_test(tc, bad_arguments);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

@@ -7,6 +7,7 @@
 
 #include "auth/auth.h"
 #include "auth/internal.h"
+#include "regress/unit/check_main.h"
 
 /*
  * Known answers. bcrypt "secret" cost 14 and pbkdf2-sha256 are the SFTPGo README's
@@ -536,9 +537,5 @@ main(void)
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tc2);
 	suite_add_tcase(s, tc3);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

@@ -10,6 +10,7 @@
 
 #include "auth/auth.h"
 #include "common/buf.h"
+#include "regress/unit/check_main.h"
 
 /* Keys made with ssh-keygen; fingerprints from `ssh-keygen -lf` (SHA256, no pad). */
 #define ED25519                                                                          \
@@ -460,9 +461,5 @@ main(void)
 	tcase_add_test(ta, allowed_edge_cases);
 	suite_add_tcase(s, tp);
 	suite_add_tcase(s, ta);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "common/cidr.h"
+#include "regress/unit/check_main.h"
 
 static const struct {
 	const char *in;
@@ -311,9 +312,5 @@ main(void)
 	suite_add_tcase(s, tp);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, ta);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "regress/unit/check_main.h"
 
 /* The "full example showing the default config" of SFTPGo 0.9's README, verbatim. */
 static const char spec_example[] =
@@ -898,9 +899,5 @@ main(void)
 	tcase_add_test(tc, env_applies_without_file);
 	tcase_add_test(tc, env_bad_values_named);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/log_internal.h"
+#include "regress/unit/check_main.h"
 
 /* 2020-03-07T13:36:46.123 UTC */
 static const struct timespec fixed = {.tv_sec = 1583588206, .tv_nsec = 123456789};
@@ -649,9 +650,5 @@ main(void)
 	tcase_add_test(tc, deleted_file_recreated_at_rotation);
 	tcase_add_test(tc, appends_to_existing_file);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

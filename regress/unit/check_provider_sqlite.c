@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "provider/provider.h"
+#include "regress/unit/check_main.h"
 
 /* Pre-hashed, so that only the tests about hashing pay for argon2id. */
 #define BCRYPT "$2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK"
@@ -506,9 +507,5 @@ main(void)
 	tcase_add_test(t1, writes_while_a_reader_holds_the_db);
 	tcase_add_test(t1, corrupt_stored_json_reported);
 	suite_add_tcase(s, t1);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include "common/buf.h"
 #include "common/fdpass.h"
 #include "common/rpc.h"
+#include "regress/unit/check_main.h"
 
 static uint8_t frame[RPC_MAX_FRAME];
 
@@ -236,9 +237,5 @@ main(void)
 	tcase_add_test(tc, stream_frames);
 	tcase_add_test(tc, stream_frame_split_across_reads);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

@@ -464,5 +464,5 @@ main(void)
 	tcase_add_test(tc, engine_read_write_limits);
 	tcase_add_test(tc, engine_handle_limit);
 	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return check_run_suite(s);
 }

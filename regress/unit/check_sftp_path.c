@@ -259,5 +259,5 @@ main(void)
 	tcase_add_test(tc, engine_confinement);
 	tcase_add_test(tc, engine_readdir_root_parent);
 	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return check_run_suite(s);
 }

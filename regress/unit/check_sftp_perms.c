@@ -334,5 +334,5 @@ main(void)
 	tcase_add_test(tc, links_cannot_lead_around_permissions);
 	tcase_add_test(tc, resolve_paths);
 	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return check_run_suite(s);
 }

@@ -266,5 +266,5 @@ main(void)
 	tcase_add_test(tc, open_flags_and_errors);
 	tcase_add_test(tc, events_lines);
 	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return check_run_suite(s);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "regress/unit/check_main.h"
 #include "sftp/proto.h"
 #include "sftp/settings.h"
 #include "sftp/sftp.h"
@@ -178,18 +179,6 @@ tsrv_exists(struct tsrv *t, const char *rel)
 
 	snprintf(p, sizeof(p), "%s/%s", t->root, rel);
 	return access(p, F_OK) == 0;
-}
-
-static inline int
-run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/user.h"
+#include "regress/unit/check_main.h"
 
 #define KEY1                                                                             \
 	"ssh-ed25519 "                                                                   \
@@ -429,9 +430,5 @@ main(void)
 	tcase_add_test(tv, validate_checks_struct_built_perms);
 	tcase_add_test(tv, username_length_limit);
 	suite_add_tcase(s, tv);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/version.h"
+#include "regress/unit/check_main.h"
 
 START_TEST(version_is_package_version)
 {
@@ -20,9 +21,5 @@ main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, version_is_package_version);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_suite(s);
 }
