@@ -62,6 +62,8 @@ PROFILES = {
                  wbig=4 * MIB, wfiles=20, rounds=3),
 }
 
+LOG_DIR = "/tmp"  # set by Env.setup() to the run's logs/ directory
+
 SERVER_KEYS = ["ours", "openssh", "internal"]
 SERVER_LABELS = {"ours": "ours", "openssh": "OpenSSH sftp-server",
                  "internal": "OpenSSH internal-sftp"}
@@ -101,6 +103,12 @@ def reap(p, timeout=None):
     return rc
 
 
+def reap_all(procs, timeout):
+    """Exit statuses of procs, all sharing one deadline (killed ones: -9)."""
+    deadline = time.monotonic() + timeout
+    return [reap(p, timeout=max(0.1, deadline - time.monotonic())) for p in procs]
+
+
 def kill_group(p, sig=signal.SIGKILL):
     try:
         os.killpg(p.pid, sig)
@@ -109,7 +117,7 @@ def kill_group(p, sig=signal.SIGKILL):
 
 
 def scan():
-    """pid -> (ppid, state, cumulative CPU ticks incl. reaped children)."""
+    """pid -> (ppid, state, own CPU ticks, CPU ticks of reaped descendants)."""
     procs = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -121,15 +129,15 @@ def scan():
             continue
         rp = data.rindex(b")")
         fld = data[rp + 2:].split()
-        procs[int(name)] = (int(fld[1]), fld[0],
-                            int(fld[11]) + int(fld[12]) + int(fld[13]) + int(fld[14]))
+        procs[int(name)] = (int(fld[1]), fld[0], int(fld[11]) + int(fld[12]),
+                            int(fld[13]) + int(fld[14]))
     return procs
 
 
 def tree(root, procs=None):
     procs = procs if procs is not None else scan()
     kids = {}
-    for pid, (ppid, _, _) in procs.items():
+    for pid, (ppid, _, _, _) in procs.items():
         kids.setdefault(ppid, []).append(pid)
     out, todo = [], [root] if root in procs else []
     while todo:
@@ -140,13 +148,14 @@ def tree(root, procs=None):
 
 
 def tree_cpu(root, exclude_root=False):
-    """Seconds of CPU of root's process tree (see the module docstring)."""
+    """Seconds of CPU of root's process tree (see the module docstring).
+    exclude_root: leave out root's own CPU but keep what it reaped (the sftp
+    client under `sftp -D` reaps the server program when the session ends)."""
     pids, procs = tree(root)
     ticks = 0
     for pid in pids:
-        if exclude_root and pid == root:
-            continue
-        ticks += procs[pid][2]
+        _, _, own, reaped = procs[pid]
+        ticks += reaped if (exclude_root and pid == root) else own + reaped
     return ticks / CLK_TCK
 
 
@@ -241,7 +250,7 @@ def shim(argv):
 
 def reap_orphans():
     me = os.getpid()
-    for pid, (ppid, st, _) in scan().items():
+    for pid, (ppid, st, _, _) in scan().items():
         if ppid == me and pid not in _children:
             try:
                 if st != b"Z":
@@ -306,7 +315,6 @@ class Env:
         self.user = "sfbench%d" % (os.getpid() % 100000)
         self.user_created = False
         self.mounts = []
-        self.made_run_sshd = False
         self.files = {}
 
     def setup(self):
@@ -314,6 +322,8 @@ class Env:
         os.chmod(self.base, 0o755)
         for d in ("local", "dl", "logs"):
             os.makedirs(os.path.join(self.base, d))
+        global LOG_DIR
+        LOG_DIR = os.path.join(self.base, "logs")
         home = os.path.join(self.base, "home")
         run(["useradd", "-r", "-M", "-U", "-d", home, "-s", "/bin/sh", self.user])
         self.user_created = True
@@ -327,9 +337,10 @@ class Env:
         self.authorized_keys = os.path.join(self.base, "authorized_keys")
         shutil.copy(self.key + ".pub", self.authorized_keys)
         os.chmod(self.authorized_keys, 0o644)
+        # sshd's privilege separation directory (Debian's package creates it at
+        # boot; it is left in place: other sshd instances may be using it)
         if not os.path.isdir("/run/sshd"):
             os.makedirs("/run/sshd", mode=0o755)
-            self.made_run_sshd = True
 
     def mkdir_user(self, path):
         os.makedirs(path, exist_ok=True)
@@ -390,12 +401,6 @@ class Env:
         if self.user_created:
             subprocess.call(["userdel", self.user], stderr=subprocess.DEVNULL)
             self.user_created = False
-        if self.made_run_sshd:
-            try:
-                os.rmdir("/run/sshd")
-            except OSError:
-                pass
-            self.made_run_sshd = False
 
 
 def clear_dir(path):
@@ -449,7 +454,7 @@ class Server:
         stable_since = time.monotonic()
         while time.monotonic() < deadline:
             pids, procs = tree(self.root)
-            shape = (len(pids), sum(procs[p][2] for p in pids))
+            shape = (len(pids), sum(procs[p][2] + procs[p][3] for p in pids))
             if shape != last:
                 last, stable_since = shape, time.monotonic()
             elif time.monotonic() - stable_since >= 0.5:
@@ -459,12 +464,19 @@ class Server:
 
     def quiesce(self, timeout=20):
         """Waits until every per-connection process is gone and reaped, so a CPU
-        sample is exact (see the module docstring)."""
+        sample is exact (see the module docstring): the tree is back to its idle
+        size, or (a pool that refills differently) unchanged for a second, with
+        no zombie in it."""
         deadline = time.monotonic() + timeout
+        last, since = None, time.monotonic()
         while time.monotonic() < deadline:
             pids, procs = tree(self.root)
-            if len(pids) <= self.idle_count and \
-                    not any(procs[p][1] == b"Z" for p in pids):
+            zombie = any(procs[p][1] == b"Z" for p in pids)
+            shape = sorted(pids)
+            if shape != last:
+                last, since = shape, time.monotonic()
+            if not zombie and (len(pids) <= self.idle_count or
+                               time.monotonic() - since >= 1.0):
                 break
             time.sleep(0.02)
         last = self.cpu()
@@ -605,7 +617,7 @@ def run_marked(argv, snap_at=(), snap=None, timeout=600, cwd=None):
     """Runs an `sftp -b` command with line-buffered stdout and timestamps every
     echoed command ("sftp> ..." is printed as a command starts).  Returns
     [(t, cpu or None, line)] plus a final (t_exit, cpu, "exit")."""
-    errpath = "/dev/shm/sftpgo-bench-%d/logs/client.err" % os.getpid()
+    errpath = os.path.join(LOG_DIR, "client.err")
     errf = open(errpath, "wb")
     p = spawn(["stdbuf", "-oL"] + argv, stdout=subprocess.PIPE, stderr=errf, cwd=cwd)
     errf.close()
@@ -673,6 +685,9 @@ def fmt(v):
         return "n/a"
     if isinstance(v, str):
         return v
+    if isinstance(v, int) or (isinstance(v, float) and v.is_integer() and abs(v) < 1e6
+                              and abs(v) >= 10):
+        return "%d" % v
     a = abs(v)
     if a >= 1000:
         return "%.0f" % v
@@ -925,7 +940,7 @@ class Bench:
             t0 = time.monotonic()
             procs = [spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                      for _ in range(burst)]
-            bad = sum(1 for p in procs if reap(p, timeout=120) != 0)
+            bad = sum(1 for rc in reap_all(procs, 120) if rc != 0)
             dt = time.monotonic() - t0
             c1 = srv.quiesce()
             good = burst - bad
@@ -955,7 +970,8 @@ class Bench:
                     wave = [open_idle_session(self.env, srv)
                             for _ in range(min(50, n - start))]
                     procs += wave
-                    held += sum(1 for p in wave if wait_sftp_version(p))
+                    deadline = time.monotonic() + 90
+                    held += sum(1 for p in wave if wait_sftp_version(p, deadline))
                 dt = time.monotonic() - t0
                 srv.settle(timeout=5)
                 pss, priv = srv.mem()
@@ -965,8 +981,8 @@ class Bench:
                         p.stdin.close()
                     except OSError:
                         pass
+                reap_all(procs, 20)
                 for p in procs:
-                    reap(p, timeout=10)
                     p.stdout.close()
                 srv.settle(timeout=10)
             if held == 0:
@@ -992,7 +1008,7 @@ class Bench:
             t0 = time.monotonic()
             procs = [spawn(sftp_argv(self.env, srv, b), stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL) for b in batches]
-            bad = sum(1 for p in procs if reap(p, timeout=600) != 0)
+            bad = sum(1 for rc in reap_all(procs, 900) if rc != 0)
             dt = time.monotonic() - t0
             c1 = srv.quiesce()
             if bad:
@@ -1073,13 +1089,12 @@ def open_idle_session(env, srv):
     return p
 
 
-def wait_sftp_version(p, timeout=60):
+def wait_sftp_version(p, deadline):
     """True when the server answered SSH_FXP_VERSION: authenticated and serving."""
     fd = p.stdout.fileno()
-    deadline = time.monotonic() + timeout
     buf = b""
     while time.monotonic() < deadline:
-        if not select.select([fd], [], [], deadline - time.monotonic())[0]:
+        if not select.select([fd], [], [], max(0, deadline - time.monotonic()))[0]:
             break
         chunk = os.read(fd, 4096)
         if not chunk:
@@ -1185,7 +1200,7 @@ def main():
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt("signal %d" % signum)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     try:
         import resource
@@ -1264,6 +1279,8 @@ def main():
         log("interrupted: cleaning up")
         return 130
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         for p in list(_children.values()):
             if p.poll() is None:
                 kill_group(p)
