@@ -571,12 +571,20 @@ class Ours(Server):
         with open(os.path.join(d, "sftpgo.json"), "w") as f:
             json.dump(conf, f, indent=2)
         self.host_dir = env.mkdir_user(os.path.join(env.base, "ours-home"))
+        try:
+            run([self.binary, "initprovider", "--config-dir", d])
+        except BenchError as e:  # user add says it clearly if this mattered
+            log("ours: initprovider: %s" % e)
         run([self.binary, "user", "add", "--config-dir", d, "--username", env.user,
              "--public-key-file", env.key + ".pub", "--home-dir", self.host_dir,
              "--uid", str(env.uid), "--gid", str(env.gid), "--permissions", "/:*"])
-        logf = open(os.path.join(env.base, "logs", "sftpgo.log"), "wb")
+        logf = open(os.path.join(env.base, "logs", "sftpgo.out"), "wb")
+        # info-level logs, like sshd's LogLevel INFO (SFTPGo's default is debug)
         self.proc = spawn(shim([self.binary, "serve", "--config-dir", d,
-                                 "--libexec-dir", self.libexec]),
+                                 "--libexec-dir", self.libexec,
+                                 "--log-file-path", os.path.join(env.base, "logs",
+                                                                 "sftpgo.log"),
+                                 "--log-verbose=false"]),
                           stdout=logf, stderr=logf, cwd=d)
         logf.close()
         wait_banner(self.port, self.proc)
