@@ -706,11 +706,22 @@ def fmt(v):
     return "%.3f" % v
 
 
-def bar_ok(bar, ratio):
-    if bar is None or ratio is None:
+def bar_ok(bar, ratio, ours):
+    """Checks the sftp-server ratio, or for "all" ours' own value."""
+    if bar is None:
         return ""
     op, val = bar
+    if op == "all":
+        return "" if ours is None else ("ok" if ours >= val else "MISS")
+    if ratio is None:
+        return ""
     return "ok" if (ratio >= val if op == ">=" else ratio <= val) else "MISS"
+
+
+def bar_text(bar):
+    if bar is None:
+        return ""
+    return ("all %d" % bar[1]) if bar[0] == "all" else "%s%.1f" % bar
 
 
 def table(res, servers_present):
@@ -724,19 +735,19 @@ def table(res, servers_present):
         ratio = {}
         for other in ("openssh", "internal"):
             a, b = med["ours"], med[other]
-            ratio[other] = (a / b) if (a is not None and b not in (None, 0)) else None
+            ratio[other] = (a / b) if (a is not None and b not in (None, 0) and
+                                       r["unit"] != "count") else None
         bar = r["bar"]
-        verdict = bar_ok(bar, ratio["openssh"])
+        verdict = bar_ok(bar, ratio["openssh"], med["ours"])
         cells = [r["label"], r["unit"]] + [fmt(med[k]) for k in cols] + \
-            [fmt(ratio["openssh"]), fmt(ratio["internal"]),
-             ("%s%.1f" % bar) if bar else "", verdict]
+            [fmt(ratio["openssh"]), fmt(ratio["internal"]), bar_text(bar), verdict]
         if r["section"] != section:
             section = r["section"]
             lines.append(("#", section))
         lines.append(cells)
         out_rows.append(dict(section=r["section"], row=r["label"], unit=r["unit"],
                              better=r["better"],
-                             bar=("%s%.1f" % bar) if bar else None,
+                             bar=bar_text(bar) or None,
                              values={k: res.vals[r["id"]].get(k, []) for k in cols},
                              median=med, notes=res.notes[r["id"]],
                              ratio_sftp_server=ratio["openssh"],
@@ -964,7 +975,7 @@ class Bench:
         self.res.define("idle:pss", sec, "memory per session (PSS)", "KiB", "lower",
                         ("<=", 1.0))
         self.res.define("idle:priv", sec, "memory per session (private)", "KiB", "lower")
-        self.res.define("idle:held", sec, "sessions held", "count", "higher")
+        self.res.define("idle:held", sec, "sessions held", "count", "higher", ("all", n))
         self.res.define("idle:rate", sec, "open rate (waves of 50)", "sessions/s", "higher")
         rounds = self.s["rounds"] if n <= 200 else 1
 
@@ -1268,6 +1279,11 @@ def main():
                    "+dirty" if info["dirty"] else "", elapsed))
         print(header)
         print(text)
+        miss = ["%s: %s" % (r["section"].split(")")[0], r["row"]) for r in rows
+                if r["verdict"] == "MISS"]
+        n_ok = sum(1 for r in rows if r["verdict"] == "ok")
+        print("bar: %d ok, %d MISS%s" % (n_ok, len(miss),
+                                         (" (" + "; ".join(miss) + ")") if miss else ""))
         for srv in servers:
             if not srv.ok:
                 print("%s: n/a, %s" % (SERVER_LABELS[srv.key], srv.reason))
