@@ -55,7 +55,7 @@ PROFILES = {
                  logins=200, burst=50, idle=200, par_n=8, par_size=128 * MIB,
                  wbig=GIB, wfiles=2000, rounds=3),
     "quick": dict(big=128 * MIB, scp=128 * MIB, nfiles=300, fsize=4096, meta=1000,
-                  logins=20, burst=20, idle=30, par_n=8, par_size=16 * MIB,
+                  logins=10, burst=10, idle=20, par_n=4, par_size=32 * MIB,
                   wbig=128 * MIB, wfiles=300, rounds=3),
     "tiny": dict(big=4 * MIB, scp=4 * MIB, nfiles=20, fsize=4096, meta=50,
                  logins=4, burst=4, idle=4, par_n=2, par_size=1 * MIB,
