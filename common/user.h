@@ -72,7 +72,10 @@ void user_free(struct sftpgo_user *u);
 /*
  * JSON codec. user_to_json never includes the password unless with_password is set
  * (backups/provider storage only). user_from_json validates types and ranges and
- * writes a message naming the bad field into err; returns 0 or -1.
+ * writes a message naming the bad field into err; returns 0 or -1. It changes only
+ * the keys present (and not null) in j: decode onto user_init() for a new user, or
+ * onto a stored user to merge (REST PUT semantics). Permission paths come out
+ * normalised and sorted; unknown keys are ignored, as SFTPGo does.
  */
 json_t *user_to_json(const struct sftpgo_user *u, int with_password);
 int user_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t errlen);

@@ -26,6 +26,7 @@ int provider_init_schema(struct provider *p, char *err, size_t errlen);
 /* 1 when the schema exists, 0 when not, -1 on error. */
 int provider_schema_exists(struct provider *p, char *err, size_t errlen);
 
+/* out is initialised by the call (never freed first): user_free it afterwards. */
 int provider_user_by_name(struct provider *p, const char *username, struct sftpgo_user *out,
 			  char *err, size_t errlen);
 int provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, char *err,
@@ -36,7 +37,10 @@ int provider_user_add(struct provider *p, struct sftpgo_user *u, char *err, size
 int provider_user_update(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen);
 int provider_user_delete(struct provider *p, int64_t id, char *err, size_t errlen);
 
-/* order: 0 ascending by username, 1 descending. username NULL = all. */
+/*
+ * order: 0 ascending by username, 1 descending. username NULL = all. limit <= 0 = no
+ * limit. A non-zero return from cb stops the listing and is returned as is.
+ */
 typedef int (*provider_user_cb)(const struct sftpgo_user *u, void *arg);
 int provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order,
 			const char *username, provider_user_cb cb, void *arg, char *err,

@@ -1,0 +1,685 @@
+/*
+ * SQLite data provider (driver "sqlite"), SFTPGo 0.9.6 schema.
+ *
+ * The database is opened in WAL mode with a busy timeout so that the admin CLI and
+ * a running server can use it at the same time. Every value goes through a bound
+ * parameter; the only text put into SQL is the users_table identifier, checked
+ * against [A-Za-z_][A-Za-z0-9_]* first. Rows are converted to and from the user
+ * JSON (common/user.h), so the codec is the one place that knows the fields.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "auth/auth.h"
+#include "common/errf.h"
+#include "provider/provider.h"
+#include "provider/schema_sqlite.h" /* generated from sql/sqlite/20200307.sql */
+
+#define BUSY_TIMEOUT_MS 5000
+#define TABLE_NAME_MAX 64
+#define HASH_MAX 512
+
+enum col_kind { COL_INT, COL_TEXT, COL_JSON };
+
+/* The users table's columns, in the schema's order. */
+static const struct {
+	const char *name;
+	enum col_kind kind;
+} columns[] = {
+    {"id", COL_INT},
+    {"username", COL_TEXT},
+    {"password", COL_TEXT},
+    {"public_keys", COL_JSON},
+    {"home_dir", COL_TEXT},
+    {"uid", COL_INT},
+    {"gid", COL_INT},
+    {"max_sessions", COL_INT},
+    {"quota_size", COL_INT},
+    {"quota_files", COL_INT},
+    {"permissions", COL_JSON},
+    {"used_quota_size", COL_INT},
+    {"used_quota_files", COL_INT},
+    {"last_quota_update", COL_INT},
+    {"upload_bandwidth", COL_INT},
+    {"download_bandwidth", COL_INT},
+    {"expiration_date", COL_INT},
+    {"last_login", COL_INT},
+    {"status", COL_INT},
+    {"filters", COL_JSON},
+    {"filesystem", COL_JSON},
+    {"virtual_folders", COL_JSON},
+};
+#define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+#define USER_COLS                                                                        \
+	"id, username, password, public_keys, home_dir, uid, gid, max_sessions, "        \
+	"quota_size, "                                                                   \
+	"quota_files, permissions, used_quota_size, used_quota_files, "                  \
+	"last_quota_update, "                                                            \
+	"upload_bandwidth, download_bandwidth, expiration_date, last_login, status, "    \
+	"filters, "                                                                      \
+	"filesystem, virtual_folders"
+
+enum stmt_id {
+	ST_BY_NAME,
+	ST_BY_ID,
+	ST_INSERT,
+	ST_UPDATE,
+	ST_DELETE,
+	ST_LIST_ASC,
+	ST_LIST_DESC,
+	ST_LAST_LOGIN,
+	ST_QUOTA_ADD,
+	ST_QUOTA_SET,
+	ST_SCHEMA_EXISTS,
+	ST_COUNT
+};
+
+/* "users" stands for the quoted users_table; everything else is a bound parameter. */
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BY_NAME] = "SELECT " USER_COLS " FROM \"users\" WHERE username = :username",
+    [ST_BY_ID] = "SELECT " USER_COLS " FROM \"users\" WHERE id = :id",
+    [ST_INSERT] =
+        "INSERT INTO \"users\" (username, password, public_keys, home_dir, uid, gid, "
+        "max_sessions, quota_size, quota_files, permissions, used_quota_size, "
+        "used_quota_files, last_quota_update, upload_bandwidth, download_bandwidth, "
+        "expiration_date, last_login, status, filters, filesystem, virtual_folders) "
+        "VALUES (:username, :password, :public_keys, :home_dir, :uid, :gid, "
+        ":max_sessions, :quota_size, :quota_files, :permissions, 0, 0, 0, "
+        ":upload_bandwidth, :download_bandwidth, :expiration_date, 0, :status, "
+        ":filters, :filesystem, :virtual_folders)",
+    /* Like SFTPGo: username, usage counters and last_login are not set by an update,
+     * so an admin edit never races with the server's quota and login writes. */
+    [ST_UPDATE] =
+        "UPDATE \"users\" SET password = :password, public_keys = :public_keys, "
+        "home_dir = :home_dir, uid = :uid, gid = :gid, max_sessions = :max_sessions, "
+        "quota_size = :quota_size, quota_files = :quota_files, "
+        "permissions = :permissions, upload_bandwidth = :upload_bandwidth, "
+        "download_bandwidth = :download_bandwidth, "
+        "expiration_date = :expiration_date, status = :status, filters = :filters, "
+        "filesystem = :filesystem, virtual_folders = :virtual_folders WHERE id = :id",
+    [ST_DELETE] = "DELETE FROM \"users\" WHERE id = :id",
+    [ST_LIST_ASC] =
+        "SELECT " USER_COLS " FROM \"users\" WHERE (:username IS NULL OR username = "
+        ":username) ORDER BY username ASC LIMIT :limit OFFSET :offset",
+    [ST_LIST_DESC] =
+        "SELECT " USER_COLS " FROM \"users\" WHERE (:username IS NULL OR username = "
+        ":username) ORDER BY username DESC LIMIT :limit OFFSET :offset",
+    [ST_LAST_LOGIN] = "UPDATE \"users\" SET last_login = :now WHERE username = :username",
+    [ST_QUOTA_ADD] =
+        "UPDATE \"users\" SET used_quota_size = used_quota_size + :size, "
+        "used_quota_files = used_quota_files + :files, last_quota_update = :now "
+        "WHERE username = :username",
+    [ST_QUOTA_SET] =
+        "UPDATE \"users\" SET used_quota_size = :size, used_quota_files = :files, "
+        "last_quota_update = :now WHERE username = :username",
+    [ST_SCHEMA_EXISTS] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                         "name IN (:table, 'schema_version')",
+};
+
+struct provider {
+	sqlite3 *db;
+	char table[TABLE_NAME_MAX + 1];
+	char qtable[TABLE_NAME_MAX + 3]; /* "table" */
+	char *users_base_dir;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+static int
+db_fail(struct provider *p, char *err, size_t errlen, const char *what)
+{
+	return errf(err, errlen, "sqlite: %s: %s", what, sqlite3_errmsg(p->db));
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+table_name_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > TABLE_NAME_MAX || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	if (strspn(s,
+	           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+	    n)
+		return 0;
+	return strcmp(s, "schema_version") != 0 && strncmp(s, "sqlite_", 7) != 0;
+}
+
+/*
+ * A copy of src with every "users" identifier replaced by the quoted users_table
+ * (used for the embedded schema script and for the statements).
+ */
+static char *
+with_table(const char *src, const char *qtable)
+{
+	static const char tok[] = "\"users\"";
+	const size_t toklen = sizeof(tok) - 1, qlen = strlen(qtable);
+	size_t n = 0, o = 0;
+
+	for (const char *s = strstr(src, tok); s != NULL; s = strstr(s + toklen, tok))
+		n++;
+	size_t len = strlen(src) + n * qlen + 1;
+	char *out = malloc(len);
+	if (out == NULL)
+		return NULL;
+	for (const char *s = strstr(src, tok); s != NULL; s = strstr(src, tok)) {
+		memcpy(out + o, src, (size_t)(s - src));
+		o += (size_t)(s - src);
+		memcpy(out + o, qtable, qlen);
+		o += qlen;
+		src = s + toklen;
+	}
+	memcpy(out + o, src, strlen(src) + 1);
+	return out;
+}
+
+/* Prepared once per handle, then reset and reused. */
+static sqlite3_stmt *
+stmt(struct provider *p, enum stmt_id id, char *err, size_t errlen)
+{
+	if (p->st[id] != NULL) {
+		sqlite3_reset(p->st[id]);
+		sqlite3_clear_bindings(p->st[id]);
+		return p->st[id];
+	}
+	char *sql = with_table(stmt_sql[id], p->qtable);
+	if (sql == NULL) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	int rc = sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &p->st[id],
+	                            NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
+		db_fail(p, err, errlen, "prepare");
+		p->st[id] = NULL;
+		return NULL;
+	}
+	return p->st[id];
+}
+
+static int
+bind_int(sqlite3_stmt *s, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(s, name);
+
+	return i == 0 ? SQLITE_OK : sqlite3_bind_int64(s, i, v);
+}
+
+static int
+bind_text(sqlite3_stmt *s, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(s, name);
+
+	if (i == 0)
+		return SQLITE_OK;
+	if (v == NULL)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds every ":column" parameter the statement has from the user's JSON. */
+static int
+bind_user(struct provider *p, sqlite3_stmt *s, const json_t *uj, char *err, size_t errlen)
+{
+	char pname[40];
+
+	for (size_t c = 0; c < N_COLUMNS; c++) {
+		snprintf(pname, sizeof(pname), ":%s", columns[c].name);
+		int idx = sqlite3_bind_parameter_index(s, pname);
+		if (idx == 0)
+			continue;
+		const json_t *v = json_object_get(uj, columns[c].name);
+		int rc;
+		if (v == NULL || json_is_null(v)) {
+			rc = sqlite3_bind_null(s, idx);
+		} else if (columns[c].kind == COL_INT) {
+			rc = sqlite3_bind_int64(s, idx,
+			                        (sqlite3_int64)json_integer_value(v));
+		} else if (columns[c].kind == COL_TEXT) {
+			rc = sqlite3_bind_text(s, idx, json_string_value(v), -1,
+			                       SQLITE_TRANSIENT);
+		} else {
+			char *txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			if (txt == NULL)
+				return errf(err, errlen, "%s: cannot encode",
+				            columns[c].name);
+			rc = sqlite3_bind_text(s, idx, txt, -1, free);
+		}
+		if (rc != SQLITE_OK)
+			return db_fail(p, err, errlen, "bind");
+	}
+	return 0;
+}
+
+static const char *
+column_kind_json(const char *name)
+{
+	for (size_t c = 0; c < N_COLUMNS; c++)
+		if (strcmp(columns[c].name, name) == 0)
+			return columns[c].kind == COL_JSON ? name : NULL;
+	return NULL;
+}
+
+/* One result row -> user (initialised here), through the JSON codec. */
+static int
+row_to_user(sqlite3_stmt *s, struct sftpgo_user *u, char *err, size_t errlen)
+{
+	json_t *o = json_object();
+	int rc = 0;
+
+	user_init(u);
+	if (o == NULL)
+		return errf(err, errlen, "out of memory");
+	for (int c = 0; rc == 0 && c < sqlite3_column_count(s); c++) {
+		const char *name = sqlite3_column_name(s, c);
+		json_t *v = NULL;
+		switch (sqlite3_column_type(s, c)) {
+		case SQLITE_NULL:
+			continue;
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(s, c));
+			break;
+		default: {
+			const char *txt = (const char *)sqlite3_column_text(s, c);
+			if (txt == NULL)
+				continue;
+			if (column_kind_json(name) != NULL) {
+				json_error_t je;
+				v = json_loads(txt, JSON_DECODE_ANY, &je);
+				if (v == NULL)
+					rc = errf(err, errlen,
+					          "stored user: %s: bad JSON: %s", name,
+					          je.text);
+			} else {
+				v = json_string(txt);
+			}
+		}
+		}
+		if (rc == 0 && (v == NULL || json_object_set_new(o, name, v) != 0))
+			rc = errf(err, errlen, "stored user: %s: cannot decode", name);
+	}
+	if (rc == 0) {
+		char cerr[200];
+		if (user_from_json(o, u, cerr, sizeof(cerr)) != 0)
+			rc = errf(err, errlen, "stored user: %s", cerr);
+	}
+	json_decref(o);
+	return rc;
+}
+
+/* Runs a single-row SELECT that was bound already. */
+static int
+fetch_one(struct provider *p, sqlite3_stmt *s, struct sftpgo_user *out, char *err,
+          size_t errlen)
+{
+	int rc = sqlite3_step(s);
+	int ret;
+
+	if (rc == SQLITE_DONE)
+		ret = PROVIDER_NOT_FOUND;
+	else if (rc == SQLITE_ROW)
+		ret = row_to_user(s, out, err, errlen);
+	else
+		ret = db_fail(p, err, errlen, "select");
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* Runs an UPDATE/DELETE that was bound already; NOT_FOUND when no row changed. */
+static int
+exec_change(struct provider *p, sqlite3_stmt *s, const char *what, char *err,
+            size_t errlen)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(p, err, errlen, what);
+	return sqlite3_changes(p->db) == 0 ? PROVIDER_NOT_FOUND : 0;
+}
+
+/* data_provider.name, relative to the config dir when not absolute. */
+static char *
+sqlite_path(const struct sftpgo_config *cfg, char *err, size_t errlen)
+{
+	const char *name = cfg->data_provider.name;
+
+	if (name == NULL || name[0] == '\0') {
+		errf(err, errlen,
+		     "data_provider.name: empty; give the SQLite database path");
+		return NULL;
+	}
+	char *path = config_path(cfg, name);
+	if (path == NULL)
+		errf(err, errlen, "out of memory");
+	return path;
+}
+
+static int
+configure_db(struct provider *p, char *err, size_t errlen)
+{
+	sqlite3_extended_result_codes(p->db, 1);
+	if (sqlite3_busy_timeout(p->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
+		return db_fail(p, err, errlen, "busy_timeout");
+	if (sqlite3_exec(p->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL,
+	                 NULL, NULL) != SQLITE_OK)
+		return db_fail(p, err, errlen, "pragma");
+	return 0;
+}
+
+int
+provider_open(const struct sftpgo_config *cfg, struct provider **out, char *err,
+              size_t errlen)
+{
+	const struct provider_config *pc = &cfg->data_provider;
+	const char *driver =
+	    pc->driver != NULL && pc->driver[0] != '\0' ? pc->driver : "sqlite";
+	const char *table = pc->users_table != NULL && pc->users_table[0] != '\0'
+	                        ? pc->users_table
+	                        : "users";
+	struct stat st;
+
+	*out = NULL;
+	if (strcmp(driver, "sqlite") != 0)
+		return errf(err, errlen,
+		            "data_provider.driver: \"%s\" is not supported by this "
+		            "build (only sqlite)",
+		            driver);
+	if (!table_name_ok(table))
+		return errf(err, errlen,
+		            "data_provider.users_table: \"%s\" is not a valid table "
+		            "name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
+		            table, TABLE_NAME_MAX);
+	char *path = sqlite_path(cfg, err, errlen);
+	if (path == NULL)
+		return -1;
+	/* Never create an empty database by accident: initprovider creates the file. */
+	if (stat(path, &st) != 0) {
+		errf(err, errlen, "sqlite: %s: %s%s", path, strerror(errno),
+		     errno == ENOENT ? " (run \"sftpgo initprovider\" first)" : "");
+		free(path);
+		return -1;
+	}
+	struct provider *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		free(path);
+		return errf(err, errlen, "out of memory");
+	}
+	strlcpy(p->table, table, sizeof(p->table));
+	snprintf(p->qtable, sizeof(p->qtable), "\"%s\"", table);
+	if (pc->users_base_dir != NULL && pc->users_base_dir[0] == '/')
+		p->users_base_dir = strdup(pc->users_base_dir);
+	int rc = sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		errf(err, errlen, "sqlite: %s: %s", path,
+		     p->db != NULL ? sqlite3_errmsg(p->db) : sqlite3_errstr(rc));
+		free(path);
+		provider_close(p);
+		return -1;
+	}
+	free(path);
+	if (configure_db(p, err, errlen) != 0) {
+		provider_close(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+void
+provider_close(struct provider *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(p->st[i]);
+	sqlite3_close(p->db);
+	free(p->users_base_dir);
+	free(p);
+}
+
+int
+provider_init_schema(struct provider *p, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	char *sql = with_table(schema_sqlite_sql, p->qtable);
+
+	if (sql == NULL)
+		return errf(err, errlen, "out of memory");
+	int rc = sqlite3_exec(p->db, sql, NULL, NULL, &msg);
+	free(sql);
+	if (rc != SQLITE_OK) {
+		errf(err, errlen, "sqlite: creating the schema: %s",
+		     msg != NULL ? msg : "error");
+		sqlite3_free(msg);
+		if (!sqlite3_get_autocommit(p->db))
+			sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+provider_schema_exists(struct provider *p, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, ST_SCHEMA_EXISTS, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	if (bind_text(s, ":table", p->table) != SQLITE_OK)
+		return db_fail(p, err, errlen, "bind");
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) == 2
+	                           : db_fail(p, err, errlen, "schema check");
+	sqlite3_reset(s);
+	return ret;
+}
+
+int
+provider_user_by_name(struct provider *p, const char *username, struct sftpgo_user *out,
+                      char *err, size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, ST_BY_NAME, err, errlen);
+
+	user_init(out);
+	if (s == NULL)
+		return -1;
+	if (bind_text(s, ":username", username) != SQLITE_OK)
+		return db_fail(p, err, errlen, "bind");
+	return fetch_one(p, s, out, err, errlen);
+}
+
+int
+provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, char *err,
+                    size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, ST_BY_ID, err, errlen);
+
+	user_init(out);
+	if (s == NULL)
+		return -1;
+	if (bind_int(s, ":id", id) != SQLITE_OK)
+		return db_fail(p, err, errlen, "bind");
+	return fetch_one(p, s, out, err, errlen);
+}
+
+/* A plain password becomes an argon2id hash; a known hash is stored as is. */
+static int
+hash_password(struct sftpgo_user *u, char *err, size_t errlen)
+{
+	char hash[HASH_MAX];
+
+	if (u->password == NULL || u->password[0] == '\0' ||
+	    auth_password_is_hashed(u->password))
+		return 0;
+	if (auth_password_hash(u->password, hash, sizeof(hash)) != 0)
+		return errf(err, errlen, "password: hashing failed");
+	char *h = strdup(hash);
+	explicit_bzero(hash, sizeof(hash));
+	if (h == NULL)
+		return errf(err, errlen, "out of memory");
+	explicit_bzero(u->password, strlen(u->password));
+	free(u->password);
+	u->password = h;
+	return 0;
+}
+
+static int
+apply_base_dir(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
+{
+	if ((u->home_dir != NULL && u->home_dir[0] != '\0') ||
+	    p->users_base_dir == NULL || u->username == NULL)
+		return 0;
+	size_t bl = strlen(p->users_base_dir);
+	const char *sep = bl > 0 && p->users_base_dir[bl - 1] == '/' ? "" : "/";
+	char *home = NULL;
+	if (asprintf(&home, "%s%s%s", p->users_base_dir, sep, u->username) < 0)
+		return errf(err, errlen, "out of memory");
+	free(u->home_dir);
+	u->home_dir = home;
+	return 0;
+}
+
+/* Validates, hashes and binds u into statement id, then runs it. */
+static int
+write_user(struct provider *p, enum stmt_id id, struct sftpgo_user *u, char *err,
+           size_t errlen)
+{
+	if (user_validate(u, err, errlen) != 0 || hash_password(u, err, errlen) != 0)
+		return -1;
+	sqlite3_stmt *s = stmt(p, id, err, errlen);
+	if (s == NULL)
+		return -1;
+	json_t *uj = user_to_json(u, 1);
+	if (uj == NULL)
+		return errf(err, errlen, "out of memory");
+	int rc = bind_user(p, s, uj, err, errlen);
+	json_decref(uj);
+	if (rc != 0) {
+		sqlite3_clear_bindings(s); /* drop the bound hash */
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return errf(err, errlen, "username: \"%s\" already exists", u->username);
+	if (rc != SQLITE_DONE)
+		return db_fail(p, err, errlen, id == ST_INSERT ? "insert" : "update");
+	if (id == ST_UPDATE)
+		return sqlite3_changes(p->db) == 0 ? PROVIDER_NOT_FOUND : 0;
+	return 0;
+}
+
+int
+provider_user_add(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
+{
+	if (apply_base_dir(p, u, err, errlen) != 0)
+		return -1;
+	int rc = write_user(p, ST_INSERT, u, err, errlen);
+	if (rc != 0)
+		return rc;
+	u->id = sqlite3_last_insert_rowid(p->db);
+	return 0;
+}
+
+int
+provider_user_update(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
+{
+	return write_user(p, ST_UPDATE, u, err, errlen);
+}
+
+int
+provider_user_delete(struct provider *p, int64_t id, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, ST_DELETE, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	if (bind_int(s, ":id", id) != SQLITE_OK)
+		return db_fail(p, err, errlen, "bind");
+	return exec_change(p, s, "delete", err, errlen);
+}
+
+/*
+ * limit <= 0 means no limit. A callback returning non-zero stops the listing; that
+ * value is returned.
+ */
+int
+provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order,
+                    const char *username, provider_user_cb cb, void *arg, char *err,
+                    size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, order ? ST_LIST_DESC : ST_LIST_ASC, err, errlen);
+	int ret = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	if (offset < 0)
+		return errf(err, errlen, "offset: must not be negative");
+	if (bind_text(s, ":username", username) != SQLITE_OK ||
+	    bind_int(s, ":limit", limit > 0 ? limit : -1) != SQLITE_OK ||
+	    bind_int(s, ":offset", offset) != SQLITE_OK)
+		return db_fail(p, err, errlen, "bind");
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct sftpgo_user u;
+		user_init(&u);
+		ret = row_to_user(s, &u, err, errlen);
+		if (ret == 0)
+			ret = cb(&u, arg);
+		user_free(&u);
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_fail(p, err, errlen, "list");
+	sqlite3_reset(s);
+	return ret;
+}
+
+int
+provider_update_last_login(struct provider *p, const char *username, char *err,
+                           size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, ST_LAST_LOGIN, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	if (bind_int(s, ":now", now_ms()) != SQLITE_OK ||
+	    bind_text(s, ":username", username) != SQLITE_OK)
+		return db_fail(p, err, errlen, "bind");
+	return exec_change(p, s, "last_login", err, errlen);
+}
+
+int
+provider_update_quota(struct provider *p, const char *username, int64_t files_delta,
+                      int64_t size_delta, int reset, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, reset ? ST_QUOTA_SET : ST_QUOTA_ADD, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	if (bind_int(s, ":size", size_delta) != SQLITE_OK ||
+	    bind_int(s, ":files", files_delta) != SQLITE_OK ||
+	    bind_int(s, ":now", now_ms()) != SQLITE_OK ||
+	    bind_text(s, ":username", username) != SQLITE_OK)
+		return db_fail(p, err, errlen, "bind");
+	return exec_change(p, s, "quota", err, errlen);
+}

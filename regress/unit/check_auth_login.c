@@ -1,0 +1,182 @@
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+
+#define NOW 1700000000000LL
+
+/* Built by hand: these tests do not depend on common/user.c. */
+static struct sftpgo_user u;
+static char err[256];
+
+static void
+setup(void)
+{
+	memset(&u, 0, sizeof(u));
+	u.username = strdup("bob");
+	ck_assert_ptr_nonnull(u.username);
+	u.status = USER_STATUS_ACTIVE;
+	memset(err, 'x', sizeof(err) - 1);
+	err[sizeof(err) - 1] = '\0';
+}
+
+static void
+teardown(void)
+{
+	free(u.username);
+	strlist_free(&u.filters.allowed_ip);
+	strlist_free(&u.filters.denied_ip);
+	strlist_free(&u.filters.denied_login_methods);
+}
+
+static int
+can(const char *ip, const char *method)
+{
+	return auth_user_can_login(&u, ip, method, NOW, err, sizeof(err));
+}
+
+START_TEST(active_user_allowed)
+{
+	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_int_eq(can("2001:db8::1", "publickey"), 0);
+	ck_assert_int_eq(can("192.0.2.1", "keyboard-interactive"), 0);
+}
+END_TEST
+
+START_TEST(disabled_user_refused)
+{
+	u.status = USER_STATUS_INACTIVE;
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_str_eq(err, "user \"bob\" is disabled");
+	u.status = -1;
+	ck_assert_int_eq(can("192.0.2.1", "publickey"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "disabled"));
+}
+END_TEST
+
+START_TEST(expiration)
+{
+	u.expiration_date = 0; /* never */
+	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
+	u.expiration_date = -5; /* not a date: never, like SFTPGo */
+	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
+	u.expiration_date = NOW + 1;
+	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
+	u.expiration_date = NOW; /* expires after this millisecond */
+	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
+	u.expiration_date = NOW - 1;
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_str_eq(err,
+	                 "user \"bob\" is expired, expiration timestamp: 1699999999999 "
+	                 "current timestamp: 1700000000000");
+}
+END_TEST
+
+START_TEST(ip_filters)
+{
+	ck_assert_int_eq(strlist_add(&u.filters.allowed_ip, "192.0.2.0/24"), 0);
+	ck_assert_int_eq(can("192.0.2.9", "password"), 0);
+	ck_assert_int_eq(can("::ffff:192.0.2.9", "password"), 0);
+	ck_assert_int_eq(can("198.51.100.1", "password"), -1);
+	ck_assert_str_eq(err, "Login for user \"bob\" is not allowed from this address: "
+	                      "198.51.100.1");
+	ck_assert_int_eq(can("2001:db8::1", "publickey"), -1);
+	ck_assert_int_eq(strlist_add(&u.filters.denied_ip, "192.0.2.9/32"), 0);
+	ck_assert_int_eq(can("192.0.2.9", "password"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not allowed from this address: 192.0.2.9"));
+	ck_assert_int_eq(can("192.0.2.10", "password"), 0);
+	ck_assert_int_eq(can("not-an-ip", "password"), -1);
+}
+END_TEST
+
+START_TEST(denied_login_methods)
+{
+	ck_assert_int_eq(strlist_add(&u.filters.denied_login_methods, "password"), 0);
+	ck_assert_int_eq(
+	    strlist_add(&u.filters.denied_login_methods, "keyboard-interactive"), 0);
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_str_eq(err,
+	                 "Login method \"password\" is not allowed for user \"bob\"");
+	ck_assert_int_eq(can("192.0.2.1", "keyboard-interactive"), -1);
+	ck_assert_int_eq(can("192.0.2.1", "publickey"), 0);
+	/* exact names only */
+	ck_assert_int_eq(can("192.0.2.1", "Password"), 0);
+}
+END_TEST
+
+/* SFTPGo's order: status, expiration, IP filters, login method. */
+START_TEST(check_order)
+{
+	u.status = USER_STATUS_INACTIVE;
+	u.expiration_date = 1;
+	ck_assert_int_eq(strlist_add(&u.filters.denied_ip, "0.0.0.0/0"), 0);
+	ck_assert_int_eq(strlist_add(&u.filters.denied_login_methods, "password"), 0);
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "disabled"));
+	u.status = USER_STATUS_ACTIVE;
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "expired"));
+	u.expiration_date = 0;
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "address"));
+	strlist_free(&u.filters.denied_ip);
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "Login method"));
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	char small[8];
+
+	ck_assert_int_eq(
+	    auth_user_can_login(NULL, "192.0.2.1", "password", NOW, err, sizeof(err)),
+	    -1);
+	ck_assert_str_ne(err, "");
+	ck_assert_int_eq(auth_user_can_login(&u, NULL, "password", NOW, err, sizeof(err)),
+	                 -1);
+	ck_assert_int_eq(
+	    auth_user_can_login(&u, "192.0.2.1", NULL, NOW, err, sizeof(err)), -1);
+	/* no room for a reason is fine, and a short buffer is truncated, not overrun */
+	ck_assert_int_eq(auth_user_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0),
+	                 0);
+	u.status = USER_STATUS_INACTIVE;
+	ck_assert_int_eq(auth_user_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0),
+	                 -1);
+	ck_assert_int_eq(
+	    auth_user_can_login(&u, "192.0.2.1", "password", NOW, small, sizeof(small)),
+	    -1);
+	ck_assert_str_eq(small, "user \"b");
+	/* a user without a name still gets a reason */
+	free(u.username);
+	u.username = NULL;
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_str_eq(err, "user \"\" is disabled");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("auth_login");
+	TCase *tc = tcase_create("can_login");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, active_user_allowed);
+	tcase_add_test(tc, disabled_user_refused);
+	tcase_add_test(tc, expiration);
+	tcase_add_test(tc, ip_filters);
+	tcase_add_test(tc, denied_login_methods);
+	tcase_add_test(tc, check_order);
+	tcase_add_test(tc, bad_arguments);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

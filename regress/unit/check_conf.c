@@ -1,0 +1,906 @@
+/* Unit tests of common/conf.c: defaults, file parsing, validation, env, paths. */
+#include "config.h"
+
+#include <check.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+
+/* The "full example showing the default config" of SFTPGo 0.9's README, verbatim. */
+static const char spec_example[] =
+    "{\n"
+    "  \"sftpd\": {\n"
+    "    \"bind_port\": 2022,\n"
+    "    \"bind_address\": \"\",\n"
+    "    \"idle_timeout\": 15,\n"
+    "    \"max_auth_tries\": 0,\n"
+    "    \"umask\": \"0022\",\n"
+    "    \"banner\": \"\",\n"
+    "    \"upload_mode\": 0,\n"
+    "    \"actions\": {\n"
+    "      \"execute_on\": [],\n"
+    "      \"command\": \"\",\n"
+    "      \"http_notification_url\": \"\"\n"
+    "    },\n"
+    "    \"keys\": [],\n"
+    "    \"enable_scp\": false,\n"
+    "    \"kex_algorithms\": [],\n"
+    "    \"ciphers\": [],\n"
+    "    \"macs\": [],\n"
+    "    \"login_banner_file\": \"\",\n"
+    "    \"setstat_mode\": 0,\n"
+    "    \"enabled_ssh_commands\": [\"md5sum\", \"sha1sum\", \"cd\", \"pwd\"],\n"
+    "    \"keyboard_interactive_auth_program\": \"\"\n"
+    "  },\n"
+    "  \"data_provider\": {\n"
+    "    \"driver\": \"sqlite\",\n"
+    "    \"name\": \"sftpgo.db\",\n"
+    "    \"host\": \"\",\n"
+    "    \"port\": 5432,\n"
+    "    \"username\": \"\",\n"
+    "    \"password\": \"\",\n"
+    "    \"sslmode\": 0,\n"
+    "    \"connection_string\": \"\",\n"
+    "    \"users_table\": \"users\",\n"
+    "    \"manage_users\": 1,\n"
+    "    \"track_quota\": 2,\n"
+    "    \"pool_size\": 0,\n"
+    "    \"users_base_dir\": \"\",\n"
+    "    \"actions\": {\n"
+    "      \"execute_on\": [],\n"
+    "      \"command\": \"\",\n"
+    "      \"http_notification_url\": \"\"\n"
+    "    },\n"
+    "    \"external_auth_program\": \"\",\n"
+    "    \"external_auth_scope\": 0,\n"
+    "    \"credentials_path\": \"credentials\"\n"
+    "  },\n"
+    "  \"httpd\": {\n"
+    "    \"bind_port\": 8080,\n"
+    "    \"bind_address\": \"127.0.0.1\",\n"
+    "    \"templates_path\": \"templates\",\n"
+    "    \"static_files_path\": \"static\",\n"
+    "    \"backups_path\": \"backups\",\n"
+    "    \"auth_user_file\": \"\",\n"
+    "    \"certificate_file\": \"\",\n"
+    "    \"certificate_key_file\": \"\"\n"
+    "  }\n"
+    "}\n";
+
+static char dir[64];
+static char err[1024];
+
+static int
+rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(p);
+}
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_conf.XXXXXX");
+	char *real;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* the loader stores the resolved directory */
+	real = realpath(dir, NULL);
+	ck_assert_ptr_nonnull(real);
+	snprintf(dir, sizeof(dir), "%s", real);
+	free(real);
+	err[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static char *
+in_dir(const char *name)
+{
+	static char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+/* Loads text as <dir>/sftpgo.json; returns config_load's result. */
+static int
+load_text(struct sftpgo_config *c, const char *text)
+{
+	write_file("sftpgo.json", text);
+	return config_load(c, dir, NULL, err, sizeof(err));
+}
+
+static void
+assert_err_has(const char *what)
+{
+	ck_assert_msg(strstr(err, what) != NULL, "error \"%s\" lacks \"%s\"", err, what);
+}
+
+/* Loads {"<section>": {<body>}} and expects failure naming key and reason. */
+static void
+expect_bad(const char *section, const char *body, const char *key, const char *reason)
+{
+	struct sftpgo_config c;
+	char text[1024];
+
+	snprintf(text, sizeof(text), "{\"%s\": {%s}}", section, body);
+	err[0] = '\0';
+	ck_assert_msg(load_text(&c, text) == -1, "accepted %s", text);
+	assert_err_has(key);
+	assert_err_has(reason);
+	assert_err_has("sftpgo.json");
+}
+
+static void
+expect_good(const char *section, const char *body)
+{
+	struct sftpgo_config c;
+	char text[1024];
+
+	snprintf(text, sizeof(text), "{\"%s\": {%s}}", section, body);
+	ck_assert_msg(load_text(&c, text) == 0, "rejected %s: %s", text, err);
+	config_free(&c);
+}
+
+static void
+assert_list(const struct strlist *l, size_t n, const char *const *want)
+{
+	ck_assert_uint_eq(l->n, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(l->v[i], want[i]);
+}
+
+/* Every value of the README's default example (relative paths as given). */
+static void
+assert_spec_defaults(const struct sftpgo_config *c, const char *base)
+{
+	static const char *const cmds[] = {"md5sum", "sha1sum", "cd", "pwd"};
+	char p[512];
+
+	ck_assert_int_eq(c->sftpd.bind_port, 2022);
+	ck_assert_str_eq(c->sftpd.bind_address, "");
+	ck_assert_int_eq(c->sftpd.idle_timeout, 15);
+	ck_assert_int_eq(c->sftpd.max_auth_tries, 0);
+	ck_assert_str_eq(c->sftpd.umask, "0022");
+	ck_assert_int_eq(c->sftpd.umask_mode, 022);
+	ck_assert_str_eq(c->sftpd.banner, "");
+	ck_assert_int_eq(c->sftpd.upload_mode, 0);
+	ck_assert_uint_eq(c->sftpd.actions.execute_on.n, 0);
+	ck_assert_str_eq(c->sftpd.actions.command, "");
+	ck_assert_str_eq(c->sftpd.actions.http_notification_url, "");
+	ck_assert_uint_eq(c->sftpd.keys.n, 0);
+	ck_assert(!c->sftpd.enable_scp);
+	ck_assert_uint_eq(c->sftpd.kex_algorithms.n, 0);
+	ck_assert_uint_eq(c->sftpd.ciphers.n, 0);
+	ck_assert_uint_eq(c->sftpd.macs.n, 0);
+	ck_assert_str_eq(c->sftpd.login_banner_file, "");
+	ck_assert_int_eq(c->sftpd.setstat_mode, 0);
+	assert_list(&c->sftpd.enabled_ssh_commands, 4, cmds);
+	ck_assert_str_eq(c->sftpd.keyboard_interactive_auth_program, "");
+	ck_assert_int_eq(c->sftpd.session_pool_size, 4);
+	ck_assert_str_eq(c->sftpd.unprivileged_user, "");
+	ck_assert_int_eq(c->sftpd.max_startups_per_ip, 10);
+
+	ck_assert_str_eq(c->data_provider.driver, "sqlite");
+	snprintf(p, sizeof(p), "%s%s", base, "sftpgo.db");
+	ck_assert_str_eq(c->data_provider.name, p);
+	ck_assert_str_eq(c->data_provider.host, "");
+	ck_assert_int_eq(c->data_provider.port, 5432);
+	ck_assert_str_eq(c->data_provider.username, "");
+	ck_assert_str_eq(c->data_provider.password, "");
+	ck_assert_int_eq(c->data_provider.sslmode, 0);
+	ck_assert_str_eq(c->data_provider.connection_string, "");
+	ck_assert_str_eq(c->data_provider.users_table, "users");
+	ck_assert_int_eq(c->data_provider.manage_users, 1);
+	ck_assert_int_eq(c->data_provider.track_quota, 2);
+	ck_assert_int_eq(c->data_provider.pool_size, 0);
+	ck_assert_str_eq(c->data_provider.users_base_dir, "");
+	ck_assert_uint_eq(c->data_provider.actions.execute_on.n, 0);
+	ck_assert_str_eq(c->data_provider.actions.command, "");
+	ck_assert_str_eq(c->data_provider.actions.http_notification_url, "");
+	ck_assert_str_eq(c->data_provider.external_auth_program, "");
+	ck_assert_int_eq(c->data_provider.external_auth_scope, 0);
+	snprintf(p, sizeof(p), "%s%s", base, "credentials");
+	ck_assert_str_eq(c->data_provider.credentials_path, p);
+
+	ck_assert_int_eq(c->httpd.bind_port, 8080);
+	ck_assert_str_eq(c->httpd.bind_address, "127.0.0.1");
+	snprintf(p, sizeof(p), "%s%s", base, "templates");
+	ck_assert_str_eq(c->httpd.templates_path, p);
+	snprintf(p, sizeof(p), "%s%s", base, "static");
+	ck_assert_str_eq(c->httpd.static_files_path, p);
+	snprintf(p, sizeof(p), "%s%s", base, "backups");
+	ck_assert_str_eq(c->httpd.backups_path, p);
+	ck_assert_str_eq(c->httpd.auth_user_file, "");
+	ck_assert_str_eq(c->httpd.certificate_file, "");
+	ck_assert_str_eq(c->httpd.certificate_key_file, "");
+
+	snprintf(p, sizeof(p), "%s%s", base, "sftpgo.log");
+	ck_assert_str_eq(c->log.file_path, p);
+	ck_assert_int_eq(c->log.max_size_mb, 10);
+	ck_assert_int_eq(c->log.max_backups, 5);
+	ck_assert_int_eq(c->log.max_age_days, 28);
+	ck_assert(!c->log.compress);
+	ck_assert(c->log.verbose);
+}
+
+START_TEST(defaults_are_the_spec_example)
+{
+	struct sftpgo_config c;
+
+	config_defaults(&c);
+	assert_spec_defaults(&c, "");
+	ck_assert_ptr_null(c.config_dir);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(spec_example_file_loads_to_defaults)
+{
+	struct sftpgo_config c;
+	char base[256];
+
+	ck_assert_int_eq(load_text(&c, spec_example), 0);
+	snprintf(base, sizeof(base), "%s/", c.config_dir);
+	assert_spec_defaults(&c, base);
+	ck_assert_str_eq(c.config_file_used, in_dir("sftpgo.json"));
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(default_json_is_spec_example_plus_our_keys)
+{
+	char *s = config_default_json();
+	json_error_t je;
+	json_t *ours, *spec, *sftpd;
+
+	ck_assert_ptr_nonnull(s);
+	ours = json_loads(s, 0, &je);
+	ck_assert_ptr_nonnull(ours);
+	spec = json_loads(spec_example, 0, &je);
+	ck_assert_ptr_nonnull(spec);
+	sftpd = json_object_get(ours, "sftpd");
+	ck_assert_int_eq(json_integer_value(json_object_get(sftpd, "session_pool_size")),
+	                 4);
+	ck_assert_str_eq(json_string_value(json_object_get(sftpd, "unprivileged_user")),
+	                 "");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(sftpd, "max_startups_per_ip")), 10);
+	json_object_del(sftpd, "session_pool_size");
+	json_object_del(sftpd, "unprivileged_user");
+	json_object_del(sftpd, "max_startups_per_ip");
+	ck_assert(json_equal(ours, spec));
+	/* same key order as the README's example */
+	ck_assert_ptr_nonnull(
+	    strstr(s, "  \"sftpd\": {\n    \"bind_port\": 2022,\n    \"bind_address\""));
+	ck_assert(strstr(s, "\"connection_string\"") < strstr(s, "\"users_table\""));
+	ck_assert(strstr(s, "\"templates_path\"") <
+	          strstr(s, "\"certificate_key_file\""));
+	json_decref(ours);
+	json_decref(spec);
+	free(s);
+}
+END_TEST
+
+/* contrib/sftpgo.json is generated from config_default_json: they must not drift. */
+START_TEST(sample_file_matches_default_json)
+{
+	char p[1024], *want = config_default_json();
+	const char *top = getenv("top_srcdir");
+	FILE *f;
+	long n;
+	char *got;
+
+	snprintf(p, sizeof(p), "%s/contrib/sftpgo.json", top != NULL ? top : TOP_SRCDIR);
+	f = fopen(p, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", p);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	got = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(got, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	ck_assert_msg(
+	    strcmp(got, want) == 0,
+	    "contrib/sftpgo.json differs from config_default_json(): regenerate it");
+	free(got);
+	free(want);
+}
+END_TEST
+
+START_TEST(sample_file_loads)
+{
+	struct sftpgo_config c;
+	char *s = config_default_json();
+	char base[256];
+
+	ck_assert_int_eq(load_text(&c, s), 0);
+	snprintf(base, sizeof(base), "%s/", c.config_dir);
+	assert_spec_defaults(&c, base);
+	config_free(&c);
+	free(s);
+}
+END_TEST
+
+START_TEST(missing_file_gives_defaults)
+{
+	struct sftpgo_config c;
+	char base[256];
+
+	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), 0);
+	ck_assert_ptr_null(c.config_file_used);
+	ck_assert_str_eq(c.config_dir, dir);
+	snprintf(base, sizeof(base), "%s/", dir);
+	assert_spec_defaults(&c, base);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(dir_and_file_from_environment)
+{
+	struct sftpgo_config c;
+
+	write_file("other.json", "{\"sftpd\": {\"bind_port\": 2200}}");
+	setenv("SFTPGO_CONFIG_DIR", dir, 1);
+	setenv("SFTPGO_CONFIG_FILE", "other", 1);
+	ck_assert_int_eq(config_load(&c, NULL, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.config_dir, dir);
+	ck_assert_str_eq(c.config_file_used, in_dir("other.json"));
+	ck_assert_int_eq(c.sftpd.bind_port, 2200);
+	config_free(&c);
+	/* explicit arguments win over the environment */
+	ck_assert_int_eq(config_load(&c, dir, "sftpgo", err, sizeof(err)), 0);
+	ck_assert_ptr_null(c.config_file_used);
+	config_free(&c);
+	/* a name with the extension is accepted too */
+	ck_assert_int_eq(config_load(&c, dir, "other.json", err, sizeof(err)), 0);
+	ck_assert_int_eq(c.sftpd.bind_port, 2200);
+	config_free(&c);
+	unsetenv("SFTPGO_CONFIG_DIR");
+	unsetenv("SFTPGO_CONFIG_FILE");
+}
+END_TEST
+
+START_TEST(relative_config_dir_made_absolute)
+{
+	struct sftpgo_config c;
+	char cwd[512];
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(config_load(&c, NULL, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.config_dir, dir);
+	config_free(&c);
+	mkdir(in_dir("sub"), 0700);
+	ck_assert_int_eq(config_load(&c, "sub", NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.config_dir, in_dir("sub"));
+	config_free(&c);
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
+START_TEST(file_name_with_path_rejected)
+{
+	struct sftpgo_config c;
+
+	ck_assert_int_eq(config_load(&c, dir, "../etc/sftpgo", err, sizeof(err)), -1);
+	assert_err_has("../etc/sftpgo");
+	ck_assert_int_eq(config_load(&c, dir, "/etc/sftpgo", err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(parse_error_has_line_and_column)
+{
+	struct sftpgo_config c;
+
+	ck_assert_int_eq(
+	    load_text(&c, "{\n  \"sftpd\": {\n    \"bind_port\": 2022,,\n  }\n}\n"), -1);
+	assert_err_has("sftpgo.json:3:");
+	ck_assert_int_eq(load_text(&c, ""), -1);
+	assert_err_has("sftpgo.json:");
+	ck_assert_int_eq(load_text(&c, "[]"), -1);
+	assert_err_has("must be an object");
+	ck_assert_int_eq(
+	    load_text(&c, "{\"sftpd\": {\"bind_port\": 1, \"bind_port\": 2}}"), -1);
+	assert_err_has("duplicate");
+}
+END_TEST
+
+START_TEST(other_formats_rejected)
+{
+	struct sftpgo_config c;
+
+	write_file("sftpgo.yaml", "sftpd:\n  bind_port: 2022\n");
+	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), -1);
+	assert_err_has("only JSON");
+	assert_err_has("sftpgo.yaml");
+	/* with a JSON file present the JSON file is used */
+	write_file("sftpgo.json", "{}");
+	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), 0);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(unknown_keys_named_in_full)
+{
+	struct sftpgo_config c;
+
+	ck_assert_int_eq(load_text(&c, "{\"sftp\": {}}"), -1);
+	assert_err_has("sftp: unknown key");
+	expect_bad("sftpd", "\"bind_prot\": 22", "sftpd.bind_prot: unknown key", "");
+	expect_bad("sftpd", "\"actions\": {\"execute\": []}",
+	           "sftpd.actions.execute: unknown key", "");
+	expect_bad("data_provider", "\"actions\": {\"cmd\": \"\"}",
+	           "data_provider.actions.cmd: unknown key", "");
+	expect_bad("sftpd",
+	           "\"keys\": [{\"private_key\": \"a\"}, {\"privatekey\": \"b\"}]",
+	           "sftpd.keys[1].privatekey: unknown key", "");
+	expect_bad("httpd", "\"bind_port\": 80, \"cert_file\": \"\"",
+	           "httpd.cert_file: unknown key", "");
+	/* the log settings are serve flags, not file keys (as in SFTPGo) */
+	ck_assert_int_eq(load_text(&c, "{\"log\": {\"verbose\": false}}"), -1);
+	assert_err_has("log: unknown key");
+}
+END_TEST
+
+START_TEST(wrong_types_named)
+{
+	expect_bad("sftpd", "\"bind_port\": \"2022\"", "sftpd.bind_port",
+	           "must be an integer");
+	expect_bad("sftpd", "\"bind_port\": 2022.5", "sftpd.bind_port",
+	           "must be an integer");
+	expect_bad("sftpd", "\"enable_scp\": 1", "sftpd.enable_scp", "boolean");
+	expect_bad("sftpd", "\"umask\": 22", "sftpd.umask", "must be a string");
+	expect_bad("sftpd", "\"ciphers\": \"aes128-ctr\"", "sftpd.ciphers",
+	           "list of strings");
+	expect_bad("sftpd", "\"macs\": [\"a\", 1]", "sftpd.macs[1]", "must be a string");
+	expect_bad("sftpd", "\"actions\": []", "sftpd.actions", "must be an object");
+	expect_bad("sftpd", "\"keys\": {}", "sftpd.keys", "list of objects");
+	expect_bad("sftpd", "\"keys\": [\"id_rsa\"]", "sftpd.keys[0]",
+	           "must be an object");
+	expect_bad("sftpd", "\"keys\": [{\"private_key\": 1}]",
+	           "sftpd.keys[0].private_key", "must be a string");
+	expect_bad("sftpd", "\"keys\": [{}]", "sftpd.keys[0].private_key", "missing");
+	expect_bad("data_provider", "\"port\": null", "data_provider.port", "not null");
+	expect_bad("httpd", "\"bind_address\": false", "httpd.bind_address",
+	           "must be a string");
+	ck_assert_int_eq(load_text(&(struct sftpgo_config){0}, "{\"sftpd\": 1}"), -1);
+	assert_err_has("sftpd: must be an object");
+}
+END_TEST
+
+/* section, body, what the error must name, why */
+static const char *const bad_values[][4] = {
+    {"sftpd", "\"bind_port\": 0", "sftpd.bind_port", "between 1 and 65535"},
+    {"sftpd", "\"bind_port\": 65536", "sftpd.bind_port", "between 1 and 65535"},
+    {"sftpd", "\"bind_port\": 99999999999999", "sftpd.bind_port", "between"},
+    {"sftpd", "\"idle_timeout\": -1", "sftpd.idle_timeout", ">= 0"},
+    {"sftpd", "\"upload_mode\": 3", "sftpd.upload_mode", "between 0 and 2"},
+    {"sftpd", "\"upload_mode\": -1", "sftpd.upload_mode", "between 0 and 2"},
+    {"sftpd", "\"setstat_mode\": 2", "sftpd.setstat_mode", "between 0 and 1"},
+    {"sftpd", "\"umask\": \"0888\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"1022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"00022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"umask\": \"-022\"", "sftpd.umask", "octal"},
+    {"sftpd", "\"actions\": {\"execute_on\": [\"upload\", \"add\"]}",
+     "sftpd.actions.execute_on[1]", "unknown value \"add\""},
+    {"data_provider", "\"actions\": {\"execute_on\": [\"upload\"]}",
+     "data_provider.actions.execute_on[0]", "unknown value"},
+    {"sftpd", "\"actions\": {\"command\": \"notify.sh\"}", "sftpd.actions.command",
+     "absolute"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"ftp://x/\"}",
+     "sftpd.actions.http_notification_url", "URL"},
+    {"data_provider", "\"actions\": {\"http_notification_url\": \"http://\"}",
+     "data_provider.actions.http_notification_url", "no host"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://a b/\"}",
+     "http_notification_url", "URL"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://h:99999/\"}",
+     "http_notification_url", "port"},
+    {"sftpd", "\"actions\": {\"http_notification_url\": \"http://h:/\"}",
+     "http_notification_url", "port"},
+    {"sftpd", "\"enabled_ssh_commands\": [\"md5sum\", \"bash\"]",
+     "sftpd.enabled_ssh_commands[1]", "unknown value \"bash\""},
+    {"sftpd", "\"kex_algorithms\": [\"\"]", "sftpd.kex_algorithms[0]", "empty"},
+    {"sftpd", "\"keyboard_interactive_auth_program\": \"kbd\"",
+     "sftpd.keyboard_interactive_auth_program", "absolute"},
+    {"sftpd", "\"session_pool_size\": 0", "sftpd.session_pool_size",
+     "between 1 and 1024"},
+    {"sftpd", "\"session_pool_size\": 1025", "sftpd.session_pool_size", "between"},
+    {"sftpd", "\"max_startups_per_ip\": 0", "sftpd.max_startups_per_ip", "between"},
+    {"sftpd", "\"unprivileged_user\": \"no-such-user-sftpgo-test\"",
+     "sftpd.unprivileged_user", "no such system user"},
+    {"data_provider", "\"driver\": \"oracle\"", "data_provider.driver",
+     "unsupported driver"},
+    {"data_provider", "\"driver\": \"\"", "data_provider.driver", "unsupported"},
+    {"data_provider", "\"port\": 70000", "data_provider.port", "between 0 and 65535"},
+    {"data_provider", "\"sslmode\": 4", "data_provider.sslmode", "between 0 and 3"},
+    {"data_provider", "\"track_quota\": 3", "data_provider.track_quota",
+     "between 0 and 2"},
+    {"data_provider", "\"manage_users\": 2", "data_provider.manage_users",
+     "between 0 and 1"},
+    {"data_provider", "\"external_auth_scope\": 8", "data_provider.external_auth_scope",
+     "between 0 and 7"},
+    {"data_provider", "\"external_auth_scope\": -1", "data_provider.external_auth_scope",
+     "between 0 and 7"},
+    {"data_provider", "\"pool_size\": -1", "data_provider.pool_size", ">= 0"},
+    {"data_provider", "\"external_auth_program\": \"auth\"",
+     "data_provider.external_auth_program", "absolute"},
+    {"httpd", "\"bind_port\": -1", "httpd.bind_port", "between 0 and 65535"},
+    {"httpd", "\"bind_port\": 65536", "httpd.bind_port", "between 0 and 65535"},
+};
+
+START_TEST(bad_values_named)
+{
+	for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
+		expect_bad(bad_values[i][0], bad_values[i][1], bad_values[i][2],
+		           bad_values[i][3]);
+}
+END_TEST
+
+START_TEST(good_values_accepted)
+{
+	expect_good("httpd", "\"bind_port\": 0");
+	expect_good("sftpd", "\"bind_port\": 65535, \"max_auth_tries\": -1");
+	expect_good("sftpd", "\"umask\": \"0777\"");
+	expect_good("sftpd", "\"umask\": \"000\"");
+	expect_good("sftpd", "\"unprivileged_user\": \"root\"");
+	expect_good("sftpd",
+	            "\"actions\": {\"http_notification_url\": \"https://h:8443/p?q=1\"}");
+	expect_good("sftpd",
+	            "\"actions\": {\"http_notification_url\": \"http://[::1]:80/x\"}");
+	expect_good(
+	    "sftpd",
+	    "\"actions\": {\"execute_on\": [\"download\", \"upload\", \"delete\", "
+	    "\"rename\", \"ssh_cmd\"], \"command\": \"/bin/true\"}");
+	expect_good("data_provider",
+	            "\"actions\": {\"execute_on\": [\"add\", \"update\", "
+	            "\"delete\"]}, \"external_auth_scope\": 7");
+	for (int i = 0; i <= 3; i++) {
+		char b[64];
+
+		snprintf(b, sizeof(b), "\"sslmode\": %d", i);
+		expect_good("data_provider", b);
+	}
+	expect_good("data_provider", "\"driver\": \"mysql\"");
+	expect_good("data_provider", "\"driver\": \"postgresql\"");
+	expect_good("data_provider", "\"driver\": \"bolt\"");
+	expect_good("data_provider", "\"driver\": \"memory\"");
+}
+END_TEST
+
+START_TEST(values_from_file)
+{
+	struct sftpgo_config c;
+	static const char *const on[] = {"upload", "rename"};
+	static const char *const kex[] = {"curve25519-sha256@libssh.org"};
+
+	ck_assert_int_eq(
+	    load_text(
+	        &c,
+	        "{\"sftpd\": {\"bind_port\": 2200, \"umask\": \"0077\", "
+	        "\"upload_mode\": 2, \"banner\": \"hi\", "
+	        "\"kex_algorithms\": [\"curve25519-sha256@libssh.org\"], "
+	        "\"actions\": {\"execute_on\": [\"upload\", \"rename\"], "
+	        "\"command\": \"/usr/bin/notify\", \"http_notification_url\": "
+	        "\"http://127.0.0.1:8000/\"}, \"session_pool_size\": 8}, "
+	        "\"data_provider\": {\"driver\": \"postgresql\", \"name\": \"sftpgo\", "
+	        "\"host\": \"db\", \"password\": \"p\\\"w\"}, \"httpd\": {\"bind_port\": "
+	        "0}}"),
+	    0);
+	ck_assert_int_eq(c.sftpd.bind_port, 2200);
+	ck_assert_str_eq(c.sftpd.umask, "0077");
+	ck_assert_int_eq(c.sftpd.umask_mode, 077);
+	ck_assert_int_eq(c.sftpd.upload_mode, 2);
+	ck_assert_str_eq(c.sftpd.banner, "hi");
+	assert_list(&c.sftpd.kex_algorithms, 1, kex);
+	assert_list(&c.sftpd.actions.execute_on, 2, on);
+	ck_assert_str_eq(c.sftpd.actions.command, "/usr/bin/notify");
+	ck_assert_str_eq(c.sftpd.actions.http_notification_url, "http://127.0.0.1:8000/");
+	ck_assert_int_eq(c.sftpd.session_pool_size, 8);
+	ck_assert_str_eq(c.data_provider.driver, "postgresql");
+	/* a database name, not a path, for the network drivers */
+	ck_assert_str_eq(c.data_provider.name, "sftpgo");
+	ck_assert_str_eq(c.data_provider.host, "db");
+	ck_assert_str_eq(c.data_provider.password, "p\"w");
+	ck_assert_int_eq(c.httpd.bind_port, 0);
+	/* keys absent from the file keep their defaults */
+	ck_assert_int_eq(c.sftpd.idle_timeout, 15);
+	ck_assert_int_eq(c.data_provider.port, 5432);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(ssh_commands_star_and_enable_scp)
+{
+	struct sftpgo_config c;
+
+	ck_assert_int_eq(
+	    load_text(&c, "{\"sftpd\": {\"enabled_ssh_commands\": [\"*\"]}}"), 0);
+	ck_assert(strlist_contains(&c.sftpd.enabled_ssh_commands, "scp"));
+	ck_assert(strlist_contains(&c.sftpd.enabled_ssh_commands, "rsync"));
+	ck_assert(strlist_contains(&c.sftpd.enabled_ssh_commands, "git-upload-pack"));
+	ck_assert(!strlist_contains(&c.sftpd.enabled_ssh_commands, "*"));
+	ck_assert_uint_eq(c.sftpd.enabled_ssh_commands.n, 12);
+	config_free(&c);
+	ck_assert_int_eq(load_text(&c, "{\"sftpd\": {\"enable_scp\": true}}"), 0);
+	ck_assert(c.sftpd.enable_scp);
+	ck_assert(strlist_contains(&c.sftpd.enabled_ssh_commands, "scp"));
+	ck_assert(strlist_contains(&c.sftpd.enabled_ssh_commands, "md5sum"));
+	config_free(&c);
+	ck_assert_int_eq(load_text(&c, "{\"sftpd\": {\"enabled_ssh_commands\": []}}"), 0);
+	ck_assert_uint_eq(c.sftpd.enabled_ssh_commands.n, 0);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(connection_string_alias)
+{
+	struct sftpgo_config c;
+
+	ck_assert_int_eq(
+	    load_text(
+	        &c, "{\"data_provider\": {\"connection_string\": \"host=a dbname=b\"}}"),
+	    0);
+	ck_assert_str_eq(c.data_provider.connection_string, "host=a dbname=b");
+	config_free(&c);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"data_provider\": {\"connectionstring\": \"x\"}}"), 0);
+	ck_assert_str_eq(c.data_provider.connection_string, "x");
+	config_free(&c);
+	ck_assert_int_eq(load_text(&c,
+	                           "{\"data_provider\": {\"connectionstring\": \"x\", "
+	                           "\"connection_string\": \"y\"}}"),
+	                 -1);
+	assert_err_has("data_provider.connectionstring");
+	assert_err_has("alias");
+}
+END_TEST
+
+START_TEST(relative_paths_resolved)
+{
+	struct sftpgo_config c;
+	char want[512];
+
+	ck_assert_int_eq(
+	    load_text(
+	        &c,
+	        "{\"sftpd\": {\"keys\": [{\"private_key\": \"id_rsa\"}, "
+	        "{\"private_key\": \"/etc/ssh/k\"}, {\"private_key\": \"sub/id_ed\"}], "
+	        "\"login_banner_file\": \"banner.txt\"}, "
+	        "\"data_provider\": {\"name\": \"db/users.db\", \"credentials_path\": "
+	        "\"/var/creds\"}, \"httpd\": {\"templates_path\": \"/usr/share/t\", "
+	        "\"auth_user_file\": \"htpasswd\", \"certificate_file\": \"c.pem\", "
+	        "\"certificate_key_file\": \"k.pem\"}}"),
+	    0);
+	ck_assert_uint_eq(c.sftpd.keys.n, 3);
+	ck_assert_str_eq(c.sftpd.keys.v[0], in_dir("id_rsa"));
+	ck_assert_str_eq(c.sftpd.keys.v[1], "/etc/ssh/k");
+	ck_assert_str_eq(c.sftpd.keys.v[2], in_dir("sub/id_ed"));
+	ck_assert_str_eq(c.sftpd.login_banner_file, in_dir("banner.txt"));
+	ck_assert_str_eq(c.data_provider.name, in_dir("db/users.db"));
+	ck_assert_str_eq(c.data_provider.credentials_path, "/var/creds");
+	ck_assert_str_eq(c.httpd.templates_path, "/usr/share/t");
+	ck_assert_str_eq(c.httpd.static_files_path, in_dir("static"));
+	ck_assert_str_eq(c.httpd.backups_path, in_dir("backups"));
+	ck_assert_str_eq(c.httpd.auth_user_file, in_dir("htpasswd"));
+	ck_assert_str_eq(c.httpd.certificate_file, in_dir("c.pem"));
+	ck_assert_str_eq(c.httpd.certificate_key_file, in_dir("k.pem"));
+	ck_assert_str_eq(c.log.file_path, in_dir("sftpgo.log"));
+	/* empty means "none" and stays empty */
+	ck_assert_str_eq(c.sftpd.keyboard_interactive_auth_program, "");
+	snprintf(want, sizeof(want), "%s/x", dir);
+	{
+		char *p = config_path(&c, "x");
+		ck_assert_str_eq(p, want);
+		free(p);
+		p = config_path(&c, "/abs");
+		ck_assert_str_eq(p, "/abs");
+		free(p);
+		p = config_path(&c, "");
+		ck_assert_str_eq(p, "");
+		free(p);
+	}
+	config_free(&c);
+	/* bolt and memory names are files too; mysql's is a database name */
+	ck_assert_int_eq(
+	    load_text(&c, "{\"data_provider\": {\"driver\": \"memory\", \"name\": "
+	                  "\"dump.json\"}}"),
+	    0);
+	ck_assert_str_eq(c.data_provider.name, in_dir("dump.json"));
+	config_free(&c);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"data_provider\": {\"driver\": \"memory\", \"name\": "
+	                  "\"\"}}"),
+	    0);
+	ck_assert_str_eq(c.data_provider.name, "");
+	config_free(&c);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"data_provider\": {\"driver\": \"mysql\", \"name\": "
+	                  "\"sftpgo\"}}"),
+	    0);
+	ck_assert_str_eq(c.data_provider.name, "sftpgo");
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(env_overrides_file)
+{
+	struct sftpgo_config c;
+	static const char *const on[] = {"upload", "download"};
+	static const char *const ciphers[] = {"aes128-ctr", "aes256-gcm@openssh.com"};
+
+	setenv("SFTPGO_SFTPD__BIND_PORT", "2300", 1);
+	setenv("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,download", 1);
+	setenv("SFTPGO_SFTPD__CIPHERS", "aes128-ctr, aes256-gcm@openssh.com", 1);
+	setenv("SFTPGO_SFTPD__ENABLE_SCP", "true", 1);
+	setenv("SFTPGO_SFTPD__UMASK", "0027", 1);
+	setenv("SFTPGO_SFTPD__KEYS", "id_ecdsa,/k/id_rsa", 1);
+	setenv("SFTPGO_SFTPD__ENABLED_SSH_COMMANDS", "", 1);
+	setenv("SFTPGO_DATA_PROVIDER__DRIVER", "memory", 1);
+	setenv("SFTPGO_DATA_PROVIDER__ACTIONS__COMMAND", "/bin/echo", 1);
+	setenv("SFTPGO_DATA_PROVIDER__CONNECTION_STRING", "cs", 1);
+	setenv("SFTPGO_HTTPD__BIND_PORT", "0", 1);
+	setenv("SFTPGO_LOG_FILE_PATH", "logs/s.log", 1);
+	setenv("SFTPGO_LOG_MAX_SIZE", "1", 1);
+	setenv("SFTPGO_LOG_MAX_BACKUPS", "0", 1);
+	setenv("SFTPGO_LOG_MAX_AGE", "3", 1);
+	setenv("SFTPGO_LOG_COMPRESS", "1", 1);
+	setenv("SFTPGO_LOG_VERBOSE", "false", 1);
+	ck_assert_int_eq(
+	    load_text(&c, "{\"sftpd\": {\"bind_port\": 2200, \"idle_timeout\": 5}}"), 0);
+	ck_assert_int_eq(c.sftpd.bind_port, 2300);
+	ck_assert_int_eq(c.sftpd.idle_timeout, 5);
+	assert_list(&c.sftpd.actions.execute_on, 2, on);
+	assert_list(&c.sftpd.ciphers, 2, ciphers);
+	ck_assert(c.sftpd.enable_scp);
+	ck_assert_int_eq(c.sftpd.umask_mode, 027);
+	ck_assert_uint_eq(c.sftpd.keys.n, 2);
+	ck_assert_str_eq(c.sftpd.keys.v[0], in_dir("id_ecdsa"));
+	ck_assert_str_eq(c.sftpd.keys.v[1], "/k/id_rsa");
+	/* emptied by the environment, then scp added by enable_scp */
+	ck_assert_uint_eq(c.sftpd.enabled_ssh_commands.n, 1);
+	ck_assert_str_eq(c.data_provider.driver, "memory");
+	ck_assert_str_eq(c.data_provider.actions.command, "/bin/echo");
+	ck_assert_str_eq(c.data_provider.connection_string, "cs");
+	ck_assert_int_eq(c.httpd.bind_port, 0);
+	ck_assert_str_eq(c.log.file_path, in_dir("logs/s.log"));
+	ck_assert_int_eq(c.log.max_size_mb, 1);
+	ck_assert_int_eq(c.log.max_backups, 0);
+	ck_assert_int_eq(c.log.max_age_days, 3);
+	ck_assert(c.log.compress);
+	ck_assert(!c.log.verbose);
+	config_free(&c);
+}
+END_TEST
+
+/* SFTPGo needed a config file for env overrides; we apply them always. */
+START_TEST(env_applies_without_file)
+{
+	struct sftpgo_config c;
+
+	setenv("SFTPGO_SFTPD__BIND_PORT", "2400", 1);
+	setenv("SFTPGO_LOG_FILE_PATH", "", 1);
+	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), 0);
+	ck_assert_ptr_null(c.config_file_used);
+	ck_assert_int_eq(c.sftpd.bind_port, 2400);
+	ck_assert_str_eq(c.log.file_path, "");
+	config_free(&c);
+}
+END_TEST
+
+static void
+expect_env_bad(const char *var, const char *value, const char *reason)
+{
+	struct sftpgo_config c;
+
+	setenv(var, value, 1);
+	err[0] = '\0';
+	ck_assert_msg(config_load(&c, dir, NULL, err, sizeof(err)) == -1,
+	              "%s=%s accepted", var, value);
+	assert_err_has(var);
+	assert_err_has(reason);
+	unsetenv(var);
+}
+
+START_TEST(env_bad_values_named)
+{
+	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "abc", "not an integer");
+	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "22x", "not an integer");
+	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", " 22", "not an integer");
+	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "+22", "not an integer");
+	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "", "not an integer");
+	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "99999999999999999999999",
+	               "not an integer");
+	expect_env_bad("SFTPGO_SFTPD__BIND_PORT", "0", "between 1 and 65535");
+	expect_env_bad("SFTPGO_SFTPD__ENABLE_SCP", "yes", "true, false, 1 or 0");
+	expect_env_bad("SFTPGO_SFTPD__ENABLE_SCP", "TRUE", "true, false, 1 or 0");
+	expect_env_bad("SFTPGO_SFTPD__UMASK", "999", "octal");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,add",
+	               "unknown value \"add\"");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,,delete", "empty");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,", "empty");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__HTTP_NOTIFICATION_URL", "localhost:80",
+	               "URL");
+	expect_env_bad("SFTPGO_SFTPD__ENABLED_SSH_COMMANDS", "md5sum,sh",
+	               "unknown value \"sh\"");
+	expect_env_bad("SFTPGO_SFTPD__UNPRIVILEGED_USER", "no-such-user-sftpgo-test",
+	               "no such system user");
+	expect_env_bad("SFTPGO_SFTPD__SESSION_POOL_SIZE", "0", "between 1 and 1024");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__DRIVER", "sqlite3", "unsupported driver");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__ACTIONS__EXECUTE_ON", "download",
+	               "unknown value");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__TRACK_QUOTA", "5", "between 0 and 2");
+	expect_env_bad("SFTPGO_HTTPD__BIND_PORT", "-1", "between 0 and 65535");
+	expect_env_bad("SFTPGO_LOG_MAX_SIZE", "0", "between 1 and");
+	expect_env_bad("SFTPGO_LOG_MAX_BACKUPS", "-1", "between 0 and");
+	expect_env_bad("SFTPGO_LOG_MAX_AGE", "x", "not an integer");
+	expect_env_bad("SFTPGO_LOG_COMPRESS", "on", "true, false, 1 or 0");
+	expect_env_bad("SFTPGO_LOG_VERBOSE", "2", "true, false, 1 or 0");
+	/* a typo in a variable name is caught like a typo in the file */
+	expect_env_bad("SFTPGO_SFTPD__BIND_PROT", "22", "unknown key");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE", "upload", "unknown key");
+	expect_env_bad("SFTPGO_HTTPD__", "1", "unknown key");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__CONNECTIONSTRING", "x", "unknown key");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, defaults_are_the_spec_example);
+	tcase_add_test(tc, spec_example_file_loads_to_defaults);
+	tcase_add_test(tc, default_json_is_spec_example_plus_our_keys);
+	tcase_add_test(tc, sample_file_matches_default_json);
+	tcase_add_test(tc, sample_file_loads);
+	tcase_add_test(tc, missing_file_gives_defaults);
+	tcase_add_test(tc, dir_and_file_from_environment);
+	tcase_add_test(tc, relative_config_dir_made_absolute);
+	tcase_add_test(tc, file_name_with_path_rejected);
+	tcase_add_test(tc, parse_error_has_line_and_column);
+	tcase_add_test(tc, other_formats_rejected);
+	tcase_add_test(tc, unknown_keys_named_in_full);
+	tcase_add_test(tc, wrong_types_named);
+	tcase_add_test(tc, bad_values_named);
+	tcase_add_test(tc, good_values_accepted);
+	tcase_add_test(tc, values_from_file);
+	tcase_add_test(tc, ssh_commands_star_and_enable_scp);
+	tcase_add_test(tc, connection_string_alias);
+	tcase_add_test(tc, relative_paths_resolved);
+	tcase_add_test(tc, env_overrides_file);
+	tcase_add_test(tc, env_applies_without_file);
+	tcase_add_test(tc, env_bad_values_named);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
