@@ -1,15 +1,423 @@
-/* Placeholder until the daemon lands (monitor module work). */
+/*
+ * `sftpgo serve`: flags, configuration, start-up checks, then the monitor loop.
+ * Runs in the foreground (systemd or a terminal supervises it).
+ */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "common/conf.h"
+#include "common/log.h"
+#include "common/version.h"
+#include "monitor/monitor.h"
+#include "provider/provider.h"
+
+struct serve_flags {
+	const char *config_dir;
+	const char *config_file;
+	const char *log_file_path;
+	const char *log_max_size, *log_max_backups, *log_max_age;
+	const char *log_compress, *log_verbose;
+	const char *libexec_dir;
+	int test_config;
+};
+
+static void
+serve_usage(FILE *f)
+{
+	fprintf(f,
+		"Start the SFTP server (in the foreground)\n\n"
+		"Usage:\n  sftpgo serve [flags]\n\nFlags:\n"
+		"  -c, --config-dir string      location of the config dir (env SFTPGO_CONFIG_DIR)\n"
+		"  -f, --config-file string     config file name without extension (env "
+		"SFTPGO_CONFIG_FILE)\n"
+		"  -l, --log-file-path string   log file path, \"\" = stderr (env "
+		"SFTPGO_LOG_FILE_PATH)\n"
+		"  -s, --log-max-size int       MB before rotation (env SFTPGO_LOG_MAX_SIZE)\n"
+		"  -b, --log-max-backups int    rotated files kept (env SFTPGO_LOG_MAX_BACKUPS)\n"
+		"  -a, --log-max-age int        days to keep rotated files (env "
+		"SFTPGO_LOG_MAX_AGE)\n"
+		"  -z, --log-compress[=bool]    gzip rotated files (env SFTPGO_LOG_COMPRESS)\n"
+		"  -v, --log-verbose[=bool]     debug logs (env SFTPGO_LOG_VERBOSE)\n"
+		"      --libexec-dir dir        where sftpgo-session and sftpgo-worker live\n"
+		"                               (default " SFTPGO_LIBEXECDIR ")\n"
+		"  -t, --test-config            check the configuration, host keys and provider,\n"
+		"                               print \"configuration OK\" and exit\n"
+		"  -h, --help                   help for serve\n");
+}
+
+static int
+parse_flags(int argc, char **argv, struct serve_flags *f)
+{
+	static const struct option opts[] = {
+		{"config-dir", required_argument, NULL, 'c'},
+		{"config-file", required_argument, NULL, 'f'},
+		{"log-file-path", required_argument, NULL, 'l'},
+		{"log-max-size", required_argument, NULL, 's'},
+		{"log-max-backups", required_argument, NULL, 'b'},
+		{"log-max-age", required_argument, NULL, 'a'},
+		{"log-compress", optional_argument, NULL, 'z'},
+		{"log-verbose", optional_argument, NULL, 'v'},
+		{"libexec-dir", required_argument, NULL, 'L'},
+		{"test-config", no_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(f, 0, sizeof(*f));
+	f->libexec_dir = SFTPGO_LIBEXECDIR;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:f:l:s:b:a:z::v::th", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': f->config_dir = optarg; break;
+		case 'f': f->config_file = optarg; break;
+		case 'l': f->log_file_path = optarg; break;
+		case 's': f->log_max_size = optarg; break;
+		case 'b': f->log_max_backups = optarg; break;
+		case 'a': f->log_max_age = optarg; break;
+		case 'z': f->log_compress = optarg ? optarg : "true"; break;
+		case 'v': f->log_verbose = optarg ? optarg : "true"; break;
+		case 'L': f->libexec_dir = optarg; break;
+		case 't': f->test_config = 1; break;
+		case 'h': serve_usage(stdout); exit(0);
+		default: serve_usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sftpgo: serve: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+flag_int(const char *name, const char *v, int *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || n < 0 || n > 1000000) {
+		fprintf(stderr, "sftpgo: serve: --%s: \"%s\" is not a valid number\n", name, v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int
+flag_bool(const char *name, const char *v, bool *out)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		*out = false;
+	else {
+		fprintf(stderr, "sftpgo: serve: --%s: \"%s\" is not true or false\n", name, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Command-line log flags override the file and the environment. */
+static int
+apply_log_flags(const struct serve_flags *f, struct sftpgo_config *cfg)
+{
+	struct log_config *l = &cfg->log;
+
+	if (f->log_file_path != NULL) {
+		char *p = f->log_file_path[0] ? config_path(cfg, f->log_file_path) : strdup("");
+		if (p == NULL)
+			return -1;
+		free(l->file_path);
+		l->file_path = p;
+	}
+	if ((f->log_max_size && flag_int("log-max-size", f->log_max_size, &l->max_size_mb)) ||
+	    (f->log_max_backups &&
+	     flag_int("log-max-backups", f->log_max_backups, &l->max_backups)) ||
+	    (f->log_max_age && flag_int("log-max-age", f->log_max_age, &l->max_age_days)) ||
+	    (f->log_compress && flag_bool("log-compress", f->log_compress, &l->compress)) ||
+	    (f->log_verbose && flag_bool("log-verbose", f->log_verbose, &l->verbose)))
+		return -1;
+	return 0;
+}
+
+/* A directory we may chroot into: root-owned, not writable by others, empty. */
+static int
+empty_dir_ok(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022) != 0)
+		return 0;
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return 0;
+	struct dirent *e;
+	int empty = 1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+static const char *
+find_empty_dir(char *err, size_t errlen)
+{
+	if (empty_dir_ok("/var/empty"))
+		return "/var/empty";
+	mkdir("/run/sftpgo", 0755);
+	mkdir("/run/sftpgo/empty", 0555);
+	if (empty_dir_ok("/run/sftpgo/empty"))
+		return "/run/sftpgo/empty";
+	snprintf(err, errlen, "no usable empty directory for the chroot of the listener and "
+			      "sessions (/var/empty or /run/sftpgo/empty: root-owned, mode "
+			      "0755 or stricter, empty)");
+	return NULL;
+}
+
+static int
+find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char *err,
+		  size_t errlen)
+{
+	const char *name = cfg->sftpd.unprivileged_user;
+	struct passwd *pw;
+
+	if (name != NULL && name[0] != '\0')
+		pw = getpwnam(name);
+	else if ((pw = getpwnam("sftpgo")) == NULL)
+		pw = getpwnam("nobody");
+	if (pw == NULL || pw->pw_uid == 0) {
+		snprintf(err, errlen, "sftpd.unprivileged_user: no such user \"%s\" (or it is root)",
+			 name && name[0] ? name : "sftpgo/nobody");
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	char port[16];
+	const char *host = sc->bind_address && sc->bind_address[0] ? sc->bind_address : "::";
+	int one = 1, zero = 0, fd = -1;
+
+	snprintf(port, sizeof(port), "%d", sc->bind_port);
+	int rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0 && strcmp(host, "::") == 0) {
+		host = "0.0.0.0";
+		rc = getaddrinfo(host, port, &hints, &res);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "sftpd.bind_address \"%s\": %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ai->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		snprintf(err, errlen, "cannot listen on %s port %s: %s", host, port,
+			 strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/*
+ * Opens the provider once at start-up. The embedded default (SQLite, no schema yet)
+ * creates its tables and says how to add the first user.
+ */
+static int
+check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t errlen)
+{
+	struct provider *p = NULL;
+	const struct provider_config *pc = &cfg->data_provider;
+
+	if (strcmp(pc->driver, "sqlite") == 0 && access(pc->name, F_OK) != 0 &&
+	    errno == ENOENT) {
+		if (!create)
+			return 0; /* --test-config: created at start */
+		int fd = open(pc->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "data_provider.name %s: %s", pc->name,
+				 strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	if (provider_open(cfg, &p, err, errlen) != 0)
+		return -1;
+	int rc = provider_schema_exists(p, err, errlen);
+	if (rc == 0 && create && strcmp(cfg->data_provider.driver, "sqlite") == 0) {
+		rc = provider_init_schema(p, err, errlen) == 0 ? 1 : -1;
+		if (rc == 1) {
+			char hint[1024];
+			snprintf(hint, sizeof(hint),
+				 "created the SQLite data provider %s; add a first user with: "
+				 "sftpgo user add --config-dir %s --username <name> --password "
+				 "<password> --home-dir <dir>",
+				 cfg->data_provider.name, cfg->config_dir);
+			log_app(LOGL_INFO, "service", "%s", hint);
+			fprintf(stderr, "sftpgo: %s\n", hint);
+		}
+	} else if (rc == 0 && create) {
+		snprintf(err, errlen, "data provider: the schema does not exist; run "
+				      "\"sftpgo initprovider\" first");
+		rc = -1;
+	} else if (rc == 0) {
+		rc = 1; /* --test-config: SQLite will be created at start */
+	}
+	provider_close(p);
+	return rc == 1 ? 0 : -1;
+}
+
+/* The exec'd helpers must be there: better a start-up error than a retry loop. */
+static int
+check_libexec(const char *dir, char *err, size_t errlen)
+{
+	static const char *const progs[] = {"sftpgo-listener", "sftpgo-session",
+					    "sftpgo-worker"};
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, progs[i]);
+		if (access(path, X_OK) != 0) {
+			snprintf(err, errlen, "%.400s: %s (see --libexec-dir)", path,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
+{
+	struct hostkeys hk;
+	char err[512];
+
+	if (check_libexec(libexec_dir, err, sizeof(err)) != 0 ||
+	    check_provider(cfg, 0, err, sizeof(err)) != 0 ||
+	    hostkeys_load(cfg, 0, &hk, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo: %s\n", err);
+		return 1;
+	}
+	hostkeys_free(&hk);
+	printf("configuration OK\n");
+	return 0;
+}
+
+/* fds 0-2 must be open, or a socket could land there and be inherited by a child
+ * as its stdin/stdout/stderr (sshd does the same). */
+static void
+sanitise_stdfds(void)
+{
+	int fd;
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
 
 int
 serve_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "sftpgo: serve: not built yet\n");
-	return 2;
+	struct serve_flags f;
+	struct sftpgo_config cfg;
+	struct hostkeys hk;
+	char err[512];
+	int rc = 1;
+
+	sanitise_stdfds();
+	if (parse_flags(argc, argv, &f) != 0)
+		return 2;
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_load(&cfg, f.config_dir, f.config_file, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	if (apply_log_flags(&f, &cfg) != 0) {
+		config_free(&cfg);
+		return 2;
+	}
+	if (f.test_config) {
+		rc = test_config(&cfg, f.libexec_dir);
+		config_free(&cfg);
+		return rc;
+	}
+	if (log_open(&cfg.log, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo: log: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	log_app(LOGL_INFO, "service",
+		"starting SFTPGo %s, config dir: %s, config file: %s, log max size: %d MB, "
+		"max backups: %d, max age: %d days, verbose: %d, compress: %d",
+		sftpgo_version(), cfg.config_dir,
+		cfg.config_file_used ? cfg.config_file_used : "(defaults)", cfg.log.max_size_mb,
+		cfg.log.max_backups, cfg.log.max_age_days, cfg.log.verbose, cfg.log.compress);
+
+	struct monitor_params mp = {.cfg = &cfg, .keys = &hk, .libexec_dir = f.libexec_dir,
+				    .empty_dir = "", .unpriv_uid = (uid_t)-1,
+				    .unpriv_gid = (gid_t)-1, .listen_fd = -1,
+				    .config_dir_arg = f.config_dir,
+				    .config_file_arg = f.config_file};
+	memset(&hk, 0, sizeof(hk));
+	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0)
+		goto fail;
+	if (geteuid() == 0) {
+		mp.empty_dir = find_empty_dir(err, sizeof(err));
+		if (mp.empty_dir == NULL ||
+		    find_unprivileged(&cfg, &mp.unpriv_uid, &mp.unpriv_gid, err, sizeof(err)))
+			goto fail;
+	}
+	if (check_provider(&cfg, 1, err, sizeof(err)) != 0 ||
+	    hostkeys_load(&cfg, 1, &hk, err, sizeof(err)) != 0)
+		goto fail;
+	mp.listen_fd = open_listen_socket(&cfg.sftpd, err, sizeof(err));
+	if (mp.listen_fd < 0)
+		goto fail;
+	log_app(LOGL_INFO, "service", "SFTP server listening on %s:%d",
+		cfg.sftpd.bind_address && cfg.sftpd.bind_address[0] ? cfg.sftpd.bind_address
+								     : "[::]",
+		cfg.sftpd.bind_port);
+	rc = monitor_run(&mp);
+	close(mp.listen_fd);
+	hostkeys_free(&hk);
+	log_close();
+	config_free(&cfg);
+	return rc;
+fail:
+	log_app(LOGL_ERROR, "service", "%s", err);
+	fprintf(stderr, "sftpgo: %s\n", err);
+	hostkeys_free(&hk);
+	log_close();
+	config_free(&cfg);
+	return 1;
 }

@@ -1,0 +1,21 @@
+/*
+ * Confinement for the unprivileged processes that touch network bytes (listener,
+ * session): chroot to an empty root-owned directory, drop to an unprivileged
+ * uid/gid for good, and tight resource limits. When not started as root, the chroot
+ * and id changes are skipped (the limits still apply).
+ */
+#ifndef SFTPGO_COMMON_CONFINE_H
+#define SFTPGO_COMMON_CONFINE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * chroot_dir NULL or "" = no chroot. uid/gid (uid_t)-1 = keep. nofile: RLIMIT_NOFILE.
+ * Afterwards: no fork (RLIMIT_NPROC 0), no file growth (RLIMIT_FSIZE 0), no core
+ * dumps, no_new_privs. Returns 0 or -1 with the failing step in err.
+ */
+int confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile, char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * Provider lookups and password hashing run here, beside the event loop, so a slow
+ * database or an argon2id verification never stalls other connections and logins
+ * scale across cores. Each thread owns one provider handle. Results go back to the
+ * loop as job pointers written to a pipe.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "common/log.h"
+#include "monitor/monitor.h"
+#include "provider/provider.h"
+
+#define MAX_THREADS 8
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct job *queue_head, *queue_tail;
+static int stopping;
+static int result_w = -1;
+static pthread_t threads[MAX_THREADS];
+static int nthreads;
+static const struct sftpgo_config *pool_cfg;
+
+void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->password != NULL) {
+		explicit_bzero(j->password, strlen(j->password));
+		free(j->password);
+	}
+	free(j->username);
+	free(j->key_type);
+	free(j->key_b64);
+	if (j->user != NULL) {
+		user_free(j->user);
+		free(j->user);
+	}
+	free(j);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+job_method(const struct job *j)
+{
+	return j->kind == JOB_PASSWORD ? "password" : "publickey";
+}
+
+/* The session sends "type base64": parse it like an authorized_keys line. */
+static int
+pubkey_allowed(const struct sftpgo_user *u, const struct job *j)
+{
+	char line[17000], type[64];
+	unsigned char *blob = NULL;
+	size_t bloblen = 0;
+
+	if (snprintf(line, sizeof(line), "%s %s", j->key_type, j->key_b64) >= (int)sizeof(line))
+		return 0;
+	if (auth_pubkey_parse(line, type, sizeof(type), &blob, &bloblen) != 0)
+		return 0;
+	int ok = strcmp(type, j->key_type) == 0 &&
+		 auth_pubkey_allowed(&u->public_keys, type, blob, bloblen) == 1;
+	free(blob);
+	return ok;
+}
+
+/* Credentials first, then the account checks (status, expiry, IP, methods). */
+static void
+run_auth(struct provider *p, struct job *j)
+{
+	struct sftpgo_user *u = calloc(1, sizeof(*u));
+	char err[256] = "";
+
+	if (u == NULL) {
+		snprintf(j->error, sizeof(j->error), "out of memory");
+		return;
+	}
+	user_init(u);
+	int rc = provider_user_by_name(p, j->username, u, err, sizeof(err));
+	if (rc != 0) {
+		if (j->kind == JOB_PASSWORD)
+			auth_password_dummy_verify(j->password);
+		if (rc == PROVIDER_NOT_FOUND)
+			snprintf(j->error, sizeof(j->error), "user not found");
+		else
+			snprintf(j->error, sizeof(j->error), "provider error: %s", err);
+		goto fail;
+	}
+	if (j->kind == JOB_PASSWORD) {
+		if (u->password == NULL || u->password[0] == '\0' ||
+		    auth_password_verify(u->password, j->password) != 1) {
+			snprintf(j->error, sizeof(j->error), "invalid credentials");
+			goto fail;
+		}
+	} else if (!pubkey_allowed(u, j)) {
+		snprintf(j->error, sizeof(j->error), "the public key is not allowed");
+		goto fail;
+	}
+	j->creds_ok = 1;
+	if (j->kind != JOB_PUBKEY_QUERY &&
+	    auth_user_can_login(u, j->client_ip, job_method(j), now_ms(), err, sizeof(err)) !=
+		    0) {
+		snprintf(j->error, sizeof(j->error), "%s", err);
+		goto fail;
+	}
+	j->ok = 1;
+	j->user = u;
+	return;
+fail:
+	user_free(u);
+	free(u);
+}
+
+static void
+run_job(struct provider *p, struct job *j)
+{
+	char err[256];
+
+	if (p == NULL) {
+		snprintf(j->error, sizeof(j->error), "data provider unavailable");
+		return;
+	}
+	if (j->kind == JOB_LAST_LOGIN) {
+		if (provider_update_last_login(p, j->username, err, sizeof(err)) != 0)
+			snprintf(j->error, sizeof(j->error), "%s", err);
+		else
+			j->ok = 1;
+		return;
+	}
+	run_auth(p, j);
+}
+
+static void *
+worker_thread(void *arg)
+{
+	struct provider *p = NULL;
+	char err[256];
+	(void)arg;
+
+	if (provider_open(pool_cfg, &p, err, sizeof(err)) != 0) {
+		log_app(LOGL_ERROR, "service", "provider thread: %s", err);
+		p = NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&mu);
+		while (queue_head == NULL && !stopping)
+			pthread_cond_wait(&cv, &mu);
+		if (stopping) {
+			pthread_mutex_unlock(&mu);
+			break;
+		}
+		struct job *j = queue_head;
+		queue_head = j->next;
+		if (queue_head == NULL)
+			queue_tail = NULL;
+		pthread_mutex_unlock(&mu);
+
+		run_job(p, j);
+		if (j->password != NULL) {
+			explicit_bzero(j->password, strlen(j->password));
+			free(j->password);
+			j->password = NULL;
+		}
+		ssize_t w;
+		do
+			w = write(result_w, &j, sizeof(j));
+		while (w < 0 && errno == EINTR);
+		if (w != (ssize_t)sizeof(j))
+			job_free(j);
+	}
+	if (p != NULL)
+		provider_close(p);
+	return NULL;
+}
+
+int
+authpool_start(const struct sftpgo_config *cfg, int n, char *err, size_t errlen)
+{
+	int pfd[2];
+
+	if (n < 1)
+		n = 1;
+	if (n > MAX_THREADS)
+		n = MAX_THREADS;
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	result_w = pfd[1];
+	pool_cfg = cfg;
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&threads[i], NULL, worker_thread, NULL) != 0) {
+			snprintf(err, errlen, "cannot start provider threads");
+			authpool_stop();
+			close(pfd[0]);
+			return -1;
+		}
+		nthreads++;
+	}
+	return pfd[0];
+}
+
+void
+authpool_submit(struct job *j)
+{
+	j->next = NULL;
+	pthread_mutex_lock(&mu);
+	if (queue_tail)
+		queue_tail->next = j;
+	else
+		queue_head = j;
+	queue_tail = j;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+}
+
+void
+authpool_stop(void)
+{
+	pthread_mutex_lock(&mu);
+	stopping = 1;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	nthreads = 0;
+	while (queue_head != NULL) {
+		struct job *j = queue_head;
+		queue_head = j->next;
+		job_free(j);
+	}
+	queue_tail = NULL;
+	if (result_w >= 0)
+		close(result_w);
+	result_w = -1;
+}

@@ -1,0 +1,1211 @@
+/*
+ * The monitor's event loop: children (listener, session pool, workers), the
+ * connection table, the per-session state machine, and the single log writer.
+ *
+ * Session states and what each may send (anything else kills the session):
+ *   STARTING  READY, LOG          (loading keys, dropping privileges)
+ *   IDLE      LOG                 (in the pool, waiting for a connection)
+ *   PREAUTH   AUTH_*, LOG         (one request at a time, max_auth_tries counted here)
+ *   AUTHED    CHANNEL_OPEN, LOG
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "common/log.h"
+#include "common/rpc.h"
+#include "common/version.h"
+#include "monitor/monitor.h"
+
+#define LOGIN_GRACE_SECS 120
+#define SHUTDOWN_GRACE_SECS 10
+#define MAX_PENDING_CONNS 256
+#define MAX_WORKERS_PER_SESSION 8
+#define WORKER_EVENT_MAX (1024 * 1024)
+
+enum sess_state { S_STARTING, S_IDLE, S_PREAUTH, S_AUTHED };
+
+struct msess {
+	TAILQ_ENTRY(msess) link;
+	uint64_t id;
+	pid_t pid;
+	int fd;
+	struct event *ev;
+	struct event *grace;
+	enum sess_state state;
+	int job_pending;
+	int auth_failures;
+	int attempted; /* any auth request seen (else: no_auth_tryed) */
+	int slot_held; /* the listener counts this connection as pre-auth */
+	int dying;     /* signalled: never hand it a connection */
+	char ip[64];
+	unsigned port;
+	char conn_id[33];
+	struct sftpgo_user *user;
+	int n_workers;
+};
+
+struct mworker {
+	TAILQ_ENTRY(mworker) link;
+	pid_t pid;
+	int fd;
+	struct event *ev;
+	struct frame_reader fr;
+	uint64_t sess_id;
+	char *username, *home, *conn_id;
+};
+
+struct pconn {
+	TAILQ_ENTRY(pconn) link;
+	int fd;
+	char ip[64];
+	unsigned port;
+};
+
+static struct {
+	struct monitor_params *p;
+	struct event_base *base;
+	TAILQ_HEAD(, msess) sessions;
+	TAILQ_HEAD(, mworker) workers;
+	TAILQ_HEAD(, pconn) pending;
+	int n_pending;
+	uint64_t next_id;
+	pid_t listener_pid;
+	int listener_fd;
+	struct event *listener_ev;
+	struct event *refill_ev;
+	struct event *kill_ev;
+	int shutting_down;
+	int job_fd;
+	char *login_banner;
+	char *version_banner;
+	char *kex, *ciphers, *macs;
+	uint64_t spawn_failures;
+} M;
+
+static void session_kill(struct msess *s, const char *why);
+static void try_assign(void);
+static void schedule_refill(int delay_s);
+static void maybe_exit(void);
+static void worker_open(struct msess *s, uint32_t channel, const char *kind);
+
+/* ---------- helpers ---------- */
+
+static void
+set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static char *
+join_list(const struct strlist *l)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < l->n; i++)
+		n += strlen(l->v[i]) + 1;
+	char *s = calloc(1, n);
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		if (i > 0)
+			strlcat(s, ",", n);
+		strlcat(s, l->v[i], n);
+	}
+	return s;
+}
+
+static char *
+read_banner_file(const char *path)
+{
+	if (path == NULL || path[0] == '\0')
+		return strdup("");
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		log_app(LOGL_WARN, "service", "login banner %s: %s", path, strerror(errno));
+		return strdup("");
+	}
+	char *buf = calloc(1, 16384);
+	if (buf != NULL) {
+		size_t n = fread(buf, 1, 16383, f);
+		buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The parts of the config that new sessions take (also on SIGHUP). */
+static void
+load_session_settings(void)
+{
+	const struct sftpd_config *sc = &M.p->cfg->sftpd;
+	char vb[600];
+
+	free(M.login_banner);
+	free(M.version_banner);
+	free(M.kex);
+	free(M.ciphers);
+	free(M.macs);
+	M.login_banner = read_banner_file(sc->login_banner_file);
+	if (sc->banner != NULL && sc->banner[0] != '\0')
+		snprintf(vb, sizeof(vb), "%s", sc->banner);
+	else
+		snprintf(vb, sizeof(vb), "SFTPGo_%s", sftpgo_version());
+	M.version_banner = strdup(vb);
+	M.kex = join_list(&sc->kex_algorithms);
+	M.ciphers = join_list(&sc->ciphers);
+	M.macs = join_list(&sc->macs);
+}
+
+static int
+max_auth_tries(void)
+{
+	int m = M.p->cfg->sftpd.max_auth_tries;
+	return m == 0 ? 6 : m;
+}
+
+static struct msess *
+session_by_id(uint64_t id)
+{
+	struct msess *s;
+	TAILQ_FOREACH(s, &M.sessions, link)
+	if (s->id == id)
+		return s;
+	return NULL;
+}
+
+static void
+new_conn_id(char *out, size_t outlen)
+{
+	uint8_t r[8];
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		memset(r, 0, sizeof(r));
+	for (size_t i = 0; i < sizeof(r) && 2 * i + 2 < outlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+/*
+ * fork + exec of a libexec program with a clean environment; fds: 0/1 = io (or
+ * /dev/null when io < 0), 3 = ctl. Only async-signal-safe calls in the child.
+ */
+static pid_t
+spawn(const char *prog, char *const argv[], int io, int ctl)
+{
+	char path[4096];
+#ifdef __SANITIZE_ADDRESS__
+	/* Sanitizer builds: the children run chrooted, where LeakSanitizer cannot
+	 * read /proc and would turn every exit into a failure. */
+	char *const envp[] = {"PATH=/usr/bin:/bin", "ASAN_OPTIONS=detect_leaks=0", NULL};
+#else
+	char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
+#endif
+
+	if (snprintf(path, sizeof(path), "%s/%s", M.p->libexec_dir, prog) >= (int)sizeof(path))
+		return -1;
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sigaction sa;
+		sigset_t none;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (int sig = 1; sig < NSIG; sig++)
+			sigaction(sig, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Via fds >= 10 first: a target may be taken, and dup2 onto the same
+		 * number would keep close-on-exec. */
+		int in = fcntl(io >= 0 ? io : devnull, F_DUPFD, 10);
+		int c3 = fcntl(ctl, F_DUPFD, 10);
+		if (in < 0 || c3 < 0 || dup2(in, 0) < 0 || dup2(in, 1) < 0 || dup2(c3, 3) < 0)
+			_exit(127);
+		close_range(4, ~0U, 0);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	close(devnull);
+	return pid;
+}
+
+/* ---------- listener ---------- */
+
+static void
+release_slot(struct msess *s)
+{
+	if (!s->slot_held)
+		return;
+	s->slot_held = 0;
+	if (M.listener_fd >= 0)
+		rpc_send(M.listener_fd, -1, RPC_RELEASE, s->ip);
+}
+
+static int
+valid_ip(const char *ip)
+{
+	unsigned char b[16];
+	return inet_pton(AF_INET, ip, b) == 1 || inet_pton(AF_INET6, ip, b) == 1;
+}
+
+static int
+is_stream_socket(int fd)
+{
+	int type = 0;
+	socklen_t l = sizeof(type);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 && type == SOCK_STREAM;
+}
+
+static void
+on_listener(evutil_socket_t fd, short what, void *arg)
+{
+	struct rpc_msg m;
+	char err[256];
+	(void)what;
+	(void)arg;
+
+	int rc = rpc_recv(fd, &m, err, sizeof(err));
+	if (rc == 0 || (rc < 0 && errno != EAGAIN)) {
+		if (rc < 0)
+			log_app(LOGL_ERROR, "service", "listener: %s", err);
+		event_del(M.listener_ev);
+		return;
+	}
+	if (rc < 0)
+		return;
+	if (m.type == RPC_LOG && m.u[0] <= LOGL_ERROR) {
+		log_app((enum log_level)m.u[0], "listener", "%s", m.s[0]);
+	} else if (m.type == RPC_NEWCONN && m.fd >= 0 && valid_ip(m.s[0]) &&
+		   is_stream_socket(m.fd) && !M.shutting_down) {
+		if (M.n_pending >= MAX_PENDING_CONNS) {
+			log_app(LOGL_WARN, "service", "dropping connection from %s: too many "
+						      "waiting for a session process",
+				m.s[0]);
+			rpc_send(M.listener_fd, -1, RPC_RELEASE, m.s[0]);
+		} else {
+			struct pconn *c = calloc(1, sizeof(*c));
+			if (c != NULL) {
+				c->fd = m.fd;
+				m.fd = -1;
+				strlcpy(c->ip, m.s[0], sizeof(c->ip));
+				c->port = m.u[0];
+				TAILQ_INSERT_TAIL(&M.pending, c, link);
+				M.n_pending++;
+			}
+		}
+		try_assign();
+	} else {
+		log_app(LOGL_ERROR, "service", "listener sent %s: not allowed, ignored",
+			rpc_type_name(m.type));
+	}
+	rpc_msg_free(&m);
+}
+
+/* The listener is exec'd fresh: it must hold nothing of the monitor's memory
+ * (host keys, provider secrets) nor any of its descriptors. */
+static int
+start_listener(void)
+{
+	int sv[2];
+	char uid[24], gid[24], max[24];
+	char *const argv[] = {"sftpgo-listener", (char *)M.p->empty_dir, uid, gid, max, NULL};
+
+	snprintf(uid, sizeof(uid), "%ld",
+		 M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
+	snprintf(gid, sizeof(gid), "%ld",
+		 M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
+	snprintf(max, sizeof(max), "%d", M.p->cfg->sftpd.max_startups_per_ip);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_app(LOGL_ERROR, "service", "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = spawn("sftpgo-listener", argv, M.p->listen_fd, sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	set_nonblock(sv[0]);
+	M.listener_pid = pid;
+	M.listener_fd = sv[0];
+	M.listener_ev = event_new(M.base, sv[0], EV_READ | EV_PERSIST, on_listener, NULL);
+	event_add(M.listener_ev, NULL);
+	return 0;
+}
+
+static void
+listener_gone(void)
+{
+	if (M.listener_ev != NULL)
+		event_free(M.listener_ev);
+	M.listener_ev = NULL;
+	if (M.listener_fd >= 0)
+		close(M.listener_fd);
+	M.listener_fd = -1;
+	M.listener_pid = 0;
+	/* Pre-auth slots are gone with it: the new listener starts from zero. */
+	struct msess *s;
+	TAILQ_FOREACH(s, &M.sessions, link)
+	s->slot_held = 0;
+}
+
+/* ---------- sessions ---------- */
+
+static const char *
+state_name(enum sess_state st)
+{
+	static const char *n[] = {"starting", "idle", "pre-auth", "authenticated"};
+	return n[st];
+}
+
+static void on_session(evutil_socket_t fd, short what, void *arg);
+
+static int
+send_init(struct msess *s)
+{
+	const struct monitor_params *p = M.p;
+	int root = p->unpriv_uid != (uid_t)-1;
+
+	for (size_t i = 0; i < p->keys->pem.n; i++)
+		if (rpc_send(s->fd, -1, RPC_HOSTKEY, p->keys->pem.v[i],
+			     strlen(p->keys->pem.v[i])) != 0)
+			return -1;
+	int idle = p->cfg->sftpd.idle_timeout;
+	return rpc_send(s->fd, -1, RPC_INIT, root ? (uint32_t)p->unpriv_uid : RPC_UID_KEEP,
+			root ? (uint32_t)p->unpriv_gid : RPC_UID_KEEP,
+			(uint32_t)(idle > 0 ? idle * 60 : 0), (uint32_t)p->cfg->log.verbose,
+			p->empty_dir, M.version_banner, M.login_banner, M.kex, M.ciphers,
+			M.macs);
+}
+
+static int
+spawn_session(void)
+{
+	int sv[2];
+	char *const argv[] = {"sftpgo-session", NULL};
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	pid_t pid = spawn("sftpgo-session", argv, -1, sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	struct msess *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		kill(pid, SIGKILL);
+		close(sv[0]);
+		return -1;
+	}
+	s->id = ++M.next_id;
+	s->pid = pid;
+	s->fd = sv[0];
+	s->state = S_STARTING;
+	TAILQ_INSERT_TAIL(&M.sessions, s, link);
+	if (send_init(s) != 0) {
+		session_kill(s, "cannot send start-up settings");
+		return -1;
+	}
+	set_nonblock(s->fd);
+	s->ev = event_new(M.base, s->fd, EV_READ | EV_PERSIST, on_session, s);
+	event_add(s->ev, NULL);
+	return 0;
+}
+
+static int
+count_pool(void)
+{
+	int n = 0;
+	struct msess *s;
+	TAILQ_FOREACH(s, &M.sessions, link)
+	if ((s->state == S_STARTING || s->state == S_IDLE) && !s->dying)
+		n++;
+	return n;
+}
+
+static void
+on_refill(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (M.shutting_down)
+		return;
+	int want = M.p->cfg->sftpd.session_pool_size;
+	if (want < 1)
+		want = 1;
+	for (int n = count_pool(); n < want; n++) {
+		if (spawn_session() != 0) {
+			log_app(LOGL_ERROR, "service", "cannot start a session process");
+			schedule_refill(1);
+			return;
+		}
+	}
+}
+
+static void
+schedule_refill(int delay_s)
+{
+	struct timeval tv = {delay_s, 0};
+	if (!evtimer_pending(M.refill_ev, NULL) || delay_s == 0)
+		evtimer_add(M.refill_ev, &tv);
+}
+
+static void
+on_grace(evutil_socket_t fd, short what, void *arg)
+{
+	struct msess *s = arg;
+	(void)fd;
+	(void)what;
+	if (s->state == S_PREAUTH)
+		session_kill(s, "login grace time exceeded");
+}
+
+static void
+try_assign(void)
+{
+	struct msess *s;
+	struct pconn *c;
+
+	while ((c = TAILQ_FIRST(&M.pending)) != NULL) {
+		TAILQ_FOREACH(s, &M.sessions, link)
+		if (s->state == S_IDLE && !s->dying)
+			break;
+		if (s == NULL) {
+			schedule_refill(0);
+			return;
+		}
+		TAILQ_REMOVE(&M.pending, c, link);
+		M.n_pending--;
+		strlcpy(s->ip, c->ip, sizeof(s->ip));
+		s->port = c->port;
+		s->slot_held = 1;
+		new_conn_id(s->conn_id, sizeof(s->conn_id));
+		if (rpc_send(s->fd, c->fd, RPC_CONN, s->ip, (uint32_t)s->port, s->conn_id) != 0) {
+			/* keep the connection for the next idle session */
+			s->slot_held = 0;
+			TAILQ_INSERT_HEAD(&M.pending, c, link);
+			M.n_pending++;
+			session_kill(s, "cannot hand over a connection");
+			continue;
+		}
+		close(c->fd);
+		free(c);
+		s->state = S_PREAUTH;
+		struct timeval tv = {LOGIN_GRACE_SECS, 0};
+		s->grace = evtimer_new(M.base, on_grace, s);
+		evtimer_add(s->grace, &tv);
+		log_app(LOGL_DEBUG, "sftpd", "new connection from %s:%u, id %s, session pid %ld",
+			s->ip, s->port, s->conn_id, (long)s->pid);
+		schedule_refill(0);
+	}
+}
+
+static void
+session_kill(struct msess *s, const char *why)
+{
+	log_app(LOGL_WARN, "service", "killing session process %ld (%s, %s): %s",
+		(long)s->pid, state_name(s->state), s->ip[0] ? s->ip : "no connection", why);
+	s->dying = 1;
+	kill(s->pid, SIGKILL);
+	if (s->ev != NULL)
+		event_del(s->ev);
+}
+
+static int
+count_user_sessions(const char *username)
+{
+	int n = 0;
+	struct msess *s;
+	TAILQ_FOREACH(s, &M.sessions, link)
+	if (s->state == S_AUTHED && s->user != NULL && strcmp(s->user->username, username) == 0)
+		n++;
+	return n;
+}
+
+static void
+submit_auth(struct msess *s, struct rpc_msg *m)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		session_kill(s, "out of memory");
+		return;
+	}
+	j->sess_id = s->id;
+	j->username = strdup(m->s[0]);
+	strlcpy(j->client_ip, s->ip, sizeof(j->client_ip));
+	if (m->type == RPC_AUTH_PASSWORD) {
+		j->kind = JOB_PASSWORD;
+		j->password = strdup(m->s[1]);
+	} else {
+		j->kind = m->type == RPC_AUTH_PUBKEY ? JOB_PUBKEY : JOB_PUBKEY_QUERY;
+		j->key_type = strdup(m->s[1]);
+		j->key_b64 = strdup(m->s[2]);
+	}
+	if (j->username == NULL || (j->kind == JOB_PASSWORD && j->password == NULL) ||
+	    (j->kind != JOB_PASSWORD && (j->key_type == NULL || j->key_b64 == NULL))) {
+		job_free(j);
+		session_kill(s, "out of memory");
+		return;
+	}
+	s->attempted = 1;
+	s->job_pending = 1;
+	authpool_submit(j);
+}
+
+static void
+session_message(struct msess *s, struct rpc_msg *m)
+{
+	int t = m->type;
+
+	if (t == RPC_LOG) {
+		if (m->u[0] > LOGL_ERROR) {
+			session_kill(s, "bad log level");
+			return;
+		}
+		if (s->conn_id[0])
+			log_app((enum log_level)m->u[0], "sftpd", "[%s] %s", s->conn_id, m->s[0]);
+		else
+			log_app((enum log_level)m->u[0], "sftpd", "%s", m->s[0]);
+		return;
+	}
+	if (s->state == S_STARTING && t == RPC_READY) {
+		s->state = S_IDLE;
+		M.spawn_failures = 0;
+		try_assign();
+		return;
+	}
+	if (s->state == S_PREAUTH && !s->job_pending &&
+	    (t == RPC_AUTH_PASSWORD || t == RPC_AUTH_PUBKEY_QUERY || t == RPC_AUTH_PUBKEY)) {
+		int max = max_auth_tries();
+		if (max > 0 && s->auth_failures >= max) {
+			session_kill(s, "authentication request beyond max_auth_tries");
+			return;
+		}
+		submit_auth(s, m);
+		return;
+	}
+	if (s->state == S_AUTHED && t == RPC_CHANNEL_OPEN) {
+		worker_open(s, m->u[0], m->s[0]);
+		return;
+	}
+	char why[128];
+	snprintf(why, sizeof(why), "protocol violation: %s not allowed in state %s%s",
+		 rpc_type_name(t), state_name(s->state), s->job_pending ? " (request pending)" : "");
+	session_kill(s, why);
+}
+
+static void
+on_session(evutil_socket_t fd, short what, void *arg)
+{
+	struct msess *s = arg;
+	struct rpc_msg m;
+	char err[256];
+	(void)what;
+
+	int rc = rpc_recv(fd, &m, err, sizeof(err));
+	if (rc == 0) {
+		event_del(s->ev); /* the exit is handled when it is reaped */
+		return;
+	}
+	if (rc < 0) {
+		if (errno != EAGAIN)
+			session_kill(s, err);
+		return;
+	}
+	session_message(s, &m);
+	rpc_msg_free(&m);
+}
+
+/* Logs what is still queued on the socket (last words of a dying session). */
+static void
+session_drain(struct msess *s)
+{
+	struct rpc_msg m;
+	char err[256];
+
+	for (int i = 0; i < 64; i++) {
+		if (rpc_recv(s->fd, &m, err, sizeof(err)) != 1)
+			return;
+		if (m.type == RPC_LOG && m.u[0] <= LOGL_ERROR)
+			session_message(s, &m);
+		rpc_msg_free(&m);
+	}
+}
+
+static void
+session_gone(struct msess *s, int status)
+{
+	if (s->ev != NULL && event_pending(s->ev, EV_READ, NULL))
+		session_drain(s);
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
+		log_app(LOGL_WARN, "service", "session process %ld (%s) killed by signal %d",
+			(long)s->pid, state_name(s->state), WTERMSIG(status));
+	else if (s->state == S_STARTING && !M.shutting_down && !s->dying)
+		log_app(LOGL_ERROR, "service", "session process %ld exited during start-up "
+					       "(status %d)",
+			(long)s->pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (s->state == S_PREAUTH && !s->attempted)
+		log_connection_failed(s->ip, "", "no_auth_tryed",
+				      "connection closed or timed out before any "
+				      "authentication attempt");
+	if (s->state == S_AUTHED)
+		log_app(LOGL_DEBUG, "sftpd", "connection %s closed, user %s", s->conn_id,
+			s->user->username);
+	release_slot(s);
+	/* Its workers lost their client: end them (they also see EOF on the socket). */
+	struct mworker *w;
+	TAILQ_FOREACH(w, &M.workers, link)
+	if (w->sess_id == s->id)
+		kill(w->pid, SIGTERM);
+	int was_pool = s->state == S_STARTING || s->state == S_IDLE;
+	if (s->state == S_STARTING && !s->dying)
+		M.spawn_failures++;
+	TAILQ_REMOVE(&M.sessions, s, link);
+	if (s->ev)
+		event_free(s->ev);
+	if (s->grace)
+		event_free(s->grace);
+	close(s->fd);
+	if (s->user) {
+		user_free(s->user);
+		free(s->user);
+	}
+	free(s);
+	if (was_pool && !M.shutting_down)
+		schedule_refill(M.spawn_failures > 0 ? 1 : 0);
+}
+
+/* ---------- auth results ---------- */
+
+static void
+auth_reply(struct msess *s, uint32_t result, const char *msg)
+{
+	if (rpc_send(s->fd, -1, RPC_AUTH_RESULT, result, msg) != 0)
+		session_kill(s, "cannot answer an authentication request");
+}
+
+static void
+auth_failed(struct msess *s, struct job *j)
+{
+	const char *method = j->kind == JOB_PASSWORD ? "password" : "publickey";
+	int max = max_auth_tries();
+
+	s->auth_failures++;
+	log_connection_failed(s->ip, j->username, method, j->error);
+	/* Only a client that proved its credentials learns why it was refused. */
+	auth_reply(s, max > 0 && s->auth_failures >= max ? RPC_AUTH_DENIED_DISCONNECT
+							  : RPC_AUTH_DENIED,
+		   j->creds_ok && j->kind != JOB_PUBKEY_QUERY ? j->error : "");
+}
+
+static void
+auth_succeeded(struct msess *s, struct job *j)
+{
+	struct sftpgo_user *u = j->user;
+
+	if (j->kind == JOB_PUBKEY_QUERY) {
+		auth_reply(s, RPC_AUTH_OK, "");
+		return;
+	}
+	if (u->max_sessions > 0 && count_user_sessions(u->username) >= u->max_sessions) {
+		snprintf(j->error, sizeof(j->error), "too many open sessions: %d/%lld",
+			 count_user_sessions(u->username), (long long)u->max_sessions);
+		auth_failed(s, j);
+		return;
+	}
+	j->user = NULL;
+	s->user = u;
+	s->state = S_AUTHED;
+	if (s->grace) {
+		event_free(s->grace);
+		s->grace = NULL;
+	}
+	release_slot(s);
+	log_app(LOGL_INFO, "sftpd", "[%s] user %s logged in with %s from %s", s->conn_id,
+		u->username, j->kind == JOB_PASSWORD ? "password" : "publickey", s->ip);
+	auth_reply(s, RPC_AUTH_OK, "");
+	struct job *ll = calloc(1, sizeof(*ll));
+	if (ll != NULL) {
+		ll->kind = JOB_LAST_LOGIN;
+		ll->username = strdup(u->username);
+		authpool_submit(ll);
+	}
+}
+
+static void
+on_job(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j;
+	(void)what;
+	(void)arg;
+
+	while (read(fd, &j, sizeof(j)) == (ssize_t)sizeof(j)) {
+		if (j->kind == JOB_LAST_LOGIN) {
+			if (!j->ok)
+				log_app(LOGL_WARN, "sftpd", "unable to update last login for %s: %s",
+					j->username, j->error);
+			job_free(j);
+			continue;
+		}
+		struct msess *s = session_by_id(j->sess_id);
+		if (s != NULL && s->state == S_PREAUTH && s->job_pending) {
+			s->job_pending = 0;
+			if (j->ok)
+				auth_succeeded(s, j);
+			else
+				auth_failed(s, j);
+		}
+		job_free(j);
+	}
+}
+
+/* ---------- workers ---------- */
+
+static json_t *
+worker_settings(const struct msess *s)
+{
+	const struct sftpgo_user *u = s->user;
+	const struct sftpd_config *sc = &M.p->cfg->sftpd;
+	int root = geteuid() == 0;
+
+	json_t *perms = user_perms_to_json(u);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:s, s:i, s:i, s:o, s:s, "
+			 "s:b}",
+			 "username", u->username, "connection_id", s->conn_id, "protocol",
+			 "SFTP", "client_ip", s->ip, "home_dir", u->home_dir, "chroot", root,
+			 "uid", (json_int_t)(root ? u->uid : -1), "gid",
+			 (json_int_t)(root ? u->gid : -1), "umask", sc->umask ? sc->umask : "0022",
+			 "setstat_mode", sc->setstat_mode, "upload_mode", sc->upload_mode,
+			 "permissions", perms ? perms : json_object(), "start_dir", "/",
+			 "read_only", 0);
+}
+
+static void worker_event(struct mworker *w, const uint8_t *body, size_t len);
+
+static void
+on_worker(evutil_socket_t fd, short what, void *arg)
+{
+	struct mworker *w = arg;
+	const uint8_t *body;
+	size_t len;
+	(void)what;
+
+	int rc = frame_reader_fill(&w->fr, fd);
+	if (rc < 0 && errno == EAGAIN)
+		return;
+	int nr;
+	while ((nr = frame_reader_next(&w->fr, &body, &len)) == 1)
+		worker_event(w, body, len);
+	if (nr < 0 || (rc < 0 && errno != ECONNRESET))
+		log_app(LOGL_WARN, "service", "worker %ld: bad event stream", (long)w->pid);
+	if (nr < 0 || rc <= 0)
+		event_del(w->ev);
+}
+
+static void
+worker_open(struct msess *s, uint32_t channel, const char *kind)
+{
+	int data[2] = {-1, -1}, ctl[2] = {-1, -1};
+	char *const argv[] = {"sftpgo-worker", "--monitor-fd", "3", NULL};
+	const char *why = "cannot start the sftp worker";
+	json_t *settings = NULL;
+	char *js = NULL;
+
+	if (strcmp(kind, "sftp") != 0) {
+		why = "unsupported channel kind";
+		goto refuse;
+	}
+	if (s->n_workers >= MAX_WORKERS_PER_SESSION || M.shutting_down) {
+		why = "too many channels";
+		goto refuse;
+	}
+	if (geteuid() == 0 && (s->user->uid <= 0 || s->user->gid <= 0)) {
+		/* SFTPGo would serve such a user as root: we never run a worker as root. */
+		why = "the user maps to uid or gid 0 (root); set a non-root uid/gid";
+		goto refuse;
+	}
+	settings = worker_settings(s);
+	js = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
+	if (js == NULL ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) != 0)
+		goto refuse;
+	pid_t pid = spawn("sftpgo-worker", argv, data[1], ctl[1]);
+	close(data[1]);
+	close(ctl[1]);
+	data[1] = ctl[1] = -1;
+	if (pid < 0)
+		goto refuse;
+	struct mworker *w = calloc(1, sizeof(*w));
+	if (w == NULL || frame_write(ctl[0], js, strlen(js)) != 0) {
+		free(w);
+		kill(pid, SIGKILL);
+		/* reaped later as an unknown child */
+		goto refuse;
+	}
+	w->pid = pid;
+	w->fd = ctl[0];
+	w->sess_id = s->id;
+	w->username = strdup(s->user->username);
+	w->home = strdup(s->user->home_dir);
+	w->conn_id = strdup(s->conn_id);
+	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
+	set_nonblock(w->fd);
+	w->ev = event_new(M.base, w->fd, EV_READ | EV_PERSIST, on_worker, w);
+	event_add(w->ev, NULL);
+	TAILQ_INSERT_TAIL(&M.workers, w, link);
+	s->n_workers++;
+	if (rpc_send(s->fd, data[0], RPC_CHANNEL_RESULT, channel, (uint32_t)1, "") != 0)
+		session_kill(s, "cannot pass the worker socket");
+	close(data[0]);
+	log_app(LOGL_DEBUG, "sftpd", "[%s] sftp worker %ld started for user %s", s->conn_id,
+		(long)pid, s->user->username);
+	json_decref(settings);
+	free(js);
+	return;
+refuse:
+	for (int i = 0; i < 2; i++) {
+		if (data[i] >= 0)
+			close(data[i]);
+		if (ctl[i] >= 0)
+			close(ctl[i]);
+	}
+	json_decref(settings);
+	free(js);
+	log_app(LOGL_WARN, "sftpd", "[%s] channel refused: %s", s->conn_id, why);
+	if (rpc_send(s->fd, -1, RPC_CHANNEL_RESULT, channel, (uint32_t)0, why) != 0)
+		session_kill(s, "cannot answer a channel request");
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
+}
+
+static json_int_t
+jint(json_t *o, const char *k, json_int_t def)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+/* Worker paths are virtual; logs show the real path under the home. */
+static char *
+real_path(const struct mworker *w, const char *vpath)
+{
+	char *out = NULL;
+	if (vpath[0] == '\0')
+		return strdup("");
+	if (asprintf(&out, "%s%s%s", w->home, vpath[0] == '/' ? "" : "/", vpath) < 0)
+		return NULL;
+	return out;
+}
+
+static void
+worker_event(struct mworker *w, const uint8_t *body, size_t len)
+{
+	json_error_t je;
+	json_t *o = json_loadb((const char *)body, len, 0, &je);
+	const char *ev = jstr(o, "event");
+
+	if (!json_is_object(o)) {
+		log_app(LOGL_WARN, "service", "worker %ld: event is not a JSON object",
+			(long)w->pid);
+	} else if (strcmp(ev, "transfer") == 0) {
+		const char *sender = jstr(o, "sender");
+		char *fp = real_path(w, jstr(o, "path"));
+		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
+			log_transfer(sender, jint(o, "elapsed_ms", 0), jint(o, "size_bytes", 0),
+				     w->username, fp ? fp : "", w->conn_id, "SFTP");
+		free(fp);
+	} else if (strcmp(ev, "command") == 0) {
+		char *fp = real_path(w, jstr(o, "path"));
+		char *tp = real_path(w, jstr(o, "target_path"));
+		struct log_command c = {
+			.sender = jstr(o, "sender"),
+			.username = w->username,
+			.file_path = fp ? fp : "",
+			.target_path = tp ? tp : "",
+			.filemode = jstr(o, "filemode"),
+			.uid = jint(o, "uid", -1),
+			.gid = jint(o, "gid", -1),
+			.access_time = jstr(o, "access_time"),
+			.modification_time = jstr(o, "modification_time"),
+			.ssh_command = "",
+			.connection_id = w->conn_id,
+			.protocol = "SFTP",
+		};
+		log_command(&c);
+		free(fp);
+		free(tp);
+	} else if (strcmp(ev, "log") == 0) {
+		const char *lv = jstr(o, "level");
+		enum log_level l = strcmp(lv, "debug") == 0  ? LOGL_DEBUG
+				   : strcmp(lv, "warn") == 0  ? LOGL_WARN
+				   : strcmp(lv, "error") == 0 ? LOGL_ERROR
+							      : LOGL_INFO;
+		log_app(l, "sftpd", "[%s] %s", w->conn_id, jstr(o, "message"));
+	} else {
+		log_app(LOGL_WARN, "service", "worker %ld: unknown event \"%s\"", (long)w->pid,
+			ev);
+	}
+	json_decref(o);
+}
+
+static void
+worker_gone(struct mworker *w, int status)
+{
+	if (w->ev != NULL && event_pending(w->ev, EV_READ, NULL))
+		on_worker(w->fd, EV_READ, w);
+	if (WIFSIGNALED(status))
+		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld killed by signal %d",
+			w->conn_id, (long)w->pid, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld exited with status %d",
+			w->conn_id, (long)w->pid, WEXITSTATUS(status));
+	struct msess *s = session_by_id(w->sess_id);
+	if (s != NULL && s->n_workers > 0)
+		s->n_workers--;
+	TAILQ_REMOVE(&M.workers, w, link);
+	event_free(w->ev);
+	close(w->fd);
+	frame_reader_free(&w->fr);
+	free(w->username);
+	free(w->home);
+	free(w->conn_id);
+	free(w);
+}
+
+/* ---------- signals ---------- */
+
+static void
+on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	int status;
+	pid_t pid;
+	(void)sig;
+	(void)what;
+	(void)arg;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == M.listener_pid) {
+			listener_gone();
+			if (!M.shutting_down) {
+				log_app(LOGL_ERROR, "service", "listener exited, restarting it");
+				start_listener();
+			}
+			continue;
+		}
+		struct msess *s;
+		TAILQ_FOREACH(s, &M.sessions, link)
+		if (s->pid == pid)
+			break;
+		if (s != NULL) {
+			session_gone(s, status);
+			continue;
+		}
+		struct mworker *w;
+		TAILQ_FOREACH(w, &M.workers, link)
+		if (w->pid == pid)
+			break;
+		if (w != NULL)
+			worker_gone(w, status);
+	}
+	maybe_exit();
+}
+
+static void
+kill_all(int sig)
+{
+	struct msess *s;
+	struct mworker *w;
+
+	if (M.listener_pid > 0)
+		kill(M.listener_pid, sig);
+	TAILQ_FOREACH(s, &M.sessions, link)
+	kill(s->pid, sig);
+	TAILQ_FOREACH(w, &M.workers, link)
+	kill(w->pid, sig);
+}
+
+static void
+maybe_exit(void)
+{
+	if (M.shutting_down && M.listener_pid == 0 && TAILQ_EMPTY(&M.sessions) &&
+	    TAILQ_EMPTY(&M.workers))
+		event_base_loopbreak(M.base);
+}
+
+static void
+on_kill_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_app(LOGL_WARN, "service", "shutdown grace time over, killing what is left");
+	kill_all(SIGKILL);
+}
+
+static void
+on_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct timeval tv = {SHUTDOWN_GRACE_SECS, 0};
+	struct msess *s;
+	struct pconn *c;
+	(void)what;
+	(void)arg;
+
+	if (M.shutting_down)
+		return;
+	M.shutting_down = 1;
+	log_app(LOGL_INFO, "service", "received signal %d, shutting down", (int)sig);
+	if (M.listener_pid > 0)
+		kill(M.listener_pid, SIGTERM);
+	while ((c = TAILQ_FIRST(&M.pending)) != NULL) {
+		TAILQ_REMOVE(&M.pending, c, link);
+		close(c->fd);
+		free(c);
+	}
+	M.n_pending = 0;
+	/* Sessions end when their channels have; workers end with their sessions. */
+	TAILQ_FOREACH(s, &M.sessions, link)
+	kill(s->pid, SIGTERM);
+	M.kill_ev = evtimer_new(M.base, on_kill_timer, NULL);
+	evtimer_add(M.kill_ev, &tv);
+	maybe_exit();
+}
+
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct sftpgo_config ncfg;
+	char err[512];
+	struct msess *s;
+	(void)sig;
+	(void)what;
+	(void)arg;
+
+	memset(&ncfg, 0, sizeof(ncfg));
+	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err, sizeof(err)) !=
+	    0) {
+		log_app(LOGL_ERROR, "service", "SIGHUP: configuration not reloaded: %s", err);
+		config_free(&ncfg);
+		log_reopen();
+		return;
+	}
+	/* Reloadable: what new sessions and logins use. Not: bind address/port,
+	 * provider, host keys, log destination (reopened only). */
+	struct sftpd_config *cur = &M.p->cfg->sftpd;
+	struct sftpd_config tmp = *cur;
+	cur->idle_timeout = ncfg.sftpd.idle_timeout;
+	cur->max_auth_tries = ncfg.sftpd.max_auth_tries;
+	cur->banner = ncfg.sftpd.banner;
+	cur->login_banner_file = ncfg.sftpd.login_banner_file;
+	cur->kex_algorithms = ncfg.sftpd.kex_algorithms;
+	cur->ciphers = ncfg.sftpd.ciphers;
+	cur->macs = ncfg.sftpd.macs;
+	cur->umask = ncfg.sftpd.umask;
+	cur->umask_mode = ncfg.sftpd.umask_mode;
+	cur->upload_mode = ncfg.sftpd.upload_mode;
+	cur->setstat_mode = ncfg.sftpd.setstat_mode;
+	cur->session_pool_size = ncfg.sftpd.session_pool_size;
+	/* hand the replaced values to ncfg so config_free releases them */
+	ncfg.sftpd.banner = tmp.banner;
+	ncfg.sftpd.login_banner_file = tmp.login_banner_file;
+	ncfg.sftpd.kex_algorithms = tmp.kex_algorithms;
+	ncfg.sftpd.ciphers = tmp.ciphers;
+	ncfg.sftpd.macs = tmp.macs;
+	ncfg.sftpd.umask = tmp.umask;
+	config_free(&ncfg);
+	load_session_settings();
+	log_reopen();
+	log_app(LOGL_INFO, "service", "SIGHUP: configuration reloaded, log reopened");
+	/* Idle pool sessions carry the old settings: replace them. */
+	TAILQ_FOREACH(s, &M.sessions, link)
+	if (s->state == S_IDLE || s->state == S_STARTING) {
+		s->dying = 1;
+		kill(s->pid, SIGTERM);
+	}
+	schedule_refill(0);
+}
+
+int
+monitor_run(struct monitor_params *p)
+{
+	char err[256];
+
+	memset(&M, 0, sizeof(M));
+	M.p = p;
+	M.listener_fd = -1;
+	TAILQ_INIT(&M.sessions);
+	TAILQ_INIT(&M.workers);
+	TAILQ_INIT(&M.pending);
+	signal(SIGPIPE, SIG_IGN);
+	M.base = event_base_new();
+	if (M.base == NULL)
+		return 1;
+	load_session_settings();
+	struct event *sig_chld = evsignal_new(M.base, SIGCHLD, on_sigchld, NULL);
+	struct event *sig_term = evsignal_new(M.base, SIGTERM, on_sigterm, NULL);
+	struct event *sig_int = evsignal_new(M.base, SIGINT, on_sigterm, NULL);
+	struct event *sig_hup = evsignal_new(M.base, SIGHUP, on_sighup, NULL);
+	event_add(sig_chld, NULL);
+	event_add(sig_term, NULL);
+	event_add(sig_int, NULL);
+	event_add(sig_hup, NULL);
+	M.refill_ev = evtimer_new(M.base, on_refill, NULL);
+
+	if (start_listener() != 0)
+		return 1;
+	M.job_fd = authpool_start(p->cfg, p->cfg->data_provider.pool_size > 0
+					      ? p->cfg->data_provider.pool_size
+					      : 2,
+				  err, sizeof(err));
+	if (M.job_fd < 0) {
+		log_app(LOGL_ERROR, "service", "%s", err);
+		kill(M.listener_pid, SIGKILL);
+		return 1;
+	}
+	struct event *job_ev = event_new(M.base, M.job_fd, EV_READ | EV_PERSIST, on_job, NULL);
+	event_add(job_ev, NULL);
+	schedule_refill(0);
+
+	event_base_dispatch(M.base);
+
+	authpool_stop();
+	event_free(job_ev);
+	close(M.job_fd);
+	event_free(sig_chld);
+	event_free(sig_term);
+	event_free(sig_int);
+	event_free(sig_hup);
+	event_free(M.refill_ev);
+	if (M.kill_ev)
+		event_free(M.kill_ev);
+	event_base_free(M.base);
+	free(M.login_banner);
+	free(M.version_banner);
+	free(M.kex);
+	free(M.ciphers);
+	free(M.macs);
+	log_app(LOGL_INFO, "service", "stopped");
+	return 0;
+}

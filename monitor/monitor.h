@@ -1,0 +1,68 @@
+/*
+ * Internals of the monitor (sftpgo serve): the root process that owns the config,
+ * the provider, the host keys, the connection table and the log file. It never
+ * parses bytes from the network: only typed RPC frames from its own children.
+ */
+#ifndef SFTPGO_MONITOR_MONITOR_H
+#define SFTPGO_MONITOR_MONITOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/conf.h"
+#include "common/strlist.h"
+#include "common/user.h"
+
+/* Host keys (monitor/hostkeys.c). */
+struct hostkeys {
+	struct strlist pem; /* private keys, OpenSSH/PEM text */
+	struct strlist path;
+};
+/*
+ * sftpd.keys, or id_rsa and id_ed25519 in the config dir, generated (0600) when
+ * missing and generate is set. Returns 0 or -1 with a message naming the file.
+ */
+int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
+		  char *err, size_t errlen);
+void hostkeys_free(struct hostkeys *hk);
+
+/* Provider/hash work off the event loop (monitor/authpool.c). */
+enum job_kind { JOB_PASSWORD, JOB_PUBKEY_QUERY, JOB_PUBKEY, JOB_LAST_LOGIN };
+struct job {
+	enum job_kind kind;
+	uint64_t sess_id;
+	char *username;
+	char *password;
+	char *key_type;
+	char *key_b64; /* public key as the session saw it: decoded by auth_pubkey_parse */
+	char client_ip[64];
+	/* results */
+	int ok;
+	int creds_ok; /* the credentials matched: the reason may be told to the client */
+	char error[256];
+	struct sftpgo_user *user; /* on success (owned by the job until taken) */
+	struct job *next;
+};
+/* Starts n threads, each with its own provider handle; results come back on the
+ * returned fd (read struct job pointers from it). Returns the fd or -1. */
+int authpool_start(const struct sftpgo_config *cfg, int n, char *err, size_t errlen);
+void authpool_submit(struct job *j);
+void authpool_stop(void);
+void job_free(struct job *j);
+
+/* The event loop (monitor/loop.c). */
+struct monitor_params {
+	struct sftpgo_config *cfg;
+	struct hostkeys *keys;
+	const char *libexec_dir;
+	const char *empty_dir; /* chroot of listener and sessions, "" when not root */
+	uid_t unpriv_uid;      /* (uid_t)-1 when not root */
+	gid_t unpriv_gid;
+	int listen_fd;
+	const char *config_dir_arg;
+	const char *config_file_arg;
+};
+int monitor_run(struct monitor_params *p);
+
+#endif

@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+# A misbehaving sftpgo-session for t-serve-rpc.sh: speaks the monitor RPC on fd 3
+# and, once it has a connection, does what the file "mode" beside it says.
+import os, socket, struct, sys, time
+
+HOSTKEY, INIT, READY, CONN, AUTH_PASSWORD, AUTH_PUBKEY_QUERY, AUTH_PUBKEY, \
+    AUTH_RESULT, CHANNEL_OPEN, CHANNEL_RESULT, LOG = range(1, 12)
+
+here = os.path.dirname(os.path.abspath(sys.argv[0]))
+mon = socket.socket(fileno=3)
+
+
+def s(b):
+    b = b.encode() if isinstance(b, str) else b
+    return struct.pack(">I", len(b)) + b
+
+
+def frame(t, payload=b""):
+    return struct.pack(">IB", len(payload) + 1, t) + payload
+
+
+conn = None
+
+
+def recv():
+    global conn
+    data, anc, _, _ = mon.recvmsg(70000, socket.CMSG_SPACE(16))
+    if not data:
+        sys.exit(0)
+    for level, kind, fds in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            conn = socket.socket(fileno=struct.unpack("i", fds[:4])[0])
+    return data[4], data
+
+
+while recv()[0] != INIT:
+    pass
+mon.send(frame(READY))
+while recv()[0] != CONN:
+    pass
+mode = open(os.path.join(here, "mode")).read().strip()
+if mode == "channel-before-auth":
+    mon.send(frame(CHANNEL_OPEN, struct.pack(">I", 0) + s("sftp")))
+elif mode == "auth-flood":
+    mon.send(frame(AUTH_PASSWORD, s("nobody-here") + s("pw")))
+    mon.send(frame(AUTH_PASSWORD, s("nobody-here") + s("pw")))
+elif mode == "auth-beyond-limit":
+    for i in range(3):
+        mon.send(frame(AUTH_PASSWORD, s("limituser") + s("wrong%d" % i)))
+        if i < 2:
+            t, _ = recv()
+            assert t == AUTH_RESULT
+elif mode == "garbage":
+    mon.send(b"\x00\x00\x00\x02\x05")
+elif mode == "unknown-type":
+    mon.send(frame(99, b""))
+elif mode == "oversized-field":
+    mon.send(frame(AUTH_PASSWORD, s("u") + s("p" * 5000)))
+elif mode == "bad-log-level":
+    mon.send(frame(LOG, struct.pack(">I", 77) + s("x")))
+elif mode == "none":
+    # behave like a session whose client went away: exit when the peer closes
+    while conn.recv(4096):
+        pass
+    sys.exit(0)
+while True:
+    recv()

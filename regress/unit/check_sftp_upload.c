@@ -1,0 +1,270 @@
+/* Upload modes (direct, atomic, atomic with resume) and the events they report. */
+#include "config.h"
+
+#include <dirent.h>
+
+#include "check_sftp_util.h"
+#include "sftp/events.h"
+
+static int
+write_at(struct tsrv *t, uint32_t h, uint64_t off, const char *data)
+{
+	uint8_t hb[4];
+
+	poke_u32(hb, h);
+	tsrv_begin(t, SSH_FXP_WRITE);
+	wbuf_put_string(&t->pkt, hb, 4);
+	wbuf_put_u64(&t->pkt, off);
+	wbuf_put_cstring(&t->pkt, data);
+	ck_assert_int_eq(tsrv_send(t), 0);
+	return tsrv_status(t);
+}
+
+static int
+close_h(struct tsrv *t, uint32_t h)
+{
+	uint8_t hb[4];
+
+	poke_u32(hb, h);
+	tsrv_begin(t, SSH_FXP_CLOSE);
+	wbuf_put_string(&t->pkt, hb, 4);
+	ck_assert_int_eq(tsrv_send(t), 0);
+	return tsrv_status(t);
+}
+
+static void
+content_is(struct tsrv *t, const char *rel, const char *want)
+{
+	char p[300], buf[256] = {0};
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", t->root, rel);
+	f = fopen(p, "r");
+	ck_assert_msg(f != NULL, "%s missing", rel);
+	ck_assert_uint_gt(fread(buf, 1, sizeof(buf) - 1, f) + 1, 0);
+	fclose(f);
+	ck_assert_msg(strcmp(buf, want) == 0, "%s has \"%s\", want \"%s\"", rel, buf,
+	              want);
+}
+
+/* Number of entries in the root besides . and .. (temp files included). */
+static int
+entries(struct tsrv *t)
+{
+	DIR *d = opendir(t->root);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+#define W_TRUNC (SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC)
+
+/* A server with settings json, "/f" holding "original", and an upload to it started. */
+static uint32_t
+start_upload(struct tsrv *t, const char *json, const char *first)
+{
+	uint32_t h;
+
+	tsrv_open(t, json);
+	tsrv_mkfile(t, "f", "original");
+	h = tsrv_open_handle(t, "/f", W_TRUNC);
+	ck_assert_int_eq(write_at(t, h, 0, first), SSH_FX_OK);
+	return h;
+}
+
+START_TEST(atomic_clean_close_replaces)
+{
+	struct tsrv t;
+	uint32_t h;
+
+	h = start_upload(&t, "{\"upload_mode\": 1}", "new");
+	ck_assert_int_eq(entries(&t), 2); /* the target and a fresh temp file */
+	content_is(&t, "f", "original");  /* readers never see the partial file */
+	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	content_is(&t, "f", "new");
+	ck_assert_int_eq(entries(&t), 1);
+	tsrv_close(&t);
+}
+END_TEST
+
+START_TEST(atomic_disconnect_keeps_original)
+{
+	struct tsrv t;
+
+	start_upload(&t, "{\"upload_mode\": 1}", "partial");
+	sftp_server_shutdown(t.s, "connection closed");
+	content_is(&t, "f", "original");
+	ck_assert_int_eq(entries(&t), 1);
+	tsrv_close(&t);
+}
+END_TEST
+
+START_TEST(atomic_write_error_keeps_original)
+{
+	struct tsrv t;
+	uint32_t h;
+
+	h = start_upload(&t, "{\"upload_mode\": 1}", "partial");
+	ck_assert_int_eq(write_at(&t, h, UINT64_MAX - 1, "x"), SSH_FX_FAILURE);
+	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	content_is(&t, "f", "original");
+	ck_assert_int_eq(entries(&t), 1);
+	tsrv_close(&t);
+}
+END_TEST
+
+START_TEST(resume_mode_keeps_partial)
+{
+	struct tsrv t;
+	uint32_t h;
+
+	h = start_upload(&t, "{\"upload_mode\": 2}", "part");
+	sftp_server_shutdown(t.s, "connection closed");
+	content_is(&t, "f", "part");
+	ck_assert_int_eq(entries(&t), 1);
+	/* resume with APPEND: the existing content is kept, then extended */
+	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_APPEND);
+	ck_assert_int_eq(write_at(&t, h, 4, "ial"), SSH_FX_OK);
+	content_is(&t, "f", "part");
+	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	content_is(&t, "f", "partial");
+	tsrv_close(&t);
+}
+END_TEST
+
+START_TEST(direct_mode_writes_in_place)
+{
+	struct tsrv t;
+	uint32_t h;
+
+	tsrv_open(&t, NULL);
+	tsrv_mkfile(&t, "f", "original");
+	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE);
+	ck_assert_int_eq(write_at(&t, h, 0, "OR"), SSH_FX_OK);
+	content_is(&t, "f", "ORiginal");
+	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(entries(&t), 1);
+	tsrv_close(&t);
+}
+END_TEST
+
+START_TEST(open_flags_and_errors)
+{
+	struct tsrv t;
+
+	tsrv_open(&t, NULL);
+	tsrv_mkfile(&t, "f", "x");
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/d"), SSH_FX_OK);
+	/* EXCL on an existing file */
+	tsrv_begin(&t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t.pkt, "/f");
+	wbuf_put_u32(&t.pkt, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_EXCL);
+	wbuf_put_u32(&t.pkt, 0);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_int_eq(tsrv_status(&t), SSH_FX_FAILURE);
+	/* a directory for writing */
+	tsrv_begin(&t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t.pkt, "/d");
+	wbuf_put_u32(&t.pkt, W_TRUNC);
+	wbuf_put_u32(&t.pkt, 0);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_int_eq(tsrv_status(&t), SSH_FX_OP_UNSUPPORTED);
+	/* missing file without CREAT */
+	tsrv_begin(&t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t.pkt, "/missing");
+	wbuf_put_u32(&t.pkt, SSH_FXF_READ);
+	wbuf_put_u32(&t.pkt, 0);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_int_eq(tsrv_status(&t), SSH_FX_NO_SUCH_FILE);
+	/* TRUNC and CREAT without WRITE are ignored: reading never truncates or creates
+	 */
+	tsrv_begin(&t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t.pkt, "/f");
+	wbuf_put_u32(&t.pkt, SSH_FXF_READ | SSH_FXF_TRUNC | SSH_FXF_CREAT);
+	wbuf_put_u32(&t.pkt, 0);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_int_eq(tsrv_reply_type(&t), SSH_FXP_HANDLE);
+	content_is(&t, "f", "x");
+	tsrv_begin(&t, SSH_FXP_OPEN);
+	wbuf_put_cstring(&t.pkt, "/new");
+	wbuf_put_u32(&t.pkt, SSH_FXF_READ | SSH_FXF_CREAT);
+	wbuf_put_u32(&t.pkt, 0);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_int_eq(tsrv_status(&t), SSH_FX_NO_SUCH_FILE);
+	ck_assert(!tsrv_exists(&t, "new"));
+	/* legacy RENAME never replaces; posix-rename does */
+	tsrv_mkfile(&t, "g", "g");
+	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_RENAME, NULL, "/g", "/f"),
+	                 SSH_FX_FAILURE);
+	content_is(&t, "f", "x");
+	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_EXTENDED,
+	                                   "posix-rename@openssh.com", "/g", "/f"),
+	                 SSH_FX_OK);
+	content_is(&t, "f", "g");
+	tsrv_close(&t);
+}
+END_TEST
+
+START_TEST(events_lines)
+{
+	struct tsrv t;
+	int p[2];
+	char buf[2048] = {0};
+	uint32_t h;
+	ssize_t n;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ev_init(p[1], 0);
+	tsrv_open(&t, NULL);
+	h = tsrv_open_handle(&t, "/up", W_TRUNC);
+	ck_assert_int_eq(write_at(&t, h, 0, "12345"), SSH_FX_OK);
+	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/d\xff"), SSH_FX_OK);
+	tsrv_begin(&t, SSH_FXP_SETSTAT);
+	wbuf_put_cstring(&t.pkt, "/up");
+	wbuf_put_u32(&t.pkt, SSH_FILEXFER_ATTR_PERMISSIONS);
+	wbuf_put_u32(&t.pkt, 0640);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ev_init(-1, 0);
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(
+	    strstr(buf, "{\"event\":\"transfer\",\"sender\":\"Upload\",\"path\":\"/up\","
+	                "\"size_bytes\":5,") != NULL,
+	    "%s", buf);
+	ck_assert_msg(strstr(buf, "\"ok\":true,\"error\":\"\"}\n") != NULL, "%s", buf);
+	/* non-UTF-8 path bytes become U+FFFD instead of losing the event */
+	ck_assert_msg(strstr(buf, "\"sender\":\"Mkdir\",\"path\":\"/d\xef\xbf\xbd\"") !=
+	                  NULL,
+	              "%s", buf);
+	ck_assert_msg(strstr(buf,
+	                     "\"sender\":\"Chmod\",\"path\":\"/up\",\"target_path\":\"\","
+	                     "\"filemode\":\"0640\",\"uid\":-1,\"gid\":-1") != NULL,
+	              "%s", buf);
+	tsrv_close(&t);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("sftp_upload");
+	TCase *tc = tcase_create("modes");
+
+	tcase_add_test(tc, atomic_clean_close_replaces);
+	tcase_add_test(tc, atomic_disconnect_keeps_original);
+	tcase_add_test(tc, atomic_write_error_keeps_original);
+	tcase_add_test(tc, resume_mode_keeps_partial);
+	tcase_add_test(tc, direct_mode_writes_in_place);
+	tcase_add_test(tc, open_flags_and_errors);
+	tcase_add_test(tc, events_lines);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

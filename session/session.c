@@ -1,0 +1,613 @@
+/*
+ * sftpgo-session: one SSH connection, exec'd fresh by the monitor (pre-forked pool).
+ *
+ * fd 3 is a SOCK_SEQPACKET socketpair to the monitor. Start-up: HOSTKEY frames and
+ * INIT; load the host keys into libssh, confine (empty chroot, unprivileged ids,
+ * rlimits), say READY; then wait for CONN (the client socket). From there on every
+ * authentication decision and every worker is asked of the monitor; this process
+ * only runs the SSH protocol and relays channel bytes to the workers' sockets.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+#include "common/confine.h"
+#include "common/log.h"
+#include "common/rpc.h"
+
+#define MON_FD 3
+#define MAX_CHANNELS 8
+/* libssh 0.10 only tops the window up to 1.28 MB unless a read asks for more. */
+#define CHAN_WINDOW (2u * 1024 * 1024)
+#define OUT_BUF (256u * 1024)
+
+struct chan {
+	ssh_channel ch;
+	int wfd;	  /* worker socket, -1 = none */
+	short registered; /* events registered with ssh_event for wfd */
+	uint8_t *in;	  /* client -> worker */
+	size_t in_len, in_off;
+	uint8_t *out; /* worker -> client */
+	size_t out_len, out_off;
+	int chan_eof, worker_eof, wr_shut, finished;
+	const char *refuse; /* shell/exec: message to send before closing */
+};
+
+static struct {
+	ssh_session s;
+	ssh_event ev;
+	int authed;
+	int hangup; /* the monitor said the auth limit is reached */
+	int in_conn;
+	char *login_banner;
+	unsigned idle_timeout_s;
+	time_t last_activity;
+	struct chan chans[MAX_CHANNELS];
+} S;
+
+static volatile sig_atomic_t term_requested;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	if (!S.in_conn)
+		_exit(0);
+	term_requested = 1;
+}
+
+static void
+mlog(enum log_level l, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rpc_send(MON_FD, -1, RPC_LOG, (uint32_t)l, msg) != 0)
+		_exit(1);
+}
+
+/* Waits for one frame of the wanted type; anything else ends the process. */
+static void
+await(int type, struct rpc_msg *m)
+{
+	char err[256];
+
+	int rc = rpc_recv(MON_FD, m, err, sizeof(err));
+	if (rc == 0)
+		_exit(0);
+	if (rc < 0 || m->type != type) {
+		if (rc > 0)
+			snprintf(err, sizeof(err), "unexpected %s", rpc_type_name(m->type));
+		fprintf(stderr, "sftpgo-session: monitor: %s\n", err);
+		_exit(1);
+	}
+}
+
+static void
+bind_opt(ssh_bind b, enum ssh_bind_options_e o, const void *v, const char *what)
+{
+	if (ssh_bind_options_set(b, o, v) != SSH_OK) {
+		mlog(LOGL_ERROR, "session: cannot set %s: %s", what, ssh_get_error(b));
+		_exit(1);
+	}
+}
+
+/* HOSTKEY* then INIT: builds the ssh_bind while we can still read everything. */
+static ssh_bind
+setup(void)
+{
+	ssh_bind b = ssh_bind_new();
+	struct rpc_msg m;
+	char err[256];
+	int nkeys = 0;
+	int process_config = 0;
+	int verbosity = SSH_LOG_NOLOG;
+
+	if (b == NULL)
+		_exit(1);
+	bind_opt(b, SSH_BIND_OPTIONS_PROCESS_CONFIG, &process_config, "process_config");
+	bind_opt(b, SSH_BIND_OPTIONS_LOG_VERBOSITY, &verbosity, "log verbosity");
+	for (;;) {
+		if (rpc_recv(MON_FD, &m, err, sizeof(err)) <= 0)
+			_exit(1);
+		if (m.type != RPC_HOSTKEY)
+			break;
+		ssh_key key = NULL;
+		if (ssh_pki_import_privkey_base64(m.s[0], NULL, NULL, NULL, &key) != SSH_OK) {
+			mlog(LOGL_ERROR, "session: cannot parse a host key");
+			_exit(1);
+		}
+		bind_opt(b, SSH_BIND_OPTIONS_IMPORT_KEY, key, "host key");
+		nkeys++;
+		rpc_msg_free(&m);
+	}
+	if (m.type != RPC_INIT || nkeys == 0) {
+		mlog(LOGL_ERROR, "session: bad start-up sequence");
+		_exit(1);
+	}
+	uid_t uid = m.u[0] == RPC_UID_KEEP ? (uid_t)-1 : (uid_t)m.u[0];
+	gid_t gid = m.u[1] == RPC_UID_KEEP ? (gid_t)-1 : (gid_t)m.u[1];
+	S.idle_timeout_s = m.u[2];
+	bind_opt(b, SSH_BIND_OPTIONS_BANNER, m.s[1], "banner");
+	if (m.s[2][0] != '\0')
+		S.login_banner = strdup(m.s[2]);
+	if (m.s[3][0] != '\0')
+		bind_opt(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, m.s[3], "kex_algorithms");
+	if (m.s[4][0] != '\0') {
+		bind_opt(b, SSH_BIND_OPTIONS_CIPHERS_C_S, m.s[4], "ciphers");
+		bind_opt(b, SSH_BIND_OPTIONS_CIPHERS_S_C, m.s[4], "ciphers");
+	}
+	if (m.s[5][0] != '\0') {
+		bind_opt(b, SSH_BIND_OPTIONS_HMAC_C_S, m.s[5], "macs");
+		bind_opt(b, SSH_BIND_OPTIONS_HMAC_S_C, m.s[5], "macs");
+	}
+	if (confine_process(m.s[0], uid, gid, 32, err, sizeof(err)) != 0) {
+		mlog(LOGL_ERROR, "session: %s", err);
+		_exit(1);
+	}
+	rpc_msg_free(&m);
+	return b;
+}
+
+/* Sends an auth request already framed by the caller and maps the answer. */
+static int
+auth_answer(void)
+{
+	struct rpc_msg m;
+
+	await(RPC_AUTH_RESULT, &m);
+	uint32_t r = m.u[0];
+	if (r != RPC_AUTH_OK && m.s[0][0] != '\0') {
+		/* why a login with the right credentials was refused (shown by clients) */
+		char msg[RPC_TEXT_MAX + 16];
+		snprintf(msg, sizeof(msg), "sftpgo: %s\n", m.s[0]);
+		ssh_string b = ssh_string_from_char(msg);
+		if (b != NULL) {
+			ssh_send_issue_banner(S.s, b);
+			ssh_string_free(b);
+		}
+	}
+	rpc_msg_free(&m);
+	if (r == RPC_AUTH_OK) {
+		S.authed = 1;
+		return SSH_AUTH_SUCCESS;
+	}
+	if (r == RPC_AUTH_DENIED_DISCONNECT) {
+		/* Hang up now, as sshd does, so the client does not even try again. */
+		S.hangup = 1;
+		ssh_session_set_disconnect_message(S.s, "Too many authentication failures");
+		ssh_disconnect(S.s);
+	}
+	return SSH_AUTH_DENIED;
+}
+
+/* login_banner_file, once, before the first authentication answer. */
+static void
+send_login_banner(ssh_session s)
+{
+	if (S.login_banner != NULL) {
+		ssh_string b = ssh_string_from_char(S.login_banner);
+		if (b != NULL) {
+			ssh_send_issue_banner(s, b);
+			ssh_string_free(b);
+		}
+		free(S.login_banner);
+		S.login_banner = NULL;
+	}
+}
+
+static int
+cb_auth_none(ssh_session s, const char *user, void *ud)
+{
+	(void)user;
+	(void)ud;
+	send_login_banner(s);
+	return SSH_AUTH_DENIED;
+}
+
+static int
+cb_auth_password(ssh_session s, const char *user, const char *password, void *ud)
+{
+	(void)ud;
+	if (S.hangup || S.authed)
+		return SSH_AUTH_DENIED;
+	send_login_banner(s);
+	if (rpc_send(MON_FD, -1, RPC_AUTH_PASSWORD, user, password) != 0) {
+		mlog(LOGL_WARN, "password request refused locally: username or password too "
+				"long");
+		return SSH_AUTH_DENIED;
+	}
+	return auth_answer();
+}
+
+static int
+cb_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
+	       char signature_state, void *ud)
+{
+	char *b64 = NULL;
+	(void)ud;
+
+	if (S.hangup || S.authed)
+		return SSH_AUTH_DENIED;
+	send_login_banner(s);
+	if (signature_state != SSH_PUBLICKEY_STATE_NONE &&
+	    signature_state != SSH_PUBLICKEY_STATE_VALID)
+		return SSH_AUTH_DENIED;
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		return SSH_AUTH_DENIED;
+	const char *type = ssh_key_type_to_char(ssh_key_type(key));
+	int t = signature_state == SSH_PUBLICKEY_STATE_NONE ? RPC_AUTH_PUBKEY_QUERY
+							    : RPC_AUTH_PUBKEY;
+	int rc = rpc_send(MON_FD, -1, t, user, type ? type : "", b64);
+	ssh_string_free_char(b64);
+	if (rc != 0)
+		return SSH_AUTH_DENIED;
+	int r = auth_answer();
+	if (t == RPC_AUTH_PUBKEY_QUERY)
+		S.authed = 0; /* a key being acceptable is not a login */
+	return r;
+}
+
+static struct chan *
+chan_of(ssh_channel ch)
+{
+	for (int i = 0; i < MAX_CHANNELS; i++)
+		if (S.chans[i].ch == ch)
+			return &S.chans[i];
+	return NULL;
+}
+
+static int
+cb_subsystem(ssh_session s, ssh_channel ch, const char *subsystem, void *ud)
+{
+	struct chan *c = chan_of(ch);
+	struct rpc_msg m;
+	(void)s;
+	(void)ud;
+
+	if (c == NULL || c->wfd >= 0 || c->refuse != NULL || strcmp(subsystem, "sftp") != 0)
+		return 1;
+	if (rpc_send(MON_FD, -1, RPC_CHANNEL_OPEN, (uint32_t)(c - S.chans), "sftp") != 0)
+		return 1;
+	await(RPC_CHANNEL_RESULT, &m);
+	if (m.u[0] != (uint32_t)(c - S.chans) || !m.u[1] || m.fd < 0) {
+		if (m.u[1])
+			_exit(1); /* a success without a socket: the monitor is confused */
+		mlog(LOGL_INFO, "sftp subsystem refused: %s", m.s[0]);
+		rpc_msg_free(&m);
+		return 1;
+	}
+	c->wfd = m.fd;
+	m.fd = -1;
+	rpc_msg_free(&m);
+	fcntl(c->wfd, F_SETFL, fcntl(c->wfd, F_GETFL) | O_NONBLOCK);
+	c->in = malloc(CHAN_WINDOW);
+	c->out = malloc(OUT_BUF);
+	if (c->in == NULL || c->out == NULL)
+		_exit(1);
+	return 0;
+}
+
+static int
+cb_shell(ssh_session s, ssh_channel ch, void *ud)
+{
+	struct chan *c = chan_of(ch);
+	(void)s;
+	(void)ud;
+	if (c == NULL || c->wfd >= 0)
+		return 1;
+	c->refuse = "sftpgo: shell access is not allowed\n";
+	return 0;
+}
+
+static int
+cb_exec(ssh_session s, ssh_channel ch, const char *command, void *ud)
+{
+	struct chan *c = chan_of(ch);
+	(void)s;
+	(void)ud;
+	(void)command;
+	if (c == NULL || c->wfd >= 0)
+		return 1;
+	c->refuse = "sftpgo: command execution is not allowed\n";
+	return 0;
+}
+
+static struct ssh_channel_callbacks_struct chan_cb = {
+	.channel_subsystem_request_function = cb_subsystem,
+	.channel_shell_request_function = cb_shell,
+	.channel_exec_request_function = cb_exec,
+};
+
+static ssh_channel
+cb_channel_open(ssh_session s, void *ud)
+{
+	(void)ud;
+	if (!S.authed || term_requested)
+		return NULL;
+	for (int i = 0; i < MAX_CHANNELS; i++) {
+		struct chan *c = &S.chans[i];
+		if (c->ch != NULL)
+			continue;
+		memset(c, 0, sizeof(*c));
+		c->wfd = -1;
+		c->ch = ssh_channel_new(s);
+		if (c->ch == NULL)
+			return NULL;
+		ssh_callbacks_init(&chan_cb);
+		ssh_set_channel_callbacks(c->ch, &chan_cb);
+		return c->ch;
+	}
+	return NULL;
+}
+
+static int
+fd_ready(socket_t fd, int revents, void *ud)
+{
+	(void)fd;
+	(void)revents;
+	(void)ud;
+	return 0;
+}
+
+static void
+chan_release(struct chan *c)
+{
+	if (c->wfd >= 0) {
+		if (c->registered)
+			ssh_event_remove_fd(S.ev, c->wfd);
+		close(c->wfd);
+	}
+	if (c->ch != NULL) {
+		if (!ssh_channel_is_closed(c->ch))
+			ssh_channel_close(c->ch);
+		ssh_channel_free(c->ch);
+	}
+	free(c->in);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->wfd = -1;
+}
+
+/* Client -> worker. Returns 1 when something moved. */
+static int
+pump_in(struct chan *c)
+{
+	int moved = 0;
+
+	if (c->in_off == c->in_len && !c->chan_eof) {
+		/* Asking for the whole window makes libssh grow it to CHAN_WINDOW. */
+		int n = ssh_channel_read_timeout(c->ch, c->in, CHAN_WINDOW, 0, 0);
+		if (n > 0) {
+			c->in_len = (size_t)n;
+			c->in_off = 0;
+			moved = 1;
+		} else if (n == SSH_ERROR || ssh_channel_is_eof(c->ch)) {
+			c->chan_eof = 1;
+		}
+	}
+	while (c->in_off < c->in_len) {
+		ssize_t w = write(c->wfd, c->in + c->in_off, c->in_len - c->in_off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		if (w <= 0) { /* the worker is gone: drop what the client sends */
+			c->in_off = c->in_len;
+			c->chan_eof = 1;
+			break;
+		}
+		c->in_off += (size_t)w;
+		moved = 1;
+	}
+	if (c->chan_eof && c->in_off == c->in_len && !c->wr_shut) {
+		shutdown(c->wfd, SHUT_WR);
+		c->wr_shut = 1;
+	}
+	return moved;
+}
+
+/* Worker -> client, never more than the window allows (a 0 write is a rekey). */
+static int
+pump_out(struct chan *c)
+{
+	int moved = 0;
+
+	if (c->out_off == c->out_len && !c->worker_eof) {
+		ssize_t r = read(c->wfd, c->out, OUT_BUF);
+		if (r > 0) {
+			c->out_len = (size_t)r;
+			c->out_off = 0;
+			moved = 1;
+		} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+			c->worker_eof = 1;
+		}
+	}
+	if (c->out_off < c->out_len) {
+		uint32_t win = ssh_channel_window_size(c->ch);
+		size_t n = c->out_len - c->out_off;
+		if (win > 0) {
+			if (n > win)
+				n = win;
+			int w = ssh_channel_write(c->ch, c->out + c->out_off, (uint32_t)n);
+			if (w == SSH_ERROR) {
+				c->worker_eof = 1;
+				c->out_off = c->out_len;
+			} else if (w > 0) {
+				c->out_off += (size_t)w;
+				moved = 1;
+			}
+		}
+	}
+	if (c->worker_eof && c->out_off == c->out_len && !c->finished) {
+		ssh_channel_request_send_exit_status(c->ch, 0);
+		ssh_channel_send_eof(c->ch);
+		ssh_channel_close(c->ch);
+		c->finished = 1;
+	}
+	return moved;
+}
+
+static void
+chan_register(struct chan *c)
+{
+	short want = 0;
+
+	if (c->out_off == c->out_len && !c->worker_eof)
+		want |= POLLIN;
+	if (c->in_off < c->in_len)
+		want |= POLLOUT;
+	if (want == c->registered)
+		return;
+	if (c->registered)
+		ssh_event_remove_fd(S.ev, c->wfd);
+	if (want)
+		ssh_event_add_fd(S.ev, c->wfd, want, fd_ready, NULL);
+	c->registered = want;
+}
+
+static void
+refuse_channel(struct chan *c)
+{
+	ssh_channel_write_stderr(c->ch, c->refuse, (uint32_t)strlen(c->refuse));
+	ssh_channel_request_send_exit_status(c->ch, 1);
+	ssh_channel_send_eof(c->ch);
+	ssh_channel_close(c->ch);
+	c->finished = 1;
+	c->worker_eof = 1;
+}
+
+/* Moves bytes on every channel until nothing moves; returns the open channel count. */
+static int
+pump_all(void)
+{
+	int open = 0;
+
+	for (int i = 0; i < MAX_CHANNELS; i++) {
+		struct chan *c = &S.chans[i];
+		if (c->ch == NULL)
+			continue;
+		if (c->refuse != NULL && !c->finished)
+			refuse_channel(c);
+		if (c->wfd >= 0) {
+			int moved;
+			do {
+				moved = pump_in(c) | pump_out(c);
+				if (moved)
+					S.last_activity = time(NULL);
+			} while (moved);
+			chan_register(c);
+		}
+		if (ssh_channel_is_closed(c->ch) || (c->finished && c->worker_eof)) {
+			if (!ssh_channel_is_closed(c->ch))
+				ssh_channel_close(c->ch);
+			chan_release(c);
+			continue;
+		}
+		open++;
+	}
+	return open;
+}
+
+static void
+serve_connection(ssh_bind b, int fd)
+{
+	struct ssh_server_callbacks_struct cb = {
+		.auth_none_function = cb_auth_none,
+		.auth_password_function = cb_auth_password,
+		.auth_pubkey_function = cb_auth_pubkey,
+		.channel_open_request_session_function = cb_channel_open,
+	};
+
+	S.s = ssh_new();
+	if (S.s == NULL || ssh_bind_accept_fd(b, S.s, fd) != SSH_OK) {
+		mlog(LOGL_WARN, "accept: %s", S.s ? ssh_get_error(b) : "out of memory");
+		return;
+	}
+	ssh_callbacks_init(&cb);
+	ssh_set_server_callbacks(S.s, &cb);
+	if (ssh_handle_key_exchange(S.s) != SSH_OK) {
+		mlog(LOGL_DEBUG, "key exchange failed: %s", ssh_get_error(S.s));
+		return;
+	}
+	ssh_set_auth_methods(S.s, SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_PUBLICKEY);
+	S.ev = ssh_event_new();
+	if (S.ev == NULL || ssh_event_add_session(S.ev, S.s) != SSH_OK)
+		return;
+	S.last_activity = time(NULL);
+	int nonblocking = 0;
+	for (;;) {
+		/* SIGTERM interrupts poll(): not an error, the loop decides below. */
+		if (ssh_event_dopoll(S.ev, 1000) == SSH_ERROR && errno != EINTR)
+			break;
+		if (S.hangup || !ssh_is_connected(S.s))
+			break;
+		if (S.authed && !nonblocking) {
+			ssh_set_blocking(S.s, 0);
+			nonblocking = 1;
+		}
+		int open = pump_all();
+		if (term_requested && open == 0)
+			break;
+		if (S.authed && S.idle_timeout_s > 0 &&
+		    time(NULL) - S.last_activity > (time_t)S.idle_timeout_s) {
+			mlog(LOGL_INFO, "idle timeout: no activity for %u seconds",
+			     S.idle_timeout_s);
+			break;
+		}
+	}
+	for (int i = 0; i < MAX_CHANNELS; i++)
+		if (S.chans[i].ch != NULL)
+			chan_release(&S.chans[i]);
+	ssh_disconnect(S.s);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction sa;
+	struct rpc_msg m;
+	(void)argc;
+	(void)argv;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	for (int i = 0; i < MAX_CHANNELS; i++)
+		S.chans[i].wfd = -1;
+
+	ssh_bind b = setup();
+	if (rpc_send(MON_FD, -1, RPC_READY) != 0)
+		return 1;
+	await(RPC_CONN, &m);
+	if (m.fd < 0)
+		return 1;
+	S.in_conn = 1;
+	if (term_requested)
+		return 0;
+	int fd = m.fd;
+	m.fd = -1;
+	rpc_msg_free(&m);
+	serve_connection(b, fd);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * Worker events (HELPERS.md "Worker events"): transfer, command and log records as
+ * JSON objects, sent to the monitor as frames (u32 big-endian length + JSON) or,
+ * stand-alone, as one JSON line each on a descriptor (stderr by default).
+ * One sink per process; with no sink configured, events are dropped.
+ */
+#ifndef SFTPGO_SFTP_EVENTS_H
+#define SFTPGO_SFTP_EVENTS_H
+
+#include <stdint.h>
+
+enum ev_level { EV_DEBUG = 0, EV_INFO, EV_WARN, EV_ERROR, EV_QUIET };
+
+/* framed: 1 = monitor frames, 0 = JSON lines. fd < 0 disables the sink. */
+void ev_init(int fd, int framed);
+/* Log records below this level are dropped (transfer/command events never are). */
+void ev_set_log_level(enum ev_level min);
+/* Log records are only sent when enabled (stand-alone: -e). */
+void ev_enable_log(int on);
+/* sftp-server's -l names (QUIET ... DEBUG3); -1 when unknown. */
+int ev_level_from_name(const char *name);
+
+void ev_transfer(const char *sender, const char *path, uint64_t size_bytes,
+                 int64_t elapsed_ms, int ok, const char *error);
+
+struct ev_command {
+	const char *sender; /* Rename Rmdir Mkdir Symlink Remove Chmod Chown Chtimes */
+	const char *path;
+	const char *target_path; /* "" when none */
+	const char *filemode;    /* "0644" for Chmod, else "" */
+	long long uid, gid;      /* Chown, else -1 */
+	const char *access_time; /* Chtimes: "YYYY-MM-DDTHH:MM:SS", else "" */
+	const char *modification_time;
+};
+void ev_command(const struct ev_command *c);
+
+void ev_log(enum ev_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Formats one event object as compact JSON (new string); exposed for tests. */
+char *ev_format_transfer(const char *sender, const char *path, uint64_t size_bytes,
+                         int64_t elapsed_ms, int ok, const char *error);
+
+#endif

@@ -1,0 +1,415 @@
+/* sftpgo-worker: the per-user SFTP worker (man/sftpgo-worker.8). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "sftp/events.h"
+#include "sftp/path.h"
+#include "sftp/settings.h"
+#include "sftp/sftp.h"
+#include "sftp/worker.h"
+
+#define MAX_SETTINGS (1024u * 1024u)
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	sftp_serve_stop();
+}
+
+/* SIGTERM/SIGHUP/SIGINT end the session like a disconnect (temp files handled). */
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a blocked read() must return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+usage(void)
+{
+	fprintf(
+	    stderr,
+	    "usage: sftpgo-worker [-ehR] [-d start_directory] [-f log_facility] "
+	    "[-l log_level]\n\t[-P denied_requests] [-p allowed_requests] [-u umask]\n"
+	    "\t[--settings FILE] [--root DIR] [--events-fd N] [--monitor-fd N]\n"
+	    "       sftpgo-worker -Q protocol_feature\n");
+}
+
+static char *
+read_file(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
+	ssize_t n;
+	size_t used = 0;
+
+	if (fd < 0 || (buf = malloc(max + 1)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + used, max + 1 - used)) > 0 && used + (size_t)n <= max)
+		used += (size_t)n;
+	close(fd);
+	if (n != 0) {
+		free(buf);
+		errno = n < 0 ? errno : EFBIG;
+		return NULL;
+	}
+	buf[used] = '\0';
+	*len = used;
+	return buf;
+}
+
+static int
+parse_args(int argc, char **argv, struct worker_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"settings", required_argument, NULL, 's'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"events-fd", required_argument, NULL, 'E'},
+	    {"monitor-fd", required_argument, NULL, 'M'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+	char *end;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	o->monitor_fd = -1;
+	o->events_fd = EVENTS_STDERR;
+	while ((c = getopt_long(argc, argv, "d:ef:l:P:p:Q:Ru:ch", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'd':
+			o->start_dir = optarg;
+			break;
+		case 'e':
+			o->log_stderr = 1;
+			break;
+		case 'f':
+			break; /* syslog facility: we never use syslog */
+		case 'c':
+			break; /* sftp-server's -c (ignored by it too) */
+		case 'l':
+			o->log_level = optarg;
+			break;
+		case 'P':
+			o->deny = optarg;
+			break;
+		case 'p':
+			o->allow = optarg;
+			break;
+		case 'R':
+			o->read_only = 1;
+			break;
+		case 'u':
+			o->umask = optarg;
+			break;
+		case 's':
+			o->settings_file = optarg;
+			break;
+		case 'r':
+			o->root = optarg;
+			break;
+		case 'Q':
+			if (strcmp(optarg, "requests") != 0) {
+				fprintf(stderr, "Invalid query type\n");
+				exit(1);
+			}
+			for (unsigned i = 0; sftp_request_name(i) != NULL; i++)
+				printf("%s\n", sftp_request_name(i));
+			exit(0);
+		case 'E':
+		case 'M':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			/* --events-fd -1: no events at all (e.g. as an sshd subsystem) */
+			if (errno != 0 || *end != '\0' || v < (c == 'E' ? -1 : 0) ||
+			    v > 65535) {
+				fprintf(stderr, "sftpgo-worker: bad descriptor \"%s\"\n",
+				        optarg);
+				return -1;
+			}
+			*(c == 'E' ? &o->events_fd : &o->monitor_fd) = (int)v;
+			break;
+		case 'h':
+		default:
+			usage();
+			exit(1); /* as sftp-server, -h included */
+		}
+	}
+	/*
+	 * Operands are ignored, as sftp-server does: `scp -s -D prog` runs
+	 * "prog -- host sftp" as if prog were ssh.
+	 */
+	return 0;
+}
+
+static int
+load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
+              size_t errlen)
+{
+	char *json = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (o->monitor_fd >= 0) {
+		json = worker_read_frame(o->monitor_fd, MAX_SETTINGS, &len);
+		if (json == NULL) {
+			snprintf(err, errlen, "reading settings from the monitor: %s",
+			         strerror(errno));
+			return -1;
+		}
+	} else if (o->settings_file != NULL) {
+		json = read_file(o->settings_file, MAX_SETTINGS, &len);
+		if (json == NULL) {
+			snprintf(err, errlen, "%s: %s", o->settings_file,
+			         strerror(errno));
+			return -1;
+		}
+	}
+	if (json != NULL) {
+		rc = sftp_settings_parse(st, json, len, err, errlen);
+		/* Monitor settings came from the provider: do not keep copies around. */
+		explicit_bzero(json, len);
+		free(json);
+		if (rc != 0)
+			return -1;
+		/* Settings given: SFTPGo's default umask unless the object has one. */
+		if (!st->umask_set) {
+			st->umask = 022;
+			st->umask_set = 1;
+		}
+	}
+	if (o->read_only)
+		st->read_only = 1;
+	if (o->umask != NULL) {
+		if (sftp_parse_umask(o->umask, &st->umask) != 0) {
+			snprintf(err, errlen, "invalid umask \"%s\"", o->umask);
+			return -1;
+		}
+		st->umask_set = 1;
+	}
+	if (o->root != NULL) {
+		free(st->home_dir);
+		if ((st->home_dir = strdup(o->root)) == NULL)
+			return -1;
+		st->chroot = 0;
+	}
+	return 0;
+}
+
+/* The gid to run with: given, else the uid's primary group (looked up before chroot). */
+static int
+target_gid(const struct sftp_settings *st, gid_t *gid, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (st->gid >= 0) {
+		*gid = (gid_t)st->gid;
+		return 0;
+	}
+	if (st->uid <= 0) {
+		*gid = getgid();
+		return 0;
+	}
+	/* Never keep root's group for a user. */
+	if ((pw = getpwuid((uid_t)st->uid)) == NULL) {
+		snprintf(err, errlen, "uid %lld has no passwd entry and no gid was given",
+		         st->uid);
+		return -1;
+	}
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/*
+ * chroot (only as root and when asked), then the mapped ids; never regain root.
+ * Any name-service lookup happens before the chroot: inside it, the files are the
+ * user's.
+ */
+static int
+confine(struct sftp_settings *st, int *chrooted, char *err, size_t errlen)
+{
+	int drop = geteuid() == 0 && (st->uid >= 0 || st->gid >= 0);
+	gid_t gid = 0;
+
+	*chrooted = 0;
+	if (drop && target_gid(st, &gid, err, errlen) != 0)
+		return -1;
+	if (geteuid() == 0 && st->home_dir != NULL && st->chroot) {
+		if (chdir(st->home_dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
+			snprintf(err, errlen, "chroot %s: %s", st->home_dir,
+			         strerror(errno));
+			return -1;
+		}
+		*chrooted = 1;
+	}
+	if (!drop)
+		return 0;
+	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0) {
+		snprintf(err, errlen, "setgid %u: %s", (unsigned)gid, strerror(errno));
+		return -1;
+	}
+	if (st->uid >= 0 &&
+	    setresuid((uid_t)st->uid, (uid_t)st->uid, (uid_t)st->uid) != 0) {
+		snprintf(err, errlen, "setuid %lld: %s", st->uid, strerror(errno));
+		return -1;
+	}
+	if (st->uid > 0 && (setuid(0) == 0 || seteuid(0) == 0 || geteuid() == 0)) {
+		snprintf(err, errlen, "privileges could be regained after setuid");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_root(const struct sftp_settings *st, int chrooted)
+{
+	const char *dir = chrooted || st->home_dir == NULL ? "/" : st->home_dir;
+
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The user's name, looked up once before any chroot (never NSS inside a home). */
+static char user_buf[256];
+
+static void
+remember_username(const struct sftp_settings *st)
+{
+	struct passwd *pw;
+
+	if (st->username != NULL && st->username[0] != '\0')
+		strlcpy(user_buf, st->username, sizeof(user_buf));
+	else if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		strlcpy(user_buf, pw->pw_name, sizeof(user_buf));
+}
+
+/* Virtual start directory: -d (expanded), else settings, else cwd (plain mode). */
+static int
+start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_root,
+          char *out, size_t outsz)
+{
+	struct passwd *pw;
+	const char *home = "/";
+
+	if (o->start_dir != NULL) {
+		if (host_root && (pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
+			home = pw->pw_dir;
+		return worker_expand_start_dir(o->start_dir, home, user_buf, out, outsz);
+	}
+	if (!host_root) {
+		strlcpy(out, st->start_dir != NULL ? st->start_dir : "/", outsz);
+		return 0;
+	}
+	if (getcwd(out, outsz) == NULL)
+		strlcpy(out, "/", outsz);
+	return 0;
+}
+
+static void
+setup_events(const struct worker_opts *o)
+{
+	int level = o->log_level != NULL ? ev_level_from_name(o->log_level) : -1;
+
+	if (o->monitor_fd >= 0) {
+		ev_init(o->monitor_fd, 1);
+		ev_enable_log(1);
+		ev_set_log_level(level >= 0 ? (enum ev_level)level : EV_INFO);
+	} else {
+		ev_init(o->events_fd == EVENTS_STDERR ? STDERR_FILENO : o->events_fd, 0);
+		ev_enable_log(o->log_stderr);
+		ev_set_log_level(level >= 0 ? (enum ev_level)level : EV_ERROR);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct worker_opts o;
+	struct sftp_settings st;
+	struct sftp_server *s;
+	char err[512], sd[SFTP_PATH_MAX];
+	int chrooted, rootfd, rc;
+
+	install_signals();
+	if (parse_args(argc, argv, &o) != 0)
+		return 1;
+	if (o.log_level != NULL && ev_level_from_name(o.log_level) < 0) {
+		fprintf(stderr, "sftpgo-worker: invalid log level \"%s\"\n", o.log_level);
+		return 1;
+	}
+	setup_events(&o);
+	if (sftp_settings_init(&st) != 0 ||
+	    load_settings(&o, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		ev_log(EV_ERROR, "%s", err);
+		return 1;
+	}
+	remember_username(&st);
+	if (st.umask_set)
+		umask(st.umask);
+	/* Homes named by the settings are created like SFTPGo does; --root must exist. */
+	if (st.home_dir != NULL && o.root == NULL &&
+	    worker_make_home(st.home_dir, st.uid, st.gid, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		ev_log(EV_ERROR, "%s", err);
+		return 1;
+	}
+	if (confine(&st, &chrooted, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		ev_log(EV_ERROR, "%s", err);
+		return 1;
+	}
+	if (o.monitor_fd >= 0)
+		prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if ((rootfd = open_root(&st, chrooted)) < 0) {
+		snprintf(err, sizeof(err), "root directory %s: %s",
+		         st.home_dir != NULL ? st.home_dir : "/", strerror(errno));
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		ev_log(EV_ERROR, "%s", err);
+		return 1;
+	}
+	if (start_dir(&o, &st, st.home_dir == NULL, sd, sizeof(sd)) != 0) {
+		fprintf(stderr, "sftpgo-worker: bad start directory\n");
+		return 1;
+	}
+	s = sftp_server_new(&st, rootfd, sd, st.home_dir == NULL, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		return 1;
+	}
+	sftp_server_set_filters(s, o.allow, o.deny);
+	sftp_server_set_names(s, !chrooted);
+	ev_log(EV_INFO, "session opened for \"%s\"", user_buf);
+	rc = sftp_serve(s, STDIN_FILENO, STDOUT_FILENO);
+	ev_log(EV_INFO, "session closed for \"%s\"", user_buf);
+	sftp_server_free(s);
+	sftp_settings_free(&st);
+	return rc == 0 ? 0 : 1;
+}

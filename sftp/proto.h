@@ -1,0 +1,71 @@
+/*
+ * SFTP version 3 wire constants (draft-ietf-secsh-filexfer-02 plus OpenSSH's
+ * PROTOCOL extensions), the subset the worker speaks.
+ */
+#ifndef SFTPGO_SFTP_PROTO_H
+#define SFTPGO_SFTP_PROTO_H
+
+#define SFTP_VERSION 3
+
+enum sftp_type {
+	SSH_FXP_INIT = 1,
+	SSH_FXP_VERSION = 2,
+	SSH_FXP_OPEN = 3,
+	SSH_FXP_CLOSE = 4,
+	SSH_FXP_READ = 5,
+	SSH_FXP_WRITE = 6,
+	SSH_FXP_LSTAT = 7,
+	SSH_FXP_FSTAT = 8,
+	SSH_FXP_SETSTAT = 9,
+	SSH_FXP_FSETSTAT = 10,
+	SSH_FXP_OPENDIR = 11,
+	SSH_FXP_READDIR = 12,
+	SSH_FXP_REMOVE = 13,
+	SSH_FXP_MKDIR = 14,
+	SSH_FXP_RMDIR = 15,
+	SSH_FXP_REALPATH = 16,
+	SSH_FXP_STAT = 17,
+	SSH_FXP_RENAME = 18,
+	SSH_FXP_READLINK = 19,
+	SSH_FXP_SYMLINK = 20,
+	SSH_FXP_STATUS = 101,
+	SSH_FXP_HANDLE = 102,
+	SSH_FXP_DATA = 103,
+	SSH_FXP_NAME = 104,
+	SSH_FXP_ATTRS = 105,
+	SSH_FXP_EXTENDED = 200,
+	SSH_FXP_EXTENDED_REPLY = 201,
+};
+
+enum sftp_status {
+	SSH_FX_OK = 0,
+	SSH_FX_EOF = 1,
+	SSH_FX_NO_SUCH_FILE = 2,
+	SSH_FX_PERMISSION_DENIED = 3,
+	SSH_FX_FAILURE = 4,
+	SSH_FX_BAD_MESSAGE = 5,
+	SSH_FX_NO_CONNECTION = 6,
+	SSH_FX_CONNECTION_LOST = 7,
+	SSH_FX_OP_UNSUPPORTED = 8,
+};
+
+/* OPEN pflags */
+#define SSH_FXF_READ 0x01u
+#define SSH_FXF_WRITE 0x02u
+#define SSH_FXF_APPEND 0x04u
+#define SSH_FXF_CREAT 0x08u
+#define SSH_FXF_TRUNC 0x10u
+#define SSH_FXF_EXCL 0x20u
+
+/* attribute flags */
+#define SSH_FILEXFER_ATTR_SIZE 0x01u
+#define SSH_FILEXFER_ATTR_UIDGID 0x02u
+#define SSH_FILEXFER_ATTR_PERMISSIONS 0x04u
+#define SSH_FILEXFER_ATTR_ACMODTIME 0x08u
+#define SSH_FILEXFER_ATTR_EXTENDED 0x80000000u
+
+/* statvfs@openssh.com flag bits */
+#define SSH_FXE_STATVFS_ST_RDONLY 0x1u
+#define SSH_FXE_STATVFS_ST_NOSUID 0x2u
+
+#endif

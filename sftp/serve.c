@@ -1,0 +1,147 @@
+/* The stream loop: big reads, every complete packet processed, replies batched. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sftp/codec.h"
+#include "sftp/events.h"
+#include "sftp/server_int.h"
+
+/* Flush replies once this much is queued, even mid-batch (bounds memory). */
+#define FLUSH_AT (256u * 1024u)
+/* Input beyond one maximal packet, so several packets arrive per read(). */
+#define IN_EXTRA (256u * 1024u)
+
+static volatile sig_atomic_t stop_requested;
+
+void
+sftp_serve_stop(void)
+{
+	stop_requested = 1;
+}
+
+/* Descriptors may come non-blocking (inherited): wait instead of failing. */
+static int
+wait_fd(int fd, short events)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+
+	return poll(&pfd, 1, -1) < 0 && errno != EINTR ? -1 : 0;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR && !stop_requested)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    !stop_requested && wait_fd(fd, POLLOUT) == 0)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+flush_out(struct sftp_server *s, int out)
+{
+	int rc = 0;
+
+	/* A failed buffer holds a cut reply: never send it (the session ends). */
+	if (s->out.failed)
+		rc = -1;
+	else if (s->out.len > 0)
+		rc = write_all(out, s->out.p, s->out.len);
+	wbuf_reset(&s->out);
+	return rc;
+}
+
+/* Processes every complete packet at buf; returns bytes consumed or -1 to close. */
+static long
+process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
+{
+	size_t off = 0;
+	uint32_t plen;
+	int rc;
+
+	while ((rc = sftp_frame_check(buf + off, used - off, s->max_packet, &plen)) ==
+	       1) {
+		if (sftp_process_packet(s, buf + off + 4, plen) != 0)
+			return -1;
+		off += 4 + (size_t)plen;
+		if (s->out.len >= FLUSH_AT && flush_out(s, out) != 0) {
+			ev_log(EV_ERROR, "write to client: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (rc < 0) {
+		/* rc < 0 only once the 4 length bytes are there */
+		ev_log(EV_ERROR, "bad packet length %u (max %u)", peek_u32(buf + off),
+		       s->max_packet);
+		return -1;
+	}
+	return (long)off;
+}
+
+int
+sftp_serve(struct sftp_server *s, int in, int out)
+{
+	size_t cap = (size_t)s->max_packet + 4 + IN_EXTRA, used = 0;
+	uint8_t *buf = malloc(cap);
+	int rc = -1;
+
+	if (buf == NULL) {
+		ev_log(EV_ERROR, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = stop_requested ? -1 : read(in, buf + used, cap - used);
+		long done;
+		if (stop_requested) {
+			ev_log(EV_INFO, "terminated by a signal");
+			break;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    wait_fd(in, POLLIN) == 0)
+			continue;
+		if (n < 0) {
+			ev_log(EV_ERROR, "read from client: %s", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			if (used > 0)
+				ev_log(EV_INFO, "connection closed inside a packet");
+			rc = used > 0 ? -1 : 0;
+			break;
+		}
+		used += (size_t)n;
+		done = process_buffer(s, buf, used, out);
+		if (done < 0)
+			break;
+		if (done > 0) {
+			memmove(buf, buf + done, used - (size_t)done);
+			used -= (size_t)done;
+		}
+		if (flush_out(s, out) != 0) {
+			ev_log(EV_ERROR, "write to client: %s", strerror(errno));
+			break;
+		}
+	}
+	/* Replies already produced still go out (e.g. the error before a close). */
+	flush_out(s, out);
+	sftp_server_shutdown(s, rc == 0 ? "connection closed" : "connection error");
+	free(buf);
+	return rc;
+}

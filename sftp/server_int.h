@@ -1,0 +1,185 @@
+/* Internals shared by the handler files of the SFTP engine (not a public API). */
+#ifndef SFTPGO_SFTP_SERVER_INT_H
+#define SFTPGO_SFTP_SERVER_INT_H
+
+#include <dirent.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "sftp/codec.h"
+#include "sftp/path.h"
+#include "sftp/settings.h"
+#include "sftp/sftp.h"
+
+enum handle_kind { H_FREE = 0, H_FILE, H_DIR };
+
+struct handle {
+	enum handle_kind kind;
+	int fd;
+	DIR *dir;
+	char *vpath;     /* virtual path the client opened */
+	uint32_t pflags; /* SSH_FXF_* */
+	int writing, reading;
+	uint64_t bytes; /* transferred, for the transfer event */
+	struct timespec start;
+	int failed;    /* a write failed: the upload ended in error */
+	char err[128]; /* first error, for the transfer event */
+	/* atomic uploads (upload_mode 1 and 2): written to tmp, renamed to base */
+	int parentfd; /* -1 for direct files */
+	char *tmpname;
+	char *base;
+	int dir_is_root; /* directory handle on the virtual "/" */
+};
+
+/* Request table indexes: sftp-server's names and order (-p, -P, -Q). */
+enum req {
+	R_OPEN,
+	R_CLOSE,
+	R_READ,
+	R_WRITE,
+	R_LSTAT,
+	R_FSTAT,
+	R_SETSTAT,
+	R_FSETSTAT,
+	R_OPENDIR,
+	R_READDIR,
+	R_REMOVE,
+	R_MKDIR,
+	R_RMDIR,
+	R_REALPATH,
+	R_STAT,
+	R_RENAME,
+	R_READLINK,
+	R_SYMLINK,
+	R_POSIX_RENAME,
+	R_STATVFS,
+	R_FSTATVFS,
+	R_HARDLINK,
+	R_FSYNC,
+	R_LSETSTAT,
+	R_LIMITS,
+	R_EXPAND_PATH,
+	R_COPY_DATA,
+	R_HOME_DIRECTORY,
+	R_USERS_GROUPS_BY_ID,
+	R_COUNT
+};
+
+struct name_cache {
+	unsigned id;
+	int valid;
+	char name[33];
+};
+
+struct sftp_server {
+	const struct sftp_settings *st;
+	int rootfd;
+	int host_root;
+	int inited;
+	int strict; /* permissions differ by directory: links resolved first */
+	int names;
+	char cwd[SFTP_PATH_MAX];
+	char home[SFTP_PATH_MAX]; /* virtual home for "~" and home-directory */
+	uint32_t max_packet, max_rw;
+	struct handle *h;
+	uint32_t nh;
+	uint64_t allow, deny; /* request bitmasks */
+	int allow_set;
+	struct wbuf out;
+	struct name_cache users[8], groups[8];
+	unsigned ucache_next, gcache_next;
+};
+
+/* A client path, normalised; err != 0 when it cannot be (reply with it). */
+struct vpath {
+	char p[SFTP_PATH_MAX];
+	int err;
+	/* The client wrote "x/" or "x/.": like the kernel, the last component is
+	 * then resolved as a directory (a symlink to one is followed). */
+	int dir_syntax;
+};
+
+/* Decoding helpers: -1 = malformed packet (reply BAD_MESSAGE). */
+int get_vpath(struct sftp_server *s, struct rbuf *r, struct vpath *v);
+struct handle *get_handle(struct sftp_server *s, struct rbuf *r, enum handle_kind kind,
+                          int *bad);
+
+/*
+ * Where permissions differ by directory, a symlink must not lead around them: the
+ * path is resolved to its link-free form (last component too when follow_last),
+ * checked there, and every open then refuses symlinks. v->err on failure.
+ */
+void vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last);
+
+static inline int
+srv_open(struct sftp_server *s, const char *vpath, int flags, mode_t mode)
+{
+	return path_open_ex(s->rootfd, vpath, flags, mode, s->strict);
+}
+
+static inline int
+srv_open_parent(struct sftp_server *s, const char *vpath, const char **base)
+{
+	return path_open_parent_ex(s->rootfd, vpath, base, s->strict);
+}
+
+/* Replies */
+int reply_ok(struct sftp_server *s, uint32_t id);
+int reply_errno(struct sftp_server *s, uint32_t id, int err);
+int reply_status(struct sftp_server *s, uint32_t id, uint32_t code, const char *msg);
+int reply_denied(struct sftp_server *s, uint32_t id, const char *op, const char *vpath);
+uint32_t errno_to_status(int err);
+
+/* Handles */
+struct handle *handle_alloc(struct sftp_server *s, enum handle_kind kind,
+                            const char *vpath);
+int handle_reply(struct sftp_server *s, uint32_t id, struct handle *h);
+void handle_release(struct handle *h);
+/* Ends a file handle: clean (ok = 1) or as after an error/disconnect. 0 or errno. */
+int file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why);
+
+int64_t elapsed_ms(const struct timespec *start);
+const char *user_name(struct sftp_server *s, unsigned uid);
+const char *group_name(struct sftp_server *s, unsigned gid);
+
+/* Handlers: return 0 when a reply was queued, -1 for a malformed packet. */
+typedef int (*sftp_handler_fn)(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_open(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_close(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_read(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_write(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_fstat(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_fsetstat(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_fsync(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_fstatvfs(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_copy_data(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_lstat(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_stat(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_setstat(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_lsetstat(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_opendir(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_readdir(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_remove(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_mkdir(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_rmdir(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_realpath(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_rename(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_posix_rename(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_readlink(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_hardlink(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_statvfs(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_limits(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_expand_path(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_home_directory(struct sftp_server *s, uint32_t id, struct rbuf *r);
+int h_users_groups(struct sftp_server *s, uint32_t id, struct rbuf *r);
+
+/* Shared by setstat and fsetstat: applies attrs to fd (an O_PATH fd for paths). */
+int apply_attrs(struct sftp_server *s, uint32_t id, int fd, int opath, const char *vpath,
+                const struct sftp_attrs *a, int nofollow);
+/* Reply an EXTENDED_REPLY with a statvfs of fd. */
+int reply_statvfs(struct sftp_server *s, uint32_t id, int fd);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * The worker's settings: one JSON object (HELPERS.md "Worker settings"), whether it
+ * comes from the monitor (--monitor-fd) or from --settings FILE, plus what the
+ * sftp-server compatible flags set. Missing keys keep the defaults below.
+ */
+#ifndef SFTPGO_SFTP_SETTINGS_H
+#define SFTPGO_SFTP_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sftp/perms.h"
+
+#define SFTP_DEFAULT_MAX_PACKET (256u * 1024u)
+#define SFTP_MIN_MAX_PACKET (34u * 1024u)
+#define SFTP_MAX_MAX_PACKET (4u * 1024u * 1024u)
+#define SFTP_DEFAULT_MAX_HANDLES 256u
+#define SFTP_MAX_MAX_HANDLES 65536u
+
+struct sftp_settings {
+	char *username;      /* "" */
+	char *connection_id; /* "" */
+	char *protocol;      /* "SFTP" */
+	char *client_ip;     /* "" */
+	char *home_dir;      /* real path on the host; NULL = "/" and start at cwd */
+	int chroot;          /* chroot(home_dir) when root */
+	long long uid, gid;  /* -1 = keep */
+	int umask_set;       /* 0: keep the inherited umask (plain sftp-server mode) */
+	mode_t umask;        /* 0022 */
+	int setstat_mode;    /* 0 apply, 1 ignore chmod/chown/chtimes */
+	int upload_mode;     /* 0 direct, 1 atomic, 2 atomic with resume */
+	struct perm_table perms; /* {"/": ["*"]} */
+	char *start_dir;         /* virtual; NULL = "/" (or cwd when home_dir is NULL) */
+	int read_only;
+	uint32_t max_handles;
+	uint32_t max_packet;
+	uint32_t upload_bandwidth;   /* KB/s per transfer, 0 = unlimited (SFTPGo user) */
+	uint32_t download_bandwidth; /* KB/s per transfer, 0 = unlimited */
+};
+
+/* Defaults; -1 only when out of memory. */
+int sftp_settings_init(struct sftp_settings *st);
+void sftp_settings_free(struct sftp_settings *st);
+
+/*
+ * Applies a JSON object over st. Unknown keys are ignored (forward compatible);
+ * known keys with a wrong type or range are errors naming the key.
+ */
+int sftp_settings_parse(struct sftp_settings *st, const char *json, size_t len, char *err,
+                        size_t errlen);
+
+/* Parses "0022"-style octal; -1 when not an octal number <= 0777. */
+int sftp_parse_umask(const char *s, mode_t *out);
+
+#endif

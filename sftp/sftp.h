@@ -1,0 +1,70 @@
+/*
+ * The SFTP v3 server engine of sftpgo-worker. It owns no descriptors but the root
+ * directory fd it is given and the handles the client opens. Input is fed packet
+ * by packet (sftp_process_packet, also the entry point of the fuzz target) or by
+ * sftp_serve() from a byte stream; replies accumulate in an output buffer.
+ */
+#ifndef SFTPGO_SFTP_SFTP_H
+#define SFTPGO_SFTP_SFTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+struct sftp_server;
+struct sftp_settings;
+
+/*
+ * rootfd: the directory the client sees as "/" (taken over, closed by
+ * sftp_server_free). st is referenced, not copied: keep it alive. start_dir is the
+ * virtual start directory (NULL = st->start_dir or "/"). host_root: the root is the
+ * host's "/" (plain sftp-server mode). Returns NULL with a message in err.
+ */
+struct sftp_server *sftp_server_new(const struct sftp_settings *st, int rootfd,
+                                    const char *start_dir, int host_root, char *err,
+                                    size_t errlen);
+
+/*
+ * Request filters of sftp-server's -p/-P: comma-separated request names (see
+ * sftp_request_name). NULL leaves the list unset. -1 on out of memory.
+ */
+int sftp_server_set_filters(struct sftp_server *s, const char *allow, const char *deny);
+
+/* Show user/group names in long names (off when chrooted: no NSS inside the home). */
+void sftp_server_set_names(struct sftp_server *s, int on);
+
+/* Request names in sftp-server's order (for -Q requests); NULL past the end. */
+const char *sftp_request_name(unsigned i);
+
+/*
+ * Processes one packet: pkt[0] is the type, then the body (the u32 length prefix
+ * already removed), len <= max_packet. Replies are appended to the output buffer.
+ * Returns 0 to go on, -1 when the connection must be closed (INIT missing or
+ * repeated, a packet without an id, out of memory).
+ */
+int sftp_process_packet(struct sftp_server *s, const uint8_t *pkt, size_t len);
+
+/* Pending reply bytes; the caller writes them out and calls wbuf_reset(). */
+struct wbuf *sftp_server_output(struct sftp_server *s);
+
+/*
+ * Serves the stream: reads from in, writes to out until EOF or a protocol error.
+ * Returns 0 on a clean end of input, -1 on error (reason logged).
+ */
+int sftp_serve(struct sftp_server *s, int in, int out);
+
+/*
+ * Async-signal-safe: makes sftp_serve() return at its next read or write (install
+ * the handler without SA_RESTART). Open uploads then end as after a disconnect.
+ */
+void sftp_serve_stop(void);
+
+/*
+ * Ends the session: every open handle is closed as after a disconnect (atomic
+ * uploads follow their upload mode), transfer events are sent.
+ */
+void sftp_server_shutdown(struct sftp_server *s, const char *reason);
+void sftp_server_free(struct sftp_server *s);
+
+#endif

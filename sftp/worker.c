@@ -1,0 +1,127 @@
+/* sftpgo-worker start-up helpers that tests reach (see sftp/worker.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "sftp/worker.h"
+
+static int
+read_full(int fd, void *buf, size_t n)
+{
+	uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			errno = ENODATA; /* the peer closed inside the frame */
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+char *
+worker_read_frame(int fd, size_t max, size_t *len)
+{
+	uint8_t hdr[4];
+	uint32_t n;
+	char *buf;
+
+	if (read_full(fd, hdr, 4) != 0)
+		return NULL;
+	n = peek_u32(hdr);
+	if (n == 0 || n > max) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	if ((buf = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	if (read_full(fd, buf, n) != 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+int
+worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
+                        size_t outsz)
+{
+	size_t o = 0;
+
+	for (const char *p = in; *p != '\0'; p++) {
+		const char *add = NULL;
+		char one[2] = {*p, '\0'};
+		if (*p == '%') {
+			p++;
+			if (*p == 'd')
+				add = home;
+			else if (*p == 'u')
+				add = user;
+			else if (*p == '%')
+				add = "%";
+			else
+				return -1;
+		} else {
+			add = one;
+		}
+		size_t n = strlen(add);
+		if (o + n >= outsz)
+			return -1;
+		memcpy(out + o, add, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+worker_make_home(const char *dir, long long uid, long long gid, char *err, size_t errlen)
+{
+	char p[4096];
+	struct stat st;
+	size_t n = strlen(dir);
+
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(err, errlen, "home %s is not a directory", dir);
+		return -1;
+	}
+	if (errno != ENOENT || n == 0 || n >= sizeof(p) || dir[0] != '/') {
+		snprintf(err, errlen, "home %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	memcpy(p, dir, n + 1);
+	/* mkdir -p: each missing parent, then the home itself */
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "creating home %s: %s", p, strerror(errno));
+			return -1;
+		}
+		p[i] = dir[i];
+	}
+	/* As SFTPGo: the new home belongs to the user (only root can give it away). */
+	if (geteuid() == 0 && (uid >= 0 || gid >= 0) &&
+	    chown(dir, uid >= 0 ? (uid_t)uid : (uid_t)-1,
+	          gid >= 0 ? (gid_t)gid : (gid_t)-1) != 0) {
+		snprintf(err, errlen, "chown home %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * sftpgo-worker start-up: command line (sftp-server's flags plus ours), settings
+ * from the monitor or a file, confinement and privilege drop. Exposed for tests.
+ */
+#ifndef SFTPGO_SFTP_WORKER_H
+#define SFTPGO_SFTP_WORKER_H
+
+#include <stddef.h>
+
+#include "sftp/settings.h"
+
+#define EVENTS_STDERR (-2)
+
+struct worker_opts {
+	const char *settings_file;
+	const char *root;
+	const char *start_dir;    /* -d, before %-expansion */
+	const char *allow, *deny; /* -p, -P */
+	const char *umask;        /* -u */
+	const char *log_level;    /* -l */
+	int log_stderr;           /* -e */
+	int read_only;            /* -R */
+	int monitor_fd;           /* --monitor-fd, -1 */
+	int events_fd;            /* --events-fd; -1 = none, EVENTS_STDERR = default */
+};
+
+/* Reads one monitor frame (u32 big-endian length <= max, then bytes): new buffer. */
+char *worker_read_frame(int fd, size_t max, size_t *len);
+
+/* sftp-server's -d expansion: %d home, %u user, %% a percent sign. */
+int worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
+                            size_t outsz);
+
+/*
+ * SFTPGo creates a missing home at login: mkdir -p (0777 less the umask), then,
+ * when root, the home itself is given to uid/gid (-1 = unchanged).
+ */
+int worker_make_home(const char *dir, long long uid, long long gid, char *err,
+                     size_t errlen);
+
+#endif
