@@ -585,7 +585,9 @@ class Ours(Server):
         conf = {
             "sftpd": {"bind_port": self.port, "bind_address": "127.0.0.1",
                       # as MaxStartups for sshd: the burst rows need it
-                      "max_startups_per_ip": 1000},
+                      "max_startups_per_ip": 1000,
+                      # off by default in SFTPGo 0.9; sshd serves scp by default
+                      "enable_scp": True},
             "data_provider": {"driver": "sqlite", "name": "sftpgo.db"},
             "httpd": {"bind_port": 0},
         }
