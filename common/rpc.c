@@ -24,7 +24,7 @@ struct rpc_layout {
 
 static const struct rpc_layout layouts[RPC_TYPE_MAX] = {
 	[RPC_HOSTKEY] = {"HOSTKEY", "B", {32768}},
-	[RPC_INIT] = {"INIT", "uuuussssss", {4096, 512, 16384, 2048, 2048, 2048}},
+	[RPC_INIT] = {"INIT", "uuuuussssss", {4096, 512, 16384, 2048, 2048, 2048}},
 	[RPC_READY] = {"READY", "", {0}},
 	[RPC_CONN] = {"CONN", "sus", {IPLEN, IDLEN}},
 	[RPC_AUTH_PASSWORD] = {"AUTH_PASSWORD", "ss", {USERLEN, 1024}},
@@ -36,6 +36,9 @@ static const struct rpc_layout layouts[RPC_TYPE_MAX] = {
 	[RPC_LOG] = {"LOG", "us", {TXT}},
 	[RPC_NEWCONN] = {"NEWCONN", "su", {IPLEN}},
 	[RPC_RELEASE] = {"RELEASE", "s", {IPLEN}},
+	[RPC_KBDINT_START] = {"KBDINT_START", "s", {USERLEN}},
+	[RPC_KBDINT_QUESTIONS] = {"KBDINT_QUESTIONS", "uuss", {TXT, 16384}},
+	[RPC_KBDINT_ANSWERS] = {"KBDINT_ANSWERS", "us", {16384}},
 };
 
 static const struct rpc_layout *

@@ -10,7 +10,7 @@
  *
  * Layouts (fields in order; u[i] are the u32 fields, s[i] the strings, by position):
  *   HOSTKEY        mon->session  B pem                          (before INIT, repeatable)
- *   INIT           mon->session  u uid u gid u idle_timeout_s u verbose
+ *   INIT           mon->session  u uid u gid u idle_timeout_s u verbose u kbdint
  *                                s chroot_dir s version_banner s login_banner
  *                                s kex s ciphers s macs         (comma-separated lists)
  *   READY          session->mon  (empty)                        keys loaded, privileges dropped
@@ -25,6 +25,11 @@
  *   LOG            any->mon      u level (enum log_level) s message
  *   NEWCONN        listener->mon s client_ip u port              + fd: the accepted socket
  *   RELEASE        mon->listener s client_ip                     one pre-auth slot ended
+ *   KBDINT_START   session->mon  s user        keyboard-interactive begins
+ *   KBDINT_QUESTIONS mon->session u count u echo_mask s instruction s questions
+ *                                (questions joined by '\n', at most RPC_KBDINT_MAX)
+ *   KBDINT_ANSWERS session->mon  u count s answers (joined by '\n')
+ *                  the monitor answers KBDINT_ANSWERS/START with QUESTIONS or AUTH_RESULT
  */
 #ifndef SFTPGO_COMMON_RPC_H
 #define SFTPGO_COMMON_RPC_H
@@ -36,6 +41,7 @@
 #define RPC_MAX_FRAME (64 * 1024)
 #define RPC_MAX_FIELDS 8
 #define RPC_TEXT_MAX 4096 /* messages and log lines */
+#define RPC_KBDINT_MAX 32 /* questions per round */
 #define RPC_UID_KEEP 0xffffffffu
 
 enum rpc_type {
@@ -52,6 +58,9 @@ enum rpc_type {
 	RPC_LOG,
 	RPC_NEWCONN,
 	RPC_RELEASE,
+	RPC_KBDINT_START,
+	RPC_KBDINT_QUESTIONS,
+	RPC_KBDINT_ANSWERS,
 	RPC_TYPE_MAX
 };
 

@@ -58,10 +58,12 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *
-job_method(const struct job *j)
+const char *
+job_method(enum job_kind k)
 {
-	return j->kind == JOB_PASSWORD ? "password" : "publickey";
+	return k == JOB_PASSWORD ? "password"
+	       : k == JOB_KBDINT ? "keyboard-interactive"
+				 : "publickey";
 }
 
 /* The session sends "type base64": parse it like an authorized_keys line. */
@@ -104,6 +106,12 @@ run_auth(struct provider *p, struct job *j)
 			snprintf(j->error, sizeof(j->error), "provider error: %s", err);
 		goto fail;
 	}
+	if (j->kind == JOB_KBDINT) {
+		/* the lookup only: the external program asks the questions next */
+		j->ok = 1;
+		j->user = u;
+		return;
+	}
 	if (j->kind == JOB_PASSWORD) {
 		if (u->password == NULL || u->password[0] == '\0' ||
 		    auth_password_verify(u->password, j->password) != 1) {
@@ -116,7 +124,7 @@ run_auth(struct provider *p, struct job *j)
 	}
 	j->creds_ok = 1;
 	if (j->kind != JOB_PUBKEY_QUERY &&
-	    auth_user_can_login(u, j->client_ip, job_method(j), now_ms(), err, sizeof(err)) !=
+	    auth_user_can_login(u, j->client_ip, job_method(j->kind), now_ms(), err, sizeof(err)) !=
 		    0) {
 		snprintf(j->error, sizeof(j->error), "%s", err);
 		goto fail;

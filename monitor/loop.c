@@ -27,16 +27,19 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "auth/auth.h"
 #include "common/log.h"
 #include "common/rpc.h"
 #include "common/version.h"
 #include "monitor/monitor.h"
 
 #define LOGIN_GRACE_SECS 120
+#define STARTUP_GRACE_SECS 30
 #define SHUTDOWN_GRACE_SECS 10
 #define MAX_PENDING_CONNS 256
 #define MAX_WORKERS_PER_SESSION 8
 #define WORKER_EVENT_MAX (1024 * 1024)
+#define SESSION_LOGS_PER_SEC 50
 
 enum sess_state { S_STARTING, S_IDLE, S_PREAUTH, S_AUTHED };
 
@@ -53,11 +56,29 @@ struct msess {
 	int attempted; /* any auth request seen (else: no_auth_tryed) */
 	int slot_held; /* the listener counts this connection as pre-auth */
 	int dying;     /* signalled: never hand it a connection */
+	struct kbdprog *kbd; /* keyboard-interactive program in progress */
+	time_t log_second; /* LOG rate limit: the current second and its count */
+	int log_count;
 	char ip[64];
 	unsigned port;
 	char conn_id[33];
 	struct sftpgo_user *user;
 	int n_workers;
+};
+
+#define KBDINT_SECS 60
+#define KBDINT_LINE_MAX 65536
+
+/* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
+struct kbdprog {
+	pid_t pid;
+	int in_fd, out_fd; /* its stdin (we write answers), its stdout (JSON lines) */
+	struct event *ev, *timer;
+	char *buf;
+	size_t len;
+	int awaiting;	 /* questions sent, answers expected */
+	uint32_t nq;	 /* questions in that round */
+	struct sftpgo_user *user;
 };
 
 struct mworker {
@@ -103,6 +124,11 @@ static void try_assign(void);
 static void schedule_refill(int delay_s);
 static void maybe_exit(void);
 static void worker_open(struct msess *s, uint32_t channel, const char *kind);
+static void on_grace(evutil_socket_t fd, short what, void *arg);
+static void kbd_end(struct msess *s);
+static void kbd_start(struct msess *s, struct job *j);
+static void kbd_answers(struct msess *s, struct rpc_msg *m);
+static int kbdint_enabled(void);
 
 /* ---------- helpers ---------- */
 
@@ -198,6 +224,22 @@ new_conn_id(char *out, size_t outlen)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
+/* In a forked child before exec: default dispositions, nothing blocked
+ * (async-signal-safe calls only). */
+static void
+child_default_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /*
  * fork + exec of a libexec program with a clean environment; fds: 0/1 = io (or
  * /dev/null when io < 0), 3 = ctl. Only async-signal-safe calls in the child.
@@ -221,14 +263,7 @@ spawn(const char *prog, char *const argv[], int io, int ctl)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct sigaction sa;
-		sigset_t none;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (int sig = 1; sig < NSIG; sig++)
-			sigaction(sig, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		child_default_signals();
 		/* Via fds >= 10 first: a target may be taken, and dup2 onto the same
 		 * number would keep close-on-exec. */
 		int in = fcntl(io >= 0 ? io : devnull, F_DUPFD, 10);
@@ -388,7 +423,7 @@ send_init(struct msess *s)
 	return rpc_send(s->fd, -1, RPC_INIT, root ? (uint32_t)p->unpriv_uid : RPC_UID_KEEP,
 			root ? (uint32_t)p->unpriv_gid : RPC_UID_KEEP,
 			(uint32_t)(idle > 0 ? idle * 60 : 0), (uint32_t)p->cfg->log.verbose,
-			p->empty_dir, M.version_banner, M.login_banner, M.kex, M.ciphers,
+			(uint32_t)kbdint_enabled(), p->empty_dir, M.version_banner, M.login_banner, M.kex, M.ciphers,
 			M.macs);
 }
 
@@ -424,6 +459,10 @@ spawn_session(void)
 	set_nonblock(s->fd);
 	s->ev = event_new(M.base, s->fd, EV_READ | EV_PERSIST, on_session, s);
 	event_add(s->ev, NULL);
+	/* A session that never says READY would hold a pool slot for ever. */
+	struct timeval tv = {STARTUP_GRACE_SECS, 0};
+	s->grace = evtimer_new(M.base, on_grace, s);
+	evtimer_add(s->grace, &tv);
 	return 0;
 }
 
@@ -474,6 +513,8 @@ on_grace(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->state == S_PREAUTH)
 		session_kill(s, "login grace time exceeded");
+	else if (s->state == S_STARTING)
+		session_kill(s, "not ready in time (start-up hung)");
 }
 
 static void
@@ -549,7 +590,9 @@ submit_auth(struct msess *s, struct rpc_msg *m)
 	j->sess_id = s->id;
 	j->username = strdup(m->s[0]);
 	strlcpy(j->client_ip, s->ip, sizeof(j->client_ip));
-	if (m->type == RPC_AUTH_PASSWORD) {
+	if (m->type == RPC_KBDINT_START) {
+		j->kind = JOB_KBDINT;
+	} else if (m->type == RPC_AUTH_PASSWORD) {
 		j->kind = JOB_PASSWORD;
 		j->password = strdup(m->s[1]);
 	} else {
@@ -558,7 +601,8 @@ submit_auth(struct msess *s, struct rpc_msg *m)
 		j->key_b64 = strdup(m->s[2]);
 	}
 	if (j->username == NULL || (j->kind == JOB_PASSWORD && j->password == NULL) ||
-	    (j->kind != JOB_PASSWORD && (j->key_type == NULL || j->key_b64 == NULL))) {
+	    ((j->kind == JOB_PUBKEY || j->kind == JOB_PUBKEY_QUERY) &&
+	     (j->key_type == NULL || j->key_b64 == NULL))) {
 		job_free(j);
 		session_kill(s, "out of memory");
 		return;
@@ -573,9 +617,26 @@ session_message(struct msess *s, struct rpc_msg *m)
 {
 	int t = m->type;
 
+	if (m->fd >= 0) {
+		session_kill(s, "protocol violation: a session never passes descriptors");
+		return;
+	}
 	if (t == RPC_LOG) {
 		if (m->u[0] > LOGL_ERROR) {
 			session_kill(s, "bad log level");
+			return;
+		}
+		/* A session cannot flood the log: at most SESSION_LOGS_PER_SEC lines. */
+		time_t now = time(NULL);
+		if (now != s->log_second) {
+			s->log_second = now;
+			s->log_count = 0;
+		}
+		if (++s->log_count > SESSION_LOGS_PER_SEC) {
+			if (s->log_count == SESSION_LOGS_PER_SEC + 1)
+				log_app(LOGL_WARN, "service", "session process %ld: too many log "
+							      "lines, dropping some",
+					(long)s->pid);
 			return;
 		}
 		if (s->conn_id[0])
@@ -586,6 +647,10 @@ session_message(struct msess *s, struct rpc_msg *m)
 	}
 	if (s->state == S_STARTING && t == RPC_READY) {
 		s->state = S_IDLE;
+		if (s->grace) {
+			event_free(s->grace);
+			s->grace = NULL;
+		}
 		M.spawn_failures = 0;
 		try_assign();
 		return;
@@ -598,6 +663,21 @@ session_message(struct msess *s, struct rpc_msg *m)
 			return;
 		}
 		submit_auth(s, m);
+		return;
+	}
+	if (s->state == S_PREAUTH && !s->job_pending && s->kbd == NULL &&
+	    t == RPC_KBDINT_START && kbdint_enabled()) {
+		int max = max_auth_tries();
+		if (max > 0 && s->auth_failures >= max) {
+			session_kill(s, "authentication request beyond max_auth_tries");
+			return;
+		}
+		submit_auth(s, m);
+		return;
+	}
+	if (s->state == S_PREAUTH && s->kbd != NULL && s->kbd->awaiting &&
+	    t == RPC_KBDINT_ANSWERS) {
+		kbd_answers(s, m);
 		return;
 	}
 	if (s->state == S_AUTHED && t == RPC_CHANNEL_OPEN) {
@@ -667,6 +747,7 @@ session_gone(struct msess *s, int status)
 	if (s->state == S_AUTHED)
 		log_app(LOGL_DEBUG, "sftpd", "connection %s closed, user %s", s->conn_id,
 			s->user->username);
+	kbd_end(s);
 	release_slot(s);
 	/* Its workers lost their client: end them (they also see EOF on the socket). */
 	struct mworker *w;
@@ -703,7 +784,7 @@ auth_reply(struct msess *s, uint32_t result, const char *msg)
 static void
 auth_failed(struct msess *s, struct job *j)
 {
-	const char *method = j->kind == JOB_PASSWORD ? "password" : "publickey";
+	const char *method = job_method(j->kind);
 	int max = max_auth_tries();
 
 	s->auth_failures++;
@@ -738,13 +819,14 @@ auth_succeeded(struct msess *s, struct job *j)
 	}
 	release_slot(s);
 	log_app(LOGL_INFO, "sftpd", "[%s] user %s logged in with %s from %s", s->conn_id,
-		u->username, j->kind == JOB_PASSWORD ? "password" : "publickey", s->ip);
+		u->username, job_method(j->kind), s->ip);
 	auth_reply(s, RPC_AUTH_OK, "");
 	struct job *ll = calloc(1, sizeof(*ll));
-	if (ll != NULL) {
+	if (ll != NULL && (ll->username = strdup(u->username)) != NULL) {
 		ll->kind = JOB_LAST_LOGIN;
-		ll->username = strdup(u->username);
 		authpool_submit(ll);
+	} else {
+		free(ll);
 	}
 }
 
@@ -766,13 +848,255 @@ on_job(evutil_socket_t fd, short what, void *arg)
 		struct msess *s = session_by_id(j->sess_id);
 		if (s != NULL && s->state == S_PREAUTH && s->job_pending) {
 			s->job_pending = 0;
-			if (j->ok)
+			if (j->ok && j->kind == JOB_KBDINT)
+				kbd_start(s, j);
+			else if (j->ok)
 				auth_succeeded(s, j);
 			else
 				auth_failed(s, j);
 		}
 		job_free(j);
 	}
+}
+
+/* ---------- keyboard-interactive ---------- */
+
+static int
+kbdint_enabled(void)
+{
+	const char *p = M.p->cfg->sftpd.keyboard_interactive_auth_program;
+	return p != NULL && p[0] != '\0';
+}
+
+static void
+kbd_end(struct msess *s)
+{
+	struct kbdprog *k = s->kbd;
+
+	if (k == NULL)
+		return;
+	if (k->pid > 0)
+		kill(k->pid, SIGKILL); /* reaped by on_sigchld like any child */
+	if (k->ev)
+		event_free(k->ev);
+	if (k->timer)
+		event_free(k->timer);
+	if (k->in_fd >= 0)
+		close(k->in_fd);
+	if (k->out_fd >= 0)
+		close(k->out_fd);
+	if (k->user) {
+		user_free(k->user);
+		free(k->user);
+	}
+	if (k->buf) {
+		explicit_bzero(k->buf, KBDINT_LINE_MAX);
+		free(k->buf);
+	}
+	free(k);
+	s->kbd = NULL;
+}
+
+/* Ends the exchange with a verdict; the session gets its AUTH_RESULT. */
+static void
+kbd_finish(struct msess *s, int ok, const char *why)
+{
+	struct job j;
+	char err[256];
+
+	memset(&j, 0, sizeof(j));
+	j.kind = JOB_KBDINT;
+	j.username = s->kbd->user->username;
+	if (ok && auth_user_can_login(s->kbd->user, s->ip, "keyboard-interactive",
+				      (int64_t)time(NULL) * 1000, err, sizeof(err)) != 0) {
+		ok = 0;
+		j.creds_ok = 1;
+		why = err;
+	}
+	snprintf(j.error, sizeof(j.error), "%s", why ? why : "");
+	if (ok) {
+		j.user = s->kbd->user;
+		s->kbd->user = NULL;
+		j.username = j.user->username;
+		auth_succeeded(s, &j);
+		if (j.user != NULL) { /* refused (max_sessions): still ours */
+			user_free(j.user);
+			free(j.user);
+		}
+		kbd_end(s);
+		return;
+	}
+	auth_failed(s, &j);
+	kbd_end(s);
+}
+
+/* One JSON line from the program: questions, or auth_result. */
+static void
+kbd_line(struct msess *s, const char *line)
+{
+	json_error_t je;
+	json_t *o = json_loads(line, 0, &je);
+	json_t *res = json_object_get(o, "auth_result");
+	json_t *qs = json_object_get(o, "questions");
+	json_t *echos = json_object_get(o, "echos");
+	char questions[16384] = "";
+	uint32_t mask = 0;
+	size_t n = json_array_size(qs);
+
+	if (!json_is_object(o)) {
+		kbd_finish(s, 0, "keyboard interactive program: invalid JSON");
+	} else if (json_is_integer(res) && json_integer_value(res) != 0) {
+		kbd_finish(s, json_integer_value(res) == 1, "keyboard interactive authentication failed");
+	} else if (n == 0 || n > RPC_KBDINT_MAX || json_array_size(echos) != n) {
+		kbd_finish(s, 0, "keyboard interactive program: bad questions");
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			const char *q = json_string_value(json_array_get(qs, i));
+			if (i > 0)
+				strlcat(questions, "\n", sizeof(questions));
+			size_t at = strlen(questions);
+			strlcat(questions, q && q[0] ? q : " ", sizeof(questions));
+			for (char *c = questions + at; *c; c++)
+				if (*c == '\n')
+					*c = ' ';
+			if (json_is_true(json_array_get(echos, i)))
+				mask |= 1u << i;
+		}
+		const char *instr = json_string_value(json_object_get(o, "instruction"));
+		s->kbd->awaiting = 1;
+		s->kbd->nq = (uint32_t)n;
+		if (rpc_send(s->fd, -1, RPC_KBDINT_QUESTIONS, (uint32_t)n, mask, instr ? instr : "",
+			     questions) != 0)
+			session_kill(s, "cannot send keyboard-interactive questions");
+	}
+	json_decref(o);
+}
+
+static void
+on_kbd_output(evutil_socket_t fd, short what, void *arg)
+{
+	struct msess *s = arg;
+	struct kbdprog *k = s->kbd;
+	(void)what;
+
+	ssize_t n = read(fd, k->buf + k->len, KBDINT_LINE_MAX - 1 - k->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		kbd_finish(s, 0, "keyboard interactive program ended without a result");
+		return;
+	}
+	k->len += (size_t)n;
+	char *nl;
+	while (s->kbd == k && !k->awaiting && (nl = memchr(k->buf, '\n', k->len)) != NULL) {
+		*nl = '\0';
+		size_t used = (size_t)(nl - k->buf) + 1;
+		char *line = strdup(k->buf);
+		memmove(k->buf, k->buf + used, k->len - used);
+		k->len -= used;
+		if (line == NULL) {
+			kbd_finish(s, 0, "out of memory");
+			return;
+		}
+		kbd_line(s, line);
+		free(line);
+	}
+	if (s->kbd == k && k->len >= KBDINT_LINE_MAX - 1)
+		kbd_finish(s, 0, "keyboard interactive program: line too long");
+}
+
+static void
+on_kbd_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	kbd_finish(arg, 0, "keyboard interactive authentication timed out");
+}
+
+/* Runs the program for a user the provider knows (j->user, taken). */
+static void
+kbd_start(struct msess *s, struct job *j)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1};
+	char user_env[600], pass_env[1100];
+	const char *prog = M.p->cfg->sftpd.keyboard_interactive_auth_program;
+	char *const argv[] = {(char *)prog, NULL};
+	char *const envp[] = {"PATH=/usr/bin:/bin", user_env, pass_env, NULL};
+	struct kbdprog *k = calloc(1, sizeof(*k));
+
+	snprintf(user_env, sizeof(user_env), "SFTPGO_AUTHD_USERNAME=%s", j->user->username);
+	snprintf(pass_env, sizeof(pass_env), "SFTPGO_AUTHD_PASSWORD=%s",
+		 j->user->password ? j->user->password : "");
+	if (k == NULL || (k->buf = malloc(KBDINT_LINE_MAX)) == NULL ||
+	    pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+		free(k ? k->buf : NULL);
+		free(k);
+		for (int i = 0; i < 2; i++) {
+			if (in[i] >= 0)
+				close(in[i]);
+			if (out[i] >= 0)
+				close(out[i]);
+		}
+		snprintf(j->error, sizeof(j->error), "cannot run the keyboard interactive program");
+		auth_failed(s, j);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		child_default_signals();
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(127);
+		close_range(3, ~0U, 0);
+		execve(prog, argv, envp);
+		_exit(127);
+	}
+	explicit_bzero(pass_env, sizeof(pass_env));
+	close(in[0]);
+	close(out[1]);
+	k->pid = pid;
+	k->in_fd = in[1];
+	k->out_fd = out[0];
+	k->user = j->user;
+	j->user = NULL;
+	s->kbd = k;
+	if (pid < 0) {
+		kbd_finish(s, 0, "cannot run the keyboard interactive program");
+		return;
+	}
+	set_nonblock(k->out_fd);
+	k->ev = event_new(M.base, k->out_fd, EV_READ | EV_PERSIST, on_kbd_output, s);
+	event_add(k->ev, NULL);
+	struct timeval tv = {KBDINT_SECS, 0};
+	k->timer = evtimer_new(M.base, on_kbd_timeout, s);
+	evtimer_add(k->timer, &tv);
+}
+
+/* The client's answers go to the program, one per line. */
+static void
+kbd_answers(struct msess *s, struct rpc_msg *m)
+{
+	struct kbdprog *k = s->kbd;
+	size_t lines = 1;
+
+	for (uint32_t i = 0; i < m->slen[0]; i++)
+		if (m->s[0][i] == '\n')
+			lines++;
+	if (m->u[0] != k->nq || lines != k->nq) {
+		char why[160];
+		snprintf(why, sizeof(why), "protocol violation: %u keyboard-interactive answers "
+					   "(%zu lines) to %u questions",
+			 (unsigned)m->u[0], lines, (unsigned)k->nq);
+		session_kill(s, why);
+		return;
+	}
+	k->awaiting = 0;
+	if (write(k->in_fd, m->s[0], m->slen[0]) != (ssize_t)m->slen[0] ||
+	    write(k->in_fd, "\n", 1) != 1) {
+		kbd_finish(s, 0, "keyboard interactive program does not read its answers");
+		return;
+	}
+	/* a line may already be waiting */
+	on_kbd_output(k->out_fd, EV_READ, s);
 }
 
 /* ---------- workers ---------- */
@@ -1103,12 +1427,13 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 
+	/* First, so that what follows lands in the new file after a rotation. */
+	log_reopen();
 	memset(&ncfg, 0, sizeof(ncfg));
 	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err, sizeof(err)) !=
 	    0) {
 		log_app(LOGL_ERROR, "service", "SIGHUP: configuration not reloaded: %s", err);
 		config_free(&ncfg);
-		log_reopen();
 		return;
 	}
 	/* Reloadable: what new sessions and logins use. Not: bind address/port,
@@ -1136,7 +1461,6 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	ncfg.sftpd.umask = tmp.umask;
 	config_free(&ncfg);
 	load_session_settings();
-	log_reopen();
 	log_app(LOGL_INFO, "service", "SIGHUP: configuration reloaded, log reopened");
 	/* Idle pool sessions carry the old settings: replace them. */
 	TAILQ_FOREACH(s, &M.sessions, link)

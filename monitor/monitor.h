@@ -28,7 +28,9 @@ int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys
 void hostkeys_free(struct hostkeys *hk);
 
 /* Provider/hash work off the event loop (monitor/authpool.c). */
-enum job_kind { JOB_PASSWORD, JOB_PUBKEY_QUERY, JOB_PUBKEY, JOB_LAST_LOGIN };
+enum job_kind { JOB_PASSWORD, JOB_PUBKEY_QUERY, JOB_PUBKEY, JOB_LAST_LOGIN, JOB_KBDINT };
+/* "password", "publickey", "keyboard-interactive" (login_type of the logs) */
+const char *job_method(enum job_kind k);
 struct job {
 	enum job_kind kind;
 	uint64_t sess_id;

@@ -280,7 +280,8 @@ check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t er
 			snprintf(hint, sizeof(hint),
 				 "created the SQLite data provider %s; add a first user with: "
 				 "sftpgo user add --config-dir %s --username <name> --password "
-				 "<password> --home-dir <dir>",
+				 "<password> --home-dir <dir> --uid <uid> --gid <gid> "
+				 "--create-home",
 				 cfg->data_provider.name, cfg->config_dir);
 			log_app(LOGL_INFO, "service", "%s", hint);
 			fprintf(stderr, "sftpgo: %s\n", hint);

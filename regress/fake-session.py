@@ -4,7 +4,8 @@
 import os, socket, struct, sys, time
 
 HOSTKEY, INIT, READY, CONN, AUTH_PASSWORD, AUTH_PUBKEY_QUERY, AUTH_PUBKEY, \
-    AUTH_RESULT, CHANNEL_OPEN, CHANNEL_RESULT, LOG = range(1, 12)
+    AUTH_RESULT, CHANNEL_OPEN, CHANNEL_RESULT, LOG, NEWCONN, RELEASE, KBDINT_START, \
+    KBDINT_QUESTIONS, KBDINT_ANSWERS = range(1, 17)
 
 here = os.path.dirname(os.path.abspath(sys.argv[0]))
 mon = socket.socket(fileno=3)
@@ -58,6 +59,21 @@ elif mode == "oversized-field":
     mon.send(frame(AUTH_PASSWORD, s("u") + s("p" * 5000)))
 elif mode == "bad-log-level":
     mon.send(frame(LOG, struct.pack(">I", 77) + s("x")))
+elif mode == "log-flood":
+    for i in range(500):
+        mon.send(frame(LOG, struct.pack(">I", 1) + s("flood line %d" % i)))
+    mon.send(frame(CHANNEL_OPEN, struct.pack(">I", 0) + s("sftp")))
+elif mode == "pass-fd":
+    r, w = os.pipe()
+    mon.sendmsg([frame(LOG, struct.pack(">I", 1) + s("with a descriptor"))],
+               [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i", r))])
+elif mode == "kbd-bad-answers":
+    mon.send(frame(KBDINT_START, s("limituser")))
+    t, _ = recv()
+    assert t == KBDINT_QUESTIONS
+    mon.send(frame(KBDINT_ANSWERS, struct.pack(">I", 5) + s("a\nb\nc\nd\ne")))
+elif mode == "kbd-unasked-answers":
+    mon.send(frame(KBDINT_ANSWERS, struct.pack(">I", 1) + s("a")))
 elif mode == "none":
     # behave like a session whose client went away: exit when the peer closes
     while conn.recv(4096):

@@ -40,9 +40,15 @@ add_user() {
 		--uid "$(id -u "$_s")" --gid "$(id -g "$_s")" "$@" >/dev/null
 }
 
+# start_server: in-tree helper programs unless INSTALLED=1 (then the compiled-in
+# pkglibexecdir of $SFTPGO is used, as an installed server does).
 start_server() {
-	"$SFTPGO" serve --config-dir "$CFG" --libexec-dir "$top_builddir" \
-		--log-file-path "$LOG" --log-verbose >"$T/serve.out" 2>&1 &
+	if [ -n "${INSTALLED:-}" ]; then
+		set -- --config-dir "$CFG"
+	else
+		set -- --config-dir "$CFG" --libexec-dir "$top_builddir"
+	fi
+	"$SFTPGO" serve "$@" --log-file-path "$LOG" --log-verbose >"$T/serve.out" 2>&1 &
 	SERVER_PID=$!
 	_i=0
 	while [ $_i -lt 100 ]; do

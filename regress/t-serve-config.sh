@@ -40,7 +40,7 @@ check "--test-config on a good config" sh -c \
 U1=sftpgo-t1-$$
 make_sysuser "$U1" || skip_all "cannot create system users"
 echo "Welcome to the first banner" >"$T/banner.txt"
-serve_config 3 "\"banner\": \"TestBanner_1\", \"login_banner_file\": \"$T/banner.txt\", \"ciphers\": [\"aes128-ctr\"], \"macs\": [\"hmac-sha2-256\"]"
+serve_config 3 "\"banner\": \"TestBanner_1\", \"login_banner_file\": \"$T/banner.txt\", \"ciphers\": [\"aes128-ctr\"], \"macs\": [\"hmac-sha2-256\"], \"kex_algorithms\": [\"curve25519-sha256\"]"
 start_server || { fail "server starts"; exit 1; }
 ok "server starts"
 add_user dave "$U1" --password davepw
@@ -60,6 +60,15 @@ cipher_ok() {
 }
 check "configured cipher accepted" cipher_ok aes128-ctr
 check_not "cipher outside sftpd.ciphers refused" cipher_ok aes256-gcm@openssh.com
+algo_ok() { # ssh option
+	echo ls | sshpass -p davepw sftp $SSH_OPTS -P "$PORT" -o BatchMode=no \
+		-o PreferredAuthentications=password -o "$1" -b - dave@127.0.0.1
+}
+check "configured MAC accepted" algo_ok MACs=hmac-sha2-256
+check_not "MAC outside sftpd.macs refused" algo_ok MACs=hmac-sha2-512
+check "configured key exchange accepted" algo_ok KexAlgorithms=curve25519-sha256
+check_not "key exchange outside sftpd.kex_algorithms refused" \
+	algo_ok KexAlgorithms=diffie-hellman-group14-sha256
 
 # --- SIGHUP: new banners and algorithms for new sessions ------------------------------
 echo "Welcome to the second banner" >"$T/banner2.txt"
@@ -80,5 +89,8 @@ printf '{"sftpd": {"bind_port": "x"}}\n' >"$CFG/sftpgo.json"
 kill -HUP "$SERVER_PID"
 check "a bad config on SIGHUP is reported and ignored" wait_log 'configuration not reloaded'
 check "server still serving after a bad SIGHUP" cipher_ok aes128-ctr
-check "SIGHUP reopened the log (still written)" wait_log 'configuration not reloaded'
+mv "$LOG" "$LOG.1"
+kill -HUP "$SERVER_PID"
+check "SIGHUP reopens a log that was moved away" wait_log 'configuration not reloaded'
+check "the moved log is left alone" grep -q 'SIGHUP: configuration reloaded' "$LOG.1"
 done_testing

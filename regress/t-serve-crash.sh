@@ -33,8 +33,17 @@ gone_within() { # pid seconds
 hold
 check "sftp worker started" wait_log 'sftp worker [0-9]* started for user carol'
 wpid=$(grep -o 'sftp worker [0-9]* started' "$LOG" | tail -n 1 | awk '{print $3}')
-check "worker $wpid runs as carol's uid" test \
-	"$(awk '/^Uid:/ {print $2}' "/proc/$wpid/status")" = "$(id -u "$U1")"
+# "started" is logged at fork: give the worker time to read its settings, chroot
+# and drop privileges (slow under ASan) before looking at it.
+worker_dropped() {
+	_i=0
+	until [ "$(awk '/^Uid:/ {print $2}' "/proc/$wpid/status")" = "$(id -u "$U1")" ]; do
+		[ $_i -ge 100 ] && return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+check "worker $wpid runs as carol's uid" worker_dropped
 check "worker is chrooted to the home" test "$(readlink "/proc/$wpid/root")" = "$T/homes/carol"
 kill -9 "$wpid"
 check "the client of the killed worker is disconnected" gone_within "$HOLD" 10

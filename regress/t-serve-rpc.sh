@@ -10,7 +10,15 @@ ln -s "$top_srcdir/regress/fake-session.py" "$T/libexec/sftpgo-session"
 ln -s "$top_builddir/sftpgo-worker" "$T/libexec/sftpgo-worker"
 ln -s "$top_builddir/sftpgo-listener" "$T/libexec/sftpgo-listener"
 echo none >"$T/libexec/mode"
-serve_config 4 '"max_auth_tries": 2, "max_startups_per_ip": 3'
+cat >"$T/kbd.sh" <<'EOP'
+#!/bin/sh
+echo '{"questions":["Q1: "],"echos":[true]}'
+read A
+echo '{"auth_result":-1}'
+EOP
+chmod 755 "$T/kbd.sh"
+serve_config 4 "\"max_auth_tries\": 2, \"max_startups_per_ip\": 3, \"keyboard_interactive_auth_program\": \"$T/kbd.sh\""
+
 "$SFTPGO" serve --config-dir "$CFG" --libexec-dir "$T/libexec" --log-file-path "$LOG" \
 	--log-verbose >"$T/serve.out" 2>&1 &
 SERVER_PID=$!
@@ -61,6 +69,15 @@ try:
 except socket.timeout:
     print('open')
 \" | grep -qx open"
+check "keyboard-interactive answers not matching the questions kill it" \
+	violation kbd-bad-answers "5 keyboard-interactive answers"
+check "keyboard-interactive answers nobody asked for kill it" \
+	violation kbd-unasked-answers "KBDINT_ANSWERS not allowed"
+check "a session passing a descriptor is killed" violation pass-fd "never passes descriptors"
+check "a log flood is cut short" violation log-flood "CHANNEL_OPEN not allowed"
+n=$(grep -c '"message":"\[[0-9a-f]*\] flood line' "$LOG")
+check "at most 50 flood lines per second were written (got $n)" test "$n" -le 100
+check "the flood was reported" grep -q "too many log lines, dropping some" "$LOG"
 check "monitor still running" kill -0 "$SERVER_PID"
 check "the pool is still there" test "$(pgrep -P "$SERVER_PID" | wc -l)" -ge 2
 done_testing

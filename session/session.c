@@ -53,6 +53,7 @@ static struct {
 	int authed;
 	int hangup; /* the monitor said the auth limit is reached */
 	int in_conn;
+	int kbdint; /* keyboard_interactive_auth_program is configured */
 	char *login_banner;
 	unsigned idle_timeout_s;
 	time_t last_activity;
@@ -145,6 +146,7 @@ setup(void)
 	uid_t uid = m.u[0] == RPC_UID_KEEP ? (uid_t)-1 : (uid_t)m.u[0];
 	gid_t gid = m.u[1] == RPC_UID_KEEP ? (gid_t)-1 : (gid_t)m.u[1];
 	S.idle_timeout_s = m.u[2];
+	S.kbdint = m.u[4] != 0;
 	bind_opt(b, SSH_BIND_OPTIONS_BANNER, m.s[1], "banner");
 	if (m.s[2][0] != '\0')
 		S.login_banner = strdup(m.s[2]);
@@ -166,13 +168,11 @@ setup(void)
 	return b;
 }
 
-/* Sends an auth request already framed by the caller and maps the answer. */
+/* Maps an AUTH_RESULT (consumed) to libssh's answer. */
 static int
-auth_answer(void)
+auth_result(struct rpc_msg *mp)
 {
-	struct rpc_msg m;
-
-	await(RPC_AUTH_RESULT, &m);
+	struct rpc_msg m = *mp;
 	uint32_t r = m.u[0];
 	if (r != RPC_AUTH_OK && m.s[0][0] != '\0') {
 		/* why a login with the right credentials was refused (shown by clients) */
@@ -196,6 +196,16 @@ auth_answer(void)
 		ssh_disconnect(S.s);
 	}
 	return SSH_AUTH_DENIED;
+}
+
+/* Waits for the answer to an auth request already sent. */
+static int
+auth_answer(void)
+{
+	struct rpc_msg m;
+
+	await(RPC_AUTH_RESULT, &m);
+	return auth_result(&m);
 }
 
 /* login_banner_file, once, before the first authentication answer. */
@@ -526,6 +536,87 @@ pump_all(void)
 	return open;
 }
 
+/* Sends the monitor's questions as an info request; 0 ok, -1 malformed. */
+static int
+kbdint_ask(ssh_message msg, struct rpc_msg *q)
+{
+	const char *prompts[RPC_KBDINT_MAX];
+	char echos[RPC_KBDINT_MAX];
+	uint32_t n = q->u[0];
+	char *save = NULL, *p = q->s[1];
+
+	if (n == 0 || n > RPC_KBDINT_MAX)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		char *t = strtok_r(i == 0 ? p : NULL, "\n", &save);
+		prompts[i] = t ? t : "";
+		echos[i] = (char)((q->u[1] >> i) & 1);
+	}
+	ssh_message_auth_interactive_request(msg, "", q->s[0], n, prompts, echos);
+	return 0;
+}
+
+/* The answers of one round, joined by '\n' (an answer holding one is cut there). */
+static int
+kbdint_send_answers(ssh_session s)
+{
+	char joined[16384];
+	int n = ssh_userauth_kbdint_getnanswers(s);
+	size_t off = 0;
+
+	if (n < 0 || n > RPC_KBDINT_MAX)
+		return -1;
+	joined[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const char *a = ssh_userauth_kbdint_getanswer(s, (unsigned)i);
+		size_t l = a ? strcspn(a, "\n") : 0;
+		if (off + l + 2 > sizeof(joined))
+			return -1;
+		if (i > 0)
+			joined[off++] = '\n';
+		memcpy(joined + off, a ? a : "", l);
+		off += l;
+		joined[off] = '\0';
+	}
+	int rc = rpc_send(MON_FD, -1, RPC_KBDINT_ANSWERS, (uint32_t)n, joined);
+	explicit_bzero(joined, sizeof(joined));
+	return rc;
+}
+
+/* keyboard-interactive has no server callback in libssh 0.10: the message API. */
+static int
+cb_message(ssh_session s, ssh_message msg, void *ud)
+{
+	struct rpc_msg m;
+	char err[256];
+	(void)ud;
+
+	if (ssh_message_type(msg) != SSH_REQUEST_AUTH ||
+	    ssh_message_subtype(msg) != SSH_AUTH_METHOD_INTERACTIVE || !S.kbdint || S.hangup ||
+	    S.authed)
+		return 1; /* libssh's default answer */
+	send_login_banner(s);
+	int rc = ssh_message_auth_kbdint_is_response(msg)
+			 ? kbdint_send_answers(s)
+			 : rpc_send(MON_FD, -1, RPC_KBDINT_START, ssh_message_auth_user(msg));
+	if (rc != 0)
+		return 1;
+	if (rpc_recv(MON_FD, &m, err, sizeof(err)) != 1)
+		_exit(1);
+	if (m.type == RPC_KBDINT_QUESTIONS) {
+		rc = kbdint_ask(msg, &m);
+		rpc_msg_free(&m);
+		return rc == 0 ? 0 : 1;
+	}
+	if (m.type != RPC_AUTH_RESULT)
+		_exit(1);
+	if (auth_result(&m) == SSH_AUTH_SUCCESS) {
+		ssh_message_auth_reply_success(msg, 0);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 serve_connection(ssh_bind b, int fd)
 {
@@ -547,7 +638,9 @@ serve_connection(ssh_bind b, int fd)
 		mlog(LOGL_DEBUG, "key exchange failed: %s", ssh_get_error(S.s));
 		return;
 	}
-	ssh_set_auth_methods(S.s, SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_PUBLICKEY);
+	ssh_set_message_callback(S.s, cb_message, NULL);
+	ssh_set_auth_methods(S.s, SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_PUBLICKEY |
+					  (S.kbdint ? SSH_AUTH_METHOD_INTERACTIVE : 0));
 	S.ev = ssh_event_new();
 	if (S.ev == NULL || ssh_event_add_session(S.ev, S.s) != SSH_OK)
 		return;

@@ -1,0 +1,49 @@
+#!/bin/sh
+# ./configure --prefix --sysconfdir --libexecdir, make install: every file lands
+# under the given dirs, and the installed server finds its helper programs in
+# pkglibexecdir with no flag and serves a login. Builds a second copy of the tree
+# (about a minute); SFTPGO_QUICK_TESTS=1 skips it.
+. "$top_srcdir/regress/lib.sh"
+[ -z "${SFTPGO_QUICK_TESTS:-}" ] || skip_all "slow; unset SFTPGO_QUICK_TESTS to run it"
+. "$top_srcdir/regress/serve-lib.sh"
+command -v git >/dev/null || skip_all "git not installed"
+[ -d "$top_srcdir/.git" ] || [ -f "$top_srcdir/.git" ] || skip_all "not a git checkout"
+
+# The working tree as it is (committed or not), without build products.
+mkdir -p "$T/src"
+(cd "$top_srcdir" && git ls-files -co --exclude-standard -z |
+	xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$T/src"
+P=$T/inst
+build() {
+	cd "$T/src" && autoreconf -fi && ./configure --prefix="$P/usr" \
+		--sysconfdir="$P/etc" --libexecdir="$P/lx" && make -j"$(nproc)" && make install
+}
+check "configure --prefix --sysconfdir --libexecdir; make install" build
+check "sftpgo in bindir" test -x "$P/usr/bin/sftpgo"
+for prog in sftpgo-worker sftpgo-session sftpgo-listener; do
+	check "$prog in libexecdir/sftpgo" test -x "$P/lx/sftpgo/$prog"
+done
+check "sample config in sysconfdir" test -f "$P/etc/sftpgo/sftpgo.json"
+check "man pages installed" test -f "$P/usr/share/man/man8/sftpgo.8"
+check "systemd unit names the installed paths" \
+	grep -q "^ExecStart=$P/usr/bin/sftpgo serve --config-dir $P/etc/sftpgo " \
+	"$P/usr/lib/systemd/system/sftpgo.service"
+echo '{"sftpd": {"bind_address": "127.0.0.1"}}' >"$P/etc/sftpgo/sftpgo.json.admin"
+cp "$P/etc/sftpgo/sftpgo.json.admin" "$P/etc/sftpgo/sftpgo.json"
+(cd "$T/src" && make install) >/dev/null 2>&1
+check "reinstall keeps the admin's config" cmp -s "$P/etc/sftpgo/sftpgo.json" \
+	"$P/etc/sftpgo/sftpgo.json.admin"
+check_not "nothing installed outside the given dirs" \
+	sh -c "cd '$P' && find . -type f | grep -v -e '^./usr/' -e '^./etc/' -e '^./lx/'"
+
+# The installed server, with no --libexec-dir.
+SFTPGO=$P/usr/bin/sftpgo
+INSTALLED=1
+U1=sftpgo-t1-$$
+make_sysuser "$U1" || skip_all "cannot create system users"
+serve_config 60
+if start_server; then ok "installed server starts"; else fail "installed server starts"; fi
+add_user ivy "$U1" --password ivypw
+login_works() { echo pwd | sftp_pw ivy ivypw; }
+check "installed server serves a login" login_works
+done_testing
