@@ -638,6 +638,12 @@ def write_batch(env, name, lines):
     return path
 
 
+# Ends every timed batch: the session stays up a moment after the last measured
+# command, so that command's timestamp and CPU sample are taken while every
+# process of the connection still runs (no exit races).
+TAIL = ["!sleep 0.3"]
+
+
 def span(marks, i, j):
     """Seconds between echoed commands i and j (at least 1 ms: two lines read in
     one chunk share a timestamp)."""
@@ -864,12 +870,12 @@ class Bench:
                                 "%s %s server CPU" % (d, short), "s/GiB", "lower",
                                 ("<=", 0.9))
             batch = write_batch(self.env, "sftp.batch",
-                                ["pwd", "put %s up.bin" % src, "get up.bin %s" % dst, "pwd"])
+                                ["pwd", "put %s up.bin" % src, "get up.bin %s" % dst, "pwd"] + TAIL)
 
             def one(srv, cipher=cipher, name=name, batch=batch):
                 marks = run_marked(sftp_argv(self.env, srv, batch, cipher),
                                    snap_at=(1, 2, 3), snap=lambda _pid: srv.cpu())
-                if len(marks) != 4:
+                if len(marks) != 4 + len(TAIL):
                     raise BenchError("unexpected sftp output: %r" % marks)
                 self.check_size(dst, size)
                 for i, d in ((1, "put"), (2, "get")):
@@ -915,7 +921,7 @@ class Bench:
         src = self.env.small_tree(n, self.s["fsize"])
         dst = os.path.join(self.env.base, "dl", "small")
         batch = write_batch(self.env, "small.batch",
-                            ["pwd", "put -r %s sdir" % src, "get -r sdir %s" % dst, "pwd"])
+                            ["pwd", "put -r %s sdir" % src, "get -r sdir %s" % dst, "pwd"] + TAIL)
         return batch, dst
 
     def t_small(self):
@@ -946,13 +952,15 @@ class Bench:
             lines += ["mkdir meta/m%d" % i, "rename meta/m%d meta/n%d" % (i, i),
                       "ls meta/n%d" % i, "ls -l statme", "rmdir meta/n%d" % i]
         lines.append("pwd")
+        last = len(lines) - 1
+        lines += TAIL
         batch = write_batch(self.env, "meta.batch", lines)
 
         def one(srv):
             marks = run_marked(sftp_argv(self.env, srv, batch))
             if len(marks) != len(lines):
                 raise BenchError("%d of %d commands echoed" % (len(marks), len(lines)))
-            self.res.add("meta:ops", srv.key, n / span(marks, first, -1))
+            self.res.add("meta:ops", srv.key, n / span(marks, first, last))
         self.rounds("meta", one)
 
     # e) logins: sequential and a concurrent burst
@@ -1075,7 +1083,7 @@ class Bench:
         src = self.env.big_file(size)
         dst = os.path.join(self.env.base, "dl", "wbig.bin")
         big_batch = write_batch(self.env, "wbig.batch",
-                                ["pwd", "put %s up.bin" % src, "get up.bin %s" % dst, "pwd"])
+                                ["pwd", "put %s up.bin" % src, "get up.bin %s" % dst, "pwd"] + TAIL)
         small_batch, small_dst = self.small_files_batch(n)
         progs = [WorkerProg("openssh", SFTP_SERVER, self.env)]
         if ours_worker:
