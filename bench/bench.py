@@ -1011,13 +1011,14 @@ class Bench:
     # f) idle authenticated sessions held open
     def t_idle(self):
         n = self.args.sessions or self.s["idle"]
-        sec = "f) %d idle authenticated SFTP sessions held open" % n
+        rounds = self.s["rounds"] if n <= 200 else 1
+        sec = "f) %d idle authenticated SFTP sessions held open%s" % (
+            n, "" if rounds > 1 else " (1 round)")
         self.res.define("idle:pss", sec, "memory per session (PSS)", "KiB", "lower",
                         ("<=", 1.0))
         self.res.define("idle:priv", sec, "memory per session (private)", "KiB", "lower")
         self.res.define("idle:held", sec, "sessions held", "count", "higher", ("all", n))
         self.res.define("idle:rate", sec, "open rate (waves of 50)", "sessions/s", "higher")
-        rounds = self.s["rounds"] if n <= 200 else 1
 
         def one(srv):
             srv.quiesce()
