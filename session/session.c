@@ -41,6 +41,7 @@ struct chan {
 	short registered; /* events registered with ssh_event for wfd */
 	uint8_t *in;	  /* client -> worker */
 	size_t in_len, in_off;
+	size_t consumed; /* bytes read from the channel since the last window top-up */
 	uint8_t *out; /* worker -> client */
 	size_t out_len, out_off;
 	int chan_eof, worker_eof, wr_shut, finished;
@@ -352,6 +353,7 @@ cb_channel_open(ssh_session s, void *ud)
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->wfd = -1;
+		c->consumed = CHAN_WINDOW; /* the first read grows the window */
 		c->ch = ssh_channel_new(s);
 		if (c->ch == NULL)
 			return NULL;
@@ -390,6 +392,35 @@ chan_release(struct chan *c)
 	c->wfd = -1;
 }
 
+/*
+ * Reads what the channel holds. libssh 0.10 sends a WINDOW_ADJUST whenever the
+ * count asked exceeds what it has buffered plus the local window, i.e. after
+ * every packet if we always asked for CHAN_WINDOW. So ask for the whole window
+ * only once half of it has been consumed (that read tops it up to CHAN_WINDOW),
+ * and otherwise never for more than is buffered: no adjust per request.
+ */
+static int
+chan_read(struct chan *c)
+{
+	uint32_t count = CHAN_WINDOW;
+	int top_up = c->consumed >= CHAN_WINDOW / 2;
+
+	if (!top_up) {
+		int avail = ssh_channel_poll(c->ch, 0);
+		if (avail <= 0)
+			return avail; /* 0 = nothing yet, SSH_EOF, SSH_ERROR */
+		count = (uint32_t)avail;
+		if (count > CHAN_WINDOW - c->consumed)
+			count = (uint32_t)(CHAN_WINDOW - c->consumed);
+	}
+	int n = ssh_channel_read_timeout(c->ch, c->in, count, 0, 0);
+	if (top_up && n >= 0)
+		c->consumed = 0;
+	if (n > 0)
+		c->consumed += (size_t)n;
+	return n;
+}
+
 /* Client -> worker. Returns 1 when something moved. */
 static int
 pump_in(struct chan *c)
@@ -397,13 +428,12 @@ pump_in(struct chan *c)
 	int moved = 0;
 
 	if (c->in_off == c->in_len && !c->chan_eof) {
-		/* Asking for the whole window makes libssh grow it to CHAN_WINDOW. */
-		int n = ssh_channel_read_timeout(c->ch, c->in, CHAN_WINDOW, 0, 0);
+		int n = chan_read(c);
 		if (n > 0) {
 			c->in_len = (size_t)n;
 			c->in_off = 0;
 			moved = 1;
-		} else if (n == SSH_ERROR || ssh_channel_is_eof(c->ch)) {
+		} else if (n == SSH_ERROR || n == SSH_EOF || ssh_channel_is_eof(c->ch)) {
 			c->chan_eof = 1;
 		}
 	}
@@ -428,17 +458,35 @@ pump_in(struct chan *c)
 	return moved;
 }
 
+/*
+ * Room left at the end of the worker -> client buffer. Reading whenever there
+ * is room lets the worker produce while libssh sends; the unsent part moves to
+ * the front only when the tail gets short, so most reads copy nothing.
+ */
+static size_t
+out_room(struct chan *c)
+{
+	if (c->out_off == c->out_len) {
+		c->out_off = 0;
+		c->out_len = 0;
+	} else if (c->out_off > 0 && OUT_BUF - c->out_len < OUT_BUF / 4) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	return OUT_BUF - c->out_len;
+}
+
 /* Worker -> client, never more than the window allows (a 0 write is a rekey). */
 static int
 pump_out(struct chan *c)
 {
 	int moved = 0;
 
-	if (c->out_off == c->out_len && !c->worker_eof) {
-		ssize_t r = read(c->wfd, c->out, OUT_BUF);
+	if (out_room(c) > 0 && !c->worker_eof) {
+		ssize_t r = read(c->wfd, c->out + c->out_len, OUT_BUF - c->out_len);
 		if (r > 0) {
-			c->out_len = (size_t)r;
-			c->out_off = 0;
+			c->out_len += (size_t)r;
 			moved = 1;
 		} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
 			c->worker_eof = 1;
@@ -474,7 +522,7 @@ chan_register(struct chan *c)
 {
 	short want = 0;
 
-	if (c->out_off == c->out_len && !c->worker_eof)
+	if (!c->worker_eof && out_room(c) > 0)
 		want |= POLLIN;
 	if (c->in_off < c->in_len)
 		want |= POLLOUT;
