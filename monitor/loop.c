@@ -680,17 +680,8 @@ session_message(struct msess *s, struct rpc_msg *m)
 		return;
 	}
 	if (s->state == S_PREAUTH && !s->job_pending &&
-	    (t == RPC_AUTH_PASSWORD || t == RPC_AUTH_PUBKEY_QUERY || t == RPC_AUTH_PUBKEY)) {
-		int max = max_auth_tries();
-		if (max > 0 && s->auth_failures >= max) {
-			session_kill(s, "authentication request beyond max_auth_tries");
-			return;
-		}
-		submit_auth(s, m);
-		return;
-	}
-	if (s->state == S_PREAUTH && !s->job_pending && s->kbd == NULL &&
-	    t == RPC_KBDINT_START && kbdint_enabled()) {
+	    (t == RPC_AUTH_PASSWORD || t == RPC_AUTH_PUBKEY_QUERY || t == RPC_AUTH_PUBKEY ||
+	     (t == RPC_KBDINT_START && s->kbd == NULL && kbdint_enabled()))) {
 		int max = max_auth_tries();
 		if (max > 0 && s->auth_failures >= max) {
 			session_kill(s, "authentication request beyond max_auth_tries");
