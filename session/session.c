@@ -35,16 +35,26 @@
 #define CHAN_WINDOW (2u * 1024 * 1024)
 #define OUT_BUF (256u * 1024)
 
+/*
+ * One channel. Client bytes reach the worker straight from libssh's data callback;
+ * what the worker does not take stays in libssh's channel buffer (in_blocked), which
+ * also stops the window from growing: that is the backpressure. Worker bytes are read
+ * only when poll said so (w_readable) and only into an empty buffer.
+ */
 struct chan {
 	ssh_channel ch;
-	int wfd;	  /* worker socket, -1 = none */
+	struct ssh_channel_callbacks_struct cb;
+	int wfd;          /* worker socket, -1 = none */
 	short registered; /* events registered with ssh_event for wfd */
-	uint8_t *in;	  /* client -> worker */
+	int w_readable, w_writable;
+	int in_blocked;  /* client bytes wait in c->in or in libssh's buffer */
+	int in_dead;     /* the worker takes no more input: drop it */
+	size_t consumed; /* client bytes taken since the last window top-up */
+	uint8_t *in;     /* client -> worker, only while blocked (CHAN_WINDOW bytes) */
 	size_t in_len, in_off;
-	size_t consumed; /* bytes read from the channel since the last window top-up */
 	uint8_t *out; /* worker -> client */
 	size_t out_len, out_off;
-	int chan_eof, worker_eof, wr_shut, finished;
+	int worker_eof, wr_shut, finished;
 	const char *refuse; /* shell/exec: message to send before closing */
 };
 
@@ -73,10 +83,10 @@ on_term(int sig)
 }
 
 /* A line for the monitor's log; without the monitor there is nothing to do. */
-#define mlog(l, ...)                                                                  \
-	do {                                                                          \
-		if (rpc_send_log(MON_FD, (uint32_t)(l), __VA_ARGS__) != 0)            \
-			_exit(1);                                                     \
+#define mlog(l, ...)                                                                     \
+	do {                                                                             \
+		if (rpc_send_log(MON_FD, (uint32_t)(l), __VA_ARGS__) != 0)               \
+			_exit(1);                                                        \
 	} while (0)
 
 /* Waits for one frame of the wanted type; anything else ends the process. */
@@ -90,7 +100,8 @@ await(int type, struct rpc_msg *m)
 		_exit(0);
 	if (rc < 0 || m->type != type) {
 		if (rc > 0)
-			snprintf(err, sizeof(err), "unexpected %s", rpc_type_name(m->type));
+			snprintf(err, sizeof(err), "unexpected %s",
+			         rpc_type_name(m->type));
 		fprintf(stderr, "sftpgo-session: monitor: %s\n", err);
 		_exit(1);
 	}
@@ -126,7 +137,8 @@ setup(void)
 		if (m.type != RPC_HOSTKEY)
 			break;
 		ssh_key key = NULL;
-		if (ssh_pki_import_privkey_base64(m.s[0], NULL, NULL, NULL, &key) != SSH_OK) {
+		if (ssh_pki_import_privkey_base64(m.s[0], NULL, NULL, NULL, &key) !=
+		    SSH_OK) {
 			mlog(LOGL_ERROR, "session: cannot parse a host key");
 			_exit(1);
 		}
@@ -170,7 +182,8 @@ auth_result(const struct rpc_msg *mp)
 	struct rpc_msg m = *mp;
 	uint32_t r = m.u[0];
 	if (r != RPC_AUTH_OK && m.s[0][0] != '\0') {
-		/* why a login with the right credentials was refused (shown by clients) */
+		/* why a login with the right credentials was refused (shown by clients)
+		 */
 		char msg[RPC_TEXT_MAX + 16];
 		snprintf(msg, sizeof(msg), "sftpgo: %s\n", m.s[0]);
 		ssh_string b = ssh_string_from_char(msg);
@@ -187,7 +200,8 @@ auth_result(const struct rpc_msg *mp)
 	if (r == RPC_AUTH_DENIED_DISCONNECT) {
 		/* Hang up now, as sshd does, so the client does not even try again. */
 		S.hangup = 1;
-		ssh_session_set_disconnect_message(S.s, "Too many authentication failures");
+		ssh_session_set_disconnect_message(S.s,
+		                                   "Too many authentication failures");
 		ssh_disconnect(S.s);
 	}
 	return SSH_AUTH_DENIED;
@@ -235,8 +249,9 @@ cb_auth_password(ssh_session s, const char *user, const char *password, void *ud
 		return SSH_AUTH_DENIED;
 	send_login_banner(s);
 	if (rpc_send(MON_FD, -1, RPC_AUTH_PASSWORD, user, password) != 0) {
-		mlog(LOGL_WARN, "password request refused locally: username or password too "
-				"long");
+		mlog(LOGL_WARN,
+		     "password request refused locally: username or password too "
+		     "long");
 		return SSH_AUTH_DENIED;
 	}
 	return auth_answer();
@@ -244,7 +259,7 @@ cb_auth_password(ssh_session s, const char *user, const char *password, void *ud
 
 static int
 cb_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
-	       char signature_state, void *ud)
+               char signature_state, void *ud)
 {
 	char *b64 = NULL;
 	(void)ud;
@@ -259,7 +274,7 @@ cb_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 		return SSH_AUTH_DENIED;
 	const char *type = ssh_key_type_to_char(ssh_key_type(key));
 	int t = signature_state == SSH_PUBLICKEY_STATE_NONE ? RPC_AUTH_PUBKEY_QUERY
-							    : RPC_AUTH_PUBKEY;
+	                                                    : RPC_AUTH_PUBKEY;
 	int rc = rpc_send(MON_FD, -1, t, user, type ? type : "", b64);
 	ssh_string_free_char(b64);
 	if (rc != 0)
@@ -287,14 +302,16 @@ cb_subsystem(ssh_session s, ssh_channel ch, const char *subsystem, void *ud)
 	(void)s;
 	(void)ud;
 
-	if (c == NULL || c->wfd >= 0 || c->refuse != NULL || strcmp(subsystem, "sftp") != 0)
+	if (c == NULL || c->wfd >= 0 || c->refuse != NULL ||
+	    strcmp(subsystem, "sftp") != 0)
 		return 1;
 	if (rpc_send(MON_FD, -1, RPC_CHANNEL_OPEN, (uint32_t)(c - S.chans), "sftp") != 0)
 		return 1;
 	await(RPC_CHANNEL_RESULT, &m);
 	if (m.u[0] != (uint32_t)(c - S.chans) || !m.u[1] || m.fd < 0) {
 		if (m.u[1])
-			_exit(1); /* a success without a socket: the monitor is confused */
+			_exit(
+			    1); /* a success without a socket: the monitor is confused */
 		mlog(LOGL_INFO, "sftp subsystem refused: %s", m.s[0]);
 		rpc_msg_free(&m);
 		return 1;
@@ -303,9 +320,10 @@ cb_subsystem(ssh_session s, ssh_channel ch, const char *subsystem, void *ud)
 	m.fd = -1;
 	rpc_msg_free(&m);
 	fcntl(c->wfd, F_SETFL, fcntl(c->wfd, F_GETFL) | O_NONBLOCK);
-	c->in = malloc(CHAN_WINDOW);
+	c->w_writable = 1;
+	c->consumed = CHAN_WINDOW; /* the first service grows the window */
 	c->out = malloc(OUT_BUF);
-	if (c->in == NULL || c->out == NULL)
+	if (c->out == NULL)
 		_exit(1);
 	return 0;
 }
@@ -335,11 +353,41 @@ cb_exec(ssh_session s, ssh_channel ch, const char *command, void *ud)
 	return 0;
 }
 
-static struct ssh_channel_callbacks_struct chan_cb = {
-	.channel_subsystem_request_function = cb_subsystem,
-	.channel_shell_request_function = cb_shell,
-	.channel_exec_request_function = cb_exec,
-};
+/* Client -> worker, called by libssh for every data packet: returns what was taken. */
+static int
+cb_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stderr, void *ud)
+{
+	struct chan *c = ud;
+	size_t done = 0;
+	(void)s;
+	(void)ch;
+
+	if (len > INT32_MAX)
+		len = INT32_MAX;
+	if (is_stderr || c->wfd < 0 || c->in_dead)
+		return (int)len; /* nobody to hand it to */
+	if (c->in_blocked)
+		return 0; /* older bytes go first */
+	while (done < len) {
+		ssize_t w = write(c->wfd, (uint8_t *)data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			c->in_blocked = 1;
+			c->w_writable = 0;
+			break;
+		}
+		if (w <= 0) { /* the worker is gone: drop what the client sends */
+			c->in_dead = 1;
+			return (int)len;
+		}
+		done += (size_t)w;
+	}
+	if (done > 0)
+		S.last_activity = time(NULL);
+	c->consumed += done;
+	return (int)done;
+}
 
 static ssh_channel
 cb_channel_open(ssh_session s, void *ud)
@@ -353,23 +401,32 @@ cb_channel_open(ssh_session s, void *ud)
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->wfd = -1;
-		c->consumed = CHAN_WINDOW; /* the first read grows the window */
 		c->ch = ssh_channel_new(s);
 		if (c->ch == NULL)
 			return NULL;
-		ssh_callbacks_init(&chan_cb);
-		ssh_set_channel_callbacks(c->ch, &chan_cb);
+		c->cb.userdata = c;
+		c->cb.channel_data_function = cb_data;
+		c->cb.channel_subsystem_request_function = cb_subsystem;
+		c->cb.channel_shell_request_function = cb_shell;
+		c->cb.channel_exec_request_function = cb_exec;
+		ssh_callbacks_init(&c->cb);
+		ssh_set_channel_callbacks(c->ch, &c->cb);
 		return c->ch;
 	}
 	return NULL;
 }
 
+/* poll() said so: the I/O itself happens after ssh_event_dopoll returns. */
 static int
 fd_ready(socket_t fd, int revents, void *ud)
 {
+	struct chan *c = ud;
 	(void)fd;
-	(void)revents;
-	(void)ud;
+
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		c->w_readable = 1;
+	if (revents & (POLLOUT | POLLHUP | POLLERR))
+		c->w_writable = 1;
 	return 0;
 }
 
@@ -392,120 +449,104 @@ chan_release(struct chan *c)
 	c->wfd = -1;
 }
 
-/*
- * Reads what the channel holds. libssh 0.10 sends a WINDOW_ADJUST whenever the
- * count asked exceeds what it has buffered plus the local window, i.e. after
- * every packet if we always asked for CHAN_WINDOW. So ask for the whole window
- * only once half of it has been consumed (that read tops it up to CHAN_WINDOW),
- * and otherwise never for more than is buffered: no adjust per request.
- */
-static int
-chan_read(struct chan *c)
+/* Client bytes libssh kept back while the worker was full, now that it takes more. */
+static void
+drain_in(struct chan *c)
 {
-	uint32_t count = CHAN_WINDOW;
-	int top_up = c->consumed >= CHAN_WINDOW / 2;
-
-	if (!top_up) {
-		int avail = ssh_channel_poll(c->ch, 0);
-		if (avail <= 0)
-			return avail; /* 0 = nothing yet, SSH_EOF, SSH_ERROR */
-		count = (uint32_t)avail;
-		if (count > CHAN_WINDOW - c->consumed)
-			count = (uint32_t)(CHAN_WINDOW - c->consumed);
-	}
-	int n = ssh_channel_read_timeout(c->ch, c->in, count, 0, 0);
-	if (top_up && n >= 0)
-		c->consumed = 0;
-	if (n > 0)
-		c->consumed += (size_t)n;
-	return n;
-}
-
-/* Client -> worker. Returns 1 when something moved. */
-static int
-pump_in(struct chan *c)
-{
-	int moved = 0;
-
-	if (c->in_off == c->in_len && !c->chan_eof) {
-		int n = chan_read(c);
-		if (n > 0) {
-			c->in_len = (size_t)n;
+	while (c->in_blocked && c->w_writable && !c->in_dead) {
+		if (c->in_off == c->in_len) {
+			if (c->in == NULL && (c->in = malloc(CHAN_WINDOW)) == NULL)
+				_exit(1);
+			int n =
+			    ssh_channel_read_nonblocking(c->ch, c->in, CHAN_WINDOW, 0);
+			if (n <= 0) { /* all handed over: back to the data callback */
+				c->in_blocked = 0;
+				break;
+			}
 			c->in_off = 0;
-			moved = 1;
-		} else if (n == SSH_ERROR || n == SSH_EOF || ssh_channel_is_eof(c->ch)) {
-			c->chan_eof = 1;
+			c->in_len = (size_t)n;
 		}
-	}
-	while (c->in_off < c->in_len) {
 		ssize_t w = write(c->wfd, c->in + c->in_off, c->in_len - c->in_off);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EAGAIN)
+		if (w < 0 && errno == EAGAIN) {
+			c->w_writable = 0;
 			break;
-		if (w <= 0) { /* the worker is gone: drop what the client sends */
-			c->in_off = c->in_len;
-			c->chan_eof = 1;
+		}
+		if (w <= 0) {
+			c->in_dead = 1;
 			break;
 		}
 		c->in_off += (size_t)w;
-		moved = 1;
+		c->consumed += (size_t)w;
+		S.last_activity = time(NULL);
 	}
-	if (c->chan_eof && c->in_off == c->in_len && !c->wr_shut) {
-		shutdown(c->wfd, SHUT_WR);
-		c->wr_shut = 1;
-	}
-	return moved;
+	if (c->in_dead)
+		c->in_blocked = 0;
 }
 
 /*
- * Room left at the end of the worker -> client buffer. Reading whenever there
- * is room lets the worker produce while libssh sends; the unsent part moves to
- * the front only when the tail gets short, so most reads copy nothing.
+ * Keeps the client's window at CHAN_WINDOW: a read asking for that much makes
+ * libssh 0.10 send the WINDOW_ADJUST (design.md). Done once half of it has been
+ * taken, never while bytes wait (backpressure). What the read returns is data.
  */
-static size_t
-out_room(struct chan *c)
+static void
+top_up_window(struct chan *c)
 {
-	if (c->out_off == c->out_len) {
-		c->out_off = 0;
-		c->out_len = 0;
-	} else if (c->out_off > 0 && OUT_BUF - c->out_len < OUT_BUF / 4) {
-		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-		c->out_len -= c->out_off;
-		c->out_off = 0;
+	if (c->consumed < CHAN_WINDOW / 2 || c->in_blocked || c->in_dead)
+		return;
+	if (c->in == NULL && (c->in = malloc(CHAN_WINDOW)) == NULL)
+		_exit(1);
+	int n = ssh_channel_read_timeout(c->ch, c->in, CHAN_WINDOW, 0, 0);
+	c->consumed = 0;
+	if (n > 0) {
+		c->in_off = 0;
+		c->in_len = (size_t)n;
+		c->in_blocked = 1;
 	}
-	return OUT_BUF - c->out_len;
 }
 
-/* Worker -> client, never more than the window allows (a 0 write is a rekey). */
+/* Sends what the buffer holds, as far as the client's window allows; 1 when empty. */
 static int
-pump_out(struct chan *c)
+send_out(struct chan *c)
 {
-	int moved = 0;
-
-	if (out_room(c) > 0 && !c->worker_eof) {
-		ssize_t r = read(c->wfd, c->out + c->out_len, OUT_BUF - c->out_len);
-		if (r > 0) {
-			c->out_len += (size_t)r;
-			moved = 1;
-		} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-			c->worker_eof = 1;
-		}
-	}
-	if (c->out_off < c->out_len) {
+	while (c->out_off < c->out_len) {
 		uint32_t win = ssh_channel_window_size(c->ch);
 		size_t n = c->out_len - c->out_off;
-		if (win > 0) {
-			if (n > win)
-				n = win;
-			int w = ssh_channel_write(c->ch, c->out + c->out_off, (uint32_t)n);
-			if (w == SSH_ERROR) {
-				c->worker_eof = 1;
-				c->out_off = c->out_len;
-			} else if (w > 0) {
-				c->out_off += (size_t)w;
-				moved = 1;
-			}
+		if (win == 0)
+			return 0; /* wait for the client's WINDOW_ADJUST */
+		if (n > win)
+			n = win;
+		int w = ssh_channel_write(c->ch, c->out + c->out_off, (uint32_t)n);
+		if (w == SSH_ERROR) { /* the connection is going: drop the rest */
+			c->worker_eof = 1;
+			break;
+		}
+		if (w == 0)
+			return 0;
+		c->out_off += (size_t)w;
+		S.last_activity = time(NULL);
+	}
+	c->out_off = c->out_len = 0;
+	return 1;
+}
+
+/* Worker -> client: read only when poll() said there is something. */
+static void
+pump_out(struct chan *c)
+{
+	while (send_out(c) && c->w_readable && !c->worker_eof) {
+		ssize_t r = read(c->wfd, c->out, OUT_BUF);
+		if (r > 0) {
+			c->out_len = (size_t)r;
+			if ((size_t)r < OUT_BUF)
+				c->w_readable = 0; /* a short read drained the socket */
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else if (r < 0 && errno == EAGAIN) {
+			c->w_readable = 0;
+		} else {
+			c->worker_eof = 1;
 		}
 	}
 	if (c->worker_eof && c->out_off == c->out_len && !c->finished) {
@@ -514,7 +555,18 @@ pump_out(struct chan *c)
 		ssh_channel_close(c->ch);
 		c->finished = 1;
 	}
-	return moved;
+}
+
+/* The client's EOF reaches the worker once every byte before it has. */
+static void
+pass_eof(struct chan *c)
+{
+	if (c->wr_shut || c->in_blocked)
+		return;
+	if (c->in_dead || ssh_channel_is_eof(c->ch)) {
+		shutdown(c->wfd, SHUT_WR);
+		c->wr_shut = 1;
+	}
 }
 
 static void
@@ -522,16 +574,16 @@ chan_register(struct chan *c)
 {
 	short want = 0;
 
-	if (!c->worker_eof && out_room(c) > 0)
+	if (!c->worker_eof && c->out_off == c->out_len)
 		want |= POLLIN;
-	if (c->in_off < c->in_len)
+	if (c->in_blocked && !c->w_writable)
 		want |= POLLOUT;
 	if (want == c->registered)
 		return;
 	if (c->registered)
 		ssh_event_remove_fd(S.ev, c->wfd);
 	if (want)
-		ssh_event_add_fd(S.ev, c->wfd, want, fd_ready, NULL);
+		ssh_event_add_fd(S.ev, c->wfd, want, fd_ready, c);
 	c->registered = want;
 }
 
@@ -546,7 +598,7 @@ refuse_channel(struct chan *c)
 	c->worker_eof = 1;
 }
 
-/* Moves bytes on every channel until nothing moves; returns the open channel count. */
+/* Moves what poll() found on every channel; returns the open channel count. */
 static int
 pump_all(void)
 {
@@ -559,12 +611,10 @@ pump_all(void)
 		if (c->refuse != NULL && !c->finished)
 			refuse_channel(c);
 		if (c->wfd >= 0) {
-			int moved;
-			do {
-				moved = pump_in(c) | pump_out(c);
-				if (moved)
-					S.last_activity = time(NULL);
-			} while (moved);
+			drain_in(c);
+			top_up_window(c);
+			pass_eof(c);
+			pump_out(c);
 			chan_register(c);
 		}
 		if (ssh_channel_is_closed(c->ch) || (c->finished && c->worker_eof)) {
@@ -634,13 +684,13 @@ cb_message(ssh_session s, ssh_message msg, void *ud)
 	(void)ud;
 
 	if (ssh_message_type(msg) != SSH_REQUEST_AUTH ||
-	    ssh_message_subtype(msg) != SSH_AUTH_METHOD_INTERACTIVE || !S.kbdint || S.hangup ||
-	    S.authed)
+	    ssh_message_subtype(msg) != SSH_AUTH_METHOD_INTERACTIVE || !S.kbdint ||
+	    S.hangup || S.authed)
 		return 1; /* libssh's default answer */
 	send_login_banner(s);
 	int rc = ssh_message_auth_kbdint_is_response(msg)
-			 ? kbdint_send_answers(s)
-			 : rpc_send(MON_FD, -1, RPC_KBDINT_START, ssh_message_auth_user(msg));
+	             ? kbdint_send_answers(s)
+	             : rpc_send(MON_FD, -1, RPC_KBDINT_START, ssh_message_auth_user(msg));
 	if (rc != 0)
 		return 1;
 	if (rpc_recv(MON_FD, &m, err, sizeof(err)) != 1)
@@ -663,10 +713,10 @@ static void
 serve_connection(ssh_bind b, int fd)
 {
 	struct ssh_server_callbacks_struct cb = {
-		.auth_none_function = cb_auth_none,
-		.auth_password_function = cb_auth_password,
-		.auth_pubkey_function = cb_auth_pubkey,
-		.channel_open_request_session_function = cb_channel_open,
+	    .auth_none_function = cb_auth_none,
+	    .auth_password_function = cb_auth_password,
+	    .auth_pubkey_function = cb_auth_pubkey,
+	    .channel_open_request_session_function = cb_channel_open,
 	};
 
 	S.s = ssh_new();
@@ -682,7 +732,7 @@ serve_connection(ssh_bind b, int fd)
 	}
 	ssh_set_message_callback(S.s, cb_message, NULL);
 	ssh_set_auth_methods(S.s, SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_PUBLICKEY |
-					  (S.kbdint ? SSH_AUTH_METHOD_INTERACTIVE : 0));
+	                              (S.kbdint ? SSH_AUTH_METHOD_INTERACTIVE : 0));
 	S.ev = ssh_event_new();
 	if (S.ev == NULL || ssh_event_add_session(S.ev, S.s) != SSH_OK)
 		return;

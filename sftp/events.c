@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -18,11 +19,19 @@ static int ev_framed;
 static int ev_log_on;
 static enum ev_level ev_min = EV_INFO;
 
+void ev_flush(void);
+
 void
 ev_init(int fd, int framed)
 {
+	static int registered;
+
+	ev_flush(); /* what was queued belongs to the old sink */
 	ev_fd = fd;
 	ev_framed = framed;
+	/* every return from main sends what is still queued */
+	if (!registered && atexit(ev_flush) == 0)
+		registered = 1;
 }
 
 void
@@ -78,15 +87,101 @@ write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
-/* Sends and frees obj. A dead sink is dropped: events must never stop the transfer. */
+/* Writes one event at once, bypassing the queue (only for oversized ones). */
+static void
+ev_write_now(const char *s, size_t len)
+{
+	/* cppcheck-suppress variableScope ; iov[0] points at it after the branch */
+	uint8_t hdr[4];
+	struct iovec iov[2];
+
+	if (ev_fd < 0)
+		return;
+	if (ev_framed) {
+		poke_u32(hdr, (uint32_t)len);
+		iov[0] = (struct iovec){hdr, 4};
+		iov[1] = (struct iovec){(void *)s, len};
+	} else {
+		iov[0] = (struct iovec){(void *)s, len};
+		iov[1] = (struct iovec){"\n", 1};
+	}
+	if (write_all(ev_fd, iov, 2) != 0)
+		ev_fd = -1;
+}
+
+/*
+ * Events wait in a queue and go out when the serve loop is about to wait for the
+ * next request (ev_flush_due), so a reply never waits behind its own event and a
+ * burst of requests costs the monitor one wake-up, not one per request.
+ */
+#define EV_QUEUE_FLUSH (64u * 1024u)
+#define EV_QUEUE_MAX (1024u * 1024u)
+static struct wbuf ev_q;
+static struct timespec ev_q_since;
+static unsigned ev_hold_ms;
+
+void
+ev_set_hold_ms(unsigned ms)
+{
+	ev_hold_ms = ms;
+}
+
+void
+ev_flush(void)
+{
+	struct iovec iov = {ev_q.p, ev_q.len};
+
+	if (ev_q.len > 0 && ev_fd >= 0 && write_all(ev_fd, &iov, 1) != 0)
+		ev_fd = -1;
+	wbuf_reset(&ev_q);
+}
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t->tv_sec) * 1000 +
+	       (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+int
+ev_flush_due(void)
+{
+	if (ev_q.len == 0)
+		return -1;
+	long left = (long)ev_hold_ms - ms_since(&ev_q_since);
+	return left > 0 ? (int)left : 0;
+}
+
+static int
+queue_frame(const char *s, size_t len)
+{
+	size_t start = ev_q.len;
+
+	if (ev_q.p == NULL && wbuf_init(&ev_q, 4096, EV_QUEUE_MAX) != 0)
+		return -1;
+	if (ev_framed)
+		wbuf_put_u32(&ev_q, (uint32_t)len);
+	wbuf_put_bytes(&ev_q, s, len);
+	if (!ev_framed)
+		wbuf_put_u8(&ev_q, '\n');
+	if (ev_q.failed) { /* keep the queue whole: drop the cut frame */
+		ev_q.len = start;
+		ev_q.failed = 0;
+		return -1;
+	}
+	if (start == 0)
+		clock_gettime(CLOCK_MONOTONIC, &ev_q_since);
+	return 0;
+}
+
+/* Queues and frees obj. A dead sink is dropped: events must never stop the transfer. */
 static void
 emit(json_t *obj)
 {
 	char *s;
-	/* cppcheck-suppress variableScope ; iov[0] points at it after the branch */
-	uint8_t hdr[4];
-	struct iovec iov[2];
-	size_t len;
 
 	if (obj == NULL)
 		return;
@@ -94,17 +189,14 @@ emit(json_t *obj)
 	json_decref(obj);
 	if (s == NULL)
 		return;
-	len = strlen(s);
-	if (ev_framed) {
-		poke_u32(hdr, (uint32_t)len);
-		iov[0] = (struct iovec){hdr, 4};
-		iov[1] = (struct iovec){s, len};
-	} else {
-		iov[0] = (struct iovec){s, len};
-		iov[1] = (struct iovec){"\n", 1};
+	size_t len = strlen(s);
+	if (queue_frame(s, len) != 0) {
+		ev_flush();
+		if (queue_frame(s, len) != 0) /* larger than the queue: straight out */
+			ev_write_now(s, len);
 	}
-	if (write_all(ev_fd, iov, 2) != 0)
-		ev_fd = -1;
+	if (ev_q.len >= EV_QUEUE_FLUSH)
+		ev_flush();
 	free(s);
 }
 

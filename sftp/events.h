@@ -11,12 +11,21 @@
 
 enum ev_level { EV_DEBUG = 0, EV_INFO, EV_WARN, EV_ERROR, EV_QUIET };
 
-/* framed: 1 = monitor frames, 0 = JSON lines. fd < 0 disables the sink. */
+/* framed: 1 = monitor frames, 0 = JSON lines. fd < 0 disables the sink. Events
+ * queued for the previous sink are sent to it first. */
 void ev_init(int fd, int framed);
 /* Log records below this level are dropped (transfer/command events never are). */
 void ev_set_log_level(enum ev_level min);
 /* Log records are only sent when enabled (stand-alone: -e). */
 void ev_enable_log(int on);
+/*
+ * Events are queued; the serve loop sends them when it is about to wait for input
+ * and ev_flush_due() says 0. hold_ms (default 0) lets them gather that long first.
+ */
+void ev_set_hold_ms(unsigned ms);
+/* -1: nothing queued; else milliseconds until the queue should be flushed. */
+int ev_flush_due(void);
+void ev_flush(void);
 /* sftp-server's -l names (QUIET ... DEBUG3); -1 when unknown. */
 int ev_level_from_name(const char *name);
 

@@ -297,6 +297,26 @@ open_root(const struct sftp_settings *st, int chrooted)
 /* The user's name, looked up once before any chroot (never NSS inside a home). */
 static char user_buf[256];
 
+/* The names of the ids the user's files get, looked up before any chroot. */
+static struct {
+	unsigned uid, gid;
+	char uname[33], gname[33];
+} own_ids;
+
+static void
+remember_own_ids(const struct sftp_settings *st)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	own_ids.uid = st->uid >= 0 ? (unsigned)st->uid : (unsigned)geteuid();
+	own_ids.gid = st->gid >= 0 ? (unsigned)st->gid : (unsigned)getegid();
+	if ((pw = getpwuid((uid_t)own_ids.uid)) != NULL && pw->pw_name != NULL)
+		strlcpy(own_ids.uname, pw->pw_name, sizeof(own_ids.uname));
+	if ((gr = getgrgid((gid_t)own_ids.gid)) != NULL && gr->gr_name != NULL)
+		strlcpy(own_ids.gname, gr->gr_name, sizeof(own_ids.gname));
+}
+
 static void
 remember_username(const struct sftp_settings *st)
 {
@@ -337,6 +357,7 @@ setup_events(const struct worker_opts *o)
 
 	if (o->monitor_fd >= 0) {
 		ev_init(o->monitor_fd, 1);
+		ev_set_hold_ms(100);
 		ev_enable_log(1);
 		ev_set_log_level(level >= 0 ? (enum ev_level)level : EV_INFO);
 	} else {
@@ -372,12 +393,14 @@ main(int argc, char **argv)
 	/* The monitor never maps a user to root (it refuses uid/gid 0): settings that
 	 * do are not ours to serve. (-1 keeps the current ids, as documented.) */
 	if (o.monitor_fd >= 0 && geteuid() == 0 && (st.uid == 0 || st.gid == 0)) {
-		snprintf(err, sizeof(err), "settings map the user to uid or gid 0: refused");
+		snprintf(err, sizeof(err),
+		         "settings map the user to uid or gid 0: refused");
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		ev_log(EV_ERROR, "%s", err);
 		return 1;
 	}
 	remember_username(&st);
+	remember_own_ids(&st);
 	if (st.umask_set)
 		umask(st.umask);
 	/* Homes named by the settings are created like SFTPGo does; --root must exist. */
@@ -413,6 +436,7 @@ main(int argc, char **argv)
 	}
 	sftp_server_set_filters(s, o.allow, o.deny);
 	sftp_server_set_names(s, !chrooted);
+	sftp_server_pin_names(s, own_ids.uid, own_ids.uname, own_ids.gid, own_ids.gname);
 	ev_log(EV_INFO, "session opened for \"%s\"", user_buf);
 	rc = sftp_serve(s, STDIN_FILENO, STDOUT_FILENO);
 	ev_log(EV_INFO, "session closed for \"%s\"", user_buf);

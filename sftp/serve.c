@@ -93,6 +93,30 @@ process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
 	return (long)off;
 }
 
+/*
+ * Before blocking for input: send queued events when due, or wait for input no
+ * longer than until they are. Returns -1 only on a poll error.
+ */
+static int
+flush_events_or_wait(int in)
+{
+	int due;
+
+	while ((due = ev_flush_due()) > 0) {
+		struct pollfd pfd = {.fd = in, .events = POLLIN};
+		int r = poll(&pfd, 1, due);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (stop_requested)
+			return 0;
+	}
+	if (due == 0)
+		ev_flush();
+	return 0;
+}
+
 int
 sftp_serve(struct sftp_server *s, int in, int out)
 {
@@ -105,6 +129,10 @@ sftp_serve(struct sftp_server *s, int in, int out)
 		return -1;
 	}
 	for (;;) {
+		if (flush_events_or_wait(in) != 0) {
+			ev_log(EV_ERROR, "poll: %s", strerror(errno));
+			break;
+		}
 		ssize_t n = stop_requested ? -1 : read(in, buf + used, cap - used);
 		long done;
 		if (stop_requested) {
@@ -142,6 +170,7 @@ sftp_serve(struct sftp_server *s, int in, int out)
 	/* Replies already produced still go out (e.g. the error before a close). */
 	flush_out(s, out);
 	sftp_server_shutdown(s, rc == 0 ? "connection closed" : "connection error");
+	ev_flush();
 	free(buf);
 	return rc;
 }

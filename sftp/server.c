@@ -144,6 +144,26 @@ sftp_server_set_names(struct sftp_server *s, int on)
 	s->names = on;
 }
 
+static void
+pin_name(struct name_cache *c, unsigned *next, unsigned id, const char *name)
+{
+	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(c->name))
+		return;
+	struct name_cache *e = &c[(*next)++ % 8];
+	e->valid = 1;
+	e->pinned = 1;
+	e->id = id;
+	strlcpy(e->name, name, sizeof(e->name));
+}
+
+void
+sftp_server_pin_names(struct sftp_server *s, unsigned uid, const char *uname,
+                      unsigned gid, const char *gname)
+{
+	pin_name(s->users, &s->ucache_next, uid, uname);
+	pin_name(s->groups, &s->gcache_next, gid, gname);
+}
+
 static uint64_t
 parse_filter(const char *list)
 {
@@ -351,15 +371,39 @@ elapsed_ms(const struct timespec *start)
 	       (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* ---- user and group names (never inside a chroot: no NSS from the home) ---- */
+/* ---- user and group names (no NSS inside a chroot: only pinned names there) ---- */
 
-static const char *
-cached_name(struct name_cache *c, unsigned *next, unsigned id, int user)
+static struct name_cache *
+find_name(struct name_cache *c, unsigned id)
 {
 	for (unsigned i = 0; i < 8; i++)
 		if (c[i].valid && c[i].id == id)
-			return c[i].name[0] ? c[i].name : NULL;
-	struct name_cache *e = &c[(*next)++ % 8];
+			return &c[i];
+	return NULL;
+}
+
+/* A free or unpinned slot, round robin (pinned names are never evicted). */
+static struct name_cache *
+slot_for(struct name_cache *c, unsigned *next)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		struct name_cache *e = &c[(*next)++ % 8];
+		if (!e->pinned)
+			return e;
+	}
+	return NULL;
+}
+
+static const char *
+cached_name(struct sftp_server *s, struct name_cache *c, unsigned *next, unsigned id,
+            int user)
+{
+	struct name_cache *e = find_name(c, id);
+
+	if (e != NULL)
+		return e->name[0] ? e->name : NULL;
+	if (!s->names || (e = slot_for(c, next)) == NULL)
+		return NULL;
 	e->valid = 1;
 	e->id = id;
 	e->name[0] = '\0';
@@ -378,13 +422,13 @@ cached_name(struct name_cache *c, unsigned *next, unsigned id, int user)
 const char *
 user_name(struct sftp_server *s, unsigned uid)
 {
-	return s->names ? cached_name(s->users, &s->ucache_next, uid, 1) : NULL;
+	return cached_name(s, s->users, &s->ucache_next, uid, 1);
 }
 
 const char *
 group_name(struct sftp_server *s, unsigned gid)
 {
-	return s->names ? cached_name(s->groups, &s->gcache_next, gid, 0) : NULL;
+	return cached_name(s, s->groups, &s->gcache_next, gid, 0);
 }
 
 /* ---- dispatch ---- */

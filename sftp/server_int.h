@@ -70,6 +70,7 @@ enum req {
 struct name_cache {
 	unsigned id;
 	int valid;
+	int pinned; /* looked up before the chroot: never evicted */
 	char name[33];
 };
 

@@ -33,6 +33,13 @@ int sftp_server_set_filters(struct sftp_server *s, const char *allow, const char
 
 /* Show user/group names in long names (off when chrooted: no NSS inside the home). */
 void sftp_server_set_names(struct sftp_server *s, int on);
+/*
+ * Names for one uid and one gid looked up before the chroot (NULL: none), answered
+ * even when lookups are off: the user's own files then show a name, and clients
+ * that cache names (OpenSSH's ls -l) do not ask again for every listing.
+ */
+void sftp_server_pin_names(struct sftp_server *s, unsigned uid, const char *uname,
+                           unsigned gid, const char *gname);
 
 /* Request names in sftp-server's order (for -Q requests); NULL past the end. */
 const char *sftp_request_name(unsigned i);

@@ -230,7 +230,12 @@ START_TEST(events_lines)
 	wbuf_put_u32(&t.pkt, SSH_FILEXFER_ATTR_PERMISSIONS);
 	wbuf_put_u32(&t.pkt, 0640);
 	ck_assert_int_eq(tsrv_send(&t), 0);
-	ev_init(-1, 0);
+	/* queued, not written: the serve loop sends them before it waits */
+	ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_lt(read(p[0], buf, sizeof(buf) - 1), 0);
+	ck_assert_int_eq(ev_flush_due(), 0);
+	ev_init(-1, 0); /* switching the sink flushes the old one */
+	ck_assert_int_eq(ev_flush_due(), -1);
 	close(p[1]);
 	n = read(p[0], buf, sizeof(buf) - 1);
 	close(p[0]);
@@ -252,6 +257,70 @@ START_TEST(events_lines)
 }
 END_TEST
 
+/* Under the monitor events gather for up to hold_ms; flushing empties the queue. */
+START_TEST(events_hold)
+{
+	struct tsrv t;
+	int p[2];
+	char buf[512];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	ev_init(p[1], 1);
+	ev_set_hold_ms(60000);
+	tsrv_open(&t, NULL);
+	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/held"), SSH_FX_OK);
+	int due = ev_flush_due();
+	ck_assert_int_gt(due, 59000);
+	ck_assert_int_lt(read(p[0], buf, sizeof(buf)), 0);
+	ev_flush();
+	ck_assert_int_eq(ev_flush_due(), -1);
+	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 4);
+	ck_assert_uint_eq(peek_u32((uint8_t *)buf), (uint32_t)n - 4); /* one frame */
+	ev_set_hold_ms(0);
+	ev_init(-1, 0);
+	close(p[0]);
+	close(p[1]);
+	tsrv_close(&t);
+}
+END_TEST
+
+/* users-groups-by-id: pinned names answer with name lookups off (chrooted). */
+START_TEST(pinned_names_without_lookups)
+{
+	struct tsrv t;
+	struct rbuf r;
+	const uint8_t *s;
+	uint32_t len, n;
+
+	tsrv_open(&t, NULL);
+	sftp_server_set_names(t.s, 0);
+	sftp_server_pin_names(t.s, 4242, "alice", 4343, "staff");
+	tsrv_begin(&t, SSH_FXP_EXTENDED);
+	wbuf_put_cstring(&t.pkt, "users-groups-by-id@openssh.com");
+	wbuf_put_u32(&t.pkt, 8); /* uids 4242 and 0 */
+	wbuf_put_u32(&t.pkt, 4242);
+	wbuf_put_u32(&t.pkt, 0);
+	wbuf_put_u32(&t.pkt, 4); /* gid 4343 */
+	wbuf_put_u32(&t.pkt, 4343);
+	ck_assert_int_eq(tsrv_send(&t), 0);
+	ck_assert_uint_eq(tsrv_reply_type(&t), SSH_FXP_EXTENDED_REPLY);
+	tsrv_body(&t, &r);
+	ck_assert_int_eq(rbuf_get_u32(&r, &n), 0); /* the user names, as one string */
+	ck_assert_int_eq(rbuf_get_string(&r, &s, &len, 64), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(memcmp(s, "alice", 5), 0);
+	ck_assert_int_eq(rbuf_get_string(&r, &s, &len, 64), 0);
+	ck_assert_uint_eq(len, 0); /* uid 0: no lookup inside a chroot */
+	ck_assert_int_eq(rbuf_get_u32(&r, &n), 0);
+	ck_assert_int_eq(rbuf_get_string(&r, &s, &len, 64), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(memcmp(s, "staff", 5), 0);
+	tsrv_close(&t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -265,6 +334,8 @@ main(void)
 	tcase_add_test(tc, direct_mode_writes_in_place);
 	tcase_add_test(tc, open_flags_and_errors);
 	tcase_add_test(tc, events_lines);
+	tcase_add_test(tc, events_hold);
+	tcase_add_test(tc, pinned_names_without_lookups);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }
