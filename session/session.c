@@ -28,6 +28,7 @@
 #include "common/confine.h"
 #include "common/log.h"
 #include "common/rpc.h"
+#include "session/readahead.h"
 
 #define MON_FD 3
 #define MAX_CHANNELS 8
@@ -720,7 +721,8 @@ serve_connection(ssh_bind b, int fd)
 	};
 
 	S.s = ssh_new();
-	if (S.s == NULL || ssh_bind_accept_fd(b, S.s, fd) != SSH_OK) {
+	if (S.s == NULL || readahead_attach(fd) != 0 ||
+	    ssh_bind_accept_fd(b, S.s, fd) != SSH_OK) {
 		mlog(LOGL_WARN, "accept: %s", S.s ? ssh_get_error(b) : "out of memory");
 		return;
 	}

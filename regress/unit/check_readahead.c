@@ -1,0 +1,124 @@
+/* session/readahead.c: libssh's 4 KiB recv() calls served from one large read. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "regress/unit/check_main.h"
+#include "session/readahead.h"
+
+static int sp[2];
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	ck_assert_int_eq(readahead_attach(sp[0]), 0);
+}
+
+static void
+teardown(void)
+{
+	close(sp[0]);
+	close(sp[1]);
+}
+
+static int
+poll_in(int fd, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int r = poll(&p, 1, timeout_ms);
+	return r > 0 && (p.revents & POLLIN);
+}
+
+/* Bytes come back whole and in order, 4 KiB at a time, from one socket read. */
+START_TEST(order_and_pending)
+{
+	static uint8_t out[10000], in[4096];
+	size_t got = 0;
+
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7 + 1);
+	ck_assert_int_eq(write(sp[1], out, sizeof(out)), (ssize_t)sizeof(out));
+	ssize_t n = recv(sp[0], in, sizeof(in), 0);
+	ck_assert_int_eq(n, 4096);
+	ck_assert_int_eq(memcmp(in, out, 4096), 0);
+	got = 4096;
+	/* the socket itself is empty now, yet poll() says there is input */
+	ck_assert_uint_eq(readahead_pending(), sizeof(out) - 4096);
+	ck_assert(poll_in(sp[0], 0));
+	while (got < sizeof(out)) {
+		n = recv(sp[0], in, sizeof(in), 0);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(memcmp(in, out + got, (size_t)n), 0);
+		got += (size_t)n;
+	}
+	ck_assert_uint_eq(readahead_pending(), 0);
+	ck_assert(!poll_in(sp[0], 0));
+}
+END_TEST
+
+/* EOF and errors come through once the buffered bytes are gone. */
+START_TEST(eof_after_data)
+{
+	char in[16];
+
+	ck_assert_int_eq(write(sp[1], "abc", 3), 3);
+	close(sp[1]);
+	sp[1] = -1;
+	ck_assert_int_eq(recv(sp[0], in, 2, 0), 2);
+	ck_assert_int_eq(recv(sp[0], in, sizeof(in), 0), 1);
+	ck_assert_int_eq(in[0], 'c');
+	ck_assert_int_eq(recv(sp[0], in, sizeof(in), 0), 0);
+}
+END_TEST
+
+/* Other descriptors and other flags are not touched. */
+START_TEST(others_untouched)
+{
+	int other[2];
+	char in[8];
+	struct pollfd p[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, other), 0);
+	ck_assert_int_eq(write(other[1], "xy", 2), 2);
+	ck_assert_int_eq(recv(other[0], in, 1, MSG_PEEK), 1);
+	ck_assert_int_eq(recv(other[0], in, sizeof(in), 0), 2);
+	ck_assert_uint_eq(readahead_pending(), 0);
+	/* pending bytes on the attached socket: the others' state is still reported */
+	ck_assert_int_eq(write(sp[1], "12345678", 8), 8);
+	ck_assert_int_eq(recv(sp[0], in, 4, 0), 4);
+	ck_assert_int_eq(write(other[1], "z", 1), 1);
+	p[0] = (struct pollfd){.fd = other[0], .events = POLLIN};
+	p[1] = (struct pollfd){.fd = sp[0], .events = POLLIN};
+	ck_assert_int_eq(poll(p, 2, 1000), 2);
+	ck_assert(p[0].revents & POLLIN);
+	ck_assert(p[1].revents & POLLIN);
+	/* nothing anywhere and a timeout: poll() still waits and returns 0 */
+	ck_assert_int_eq(recv(sp[0], in, sizeof(in), 0), 4);
+	ck_assert_int_eq(recv(other[0], in, sizeof(in), 0), 1);
+	ck_assert_int_eq(poll(p, 2, 10), 0);
+	close(other[0]);
+	close(other[1]);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("readahead");
+	TCase *tc = tcase_create("recv_poll");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, order_and_pending);
+	tcase_add_test(tc, eof_after_data);
+	tcase_add_test(tc, others_untouched);
+	suite_add_tcase(s, tc);
+	return check_run_suite(s);
+}

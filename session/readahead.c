@@ -1,0 +1,103 @@
+/*
+ * Read-ahead under libssh, for the session's client socket only.
+ *
+ * libssh 0.10 reads its socket MAX_BUF_SIZE (4 KiB, compiled in) at a time, one
+ * read per poll() wake-up: a 1 GiB upload costs 262,144 poll + recv pairs. The
+ * session program defines recv() and poll(); libssh's calls to both bind to these
+ * definitions (ELF interposition: the executable is searched first). recv() on the
+ * attached socket is served from one large recvfrom(), and poll() reports that
+ * socket readable while bytes wait here, so libssh never sleeps on data that was
+ * already read. Every other descriptor, and every other flag, goes straight through.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "session/readahead.h"
+
+#define RA_SIZE (256u * 1024)
+
+static struct {
+	int fd;
+	uint8_t *buf;
+	size_t off, len;
+} ra = {.fd = -1};
+
+int
+readahead_attach(int fd)
+{
+	if (ra.buf == NULL && (ra.buf = malloc(RA_SIZE)) == NULL)
+		return -1;
+	ra.fd = fd;
+	ra.off = ra.len = 0;
+	return 0;
+}
+
+size_t
+readahead_pending(void)
+{
+	return ra.len - ra.off;
+}
+
+ssize_t
+recv(int fd, void *buf, size_t len, int flags)
+{
+	if (fd != ra.fd || flags != 0 || ra.fd < 0)
+		return recvfrom(fd, buf, len, flags, NULL, NULL);
+	if (len == 0)
+		return 0;
+	if (ra.off == ra.len) {
+		ssize_t n = recvfrom(fd, ra.buf, RA_SIZE, 0, NULL, NULL);
+		if (n <= 0)
+			return n; /* EOF or error, errno as the kernel left it */
+		ra.off = 0;
+		ra.len = (size_t)n;
+	}
+	size_t n = ra.len - ra.off;
+	if (n > len)
+		n = len;
+	memcpy(buf, ra.buf + ra.off, n);
+	ra.off += n;
+	return (ssize_t)n;
+}
+
+/* poll(), through ppoll (not interposed); -1 is an infinite timeout. */
+static int
+sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+
+	return ppoll(fds, n, timeout_ms < 0 ? NULL : &ts, NULL);
+}
+
+/* The entry asking for input on the attached socket, if any. */
+static struct pollfd *
+wants_input(struct pollfd *fds, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (fds[i].fd == ra.fd && (fds[i].events & POLLIN))
+			return &fds[i];
+	return NULL;
+}
+
+int
+poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	struct pollfd *p;
+
+	if (ra.fd < 0 || ra.off == ra.len || (p = wants_input(fds, n)) == NULL)
+		return sys_poll(fds, n, timeout_ms);
+	/* Bytes wait here: nothing to sleep for, but the others' state is wanted. */
+	int r = sys_poll(fds, n, 0);
+	if (r < 0)
+		return r;
+	if (p->revents == 0)
+		r++;
+	p->revents |= POLLIN;
+	return r;
+}

@@ -1,0 +1,17 @@
+/*
+ * Read-ahead under libssh for the session's client socket (see readahead.c): the
+ * session program's recv() and poll() serve libssh's 4 KiB reads from one large
+ * read. Only the attached descriptor is affected.
+ */
+#ifndef SFTPGO_SESSION_READAHEAD_H
+#define SFTPGO_SESSION_READAHEAD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Starts read-ahead on fd (the client socket); -1 on out of memory. */
+int readahead_attach(int fd);
+/* Bytes read from the socket that libssh has not taken yet. */
+size_t readahead_pending(void);
+
+#endif
