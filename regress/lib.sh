@@ -11,7 +11,9 @@ T=$top_builddir/regress/tmp/$TEST_NAME
 rm -rf "$T"
 mkdir -p "$T"
 chmod 755 "$T" "$top_builddir/regress/tmp" 2>/dev/null
-PORT_BASE=${SFTPGO_TEST_PORT_BASE:-42000}
+# Below Linux's ephemeral range (32768-60999 by default): a client connection's
+# source port can never be holding the port a test server is about to listen on.
+PORT_BASE=${SFTPGO_TEST_PORT_BASE:-24000}
 WORKER=$top_builddir/sftpgo-worker
 SFTPGO=$top_builddir/sftpgo
 SESSION=$top_builddir/sftpgo-session
