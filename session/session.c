@@ -183,8 +183,7 @@ auth_result(const struct rpc_msg *mp)
 	struct rpc_msg m = *mp;
 	uint32_t r = m.u[0];
 	if (r != RPC_AUTH_OK && m.s[0][0] != '\0') {
-		/* why a login with the right credentials was refused (shown by clients)
-		 */
+		/* why good credentials were refused (shown by clients) */
 		char msg[RPC_TEXT_MAX + 16];
 		snprintf(msg, sizeof(msg), "sftpgo: %s\n", m.s[0]);
 		ssh_string b = ssh_string_from_char(msg);
@@ -310,9 +309,9 @@ cb_subsystem(ssh_session s, ssh_channel ch, const char *subsystem, void *ud)
 		return 1;
 	await(RPC_CHANNEL_RESULT, &m);
 	if (m.u[0] != (uint32_t)(c - S.chans) || !m.u[1] || m.fd < 0) {
+		/* a success without a socket: the monitor is confused */
 		if (m.u[1])
-			_exit(
-			    1); /* a success without a socket: the monitor is confused */
+			_exit(1);
 		mlog(LOGL_INFO, "sftp subsystem refused: %s", m.s[0]);
 		rpc_msg_free(&m);
 		return 1;
@@ -450,16 +449,23 @@ chan_release(struct chan *c)
 	c->wfd = -1;
 }
 
+/* The client -> worker buffer, allocated the first time it is needed. */
+static uint8_t *
+in_buf(struct chan *c)
+{
+	if (c->in == NULL && (c->in = malloc(CHAN_WINDOW)) == NULL)
+		_exit(1);
+	return c->in;
+}
+
 /* Client bytes libssh kept back while the worker was full, now that it takes more. */
 static void
 drain_in(struct chan *c)
 {
 	while (c->in_blocked && c->w_writable && !c->in_dead) {
 		if (c->in_off == c->in_len) {
-			if (c->in == NULL && (c->in = malloc(CHAN_WINDOW)) == NULL)
-				_exit(1);
-			int n =
-			    ssh_channel_read_nonblocking(c->ch, c->in, CHAN_WINDOW, 0);
+			int n = ssh_channel_read_nonblocking(c->ch, in_buf(c),
+			                                     CHAN_WINDOW, 0);
 			if (n <= 0) { /* all handed over: back to the data callback */
 				c->in_blocked = 0;
 				break;
@@ -496,9 +502,7 @@ top_up_window(struct chan *c)
 {
 	if (c->consumed < CHAN_WINDOW / 2 || c->in_blocked || c->in_dead)
 		return;
-	if (c->in == NULL && (c->in = malloc(CHAN_WINDOW)) == NULL)
-		_exit(1);
-	int n = ssh_channel_read_timeout(c->ch, c->in, CHAN_WINDOW, 0, 0);
+	int n = ssh_channel_read_timeout(c->ch, in_buf(c), CHAN_WINDOW, 0, 0);
 	c->consumed = 0;
 	if (n > 0) {
 		c->in_off = 0;

@@ -19,8 +19,6 @@ static int ev_framed;
 static int ev_log_on;
 static enum ev_level ev_min = EV_INFO;
 
-void ev_flush(void);
-
 void
 ev_init(int fd, int framed)
 {
@@ -136,14 +134,14 @@ ev_flush(void)
 	wbuf_reset(&ev_q);
 }
 
-static long
-ms_since(const struct timespec *t)
+int64_t
+elapsed_ms(const struct timespec *start)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - t->tv_sec) * 1000 +
-	       (now.tv_nsec - t->tv_nsec) / 1000000;
+	return (int64_t)(now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
 int
@@ -151,7 +149,7 @@ ev_flush_due(void)
 {
 	if (ev_q.len == 0)
 		return -1;
-	long left = (long)ev_hold_ms - ms_since(&ev_q_since);
+	int64_t left = (int64_t)ev_hold_ms - elapsed_ms(&ev_q_since);
 	return left > 0 ? (int)left : 0;
 }
 

@@ -8,6 +8,7 @@
 #define SFTPGO_SFTP_EVENTS_H
 
 #include <stdint.h>
+#include <time.h>
 
 enum ev_level { EV_DEBUG = 0, EV_INFO, EV_WARN, EV_ERROR, EV_QUIET };
 
@@ -28,6 +29,9 @@ int ev_flush_due(void);
 void ev_flush(void);
 /* sftp-server's -l names (QUIET ... DEBUG3); -1 when unknown. */
 int ev_level_from_name(const char *name);
+
+/* Milliseconds since start (CLOCK_MONOTONIC): transfer times, the queue's age. */
+int64_t elapsed_ms(const struct timespec *start);
 
 void ev_transfer(const char *sender, const char *path, uint64_t size_bytes,
                  int64_t elapsed_ms, int ok, const char *error);

@@ -361,16 +361,6 @@ handle_release(struct handle *h)
 	h->kind = H_FREE;
 }
 
-int64_t
-elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(now.tv_sec - start->tv_sec) * 1000 +
-	       (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* ---- user and group names (no NSS inside a chroot: only pinned names there) ---- */
 
 static struct name_cache *

@@ -141,7 +141,6 @@ void handle_release(struct handle *h);
 /* Ends a file handle: clean (ok = 1) or as after an error/disconnect. 0 or errno. */
 int file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why);
 
-int64_t elapsed_ms(const struct timespec *start);
 const char *user_name(struct sftp_server *s, unsigned uid);
 const char *group_name(struct sftp_server *s, unsigned gid);
 
