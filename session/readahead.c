@@ -8,6 +8,12 @@
  * attached socket is served from one large recvfrom(), and poll() reports that
  * socket readable while bytes wait here, so libssh never sleeps on data that was
  * already read. Every other descriptor, and every other flag, goes straight through.
+ *
+ * libssh also turns POLLOUT on after every send(), even one that wrote everything,
+ * and only turns it off from the poll() that reports it: one extra poll() system
+ * call per reply. send() on the attached socket is defined here too; after a send
+ * that wrote every byte, the next poll() asking for POLLOUT on that socket is answered
+ * at once, without a system call (once, then poll() asks the kernel again).
  */
 #include "config.h"
 
@@ -26,6 +32,7 @@ static struct {
 	int fd;
 	uint8_t *buf;
 	size_t off, len;
+	int sent_whole; /* the last send() wrote all its bytes */
 } ra = {.fd = -1};
 
 int
@@ -35,6 +42,7 @@ readahead_attach(int fd)
 		return -1;
 	ra.fd = fd;
 	ra.off = ra.len = 0;
+	ra.sent_whole = 0;
 	return 0;
 }
 
@@ -66,6 +74,16 @@ recv(int fd, void *buf, size_t len, int flags)
 	return (ssize_t)n;
 }
 
+ssize_t
+send(int fd, const void *buf, size_t len, int flags)
+{
+	ssize_t n = sendto(fd, buf, len, flags, NULL, 0);
+
+	if (fd == ra.fd && ra.fd >= 0)
+		ra.sent_whole = n >= 0 && (size_t)n == len;
+	return n;
+}
+
 /* poll(), through ppoll (not interposed); -1 is an infinite timeout. */
 static int
 sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
@@ -75,14 +93,27 @@ sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 	return ppoll(fds, n, timeout_ms < 0 ? NULL : &ts, NULL);
 }
 
-/* The entry asking for input on the attached socket, if any. */
+/* The entry asking for these events on the attached socket, if any. */
 static struct pollfd *
-wants_input(struct pollfd *fds, nfds_t n)
+wants(struct pollfd *fds, nfds_t n, short events)
 {
 	for (nfds_t i = 0; i < n; i++)
-		if (fds[i].fd == ra.fd && (fds[i].events & POLLIN))
+		if (fds[i].fd == ra.fd && (fds[i].events & events))
 			return &fds[i];
 	return NULL;
+}
+
+/* The answer after a whole send: writable, and readable if bytes wait here. */
+static int
+writable_now(struct pollfd *fds, nfds_t n, struct pollfd *p)
+{
+	for (nfds_t i = 0; i < n; i++)
+		fds[i].revents = 0;
+	p->revents = POLLOUT;
+	if (ra.off < ra.len && (p->events & POLLIN))
+		p->revents |= POLLIN;
+	ra.sent_whole = 0;
+	return 1;
 }
 
 int
@@ -90,7 +121,11 @@ poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 {
 	struct pollfd *p;
 
-	if (ra.fd < 0 || ra.off == ra.len || (p = wants_input(fds, n)) == NULL)
+	if (ra.fd < 0)
+		return sys_poll(fds, n, timeout_ms);
+	if (ra.sent_whole && (p = wants(fds, n, POLLOUT)) != NULL)
+		return writable_now(fds, n, p);
+	if (ra.off == ra.len || (p = wants(fds, n, POLLIN)) == NULL)
 		return sys_poll(fds, n, timeout_ms);
 	/* Bytes wait here: nothing to sleep for, but the others' state is wanted. */
 	int r = sys_poll(fds, n, 0);

@@ -1,7 +1,8 @@
 /*
  * Read-ahead under libssh for the session's client socket (see readahead.c): the
  * session program's recv() and poll() serve libssh's 4 KiB reads from one large
- * read. Only the attached descriptor is affected.
+ * read, and its send() lets poll() skip the system call that only re-reports a
+ * writable socket. Only the attached descriptor is affected.
  */
 #ifndef SFTPGO_SESSION_READAHEAD_H
 #define SFTPGO_SESSION_READAHEAD_H

@@ -21,8 +21,10 @@ static int sp[2];
  * bypass the definitions under test. Pointers take the same route libssh does.
  */
 static ssize_t (*volatile recv_fn)(int, void *, size_t, int) = recv;
+static ssize_t (*volatile send_fn)(int, const void *, size_t, int) = send;
 static int (*volatile poll_fn)(struct pollfd *, nfds_t, int) = poll;
 #define recv recv_fn
+#define send send_fn
 #define poll poll_fn
 
 static void
@@ -119,6 +121,61 @@ START_TEST(others_untouched)
 }
 END_TEST
 
+/*
+ * After a send that wrote everything, one poll() asking for POLLOUT answers at once
+ * without asking the kernel (so it does not see the other descriptor), then the
+ * kernel is asked again.
+ */
+START_TEST(writable_after_whole_send)
+{
+	int other[2];
+	char in[8];
+	struct pollfd p[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, other), 0);
+	ck_assert_int_eq(write(other[1], "z", 1), 1);
+	ck_assert_int_eq(send(sp[0], "abc", 3, MSG_NOSIGNAL), 3);
+	p[0] = (struct pollfd){.fd = other[0], .events = POLLIN};
+	p[1] = (struct pollfd){.fd = sp[0], .events = POLLIN | POLLOUT};
+	ck_assert_int_eq(poll(p, 2, 1000), 1);
+	ck_assert_int_eq(p[0].revents, 0);
+	ck_assert_int_eq(p[1].revents, POLLOUT);
+	ck_assert_int_eq(poll(p, 2, 1000), 2);
+	ck_assert(p[0].revents & POLLIN);
+	ck_assert(p[1].revents & POLLOUT);
+	/* the peer got the bytes */
+	ck_assert_int_eq(read(sp[1], in, sizeof(in)), 3);
+	/* without POLLOUT asked, the kernel answers */
+	p[1].events = POLLIN;
+	ck_assert_int_eq(send(sp[0], "d", 1, 0), 1);
+	ck_assert_int_eq(poll(p, 2, 0), 1);
+	ck_assert(p[0].revents & POLLIN);
+	close(other[0]);
+	close(other[1]);
+}
+END_TEST
+
+/* A send that could not write everything leaves poll() to the kernel. */
+START_TEST(full_socket_asks_kernel)
+{
+	static char block[65536];
+	struct pollfd p = {.fd = sp[0], .events = POLLOUT};
+	int sz = 4096;
+
+	ck_assert_int_eq(setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)), 0);
+	ck_assert_int_eq(send(sp[0], "x", 1, 0), 1);
+	for (int i = 0; i < 1000; i++) {
+		ssize_t n = send(sp[0], block, sizeof(block), MSG_DONTWAIT);
+		if (n < 0) {
+			ck_assert_int_eq(errno, EAGAIN);
+			break;
+		}
+	}
+	/* the socket is full: POLLOUT is not reported */
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -129,6 +186,8 @@ main(void)
 	tcase_add_test(tc, order_and_pending);
 	tcase_add_test(tc, eof_after_data);
 	tcase_add_test(tc, others_untouched);
+	tcase_add_test(tc, writable_after_whole_send);
+	tcase_add_test(tc, full_socket_asks_kernel);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }
