@@ -1196,6 +1196,22 @@ def machine_info(args):
                                   timeout=10).stdout.strip() or None
         except (OSError, subprocess.SubprocessError):
             return None
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError:
+            return None
+
+    def cpuidle():
+        """How an idle vCPU waits: with the haltpoll governor and a poll window of
+        0 every wake-up of a sleeping process on the other core is a halt exit,
+        which doubles the round-trip rows for every server (doc/performance.md)."""
+        gov = read("/sys/devices/system/cpu/cpuidle/current_governor")
+        poll_ns = read("/sys/module/haltpoll/parameters/guest_halt_poll_ns")
+        if gov and poll_ns is not None and gov == "haltpoll":
+            return "%s, guest_halt_poll_ns %s" % (gov, poll_ns)
+        return gov
     ssh_v = subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip()
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -1203,6 +1219,7 @@ def machine_info(args):
         "cpu": first("/proc/cpuinfo", "model name"),
         "mem_total": first("/proc/meminfo", "MemTotal"),
         "kernel": platform.release(),
+        "cpuidle": cpuidle(),
         "loadavg_start": open("/proc/loadavg").read().split()[:3],
         "openssh": ssh_v,
         "commit": cmd(["git", "rev-parse", "--short=12", "HEAD"]),
@@ -1315,9 +1332,10 @@ def main():
         elapsed = time.monotonic() - t_start
         info["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
         header = ("sftpgo bench (%s sizes, %d rounds, medians) %s, %s, %d cores, %s, "
-                  "kernel %s, commit %s%s; %.0f s" %
+                  "kernel %s, cpuidle %s, commit %s%s; %.0f s" %
                   (args.sizes, sizes["rounds"], info["date"], info["cpu"], info["nproc"],
-                   info["openssh"], info["kernel"], info["commit"],
+                   info["openssh"], info["kernel"], info["cpuidle"] or "n/a",
+                   info["commit"],
                    "+dirty" if info["dirty"] else "", elapsed))
         print(header)
         print(text)
