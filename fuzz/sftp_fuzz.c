@@ -10,6 +10,11 @@
  * Built with -DFUZZ_STREAM (target sftp_stream), the same input goes through
  * sftp_serve() from a memfd instead, so the stream framing is fuzzed as well.
  *
+ * Built with -DFUZZ_SCP (target scp), the bytes after the profile byte up to the
+ * first newline are an exec channel's command line for sshcmd_run() ("scp -t -r
+ * /dir", "md5sum file", ...), and the rest is what the client sends on the
+ * channel (from a memfd; the output goes to /dev/null).
+ *
  * The first input byte picks a settings profile (permissions, upload mode,
  * read-only, setstat mode: see PROFILES), the rest is the stream.
  *
@@ -34,6 +39,10 @@
 #include "sftp/events.h"
 #include "sftp/settings.h"
 #include "sftp/sftp.h"
+#ifdef FUZZ_SCP
+#include "sftp/local.h"
+#include "sshcmd/sshcmd.h"
+#endif
 
 #define RESET_EVERY 2000
 
@@ -132,6 +141,47 @@ check_canary(void)
 		abort();
 	}
 }
+
+#ifdef FUZZ_SCP
+/* A memfd holding bytes, positioned at its start (reads then hit EOF). */
+static int
+memfd_of(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("scp-in", MFD_CLOEXEC);
+
+	if (fd < 0)
+		die("memfd_create");
+	if (size > 0 && write(fd, data, size) != (ssize_t)size)
+		die("memfd write");
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		die("lseek");
+	return fd;
+}
+
+static void
+feed_command(struct sftp_server *s, const uint8_t *data, size_t size)
+{
+	static char line[8200];
+	char msg[1024];
+	const uint8_t *nl = memchr(data, '\n', size);
+	size_t n = nl ? (size_t)(nl - data) : size;
+
+	if (n >= sizeof(line) || memchr(data, '\0', n) != NULL)
+		return; /* an exec request's command is a C string of bounded length */
+	memcpy(line, data, n);
+	line[n] = '\0';
+	size_t used = nl ? n + 1 : n;
+	int in = memfd_of(data + used, size - used);
+	int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	struct sftp_local *l = sftp_local_new(s);
+	if (out < 0 || l == NULL)
+		die("scp setup");
+	sshcmd_run(l, in, out, line, msg, sizeof(msg));
+	sftp_local_free(l);
+	close(in);
+	close(out);
+}
+#endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -250,8 +300,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "sftp_fuzz: %s\n", err);
 		abort();
 	}
-#ifdef FUZZ_STREAM
+#if defined(FUZZ_STREAM)
 	feed_stream(s, data, size);
+#elif defined(FUZZ_SCP)
+	feed_command(s, data, size);
+	sftp_server_shutdown(s, "fuzz input done");
 #else
 	feed(s, data, size);
 	sftp_server_shutdown(s, "fuzz input done");
