@@ -31,7 +31,7 @@ static const struct rpc_layout layouts[RPC_TYPE_MAX] = {
 	[RPC_AUTH_PUBKEY_QUERY] = {"AUTH_PUBKEY_QUERY", "sss", {USERLEN, IDLEN, 16384}},
 	[RPC_AUTH_PUBKEY] = {"AUTH_PUBKEY", "sss", {USERLEN, IDLEN, 16384}},
 	[RPC_AUTH_RESULT] = {"AUTH_RESULT", "us", {TXT}},
-	[RPC_CHANNEL_OPEN] = {"CHANNEL_OPEN", "us", {IDLEN}},
+	[RPC_CHANNEL_OPEN] = {"CHANNEL_OPEN", "uss", {IDLEN, RPC_COMMAND_MAX}},
 	[RPC_CHANNEL_RESULT] = {"CHANNEL_RESULT", "uus", {TXT}},
 	[RPC_LOG] = {"LOG", "us", {TXT}},
 	[RPC_NEWCONN] = {"NEWCONN", "su", {IPLEN}},
@@ -39,6 +39,7 @@ static const struct rpc_layout layouts[RPC_TYPE_MAX] = {
 	[RPC_KBDINT_START] = {"KBDINT_START", "s", {USERLEN}},
 	[RPC_KBDINT_QUESTIONS] = {"KBDINT_QUESTIONS", "uuss", {TXT, 16384}},
 	[RPC_KBDINT_ANSWERS] = {"KBDINT_ANSWERS", "us", {16384}},
+	[RPC_CHANNEL_EXIT] = {"CHANNEL_EXIT", "uus", {TXT}},
 };
 
 static const struct rpc_layout *

@@ -20,7 +20,8 @@
  *                  (QUERY: is this key acceptable; AUTH_PUBKEY: libssh verified the
  *                  client's signature with it)
  *   AUTH_RESULT    mon->session  u result (RPC_AUTH_*) s message
- *   CHANNEL_OPEN   session->mon  u channel s kind ("sftp")
+ *   CHANNEL_OPEN   session->mon  u channel s kind ("sftp" or "exec") s command ("" for
+ *                                sftp; the exec request's command line)
  *   CHANNEL_RESULT mon->session  u channel u ok s message        + fd when ok
  *   LOG            any->mon      u level (enum log_level) s message
  *   NEWCONN        listener->mon s client_ip u port              + fd: the accepted socket
@@ -30,6 +31,8 @@
  *                                (questions joined by '\n', at most RPC_KBDINT_MAX)
  *   KBDINT_ANSWERS session->mon  u count s answers (joined by '\n')
  *                  the monitor answers KBDINT_ANSWERS/START with QUESTIONS or AUTH_RESULT
+ *   CHANNEL_EXIT   mon->session  u channel u exit_status s message   an exec channel's
+ *                  worker has ended (message for the client's stderr, or "")
  */
 #ifndef SFTPGO_COMMON_RPC_H
 #define SFTPGO_COMMON_RPC_H
@@ -43,6 +46,7 @@
 #define RPC_TEXT_MAX 4096 /* messages and log lines */
 #define RPC_KBDINT_MAX 32 /* questions per round */
 #define RPC_UID_KEEP 0xffffffffu
+#define RPC_COMMAND_MAX 8192 /* an exec request's command line */
 
 enum rpc_type {
 	RPC_HOSTKEY = 1,
@@ -61,6 +65,7 @@ enum rpc_type {
 	RPC_KBDINT_START,
 	RPC_KBDINT_QUESTIONS,
 	RPC_KBDINT_ANSWERS,
+	RPC_CHANNEL_EXIT,
 	RPC_TYPE_MAX
 };
 

@@ -94,6 +94,10 @@ struct mworker {
 	struct frame_reader fr;
 	struct log_rate lr;
 	uint64_t sess_id;
+	uint32_t channel;     /* the session's channel number */
+	const char *protocol; /* SFTP, SCP or SSH: chosen here, never by the worker */
+	char *command;        /* exec channels: the command line; NULL for sftp */
+	char *exit_msg;       /* exec channels: the worker's last words for stderr */
 	char *username, *home, *conn_id;
 };
 
@@ -130,7 +134,8 @@ static void session_kill(struct msess *s, const char *why);
 static void try_assign(void);
 static void schedule_refill(int delay_s);
 static void maybe_exit(void);
-static void worker_open(struct msess *s, uint32_t channel, const char *kind);
+static void worker_open(struct msess *s, uint32_t channel, const char *kind,
+			const char *command);
 static void on_grace(evutil_socket_t fd, short what, void *arg);
 static void kbd_end(struct msess *s);
 static void kbd_start(struct msess *s, struct job *j);
@@ -696,7 +701,7 @@ session_message(struct msess *s, struct rpc_msg *m)
 		return;
 	}
 	if (s->state == S_AUTHED && t == RPC_CHANNEL_OPEN) {
-		worker_open(s, m->u[0], m->s[0]);
+		worker_open(s, m->u[0], m->s[0], m->s[1]);
 		return;
 	}
 	char why[128];
@@ -1124,7 +1129,7 @@ kbd_answers(struct msess *s, struct rpc_msg *m)
 /* ---------- workers ---------- */
 
 static json_t *
-worker_settings(const struct msess *s)
+worker_settings(const struct msess *s, const char *protocol)
 {
 	const struct sftpgo_user *u = s->user;
 	const struct sftpd_config *sc = &M.p->cfg->sftpd;
@@ -1134,7 +1139,7 @@ worker_settings(const struct msess *s)
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:s, s:i, s:i, s:o, s:s, "
 			 "s:b}",
 			 "username", u->username, "connection_id", s->conn_id, "protocol",
-			 "SFTP", "client_ip", s->ip, "home_dir", u->home_dir, "chroot", root,
+			 protocol, "client_ip", s->ip, "home_dir", u->home_dir, "chroot", root,
 			 "uid", (json_int_t)(root ? u->uid : -1), "gid",
 			 (json_int_t)(root ? u->gid : -1), "umask", sc->umask ? sc->umask : "0022",
 			 "setstat_mode", sc->setstat_mode, "upload_mode", sc->upload_mode,
@@ -1165,19 +1170,70 @@ on_worker(evutil_socket_t fd, short what, void *arg)
 		event_del(w->ev);
 }
 
+/* The SSH commands the worker serves itself (sshcmd/): no program is ever run. */
+static const char *const internal_commands[] = {
+	"scp", "md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", NULL};
+
+/*
+ * May this exec request start a worker? NULL when it may (*protocol set), else why
+ * not. Only the command's name is judged here; the worker parses the rest.
+ */
+static const char *
+exec_refusal(const char *command, const char **protocol)
+{
+	static char why[160];
+	char name[32];
+	size_t n = strcspn(command, " \t");
+	int internal = 0;
+
+	if (n == 0 || n >= sizeof(name))
+		return "command not supported";
+	memcpy(name, command, n);
+	name[n] = '\0';
+	for (const char *const *c = internal_commands; *c != NULL; c++)
+		internal |= strcmp(*c, name) == 0;
+	if (!strlist_contains(&M.p->cfg->sftpd.enabled_ssh_commands, name)) {
+		snprintf(why, sizeof(why), "command not enabled: %s", name);
+		return why;
+	}
+	if (!internal) {
+		snprintf(why, sizeof(why), "command not supported: %s", name);
+		return why;
+	}
+	*protocol = strcmp(name, "scp") == 0 ? "SCP" : "SSH";
+	return NULL;
+}
+
 static void
-worker_open(struct msess *s, uint32_t channel, const char *kind)
+mworker_free(struct mworker *w)
+{
+	if (w == NULL)
+		return;
+	free(w->username);
+	free(w->home);
+	free(w->conn_id);
+	free(w->command);
+	free(w->exit_msg);
+	free(w);
+}
+
+static void
+worker_open(struct msess *s, uint32_t channel, const char *kind, const char *command)
 {
 	int data[2] = {-1, -1}, ctl[2] = {-1, -1};
 	char *const argv[] = {"sftpgo-worker", "--monitor-fd", "3", NULL};
-	const char *why = "cannot start the sftp worker";
+	const char *why = "cannot start the worker";
+	const char *protocol = "SFTP";
+	int exec = strcmp(kind, "exec") == 0;
 	json_t *settings = NULL;
 	char *js = NULL;
 
-	if (strcmp(kind, "sftp") != 0) {
+	if ((!exec && strcmp(kind, "sftp") != 0) || (!exec && command[0] != '\0')) {
 		why = "unsupported channel kind";
 		goto refuse;
 	}
+	if (exec && (why = exec_refusal(command, &protocol)) != NULL)
+		goto refuse;
 	if (s->n_workers >= MAX_WORKERS_PER_SESSION || M.shutting_down) {
 		why = "too many channels";
 		goto refuse;
@@ -1187,7 +1243,12 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 		why = "the user maps to uid or gid 0 (root); set a non-root uid/gid";
 		goto refuse;
 	}
-	settings = worker_settings(s);
+	settings = worker_settings(s, protocol);
+	if (settings != NULL && exec &&
+	    json_object_set_new(settings, "command", json_string(command)) != 0) {
+		json_decref(settings);
+		settings = NULL;
+	}
 	js = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
 	if (js == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) != 0 ||
@@ -1204,15 +1265,11 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 		w->username = strdup(s->user->username);
 		w->home = strdup(s->user->home_dir);
 		w->conn_id = strdup(s->conn_id);
+		w->command = exec ? strdup(command) : NULL;
 	}
 	if (w == NULL || w->username == NULL || w->home == NULL || w->conn_id == NULL ||
-	    frame_write(ctl[0], js, strlen(js)) != 0) {
-		if (w != NULL) {
-			free(w->username);
-			free(w->home);
-			free(w->conn_id);
-		}
-		free(w);
+	    (exec && w->command == NULL) || frame_write(ctl[0], js, strlen(js)) != 0) {
+		mworker_free(w);
 		kill(pid, SIGKILL);
 		/* reaped later as an unknown child */
 		goto refuse;
@@ -1220,6 +1277,8 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 	w->pid = pid;
 	w->fd = ctl[0];
 	w->sess_id = s->id;
+	w->channel = channel;
+	w->protocol = protocol;
 	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
 	set_nonblock(w->fd);
 	w->ev = event_new(M.base, w->fd, EV_READ | EV_PERSIST, on_worker, w);
@@ -1229,8 +1288,12 @@ worker_open(struct msess *s, uint32_t channel, const char *kind)
 	if (rpc_send(s->fd, data[0], RPC_CHANNEL_RESULT, channel, (uint32_t)1, "") != 0)
 		session_kill(s, "cannot pass the worker socket");
 	close(data[0]);
-	log_app(LOGL_DEBUG, "sftpd", "[%s] sftp worker %ld started for user %s", s->conn_id,
-		(long)pid, s->user->username);
+	if (exec)
+		log_app(LOGL_DEBUG, "sftpd", "[%s] worker %ld started for user %s: %s",
+			s->conn_id, (long)pid, s->user->username, command);
+	else
+		log_app(LOGL_DEBUG, "sftpd", "[%s] sftp worker %ld started for user %s",
+			s->conn_id, (long)pid, s->user->username);
 	json_decref(settings);
 	free(js);
 	return;
@@ -1289,11 +1352,12 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		char *fp = real_path(w, jstr(o, "path"));
 		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
 			log_transfer(sender, jint(o, "elapsed_ms", 0), jint(o, "size_bytes", 0),
-				     w->username, fp ? fp : "", w->conn_id, "SFTP");
+				     w->username, fp ? fp : "", w->conn_id, w->protocol);
 		free(fp);
 	} else if (strcmp(ev, "command") == 0) {
 		char *fp = real_path(w, jstr(o, "path"));
 		char *tp = real_path(w, jstr(o, "target_path"));
+		int sshcmd = strcmp(jstr(o, "sender"), "SSHCommand") == 0;
 		struct log_command c = {
 			.sender = jstr(o, "sender"),
 			.username = w->username,
@@ -1304,13 +1368,17 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 			.gid = jint(o, "gid", -1),
 			.access_time = jstr(o, "access_time"),
 			.modification_time = jstr(o, "modification_time"),
-			.ssh_command = "",
+			.ssh_command = sshcmd && w->command ? w->command : "",
 			.connection_id = w->conn_id,
-			.protocol = "SFTP",
+			.protocol = w->protocol,
 		};
 		log_command(&c);
 		free(fp);
 		free(tp);
+	} else if (strcmp(ev, "exit") == 0 && w->command != NULL && w->exit_msg == NULL) {
+		/* bounded: it becomes one RPC string for the client's stderr */
+		const char *msg = jstr(o, "message");
+		w->exit_msg = strndup(msg, strnlen(msg, 1024));
 	} else if (strcmp(ev, "log") == 0) {
 		/* The worker parses the client's bytes: it cannot flood the log either. */
 		if (!log_rate_ok(&w->lr, "worker", (long)w->pid)) {
@@ -1344,14 +1412,18 @@ worker_gone(struct mworker *w, int status)
 	struct msess *s = session_by_id(w->sess_id);
 	if (s != NULL && s->n_workers > 0)
 		s->n_workers--;
+	/* An exec channel's client learns the exit status from the session. */
+	if (s != NULL && w->command != NULL) {
+		uint32_t code = WIFEXITED(status) ? (uint32_t)WEXITSTATUS(status) : 255u;
+		if (rpc_send(s->fd, -1, RPC_CHANNEL_EXIT, w->channel, code,
+			     w->exit_msg ? w->exit_msg : "") != 0)
+			session_kill(s, "cannot pass an exit status");
+	}
 	TAILQ_REMOVE(&M.workers, w, link);
 	event_free(w->ev);
 	close(w->fd);
 	frame_reader_free(&w->fr);
-	free(w->username);
-	free(w->home);
-	free(w->conn_id);
-	free(w);
+	mworker_free(w);
 }
 
 /* ---------- signals ---------- */

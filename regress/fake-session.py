@@ -5,7 +5,7 @@ import os, socket, struct, sys, time
 
 HOSTKEY, INIT, READY, CONN, AUTH_PASSWORD, AUTH_PUBKEY_QUERY, AUTH_PUBKEY, \
     AUTH_RESULT, CHANNEL_OPEN, CHANNEL_RESULT, LOG, NEWCONN, RELEASE, KBDINT_START, \
-    KBDINT_QUESTIONS, KBDINT_ANSWERS = range(1, 17)
+    KBDINT_QUESTIONS, KBDINT_ANSWERS, CHANNEL_EXIT = range(1, 18)
 
 here = os.path.dirname(os.path.abspath(sys.argv[0]))
 mon = socket.socket(fileno=3)
@@ -41,7 +41,7 @@ while recv()[0] != CONN:
     pass
 mode = open(os.path.join(here, "mode")).read().strip()
 if mode == "channel-before-auth":
-    mon.send(frame(CHANNEL_OPEN, struct.pack(">I", 0) + s("sftp")))
+    mon.send(frame(CHANNEL_OPEN, struct.pack(">I", 0) + s("sftp") + s("")))
 elif mode == "auth-flood":
     mon.send(frame(AUTH_PASSWORD, s("nobody-here") + s("pw")))
     mon.send(frame(AUTH_PASSWORD, s("nobody-here") + s("pw")))
@@ -62,7 +62,7 @@ elif mode == "bad-log-level":
 elif mode == "log-flood":
     for i in range(500):
         mon.send(frame(LOG, struct.pack(">I", 1) + s("flood line %d" % i)))
-    mon.send(frame(CHANNEL_OPEN, struct.pack(">I", 0) + s("sftp")))
+    mon.send(frame(CHANNEL_OPEN, struct.pack(">I", 0) + s("sftp") + s("")))
 elif mode == "pass-fd":
     r, w = os.pipe()
     mon.sendmsg([frame(LOG, struct.pack(">I", 1) + s("with a descriptor"))],

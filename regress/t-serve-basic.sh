@@ -105,7 +105,7 @@ check "shell refusal says why" grep -q "shell access is not allowed" "$T/shell.o
 ssh_pw alice alicepw ls / >"$T/exec.out" 2>&1 </dev/null
 rc=$?
 check "exec refused" test "$rc" -ne 0
-check "exec refusal says why" grep -q "command execution is not allowed" "$T/exec.out"
+check "exec refusal says why" grep -q "command not enabled: ls" "$T/exec.out"
 alice_ssh() { ssh_pw alice alicepw "$@" </dev/null; }
 check_not "direct-tcpip (ssh -W) refused" alice_ssh -W "127.0.0.1:$PORT"
 check_not "remote port forwarding refused" alice_ssh -N -o ExitOnForwardFailure=yes \

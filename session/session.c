@@ -35,6 +35,7 @@
 /* libssh 0.10 only tops the window up to 1.28 MB unless a read asks for more. */
 #define CHAN_WINDOW (2u * 1024 * 1024)
 #define OUT_BUF (256u * 1024)
+#define EXIT_WAIT_S 3 /* for an exec channel's status once its output ended */
 
 /*
  * One channel. Client bytes reach the worker straight from libssh's data callback;
@@ -57,6 +58,12 @@ struct chan {
 	size_t out_len, out_off;
 	int worker_eof, wr_shut, finished;
 	const char *refuse; /* shell/exec: message to send before closing */
+	char refuse_buf[RPC_TEXT_MAX + 2];
+	int exec;       /* an exec channel: its exit status comes from the monitor */
+	int exit_known; /* CHANNEL_EXIT arrived */
+	uint32_t exit_status;
+	char *exit_msg; /* for the client's stderr, or NULL */
+	time_t eof_at;  /* when the worker's output ended */
 };
 
 static struct {
@@ -90,13 +97,23 @@ on_term(int sig)
 			_exit(1);                                                        \
 	} while (0)
 
-/* Waits for one frame of the wanted type; anything else ends the process. */
+static void chan_exit(struct rpc_msg *m);
+
+/*
+ * Waits for one frame of the wanted type; an exec channel's exit status may come
+ * first (it is kept), anything else ends the process.
+ */
 static void
 await(int type, struct rpc_msg *m)
 {
 	char err[256];
+	int rc;
 
-	int rc = rpc_recv(MON_FD, m, err, sizeof(err));
+	while ((rc = rpc_recv(MON_FD, m, err, sizeof(err))) > 0 &&
+	       m->type == RPC_CHANNEL_EXIT && type != RPC_CHANNEL_EXIT) {
+		chan_exit(m);
+		rpc_msg_free(m);
+	}
 	if (rc == 0)
 		_exit(0);
 	if (rc < 0 || m->type != type) {
@@ -294,25 +311,25 @@ chan_of(ssh_channel ch)
 	return NULL;
 }
 
+/*
+ * Asks the monitor for a worker serving this channel: 0 with c->wfd set, 1 when
+ * refused (the monitor's reason in c->refuse_buf).
+ */
 static int
-cb_subsystem(ssh_session s, ssh_channel ch, const char *subsystem, void *ud)
+open_worker(struct chan *c, const char *kind, const char *command)
 {
-	struct chan *c = chan_of(ch);
 	struct rpc_msg m;
-	(void)s;
-	(void)ud;
 
-	if (c == NULL || c->wfd >= 0 || c->refuse != NULL ||
-	    strcmp(subsystem, "sftp") != 0)
-		return 1;
-	if (rpc_send(MON_FD, -1, RPC_CHANNEL_OPEN, (uint32_t)(c - S.chans), "sftp") != 0)
+	if (rpc_send(MON_FD, -1, RPC_CHANNEL_OPEN, (uint32_t)(c - S.chans), kind,
+	             command) != 0)
 		return 1;
 	await(RPC_CHANNEL_RESULT, &m);
 	if (m.u[0] != (uint32_t)(c - S.chans) || !m.u[1] || m.fd < 0) {
 		/* a success without a socket: the monitor is confused */
 		if (m.u[1])
 			_exit(1);
-		mlog(LOGL_INFO, "sftp subsystem refused: %s", m.s[0]);
+		mlog(LOGL_INFO, "%s refused: %s", kind, m.s[0]);
+		snprintf(c->refuse_buf, sizeof(c->refuse_buf), "sftpgo: %s\n", m.s[0]);
 		rpc_msg_free(&m);
 		return 1;
 	}
@@ -329,6 +346,19 @@ cb_subsystem(ssh_session s, ssh_channel ch, const char *subsystem, void *ud)
 }
 
 static int
+cb_subsystem(ssh_session s, ssh_channel ch, const char *subsystem, void *ud)
+{
+	struct chan *c = chan_of(ch);
+	(void)s;
+	(void)ud;
+
+	if (c == NULL || c->wfd >= 0 || c->refuse != NULL ||
+	    strcmp(subsystem, "sftp") != 0)
+		return 1;
+	return open_worker(c, "sftp", "");
+}
+
+static int
 cb_shell(ssh_session s, ssh_channel ch, void *ud)
 {
 	struct chan *c = chan_of(ch);
@@ -340,16 +370,71 @@ cb_shell(ssh_session s, ssh_channel ch, void *ud)
 	return 0;
 }
 
+/*
+ * An exec request starts a worker when the monitor allows the command; otherwise
+ * the client gets the reason on stderr and exit status 1 (as a shell would say
+ * "command not found"), not a bare channel failure.
+ */
 static int
 cb_exec(ssh_session s, ssh_channel ch, const char *command, void *ud)
 {
 	struct chan *c = chan_of(ch);
 	(void)s;
 	(void)ud;
-	(void)command;
-	if (c == NULL || c->wfd >= 0)
+	if (c == NULL || c->wfd >= 0 || c->refuse != NULL)
 		return 1;
-	c->refuse = "sftpgo: command execution is not allowed\n";
+	if (strlen(command) > RPC_COMMAND_MAX) {
+		c->refuse = "sftpgo: command line too long\n";
+		return 0;
+	}
+	if (open_worker(c, "exec", command) != 0) {
+		c->refuse = c->refuse_buf;
+		return 0;
+	}
+	c->exec = 1;
+	return 0;
+}
+
+/* An exec channel's worker has ended: its status and stderr text, kept until the
+ * channel's output is all sent. Late or unknown channels are ignored. */
+static void
+chan_exit(struct rpc_msg *m)
+{
+	if (m->u[0] >= MAX_CHANNELS)
+		return;
+	struct chan *c = &S.chans[m->u[0]];
+	if (c->ch == NULL || !c->exec || c->exit_known)
+		return;
+	c->exit_known = 1;
+	c->exit_status = m->u[1];
+	if (m->s[0][0] != '\0')
+		c->exit_msg = strdup(m->s[0]);
+}
+
+/* The monitor's socket after authentication: exit statuses, or its end. */
+static int
+mon_ready(socket_t fd, int revents, void *ud)
+{
+	struct rpc_msg m;
+	char err[256];
+	(void)fd;
+	(void)revents;
+	(void)ud;
+
+	int rc = rpc_recv(MON_FD, &m, err, sizeof(err));
+	if (rc == 0) {
+		S.hangup = 1;
+		return 0;
+	}
+	if (rc < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			S.hangup = 1;
+		return 0;
+	}
+	if (m.type != RPC_CHANNEL_EXIT)
+		_exit(1);
+	chan_exit(&m);
+	rpc_msg_free(&m);
 	return 0;
 }
 
@@ -445,6 +530,7 @@ chan_release(struct chan *c)
 	}
 	free(c->in);
 	free(c->out);
+	free(c->exit_msg);
 	memset(c, 0, sizeof(*c));
 	c->wfd = -1;
 }
@@ -536,6 +622,27 @@ send_out(struct chan *c)
 	return 1;
 }
 
+/*
+ * All the worker's output is sent: the exit status, then EOF and close. An exec
+ * channel waits for its status from the monitor, at most EXIT_WAIT_S seconds.
+ */
+static void
+finish_channel(struct chan *c)
+{
+	if (c->eof_at == 0)
+		c->eof_at = time(NULL);
+	if (c->exec && !c->exit_known && time(NULL) - c->eof_at < EXIT_WAIT_S)
+		return;
+	if (c->exit_msg != NULL)
+		ssh_channel_write_stderr(c->ch, c->exit_msg,
+		                         (uint32_t)strlen(c->exit_msg));
+	if (!c->exec || c->exit_known)
+		ssh_channel_request_send_exit_status(c->ch, (int)c->exit_status);
+	ssh_channel_send_eof(c->ch);
+	ssh_channel_close(c->ch);
+	c->finished = 1;
+}
+
 /* Worker -> client: read only when poll() said there is something. */
 static void
 pump_out(struct chan *c)
@@ -554,12 +661,8 @@ pump_out(struct chan *c)
 			c->worker_eof = 1;
 		}
 	}
-	if (c->worker_eof && c->out_off == c->out_len && !c->finished) {
-		ssh_channel_request_send_exit_status(c->ch, 0);
-		ssh_channel_send_eof(c->ch);
-		ssh_channel_close(c->ch);
-		c->finished = 1;
-	}
+	if (c->worker_eof && c->out_off == c->out_len && !c->finished)
+		finish_channel(c);
 }
 
 /* The client's EOF reaches the worker once every byte before it has. */
@@ -753,6 +856,9 @@ serve_connection(ssh_bind b, int fd)
 		if (S.authed && !nonblocking) {
 			ssh_set_blocking(S.s, 0);
 			nonblocking = 1;
+			if (ssh_event_add_fd(S.ev, MON_FD, POLLIN, mon_ready, NULL) !=
+			    SSH_OK)
+				break;
 		}
 		int open = pump_all();
 		if (term_requested && open == 0)

@@ -306,6 +306,14 @@ ev_command(const struct ev_command *c)
 }
 
 void
+ev_exit(const char *message)
+{
+	if (ev_fd < 0)
+		return;
+	emit(json_pack("{s:s, s:o}", "event", "exit", "message", jstr(message)));
+}
+
+void
 ev_log(enum ev_level l, const char *fmt, ...)
 {
 	static const char *const names[] = {"debug", "info", "warn", "error"};

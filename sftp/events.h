@@ -37,7 +37,8 @@ void ev_transfer(const char *sender, const char *path, uint64_t size_bytes,
                  int64_t elapsed_ms, int ok, const char *error);
 
 struct ev_command {
-	const char *sender; /* Rename Rmdir Mkdir Symlink Remove Chmod Chown Chtimes */
+	const char *sender; /* Rename Rmdir Mkdir Symlink Remove Chmod Chown Chtimes
+	                       SSHCommand */
 	const char *path;
 	const char *target_path; /* "" when none */
 	const char *filemode;    /* "0644" for Chmod, else "" */
@@ -47,6 +48,8 @@ struct ev_command {
 };
 void ev_command(const struct ev_command *c);
 
+/* An exec channel's end: the message goes to the client's stderr ("" for none). */
+void ev_exit(const char *message);
 void ev_log(enum ev_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Formats one event object as compact JSON (new string); exposed for tests. */

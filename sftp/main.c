@@ -16,10 +16,12 @@
 
 #include "common/buf.h"
 #include "sftp/events.h"
+#include "sftp/local.h"
 #include "sftp/path.h"
 #include "sftp/settings.h"
 #include "sftp/sftp.h"
 #include "sftp/worker.h"
+#include "sshcmd/sshcmd.h"
 
 #define MAX_SETTINGS (1024u * 1024u)
 
@@ -54,6 +56,7 @@ usage(void)
 	    "usage: sftpgo-worker [-ehR] [-d start_directory] [-f log_facility] "
 	    "[-l log_level]\n\t[-P denied_requests] [-p allowed_requests] [-u umask]\n"
 	    "\t[--settings FILE] [--root DIR] [--events-fd N] [--monitor-fd N]\n"
+	    "\t[--command \"scp|md5sum|...|pwd|cd args\"]\n"
 	    "       sftpgo-worker -Q protocol_feature\n");
 }
 
@@ -91,6 +94,7 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 	    {"root", required_argument, NULL, 'r'},
 	    {"events-fd", required_argument, NULL, 'E'},
 	    {"monitor-fd", required_argument, NULL, 'M'},
+	    {"command", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -131,6 +135,9 @@ parse_args(int argc, char **argv, struct worker_opts *o)
 			break;
 		case 's':
 			o->settings_file = optarg;
+			break;
+		case 'C':
+			o->command = optarg;
 			break;
 		case 'r':
 			o->root = optarg;
@@ -367,6 +374,33 @@ setup_events(const struct worker_opts *o)
 	}
 }
 
+/*
+ * An exec channel: the command runs against the same engine an SFTP client would
+ * reach. Its stderr text goes to the monitor with the exit event (which the session
+ * sends to the client), or to standard error stand-alone.
+ */
+static int
+serve_command(struct sftp_server *s, const char *command, int monitored)
+{
+	char msg[1024] = "";
+	struct sftp_local *l = sftp_local_new(s);
+	int status = 1;
+
+	ev_log(EV_INFO, "command for \"%s\": %s", user_buf, command);
+	if (l == NULL)
+		snprintf(msg, sizeof(msg), "sftpgo: cannot start the command\n");
+	else
+		status =
+		    sshcmd_run(l, STDIN_FILENO, STDOUT_FILENO, command, msg, sizeof(msg));
+	sftp_local_free(l);
+	sftp_server_shutdown(s, "command ended");
+	ev_log(EV_INFO, "command ended for \"%s\" with status %d", user_buf, status);
+	ev_exit(msg);
+	if (!monitored)
+		fputs(msg, stderr);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -437,6 +471,13 @@ main(int argc, char **argv)
 	sftp_server_set_filters(s, o.allow, o.deny);
 	sftp_server_set_names(s, !chrooted);
 	sftp_server_pin_names(s, own_ids.uid, own_ids.uname, own_ids.gid, own_ids.gname);
+	if (o.command != NULL || st.command != NULL) {
+		rc = serve_command(s, o.command != NULL ? o.command : st.command,
+		                   o.monitor_fd >= 0);
+		sftp_server_free(s);
+		sftp_settings_free(&st);
+		return rc;
+	}
 	ev_log(EV_INFO, "session opened for \"%s\"", user_buf);
 	rc = sftp_serve(s, STDIN_FILENO, STDOUT_FILENO);
 	ev_log(EV_INFO, "session closed for \"%s\"", user_buf);

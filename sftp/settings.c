@@ -29,6 +29,7 @@ sftp_settings_free(struct sftp_settings *st)
 	free(st->client_ip);
 	free(st->home_dir);
 	free(st->start_dir);
+	free(st->command);
 	perm_table_free(&st->perms);
 	memset(st, 0, sizeof(*st));
 }
@@ -155,6 +156,10 @@ apply_key(struct sftp_settings *st, const char *key, json_t *v, char *err, size_
 	}
 	if (strcmp(key, "start_dir") == 0)
 		return set_string(&st->start_dir, v);
+	if (strcmp(key, "command") == 0)
+		return json_is_string(v) && json_string_length(v) <= SFTP_COMMAND_MAX
+		           ? set_string(&st->command, v)
+		           : -1;
 	if (strcmp(key, "chroot") == 0 || strcmp(key, "read_only") == 0) {
 		if (!json_is_boolean(v))
 			return -1;

@@ -17,6 +17,7 @@
 #define SFTP_MAX_MAX_PACKET (4u * 1024u * 1024u)
 #define SFTP_DEFAULT_MAX_HANDLES 256u
 #define SFTP_MAX_MAX_HANDLES 65536u
+#define SFTP_COMMAND_MAX 8192u /* as RPC_COMMAND_MAX */
 
 struct sftp_settings {
 	char *username;      /* "" */
@@ -37,6 +38,7 @@ struct sftp_settings {
 	uint32_t max_packet;
 	uint32_t upload_bandwidth;   /* KB/s per transfer, 0 = unlimited (SFTPGo user) */
 	uint32_t download_bandwidth; /* KB/s per transfer, 0 = unlimited */
+	char *command; /* an exec channel's command line (sshcmd/); NULL = serve SFTP */
 };
 
 /* Defaults; -1 only when out of memory. */

@@ -17,6 +17,7 @@ struct worker_opts {
 	const char *start_dir;    /* -d, before %-expansion */
 	const char *allow, *deny; /* -p, -P */
 	const char *umask;        /* -u */
+	const char *command;      /* --command: serve this SSH command, not SFTP */
 	const char *log_level;    /* -l */
 	int log_stderr;           /* -e */
 	int read_only;            /* -R */

@@ -1,0 +1,245 @@
+/* SSH commands served in the worker (see sshcmd.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scp/scp.h"
+#include "sftp/events.h"
+#include "sftp/local.h"
+#include "sftp/path.h"
+#include "sshcmd/sshcmd.h"
+#include "sshcmd/words.h"
+
+#define HASH_CHUNK (256u * 1024)
+
+static const struct {
+	const char *cmd;
+	const char *digest;
+} digests[] = {
+    {"md5sum", "MD5"},       {"sha1sum", "SHA1"},     {"sha256sum", "SHA256"},
+    {"sha384sum", "SHA384"}, {"sha512sum", "SHA512"},
+};
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			return -1; /* told to stop */
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* "<hex digest>  <name>\n", as coreutils prints it. */
+static int
+print_digest(int out, const unsigned char *md, unsigned n, const char *name)
+{
+	char line[EVP_MAX_MD_SIZE * 2 + SFTP_PATH_MAX + 4];
+	size_t off = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%02x", md[i]);
+	int r = snprintf(line + off, sizeof(line) - off, "  %s\n", name);
+	if (r < 0 || (size_t)r >= sizeof(line) - off)
+		return -1;
+	return write_all(out, line, off + (size_t)r);
+}
+
+/* The digest of standard input (no file operand). */
+static int
+digest_stdin(EVP_MD_CTX *ctx, const EVP_MD *md, int in, unsigned char *res, unsigned *n)
+{
+	static unsigned char buf[HASH_CHUNK];
+
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1)
+		return -1;
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof(buf));
+		if (r < 0)
+			return -1; /* EINTR too: told to stop */
+		if (r == 0)
+			break;
+		if (EVP_DigestUpdate(ctx, buf, (size_t)r) != 1)
+			return -1;
+	}
+	return EVP_DigestFinal_ex(ctx, res, n) == 1 ? 0 : -1;
+}
+
+/* The digest of one file, read through the engine; its message on failure. */
+static int
+digest_file(struct sftp_local *l, EVP_MD_CTX *ctx, const EVP_MD *md, const char *path,
+            unsigned char *res, unsigned *n)
+{
+	static unsigned char buf[HASH_CHUNK];
+	struct sftp_lhandle h;
+	uint64_t off = 0;
+	uint32_t got;
+	int rc;
+
+	if (sftp_local_open(l, path, SSH_FXF_READ, NULL, &h) != SSH_FX_OK)
+		return -1;
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1) {
+		sftp_local_close(l, &h);
+		return -1;
+	}
+	uint32_t chunk =
+	    sftp_local_max_rw(l) < sizeof(buf) ? sftp_local_max_rw(l) : sizeof(buf);
+	while ((rc = sftp_local_read(l, &h, off, buf, chunk, &got)) == SSH_FX_OK) {
+		if (EVP_DigestUpdate(ctx, buf, got) != 1)
+			break;
+		off += got;
+	}
+	int closed = sftp_local_close(l, &h);
+	if (rc != SSH_FX_EOF || closed != SSH_FX_OK)
+		return -1;
+	return EVP_DigestFinal_ex(ctx, res, n) == 1 ? 0 : -1;
+}
+
+static void add_msg(char *msg, size_t msglen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Appends to the stderr text (cut at msglen). */
+static void
+add_msg(char *msg, size_t msglen, const char *fmt, ...)
+{
+	size_t used = strlen(msg);
+	va_list ap;
+
+	if (used + 1 >= msglen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg + used, msglen - used, fmt, ap);
+	va_end(ap);
+}
+
+static void
+log_command(const char *path)
+{
+	struct ev_command c = {.sender = "SSHCommand",
+	                       .path = path,
+	                       .target_path = "",
+	                       .filemode = "",
+	                       .uid = -1,
+	                       .gid = -1,
+	                       .access_time = "",
+	                       .modification_time = ""};
+	ev_command(&c);
+}
+
+/* No file operand: the digest of standard input, named "-". 0 or 1. */
+static int
+stdin_operand(EVP_MD_CTX *ctx, const EVP_MD *md, int in, int out)
+{
+	unsigned char res[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	if (digest_stdin(ctx, md, in, res, &n) != 0 ||
+	    print_digest(out, res, n, "-") != 0)
+		return 1;
+	log_command("");
+	return 0;
+}
+
+/* One file operand: its line, or its error in msg. 0 or 1 (the exit status). */
+static int
+digest_operand(struct sftp_local *l, EVP_MD_CTX *ctx, const EVP_MD *md, int out,
+               const char *cmd, const char *arg, char *msg, size_t msglen)
+{
+	unsigned char res[EVP_MAX_MD_SIZE];
+	char vpath[SFTP_PATH_MAX];
+	unsigned n = 0;
+
+	if (sftp_local_realpath(l, arg, vpath, sizeof(vpath)) != SSH_FX_OK ||
+	    digest_file(l, ctx, md, vpath, res, &n) != 0) {
+		const char *e = sftp_local_error(l);
+		add_msg(msg, msglen, "%s: %s: %s\n", cmd, arg, e[0] ? e : "failed");
+		return 1;
+	}
+	if (print_digest(out, res, n, vpath) != 0)
+		return 1;
+	log_command(vpath);
+	return 0;
+}
+
+/*
+ * md5sum ... sha512sum [--] [file...]: one line per file (named by its virtual
+ * path, as SFTPGo prints it), or the digest of standard input. Options are refused
+ * rather than half understood (-c would read the file as a list of digests).
+ */
+static int
+run_digest(struct sftp_local *l, int in, int out, const struct words *w, const char *name,
+           char *msg, size_t msglen)
+{
+	const EVP_MD *md = EVP_get_digestbyname(name);
+	int first = 1, status = 0;
+
+	for (int i = 1; i < w->n; i++) {
+		if (strcmp(w->v[i], "--") == 0) {
+			first = i + 1;
+			break;
+		}
+		if (w->v[i][0] == '-' && w->v[i][1] != '\0') {
+			add_msg(msg, msglen, "%s: %s: option not supported\n", w->v[0],
+			        w->v[i]);
+			return 1;
+		}
+	}
+	EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
+	if (ctx == NULL) {
+		add_msg(msg, msglen, "%s: digest not available\n", w->v[0]);
+		return 1;
+	}
+	if (first == w->n)
+		status = stdin_operand(ctx, md, in, out);
+	for (int i = first; i < w->n; i++)
+		status |= digest_operand(l, ctx, md, out, w->v[0], w->v[i], msg, msglen);
+	EVP_MD_CTX_free(ctx);
+	return status;
+}
+
+int
+sshcmd_run(struct sftp_local *l, int in, int out, const char *command, char *msg,
+           size_t msglen)
+{
+	struct words w;
+	char err[128];
+	int status = 1;
+
+	msg[0] = '\0';
+	if (words_split(command, &w, err, sizeof(err)) != 0) {
+		add_msg(msg, msglen, "sftpgo: %s\n", err);
+		return 1;
+	}
+	const char *name = w.v[0];
+	if (strcmp(name, "scp") == 0) {
+		status = scp_run(l, in, out, w.n, w.v);
+	} else if (strcmp(name, "pwd") == 0) {
+		/* SFTPGo: the client's start directory, which is always "/" */
+		status = write_all(out, "/\n", 2) == 0 ? 0 : 1;
+		log_command("/");
+	} else if (strcmp(name, "cd") == 0) {
+		status = 0; /* nothing to change: every command starts at "/" */
+		log_command("/");
+	} else {
+		for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
+			if (strcmp(name, digests[i].cmd) == 0)
+				status = run_digest(l, in, out, &w, digests[i].digest,
+				                    msg, msglen);
+	}
+	if (status != 0 && msg[0] == '\0' && strcmp(name, "scp") != 0)
+		add_msg(msg, msglen, "sftpgo: %s: failed\n", name);
+	words_free(&w);
+	return status;
+}
