@@ -8,6 +8,6 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config clang \
 	libssh-dev libssl-dev libsqlite3-dev sqlite3 libevent-dev libjansson-dev \
-	libbsd-dev libargon2-dev libcrypt-dev zlib1g-dev check \
+	libbsd-dev libmd-dev libargon2-dev libcrypt-dev zlib1g-dev check \
 	openssh-client openssh-server openssh-sftp-server openssh-tests \
 	sshpass rsync git curl procps psmisc python3 ca-certificates

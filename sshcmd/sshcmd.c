@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
+#include <md5.h>
+#include <sha1.h>
+#include <sha2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,13 +18,56 @@
 #include "sshcmd/words.h"
 
 #define HASH_CHUNK (256u * 1024)
+#define DIGEST_MAX SHA512_DIGEST_LENGTH
 
-static const struct {
+/*
+ * The digests come from libmd (already loaded by libbsd): linking libcrypto into
+ * every worker would cost each SFTP session its private relocated pages.
+ */
+union dctx {
+	MD5_CTX md5;
+	SHA1_CTX sha1;
+	SHA2_CTX sha2;
+};
+
+struct digest {
 	const char *cmd;
-	const char *digest;
-} digests[] = {
-    {"md5sum", "MD5"},       {"sha1sum", "SHA1"},     {"sha256sum", "SHA256"},
-    {"sha384sum", "SHA384"}, {"sha512sum", "SHA512"},
+	size_t len;
+	void (*init)(union dctx *);
+	void (*update)(union dctx *, const uint8_t *, size_t);
+	void (*final)(uint8_t *, union dctx *);
+};
+
+/* Adapters from libmd's per-algorithm context types to union dctx. */
+#define DIGEST_FNS(alg, member)                                                          \
+	static void alg##_init(union dctx *c)                                            \
+	{                                                                                \
+		alg##Init(&c->member);                                                   \
+	}                                                                                \
+	static void alg##_update(union dctx *c, const uint8_t *p, size_t n)              \
+	{                                                                                \
+		alg##Update(&c->member, p, n);                                           \
+	}                                                                                \
+	static void alg##_final(uint8_t *out, union dctx *c)                             \
+	{                                                                                \
+		alg##Final(out, &c->member);                                             \
+	}
+DIGEST_FNS(MD5, md5)
+DIGEST_FNS(SHA1, sha1)
+DIGEST_FNS(SHA256, sha2)
+DIGEST_FNS(SHA384, sha2)
+DIGEST_FNS(SHA512, sha2)
+
+#define DIGEST(cmd, alg, len)                                                            \
+	{                                                                                \
+		cmd, len, alg##_init, alg##_update, alg##_final                          \
+	}
+static const struct digest digests[] = {
+    DIGEST("md5sum", MD5, MD5_DIGEST_LENGTH),
+    DIGEST("sha1sum", SHA1, SHA1_DIGEST_LENGTH),
+    DIGEST("sha256sum", SHA256, SHA256_DIGEST_LENGTH),
+    DIGEST("sha384sum", SHA384, SHA384_DIGEST_LENGTH),
+    DIGEST("sha512sum", SHA512, SHA512_DIGEST_LENGTH),
 };
 
 static int
@@ -44,12 +89,12 @@ write_all(int fd, const void *p, size_t n)
 
 /* "<hex digest>  <name>\n", as coreutils prints it. */
 static int
-print_digest(int out, const unsigned char *md, unsigned n, const char *name)
+print_digest(int out, const uint8_t *md, size_t n, const char *name)
 {
-	char line[EVP_MAX_MD_SIZE * 2 + SFTP_PATH_MAX + 4];
+	char line[DIGEST_MAX * 2 + SFTP_PATH_MAX + 4];
 	size_t off = 0;
 
-	for (unsigned i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		off += (size_t)snprintf(line + off, sizeof(line) - off, "%02x", md[i]);
 	int r = snprintf(line + off, sizeof(line) - off, "  %s\n", name);
 	if (r < 0 || (size_t)r >= sizeof(line) - off)
@@ -59,52 +104,49 @@ print_digest(int out, const unsigned char *md, unsigned n, const char *name)
 
 /* The digest of standard input (no file operand). */
 static int
-digest_stdin(EVP_MD_CTX *ctx, const EVP_MD *md, int in, unsigned char *res, unsigned *n)
+digest_stdin(const struct digest *d, int in, uint8_t *res)
 {
-	static unsigned char buf[HASH_CHUNK];
+	static uint8_t buf[HASH_CHUNK];
+	union dctx ctx;
 
-	if (EVP_DigestInit_ex(ctx, md, NULL) != 1)
-		return -1;
+	d->init(&ctx);
 	for (;;) {
 		ssize_t r = read(in, buf, sizeof(buf));
 		if (r < 0)
 			return -1; /* EINTR too: told to stop */
 		if (r == 0)
 			break;
-		if (EVP_DigestUpdate(ctx, buf, (size_t)r) != 1)
-			return -1;
+		d->update(&ctx, buf, (size_t)r);
 	}
-	return EVP_DigestFinal_ex(ctx, res, n) == 1 ? 0 : -1;
+	d->final(res, &ctx);
+	return 0;
 }
 
-/* The digest of one file, read through the engine; its message on failure. */
+/* The digest of one file, read through the engine (its message on failure). */
 static int
-digest_file(struct sftp_local *l, EVP_MD_CTX *ctx, const EVP_MD *md, const char *path,
-            unsigned char *res, unsigned *n)
+digest_file(struct sftp_local *l, const struct digest *d, const char *path, uint8_t *res)
 {
-	static unsigned char buf[HASH_CHUNK];
+	static uint8_t buf[HASH_CHUNK];
 	struct sftp_lhandle h;
+	union dctx ctx;
 	uint64_t off = 0;
 	uint32_t got;
 	int rc;
 
 	if (sftp_local_open(l, path, SSH_FXF_READ, NULL, &h) != SSH_FX_OK)
 		return -1;
-	if (EVP_DigestInit_ex(ctx, md, NULL) != 1) {
-		sftp_local_close(l, &h);
-		return -1;
-	}
+	d->init(&ctx);
 	uint32_t chunk =
 	    sftp_local_max_rw(l) < sizeof(buf) ? sftp_local_max_rw(l) : sizeof(buf);
 	while ((rc = sftp_local_read(l, &h, off, buf, chunk, &got)) == SSH_FX_OK) {
-		if (EVP_DigestUpdate(ctx, buf, got) != 1)
-			break;
+		d->update(&ctx, buf, got);
 		off += got;
 	}
 	int closed = sftp_local_close(l, &h);
 	if (rc != SSH_FX_EOF || closed != SSH_FX_OK)
 		return -1;
-	return EVP_DigestFinal_ex(ctx, res, n) == 1 ? 0 : -1;
+	d->final(res, &ctx);
+	return 0;
 }
 
 static void add_msg(char *msg, size_t msglen, const char *fmt, ...)
@@ -140,13 +182,11 @@ log_command(const char *path)
 
 /* No file operand: the digest of standard input, named "-". 0 or 1. */
 static int
-stdin_operand(EVP_MD_CTX *ctx, const EVP_MD *md, int in, int out)
+stdin_operand(const struct digest *d, int in, int out)
 {
-	unsigned char res[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
+	uint8_t res[DIGEST_MAX];
 
-	if (digest_stdin(ctx, md, in, res, &n) != 0 ||
-	    print_digest(out, res, n, "-") != 0)
+	if (digest_stdin(d, in, res) != 0 || print_digest(out, res, d->len, "-") != 0)
 		return 1;
 	log_command("");
 	return 0;
@@ -154,20 +194,19 @@ stdin_operand(EVP_MD_CTX *ctx, const EVP_MD *md, int in, int out)
 
 /* One file operand: its line, or its error in msg. 0 or 1 (the exit status). */
 static int
-digest_operand(struct sftp_local *l, EVP_MD_CTX *ctx, const EVP_MD *md, int out,
-               const char *cmd, const char *arg, char *msg, size_t msglen)
+digest_operand(struct sftp_local *l, const struct digest *d, int out, const char *arg,
+               char *msg, size_t msglen)
 {
-	unsigned char res[EVP_MAX_MD_SIZE];
+	uint8_t res[DIGEST_MAX];
 	char vpath[SFTP_PATH_MAX];
-	unsigned n = 0;
 
 	if (sftp_local_realpath(l, arg, vpath, sizeof(vpath)) != SSH_FX_OK ||
-	    digest_file(l, ctx, md, vpath, res, &n) != 0) {
+	    digest_file(l, d, vpath, res) != 0) {
 		const char *e = sftp_local_error(l);
-		add_msg(msg, msglen, "%s: %s: %s\n", cmd, arg, e[0] ? e : "failed");
+		add_msg(msg, msglen, "%s: %s: %s\n", d->cmd, arg, e[0] ? e : "failed");
 		return 1;
 	}
-	if (print_digest(out, res, n, vpath) != 0)
+	if (print_digest(out, res, d->len, vpath) != 0)
 		return 1;
 	log_command(vpath);
 	return 0;
@@ -179,10 +218,9 @@ digest_operand(struct sftp_local *l, EVP_MD_CTX *ctx, const EVP_MD *md, int out,
  * rather than half understood (-c would read the file as a list of digests).
  */
 static int
-run_digest(struct sftp_local *l, int in, int out, const struct words *w, const char *name,
-           char *msg, size_t msglen)
+run_digest(struct sftp_local *l, int in, int out, const struct words *w,
+           const struct digest *d, char *msg, size_t msglen)
 {
-	const EVP_MD *md = EVP_get_digestbyname(name);
 	int first = 1, status = 0;
 
 	for (int i = 1; i < w->n; i++) {
@@ -191,21 +229,15 @@ run_digest(struct sftp_local *l, int in, int out, const struct words *w, const c
 			break;
 		}
 		if (w->v[i][0] == '-' && w->v[i][1] != '\0') {
-			add_msg(msg, msglen, "%s: %s: option not supported\n", w->v[0],
+			add_msg(msg, msglen, "%s: %s: option not supported\n", d->cmd,
 			        w->v[i]);
 			return 1;
 		}
 	}
-	EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
-	if (ctx == NULL) {
-		add_msg(msg, msglen, "%s: digest not available\n", w->v[0]);
-		return 1;
-	}
 	if (first == w->n)
-		status = stdin_operand(ctx, md, in, out);
+		status = stdin_operand(d, in, out);
 	for (int i = first; i < w->n; i++)
-		status |= digest_operand(l, ctx, md, out, w->v[0], w->v[i], msg, msglen);
-	EVP_MD_CTX_free(ctx);
+		status |= digest_operand(l, d, out, w->v[i], msg, msglen);
 	return status;
 }
 
@@ -235,8 +267,8 @@ sshcmd_run(struct sftp_local *l, int in, int out, const char *command, char *msg
 	} else {
 		for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
 			if (strcmp(name, digests[i].cmd) == 0)
-				status = run_digest(l, in, out, &w, digests[i].digest,
-				                    msg, msglen);
+				status =
+				    run_digest(l, in, out, &w, &digests[i], msg, msglen);
 	}
 	if (status != 0 && msg[0] == '\0' && strcmp(name, "scp") != 0)
 		add_msg(msg, msglen, "sftpgo: %s: failed\n", name);
