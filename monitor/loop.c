@@ -1149,25 +1149,35 @@ worker_settings(const struct msess *s, const char *protocol)
 
 static void worker_event(struct mworker *w, const uint8_t *body, size_t len);
 
-static void
-on_worker(evutil_socket_t fd, short what, void *arg)
+/* One read of the worker's events: 1 when more may follow, 0 at the end. */
+static int
+worker_read(struct mworker *w)
 {
-	struct mworker *w = arg;
 	const uint8_t *body;
 	size_t len;
-	(void)what;
 
-	int rc = frame_reader_fill(&w->fr, fd);
+	int rc = frame_reader_fill(&w->fr, w->fd);
 	int fill_errno = errno; /* worker_event() may change errno */
 	if (rc < 0 && fill_errno == EAGAIN)
-		return;
+		return 0;
 	int nr;
 	while ((nr = frame_reader_next(&w->fr, &body, &len)) == 1)
 		worker_event(w, body, len);
 	if (nr < 0 || (rc < 0 && fill_errno != ECONNRESET))
 		log_app(LOGL_WARN, "service", "worker %ld: bad event stream", (long)w->pid);
-	if (nr < 0 || rc <= 0)
+	if (nr < 0 || rc <= 0) {
 		event_del(w->ev);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+on_worker(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	worker_read(arg);
 }
 
 /* The SSH commands the worker serves itself (sshcmd/): no program is ever run. */
@@ -1234,6 +1244,12 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	}
 	if (exec && (why = exec_refusal(command, &protocol)) != NULL)
 		goto refuse;
+	/* jansson refuses strings that are not UTF-8: say so rather than fail */
+	json_t *cmd = exec ? json_string(command) : NULL;
+	if (exec && cmd == NULL) {
+		why = "the command line is not valid UTF-8";
+		goto refuse;
+	}
 	if (s->n_workers >= MAX_WORKERS_PER_SESSION || M.shutting_down) {
 		why = "too many channels";
 		goto refuse;
@@ -1244,9 +1260,10 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		goto refuse;
 	}
 	settings = worker_settings(s, protocol);
-	if (settings != NULL && exec &&
-	    json_object_set_new(settings, "command", json_string(command)) != 0) {
-		json_decref(settings);
+	if (settings == NULL)
+		json_decref(cmd);
+	else if (cmd != NULL && json_object_set_new(settings, "command", cmd) != 0) {
+		json_decref(settings); /* set_new released cmd */
 		settings = NULL;
 	}
 	js = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
@@ -1401,11 +1418,18 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 static void
 worker_gone(struct mworker *w, int status)
 {
+	/* Its last events (an exec channel's exit text among them) are all there:
+	 * read to the end, the worker is gone and the stream is finite. */
 	if (w->ev != NULL && event_pending(w->ev, EV_READ, NULL))
-		on_worker(w->fd, EV_READ, w);
+		while (worker_read(w))
+			;
 	if (WIFSIGNALED(status))
 		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld killed by signal %d",
 			w->conn_id, (long)w->pid, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0 && w->command != NULL)
+		/* a command that failed (a missing file...): the client's business */
+		log_app(LOGL_DEBUG, "sftpd", "[%s] worker %ld exited with status %d: %s",
+			w->conn_id, (long)w->pid, WEXITSTATUS(status), w->command);
 	else if (WEXITSTATUS(status) != 0)
 		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld exited with status %d",
 			w->conn_id, (long)w->pid, WEXITSTATUS(status));

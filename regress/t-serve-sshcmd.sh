@@ -19,7 +19,9 @@ scp_pw() {
 serve_config 30
 start_server || { fail "server starts"; exit 1; }
 ok "server starts"
-add_user carol "$U1" --password carolpw --permissions "/:*" --permissions "/ro:list"
+ssh-keygen -q -t ed25519 -N '' -f "$T/key"
+add_user carol "$U1" --password carolpw --public-key-file "$T/key.pub" \
+	--permissions "/:*" --permissions "/ro:list"
 H=$T/homes/carol
 mkdir -p "$H/ro"
 printf 'hello world\n' >"$H/a.txt"
@@ -35,6 +37,9 @@ check "sha1sum of an absolute path" test \
 	"$(cat "$T/sha1.out")" = "$(sha1sum <"$H/a.txt" | cut -d' ' -f1)  /a.txt"
 out=$(printf abc | ssh_pw carol carolpw md5sum)
 check "md5sum of stdin" test "$out" = "900150983cd24fb0d6963f7d28e17f72  -"
+ssh_run md5sum a.txt -- -x.txt >"$T/two.out" 2>&1
+check "every operand before and after -- is digested" sh -c \
+	"grep -q ' /a.txt\$' '$T/two.out' && grep -q 'md5sum: -x.txt' '$T/two.out'"
 check "pwd prints /" test "$(ssh_run pwd)" = "/"
 check "cd succeeds" ssh_run cd /ro
 
@@ -57,8 +62,48 @@ check "... and says so" grep -q "command not enabled: sha256sum" "$T/dis.out"
 ssh_run 'md5sum a.txt; id' >"$T/sh.out" 2>&1
 check "shell syntax is refused" test $? -eq 1
 check "... and says so" grep -q "shell syntax is not supported" "$T/sh.out"
+ssh_run "md5sum $(printf 'caf\351')" >"$T/l1.out" 2>&1
+check "a command line that is not UTF-8 is refused with a reason" grep -q "not valid UTF-8" "$T/l1.out"
 ssh_run 'rsync --server -e.Lsfx . /x' >"$T/rs.out" 2>&1
 check "rsync is refused (not enabled)" test $? -ne 0
+
+# --- one connection, many channels (ControlMaster): exit statuses reach the
+# right channel while other channels open and close around them ----------------
+rm -f "$T/ctl"
+# a key, not sshpass: the master must outlive the terminal sshpass gives it
+ssh $SSH_OPTS -p "$PORT" -o BatchMode=yes -o IdentitiesOnly=yes -i "$T/key" \
+	-o ControlMaster=yes -o ControlPath="$T/ctl" -fN carol@127.0.0.1
+# BatchMode: without the master a channel fails instead of asking for a password
+mux() {
+	timeout 30 ssh $SSH_OPTS -p "$PORT" -o BatchMode=yes -o ControlPath="$T/ctl" \
+		carol@127.0.0.1 "$@"
+}
+check "the control master is up" mux -O check
+want=$(md5sum <"$H/a.txt" | cut -d' ' -f1)
+for round in 1 2 3 4 5; do
+	mux md5sum a.txt >"$T/mx.ok.$round" 2>&1 </dev/null &
+	p1=$!
+	mux md5sum missing-$round >"$T/mx.bad.$round" 2>&1 </dev/null &
+	p2=$!
+	printf 'ls\n' | timeout 30 sftp $SSH_OPTS -o BatchMode=yes -o ControlPath="$T/ctl" \
+		-b - carol@127.0.0.1 \
+		>"$T/mx.sftp.$round" 2>&1 &
+	p3=$!
+	mux pwd >"$T/mx.pwd.$round" 2>&1 </dev/null &
+	wait $p1 $p2 $p3 $! # not a bare wait: the server is a background job too
+done
+mx_ok() {
+	for r in 1 2 3 4 5; do
+		[ "$(cat "$T/mx.ok.$r")" = "$want  /a.txt" ] || return 1
+		grep -q "md5sum: missing-$r" "$T/mx.bad.$r" || return 1
+		grep -q "a.txt" "$T/mx.sftp.$r" || return 1
+		[ "$(cat "$T/mx.pwd.$r")" = "/" ] || return 1
+	done
+}
+check "multiplexed channels each get their own output and status" mx_ok
+mux md5sum missing-x >/dev/null 2>&1 </dev/null
+check "a failing command over the master exits 1" test $? -eq 1
+mux -O exit >/dev/null 2>&1
 
 scp_pw "$H/a.txt" carol@127.0.0.1:copy.txt >"$T/scpoff.out" 2>&1
 check "scp is off by default" test $? -ne 0
@@ -107,6 +152,10 @@ check "a single-quoted path is one word" grep -q "C0644 3 new name.txt" "$T/sq.o
 scp_pw "$T/tree/1.txt" "carol@127.0.0.1:tree/sub/two words" >"$T/scp9.out" 2>&1
 check "an unquoted space makes two targets, refused as by OpenSSH" test $? -ne 0
 
+# the home itself has no name OpenSSH's scp accepts ("." is refused since the
+# CVE-2019-6111 fixes): the client is told why
+scp_pw -r carol@127.0.0.1: "$T/home.back" >"$T/scph.out" 2>&1
+check "scp -r of the home itself fails with a reason" grep -q "has no name" "$T/scph.out"
 scp_pw "$T/tree/1.txt" carol@127.0.0.1:ro/x.txt >"$T/scp5.out" 2>&1
 check "scp upload without the upload permission fails" test $? -ne 0
 check "... with the reason" grep -qi "permission denied" "$T/scp5.out"

@@ -59,6 +59,7 @@ struct chan {
 	int worker_eof, wr_shut, finished;
 	const char *refuse; /* shell/exec: message to send before closing */
 	char refuse_buf[RPC_TEXT_MAX + 2];
+	uint32_t id;    /* slot | generation << 8: what the monitor knows it by */
 	int exec;       /* an exec channel: its exit status comes from the monitor */
 	int exit_known; /* CHANNEL_EXIT arrived */
 	uint32_t exit_status;
@@ -74,6 +75,7 @@ static struct {
 	int in_conn;
 	int kbdint; /* keyboard_interactive_auth_program is configured */
 	char *login_banner;
+	uint32_t chan_gen; /* unique channel ids: a late exit never hits a reused slot */
 	unsigned idle_timeout_s;
 	time_t last_activity;
 	struct chan chans[MAX_CHANNELS];
@@ -320,11 +322,10 @@ open_worker(struct chan *c, const char *kind, const char *command)
 {
 	struct rpc_msg m;
 
-	if (rpc_send(MON_FD, -1, RPC_CHANNEL_OPEN, (uint32_t)(c - S.chans), kind,
-	             command) != 0)
+	if (rpc_send(MON_FD, -1, RPC_CHANNEL_OPEN, c->id, kind, command) != 0)
 		return 1;
 	await(RPC_CHANNEL_RESULT, &m);
-	if (m.u[0] != (uint32_t)(c - S.chans) || !m.u[1] || m.fd < 0) {
+	if (m.u[0] != c->id || !m.u[1] || m.fd < 0) {
 		/* a success without a socket: the monitor is confused */
 		if (m.u[1])
 			_exit(1);
@@ -400,10 +401,10 @@ cb_exec(ssh_session s, ssh_channel ch, const char *command, void *ud)
 static void
 chan_exit(struct rpc_msg *m)
 {
-	if (m->u[0] >= MAX_CHANNELS)
+	if ((m->u[0] & 0xff) >= MAX_CHANNELS)
 		return;
-	struct chan *c = &S.chans[m->u[0]];
-	if (c->ch == NULL || !c->exec || c->exit_known)
+	struct chan *c = &S.chans[m->u[0] & 0xff];
+	if (c->ch == NULL || c->id != m->u[0] || !c->exec || c->exit_known)
 		return;
 	c->exit_known = 1;
 	c->exit_status = m->u[1];
@@ -421,6 +422,10 @@ mon_ready(socket_t fd, int revents, void *ud)
 	(void)revents;
 	(void)ud;
 
+	/* await() may have taken the frame this poll saw: never block here */
+	struct pollfd p = {.fd = MON_FD, .events = POLLIN};
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
 	int rc = rpc_recv(MON_FD, &m, err, sizeof(err));
 	if (rc == 0) {
 		S.hangup = 1;
@@ -486,6 +491,7 @@ cb_channel_open(ssh_session s, void *ud)
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->wfd = -1;
+		c->id = (uint32_t)i | (++S.chan_gen & 0xffffffu) << 8;
 		c->ch = ssh_channel_new(s);
 		if (c->ch == NULL)
 			return NULL;

@@ -212,6 +212,13 @@ digest_operand(struct sftp_local *l, const struct digest *d, int out, const char
 	return 0;
 }
 
+/* An option word: "-x", not "-" alone; "--" ends them. */
+static int
+is_option(const char *w)
+{
+	return w[0] == '-' && w[1] != '\0';
+}
+
 /*
  * md5sum ... sha512sum [--] [file...]: one line per file (named by its virtual
  * path, as SFTPGo prints it), or the digest of standard input. Options are refused
@@ -221,23 +228,28 @@ static int
 run_digest(struct sftp_local *l, int in, int out, const struct words *w,
            const struct digest *d, char *msg, size_t msglen)
 {
-	int first = 1, status = 0;
+	int operands = 0, status = 0, opts = 1;
 
 	for (int i = 1; i < w->n; i++) {
-		if (strcmp(w->v[i], "--") == 0) {
-			first = i + 1;
-			break;
-		}
-		if (w->v[i][0] == '-' && w->v[i][1] != '\0') {
+		if (opts && strcmp(w->v[i], "--") == 0) {
+			opts = 0;
+		} else if (opts && is_option(w->v[i])) {
 			add_msg(msg, msglen, "%s: %s: option not supported\n", d->cmd,
 			        w->v[i]);
 			return 1;
+		} else {
+			operands++;
 		}
 	}
-	if (first == w->n)
-		status = stdin_operand(d, in, out);
-	for (int i = first; i < w->n; i++)
-		status |= digest_operand(l, d, out, w->v[i], msg, msglen);
+	if (operands == 0)
+		return stdin_operand(d, in, out);
+	opts = 1;
+	for (int i = 1; i < w->n; i++) {
+		if (opts && strcmp(w->v[i], "--") == 0)
+			opts = 0;
+		else
+			status |= digest_operand(l, d, out, w->v[i], msg, msglen);
+	}
 	return status;
 }
 
