@@ -478,6 +478,22 @@ apply_meta(struct scp *sc, uint32_t mode, const struct scp_times *t, char *err,
 	return 0;
 }
 
+/*
+ * Closes a transfer's handle (an atomic upload is renamed here): a failure is kept
+ * in err unless an earlier one is there; -1 when the engine cannot be trusted.
+ */
+static int
+close_keep_err(struct scp *sc, const struct sftp_lhandle *h, char *err, size_t errsz)
+{
+	int rc = sftp_local_close(sc->l, h);
+
+	if (rc < 0)
+		return engine_fatal(sc);
+	if (rc != SSH_FX_OK && err[0] == '\0')
+		strlcpy(err, engine_msg(sc, rc), errsz);
+	return 0;
+}
+
 /* The answer to a C line or to the end of a directory: '\0' or the first error. */
 static int
 send_status(struct scp *sc, const char *err)
@@ -503,11 +519,8 @@ recv_file(struct scp *sc, const struct scp_ctl *c, const struct scp_times *t)
 	/* the source's status: an error it reports is counted, the file is kept */
 	if (response(sc) < 0)
 		return -1;
-	rc = sftp_local_close(sc->l, &h);
-	if (rc < 0)
-		return engine_fatal(sc);
-	if (rc != SSH_FX_OK && err[0] == '\0')
-		strlcpy(err, engine_msg(sc, rc), sizeof(err));
+	if (close_keep_err(sc, &h, err, sizeof(err)) != 0)
+		return -1;
 	if (err[0] == '\0' && apply_meta(sc, c->mode, t, err, sizeof(err)) != 0)
 		return -1;
 	return send_status(sc, err);
@@ -793,11 +806,8 @@ send_file(struct scp *sc, const struct sftp_attrs *a)
 		return close_quiet(sc, &h) != 0 || rc < 0 ? -1 : 0;
 	if (send_data(sc, &h, a->size, err, sizeof(err)) != 0)
 		return -1;
-	rc = sftp_local_close(sc->l, &h);
-	if (rc < 0)
-		return engine_fatal(sc);
-	if (rc != SSH_FX_OK && err[0] == '\0')
-		strlcpy(err, engine_msg(sc, rc), sizeof(err));
+	if (close_keep_err(sc, &h, err, sizeof(err)) != 0)
+		return -1;
 	if (send_status(sc, err) != 0)
 		return -1;
 	return response(sc) < 0 ? -1 : 0;
