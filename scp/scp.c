@@ -22,6 +22,7 @@
 #include "sftp/local.h"
 #include "sftp/path.h"
 #include "sftp/proto.h"
+#include "sftp/sftp.h"
 
 /* A control line or a message, its '\n' included. */
 #define SCP_LINE_MAX 8192
@@ -77,26 +78,14 @@ wait_fd(int fd, short events)
 	return poll(&pfd, 1, -1) < 0 ? -1 : 0;
 }
 
-/* Everything or -1; EINTR (the stop signal) ends the run like a write error. */
+/* Everything or -1 (an error, or the stop signal: see sftp_write_all). */
 static int
 out_all(struct scp *sc, const void *buf, size_t n)
 {
-	const uint8_t *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(sc->out, p, n);
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    wait_fd(sc->out, POLLOUT) == 0)
-			continue;
-		if (w <= 0) {
-			ev_log(EV_INFO, "scp: write to client: %s",
-			       w < 0 ? strerror(errno) : "nothing written");
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	if (sftp_write_all(sc->out, buf, n) == 0)
+		return 0;
+	ev_log(EV_INFO, "scp: write to client: %s", strerror(errno));
+	return -1;
 }
 
 static int

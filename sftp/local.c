@@ -37,12 +37,26 @@ sftp_local_max_rw(const struct sftp_local *l)
 }
 
 static void
-set_err(struct sftp_local *l, const char *msg, size_t n)
+set_err_n(struct sftp_local *l, const char *msg, size_t n)
 {
 	if (n >= sizeof(l->err))
 		n = sizeof(l->err) - 1;
 	memcpy(l->err, msg, n);
 	l->err[n] = '\0';
+}
+
+static void
+set_err(struct sftp_local *l, const char *msg)
+{
+	set_err_n(l, msg, strlen(msg));
+}
+
+/* The engine's reply cannot be decoded: -1, and nothing it says is trusted. */
+static int
+malformed(struct sftp_local *l)
+{
+	set_err(l, "internal reply malformed");
+	return -1;
 }
 
 /* Starts a request: type, then a fresh id. */
@@ -67,18 +81,17 @@ req_run(struct sftp_local *l, struct lreply *rep)
 	wbuf_reset(out);
 	if (l->req.failed || sftp_process_packet(l->s, l->req.p, l->req.len) != 0 ||
 	    out->failed || out->len < 9) {
-		set_err(l, "internal request failed", 23);
+		set_err(l, "internal request failed");
 		return -1;
 	}
 	len = peek_u32(out->p);
 	if (len < 5 || len != out->len - 4) {
-		set_err(l, "internal reply malformed", 24);
-		return -1;
+		return malformed(l);
 	}
 	rep->type = out->p[4];
 	rbuf_init(&rep->r, out->p + 5, len - 1);
 	if (rbuf_get_u32(&rep->r, &id) != 0 || id != l->id) {
-		set_err(l, "internal reply out of order", 27);
+		set_err(l, "internal reply out of order");
 		return -1;
 	}
 	return 0;
@@ -93,10 +106,9 @@ status_of(struct sftp_local *l, struct lreply *rep)
 
 	if (rep->type != SSH_FXP_STATUS || rbuf_get_u32(&rep->r, &code) != 0 ||
 	    rbuf_get_string(&rep->r, &msg, &n, LOCAL_ERR_MAX * 4) != 0) {
-		set_err(l, "internal reply malformed", 24);
-		return -1;
+		return malformed(l);
 	}
-	set_err(l, (const char *)msg, n);
+	set_err_n(l, (const char *)msg, n);
 	if (code == SSH_FX_OK)
 		l->err[0] = '\0';
 	return (int)code;
@@ -124,10 +136,8 @@ run_expect(struct sftp_local *l, uint8_t type, struct lreply *rep)
 		return SSH_FX_OK;
 	}
 	int rc = status_of(l, rep);
-	if (rc == SSH_FX_OK) { /* success without the answer: malformed */
-		set_err(l, "internal reply malformed", 24);
-		return -1;
-	}
+	if (rc == SSH_FX_OK) /* success without the answer */
+		return malformed(l);
 	return rc;
 }
 
@@ -177,8 +187,7 @@ take_handle(struct sftp_local *l, struct lreply *rep, struct sftp_lhandle *h)
 	uint32_t n;
 
 	if (rbuf_get_string(&rep->r, &p, &n, SFTP_LOCAL_HANDLE_MAX) != 0) {
-		set_err(l, "internal reply malformed", 24);
-		return -1;
+		return malformed(l);
 	}
 	memcpy(h->b, p, n);
 	h->len = n;
@@ -194,8 +203,7 @@ sftp_local_stat(struct sftp_local *l, const char *path, struct sftp_attrs *a)
 	wbuf_put_cstring(&l->req, path);
 	int rc = run_expect(l, SSH_FXP_ATTRS, &rep);
 	if (rc == SSH_FX_OK && sftp_attrs_decode(&rep.r, a) != 0) {
-		set_err(l, "internal reply malformed", 24);
-		return -1;
+		return malformed(l);
 	}
 	return rc;
 }
@@ -214,8 +222,7 @@ sftp_local_realpath(struct sftp_local *l, const char *path, char *out, size_t ou
 		return rc;
 	if (rbuf_get_u32(&rep.r, &count) != 0 || count != 1 ||
 	    rbuf_get_string(&rep.r, &p, &n, SFTP_PATH_MAX) != 0 || n >= outsz) {
-		set_err(l, "internal reply malformed", 24);
-		return -1;
+		return malformed(l);
 	}
 	memcpy(out, p, n);
 	out[n] = '\0';
@@ -265,8 +272,7 @@ sftp_local_read(struct sftp_local *l, const struct sftp_lhandle *h, uint64_t off
 	if (rc != SSH_FX_OK)
 		return rc;
 	if (rbuf_get_string(&rep.r, &p, &n, len) != 0) {
-		set_err(l, "internal reply malformed", 24);
-		return -1;
+		return malformed(l);
 	}
 	memcpy(buf, p, n);
 	*got = n;
@@ -305,7 +311,7 @@ sftp_local_readdir(struct sftp_local *l, const struct sftp_lhandle *h,
 	if (rc != SSH_FX_OK)
 		return rc;
 	if (rbuf_get_u32(&rep.r, &count) != 0)
-		goto bad;
+		return malformed(l);
 	for (uint32_t i = 0; i < count; i++) {
 		char name[SFTP_PATH_MAX];
 		const uint8_t *p, *lp;
@@ -316,16 +322,13 @@ sftp_local_readdir(struct sftp_local *l, const struct sftp_lhandle *h,
 		    memchr(p, '\0', n) != NULL ||
 		    rbuf_get_string(&rep.r, &lp, &ln, SFTP_PATH_MAX * 2) != 0 ||
 		    sftp_attrs_decode(&rep.r, &a) != 0)
-			goto bad;
+			return malformed(l);
 		memcpy(name, p, n);
 		name[n] = '\0';
 		if (fn(name, &a, ud) != 0)
 			break;
 	}
 	return SSH_FX_OK;
-bad:
-	set_err(l, "internal reply malformed", 24);
-	return -1;
 }
 
 int

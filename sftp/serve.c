@@ -34,9 +34,11 @@ wait_fd(int fd, short events)
 	return poll(&pfd, 1, -1) < 0 && errno != EINTR ? -1 : 0;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
+int
+sftp_write_all(int fd, const void *buf, size_t n)
 {
+	const uint8_t *p = buf;
+
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR && !stop_requested)
@@ -61,7 +63,7 @@ flush_out(struct sftp_server *s, int out)
 	if (s->out.failed)
 		rc = -1;
 	else if (s->out.len > 0)
-		rc = write_all(out, s->out.p, s->out.len);
+		rc = sftp_write_all(out, s->out.p, s->out.len);
 	wbuf_reset(&s->out);
 	return rc;
 }

@@ -62,6 +62,13 @@ struct wbuf *sftp_server_output(struct sftp_server *s);
 int sftp_serve(struct sftp_server *s, int in, int out);
 
 /*
+ * Writes all n bytes to fd, waiting when it is non-blocking; -1 on an error, or
+ * at an interrupted write once sftp_serve_stop() was called. The SFTP loop, SCP
+ * and the SSH commands write the channel through it.
+ */
+int sftp_write_all(int fd, const void *buf, size_t n);
+
+/*
  * Async-signal-safe: makes sftp_serve() return at its next read or write (install
  * the handler without SA_RESTART). Open uploads then end as after a disconnect.
  */

@@ -14,6 +14,7 @@
 #include "sftp/events.h"
 #include "sftp/local.h"
 #include "sftp/path.h"
+#include "sftp/sftp.h"
 #include "sshcmd/sshcmd.h"
 #include "sshcmd/words.h"
 
@@ -70,23 +71,6 @@ static const struct digest digests[] = {
     DIGEST("sha512sum", SHA512, SHA512_DIGEST_LENGTH),
 };
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			return -1; /* told to stop */
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* "<hex digest>  <name>\n", as coreutils prints it. */
 static int
 print_digest(int out, const uint8_t *md, size_t n, const char *name)
@@ -99,7 +83,7 @@ print_digest(int out, const uint8_t *md, size_t n, const char *name)
 	int r = snprintf(line + off, sizeof(line) - off, "  %s\n", name);
 	if (r < 0 || (size_t)r >= sizeof(line) - off)
 		return -1;
-	return write_all(out, line, off + (size_t)r);
+	return sftp_write_all(out, line, off + (size_t)r);
 }
 
 /* The digest of standard input (no file operand). */
@@ -271,7 +255,7 @@ sshcmd_run(struct sftp_local *l, int in, int out, const char *command, char *msg
 		status = scp_run(l, in, out, w.n, w.v);
 	} else if (strcmp(name, "pwd") == 0) {
 		/* SFTPGo: the client's start directory, which is always "/" */
-		status = write_all(out, "/\n", 2) == 0 ? 0 : 1;
+		status = sftp_write_all(out, "/\n", 2) == 0 ? 0 : 1;
 		log_command("/");
 	} else if (strcmp(name, "cd") == 0) {
 		status = 0; /* nothing to change: every command starts at "/" */

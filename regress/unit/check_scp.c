@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -39,23 +38,9 @@ on_usr1(int sig)
 static void
 scp_setup(struct tsrv *t, const char *json)
 {
-	char err[256];
-	int fd;
-
-	memset(t, 0, sizeof(*t));
 	umask(022);
 	signal(SIGPIPE, SIG_IGN);
-	ck_assert_int_eq(sftp_settings_init(&t->st), 0);
-	if (json != NULL)
-		ck_assert_msg(sftp_settings_parse(&t->st, json, strlen(json), err,
-		                                  sizeof(err)) == 0,
-		              "%s", err);
-	strlcpy(t->root, "/tmp/check_scp.XXXXXX", sizeof(t->root));
-	ck_assert_ptr_nonnull(mkdtemp(t->root));
-	fd = open(t->root, O_PATH | O_DIRECTORY);
-	ck_assert_int_ge(fd, 0);
-	t->s = sftp_server_new(&t->st, fd, NULL, 0, err, sizeof(err));
-	ck_assert_msg(t->s != NULL, "%s", err);
+	tsrv_engine(t, json);
 }
 
 static void
@@ -286,21 +271,6 @@ file_is(struct tsrv *t, const char *rel, const void *want, size_t n)
 	fclose(f);
 	ck_assert_msg(memcmp(got, want, n) == 0, "%s: content differs", rel);
 	free(got);
-}
-
-/* Entries in the root besides . and .. */
-static int
-root_entries(struct tsrv *t)
-{
-	DIR *d = opendir(t->root);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-	closedir(d);
-	return n;
 }
 
 static char *
@@ -584,7 +554,7 @@ START_TEST(sink_rejects_line)
 	cl_send(&c, bad_lines[_i].line, len);
 	cl_err(&c, "protocol error");
 	ck_assert_int_eq(cl_end(&c), 1);
-	ck_assert_int_eq(root_entries(&t), 0);
+	ck_assert_int_eq(tsrv_entries(&t), 0);
 	tsrv_close(&t);
 }
 END_TEST
@@ -752,7 +722,7 @@ START_TEST(sink_eof_inside_data)
 	shutdown(c.fd, SHUT_WR);
 	cl_err(&c, "lost connection");
 	ck_assert_int_eq(cl_end(&c), 1);
-	ck_assert_int_eq(root_entries(&t), 0);
+	ck_assert_int_eq(tsrv_entries(&t), 0);
 	tsrv_close(&t);
 }
 END_TEST
@@ -786,7 +756,7 @@ START_TEST(sink_atomic_upload)
 	cl_file(&c, "0644", "f", "new!", 4);
 	ck_assert_int_eq(cl_end(&c), 0);
 	file_is(&t, "f", "new!", 4);
-	ck_assert_int_eq(root_entries(&t), 1);
+	ck_assert_int_eq(tsrv_entries(&t), 1);
 	tsrv_close(&t);
 }
 END_TEST
@@ -1113,7 +1083,7 @@ START_TEST(options_rejected)
 	cl_start(&c, &t, bad_args[_i]);
 	cl_err(&c, "");
 	ck_assert_int_eq(cl_end(&c), 1);
-	ck_assert_int_eq(root_entries(&t), 0);
+	ck_assert_int_eq(tsrv_entries(&t), 0);
 	tsrv_close(&t);
 }
 END_TEST

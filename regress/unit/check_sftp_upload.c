@@ -1,8 +1,6 @@
 /* Upload modes (direct, atomic, atomic with resume) and the events they report. */
 #include "config.h"
 
-#include <dirent.h>
-
 #include "check_sftp_util.h"
 #include "sftp/events.h"
 
@@ -47,21 +45,6 @@ content_is(struct tsrv *t, const char *rel, const char *want)
 	              want);
 }
 
-/* Number of entries in the root besides . and .. (temp files included). */
-static int
-entries(struct tsrv *t)
-{
-	DIR *d = opendir(t->root);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-	closedir(d);
-	return n;
-}
-
 #define W_TRUNC (SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC)
 
 /* A server with settings json, "/f" holding "original", and an upload to it started. */
@@ -83,11 +66,11 @@ START_TEST(atomic_clean_close_replaces)
 	uint32_t h;
 
 	h = start_upload(&t, "{\"upload_mode\": 1}", "new");
-	ck_assert_int_eq(entries(&t), 2); /* the target and a fresh temp file */
-	content_is(&t, "f", "original");  /* readers never see the partial file */
+	ck_assert_int_eq(tsrv_entries(&t), 2); /* the target and a fresh temp file */
+	content_is(&t, "f", "original");       /* readers never see the partial file */
 	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
 	content_is(&t, "f", "new");
-	ck_assert_int_eq(entries(&t), 1);
+	ck_assert_int_eq(tsrv_entries(&t), 1);
 	tsrv_close(&t);
 }
 END_TEST
@@ -99,7 +82,7 @@ START_TEST(atomic_disconnect_keeps_original)
 	start_upload(&t, "{\"upload_mode\": 1}", "partial");
 	sftp_server_shutdown(t.s, "connection closed");
 	content_is(&t, "f", "original");
-	ck_assert_int_eq(entries(&t), 1);
+	ck_assert_int_eq(tsrv_entries(&t), 1);
 	tsrv_close(&t);
 }
 END_TEST
@@ -113,7 +96,7 @@ START_TEST(atomic_write_error_keeps_original)
 	ck_assert_int_eq(write_at(&t, h, UINT64_MAX - 1, "x"), SSH_FX_FAILURE);
 	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
 	content_is(&t, "f", "original");
-	ck_assert_int_eq(entries(&t), 1);
+	ck_assert_int_eq(tsrv_entries(&t), 1);
 	tsrv_close(&t);
 }
 END_TEST
@@ -126,7 +109,7 @@ START_TEST(resume_mode_keeps_partial)
 	h = start_upload(&t, "{\"upload_mode\": 2}", "part");
 	sftp_server_shutdown(t.s, "connection closed");
 	content_is(&t, "f", "part");
-	ck_assert_int_eq(entries(&t), 1);
+	ck_assert_int_eq(tsrv_entries(&t), 1);
 	/* resume with APPEND: the existing content is kept, then extended */
 	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_APPEND);
 	ck_assert_int_eq(write_at(&t, h, 4, "ial"), SSH_FX_OK);
@@ -148,7 +131,7 @@ START_TEST(direct_mode_writes_in_place)
 	ck_assert_int_eq(write_at(&t, h, 0, "OR"), SSH_FX_OK);
 	content_is(&t, "f", "ORiginal");
 	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
-	ck_assert_int_eq(entries(&t), 1);
+	ck_assert_int_eq(tsrv_entries(&t), 1);
 	tsrv_close(&t);
 }
 END_TEST

@@ -6,6 +6,7 @@
 #define CHECK_SFTP_UTIL_H
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,9 @@ struct tsrv {
 	uint32_t id;
 };
 
+/* An engine over a fresh scratch root, before INIT (sftp_local_new sends its own). */
 static inline void
-tsrv_open(struct tsrv *t, const char *json)
+tsrv_engine(struct tsrv *t, const char *json)
 {
 	char err[256];
 	int fd;
@@ -44,6 +46,13 @@ tsrv_open(struct tsrv *t, const char *json)
 	ck_assert_int_ge(fd, 0);
 	t->s = sftp_server_new(&t->st, fd, NULL, 0, err, sizeof(err));
 	ck_assert_msg(t->s != NULL, "%s", err);
+}
+
+/* The same after INIT/VERSION, ready for requests built in t->pkt. */
+static inline void
+tsrv_open(struct tsrv *t, const char *json)
+{
+	tsrv_engine(t, json);
 	wbuf_init(&t->pkt, 1024, 1024 * 1024);
 	wbuf_put_u8(&t->pkt, SSH_FXP_INIT);
 	wbuf_put_u32(&t->pkt, 3);
@@ -61,6 +70,21 @@ tsrv_close(struct tsrv *t)
 	wbuf_free(&t->pkt);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->root);
 	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Entries in the scratch root besides . and .. (temp files included). */
+static inline int
+tsrv_entries(struct tsrv *t)
+{
+	DIR *d = opendir(t->root);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
 }
 
 /* Starts a request: type and a fresh id. Add fields with wbuf_put_* on t->pkt. */
