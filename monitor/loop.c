@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@
 #define MAX_WORKERS_PER_SESSION 8
 #define WORKER_EVENT_MAX (1024 * 1024)
 #define LOGS_PER_SEC 50
+#define SPAWN_FDS_MAX 4
 
 enum sess_state { S_STARTING, S_IDLE, S_PREAUTH, S_AUTHED };
 
@@ -248,26 +250,69 @@ new_conn_id(char *out, size_t outlen)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
-/* In a forked child before exec: default dispositions, nothing blocked
- * (async-signal-safe calls only). */
-static void
-child_default_signals(void)
+/*
+ * posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK)) rather than fork: the monitor
+ * is multi-threaded and large, and a fork copies its page tables for the child to
+ * throw away at exec; with a login every few milliseconds that was most of the
+ * monitor's CPU. fds[i] >= 0 becomes fd i of the child, fds[i] < 0 leaves fd i as
+ * it is; every fd from nfds up is closed; signals are back to their defaults.
+ */
+static pid_t
+spawn_fds(const char *path, char *const argv[], char *const envp[], const int *fds,
+          int nfds)
 {
-	struct sigaction sa;
-	sigset_t none;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	int tmp[SPAWN_FDS_MAX];
+	pid_t pid = -1;
+	int rc = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
+	if (nfds > SPAWN_FDS_MAX)
+		return -1;
+	for (int i = 0; i < nfds; i++)
+		tmp[i] = -1;
+	sigfillset(&all);
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	if (posix_spawnattr_init(&attr) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	/* Copies above the targets first, so that one target cannot clobber another's
+	 * source; dup2 clears close-on-exec on the target. */
+	for (int i = 0; i < nfds && rc == 0; i++) {
+		if (fds[i] < 0)
+			continue;
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		rc = tmp[i] < 0 ? errno : posix_spawn_file_actions_adddup2(&fa, tmp[i], i);
+	}
+	if (rc == 0)
+		rc = posix_spawn_file_actions_addclosefrom_np(&fa, nfds);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigdefault(&attr, &all);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigmask(&attr, &none);
+	if (rc == 0)
+		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
+		                                         POSIX_SPAWN_SETSIGMASK);
+	if (rc == 0)
+		rc = posix_spawn(&pid, path, &fa, &attr, argv, envp);
+	for (int i = 0; i < nfds; i++)
+		if (tmp[i] >= 0)
+			close(tmp[i]);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		log_app(LOGL_ERROR, "service", "cannot run %s: %s", path, strerror(rc));
+		return -1;
+	}
+	return pid;
 }
 
-/*
- * fork + exec of a libexec program with a clean environment; fds: 0/1 = io (or
- * /dev/null when io < 0), 3 = ctl. Only async-signal-safe calls in the child.
- */
+/* A libexec program with a clean environment; fds: 0/1 = io (or /dev/null when
+ * io < 0), 2 = the monitor's, 3 = ctl. */
 static pid_t
 spawn(const char *prog, char *const argv[], int io, int ctl)
 {
@@ -282,23 +327,13 @@ spawn(const char *prog, char *const argv[], int io, int ctl)
 
 	if (snprintf(path, sizeof(path), "%s/%s", M.p->libexec_dir, prog) >= (int)sizeof(path))
 		return -1;
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0)
+	int devnull = -1;
+	if (io < 0 && (io = devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
 		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		child_default_signals();
-		/* Via fds >= 10 first: a target may be taken, and dup2 onto the same
-		 * number would keep close-on-exec. */
-		int in = fcntl(io >= 0 ? io : devnull, F_DUPFD, 10);
-		int c3 = fcntl(ctl, F_DUPFD, 10);
-		if (in < 0 || c3 < 0 || dup2(in, 0) < 0 || dup2(in, 1) < 0 || dup2(c3, 3) < 0)
-			_exit(127);
-		close_range(4, ~0U, 0);
-		execve(path, argv, envp);
-		_exit(127);
-	}
-	close(devnull);
+	const int fds[] = {io, io, -1, ctl};
+	pid_t pid = spawn_fds(path, argv, envp, fds, 4);
+	if (devnull >= 0)
+		close(devnull);
 	return pid;
 }
 
@@ -1061,15 +1096,8 @@ kbd_start(struct msess *s, struct job *j)
 		auth_failed(s, j);
 		return;
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		child_default_signals();
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
-			_exit(127);
-		close_range(3, ~0U, 0);
-		execve(prog, argv, envp);
-		_exit(127);
-	}
+	const int fds[] = {in[0], out[1], -1};
+	pid_t pid = spawn_fds(prog, argv, envp, fds, 3);
 	explicit_bzero(pass_env, sizeof(pass_env));
 	close(in[0]);
 	close(out[1]);

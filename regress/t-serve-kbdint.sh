@@ -56,5 +56,10 @@ check_not "an unknown user is refused" sh -c "echo ls | SSH_ASKPASS=$T/askpass \
 	SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid sftp $SSH_OPTS -P $PORT -o BatchMode=no \
 	-o PreferredAuthentications=keyboard-interactive -b - nobody-here@127.0.0.1"
 check "unknown user logged" wait_log '"username":"nobody-here","login_type":"keyboard-interactive"'
+chmod 644 "$T/kbd.sh"
+check_not "a program that cannot run refuses the login" kbd_login answer3
+check "and the monitor says why" wait_log "cannot run $T/kbd.sh: Permission denied"
+chmod 755 "$T/kbd.sh"
+check "the next login works" kbd_login answer3
 check_not "no child process crashed" grep -q "killed by signal" "$LOG"
 done_testing
