@@ -139,6 +139,10 @@ pwd
 EOF
 
 # Awkward names: spaces, quotes, glob characters, a leading dash, UTF-8, 255 bytes.
+# The client formats "ls -l" itself (users-groups-by-id) and prints a year for an
+# mtime later than its time(), which reads the coarse clock; the kernel may stamp a
+# file up to a tick ahead of it (multigrain timestamps), so the listing waits a
+# second rather than fail on the rare write that lands on a second boundary.
 LONGNAME=$(printf 'n%.0s' $(seq 1 255))
 mkname() {
 	for n in "with space.txt" "quote'single.txt" 'quote"double.txt' "star*name.txt" \
@@ -164,6 +168,7 @@ rename "with space.txt" "still space.txt"
 get "still space.txt" got-space.txt
 rm star*name.txt
 -put $LONGNAME ${LONGNAME}x
+!sleep 1
 ls -l
 EOF
 
