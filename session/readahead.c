@@ -21,6 +21,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -33,6 +35,7 @@ static struct {
 	uint8_t *buf;
 	size_t off, len;
 	int sent_whole; /* the last send() wrote all its bytes */
+	int quickack;   /* ACK every read at once (see readahead_quickack) */
 } ra = {.fd = -1};
 
 int
@@ -43,7 +46,14 @@ readahead_attach(int fd)
 	ra.fd = fd;
 	ra.off = ra.len = 0;
 	ra.sent_whole = 0;
+	ra.quickack = 0;
 	return 0;
+}
+
+void
+readahead_quickack(int on)
+{
+	ra.quickack = on;
 }
 
 size_t
@@ -63,6 +73,9 @@ recv(int fd, void *buf, size_t len, int flags)
 		ssize_t n = recvfrom(fd, ra.buf, RA_SIZE, 0, NULL, NULL);
 		if (n <= 0)
 			return n; /* EOF or error, errno as the kernel left it */
+		if (ra.quickack)
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &ra.quickack,
+			                 sizeof(ra.quickack));
 		ra.off = 0;
 		ra.len = (size_t)n;
 	}

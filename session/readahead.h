@@ -12,6 +12,8 @@
 
 /* Starts read-ahead on fd (the client socket); -1 on out of memory. */
 int readahead_attach(int fd);
+/* on: every read from the socket is ACKed at once (TCP_QUICKACK). */
+void readahead_quickack(int on);
 /* Bytes read from the socket that libssh has not taken yet. */
 size_t readahead_pending(void);
 

@@ -841,6 +841,7 @@ serve_connection(ssh_bind b, int fd)
 	}
 	ssh_callbacks_init(&cb);
 	ssh_set_server_callbacks(S.s, &cb);
+	readahead_quickack(1);
 	if (ssh_handle_key_exchange(S.s) != SSH_OK) {
 		mlog(LOGL_DEBUG, "key exchange failed: %s", ssh_get_error(S.s));
 		return;
@@ -860,6 +861,7 @@ serve_connection(ssh_bind b, int fd)
 		if (S.hangup || !ssh_is_connected(S.s))
 			break;
 		if (S.authed && !nonblocking) {
+			readahead_quickack(0);
 			ssh_set_blocking(S.s, 0);
 			nonblocking = 1;
 			if (ssh_event_add_fd(S.ev, MON_FD, POLLIN, mon_ready, NULL) !=

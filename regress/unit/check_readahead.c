@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -176,6 +178,70 @@ START_TEST(full_socket_asks_kernel)
 }
 END_TEST
 
+/* A TCP connection over loopback: sp[0] the accepted end (attached), sp[1] the client. */
+static void
+tcp_setup(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	ck_assert_int_ge(l, 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+	sp[1] = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(sp[1], (struct sockaddr *)&a, sizeof(a)), 0);
+	sp[0] = accept(l, NULL, NULL);
+	ck_assert_int_ge(sp[0], 0);
+	close(l);
+	ck_assert_int_eq(setsockopt(sp[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)),
+	                 0);
+	ck_assert_int_eq(readahead_attach(sp[0]), 0);
+}
+
+/*
+ * One request and answer with the server end in delayed-ACK (ping-pong) mode, as
+ * the kernel puts it once the server answers quickly; returns TCP_QUICKACK after
+ * the server's read: 1 when the read ACKed at once.
+ */
+static int
+quickack_after_read(void)
+{
+	int zero = 0, val = -1;
+	socklen_t vlen = sizeof(val);
+	char c;
+
+	ck_assert_int_eq(
+	    setsockopt(sp[0], IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof(zero)), 0);
+	ck_assert_int_eq(write(sp[1], "q", 1), 1);
+	ck_assert_int_eq(recv(sp[0], &c, 1, 0), 1);
+	ck_assert_int_eq(getsockopt(sp[0], IPPROTO_TCP, TCP_QUICKACK, &val, &vlen), 0);
+	ck_assert_int_eq(send(sp[0], "a", 1, 0), 1);
+	ck_assert_int_eq(read(sp[1], &c, 1), 1);
+	return val;
+}
+
+/* Until authentication: every read from the socket sends its ACK at once. */
+START_TEST(quickack_while_on)
+{
+	readahead_quickack(1);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(quickack_after_read(), 1);
+	readahead_quickack(0);
+}
+END_TEST
+
+/* Afterwards the kernel's own ACK policy is left alone. */
+START_TEST(quickack_off_leaves_kernel_policy)
+{
+	readahead_quickack(1);
+	readahead_quickack(0);
+	ck_assert_int_eq(quickack_after_read(), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -189,5 +255,10 @@ main(void)
 	tcase_add_test(tc, writable_after_whole_send);
 	tcase_add_test(tc, full_socket_asks_kernel);
 	suite_add_tcase(s, tc);
+	TCase *tq = tcase_create("quickack");
+	tcase_add_checked_fixture(tq, tcp_setup, teardown);
+	tcase_add_test(tq, quickack_while_on);
+	tcase_add_test(tq, quickack_off_leaves_kernel_policy);
+	suite_add_tcase(s, tq);
 	return check_run_suite(s);
 }
