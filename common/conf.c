@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "common/io.h"
 
 extern char **environ;
 
@@ -282,25 +283,6 @@ set_str(char **dst, const char *v)
 }
 
 /* ---- validators: return 0 or -1 with the reason in why ---- */
-
-static int
-parse_umask(const char *v, mode_t *out)
-{
-	size_t n = strlen(v);
-	unsigned m = 0;
-
-	if (n == 0 || n > 4)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '7')
-			return -1;
-		m = m * 8 + (unsigned)(v[i] - '0');
-	}
-	if (m > 0777)
-		return -1;
-	*out = (mode_t)m;
-	return 0;
-}
 
 static int
 check_umask(const char *v, char *why, size_t whylen)

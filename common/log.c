@@ -27,6 +27,7 @@
 
 #include "common/buf.h"
 #include "common/jsonutil.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "common/log_internal.h"
 
@@ -414,29 +415,14 @@ rotate(void)
 }
 
 static void
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = write(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return; /* nowhere to report a failing log */
-		p += r;
-		n -= (size_t)r;
-		if (L.fd >= 0)
-			L.size += r;
-	}
-}
-
-static void
 emit_locked(const uint8_t *line, size_t n)
 {
 	if (L.fd >= 0 && L.max_size > 0 && L.size > 0 &&
 	    L.size + (long long)n > L.max_size)
 		rotate();
-	write_all(out_fd(), line, n);
+	/* nowhere to report a failing log */
+	if (io_write_all(out_fd(), line, n, NULL) == 0 && L.fd >= 0)
+		L.size += (long long)n;
 }
 
 /* Ends the object, writes it, frees the buffer. */

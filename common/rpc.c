@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/fdpass.h"
+#include "common/io.h"
 #include "common/rpc.h"
 
 struct rpc_layout {
@@ -321,22 +322,6 @@ frame_reader_next(struct frame_reader *r, const uint8_t **body, size_t *blen)
 	return 1;
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 frame_write(int fd, const void *body, size_t len)
 {
@@ -345,7 +330,7 @@ frame_write(int fd, const void *body, size_t len)
 	if (len > UINT32_MAX)
 		return -1;
 	poke_u32(h, (uint32_t)len);
-	if (write_all(fd, h, 4) != 0)
+	if (io_write_all(fd, h, 4, NULL) != 0)
 		return -1;
-	return write_all(fd, body, len);
+	return io_write_all(fd, body, len, NULL);
 }
