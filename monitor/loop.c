@@ -1182,6 +1182,7 @@ worker_settings(const struct msess *s, const char *protocol)
 	wp_set_perms(&ws, perms ? perms : json_object());
 	wp_set_str(&ws, WPK_START_DIR, "/");
 	wp_set_int(&ws, WPK_READ_ONLY, 0);
+	/* NULL (a value the protocol refuses, err says which): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	json_decref(ws.perms);
 	return o;

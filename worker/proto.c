@@ -263,23 +263,31 @@ wp_settings_encode(const struct wp_settings *ws, char *err, size_t errlen)
 {
 	json_t *o = json_object();
 
-	for (unsigned k = 0; o != NULL && k < WPK_COUNT; k++) {
+	if (o == NULL) {
+		snprintf(err, errlen, "settings: out of memory");
+		return NULL;
+	}
+	for (unsigned k = 0; k < WPK_COUNT; k++) {
 		const struct wp_def *d = &wp_settings_keys[k];
 		json_t *v;
 		if (!wp_has(ws, (enum wp_key)k))
 			continue;
+		/* NULL: a string that is not UTF-8 */
 		v = value_json(d, ws->s[k], ws->n[k], ws->perms, 0);
-		if (v == NULL || value_ok(d, v, "settings", err, errlen) != 0 ||
-		    json_object_set_new(o, d->name, v) != 0) {
+		if (v == NULL || value_ok(d, v, "settings", err, errlen) != 0) {
 			if (v == NULL)
 				snprintf(err, errlen, "settings: bad value for \"%s\"",
 				         d->name);
+			json_decref(v);
+			json_decref(o);
+			return NULL;
+		}
+		if (json_object_set_new(o, d->name, v) != 0) { /* v released */
+			snprintf(err, errlen, "settings: out of memory");
 			json_decref(o);
 			return NULL;
 		}
 	}
-	if (o == NULL)
-		snprintf(err, errlen, "settings: out of memory");
 	return o;
 }
 
