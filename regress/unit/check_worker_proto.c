@@ -347,6 +347,7 @@ START_TEST(event_bytes_unchanged)
 }
 END_TEST
 
+/* cppcheck-suppress-begin unusedStructMember ; read in the loop test */
 static const struct {
 	const char *json;
 	int rc;
@@ -369,6 +370,7 @@ static const struct {
     {"{\"event\": \"log\", \"level\": 3}", WP_EV_BAD_FIELD},
     {"{\"event\": \"log\", \"message\": \"a\\u0000b\"}", WP_EV_NOT_OBJECT},
 };
+/* cppcheck-suppress-end unusedStructMember */
 
 START_TEST(malformed_events_refused)
 {
