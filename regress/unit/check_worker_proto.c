@@ -347,10 +347,10 @@ START_TEST(event_bytes_unchanged)
 }
 END_TEST
 
-/* cppcheck-suppress-begin unusedStructMember ; read in the loop test */
+/* read by malformed_events_refused through the loop index */
 static const struct {
-	const char *json;
-	int rc;
+	const char *json; /* cppcheck-suppress unusedStructMember */
+	int rc;           /* cppcheck-suppress unusedStructMember */
 } bad_events[] = {
     {"", WP_EV_NOT_OBJECT},
     {"[1]", WP_EV_NOT_OBJECT},
@@ -370,7 +370,6 @@ static const struct {
     {"{\"event\": \"log\", \"level\": 3}", WP_EV_BAD_FIELD},
     {"{\"event\": \"log\", \"message\": \"a\\u0000b\"}", WP_EV_NOT_OBJECT},
 };
-/* cppcheck-suppress-end unusedStructMember */
 
 START_TEST(malformed_events_refused)
 {
