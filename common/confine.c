@@ -31,20 +31,46 @@ limit_file_size(void)
 #endif
 }
 
+/* What the kernel now holds is exactly the target, and nothing else. */
 static int
-drop_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
+verify_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
 {
-	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
-	    setresuid(uid, uid, uid) != 0) {
-		snprintf(err, errlen, "dropping to uid %ld gid %ld: %s", (long)uid, (long)gid,
-			 strerror(errno));
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg, groups[2];
+	int n = getgroups(2, groups);
+
+	if (getresgid(&rg, &eg, &sg) != 0 || rg != gid || eg != gid || sg != gid ||
+	    n != 1 || groups[0] != gid) {
+		snprintf(err, errlen, "group ids are not %ld after dropping privileges",
+			 (long)gid);
 		return -1;
 	}
-	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+	if (uid != (uid_t)-1 &&
+	    (getresuid(&ru, &eu, &su) != 0 || ru != uid || eu != uid || su != uid)) {
+		snprintf(err, errlen, "user ids are not %ld after dropping privileges",
+			 (long)uid);
+		return -1;
+	}
+	if (uid != (uid_t)-1 && uid != 0 &&
+	    (setuid(0) == 0 || seteuid(0) == 0 || geteuid() == 0)) {
 		snprintf(err, errlen, "could regain root after dropping privileges");
 		return -1;
 	}
 	return 0;
+}
+
+int
+drop_privileges(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0) {
+		snprintf(err, errlen, "setgid %ld: %s", (long)gid, strerror(errno));
+		return -1;
+	}
+	if (uid != (uid_t)-1 && setresuid(uid, uid, uid) != 0) {
+		snprintf(err, errlen, "setuid %ld: %s", (long)uid, strerror(errno));
+		return -1;
+	}
+	return verify_ids(uid, gid, err, errlen);
 }
 
 int
@@ -57,7 +83,7 @@ confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile, cha
 			return -1;
 		}
 	}
-	if (geteuid() == 0 && uid != (uid_t)-1 && drop_ids(uid, gid, err, errlen) != 0)
+	if (geteuid() == 0 && uid != (uid_t)-1 && drop_privileges(uid, gid, err, errlen) != 0)
 		return -1;
 	if (set_limit(RLIMIT_NOFILE, (rlim_t)nofile) != 0 || limit_file_size() != 0 ||
 	    set_limit(RLIMIT_CORE, 0) != 0 || set_limit(RLIMIT_NPROC, 0) != 0) {

@@ -18,4 +18,13 @@
 int confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile, char *err,
 		    size_t errlen);
 
+/*
+ * As root: supplementary groups = {gid}, real/effective/saved gid = gid, then the
+ * same for uid ((uid_t)-1 keeps the uids: only the groups change). Verified after:
+ * getresgid/getresuid and getgroups hold exactly the target, and root cannot be
+ * regained (setuid(0) and seteuid(0) fail) when the target uid is not 0. Used by
+ * confine_process() and by sftpgo-worker. 0, or -1 with the failing step in err.
+ */
+int drop_privileges(uid_t uid, gid_t gid, char *err, size_t errlen);
+
 #endif

@@ -1,10 +1,12 @@
 #include "config.h"
 
 /*
- * libFuzzer target for the worker's start-up input: the settings frame the
- * monitor sends (worker_read_frame from a memfd, then sftp_settings_parse of its
- * JSON) and sftp-server's -d expansion (worker_expand_start_dir). The input is
- * the raw frame; its last bytes double as a -d template.
+ * libFuzzer target for the worker protocol (worker/proto.h) and the worker's
+ * start-up input: the settings frame the monitor sends (worker_read_frame from a
+ * memfd, then worker_settings_parse of its JSON), the same bytes as an event frame
+ * the monitor decodes (wp_event_decode), and sftp-server's -d expansion
+ * (worker_expand_start_dir). The input is the raw frame; its last bytes double as
+ * a -d template.
  */
 
 #include <stdint.h>
@@ -14,9 +16,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "sftp/events.h"
 #include "sftp/settings.h"
-#include "sftp/worker.h"
+#include "worker/events.h"
+#include "worker/proto.h"
+#include "worker/settings.h"
+#include "worker/worker.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,7 +30,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	ev_init(-1, 0);
+	wev_init(-1, 0);
 	return 0;
 }
 
@@ -52,7 +56,7 @@ parse_frame(const uint8_t *data, size_t size)
 
 	if (sftp_settings_init(&st) != 0)
 		abort();
-	if (sftp_settings_parse(&st, json, len, err, sizeof(err)) == 0) {
+	if (worker_settings_parse(&st, json, len, err, sizeof(err)) == 0) {
 		/* What was accepted must be in range. */
 		if (st.upload_mode < 0 || st.upload_mode > 2 || st.setstat_mode < 0 ||
 		    st.setstat_mode > 1 || st.max_handles == 0 || st.max_packet == 0) {
@@ -63,6 +67,27 @@ parse_frame(const uint8_t *data, size_t size)
 	}
 	sftp_settings_free(&st);
 	free(json);
+}
+
+/* An event the monitor accepts re-encodes to one it accepts again, alike. */
+static void
+decode_event(const uint8_t *data, size_t size)
+{
+	struct wp_event e, again;
+	char err[256], *s;
+
+	if (wp_event_decode(&e, data, size, err, sizeof(err)) == WP_EV_OK) {
+		s = wp_event_encode(&e);
+		if (s == NULL || wp_event_decode(&again, s, strlen(s), err,
+		                                 sizeof(err)) != WP_EV_OK ||
+		    again.kind != e.kind) {
+			fprintf(stderr, "settings_fuzz: event round trip failed\n");
+			abort();
+		}
+		wp_event_free(&again);
+		free(s);
+	}
+	wp_event_free(&e);
 }
 
 static void
@@ -84,6 +109,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	parse_frame(data, size);
+	decode_event(data, size);
 	expand(data, size);
 	return 0;
 }

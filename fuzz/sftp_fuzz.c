@@ -38,6 +38,7 @@
 #include "common/buf.h"
 #include "sftp/events.h"
 #include "sftp/settings.h"
+#include "worker/settings.h"
 #include "sftp/sftp.h"
 #ifdef FUZZ_SCP
 #include "sftp/local.h"
@@ -218,11 +219,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	setrlimit(RLIMIT_FSIZE, &fsize);
 	umask(022);
-	ev_init(-1, 0); /* events dropped: the engine is under test, not the sink */
+	sftp_set_event_sink(NULL); /* events dropped: the engine is under test */
 	for (size_t i = 0; i < NPROFILES; i++) {
 		if (sftp_settings_init(&profiles[i]) != 0)
 			die("settings");
-		if (sftp_settings_parse(&profiles[i], PROFILES[i], strlen(PROFILES[i]),
+		if (worker_settings_parse(&profiles[i], PROFILES[i], strlen(PROFILES[i]),
 		                        err, sizeof(err)) != 0) {
 			fprintf(stderr, "sftp_fuzz: profile %zu: %s\n", i, err);
 			abort();

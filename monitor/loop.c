@@ -33,6 +33,7 @@
 #include "common/rpc.h"
 #include "common/version.h"
 #include "monitor/monitor.h"
+#include "worker/proto.h"
 
 #define LOGIN_GRACE_SECS 120
 #define STARTUP_GRACE_SECS 30
@@ -1156,23 +1157,35 @@ kbd_answers(struct msess *s, struct rpc_msg *m)
 
 /* ---------- workers ---------- */
 
+/* The settings object of the worker protocol (worker/proto.h). */
 static json_t *
 worker_settings(const struct msess *s, const char *protocol)
 {
 	const struct sftpgo_user *u = s->user;
 	const struct sftpd_config *sc = &M.p->cfg->sftpd;
 	int root = geteuid() == 0;
+	struct wp_settings ws = {0};
+	char err[160];
 
 	json_t *perms = user_perms_to_json(u);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:s, s:i, s:i, s:o, s:s, "
-			 "s:b}",
-			 "username", u->username, "connection_id", s->conn_id, "protocol",
-			 protocol, "client_ip", s->ip, "home_dir", u->home_dir, "chroot", root,
-			 "uid", (json_int_t)(root ? u->uid : -1), "gid",
-			 (json_int_t)(root ? u->gid : -1), "umask", sc->umask ? sc->umask : "0022",
-			 "setstat_mode", sc->setstat_mode, "upload_mode", sc->upload_mode,
-			 "permissions", perms ? perms : json_object(), "start_dir", "/",
-			 "read_only", 0);
+	wp_set_str(&ws, WPK_USERNAME, u->username);
+	wp_set_str(&ws, WPK_CONNECTION_ID, s->conn_id);
+	wp_set_str(&ws, WPK_PROTOCOL, protocol);
+	wp_set_str(&ws, WPK_CLIENT_IP, s->ip);
+	wp_set_str(&ws, WPK_HOME_DIR, u->home_dir);
+	wp_set_int(&ws, WPK_CHROOT, root);
+	wp_set_int(&ws, WPK_UID, root ? u->uid : -1);
+	wp_set_int(&ws, WPK_GID, root ? u->gid : -1);
+	wp_set_str(&ws, WPK_UMASK, sc->umask ? sc->umask : "0022");
+	wp_set_int(&ws, WPK_SETSTAT_MODE, sc->setstat_mode);
+	wp_set_int(&ws, WPK_UPLOAD_MODE, sc->upload_mode);
+	wp_set_perms(&ws, perms ? perms : json_object());
+	wp_set_str(&ws, WPK_START_DIR, "/");
+	wp_set_int(&ws, WPK_READ_ONLY, 0);
+	/* NULL (a value the protocol refuses, err says which): the channel is refused */
+	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
+	json_decref(ws.perms);
+	return o;
 }
 
 static void worker_event(struct mworker *w, const uint8_t *body, size_t len);
@@ -1356,20 +1369,6 @@ refuse:
 		session_kill(s, "cannot answer a channel request");
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-	return v ? v : "";
-}
-
-static json_int_t
-jint(json_t *o, const char *k, json_int_t def)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) ? json_integer_value(v) : def;
-}
-
 /* Worker paths are virtual; logs show the real path under the home. */
 static char *
 real_path(const struct mworker *w, const char *vpath)
@@ -1382,37 +1381,39 @@ real_path(const struct mworker *w, const char *vpath)
 	return out;
 }
 
+/* One event frame of the worker protocol (worker/proto.h). */
 static void
 worker_event(struct mworker *w, const uint8_t *body, size_t len)
 {
-	json_error_t je;
-	json_t *o = json_loadb((const char *)body, len, 0, &je);
-	const char *ev = jstr(o, "event");
+	struct wp_event e;
+	char err[256];
+	int rc = wp_event_decode(&e, body, len, err, sizeof(err));
 
-	if (!json_is_object(o)) {
-		log_app(LOGL_WARN, "service", "worker %ld: event is not a JSON object",
-			(long)w->pid);
-	} else if (strcmp(ev, "transfer") == 0) {
-		const char *sender = jstr(o, "sender");
-		char *fp = real_path(w, jstr(o, "path"));
+	if (rc == WP_EV_NOT_OBJECT || rc == WP_EV_UNKNOWN) {
+		log_app(LOGL_WARN, "service", "worker %ld: %s", (long)w->pid, err);
+	} else if (rc != WP_EV_OK) {
+		log_app(LOGL_WARN, "service", "worker %ld: bad event: %s", (long)w->pid, err);
+	} else if (e.kind == WPE_TRANSFER) {
+		const char *sender = e.s[WPF_SENDER];
+		char *fp = real_path(w, e.s[WPF_PATH]);
 		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
-			log_transfer(sender, jint(o, "elapsed_ms", 0), jint(o, "size_bytes", 0),
+			log_transfer(sender, e.n[WPF_ELAPSED_MS], e.n[WPF_SIZE_BYTES],
 				     w->username, fp ? fp : "", w->conn_id, w->protocol);
 		free(fp);
-	} else if (strcmp(ev, "command") == 0) {
-		char *fp = real_path(w, jstr(o, "path"));
-		char *tp = real_path(w, jstr(o, "target_path"));
-		int sshcmd = strcmp(jstr(o, "sender"), "SSHCommand") == 0;
+	} else if (e.kind == WPE_COMMAND) {
+		char *fp = real_path(w, e.s[WPF_PATH]);
+		char *tp = real_path(w, e.s[WPF_TARGET_PATH]);
+		int sshcmd = strcmp(e.s[WPF_SENDER], "SSHCommand") == 0;
 		struct log_command c = {
-			.sender = jstr(o, "sender"),
+			.sender = e.s[WPF_SENDER],
 			.username = w->username,
 			.file_path = fp ? fp : "",
 			.target_path = tp ? tp : "",
-			.filemode = jstr(o, "filemode"),
-			.uid = jint(o, "uid", -1),
-			.gid = jint(o, "gid", -1),
-			.access_time = jstr(o, "access_time"),
-			.modification_time = jstr(o, "modification_time"),
+			.filemode = e.s[WPF_FILEMODE],
+			.uid = e.n[WPF_UID],
+			.gid = e.n[WPF_GID],
+			.access_time = e.s[WPF_ACCESS_TIME],
+			.modification_time = e.s[WPF_MODIFICATION_TIME],
 			.ssh_command = sshcmd && w->command ? w->command : "",
 			.connection_id = w->conn_id,
 			.protocol = w->protocol,
@@ -1420,27 +1421,25 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		log_command(&c);
 		free(fp);
 		free(tp);
-	} else if (strcmp(ev, "exit") == 0 && w->command != NULL && w->exit_msg == NULL) {
+	} else if (e.kind == WPE_EXIT && w->command != NULL && w->exit_msg == NULL) {
 		/* bounded: it becomes one RPC string for the client's stderr */
-		const char *msg = jstr(o, "message");
+		const char *msg = e.s[WPF_MESSAGE];
 		w->exit_msg = strndup(msg, strnlen(msg, 1024));
-	} else if (strcmp(ev, "log") == 0) {
+	} else if (e.kind == WPE_LOG) {
 		/* The worker parses the client's bytes: it cannot flood the log either. */
-		if (!log_rate_ok(&w->lr, "worker", (long)w->pid)) {
-			json_decref(o);
-			return;
+		if (log_rate_ok(&w->lr, "worker", (long)w->pid)) {
+			static const enum log_level levels[] = {LOGL_DEBUG, LOGL_INFO,
+								LOGL_WARN, LOGL_ERROR};
+			int l = wp_log_level(e.s[WPF_LEVEL]);
+			log_app(l >= 0 ? levels[l] : LOGL_INFO, "sftpd", "[%s] %s", w->conn_id,
+				e.s[WPF_MESSAGE]);
 		}
-		const char *lv = jstr(o, "level");
-		enum log_level l = strcmp(lv, "debug") == 0  ? LOGL_DEBUG
-				   : strcmp(lv, "warn") == 0  ? LOGL_WARN
-				   : strcmp(lv, "error") == 0 ? LOGL_ERROR
-							      : LOGL_INFO;
-		log_app(l, "sftpd", "[%s] %s", w->conn_id, jstr(o, "message"));
 	} else {
-		log_app(LOGL_WARN, "service", "worker %ld: unknown event \"%s\"", (long)w->pid,
-			ev);
+		/* an exit event when it is not an exec channel's, or a second one */
+		log_app(LOGL_WARN, "service", "worker %ld: unknown event \"%s\"",
+			(long)w->pid, wp_events[e.kind].name);
 	}
-	json_decref(o);
+	wp_event_free(&e);
 }
 
 static void

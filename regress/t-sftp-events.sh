@@ -1,5 +1,5 @@
 #!/bin/sh
-# Worker events (HELPERS.md "Worker events"): stand-alone, one JSON object per line
+# Worker events (doc/design-notes.md "Worker protocol"): stand-alone, one JSON object per line
 # on stderr. Transfers and commands carry the agreed fields with virtual paths.
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/sftp-lib.sh"

@@ -44,6 +44,15 @@ mkdir umaskdir
 EOF
 check_eq "-u 077: file mode" "$(mode_of "$R/umask.txt")" 600
 check_eq "-u 077: directory mode" "$(mode_of "$R/umaskdir")" 700
+# -u takes 1 to 4 octal digits (common/io.h parse_umask): anything else is refused
+# before a byte of the stream is read, naming the value.
+for bad in 8 0778 00022 -022 +22 0x1f "" 22a 1000; do
+	if "$WORKER" -u "$bad" </dev/null >/dev/null 2>"$T/u.err"; then
+		fail "-u \"$bad\" refused" "accepted"
+	else
+		check "-u \"$bad\" refused with a message" grep -q "invalid umask \"$bad\"" "$T/u.err"
+	fi
+done
 
 check_not "-P remove: rm refused" flags_batch "-P remove -d $R" <<EOF
 rm keep.txt

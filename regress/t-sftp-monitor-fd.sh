@@ -1,5 +1,5 @@
 #!/bin/sh
-# The worker as the monitor starts it (HELPERS.md): `sftpgo-worker --monitor-fd 3`
+# The worker as the monitor starts it (doc/design-notes.md "Worker protocol"): `sftpgo-worker --monitor-fd 3`
 # reads one settings frame (u32 big-endian length + JSON) from fd 3, then serves
 # SFTP on fds 0/1 and sends its events back on fd 3 as frames. Here python plays
 # the monitor: it holds the other end of a socketpair that sftp -D passes down to

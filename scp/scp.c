@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "scp/scp.h"
 #include "sftp/codec.h"
 #include "sftp/events.h"
@@ -69,15 +70,6 @@ struct scp_ctl {
 
 /* ---- I/O ---- */
 
-/* EINTR is the stop signal (installed without SA_RESTART): -1, the run ends. */
-static int
-wait_fd(int fd, short events)
-{
-	struct pollfd pfd = {.fd = fd, .events = events};
-
-	return poll(&pfd, 1, -1) < 0 ? -1 : 0;
-}
-
 /* Everything or -1 (an error, or the stop signal: see sftp_write_all). */
 static int
 out_all(struct scp *sc, const void *buf, size_t n)
@@ -104,12 +96,12 @@ flush_events_or_wait(struct scp *sc)
 	int due;
 
 	while ((due = ev_flush_due()) > 0) {
-		struct pollfd pfd = {.fd = sc->in, .events = POLLIN};
-		int r = poll(&pfd, 1, due);
-		if (r > 0)
+		/* EINTR is the stop signal (installed without SA_RESTART): the run ends */
+		int r = io_wait(sc->in, POLLIN, due, sftp_stop_flag());
+		if (r != 0)
 			return 0;
-		if (r < 0)
-			return errno == EINTR ? -1 : 0;
+		if (*sftp_stop_flag())
+			return -1;
 	}
 	if (due == 0)
 		ev_flush();
@@ -131,7 +123,7 @@ in_fill(struct scp *sc)
 		if (n >= 0)
 			break;
 		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    wait_fd(sc->in, POLLIN) == 0)
+		    io_wait(sc->in, POLLIN, -1, sftp_stop_flag()) == 1)
 			continue;
 		ev_log(EV_INFO, "scp: read from client: %s", strerror(errno));
 		return -1;

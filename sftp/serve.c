@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "sftp/codec.h"
 #include "sftp/events.h"
 #include "sftp/server_int.h"
@@ -25,33 +26,17 @@ sftp_serve_stop(void)
 	stop_requested = 1;
 }
 
-/* Descriptors may come non-blocking (inherited): wait instead of failing. */
-static int
-wait_fd(int fd, short events)
+const volatile sig_atomic_t *
+sftp_stop_flag(void)
 {
-	struct pollfd pfd = {.fd = fd, .events = events};
-
-	return poll(&pfd, 1, -1) < 0 && errno != EINTR ? -1 : 0;
+	return &stop_requested;
 }
 
+/* Descriptors may come non-blocking (inherited): common/io.h waits instead of failing. */
 int
 sftp_write_all(int fd, const void *buf, size_t n)
 {
-	const uint8_t *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR && !stop_requested)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    !stop_requested && wait_fd(fd, POLLOUT) == 0)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return io_write_all(fd, buf, n, &stop_requested);
 }
 
 static int
@@ -105,12 +90,9 @@ flush_events_or_wait(int in)
 	int due;
 
 	while ((due = ev_flush_due()) > 0) {
-		struct pollfd pfd = {.fd = in, .events = POLLIN};
-		int r = poll(&pfd, 1, due);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
+		int r = io_wait(in, POLLIN, due, &stop_requested);
+		if (r != 0)
+			return r > 0 ? 0 : -1;
 		if (stop_requested)
 			return 0;
 	}
@@ -144,7 +126,7 @@ sftp_serve(struct sftp_server *s, int in, int out)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    wait_fd(in, POLLIN) == 0)
+		    io_wait(in, POLLIN, -1, &stop_requested) >= 0)
 			continue;
 		if (n < 0) {
 			ev_log(EV_ERROR, "read from client: %s", strerror(errno));

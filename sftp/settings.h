@@ -1,7 +1,8 @@
 /*
- * The worker's settings: one JSON object (HELPERS.md "Worker settings"), whether it
- * comes from the monitor (--monitor-fd) or from --settings FILE, plus what the
- * sftp-server compatible flags set. Missing keys keep the defaults below.
+ * What the SFTP engine is configured with. sftpgo-worker fills it from the
+ * settings object of the worker protocol (worker/settings.h, doc/design-notes.md
+ * "Worker protocol") and its sftp-server compatible flags; fields left alone keep
+ * the defaults below.
  */
 #ifndef SFTPGO_SFTP_SETTINGS_H
 #define SFTPGO_SFTP_SETTINGS_H
@@ -17,7 +18,6 @@
 #define SFTP_MAX_MAX_PACKET (4u * 1024u * 1024u)
 #define SFTP_DEFAULT_MAX_HANDLES 256u
 #define SFTP_MAX_MAX_HANDLES 65536u
-#define SFTP_COMMAND_MAX 8192u /* as RPC_COMMAND_MAX */
 
 struct sftp_settings {
 	char *username;      /* "" */
@@ -44,15 +44,5 @@ struct sftp_settings {
 /* Defaults; -1 only when out of memory. */
 int sftp_settings_init(struct sftp_settings *st);
 void sftp_settings_free(struct sftp_settings *st);
-
-/*
- * Applies a JSON object over st. Unknown keys are ignored (forward compatible);
- * known keys with a wrong type or range are errors naming the key.
- */
-int sftp_settings_parse(struct sftp_settings *st, const char *json, size_t len, char *err,
-                        size_t errlen);
-
-/* Parses "0022"-style octal; -1 when not an octal number <= 0777. */
-int sftp_parse_umask(const char *s, mode_t *out);
 
 #endif

@@ -7,6 +7,7 @@
 #ifndef SFTPGO_SFTP_SFTP_H
 #define SFTPGO_SFTP_SFTP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,8 @@ int sftp_write_all(int fd, const void *buf, size_t n);
  * the handler without SA_RESTART). Open uploads then end as after a disconnect.
  */
 void sftp_serve_stop(void);
+/* The flag sftp_serve_stop() sets: loops that wait through common/io.h pass it. */
+const volatile sig_atomic_t *sftp_stop_flag(void);
 
 /*
  * Ends the session: every open handle is closed as after a disconnect (atomic

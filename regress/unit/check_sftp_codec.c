@@ -6,7 +6,7 @@
 #include "check_sftp_util.h"
 #include "sftp/codec.h"
 #include "sftp/longname.h"
-#include "sftp/worker.h"
+#include "worker/worker.h"
 
 START_TEST(frame_check_complete_partial_bad)
 {
@@ -191,7 +191,7 @@ START_TEST(longname_format)
 }
 END_TEST
 
-/* ---- monitor frames and start directories (sftp/worker.c) ---- */
+/* ---- monitor frames and start directories (worker/worker.c) ---- */
 
 static char *
 frame_through_pipe(const void *bytes, size_t n, size_t max, size_t *len)

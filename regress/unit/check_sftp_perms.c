@@ -84,7 +84,7 @@ START_TEST(settings_json)
 
 	ck_assert_int_eq(sftp_settings_init(&st), 0);
 	ck_assert_uint_eq(perm_for_path(&st.perms, "/x"), PERM_ALL);
-	ck_assert_int_eq(sftp_settings_parse(&st, good, strlen(good), err, sizeof(err)),
+	ck_assert_int_eq(worker_settings_parse(&st, good, strlen(good), err, sizeof(err)),
 	                 0);
 	ck_assert_uint_eq(perm_for_path(&st.perms, "/x"), PERM_LIST | PERM_DOWNLOAD);
 	ck_assert_uint_eq(perm_for_path(&st.perms, "/up/x"), PERM_ALL);
@@ -95,7 +95,7 @@ START_TEST(settings_json)
 	sftp_settings_free(&st);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sftp_settings_init(&st);
-		ck_assert_msg(sftp_settings_parse(&st, bad[i], strlen(bad[i]), err,
+		ck_assert_msg(worker_settings_parse(&st, bad[i], strlen(bad[i]), err,
 		                                  sizeof(err)) != 0,
 		              "accepted %s", bad[i]);
 		sftp_settings_free(&st);

@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "check_sftp_util.h"
-#include "sftp/events.h"
+#include "worker/events.h"
 
 static int
 write_at(struct tsrv *t, uint32_t h, uint64_t off, const char *data)
@@ -202,7 +202,7 @@ START_TEST(events_lines)
 	ssize_t n;
 
 	ck_assert_int_eq(pipe(p), 0);
-	ev_init(p[1], 0);
+	wev_init(p[1], 0);
 	tsrv_open(&t, NULL);
 	h = tsrv_open_handle(&t, "/up", W_TRUNC);
 	ck_assert_int_eq(write_at(&t, h, 0, "12345"), SSH_FX_OK);
@@ -217,7 +217,7 @@ START_TEST(events_lines)
 	ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
 	ck_assert_int_lt(read(p[0], buf, sizeof(buf) - 1), 0);
 	ck_assert_int_eq(ev_flush_due(), 0);
-	ev_init(-1, 0); /* switching the sink flushes the old one */
+	wev_init(-1, 0); /* switching the sink flushes the old one */
 	ck_assert_int_eq(ev_flush_due(), -1);
 	close(p[1]);
 	n = read(p[0], buf, sizeof(buf) - 1);
@@ -249,8 +249,8 @@ START_TEST(events_hold)
 
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
-	ev_init(p[1], 1);
-	ev_set_hold_ms(60000);
+	wev_init(p[1], 1);
+	wev_set_hold_ms(60000);
 	tsrv_open(&t, NULL);
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/held"), SSH_FX_OK);
 	int due = ev_flush_due();
@@ -261,8 +261,8 @@ START_TEST(events_hold)
 	ssize_t n = read(p[0], buf, sizeof(buf) - 1);
 	ck_assert_int_gt(n, 4);
 	ck_assert_uint_eq(peek_u32((uint8_t *)buf), (uint32_t)n - 4); /* one frame */
-	ev_set_hold_ms(0);
-	ev_init(-1, 0);
+	wev_set_hold_ms(0);
+	wev_init(-1, 0);
 	close(p[0]);
 	close(p[1]);
 	tsrv_close(&t);

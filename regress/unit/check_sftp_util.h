@@ -17,6 +17,7 @@
 #include "regress/unit/check_main.h"
 #include "sftp/proto.h"
 #include "sftp/settings.h"
+#include "worker/settings.h"
 #include "sftp/sftp.h"
 
 struct tsrv {
@@ -37,7 +38,7 @@ tsrv_engine(struct tsrv *t, const char *json)
 	memset(t, 0, sizeof(*t));
 	ck_assert_int_eq(sftp_settings_init(&t->st), 0);
 	if (json != NULL)
-		ck_assert_msg(sftp_settings_parse(&t->st, json, strlen(json), err,
+		ck_assert_msg(worker_settings_parse(&t->st, json, strlen(json), err,
 		                                  sizeof(err)) == 0,
 		              "%s", err);
 	strlcpy(t->root, "/tmp/check_sftp.XXXXXX", sizeof(t->root));

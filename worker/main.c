@@ -1,4 +1,8 @@
-/* sftpgo-worker: the per-user SFTP worker (man/sftpgo-worker.8). */
+/*
+ * sftpgo-worker: the per-user worker (man/sftpgo-worker.8). Reads its settings,
+ * confines itself, then serves SFTP, or the SCP or SSH command of an exec channel,
+ * over the engine (sftp/sftp.h).
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -15,13 +19,15 @@
 #include <unistd.h>
 
 #include "common/buf.h"
-#include "sftp/events.h"
+#include "common/confine.h"
+#include "common/io.h"
 #include "sftp/local.h"
 #include "sftp/path.h"
-#include "sftp/settings.h"
 #include "sftp/sftp.h"
-#include "sftp/worker.h"
 #include "sshcmd/sshcmd.h"
+#include "worker/events.h"
+#include "worker/settings.h"
+#include "worker/worker.h"
 
 #define MAX_SETTINGS (1024u * 1024u)
 
@@ -199,7 +205,7 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
 		}
 	}
 	if (json != NULL) {
-		int rc = sftp_settings_parse(st, json, len, err, errlen);
+		int rc = worker_settings_parse(st, json, len, err, errlen);
 		/* Monitor settings came from the provider: do not keep copies around. */
 		explicit_bzero(json, len);
 		free(json);
@@ -214,7 +220,7 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
 	if (o->read_only)
 		st->read_only = 1;
 	if (o->umask != NULL) {
-		if (sftp_parse_umask(o->umask, &st->umask) != 0) {
+		if (parse_umask(o->umask, &st->umask) != 0) {
 			snprintf(err, errlen, "invalid umask \"%s\"", o->umask);
 			return -1;
 		}
@@ -277,20 +283,8 @@ confine(struct sftp_settings *st, int *chrooted, char *err, size_t errlen)
 	}
 	if (!drop)
 		return 0;
-	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0) {
-		snprintf(err, errlen, "setgid %u: %s", (unsigned)gid, strerror(errno));
-		return -1;
-	}
-	if (st->uid >= 0 &&
-	    setresuid((uid_t)st->uid, (uid_t)st->uid, (uid_t)st->uid) != 0) {
-		snprintf(err, errlen, "setuid %lld: %s", st->uid, strerror(errno));
-		return -1;
-	}
-	if (st->uid > 0 && (setuid(0) == 0 || seteuid(0) == 0 || geteuid() == 0)) {
-		snprintf(err, errlen, "privileges could be regained after setuid");
-		return -1;
-	}
-	return 0;
+	return drop_privileges(st->uid >= 0 ? (uid_t)st->uid : (uid_t)-1, gid, err,
+	                       errlen);
 }
 
 static int
@@ -360,17 +354,17 @@ start_dir(const struct worker_opts *o, const struct sftp_settings *st, int host_
 static void
 setup_events(const struct worker_opts *o)
 {
-	int level = o->log_level != NULL ? ev_level_from_name(o->log_level) : -1;
+	int level = o->log_level != NULL ? wev_level_from_name(o->log_level) : -1;
 
 	if (o->monitor_fd >= 0) {
-		ev_init(o->monitor_fd, 1);
-		ev_set_hold_ms(100);
-		ev_enable_log(1);
-		ev_set_log_level(level >= 0 ? (enum ev_level)level : EV_INFO);
+		wev_init(o->monitor_fd, 1);
+		wev_set_hold_ms(100);
+		wev_enable_log(1);
+		wev_set_log_level(level >= 0 ? (enum ev_level)level : EV_INFO);
 	} else {
-		ev_init(o->events_fd == EVENTS_STDERR ? STDERR_FILENO : o->events_fd, 0);
-		ev_enable_log(o->log_stderr);
-		ev_set_log_level(level >= 0 ? (enum ev_level)level : EV_ERROR);
+		wev_init(o->events_fd == EVENTS_STDERR ? STDERR_FILENO : o->events_fd, 0);
+		wev_enable_log(o->log_stderr);
+		wev_set_log_level(level >= 0 ? (enum ev_level)level : EV_ERROR);
 	}
 }
 
@@ -395,7 +389,7 @@ serve_command(struct sftp_server *s, const char *command, int monitored)
 	sftp_local_free(l);
 	sftp_server_shutdown(s, "command ended");
 	ev_log(EV_INFO, "command ended for \"%s\" with status %d", user_buf, status);
-	ev_exit(msg);
+	wev_exit(msg);
 	if (!monitored)
 		fputs(msg, stderr);
 	return status;
@@ -413,7 +407,7 @@ main(int argc, char **argv)
 	install_signals();
 	if (parse_args(argc, argv, &o) != 0)
 		return 1;
-	if (o.log_level != NULL && ev_level_from_name(o.log_level) < 0) {
+	if (o.log_level != NULL && wev_level_from_name(o.log_level) < 0) {
 		fprintf(stderr, "sftpgo-worker: invalid log level \"%s\"\n", o.log_level);
 		return 1;
 	}

@@ -2,12 +2,10 @@
  * sftpgo-worker start-up: command line (sftp-server's flags plus ours), settings
  * from the monitor or a file, confinement and privilege drop. Exposed for tests.
  */
-#ifndef SFTPGO_SFTP_WORKER_H
-#define SFTPGO_SFTP_WORKER_H
+#ifndef SFTPGO_WORKER_WORKER_H
+#define SFTPGO_WORKER_WORKER_H
 
 #include <stddef.h>
-
-#include "sftp/settings.h"
 
 #define EVENTS_STDERR (-2)
 

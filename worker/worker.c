@@ -1,4 +1,4 @@
-/* sftpgo-worker start-up helpers that tests reach (see sftp/worker.h). */
+/* sftpgo-worker start-up helpers that tests reach (see worker/worker.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
-#include "sftp/worker.h"
+#include "worker/worker.h"
 
 static int
 read_full(int fd, void *buf, size_t n)

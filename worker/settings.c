@@ -1,0 +1,140 @@
+/* Settings object -> engine configuration (worker/settings.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker/proto.h"
+#include "worker/settings.h"
+
+static int
+set_string(char **dst, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (copy == NULL)
+		return -1;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+/* The protocol checked the shape; the names are the engine's (sftp/perms.h). */
+static int
+apply_permissions(struct sftp_settings *st, json_t *obj, char *err, size_t errlen)
+{
+	const char *dir;
+	json_t *list, *p;
+	struct perm_table t = {0};
+	size_t i;
+
+	json_object_foreach(obj, dir, list)
+	{
+		unsigned mask = 0, bit = 1;
+		json_array_foreach(list, i, p)
+		{
+			if ((bit = perm_from_name(json_string_value(p))) == 0)
+				break;
+			mask |= bit;
+		}
+		if (bit == 0 || perm_table_set(&t, dir, mask) != 0) {
+			snprintf(err, errlen, "permissions: bad entry for \"%.200s\"",
+			         dir);
+			perm_table_free(&t);
+			return -1;
+		}
+	}
+	perm_table_free(&st->perms);
+	st->perms = t;
+	return 0;
+}
+
+static char **
+string_field(struct sftp_settings *st, enum wp_key k)
+{
+	switch (k) {
+	case WPK_USERNAME:
+		return &st->username;
+	case WPK_CONNECTION_ID:
+		return &st->connection_id;
+	case WPK_PROTOCOL:
+		return &st->protocol;
+	case WPK_CLIENT_IP:
+		return &st->client_ip;
+	case WPK_HOME_DIR:
+		return &st->home_dir;
+	case WPK_START_DIR:
+		return &st->start_dir;
+	case WPK_COMMAND:
+		return &st->command;
+	default:
+		return NULL;
+	}
+}
+
+static void
+apply_number(struct sftp_settings *st, enum wp_key k, long long n)
+{
+	switch (k) {
+	case WPK_CHROOT:
+		st->chroot = (int)n;
+		break;
+	case WPK_READ_ONLY:
+		st->read_only = (int)n;
+		break;
+	case WPK_UID:
+		st->uid = n;
+		break;
+	case WPK_GID:
+		st->gid = n;
+		break;
+	case WPK_UMASK:
+		st->umask = (mode_t)n;
+		st->umask_set = 1;
+		break;
+	case WPK_SETSTAT_MODE:
+		st->setstat_mode = (int)n;
+		break;
+	case WPK_UPLOAD_MODE:
+		st->upload_mode = (int)n;
+		break;
+	case WPK_MAX_HANDLES:
+		st->max_handles = (uint32_t)n;
+		break;
+	case WPK_MAX_PACKET:
+		st->max_packet = (uint32_t)n;
+		break;
+	case WPK_UPLOAD_BANDWIDTH:
+		st->upload_bandwidth = (uint32_t)n;
+		break;
+	case WPK_DOWNLOAD_BANDWIDTH:
+		st->download_bandwidth = (uint32_t)n;
+		break;
+	default:
+		break;
+	}
+}
+
+int
+worker_settings_parse(struct sftp_settings *st, const char *json, size_t len, char *err,
+                      size_t errlen)
+{
+	struct wp_settings ws;
+	int rc = wp_settings_decode(&ws, json, len, err, errlen);
+
+	for (unsigned k = 0; rc == 0 && k < WPK_COUNT; k++) {
+		char **dst = string_field(st, (enum wp_key)k);
+		if (!wp_has(&ws, (enum wp_key)k))
+			continue;
+		if (k == WPK_PERMISSIONS)
+			rc = apply_permissions(st, ws.perms, err, errlen);
+		else if (dst != NULL && set_string(dst, ws.s[k]) != 0) {
+			snprintf(err, errlen, "settings: out of memory");
+			rc = -1;
+		} else if (dst == NULL)
+			apply_number(st, (enum wp_key)k, ws.n[k]);
+	}
+	wp_settings_free(&ws);
+	return rc;
+}
