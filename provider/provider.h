@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/conf.h"
-#include "common/user.h"
+#include "config/conf.h"
+#include "account/user.h"
 
 #define PROVIDER_NOT_FOUND 1
 
@@ -31,7 +31,7 @@ int provider_user_by_name(struct provider *p, const char *username, struct sftpg
 			  char *err, size_t errlen);
 int provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, char *err,
 			size_t errlen);
-/* Validates, applies users_base_dir, hashes a plain password; sets u->id. */
+/* Stores u as given (run account_prepare_for_store first); sets u->id. */
 int provider_user_add(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen);
 /* Replaces every field of the user with that id (callers merge first). */
 int provider_user_update(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen);

@@ -5,7 +5,7 @@
  * a running server can use it at the same time. Every value goes through a bound
  * parameter; the only text put into SQL is the users_table identifier, checked
  * against [A-Za-z_][A-Za-z0-9_]* first. Rows are converted to and from the user
- * JSON (common/user.h), so the codec is the one place that knows the fields.
+ * JSON (account/user.h), so the codec is the one place that knows the fields.
  */
 #include "config.h"
 
@@ -19,14 +19,12 @@
 
 #include <sqlite3.h>
 
-#include "auth/auth.h"
 #include "common/errf.h"
 #include "provider/provider.h"
 #include "provider/schema_sqlite.h" /* generated from sql/sqlite/20200307.sql */
 
 #define BUSY_TIMEOUT_MS 5000
 #define TABLE_NAME_MAX 64
-#define HASH_MAX 512
 
 enum col_kind { COL_INT, COL_TEXT, COL_JSON };
 
@@ -130,7 +128,6 @@ struct provider {
 	sqlite3 *db;
 	char table[TABLE_NAME_MAX + 1];
 	char qtable[TABLE_NAME_MAX + 3]; /* "table" */
-	char *users_base_dir;
 	sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -426,8 +423,6 @@ provider_open(const struct sftpgo_config *cfg, struct provider **out, char *err,
 	}
 	strlcpy(p->table, table, sizeof(p->table));
 	snprintf(p->qtable, sizeof(p->qtable), "\"%s\"", table);
-	if (pc->users_base_dir != NULL && pc->users_base_dir[0] == '/')
-		p->users_base_dir = strdup(pc->users_base_dir);
 	int rc = sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READWRITE, NULL);
 	if (rc != SQLITE_OK) {
 		errf(err, errlen, "sqlite: %s: %s", path,
@@ -453,7 +448,6 @@ provider_close(struct provider *p)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(p->st[i]);
 	sqlite3_close(p->db);
-	free(p->users_base_dir);
 	free(p);
 }
 
@@ -522,50 +516,11 @@ provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, cha
 	return fetch_one(p, s, out, err, errlen);
 }
 
-/* A plain password becomes an argon2id hash; a known hash is stored as is. */
+/* Binds u (as prepared by account_prepare_for_store) into statement id, runs it. */
 static int
-hash_password(struct sftpgo_user *u, char *err, size_t errlen)
-{
-	char hash[HASH_MAX];
-
-	if (u->password == NULL || u->password[0] == '\0' ||
-	    auth_password_is_hashed(u->password))
-		return 0;
-	if (auth_password_hash(u->password, hash, sizeof(hash)) != 0)
-		return errf(err, errlen, "password: hashing failed");
-	char *h = strdup(hash);
-	explicit_bzero(hash, sizeof(hash));
-	if (h == NULL)
-		return errf(err, errlen, "out of memory");
-	explicit_bzero(u->password, strlen(u->password));
-	free(u->password);
-	u->password = h;
-	return 0;
-}
-
-static int
-apply_base_dir(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
-{
-	if ((u->home_dir != NULL && u->home_dir[0] != '\0') ||
-	    p->users_base_dir == NULL || u->username == NULL)
-		return 0;
-	size_t bl = strlen(p->users_base_dir);
-	const char *sep = bl > 0 && p->users_base_dir[bl - 1] == '/' ? "" : "/";
-	char *home = NULL;
-	if (asprintf(&home, "%s%s%s", p->users_base_dir, sep, u->username) < 0)
-		return errf(err, errlen, "out of memory");
-	free(u->home_dir);
-	u->home_dir = home;
-	return 0;
-}
-
-/* Validates, hashes and binds u into statement id, then runs it. */
-static int
-write_user(struct provider *p, enum stmt_id id, struct sftpgo_user *u, char *err,
+write_user(struct provider *p, enum stmt_id id, const struct sftpgo_user *u, char *err,
            size_t errlen)
 {
-	if (user_validate(u, err, errlen) != 0 || hash_password(u, err, errlen) != 0)
-		return -1;
 	sqlite3_stmt *s = stmt(p, id, err, errlen);
 	if (s == NULL)
 		return -1;
@@ -593,8 +548,6 @@ write_user(struct provider *p, enum stmt_id id, struct sftpgo_user *u, char *err
 int
 provider_user_add(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
 {
-	if (apply_base_dir(p, u, err, errlen) != 0)
-		return -1;
 	int rc = write_user(p, ST_INSERT, u, err, errlen);
 	if (rc != 0)
 		return rc;

@@ -11,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account/perm.h"
+#include "account/user.h"
 #include "common/errf.h"
-#include "common/user.h"
 
 #define USER_MAX_STR 4096
 #define USER_MAX_KEY_LEN 16384
@@ -101,21 +102,6 @@ vpath_clean(const char *in, char *out, size_t outlen)
 	return 0;
 }
 
-static const char *const known_perms[] = {
-    PERM_ANY,    PERM_LIST,    PERM_DOWNLOAD,    PERM_UPLOAD,          PERM_OVERWRITE,
-    PERM_DELETE, PERM_RENAME,  PERM_CREATE_DIRS, PERM_CREATE_SYMLINKS, PERM_CHMOD,
-    PERM_CHOWN,  PERM_CHTIMES,
-};
-
-static int
-perm_known(const char *name)
-{
-	for (size_t i = 0; i < sizeof(known_perms) / sizeof(known_perms[0]); i++)
-		if (strcmp(name, known_perms[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Adds one normalised path with its names; rejects a path given twice. */
 static int
 perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, char *err,
@@ -150,7 +136,7 @@ perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, 
 		if (s == NULL)
 			return errf(err, errlen,
 			            "permissions: \"%s\": names must be strings", key);
-		if (!perm_known(s))
+		if (perm_from_name(s) == 0)
 			return errf(err, errlen,
 			            "permissions: \"%s\": unknown permission \"%s\"", key,
 			            s);

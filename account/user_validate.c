@@ -1,7 +1,7 @@
 /*
  * user_validate: the semantic rules an account must satisfy before it is stored.
  * Kept apart from the codec (user.c) because it needs cidr_parse and
- * auth_pubkey_parse; link auth/libauth.a with whatever calls it.
+ * auth_pubkey_parse: a program that only decodes users does not pull in auth/.
  *
  * Rules (documented in sftpgo-user(8)):
  * - username: 1..255 bytes of [A-Za-z0-9._@-] and '_', not starting with '-' or '.';
@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account/cidr.h"
+#include "account/user.h"
 #include "auth/auth.h"
-#include "common/cidr.h"
 #include "common/errf.h"
-#include "common/user.h"
 
 #define HOME_DIR_MAX 255
 #define PASSWORD_MAX 1024

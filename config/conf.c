@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/conf.h"
+#include "config/conf.h"
 #include "common/io.h"
 
 extern char **environ;
