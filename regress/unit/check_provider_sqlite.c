@@ -1,4 +1,7 @@
-/* provider/sqlite.c on a scratch database: schema, CRUD, quota, last_login, listing. */
+/*
+ * provider/sqlite.c through provider.c on a scratch database: schema, CRUD, quota,
+ * last_login, listing, dump, status, and the driver choice.
+ */
 #include "config.h"
 
 #include <check.h>
@@ -7,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "provider/provider.h"
@@ -32,7 +36,8 @@ make_config(const char *table)
 	cfg.data_provider.driver = "sqlite";
 	cfg.data_provider.name = "test.db"; /* relative to config_dir */
 	cfg.data_provider.users_table = (char *)table;
-	cfg.data_provider.users_base_dir = "/srv/base/"; /* applied by account/, not here */
+	cfg.data_provider.users_base_dir =
+	    "/srv/base/"; /* applied by account/, not here */
 }
 
 static void
@@ -131,9 +136,20 @@ END_TEST
 
 START_TEST(bad_config_is_refused)
 {
-	cfg.data_provider.driver = "oracle";
-	ck_assert_int_eq(provider_open(&cfg, &prov, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "driver"));
+	/* SFTPGo's other drivers have no driver here yet: the same message for all. */
+	const char *drivers[] = {"oracle", "postgresql", "mysql", "bolt", "memory"};
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		char want[200];
+		cfg.data_provider.driver = (char *)drivers[i];
+		ck_assert_int_eq(provider_open(&cfg, &prov, err, sizeof(err)), -1);
+		snprintf(want, sizeof(want),
+		         "data_provider.driver: \"%s\" is not supported by this build "
+		         "(only sqlite)",
+		         drivers[i]);
+		ck_assert_str_eq(err, want);
+		ck_assert_ptr_null(prov);
+	}
+	make_config("users");
 	const char *bad_tables[] = {"users; DROP TABLE x", "1users", "a\"b",
 	                            "schema_version", "sqlite_master"};
 	for (size_t i = 0; i < sizeof(bad_tables) / sizeof(bad_tables[0]); i++) {
@@ -412,6 +428,87 @@ list(int64_t limit, int64_t offset, int order, const char *name, struct names *n
 	return n->buf;
 }
 
+/* username:password, in the order given. */
+static int
+collect_with_hash(const struct sftpgo_user *u, void *arg)
+{
+	struct names *n = arg;
+
+	strlcat(n->buf, u->username, sizeof(n->buf));
+	strlcat(n->buf, ":", sizeof(n->buf));
+	strlcat(n->buf, u->password != NULL ? u->password : "(none)", sizeof(n->buf));
+	strlcat(n->buf, ",", sizeof(n->buf));
+	return ++n->seen == n->stop_after ? 7 : 0;
+}
+
+START_TEST(dump_gives_every_user_with_hash_in_id_order)
+{
+	struct names n;
+	struct sftpgo_user u;
+
+	memset(&n, 0, sizeof(n));
+	ck_assert_int_eq(provider_dump(prov, collect_with_hash, &n, err, sizeof(err)), 0);
+	ck_assert_str_eq(n.buf, "");
+	add("zed");
+	int64_t amy = add("amy");
+	add("mid");
+	new_user(&u, "keyonly");
+	free(u.password);
+	u.password = NULL;
+	ck_assert_msg(provider_user_add(prov, &u, err, sizeof(err)) == 0, "%s", err);
+	user_free(&u);
+	ck_assert_int_eq(provider_user_delete(prov, amy, err, sizeof(err)), 0);
+	memset(&n, 0, sizeof(n));
+	ck_assert_msg(provider_dump(prov, collect_with_hash, &n, err, sizeof(err)) == 0,
+	              "%s", err);
+	ck_assert_str_eq(n.buf, "zed:" BCRYPT ",mid:" BCRYPT ",keyonly:(none),");
+	/* a callback's non-zero return stops the dump and is returned */
+	memset(&n, 0, sizeof(n));
+	n.stop_after = 1;
+	ck_assert_int_eq(provider_dump(prov, collect_with_hash, &n, err, sizeof(err)), 7);
+	ck_assert_str_eq(n.buf, "zed:" BCRYPT ",");
+}
+END_TEST
+
+START_TEST(status_follows_the_database_file)
+{
+	char moved[400];
+
+	ck_assert_msg(provider_status(prov, err, sizeof(err)) == 0, "%s", err);
+	/* removed while open: the handle still works, status must not say so */
+	snprintf(moved, sizeof(moved), "%s.moved", dbpath);
+	ck_assert_int_eq(rename(dbpath, moved), 0);
+	ck_assert_int_eq(provider_status(prov, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, dbpath));
+	ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
+	/* replaced by something that is not a database file */
+	ck_assert_int_eq(mkdir(dbpath, 0700), 0);
+	ck_assert_int_eq(provider_status(prov, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+	ck_assert_int_eq(rmdir(dbpath), 0);
+	ck_assert_int_eq(rename(moved, dbpath), 0);
+	ck_assert_msg(provider_status(prov, err, sizeof(err)) == 0, "%s", err);
+	/* unreadable (root reads anything: only checked when not root) */
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod(dbpath, 0), 0);
+		ck_assert_int_eq(provider_status(prov, err, sizeof(err)), -1);
+		ck_assert_ptr_nonnull(strstr(err, "Permission denied"));
+		ck_assert_int_eq(chmod(dbpath, 0600), 0);
+	}
+	/* the table dropped behind the handle's back */
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE users", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(provider_status(prov, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "sqlite: "));
+	/* no handle at all (closed, or never opened) */
+	ck_assert_int_eq(provider_status(NULL, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "data provider: not open");
+}
+END_TEST
+
 START_TEST(list_orders_pages_and_filters)
 {
 	struct names n;
@@ -497,6 +594,8 @@ main(void)
 	tcase_add_test(t1, update_replaces_fields_but_not_usage);
 	tcase_add_test(t1, delete_removes);
 	tcase_add_test(t1, list_orders_pages_and_filters);
+	tcase_add_test(t1, dump_gives_every_user_with_hash_in_id_order);
+	tcase_add_test(t1, status_follows_the_database_file);
 	tcase_add_test(t1, writes_while_a_reader_holds_the_db);
 	tcase_add_test(t1, corrupt_stored_json_reported);
 	suite_add_tcase(s, t1);
