@@ -14,6 +14,7 @@
 #include "account/perm.h"
 #include "account/user.h"
 #include "common/errf.h"
+#include "common/strlist_json.h"
 
 #define USER_MAX_STR 4096
 #define USER_MAX_KEY_LEN 16384
@@ -181,20 +182,6 @@ user_perms_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t e
 	u->perms = tmp.perms;
 	u->n_perms = tmp.n_perms;
 	return 0;
-}
-
-static json_t *
-strlist_to_json(const struct strlist *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a != NULL && i < l->n; i++) {
-		if (json_array_append_new(a, json_string(l->v[i])) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
 }
 
 json_t *

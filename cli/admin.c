@@ -395,13 +395,7 @@ read_keys(const struct cli *c, struct strlist *keys)
 			const char *k = line + strspn(line, " \t");
 			if (k[0] == '\0' || k[0] == '#')
 				continue;
-			char type[64];
-			unsigned char *blob = NULL;
-			size_t bloblen;
-			int bad = auth_pubkey_parse(k, type, sizeof(type), &blob,
-			                            &bloblen) != 0;
-			free(blob);
-			if (bad || strlist_add(keys, k) != 0) {
+			if (!auth_pubkey_valid(k) || strlist_add(keys, k) != 0) {
 				fclose(f);
 				free(line);
 				return bad_input(
