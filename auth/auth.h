@@ -1,6 +1,8 @@
 /*
- * Authentication decisions. Only the monitor (and the admin CLI, for hashing) link
- * this module. Everything here is pure: no provider access, no logging.
+ * Credential checks: password hash algorithms and verification, public key parsing
+ * and matching. Only root-side code links this module (the monitor, the admin CLI,
+ * account/). Everything here is pure: no provider access, no logging, and no
+ * knowledge of accounts: account/ decides when to hash and which account may log in.
  */
 #ifndef SFTPGO_AUTH_AUTH_H
 #define SFTPGO_AUTH_AUTH_H
@@ -8,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/user.h"
+#include "common/strlist.h"
 
 /* Hash prefixes stored as is when given to the CLI/API (compat-facts.md "Users"). */
 int auth_password_is_hashed(const char *s);
@@ -26,16 +28,10 @@ void auth_password_dummy_verify(const char *password);
 /* Parses one authorized_keys line (options not allowed): type, blob (decoded). */
 int auth_pubkey_parse(const char *line, char *type, size_t typelen, unsigned char **blob,
 		      size_t *bloblen);
+/* 1 when the line is an authorized_keys line auth_pubkey_parse accepts, else 0. */
+int auth_pubkey_valid(const char *line);
 /* 1 when (type, blob) equals one of the user's keys. */
 int auth_pubkey_allowed(const struct strlist *keys, const char *type,
 			const unsigned char *blob, size_t bloblen);
-
-/*
- * Account checks after credentials matched, in SFTPGo's order: status, expiration,
- * IP filters, denied login methods. method: "password" | "publickey" |
- * "keyboard-interactive". Returns 0 allowed or -1 with the reason in err.
- */
-int auth_user_can_login(const struct sftpgo_user *u, const char *client_ip,
-			const char *method, int64_t now_ms, char *err, size_t errlen);
 
 #endif

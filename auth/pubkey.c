@@ -240,6 +240,18 @@ type_matches(const char *stored, const char *offered)
 }
 
 int
+auth_pubkey_valid(const char *line)
+{
+	char type[64];
+	unsigned char *blob = NULL;
+	size_t bloblen = 0;
+	int ok = auth_pubkey_parse(line, type, sizeof(type), &blob, &bloblen) == 0;
+
+	free(blob);
+	return ok;
+}
+
+int
 auth_pubkey_allowed(const struct strlist *keys, const char *type,
                     const unsigned char *blob, size_t bloblen)
 {

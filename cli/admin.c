@@ -19,10 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account/account.h"
+#include "account/perm.h"
+#include "account/user.h"
 #include "auth/auth.h"
 #include "cli/commands.h"
-#include "common/conf.h"
-#include "common/user.h"
+#include "config/conf.h"
 #include "provider/provider.h"
 
 #define EXIT_RUNTIME 1
@@ -393,13 +395,7 @@ read_keys(const struct cli *c, struct strlist *keys)
 			const char *k = line + strspn(line, " \t");
 			if (k[0] == '\0' || k[0] == '#')
 				continue;
-			char type[64];
-			unsigned char *blob = NULL;
-			size_t bloblen;
-			int bad = auth_pubkey_parse(k, type, sizeof(type), &blob,
-			                            &bloblen) != 0;
-			free(blob);
-			if (bad || strlist_add(keys, k) != 0) {
+			if (!auth_pubkey_valid(k) || strlist_add(keys, k) != 0) {
 				fclose(f);
 				free(line);
 				return bad_input(
@@ -677,7 +673,7 @@ create_home(const struct cli *c, const struct sftpgo_user *u)
 }
 
 static int
-cmd_add(const struct cli *c, struct provider *p)
+cmd_add(const struct cli *c, struct provider *p, const char *users_base_dir)
 {
 	struct sftpgo_user u;
 	char err[1024];
@@ -688,7 +684,7 @@ cmd_add(const struct cli *c, struct provider *p)
 		return bad_input(c, "--username is required");
 	u.username = strdup(c->username);
 	if (!c->perms_given) { /* default: everything under "/" */
-		json_t *all = json_pack("{s:[s]}", "/", PERM_ANY);
+		json_t *all = json_pack("{s:[s]}", "/", perm_name(PERM_ALL));
 		rc = all != NULL ? user_perms_from_json(all, &u, err, sizeof(err)) : -1;
 		json_decref(all);
 		if (rc != 0) {
@@ -716,7 +712,9 @@ cmd_add(const struct cli *c, struct provider *p)
 		return bad_input(c, "--username: user \"%s\" already exists",
 		                 c->username);
 	}
-	if (rc < 0 || (rc = provider_user_add(p, &u, err, sizeof(err))) != 0) {
+	if (rc < 0 ||
+	    (rc = account_prepare_for_store(&u, users_base_dir, err, sizeof(err))) != 0 ||
+	    (rc = provider_user_add(p, &u, err, sizeof(err))) != 0) {
 		user_free(&u);
 		return provider_error(c, err);
 	}
@@ -760,7 +758,9 @@ cmd_update(const struct cli *c, struct provider *p)
 		user_free(&u);
 		return rc;
 	}
-	rc = provider_user_update(p, &u, err, sizeof(err));
+	rc = account_prepare_for_store(&u, NULL, err, sizeof(err));
+	if (rc == 0)
+		rc = provider_user_update(p, &u, err, sizeof(err));
 	if (rc == PROVIDER_NOT_FOUND) {
 		fprintf(stderr, "sftpgo %s: user \"%s\" not found\n", c->name,
 		        c->username);
@@ -888,7 +888,7 @@ run(struct cli *c)
 	}
 	switch (c->action) {
 	case A_ADD:
-		rc = cmd_add(c, p);
+		rc = cmd_add(c, p, cfg.data_provider.users_base_dir);
 		break;
 	case A_UPDATE:
 		rc = cmd_update(c, p);

@@ -9,9 +9,19 @@
 #define SFTPGO_COMMON_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "common/conf.h"
+/* The "log" section of sftpgo.json (filled by config/conf.c). */
+struct log_config {
+	char *file_path;	/* "" = stderr; absolute after load */
+	int max_size_mb;	/* 10 */
+	int max_backups;	/* 5 */
+	int max_age_days;	/* 28 */
+	bool compress;
+	bool verbose;		/* true */
+};
 
 enum log_level { LOGL_DEBUG = 0, LOGL_INFO, LOGL_WARN, LOGL_ERROR };
 

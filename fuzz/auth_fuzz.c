@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "auth/auth.h"
-#include "common/cidr.h"
-#include "common/user.h"
+#include "account/cidr.h"
+#include "account/user.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

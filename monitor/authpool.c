@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account/account.h"
 #include "auth/auth.h"
 #include "common/log.h"
 #include "monitor/monitor.h"
@@ -124,7 +125,7 @@ run_auth(struct provider *p, struct job *j)
 	}
 	j->creds_ok = 1;
 	if (j->kind != JOB_PUBKEY_QUERY &&
-	    auth_user_can_login(u, j->client_ip, job_method(j->kind), now_ms(), err, sizeof(err)) !=
+	    account_can_login(u, j->client_ip, job_method(j->kind), now_ms(), err, sizeof(err)) !=
 		    0) {
 		snprintf(j->error, sizeof(j->error), "%s", err);
 		goto fail;

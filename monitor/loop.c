@@ -28,7 +28,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "auth/auth.h"
+#include "account/account.h"
 #include "common/log.h"
 #include "common/rpc.h"
 #include "common/version.h"
@@ -963,7 +963,7 @@ kbd_finish(struct msess *s, int ok, const char *why)
 	memset(&j, 0, sizeof(j));
 	j.kind = JOB_KBDINT;
 	j.username = s->kbd->user->username;
-	if (ok && auth_user_can_login(s->kbd->user, s->ip, "keyboard-interactive",
+	if (ok && account_can_login(s->kbd->user, s->ip, "keyboard-interactive",
 				      (int64_t)time(NULL) * 1000, err, sizeof(err)) != 0) {
 		ok = 0;
 		j.creds_ok = 1;

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "common/conf.h"
+#include "config/conf.h"
 #include "common/strlist.h"
-#include "common/user.h"
+#include "account/user.h"
 
 /* Host keys (monitor/hostkeys.c). */
 struct hostkeys {

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "common/conf.h"
+#include "config/conf.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "monitor/monitor.h"

@@ -1,32 +1,33 @@
 /*
- * SQLite data provider (driver "sqlite"), SFTPGo 0.9.6 schema.
+ * SQLite data provider (driver "sqlite"), SFTPGo 0.9.6 schema. Only its driver
+ * struct, provider_sqlite_driver, is visible outside this file.
  *
  * The database is opened in WAL mode with a busy timeout so that the admin CLI and
  * a running server can use it at the same time. Every value goes through a bound
  * parameter; the only text put into SQL is the users_table identifier, checked
  * against [A-Za-z_][A-Za-z0-9_]* first. Rows are converted to and from the user
- * JSON (common/user.h), so the codec is the one place that knows the fields.
+ * JSON (account/user.h), so the codec is the one place that knows the fields.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
-#include "auth/auth.h"
 #include "common/errf.h"
 #include "provider/provider.h"
 #include "provider/schema_sqlite.h" /* generated from sql/sqlite/20200307.sql */
 
 #define BUSY_TIMEOUT_MS 5000
 #define TABLE_NAME_MAX 64
-#define HASH_MAX 512
 
 enum col_kind { COL_INT, COL_TEXT, COL_JSON };
 
@@ -81,6 +82,8 @@ enum stmt_id {
 	ST_QUOTA_ADD,
 	ST_QUOTA_SET,
 	ST_SCHEMA_EXISTS,
+	ST_DUMP,
+	ST_STATUS,
 	ST_COUNT
 };
 
@@ -124,18 +127,20 @@ static const char *const stmt_sql[ST_COUNT] = {
         "last_quota_update = :now WHERE username = :username",
     [ST_SCHEMA_EXISTS] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                          "name IN (:table, 'schema_version')",
+    [ST_DUMP] = "SELECT " USER_COLS " FROM \"users\" ORDER BY id ASC",
+    [ST_STATUS] = "SELECT count(*) FROM \"users\" WHERE id < 0",
 };
 
-struct provider {
+struct provider_handle {
 	sqlite3 *db;
 	char table[TABLE_NAME_MAX + 1];
 	char qtable[TABLE_NAME_MAX + 3]; /* "table" */
-	char *users_base_dir;
+	char *path;                      /* the database file, for status */
 	sqlite3_stmt *st[ST_COUNT];
 };
 
 static int
-db_fail(struct provider *p, char *err, size_t errlen, const char *what)
+db_fail(struct provider_handle *p, char *err, size_t errlen, const char *what)
 {
 	return errf(err, errlen, "sqlite: %s: %s", what, sqlite3_errmsg(p->db));
 }
@@ -193,7 +198,7 @@ with_table(const char *src, const char *qtable)
 
 /* Prepared once per handle, then reset and reused. */
 static sqlite3_stmt *
-stmt(struct provider *p, enum stmt_id id, char *err, size_t errlen)
+stmt(struct provider_handle *p, enum stmt_id id, char *err, size_t errlen)
 {
 	if (p->st[id] != NULL) {
 		sqlite3_reset(p->st[id]);
@@ -238,7 +243,8 @@ bind_text(sqlite3_stmt *s, const char *name, const char *v)
 
 /* Binds every ":column" parameter the statement has from the user's JSON. */
 static int
-bind_user(struct provider *p, sqlite3_stmt *s, const json_t *uj, char *err, size_t errlen)
+bind_user(struct provider_handle *p, sqlite3_stmt *s, const json_t *uj, char *err,
+          size_t errlen)
 {
 	char pname[40];
 
@@ -328,7 +334,7 @@ row_to_user(sqlite3_stmt *s, struct sftpgo_user *u, char *err, size_t errlen)
 
 /* Runs a single-row SELECT that was bound already. */
 static int
-fetch_one(struct provider *p, sqlite3_stmt *s, struct sftpgo_user *out, char *err,
+fetch_one(struct provider_handle *p, sqlite3_stmt *s, struct sftpgo_user *out, char *err,
           size_t errlen)
 {
 	int rc = sqlite3_step(s);
@@ -346,7 +352,7 @@ fetch_one(struct provider *p, sqlite3_stmt *s, struct sftpgo_user *out, char *er
 
 /* Runs an UPDATE/DELETE that was bound already; NOT_FOUND when no row changed. */
 static int
-exec_change(struct provider *p, sqlite3_stmt *s, const char *what, char *err,
+exec_change(struct provider_handle *p, sqlite3_stmt *s, const char *what, char *err,
             size_t errlen)
 {
 	int rc = sqlite3_step(s);
@@ -374,8 +380,10 @@ sqlite_path(const struct sftpgo_config *cfg, char *err, size_t errlen)
 	return path;
 }
 
+static void sqlite_close(struct provider_handle *p);
+
 static int
-configure_db(struct provider *p, char *err, size_t errlen)
+configure_db(struct provider_handle *p, char *err, size_t errlen)
 {
 	sqlite3_extended_result_codes(p->db, 1);
 	if (sqlite3_busy_timeout(p->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
@@ -386,24 +394,17 @@ configure_db(struct provider *p, char *err, size_t errlen)
 	return 0;
 }
 
-int
-provider_open(const struct sftpgo_config *cfg, struct provider **out, char *err,
-              size_t errlen)
+static int
+sqlite_open(const struct sftpgo_config *cfg, struct provider_handle **out, char *err,
+            size_t errlen)
 {
 	const struct provider_config *pc = &cfg->data_provider;
-	const char *driver =
-	    pc->driver != NULL && pc->driver[0] != '\0' ? pc->driver : "sqlite";
 	const char *table = pc->users_table != NULL && pc->users_table[0] != '\0'
 	                        ? pc->users_table
 	                        : "users";
 	struct stat st;
 
 	*out = NULL;
-	if (strcmp(driver, "sqlite") != 0)
-		return errf(err, errlen,
-		            "data_provider.driver: \"%s\" is not supported by this "
-		            "build (only sqlite)",
-		            driver);
 	if (!table_name_ok(table))
 		return errf(err, errlen,
 		            "data_provider.users_table: \"%s\" is not a valid table "
@@ -419,46 +420,43 @@ provider_open(const struct sftpgo_config *cfg, struct provider **out, char *err,
 		free(path);
 		return -1;
 	}
-	struct provider *p = calloc(1, sizeof(*p));
+	struct provider_handle *p = calloc(1, sizeof(*p));
 	if (p == NULL) {
 		free(path);
 		return errf(err, errlen, "out of memory");
 	}
 	strlcpy(p->table, table, sizeof(p->table));
 	snprintf(p->qtable, sizeof(p->qtable), "\"%s\"", table);
-	if (pc->users_base_dir != NULL && pc->users_base_dir[0] == '/')
-		p->users_base_dir = strdup(pc->users_base_dir);
+	p->path = path;
 	int rc = sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READWRITE, NULL);
 	if (rc != SQLITE_OK) {
 		errf(err, errlen, "sqlite: %s: %s", path,
 		     p->db != NULL ? sqlite3_errmsg(p->db) : sqlite3_errstr(rc));
-		free(path);
-		provider_close(p);
+		sqlite_close(p);
 		return -1;
 	}
-	free(path);
 	if (configure_db(p, err, errlen) != 0) {
-		provider_close(p);
+		sqlite_close(p);
 		return -1;
 	}
 	*out = p;
 	return 0;
 }
 
-void
-provider_close(struct provider *p)
+static void
+sqlite_close(struct provider_handle *p)
 {
 	if (p == NULL)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(p->st[i]);
 	sqlite3_close(p->db);
-	free(p->users_base_dir);
+	free(p->path);
 	free(p);
 }
 
-int
-provider_init_schema(struct provider *p, char *err, size_t errlen)
+static int
+sqlite_init_schema(struct provider_handle *p, char *err, size_t errlen)
 {
 	char *msg = NULL;
 	char *sql = with_table(schema_sqlite_sql, p->qtable);
@@ -478,8 +476,8 @@ provider_init_schema(struct provider *p, char *err, size_t errlen)
 	return 0;
 }
 
-int
-provider_schema_exists(struct provider *p, char *err, size_t errlen)
+static int
+sqlite_schema_exists(struct provider_handle *p, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, ST_SCHEMA_EXISTS, err, errlen);
 
@@ -494,9 +492,9 @@ provider_schema_exists(struct provider *p, char *err, size_t errlen)
 	return ret;
 }
 
-int
-provider_user_by_name(struct provider *p, const char *username, struct sftpgo_user *out,
-                      char *err, size_t errlen)
+static int
+sqlite_user_by_name(struct provider_handle *p, const char *username,
+                    struct sftpgo_user *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, ST_BY_NAME, err, errlen);
 
@@ -508,9 +506,9 @@ provider_user_by_name(struct provider *p, const char *username, struct sftpgo_us
 	return fetch_one(p, s, out, err, errlen);
 }
 
-int
-provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, char *err,
-                    size_t errlen)
+static int
+sqlite_user_by_id(struct provider_handle *p, int64_t id, struct sftpgo_user *out,
+                  char *err, size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, ST_BY_ID, err, errlen);
 
@@ -522,50 +520,11 @@ provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, cha
 	return fetch_one(p, s, out, err, errlen);
 }
 
-/* A plain password becomes an argon2id hash; a known hash is stored as is. */
+/* Binds u (as prepared by account_prepare_for_store) into statement id, runs it. */
 static int
-hash_password(struct sftpgo_user *u, char *err, size_t errlen)
+write_user(struct provider_handle *p, enum stmt_id id, const struct sftpgo_user *u,
+           char *err, size_t errlen)
 {
-	char hash[HASH_MAX];
-
-	if (u->password == NULL || u->password[0] == '\0' ||
-	    auth_password_is_hashed(u->password))
-		return 0;
-	if (auth_password_hash(u->password, hash, sizeof(hash)) != 0)
-		return errf(err, errlen, "password: hashing failed");
-	char *h = strdup(hash);
-	explicit_bzero(hash, sizeof(hash));
-	if (h == NULL)
-		return errf(err, errlen, "out of memory");
-	explicit_bzero(u->password, strlen(u->password));
-	free(u->password);
-	u->password = h;
-	return 0;
-}
-
-static int
-apply_base_dir(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
-{
-	if ((u->home_dir != NULL && u->home_dir[0] != '\0') ||
-	    p->users_base_dir == NULL || u->username == NULL)
-		return 0;
-	size_t bl = strlen(p->users_base_dir);
-	const char *sep = bl > 0 && p->users_base_dir[bl - 1] == '/' ? "" : "/";
-	char *home = NULL;
-	if (asprintf(&home, "%s%s%s", p->users_base_dir, sep, u->username) < 0)
-		return errf(err, errlen, "out of memory");
-	free(u->home_dir);
-	u->home_dir = home;
-	return 0;
-}
-
-/* Validates, hashes and binds u into statement id, then runs it. */
-static int
-write_user(struct provider *p, enum stmt_id id, struct sftpgo_user *u, char *err,
-           size_t errlen)
-{
-	if (user_validate(u, err, errlen) != 0 || hash_password(u, err, errlen) != 0)
-		return -1;
 	sqlite3_stmt *s = stmt(p, id, err, errlen);
 	if (s == NULL)
 		return -1;
@@ -590,11 +549,10 @@ write_user(struct provider *p, enum stmt_id id, struct sftpgo_user *u, char *err
 	return 0;
 }
 
-int
-provider_user_add(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
+static int
+sqlite_user_add(struct provider_handle *p, struct sftpgo_user *u, char *err,
+                size_t errlen)
 {
-	if (apply_base_dir(p, u, err, errlen) != 0)
-		return -1;
 	int rc = write_user(p, ST_INSERT, u, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -602,14 +560,15 @@ provider_user_add(struct provider *p, struct sftpgo_user *u, char *err, size_t e
 	return 0;
 }
 
-int
-provider_user_update(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
+static int
+sqlite_user_update(struct provider_handle *p, const struct sftpgo_user *u, char *err,
+                   size_t errlen)
 {
 	return write_user(p, ST_UPDATE, u, err, errlen);
 }
 
-int
-provider_user_delete(struct provider *p, int64_t id, char *err, size_t errlen)
+static int
+sqlite_user_delete(struct provider_handle *p, int64_t id, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, ST_DELETE, err, errlen);
 
@@ -620,26 +579,13 @@ provider_user_delete(struct provider *p, int64_t id, char *err, size_t errlen)
 	return exec_change(p, s, "delete", err, errlen);
 }
 
-/*
- * limit <= 0 means no limit. A callback returning non-zero stops the listing; that
- * value is returned.
- */
-int
-provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order,
-                    const char *username, provider_user_cb cb, void *arg, char *err,
-                    size_t errlen)
+/* Steps a bound SELECT, giving each row to cb; a non-zero cb return stops it. */
+static int
+each_user(struct provider_handle *p, sqlite3_stmt *s, const char *what,
+          provider_user_cb cb, void *arg, char *err, size_t errlen)
 {
-	sqlite3_stmt *s = stmt(p, order ? ST_LIST_DESC : ST_LIST_ASC, err, errlen);
 	int ret = 0, rc;
 
-	if (s == NULL)
-		return -1;
-	if (offset < 0)
-		return errf(err, errlen, "offset: must not be negative");
-	if (bind_text(s, ":username", username) != SQLITE_OK ||
-	    bind_int(s, ":limit", limit > 0 ? limit : -1) != SQLITE_OK ||
-	    bind_int(s, ":offset", offset) != SQLITE_OK)
-		return db_fail(p, err, errlen, "bind");
 	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct sftpgo_user u;
 		user_init(&u);
@@ -649,14 +595,68 @@ provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order
 		user_free(&u);
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = db_fail(p, err, errlen, "list");
+		ret = db_fail(p, err, errlen, what);
 	sqlite3_reset(s);
 	return ret;
 }
 
-int
-provider_update_last_login(struct provider *p, const char *username, char *err,
-                           size_t errlen)
+static int
+sqlite_users_list(struct provider_handle *p, int64_t limit, int64_t offset, int order,
+                  const char *username, provider_user_cb cb, void *arg, char *err,
+                  size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, order ? ST_LIST_DESC : ST_LIST_ASC, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	if (offset < 0)
+		return errf(err, errlen, "offset: must not be negative");
+	if (bind_text(s, ":username", username) != SQLITE_OK ||
+	    bind_int(s, ":limit", limit > 0 ? limit : -1) != SQLITE_OK ||
+	    bind_int(s, ":offset", offset) != SQLITE_OK)
+		return db_fail(p, err, errlen, "bind");
+	return each_user(p, s, "list", cb, arg, err, errlen);
+}
+
+static int
+sqlite_dump(struct provider_handle *p, provider_user_cb cb, void *arg, char *err,
+            size_t errlen)
+{
+	sqlite3_stmt *s = stmt(p, ST_DUMP, err, errlen);
+
+	if (s == NULL)
+		return -1;
+	return each_user(p, s, "dump", cb, arg, err, errlen);
+}
+
+/*
+ * The open handle keeps working on a database file that was deleted or replaced
+ * (the inode stays open), so the file is checked by name first, then the table is
+ * queried through the handle.
+ */
+static int
+sqlite_status(struct provider_handle *p, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(p->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return errf(err, errlen, "sqlite: %s: %s", p->path, strerror(errno));
+	int rc = fstat(fd, &st);
+	close(fd);
+	if (rc != 0 || !S_ISREG(st.st_mode))
+		return errf(err, errlen, "sqlite: %s: not a regular file", p->path);
+	sqlite3_stmt *s = stmt(p, ST_STATUS, err, errlen);
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : db_fail(p, err, errlen, "status");
+}
+
+static int
+sqlite_update_last_login(struct provider_handle *p, const char *username, char *err,
+                         size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, ST_LAST_LOGIN, err, errlen);
 
@@ -668,9 +668,9 @@ provider_update_last_login(struct provider *p, const char *username, char *err,
 	return exec_change(p, s, "last_login", err, errlen);
 }
 
-int
-provider_update_quota(struct provider *p, const char *username, int64_t files_delta,
-                      int64_t size_delta, int reset, char *err, size_t errlen)
+static int
+sqlite_update_quota(struct provider_handle *p, const char *username, int64_t files_delta,
+                    int64_t size_delta, int reset, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = stmt(p, reset ? ST_QUOTA_SET : ST_QUOTA_ADD, err, errlen);
 
@@ -683,3 +683,21 @@ provider_update_quota(struct provider *p, const char *username, int64_t files_de
 		return db_fail(p, err, errlen, "bind");
 	return exec_change(p, s, "quota", err, errlen);
 }
+
+const struct provider_driver provider_sqlite_driver = {
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .init_schema = sqlite_init_schema,
+    .schema_exists = sqlite_schema_exists,
+    .user_by_name = sqlite_user_by_name,
+    .user_by_id = sqlite_user_by_id,
+    .users_list = sqlite_users_list,
+    .user_add = sqlite_user_add,
+    .user_update = sqlite_user_update,
+    .user_delete = sqlite_user_delete,
+    .update_quota = sqlite_update_quota,
+    .update_last_login = sqlite_update_last_login,
+    .dump = sqlite_dump,
+    .status = sqlite_status,
+};

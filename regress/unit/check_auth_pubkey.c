@@ -94,6 +94,7 @@ START_TEST(parse_real_keys)
 	fingerprint(blob, len, fp, sizeof(fp));
 	ck_assert_str_eq(fp, keys[_i].fingerprint);
 	free(blob);
+	ck_assert_int_eq(auth_pubkey_valid(keys[_i].line), 1);
 }
 END_TEST
 
@@ -186,6 +187,7 @@ START_TEST(parse_bad_lines)
 	                  -1,
 	              "'%s'", bad_lines[_i]);
 	ck_assert_ptr_null(blob);
+	ck_assert_int_eq(auth_pubkey_valid(bad_lines[_i]), 0);
 }
 END_TEST
 

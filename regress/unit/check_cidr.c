@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "common/cidr.h"
+#include "account/cidr.h"
 #include "regress/unit/check_main.h"
 
 static const struct {

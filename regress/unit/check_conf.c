@@ -1,4 +1,4 @@
-/* Unit tests of common/conf.c: defaults, file parsing, validation, env, paths. */
+/* Unit tests of config/conf.c: defaults, file parsing, validation, env, paths. */
 #include "config.h"
 
 #include <check.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/conf.h"
+#include "config/conf.h"
 #include "regress/unit/check_main.h"
 
 /* The "full example showing the default config" of SFTPGo 0.9's README, verbatim. */

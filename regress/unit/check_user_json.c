@@ -1,4 +1,4 @@
-/* common/user.c and user_validate.c: JSON codec, permission paths, validation. */
+/* account/user.c and user_validate.c: JSON codec, permission paths, validation. */
 #include "config.h"
 
 #include <check.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/user.h"
+#include "account/user.h"
 #include "regress/unit/check_main.h"
 
 #define KEY1                                                                             \

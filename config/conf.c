@@ -23,8 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/conf.h"
+#include "config/conf.h"
 #include "common/io.h"
+#include "common/strlist_json.h"
 
 extern char **environ;
 
@@ -1328,16 +1329,6 @@ fail:
 /* ---- the sample file ---- */
 
 static json_t *
-list_json(const struct strlist *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a != NULL && i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
-}
-
-static json_t *
 keys_json(const struct sftpgo_config *cfg, const struct keydef *keys)
 {
 	json_t *o = json_object();
@@ -1357,7 +1348,7 @@ keys_json(const struct sftpgo_config *cfg, const struct keydef *keys)
 			v = json_string(*(char *const *)cat(cfg, k));
 			break;
 		case K_LIST:
-			v = list_json(cat(cfg, k));
+			v = strlist_to_json(cat(cfg, k));
 			break;
 		case K_KEYS:
 			l = cat(cfg, k);

@@ -1,15 +1,16 @@
+/* account/login.c: account_can_login, the checks after the credentials matched. */
 #include "config.h"
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/auth.h"
+#include "account/account.h"
 #include "regress/unit/check_main.h"
 
 #define NOW 1700000000000LL
 
-/* Built by hand: these tests do not depend on common/user.c. */
+/* Built by hand: these tests do not depend on account/user.c. */
 static struct sftpgo_user u;
 static char err[256];
 
@@ -36,7 +37,7 @@ teardown(void)
 static int
 can(const char *ip, const char *method)
 {
-	return auth_user_can_login(&u, ip, method, NOW, err, sizeof(err));
+	return account_can_login(&u, ip, method, NOW, err, sizeof(err));
 }
 
 START_TEST(active_user_allowed)
@@ -135,21 +136,21 @@ START_TEST(bad_arguments)
 	char small[8];
 
 	ck_assert_int_eq(
-	    auth_user_can_login(NULL, "192.0.2.1", "password", NOW, err, sizeof(err)),
+	    account_can_login(NULL, "192.0.2.1", "password", NOW, err, sizeof(err)),
 	    -1);
 	ck_assert_str_ne(err, "");
-	ck_assert_int_eq(auth_user_can_login(&u, NULL, "password", NOW, err, sizeof(err)),
+	ck_assert_int_eq(account_can_login(&u, NULL, "password", NOW, err, sizeof(err)),
 	                 -1);
 	ck_assert_int_eq(
-	    auth_user_can_login(&u, "192.0.2.1", NULL, NOW, err, sizeof(err)), -1);
+	    account_can_login(&u, "192.0.2.1", NULL, NOW, err, sizeof(err)), -1);
 	/* no room for a reason is fine, and a short buffer is truncated, not overrun */
-	ck_assert_int_eq(auth_user_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0),
+	ck_assert_int_eq(account_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0),
 	                 0);
 	u.status = USER_STATUS_INACTIVE;
-	ck_assert_int_eq(auth_user_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0),
+	ck_assert_int_eq(account_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0),
 	                 -1);
 	ck_assert_int_eq(
-	    auth_user_can_login(&u, "192.0.2.1", "password", NOW, small, sizeof(small)),
+	    account_can_login(&u, "192.0.2.1", "password", NOW, small, sizeof(small)),
 	    -1);
 	ck_assert_str_eq(small, "user \"b");
 	/* a user without a name still gets a reason */
@@ -163,7 +164,7 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("auth_login");
+	Suite *s = suite_create("account_login");
 	TCase *tc = tcase_create("can_login");
 
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -4,13 +4,14 @@
  * then the file <config_dir>/<config_file>.json (if present), then SFTPGO_SECTION__KEY
  * environment variables. Unknown keys and bad values are errors naming the key.
  */
-#ifndef SFTPGO_COMMON_CONF_H
-#define SFTPGO_COMMON_CONF_H
+#ifndef SFTPGO_CONFIG_CONF_H
+#define SFTPGO_CONFIG_CONF_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/log.h" /* struct log_config: the log front end owns its settings */
 #include "common/strlist.h"
 
 struct actions_config {
@@ -73,15 +74,6 @@ struct httpd_config {
 	char *auth_user_file;
 	char *certificate_file;
 	char *certificate_key_file;
-};
-
-struct log_config {
-	char *file_path;	/* "" = stderr; absolute after load */
-	int max_size_mb;	/* 10 */
-	int max_backups;	/* 5 */
-	int max_age_days;	/* 28 */
-	bool compress;
-	bool verbose;		/* true */
 };
 
 struct sftpgo_config {

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account/perm.h"
+#include "account/user.h"
 #include "common/errf.h"
-#include "common/user.h"
+#include "common/strlist_json.h"
 
 #define USER_MAX_STR 4096
 #define USER_MAX_KEY_LEN 16384
@@ -101,21 +103,6 @@ vpath_clean(const char *in, char *out, size_t outlen)
 	return 0;
 }
 
-static const char *const known_perms[] = {
-    PERM_ANY,    PERM_LIST,    PERM_DOWNLOAD,    PERM_UPLOAD,          PERM_OVERWRITE,
-    PERM_DELETE, PERM_RENAME,  PERM_CREATE_DIRS, PERM_CREATE_SYMLINKS, PERM_CHMOD,
-    PERM_CHOWN,  PERM_CHTIMES,
-};
-
-static int
-perm_known(const char *name)
-{
-	for (size_t i = 0; i < sizeof(known_perms) / sizeof(known_perms[0]); i++)
-		if (strcmp(name, known_perms[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Adds one normalised path with its names; rejects a path given twice. */
 static int
 perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, char *err,
@@ -150,7 +137,7 @@ perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, 
 		if (s == NULL)
 			return errf(err, errlen,
 			            "permissions: \"%s\": names must be strings", key);
-		if (!perm_known(s))
+		if (perm_from_name(s) == 0)
 			return errf(err, errlen,
 			            "permissions: \"%s\": unknown permission \"%s\"", key,
 			            s);
@@ -195,20 +182,6 @@ user_perms_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t e
 	u->perms = tmp.perms;
 	u->n_perms = tmp.n_perms;
 	return 0;
-}
-
-static json_t *
-strlist_to_json(const struct strlist *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a != NULL && i < l->n; i++) {
-		if (json_array_append_new(a, json_string(l->v[i])) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
 }
 
 json_t *

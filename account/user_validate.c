@@ -1,7 +1,7 @@
 /*
  * user_validate: the semantic rules an account must satisfy before it is stored.
  * Kept apart from the codec (user.c) because it needs cidr_parse and
- * auth_pubkey_parse; link auth/libauth.a with whatever calls it.
+ * auth_pubkey_valid: a program that only decodes users does not pull in auth/.
  *
  * Rules (documented in sftpgo-user(8)):
  * - username: 1..255 bytes of [A-Za-z0-9._@-] and '_', not starting with '-' or '.';
@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account/cidr.h"
+#include "account/user.h"
 #include "auth/auth.h"
-#include "common/cidr.h"
 #include "common/errf.h"
-#include "common/user.h"
 
 #define HOME_DIR_MAX 255
 #define PASSWORD_MAX 1024
@@ -183,19 +183,11 @@ validate_credentials(const struct sftpgo_user *u, char *err, size_t errlen)
 		            "required");
 	if (has_password && strlen(u->password) > PASSWORD_MAX)
 		return errf(err, errlen, "password: longer than %d bytes", PASSWORD_MAX);
-	for (size_t i = 0; i < u->public_keys.n; i++) {
-		char type[64];
-		unsigned char *blob = NULL;
-		size_t bloblen = 0;
-		if (auth_pubkey_parse(u->public_keys.v[i], type, sizeof(type), &blob,
-		                      &bloblen) != 0) {
-			free(blob);
+	for (size_t i = 0; i < u->public_keys.n; i++)
+		if (!auth_pubkey_valid(u->public_keys.v[i]))
 			return errf(err, errlen,
 			            "public_keys: key %zu is not a valid public key",
 			            i + 1);
-		}
-		free(blob);
-	}
 	return 0;
 }
 

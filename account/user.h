@@ -3,8 +3,8 @@
  * the REST API, backups, the admin CLI and external auth programs.
  * JSON field names are SFTPGo's (see ../shared/spec/compat-facts.md "Users").
  */
-#ifndef SFTPGO_COMMON_USER_H
-#define SFTPGO_COMMON_USER_H
+#ifndef SFTPGO_ACCOUNT_USER_H
+#define SFTPGO_ACCOUNT_USER_H
 
 #include <stdint.h>
 #include <jansson.h>
@@ -14,23 +14,9 @@
 #define USER_STATUS_INACTIVE 0
 #define USER_STATUS_ACTIVE 1
 
-/* Permission names, exactly as in SFTPGo's JSON. */
-#define PERM_ANY "*"
-#define PERM_LIST "list"
-#define PERM_DOWNLOAD "download"
-#define PERM_UPLOAD "upload"
-#define PERM_OVERWRITE "overwrite"
-#define PERM_DELETE "delete"
-#define PERM_RENAME "rename"
-#define PERM_CREATE_DIRS "create_dirs"
-#define PERM_CREATE_SYMLINKS "create_symlinks"
-#define PERM_CHMOD "chmod"
-#define PERM_CHOWN "chown"
-#define PERM_CHTIMES "chtimes"
-
 struct user_perm {
 	char *path;	      /* virtual (client-side) absolute path, normalised */
-	struct strlist perms; /* permission names */
+	struct strlist perms; /* permission names as given, each known to account/perm.h */
 };
 
 struct user_filters {

@@ -1,6 +1,6 @@
 /* IPv4/IPv6 CIDR ranges (RFC 4632 / RFC 4291) for per-user IP filters. */
-#ifndef SFTPGO_COMMON_CIDR_H
-#define SFTPGO_COMMON_CIDR_H
+#ifndef SFTPGO_ACCOUNT_CIDR_H
+#define SFTPGO_ACCOUNT_CIDR_H
 
 #include <stdint.h>
 
