@@ -7,42 +7,6 @@
 #include "sftp/path.h"
 #include "sftp/perms.h"
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} perm_names[] = {
-    {"list", PERM_LIST},
-    {"download", PERM_DOWNLOAD},
-    {"upload", PERM_UPLOAD},
-    {"overwrite", PERM_OVERWRITE},
-    {"delete", PERM_DELETE},
-    {"rename", PERM_RENAME},
-    {"create_dirs", PERM_CREATE_DIRS},
-    {"create_symlinks", PERM_CREATE_SYMLINKS},
-    {"chmod", PERM_CHMOD},
-    {"chown", PERM_CHOWN},
-    {"chtimes", PERM_CHTIMES},
-    {"*", PERM_ALL},
-};
-
-unsigned
-perm_from_name(const char *name)
-{
-	for (size_t i = 0; i < sizeof(perm_names) / sizeof(perm_names[0]); i++)
-		if (strcmp(perm_names[i].name, name) == 0)
-			return perm_names[i].bit;
-	return 0;
-}
-
-const char *
-perm_name(unsigned bit)
-{
-	for (size_t i = 0; i < sizeof(perm_names) / sizeof(perm_names[0]); i++)
-		if (perm_names[i].bit == bit)
-			return perm_names[i].name;
-	return "?";
-}
-
 int
 perm_table_set(struct perm_table *t, const char *dir, unsigned mask)
 {

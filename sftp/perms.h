@@ -8,20 +8,7 @@
 
 #include <stddef.h>
 
-enum sftp_perm {
-	PERM_LIST = 1u << 0,
-	PERM_DOWNLOAD = 1u << 1,
-	PERM_UPLOAD = 1u << 2,
-	PERM_OVERWRITE = 1u << 3,
-	PERM_DELETE = 1u << 4,
-	PERM_RENAME = 1u << 5,
-	PERM_CREATE_DIRS = 1u << 6,
-	PERM_CREATE_SYMLINKS = 1u << 7,
-	PERM_CHMOD = 1u << 8,
-	PERM_CHOWN = 1u << 9,
-	PERM_CHTIMES = 1u << 10,
-	PERM_ALL = (1u << 11) - 1,
-};
+#include "account/perm.h" /* the bits and their names: one vocabulary */
 
 struct perm_entry {
 	char *dir;     /* normalised virtual path */
@@ -32,10 +19,6 @@ struct perm_table {
 	struct perm_entry *v;
 	size_t n;
 };
-
-/* "list", "download", ..., "*" -> bit; 0 when unknown. */
-unsigned perm_from_name(const char *name);
-const char *perm_name(unsigned bit);
 
 /* Adds or replaces the entry for dir (normalised here); -1 on bad dir or ENOMEM. */
 int perm_table_set(struct perm_table *t, const char *dir, unsigned mask);
