@@ -25,13 +25,20 @@ _Static_assert(RPC_LOG_LEVEL_MAX == LOGL_ERROR, "LOG's level range is enum log_l
 #define RPC_TEXT(n, cap, sec) {#n, RPC_FIELD_TEXT, sec, 0, cap, offsetof(MSG_T, n), 0},
 #define RPC_BIN(n, cap, sec)                                                             \
 	{#n, RPC_FIELD_BIN, sec, 0, cap, offsetof(MSG_T, n), offsetof(MSG_T, n##_len)},
-#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                       \
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                      \
 	case num: {                                                                      \
 		typedef struct rpc_##name MSG_T;                                         \
-		static const struct rpc_field_spec f[] = {fields{NULL, 0, 0, 0, 0, 0, 0}}; \
+		static const struct rpc_field_spec f[] = {                               \
+		    fields{NULL, 0, 0, 0, 0, 0, 0}};                                     \
 		static const struct rpc_msg_spec spec = {                                \
-		    #NAME, dir, peers, states, fdpol, f,                                 \
-		    (int)(sizeof(f) / sizeof(f[0])) - 1, sizeof(MSG_T)};                 \
+		    #NAME,                                                               \
+		    dir,                                                                 \
+		    peers,                                                               \
+		    states,                                                              \
+		    fdpol,                                                               \
+		    f,                                                                   \
+		    (int)(sizeof(f) / sizeof(f[0])) - 1,                                 \
+		    sizeof(MSG_T)};                                                      \
 		return &spec;                                                            \
 	}
 
@@ -59,28 +66,28 @@ rpc_type_name(int type)
 	return sp ? sp->name : "unknown";
 }
 
-static const char *
-field_text(const void *msg, const struct rpc_field_spec *f)
-{
-	const char *p;
-	memcpy(&p, (const char *)msg + f->off, sizeof(p));
-	return p;
-}
-
-static uint32_t
-field_u32(const void *msg, const struct rpc_field_spec *f)
+uint32_t
+rpc_field_u32(const void *msg, const struct rpc_field_spec *f)
 {
 	uint32_t v;
 	memcpy(&v, (const char *)msg + f->off, sizeof(v));
 	return v;
 }
 
-static size_t
-field_len(const void *msg, const struct rpc_field_spec *f)
+const char *
+rpc_field_str(const void *msg, const struct rpc_field_spec *f, size_t *len)
 {
-	size_t n;
-	memcpy(&n, (const char *)msg + f->len_off, sizeof(n));
-	return n;
+	const char *p;
+	size_t n = 0;
+
+	memcpy(&p, (const char *)msg + f->off, sizeof(p));
+	if (f->kind == RPC_FIELD_BIN)
+		memcpy(&n, (const char *)msg + f->len_off, sizeof(n));
+	else if (p != NULL)
+		n = strlen(p);
+	if (len != NULL)
+		*len = n;
+	return p;
 }
 
 /* One field into w; -1 when it breaks its declaration. */
@@ -88,16 +95,15 @@ static int
 encode_field(struct wbuf *w, const void *msg, const struct rpc_field_spec *f)
 {
 	if (f->kind == RPC_FIELD_U32) {
-		uint32_t v = field_u32(msg, f);
+		uint32_t v = rpc_field_u32(msg, f);
 		if (v < f->min || v > f->max)
 			return -1;
 		return wbuf_put_u32(w, v);
 	}
-	const char *p = field_text(msg, f);
 	size_t n;
-	if (p == NULL)
+	const char *p = rpc_field_str(msg, f, &n);
+	if (p == NULL) /* a sender may leave a text field unset: "" */
 		p = "";
-	n = f->kind == RPC_FIELD_BIN ? field_len(msg, f) : strlen(p);
 	if (n > f->max)
 		return -1;
 	return wbuf_put_string(w, p, n);
@@ -110,7 +116,8 @@ rpc_encode(uint8_t *out, size_t cap, int type, const void *msg)
 	struct wbuf w;
 	ssize_t ret = -1;
 
-	if (sp == NULL || wbuf_init(&w, 256, cap < RPC_MAX_FRAME ? cap : RPC_MAX_FRAME) != 0)
+	if (sp == NULL ||
+	    wbuf_init(&w, 256, cap < RPC_MAX_FRAME ? cap : RPC_MAX_FRAME) != 0)
 		return -1;
 	wbuf_put_u32(&w, 0);
 	wbuf_put_u8(&w, (uint8_t)type);
@@ -145,15 +152,24 @@ rpc_send(int sock, int type, const void *msg)
 }
 
 int
-rpc_send_log_line(int sock, uint32_t level, const char *fmt, ...)
+rpc_send_log_vline(int sock, uint32_t level, const char *fmt, va_list ap)
 {
 	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return rpc_send_log(sock,
+	                    &(struct rpc_log){.fd = -1, .level = level, .message = msg});
+}
+
+int
+rpc_send_log_line(int sock, uint32_t level, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int rc = rpc_send_log_vline(sock, level, fmt, ap);
 	va_end(ap);
-	return rpc_send_log(sock, &(struct rpc_log){.fd = -1, .level = level, .message = msg});
+	return rc;
 }
 
 void
@@ -163,16 +179,15 @@ rpc_msg_free(struct rpc_msg *msg)
 
 	for (int i = 0; sp != NULL && i < sp->nfields; i++) {
 		const struct rpc_field_spec *f = &sp->fields[i];
-		char *p;
+		size_t n;
 		if (f->kind == RPC_FIELD_U32)
 			continue;
-		memcpy(&p, (char *)BODY(msg) + f->off, sizeof(p));
+		char *p = (char *)rpc_field_str(BODY(msg), f, &n); /* ours: decoded */
 		if (p != NULL && f->secret)
-			explicit_bzero(p, f->kind == RPC_FIELD_BIN ? field_len(BODY(msg), f)
-								   : strlen(p));
+			explicit_bzero(p, n);
 		free(p);
 		p = NULL;
-		memcpy((char *)BODY(msg) + f->off, &p, sizeof(p));
+		memcpy(BODY(msg) + f->off, &p, sizeof(p));
 	}
 	if (msg->fd >= 0)
 		close(msg->fd);
@@ -180,19 +195,20 @@ rpc_msg_free(struct rpc_msg *msg)
 }
 
 static int
-decode_string(struct rbuf *r, const struct rpc_msg_spec *sp, const struct rpc_field_spec *f,
-	      void *out, char *err, size_t errlen)
+decode_string(struct rbuf *r, const struct rpc_msg_spec *sp,
+              const struct rpc_field_spec *f, void *out, char *err, size_t errlen)
 {
 	const uint8_t *p;
 	uint32_t n;
 
 	if (rbuf_get_string(r, &p, &n, f->max) != 0) {
 		snprintf(err, errlen, "%s: string field %s truncated or longer than %u",
-			 sp->name, f->name, (unsigned)f->max);
+		         sp->name, f->name, (unsigned)f->max);
 		return -1;
 	}
 	if (f->kind == RPC_FIELD_TEXT && memchr(p, 0, n) != NULL) {
-		snprintf(err, errlen, "%s: string field %s holds a NUL byte", sp->name, f->name);
+		snprintf(err, errlen, "%s: string field %s holds a NUL byte", sp->name,
+		         f->name);
 		return -1;
 	}
 	char *c = malloc((size_t)n + 1);
@@ -202,7 +218,7 @@ decode_string(struct rbuf *r, const struct rpc_msg_spec *sp, const struct rpc_fi
 	}
 	memcpy(c, p, n);
 	c[n] = '\0';
-	memcpy((char *)out + f->off, &c, sizeof(c));
+	*(const char **)(void *)((char *)out + f->off) = c; /* the member's own type */
 	if (f->kind == RPC_FIELD_BIN) {
 		size_t len = n;
 		memcpy((char *)out + f->len_off, &len, sizeof(len));
@@ -212,7 +228,7 @@ decode_string(struct rbuf *r, const struct rpc_msg_spec *sp, const struct rpc_fi
 
 static int
 decode_fields(struct rbuf *r, const struct rpc_msg_spec *sp, void *out, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
 	for (int i = 0; i < sp->nfields; i++) {
 		const struct rpc_field_spec *f = &sp->fields[i];
@@ -223,12 +239,14 @@ decode_fields(struct rbuf *r, const struct rpc_msg_spec *sp, void *out, char *er
 			continue;
 		}
 		if (rbuf_get_u32(r, &v) != 0) {
-			snprintf(err, errlen, "%s: truncated integer field %s", sp->name, f->name);
+			snprintf(err, errlen, "%s: truncated integer field %s", sp->name,
+			         f->name);
 			return -1;
 		}
 		if (v < f->min || v > f->max) {
-			snprintf(err, errlen, "%s: %s %u out of range %u..%u", sp->name, f->name,
-				 (unsigned)v, (unsigned)f->min, (unsigned)f->max);
+			snprintf(err, errlen, "%s: %s %u out of range %u..%u", sp->name,
+			         f->name, (unsigned)v, (unsigned)f->min,
+			         (unsigned)f->max);
 			return -1;
 		}
 		memcpy((char *)out + f->off, &v, sizeof(v));
@@ -242,7 +260,7 @@ decode_fields(struct rbuf *r, const struct rpc_msg_spec *sp, void *out, char *er
 
 int
 rpc_decode(const uint8_t *frame, size_t len, int fd, struct rpc_msg *msg, char *err,
-	   size_t errlen)
+           size_t errlen)
 {
 	struct rbuf r;
 	uint32_t flen;

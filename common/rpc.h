@@ -15,13 +15,14 @@
 #ifndef SFTPGO_COMMON_RPC_H
 #define SFTPGO_COMMON_RPC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define RPC_MAX_FRAME (64 * 1024)
-#define RPC_TEXT_MAX 4096 /* messages and log lines */
-#define RPC_KBDINT_MAX 32 /* questions per round */
+#define RPC_TEXT_MAX 4096         /* messages and log lines */
+#define RPC_KBDINT_MAX 32         /* questions per round */
 #define RPC_KBDINT_TEXT_MAX 16384 /* a round's questions or answers, joined */
 #define RPC_UID_KEEP 0xffffffffu
 #define RPC_COMMAND_MAX 8192 /* an exec request's command line */
@@ -29,7 +30,7 @@
 #define RPC_PASSWORD_MAX 1024
 #define RPC_KEY_MAX 16384 /* a public key, base64 */
 #define RPC_IP_MAX 64
-#define RPC_ID_MAX 64 /* connection ids, key types, channel kinds */
+#define RPC_ID_MAX 64       /* connection ids, key types, channel kinds */
 #define RPC_LOG_LEVEL_MAX 3 /* LOGL_ERROR */
 
 enum rpc_auth_verdict {
@@ -51,7 +52,7 @@ enum rpc_peer {
 /* Peer states (bit masks) in which the monitor accepts a message. */
 enum rpc_state {
 	RPC_ST_STARTING = 1u << 0, /* session: loading keys, dropping privileges */
-	RPC_ST_IDLE = 1u << 1,	   /* session: in the pool, no connection */
+	RPC_ST_IDLE = 1u << 1,     /* session: in the pool, no connection */
 	RPC_ST_PREAUTH = 1u << 2,  /* session: a client, not authenticated */
 	RPC_ST_AUTHED = 1u << 3,   /* session: a logged-in user */
 	RPC_ST_ANY = 0xffu,
@@ -79,8 +80,10 @@ enum rpc_type {
  */
 #define RPC_U32(n, min, max) uint32_t n;
 #define RPC_TEXT(n, max, secret) const char *n;
-#define RPC_BIN(n, max, secret) const char *n; size_t n##_len;
-#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                          \
+#define RPC_BIN(n, max, secret)                                                          \
+	const char *n;                                                                   \
+	size_t n##_len;
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                      \
 	struct rpc_##name {                                                              \
 		int fd;                                                                  \
 		fields                                                                   \
@@ -93,7 +96,8 @@ struct rpc_msg {
 	uint8_t type;
 	union {
 		int fd; /* every struct's first member */
-#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields) struct rpc_##name name;
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                      \
+	struct rpc_##name name;
 #include "common/rpc_msgs.def"
 #undef RPC_MSG
 	};
@@ -105,19 +109,24 @@ struct rpc_field_spec {
 	enum rpc_field_kind kind;
 	int secret;
 	uint32_t min, max; /* U32: the range; TEXT/BIN: max is the length cap */
-	size_t off;	   /* of the member in the message struct */
-	size_t len_off;	   /* BIN: of name_len */
+	size_t off;        /* of the member in the message struct */
+	size_t len_off;    /* BIN: of name_len */
 };
 struct rpc_msg_spec {
 	const char *name; /* "AUTH_PASSWORD"; NULL for an unused type number */
 	enum rpc_direction dir;
-	unsigned peers;	 /* enum rpc_peer bits */
+	unsigned peers;  /* enum rpc_peer bits */
 	unsigned states; /* enum rpc_state bits (RPC_TO_MONITOR only) */
 	enum rpc_fd_policy fd;
 	const struct rpc_field_spec *fields;
 	int nfields;
 	size_t size; /* of the message struct */
 };
+
+/* A field's value in a message struct of its type (generic code, tests, fuzzing).
+ * rpc_field_str: NULL for an unset field; len (may be NULL): BIN's len or strlen. */
+uint32_t rpc_field_u32(const void *msg, const struct rpc_field_spec *f);
+const char *rpc_field_str(const void *msg, const struct rpc_field_spec *f, size_t *len);
 
 /* The declaration of a type, NULL when there is no such type. */
 const struct rpc_msg_spec *rpc_msg_spec(int type);
@@ -135,8 +144,8 @@ ssize_t rpc_encode(uint8_t *out, size_t cap, int type, const void *msg);
 int rpc_send(int sock, int type, const void *msg);
 
 /* The typed senders: rpc_send_auth_password(sock, &(struct rpc_auth_password){...}). */
-#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                          \
-	static inline int rpc_send_##name(int sock, const struct rpc_##name *m)           \
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                      \
+	static inline int rpc_send_##name(int sock, const struct rpc_##name *m)          \
 	{                                                                                \
 		return rpc_send(sock, RPC_##NAME, m);                                    \
 	}
@@ -150,6 +159,8 @@ int rpc_send(int sock, int type, const void *msg);
  * 1 KiB. 0 / -1. */
 int rpc_send_log_line(int sock, uint32_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+int rpc_send_log_vline(int sock, uint32_t level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /*
  * Parses one received frame. Returns 0, or -1 with a reason in err. On success msg
  * owns copies of the strings (free with rpc_msg_free, which also wipes the secret
@@ -157,7 +168,7 @@ int rpc_send_log_line(int sock, uint32_t level, const char *fmt, ...)
  * -1); it is closed on failure. Whether an fd may come is the receiver's check.
  */
 int rpc_decode(const uint8_t *frame, size_t len, int fd, struct rpc_msg *msg, char *err,
-	       size_t errlen);
+               size_t errlen);
 /*
  * Receives and decodes one frame (blocking per the socket). 1 ok, 0 EOF, -1 error:
  * errno EAGAIN when nothing was there (non-blocking), EBADMSG for a bad frame.

@@ -62,21 +62,15 @@ check_decoded(const uint8_t *data, size_t size, struct rpc_msg *m)
 		__builtin_trap();
 	for (int i = 0; i < sp->nfields; i++) {
 		const struct rpc_field_spec *f = &sp->fields[i];
-		uint32_t v;
-		const char *p;
 		size_t n;
 		if (f->kind == RPC_FIELD_U32) {
-			memcpy(&v, body + f->off, sizeof(v));
+			uint32_t v = rpc_field_u32(body, f);
 			if (v < f->min || v > f->max)
 				__builtin_trap();
 			continue;
 		}
-		memcpy(&p, body + f->off, sizeof(p));
-		if (f->kind == RPC_FIELD_BIN)
-			memcpy(&n, body + f->len_off, sizeof(n));
-		else
-			n = strlen(p);
-		if (n > f->max || p[n] != '\0')
+		const char *p = rpc_field_str(body, f, &n);
+		if (p == NULL || n > f->max || p[n] != '\0')
 			__builtin_trap(); /* copies must stay NUL-terminated */
 	}
 	ssize_t n = rpc_encode(again, sizeof(again), m->type, body);

@@ -64,7 +64,7 @@ on_auth_password(struct msess *s, struct rpc_msg *m)
 
 static void
 pubkey_job(struct msess *s, enum job_kind kind, const char *user, const char *key_type,
-	   const char *key_b64)
+           const char *key_b64)
 {
 	struct job *j = auth_job_new(s, kind, user);
 
@@ -119,9 +119,10 @@ auth_failed(struct msess *s, struct job *j)
 	s->auth_failures++;
 	log_connection_failed(s->ip, j->username, method, j->error);
 	/* Only a client that proved its credentials learns why it was refused. */
-	auth_reply(s, max > 0 && s->auth_failures >= max ? RPC_AUTH_DENIED_DISCONNECT
-							  : RPC_AUTH_DENIED,
-		   j->creds_ok && j->kind != JOB_PUBKEY_QUERY ? j->error : "");
+	auth_reply(s,
+	           max > 0 && s->auth_failures >= max ? RPC_AUTH_DENIED_DISCONNECT
+	                                              : RPC_AUTH_DENIED,
+	           j->creds_ok && j->kind != JOB_PUBKEY_QUERY ? j->error : "");
 }
 
 void
@@ -135,7 +136,7 @@ auth_succeeded(struct msess *s, struct job *j)
 	}
 	if (u->max_sessions > 0 && count_user_sessions(u->username) >= u->max_sessions) {
 		snprintf(j->error, sizeof(j->error), "too many open sessions: %d/%lld",
-			 count_user_sessions(u->username), (long long)u->max_sessions);
+		         count_user_sessions(u->username), (long long)u->max_sessions);
 		auth_failed(s, j);
 		return;
 	}
@@ -148,7 +149,7 @@ auth_succeeded(struct msess *s, struct job *j)
 	}
 	release_slot(s);
 	log_app(LOGL_INFO, "sftpd", "[%s] user %s logged in with %s from %s", s->conn_id,
-		u->username, job_method(j->kind), s->ip);
+	        u->username, job_method(j->kind), s->ip);
 	auth_reply(s, RPC_AUTH_OK, "");
 	struct job *ll = calloc(1, sizeof(*ll));
 	if (ll != NULL && (ll->username = strdup(u->username)) != NULL) {
@@ -169,8 +170,9 @@ on_job(evutil_socket_t fd, short what, void *arg)
 	while (read(fd, &j, sizeof(j)) == (ssize_t)sizeof(j)) {
 		if (j->kind == JOB_LAST_LOGIN) {
 			if (!j->ok)
-				log_app(LOGL_WARN, "sftpd", "unable to update last login for %s: %s",
-					j->username, j->error);
+				log_app(LOGL_WARN, "sftpd",
+				        "unable to update last login for %s: %s",
+				        j->username, j->error);
 			job_free(j);
 			continue;
 		}

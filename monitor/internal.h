@@ -59,9 +59,9 @@ struct msess {
 	enum sess_state state;
 	int job_pending;
 	int auth_failures;
-	int attempted; /* any auth request seen (else: no_auth_tryed) */
-	int slot_held; /* the listener counts this connection as pre-auth */
-	int dying;     /* signalled: never hand it a connection */
+	int attempted;       /* any auth request seen (else: no_auth_tryed) */
+	int slot_held;       /* the listener counts this connection as pre-auth */
+	int dying;           /* signalled: never hand it a connection */
 	struct kbdprog *kbd; /* keyboard-interactive program in progress */
 	struct log_rate lr;
 	char ip[64];
@@ -108,7 +108,8 @@ struct pconn {
 struct monitor_state {
 	struct monitor_params *p;
 	struct event_base *base;
-	/* cppcheck-suppress syntaxError ; cppcheck cannot expand an anonymous TAILQ_HEAD */
+	/* cppcheck-suppress syntaxError ; cppcheck cannot expand an anonymous TAILQ_HEAD
+	 */
 	TAILQ_HEAD(, msess) sessions;
 	TAILQ_HEAD(, mworker) workers;
 	TAILQ_HEAD(, pconn) pending;
@@ -139,7 +140,7 @@ int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
 
 /* spawn.c */
 pid_t spawn_fds(const char *path, char *const argv[], char *const envp[], const int *fds,
-		int nfds);
+                int nfds);
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
 
 /* listener_link.c */

@@ -64,8 +64,9 @@ kbd_finish(struct msess *s, int ok, const char *why)
 	memset(&j, 0, sizeof(j));
 	j.kind = JOB_KBDINT;
 	j.username = s->kbd->user->username;
-	if (ok && auth_user_can_login(s->kbd->user, s->ip, "keyboard-interactive",
-				      (int64_t)time(NULL) * 1000, err, sizeof(err)) != 0) {
+	if (ok &&
+	    auth_user_can_login(s->kbd->user, s->ip, "keyboard-interactive",
+	                        (int64_t)time(NULL) * 1000, err, sizeof(err)) != 0) {
 		ok = 0;
 		j.creds_ok = 1;
 		why = err;
@@ -103,7 +104,8 @@ kbd_line(struct msess *s, const char *line)
 	if (!json_is_object(o)) {
 		kbd_finish(s, 0, "keyboard interactive program: invalid JSON");
 	} else if (json_is_integer(res) && json_integer_value(res) != 0) {
-		kbd_finish(s, json_integer_value(res) == 1, "keyboard interactive authentication failed");
+		kbd_finish(s, json_integer_value(res) == 1,
+		           "keyboard interactive authentication failed");
 	} else if (n == 0 || n > RPC_KBDINT_MAX || json_array_size(echos) != n) {
 		kbd_finish(s, 0, "keyboard interactive program: bad questions");
 	} else {
@@ -123,10 +125,10 @@ kbd_line(struct msess *s, const char *line)
 		s->kbd->awaiting = 1;
 		s->kbd->nq = (uint32_t)n;
 		struct rpc_kbdint_questions q = {.fd = -1,
-						 .count = (uint32_t)n,
-						 .echo_mask = mask,
-						 .instruction = instr ? instr : "",
-						 .questions = questions};
+		                                 .count = (uint32_t)n,
+		                                 .echo_mask = mask,
+		                                 .instruction = instr ? instr : "",
+		                                 .questions = questions};
 		if (rpc_send_kbdint_questions(s->fd, &q) != 0)
 			session_kill(s, "cannot send keyboard-interactive questions");
 	}
@@ -149,7 +151,8 @@ on_kbd_output(evutil_socket_t fd, short what, void *arg)
 	}
 	k->len += (size_t)n;
 	char *nl;
-	while (s->kbd == k && !k->awaiting && (nl = memchr(k->buf, '\n', k->len)) != NULL) {
+	while (s->kbd == k && !k->awaiting &&
+	       (nl = memchr(k->buf, '\n', k->len)) != NULL) {
 		*nl = '\0';
 		size_t used = (size_t)(nl - k->buf) + 1;
 		char *line = strdup(k->buf);
@@ -185,9 +188,10 @@ kbd_start(struct msess *s, struct job *j)
 	char *const envp[] = {"PATH=/usr/bin:/bin", user_env, pass_env, NULL};
 	struct kbdprog *k = calloc(1, sizeof(*k));
 
-	snprintf(user_env, sizeof(user_env), "SFTPGO_AUTHD_USERNAME=%s", j->user->username);
+	snprintf(user_env, sizeof(user_env), "SFTPGO_AUTHD_USERNAME=%s",
+	         j->user->username);
 	snprintf(pass_env, sizeof(pass_env), "SFTPGO_AUTHD_PASSWORD=%s",
-		 j->user->password ? j->user->password : "");
+	         j->user->password ? j->user->password : "");
 	if (k == NULL || (k->buf = malloc(KBDINT_LINE_MAX)) == NULL ||
 	    pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
 		free(k ? k->buf : NULL);
@@ -198,7 +202,8 @@ kbd_start(struct msess *s, struct job *j)
 			if (out[i] >= 0)
 				close(out[i]);
 		}
-		snprintf(j->error, sizeof(j->error), "cannot run the keyboard interactive program");
+		snprintf(j->error, sizeof(j->error),
+		         "cannot run the keyboard interactive program");
 		auth_failed(s, j);
 		return;
 	}
@@ -239,9 +244,10 @@ on_kbdint_answers(struct msess *s, struct rpc_msg *m)
 			lines++;
 	if (a->count != k->nq || lines != k->nq) {
 		char why[160];
-		snprintf(why, sizeof(why), "protocol violation: %u keyboard-interactive answers "
-					   "(%zu lines) to %u questions",
-			 (unsigned)a->count, lines, (unsigned)k->nq);
+		snprintf(why, sizeof(why),
+		         "protocol violation: %u keyboard-interactive answers "
+		         "(%zu lines) to %u questions",
+		         (unsigned)a->count, lines, (unsigned)k->nq);
 		session_kill(s, why);
 		return;
 	}
@@ -253,7 +259,8 @@ on_kbdint_answers(struct msess *s, struct rpc_msg *m)
 		w = writev(k->in_fd, iov, 2);
 	while (w < 0 && errno == EINTR);
 	if (w != (ssize_t)len + 1) {
-		kbd_finish(s, 0, "keyboard interactive program does not read its answers");
+		kbd_finish(s, 0,
+		           "keyboard interactive program does not read its answers");
 		return;
 	}
 	/* a line may already be waiting */

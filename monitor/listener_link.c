@@ -65,9 +65,10 @@ listener_newconn(struct rpc_msg *m)
 	if (!valid_ip(nc->client_ip) || !is_stream_socket(nc->fd) || M.shutting_down)
 		return 0;
 	if (M.n_pending >= MAX_PENDING_CONNS) {
-		log_app(LOGL_WARN, "service", "dropping connection from %s: too many "
-					      "waiting for a session process",
-			nc->client_ip);
+		log_app(LOGL_WARN, "service",
+		        "dropping connection from %s: too many "
+		        "waiting for a session process",
+		        nc->client_ip);
 		send_release(nc->client_ip);
 	} else {
 		struct pconn *c = calloc(1, sizeof(*c));
@@ -113,7 +114,7 @@ on_listener(evutil_socket_t fd, short what, void *arg)
 	if (!rpc_permitted(&m, RPC_PEER_LISTENER, RPC_ST_ANY) ||
 	    listener_handlers[m.type] == NULL || !listener_handlers[m.type](&m))
 		log_app(LOGL_ERROR, "service", "listener sent %s: not allowed, ignored",
-			rpc_type_name(m.type));
+		        rpc_type_name(m.type));
 	rpc_msg_free(&m);
 }
 
@@ -124,12 +125,13 @@ start_listener(void)
 {
 	int sv[2];
 	char uid[24], gid[24], max[24];
-	char *const argv[] = {"sftpgo-listener", (char *)M.p->empty_dir, uid, gid, max, NULL};
+	char *const argv[] = {
+	    "sftpgo-listener", (char *)M.p->empty_dir, uid, gid, max, NULL};
 
 	snprintf(uid, sizeof(uid), "%ld",
-		 M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
+	         M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
 	snprintf(gid, sizeof(gid), "%ld",
-		 M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
+	         M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
 	snprintf(max, sizeof(max), "%d", M.p->cfg->sftpd.max_startups_per_ip);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		log_app(LOGL_ERROR, "service", "socketpair: %s", strerror(errno));

@@ -53,7 +53,8 @@ read_banner_file(const char *path)
 		return strdup("");
 	FILE *f = fopen(path, "re");
 	if (f == NULL) {
-		log_app(LOGL_WARN, "service", "login banner %s: %s", path, strerror(errno));
+		log_app(LOGL_WARN, "service", "login banner %s: %s", path,
+		        strerror(errno));
 		return strdup("");
 	}
 	char *buf = calloc(1, 16384);
@@ -118,8 +119,8 @@ log_rate_ok(struct log_rate *r, const char *who, long pid)
 	if (++r->count <= LOGS_PER_SEC)
 		return 1;
 	if (r->count == LOGS_PER_SEC + 1)
-		log_app(LOGL_WARN, "service", "%s process %ld: too many log lines, dropping some",
-			who, pid);
+		log_app(LOGL_WARN, "service",
+		        "%s process %ld: too many log lines, dropping some", who, pid);
 	return 0;
 }
 
@@ -164,16 +165,17 @@ monitor_run(struct monitor_params *p)
 
 	if (start_listener() != 0)
 		return 1;
-	M.job_fd = authpool_start(p->cfg, p->cfg->data_provider.pool_size > 0
-					      ? p->cfg->data_provider.pool_size
-					      : 2,
-				  err, sizeof(err));
+	M.job_fd = authpool_start(
+	    p->cfg,
+	    p->cfg->data_provider.pool_size > 0 ? p->cfg->data_provider.pool_size : 2,
+	    err, sizeof(err));
 	if (M.job_fd < 0) {
 		log_app(LOGL_ERROR, "service", "%s", err);
 		kill(M.listener_pid, SIGKILL);
 		return 1;
 	}
-	struct event *job_ev = event_new(M.base, M.job_fd, EV_READ | EV_PERSIST, on_job, NULL);
+	struct event *job_ev =
+	    event_new(M.base, M.job_fd, EV_READ | EV_PERSIST, on_job, NULL);
 	event_add(job_ev, NULL);
 	schedule_refill(0);
 

@@ -37,8 +37,9 @@ send_init(struct msess *s)
 	int root = p->unpriv_uid != (uid_t)-1;
 
 	for (size_t i = 0; i < p->keys->pem.n; i++) {
-		struct rpc_hostkey k = {
-		    .fd = -1, .pem = p->keys->pem.v[i], .pem_len = strlen(p->keys->pem.v[i])};
+		struct rpc_hostkey k = {.fd = -1,
+		                        .pem = p->keys->pem.v[i],
+		                        .pem_len = strlen(p->keys->pem.v[i])};
 		if (rpc_send_hostkey(s->fd, &k) != 0)
 			return -1;
 	}
@@ -178,8 +179,10 @@ try_assign(void)
 		s->port = c->port;
 		s->slot_held = 1;
 		new_conn_id(s->conn_id, sizeof(s->conn_id));
-		struct rpc_conn conn = {
-		    .fd = c->fd, .client_ip = s->ip, .port = s->port, .connection_id = s->conn_id};
+		struct rpc_conn conn = {.fd = c->fd,
+		                        .client_ip = s->ip,
+		                        .port = s->port,
+		                        .connection_id = s->conn_id};
 		if (rpc_send_conn(s->fd, &conn) != 0) {
 			/* keep the connection for the next idle session */
 			s->slot_held = 0;
@@ -192,8 +195,9 @@ try_assign(void)
 		free(c);
 		s->state = S_PREAUTH;
 		s->grace = timer_start(LOGIN_GRACE_SECS, on_grace, s);
-		log_app(LOGL_DEBUG, "sftpd", "new connection from %s:%u, id %s, session pid %ld",
-			s->ip, s->port, s->conn_id, (long)s->pid);
+		log_app(LOGL_DEBUG, "sftpd",
+		        "new connection from %s:%u, id %s, session pid %ld", s->ip,
+		        s->port, s->conn_id, (long)s->pid);
 		schedule_refill(0);
 	}
 }
@@ -202,7 +206,8 @@ void
 session_kill(struct msess *s, const char *why)
 {
 	log_app(LOGL_WARN, "service", "killing session process %ld (%s, %s): %s",
-		(long)s->pid, state_name(s->state), s->ip[0] ? s->ip : "no connection", why);
+	        (long)s->pid, state_name(s->state), s->ip[0] ? s->ip : "no connection",
+	        why);
 	s->dying = 1;
 	kill(s->pid, SIGKILL);
 	if (s->ev != NULL)
@@ -215,7 +220,8 @@ count_user_sessions(const char *username)
 	int n = 0;
 	struct msess *s;
 	TAILQ_FOREACH(s, &M.sessions, link)
-	if (s->state == S_AUTHED && s->user != NULL && strcmp(s->user->username, username) == 0)
+	if (s->state == S_AUTHED && s->user != NULL &&
+	    strcmp(s->user->username, username) == 0)
 		n++;
 	return n;
 }
@@ -228,7 +234,8 @@ on_session_log(struct msess *s, struct rpc_msg *m)
 	if (!log_rate_ok(&s->lr, "session", (long)s->pid))
 		return;
 	if (s->conn_id[0])
-		log_app((enum log_level)l->level, "sftpd", "[%s] %s", s->conn_id, l->message);
+		log_app((enum log_level)l->level, "sftpd", "[%s] %s", s->conn_id,
+		        l->message);
 	else
 		log_app((enum log_level)l->level, "sftpd", "%s", l->message);
 }
@@ -285,7 +292,7 @@ static unsigned
 state_bit(enum sess_state st)
 {
 	static const unsigned bit[] = {RPC_ST_STARTING, RPC_ST_IDLE, RPC_ST_PREAUTH,
-				       RPC_ST_AUTHED};
+	                               RPC_ST_AUTHED};
 	return bit[st];
 }
 
@@ -299,14 +306,15 @@ session_message(struct msess *s, struct rpc_msg *m)
 	}
 	if (rpc_permitted(m, RPC_PEER_SESSION, state_bit(s->state)) &&
 	    session_handlers[m->type].handle != NULL &&
-	    (session_handlers[m->type].guard == NULL || session_handlers[m->type].guard(s))) {
+	    (session_handlers[m->type].guard == NULL ||
+	     session_handlers[m->type].guard(s))) {
 		session_handlers[m->type].handle(s, m);
 		return;
 	}
 	char why[128];
 	snprintf(why, sizeof(why), "protocol violation: %s not allowed in state %s%s",
-		 rpc_type_name(m->type), state_name(s->state),
-		 s->job_pending ? " (request pending)" : "");
+	         rpc_type_name(m->type), state_name(s->state),
+	         s->job_pending ? " (request pending)" : "");
 	session_kill(s, why);
 }
 
@@ -354,19 +362,21 @@ session_gone(struct msess *s, int status)
 	if (s->ev != NULL && event_pending(s->ev, EV_READ, NULL))
 		session_drain(s);
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
-		log_app(LOGL_WARN, "service", "session process %ld (%s) killed by signal %d",
-			(long)s->pid, state_name(s->state), WTERMSIG(status));
+		log_app(LOGL_WARN, "service",
+		        "session process %ld (%s) killed by signal %d", (long)s->pid,
+		        state_name(s->state), WTERMSIG(status));
 	else if (s->state == S_STARTING && !M.shutting_down && !s->dying)
-		log_app(LOGL_ERROR, "service", "session process %ld exited during start-up "
-					       "(status %d)",
-			(long)s->pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		log_app(LOGL_ERROR, "service",
+		        "session process %ld exited during start-up "
+		        "(status %d)",
+		        (long)s->pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	if (s->state == S_PREAUTH && !s->attempted)
 		log_connection_failed(s->ip, "", "no_auth_tryed",
-				      "connection closed or timed out before any "
-				      "authentication attempt");
+		                      "connection closed or timed out before any "
+		                      "authentication attempt");
 	if (s->state == S_AUTHED)
 		log_app(LOGL_DEBUG, "sftpd", "connection %s closed, user %s", s->conn_id,
-			s->user->username);
+		        s->user->username);
 	kbd_end(s);
 	release_slot(s);
 	/* Its workers lost their client: end them (they also see EOF on the socket). */

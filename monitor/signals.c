@@ -23,7 +23,8 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 		if (pid == M.listener_pid) {
 			listener_gone();
 			if (!M.shutting_down) {
-				log_app(LOGL_ERROR, "service", "listener exited, restarting it");
+				log_app(LOGL_ERROR, "service",
+				        "listener exited, restarting it");
 				start_listener();
 			}
 			continue;
@@ -118,9 +119,10 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	/* First, so that what follows lands in the new file after a rotation. */
 	log_reopen();
 	memset(&ncfg, 0, sizeof(ncfg));
-	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err, sizeof(err)) !=
-	    0) {
-		log_app(LOGL_ERROR, "service", "SIGHUP: configuration not reloaded: %s", err);
+	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err,
+	                sizeof(err)) != 0) {
+		log_app(LOGL_ERROR, "service", "SIGHUP: configuration not reloaded: %s",
+		        err);
 		config_free(&ncfg);
 		return;
 	}

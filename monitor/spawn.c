@@ -48,7 +48,8 @@ spawn_fds(const char *path, char *const argv[], char *const envp[], const int *f
 		if (fds[i] < 0)
 			continue;
 		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-		rc = tmp[i] < 0 ? errno : posix_spawn_file_actions_adddup2(&fa, tmp[i], i);
+		rc =
+		    tmp[i] < 0 ? errno : posix_spawn_file_actions_adddup2(&fa, tmp[i], i);
 	}
 	if (rc == 0)
 		rc = posix_spawn_file_actions_addclosefrom_np(&fa, nfds);
@@ -87,7 +88,8 @@ spawn(const char *prog, char *const argv[], int io, int ctl)
 	char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
 #endif
 
-	if (snprintf(path, sizeof(path), "%s/%s", M.p->libexec_dir, prog) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", M.p->libexec_dir, prog) >=
+	    (int)sizeof(path))
 		return -1;
 	int devnull = -1;
 	if (io < 0 && (io = devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)

@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,14 +23,12 @@ mm_set_exit_handler(mm_exit_handler h)
 void
 mm_log(uint32_t level, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	int rc = rpc_send_log_vline(MM_FD, level, fmt, ap);
 	va_end(ap);
-	if (rpc_send_log(MM_FD, &(struct rpc_log){.fd = -1, .level = level, .message = line}) !=
-	    0)
+	if (rc != 0)
 		_exit(1);
 }
 
@@ -40,7 +37,7 @@ exit_arrived(struct rpc_msg *m)
 {
 	if (exit_handler != NULL)
 		exit_handler(m->channel_exit.channel, m->channel_exit.exit_status,
-			     m->channel_exit.message);
+		             m->channel_exit.message);
 	rpc_msg_free(m);
 }
 
@@ -61,7 +58,8 @@ await2(int a, int b, struct rpc_msg *m)
 		_exit(0);
 	if (rc < 0 || (m->type != a && m->type != b)) {
 		if (rc > 0)
-			snprintf(err, sizeof(err), "unexpected %s", rpc_type_name(m->type));
+			snprintf(err, sizeof(err), "unexpected %s",
+			         rpc_type_name(m->type));
 		fprintf(stderr, "sftpgo-session: monitor: %s\n", err);
 		_exit(1);
 	}
@@ -130,7 +128,7 @@ mm_auth_password(const char *user, const char *password, struct mm_auth_result *
 
 int
 mm_auth_pubkey(const char *user, const char *key_type, const char *key_b64, int query,
-	       struct mm_auth_result *r)
+               struct mm_auth_result *r)
 {
 	int sent;
 
@@ -181,7 +179,7 @@ mm_kbdint_answers(uint32_t count, const char *answers, struct mm_kbdint_reply *r
 
 int
 mm_channel_open(uint32_t channel, const char *kind, const char *command, int *fd,
-		char *msg, size_t msglen)
+                char *msg, size_t msglen)
 {
 	struct rpc_channel_open q = {
 	    .fd = -1, .channel = channel, .kind = kind, .command = command};

@@ -40,7 +40,7 @@ struct mm_auth_result {
 int mm_auth_password(const char *user, const char *password, struct mm_auth_result *r);
 /* query: is the key acceptable (no signature yet); else a verified signature. */
 int mm_auth_pubkey(const char *user, const char *key_type, const char *key_b64, int query,
-		   struct mm_auth_result *r);
+                   struct mm_auth_result *r);
 
 /* keyboard-interactive: the monitor asks questions or gives its verdict. */
 struct mm_kbdint_reply {
@@ -57,10 +57,11 @@ int mm_kbdint_answers(uint32_t count, const char *answers, struct mm_kbdint_repl
  * 0 refused (the reason in msg), -1 when the request could not be sent.
  */
 int mm_channel_open(uint32_t channel, const char *kind, const char *command, int *fd,
-		    char *msg, size_t msglen);
+                    char *msg, size_t msglen);
 
 /* Called for every CHANNEL_EXIT (message: "" for none). */
-typedef void (*mm_exit_handler)(uint32_t channel, uint32_t exit_status, const char *message);
+typedef void (*mm_exit_handler)(uint32_t channel, uint32_t exit_status,
+                                const char *message);
 void mm_set_exit_handler(mm_exit_handler h);
 /*
  * After authentication, when the monitor's socket is readable: takes one frame if

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include <libssh/server.h>
 
 #include "common/confine.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "common/rpc.h"
 #include "session/monitor_client.h"
@@ -287,7 +287,7 @@ open_worker(struct chan *c, const char *kind, const char *command)
 		snprintf(c->refuse_buf, sizeof(c->refuse_buf), "sftpgo: %s\n", why);
 		return 1;
 	}
-	fcntl(c->wfd, F_SETFL, fcntl(c->wfd, F_GETFL) | O_NONBLOCK);
+	io_set_nonblock(c->wfd);
 	c->w_writable = 1;
 	c->consumed = CHAN_WINDOW; /* the first service grows the window */
 	c->out = malloc(OUT_BUF);

@@ -18,24 +18,10 @@
 
 static uint8_t frame[RPC_MAX_FRAME];
 
-/* Storage for any message struct (every one fits in struct rpc_msg's union). */
-union any_msg {
-	struct rpc_msg m;
-	max_align_t align;
-};
-
 static void
 put_u32(void *msg, const struct rpc_field_spec *f, uint32_t v)
 {
 	memcpy((char *)msg + f->off, &v, sizeof(v));
-}
-
-static uint32_t
-get_u32(const void *msg, const struct rpc_field_spec *f)
-{
-	uint32_t v;
-	memcpy(&v, (const char *)msg + f->off, sizeof(v));
-	return v;
 }
 
 static void
@@ -46,14 +32,6 @@ put_str(void *msg, const struct rpc_field_spec *f, const char *p, size_t n)
 		memcpy((char *)msg + f->len_off, &n, sizeof(n));
 }
 
-static const char *
-get_str(const void *msg, const struct rpc_field_spec *f)
-{
-	const char *p;
-	memcpy(&p, (const char *)msg + f->off, sizeof(p));
-	return p;
-}
-
 /* Bytes for string field i at length n: distinct per field, NULs inside BIN fields. */
 static char *
 field_bytes(const struct rpc_field_spec *f, int i, size_t n)
@@ -61,7 +39,9 @@ field_bytes(const struct rpc_field_spec *f, int i, size_t n)
 	char *p = malloc(n + 1);
 	ck_assert_ptr_nonnull(p);
 	for (size_t k = 0; k < n; k++)
-		p[k] = f->kind == RPC_FIELD_BIN && k % 7 == 3 ? '\0' : (char)('a' + (i + k) % 26);
+		p[k] = f->kind == RPC_FIELD_BIN && k % 7 == 3
+		           ? '\0'
+		           : (char)('a' + (i + k) % 26);
 	p[n] = '\0';
 	return p;
 }
@@ -85,7 +65,9 @@ fill(void *msg, const struct rpc_msg_spec *sp, int at_max, int over, char **strs
 			put_u32(msg, f, v);
 			continue;
 		}
-		size_t n = i == over ? (size_t)f->max + 1 : at_max ? f->max : (size_t)(i % 3);
+		size_t n = i == over ? (size_t)f->max + 1
+		           : at_max  ? f->max
+		                     : (size_t)(i % 3);
 		strs[i] = field_bytes(f, i, n);
 		put_str(msg, f, strs[i], n);
 	}
@@ -102,41 +84,40 @@ static void
 round_trip(int type, int at_max)
 {
 	const struct rpc_msg_spec *sp = rpc_msg_spec(type);
-	union any_msg in;
+	struct rpc_msg in; /* its union holds any message struct */
 	struct rpc_msg out;
 	char *strs[16];
 	char err[256];
 
 	ck_assert_int_le(sp->nfields, 16);
-	fill(&in, sp, at_max, -1, strs);
-	ssize_t n = rpc_encode(frame, sizeof(frame), type, &in);
+	fill(&in.fd, sp, at_max, -1, strs);
+	ssize_t n = rpc_encode(frame, sizeof(frame), type, &in.fd);
 	ck_assert_msg(n > 0, "%s does not encode", sp->name);
 	ck_assert_uint_eq(peek_u32(frame), (uint32_t)n - 4);
 	ck_assert_int_eq(frame[4], type);
-	ck_assert_msg(rpc_decode(frame, (size_t)n, -1, &out, err, sizeof(err)) == 0, "%s: %s",
-		      sp->name, err);
+	ck_assert_msg(rpc_decode(frame, (size_t)n, -1, &out, err, sizeof(err)) == 0,
+	              "%s: %s", sp->name, err);
 	ck_assert_int_eq(out.type, type);
 	ck_assert_int_eq(out.fd, -1);
 	for (int i = 0; i < sp->nfields; i++) {
 		const struct rpc_field_spec *f = &sp->fields[i];
 		if (f->kind == RPC_FIELD_U32) {
-			ck_assert_uint_eq(get_u32(&out.fd, f), get_u32(&in, f));
+			ck_assert_uint_eq(rpc_field_u32(&out.fd, f),
+			                  rpc_field_u32(&in.fd, f));
 			continue;
 		}
-		size_t len = strlen(strs[i]);
-		if (f->kind == RPC_FIELD_BIN) {
-			memcpy(&len, (char *)&in + f->len_off, sizeof(len));
-			size_t olen;
-			memcpy(&olen, (char *)&out.fd + f->len_off, sizeof(olen));
-			ck_assert_uint_eq(olen, len);
-		}
-		ck_assert_int_eq(memcmp(get_str(&out.fd, f), strs[i], len), 0);
-		ck_assert_int_eq(get_str(&out.fd, f)[len], '\0');
+		size_t len, olen;
+		rpc_field_str(&in.fd, f, &len);
+		rpc_field_str(&out.fd, f, &olen);
+		ck_assert_uint_eq(olen, len);
+		ck_assert_int_eq(memcmp(rpc_field_str(&out.fd, f, NULL), strs[i], len),
+		                 0);
+		ck_assert_int_eq(rpc_field_str(&out.fd, f, NULL)[len], '\0');
 	}
 	rpc_msg_free(&out);
 	for (int i = 0; i < sp->nfields; i++)
 		if (sp->fields[i].kind != RPC_FIELD_U32)
-			ck_assert_ptr_null(get_str(&out.fd, &sp->fields[i]));
+			ck_assert_ptr_null(rpc_field_str(&out.fd, &sp->fields[i], NULL));
 	free_strs(sp, strs);
 }
 
@@ -180,7 +161,8 @@ END_TEST
 /* Builds a frame for sp with every field as fill() left it, bypassing the encoder's
  * checks (the wire layout, as a misbehaving peer would send it). */
 static size_t
-raw_frame(const struct rpc_msg_spec *sp, int type, const void *msg, const char *const *strs)
+raw_frame(const struct rpc_msg_spec *sp, int type, const void *msg,
+          const char *const *strs)
 {
 	struct wbuf w;
 	ck_assert_int_eq(wbuf_init(&w, 256, sizeof(frame)), 0);
@@ -189,7 +171,7 @@ raw_frame(const struct rpc_msg_spec *sp, int type, const void *msg, const char *
 	for (int i = 0; i < sp->nfields; i++) {
 		const struct rpc_field_spec *f = &sp->fields[i];
 		if (f->kind == RPC_FIELD_U32)
-			wbuf_put_u32(&w, get_u32(msg, f));
+			wbuf_put_u32(&w, rpc_field_u32(msg, f));
 		else
 			wbuf_put_string(&w, strs[i], strlen(strs[i]));
 	}
@@ -209,23 +191,27 @@ START_TEST(every_cap_refused)
 		const struct rpc_msg_spec *sp = rpc_msg_spec(t);
 		for (int i = 0; sp != NULL && i < sp->nfields; i++) {
 			const struct rpc_field_spec *f = &sp->fields[i];
-			union any_msg in;
+			struct rpc_msg in; /* its union holds any message struct */
 			struct rpc_msg out;
 			char *strs[16];
 			char err[256];
-			if (f->kind == RPC_FIELD_U32 && f->min == 0 && f->max == UINT32_MAX)
+			if (f->kind == RPC_FIELD_U32 && f->min == 0 &&
+			    f->max == UINT32_MAX)
 				continue; /* no range to break */
-			/* NULs are kept out of BIN fields here: strlen() sizes the raw frame */
-			fill(&in, sp, 0, i, strs);
+			/* NULs are kept out of BIN fields here: strlen() sizes the raw
+			 * frame */
+			fill(&in.fd, sp, 0, i, strs);
 			if (f->kind == RPC_FIELD_BIN)
 				memset(strs[i], 'x', f->max + 1);
-			ck_assert_msg(rpc_encode(frame, sizeof(frame), t, &in) == -1,
-				      "%s.%s over its cap encoded", sp->name, f->name);
-			size_t n = raw_frame(sp, t, &in, (const char *const *)strs);
-			ck_assert_msg(rpc_decode(frame, n, -1, &out, err, sizeof(err)) == -1,
-				      "%s.%s over its cap decoded", sp->name, f->name);
+			ck_assert_msg(rpc_encode(frame, sizeof(frame), t, &in.fd) == -1,
+			              "%s.%s over its cap encoded", sp->name, f->name);
+			size_t n = raw_frame(sp, t, &in.fd, (const char *const *)strs);
+			ck_assert_msg(rpc_decode(frame, n, -1, &out, err, sizeof(err)) ==
+			                  -1,
+			              "%s.%s over its cap decoded", sp->name, f->name);
 			ck_assert_ptr_nonnull(strstr(err, f->name));
-			ck_assert(strstr(err, "longer than") || strstr(err, "out of range"));
+			ck_assert(strstr(err, "longer than") ||
+			          strstr(err, "out of range"));
 			free_strs(sp, strs);
 			checked++;
 		}
@@ -281,7 +267,9 @@ START_TEST(declarations_consistent)
 		/* a frame with every field at its cap fits */
 		size_t max = 5;
 		for (int i = 0; i < sp->nfields; i++)
-			max += 4 + (sp->fields[i].kind == RPC_FIELD_U32 ? 0 : sp->fields[i].max);
+			max +=
+			    4 +
+			    (sp->fields[i].kind == RPC_FIELD_U32 ? 0 : sp->fields[i].max);
 		ck_assert_uint_le(max, RPC_MAX_FRAME);
 		for (int u = 1; u < t; u++)
 			ck_assert_str_ne(rpc_type_name(u), sp->name);
@@ -303,29 +291,32 @@ START_TEST(decode_rejects_bad_frames)
 
 	for (int t = 1; t < RPC_TYPE_MAX; t++) {
 		const struct rpc_msg_spec *sp = rpc_msg_spec(t);
-		union any_msg in;
+		struct rpc_msg in; /* its union holds any message struct */
 		char *strs[16];
-		fill(&in, sp, 0, -1, strs);
+		fill(&in.fd, sp, 0, -1, strs);
 		for (int i = 0; i < sp->nfields; i++) /* non-empty strings */
 			if (sp->fields[i].kind != RPC_FIELD_U32 && strs[i][0] == '\0')
-				put_str(&in, &sp->fields[i], "ab", 2);
-		ssize_t n = rpc_encode(frame, sizeof(frame), t, &in);
+				put_str(&in.fd, &sp->fields[i], "ab", 2);
+		ssize_t n = rpc_encode(frame, sizeof(frame), t, &in.fd);
 		ck_assert_int_gt(n, 0);
 		/* every truncation fails */
 		for (ssize_t i = 0; i < n; i++)
-			ck_assert_int_eq(rpc_decode(frame, (size_t)i, -1, &m, err, sizeof(err)),
-					 -1);
+			ck_assert_int_eq(
+			    rpc_decode(frame, (size_t)i, -1, &m, err, sizeof(err)), -1);
 		/* wrong length prefix, both ways */
 		poke_u32(frame, (uint32_t)n);
-		ck_assert_int_eq(rpc_decode(frame, (size_t)n, -1, &m, err, sizeof(err)), -1);
+		ck_assert_int_eq(rpc_decode(frame, (size_t)n, -1, &m, err, sizeof(err)),
+		                 -1);
 		poke_u32(frame, (uint32_t)n - 5);
-		ck_assert_int_eq(rpc_decode(frame, (size_t)n, -1, &m, err, sizeof(err)), -1);
+		ck_assert_int_eq(rpc_decode(frame, (size_t)n, -1, &m, err, sizeof(err)),
+		                 -1);
 		ck_assert_ptr_nonnull(strstr(err, "malformed frame"));
 		poke_u32(frame, (uint32_t)n - 4);
 		/* trailing bytes */
 		frame[n] = 0;
 		poke_u32(frame, (uint32_t)n - 3);
-		ck_assert_int_eq(rpc_decode(frame, (size_t)n + 1, -1, &m, err, sizeof(err)), -1);
+		ck_assert_int_eq(
+		    rpc_decode(frame, (size_t)n + 1, -1, &m, err, sizeof(err)), -1);
 		ck_assert_ptr_nonnull(strstr(err, "trailing"));
 		free_strs(sp, strs);
 	}
@@ -345,7 +336,8 @@ START_TEST(decode_rejects_bad_frames)
 	poke_u32(frame + 5, 100);
 	ck_assert_int_eq(rpc_decode(frame, (size_t)n, -1, &m, err, sizeof(err)), -1);
 	/* over RPC_MAX_FRAME */
-	ck_assert_int_eq(rpc_decode(frame, RPC_MAX_FRAME + 1, -1, &m, err, sizeof(err)), -1);
+	ck_assert_int_eq(rpc_decode(frame, RPC_MAX_FRAME + 1, -1, &m, err, sizeof(err)),
+	                 -1);
 }
 END_TEST
 
