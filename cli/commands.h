@@ -2,8 +2,6 @@
 #ifndef SFTPGO_CLI_COMMANDS_H
 #define SFTPGO_CLI_COMMANDS_H
 
-/* `sftpgo serve [flags]`: monitor/serve.c */
-int serve_main(int argc, char **argv);
 /* `sftpgo initprovider|user ...`: cli/admin.c. argv[0] is the subcommand name. */
 int admin_main(int argc, char **argv);
 

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "common/version.h"
+#include "monitor/monitor.h"
 
 static void
 usage(FILE *f)
@@ -40,7 +41,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "serve") == 0)
-		return serve_main(argc - 1, argv + 1);
+		return monitor_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "initprovider") == 0 || strcmp(cmd, "user") == 0)
 		return admin_main(argc - 1, argv + 1);
 	fprintf(stderr, "sftpgo: unknown command \"%s\"\n", cmd);

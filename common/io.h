@@ -26,6 +26,9 @@ int io_writev_all(int fd, struct iovec *iov, int iovcnt,
  */
 int io_wait(int fd, short events, int timeout_ms, const volatile sig_atomic_t *stop);
 
+/* Adds O_NONBLOCK to fd's status flags. 0 / -1. */
+int io_set_nonblock(int fd);
+
 /* "0022"-style umask: 1 to 4 octal digits, at most 0777. 0, or -1 when malformed. */
 int parse_umask(const char *s, mode_t *out);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,86 +11,119 @@
 #include "common/buf.h"
 #include "common/fdpass.h"
 #include "common/io.h"
+#include "common/log.h"
 #include "common/rpc.h"
 
-struct rpc_layout {
-	const char *name;
-	const char *fmt;	 /* u s B */
-	uint32_t max[RPC_MAX_FIELDS]; /* per string field (by string position) */
-};
+_Static_assert(RPC_LOG_LEVEL_MAX == LOGL_ERROR, "LOG's level range is enum log_level");
 
-#define TXT ((uint32_t)RPC_TEXT_MAX)
-#define IDLEN 64u
-#define IPLEN 64u
-#define USERLEN 256u
+/*
+ * The declarations as data. Each case has its own MSG_T typedef so that the field
+ * macros can take offsetof() of the members; the tables are static constants (no
+ * run-time initialisation, safe from any thread).
+ */
+#define RPC_U32(n, lo, hi) {#n, RPC_FIELD_U32, 0, lo, hi, offsetof(MSG_T, n), 0},
+#define RPC_TEXT(n, cap, sec) {#n, RPC_FIELD_TEXT, sec, 0, cap, offsetof(MSG_T, n), 0},
+#define RPC_BIN(n, cap, sec)                                                             \
+	{#n, RPC_FIELD_BIN, sec, 0, cap, offsetof(MSG_T, n), offsetof(MSG_T, n##_len)},
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                      \
+	case num: {                                                                      \
+		typedef struct rpc_##name MSG_T;                                         \
+		static const struct rpc_field_spec f[] = {                               \
+		    fields{NULL, 0, 0, 0, 0, 0, 0}};                                     \
+		static const struct rpc_msg_spec spec = {                                \
+		    #NAME,                                                               \
+		    dir,                                                                 \
+		    peers,                                                               \
+		    states,                                                              \
+		    fdpol,                                                               \
+		    f,                                                                   \
+		    (int)(sizeof(f) / sizeof(f[0])) - 1,                                 \
+		    sizeof(MSG_T)};                                                      \
+		return &spec;                                                            \
+	}
 
-static const struct rpc_layout layouts[RPC_TYPE_MAX] = {
-	[RPC_HOSTKEY] = {"HOSTKEY", "B", {32768}},
-	[RPC_INIT] = {"INIT", "uuuuussssss", {4096, 512, 16384, 2048, 2048, 2048}},
-	[RPC_READY] = {"READY", "", {0}},
-	[RPC_CONN] = {"CONN", "sus", {IPLEN, IDLEN}},
-	[RPC_AUTH_PASSWORD] = {"AUTH_PASSWORD", "ss", {USERLEN, 1024}},
-	[RPC_AUTH_PUBKEY_QUERY] = {"AUTH_PUBKEY_QUERY", "sss", {USERLEN, IDLEN, 16384}},
-	[RPC_AUTH_PUBKEY] = {"AUTH_PUBKEY", "sss", {USERLEN, IDLEN, 16384}},
-	[RPC_AUTH_RESULT] = {"AUTH_RESULT", "us", {TXT}},
-	[RPC_CHANNEL_OPEN] = {"CHANNEL_OPEN", "uss", {IDLEN, RPC_COMMAND_MAX}},
-	[RPC_CHANNEL_RESULT] = {"CHANNEL_RESULT", "uus", {TXT}},
-	[RPC_LOG] = {"LOG", "us", {TXT}},
-	[RPC_NEWCONN] = {"NEWCONN", "su", {IPLEN}},
-	[RPC_RELEASE] = {"RELEASE", "s", {IPLEN}},
-	[RPC_KBDINT_START] = {"KBDINT_START", "s", {USERLEN}},
-	[RPC_KBDINT_QUESTIONS] = {"KBDINT_QUESTIONS", "uuss", {TXT, 16384}},
-	[RPC_KBDINT_ANSWERS] = {"KBDINT_ANSWERS", "us", {16384}},
-	[RPC_CHANNEL_EXIT] = {"CHANNEL_EXIT", "uus", {TXT}},
-};
-
-static const struct rpc_layout *
-layout_of(int type)
+const struct rpc_msg_spec *
+rpc_msg_spec(int type)
 {
-	if (type <= 0 || type >= RPC_TYPE_MAX || layouts[type].name == NULL)
+	switch (type) {
+#include "common/rpc_msgs.def"
+	default:
 		return NULL;
-	return &layouts[type];
+	}
 }
+#undef RPC_MSG
+#undef RPC_U32
+#undef RPC_TEXT
+#undef RPC_BIN
+
+/* The message struct inside struct rpc_msg: every one starts at its fd member. */
+#define BODY(m) ((char *)&(m)->fd)
 
 const char *
 rpc_type_name(int type)
 {
-	const struct rpc_layout *l = layout_of(type);
-	return l ? l->name : "unknown";
+	const struct rpc_msg_spec *sp = rpc_msg_spec(type);
+	return sp ? sp->name : "unknown";
 }
 
-static ssize_t
-rpc_vencode(uint8_t *out, size_t cap, int type, va_list ap)
+uint32_t
+rpc_field_u32(const void *msg, const struct rpc_field_spec *f)
 {
-	const struct rpc_layout *l = layout_of(type);
+	uint32_t v;
+	memcpy(&v, (const char *)msg + f->off, sizeof(v));
+	return v;
+}
+
+const char *
+rpc_field_str(const void *msg, const struct rpc_field_spec *f, size_t *len)
+{
+	const char *p;
+	size_t n = 0;
+
+	memcpy(&p, (const char *)msg + f->off, sizeof(p));
+	if (f->kind == RPC_FIELD_BIN)
+		memcpy(&n, (const char *)msg + f->len_off, sizeof(n));
+	else if (p != NULL)
+		n = strlen(p);
+	if (len != NULL)
+		*len = n;
+	return p;
+}
+
+/* One field into w; -1 when it breaks its declaration. */
+static int
+encode_field(struct wbuf *w, const void *msg, const struct rpc_field_spec *f)
+{
+	if (f->kind == RPC_FIELD_U32) {
+		uint32_t v = rpc_field_u32(msg, f);
+		if (v < f->min || v > f->max)
+			return -1;
+		return wbuf_put_u32(w, v);
+	}
+	size_t n;
+	const char *p = rpc_field_str(msg, f, &n);
+	if (p == NULL) /* a sender may leave a text field unset: "" */
+		p = "";
+	if (n > f->max)
+		return -1;
+	return wbuf_put_string(w, p, n);
+}
+
+ssize_t
+rpc_encode(uint8_t *out, size_t cap, int type, const void *msg)
+{
+	const struct rpc_msg_spec *sp = rpc_msg_spec(type);
 	struct wbuf w;
 	ssize_t ret = -1;
-	int si = 0;
 
-	if (l == NULL || wbuf_init(&w, 256, cap < RPC_MAX_FRAME ? cap : RPC_MAX_FRAME) != 0)
+	if (sp == NULL ||
+	    wbuf_init(&w, 256, cap < RPC_MAX_FRAME ? cap : RPC_MAX_FRAME) != 0)
 		return -1;
 	wbuf_put_u32(&w, 0);
 	wbuf_put_u8(&w, (uint8_t)type);
-	for (const char *f = l->fmt; *f; f++) {
-		if (*f == 'u') {
-			wbuf_put_u32(&w, va_arg(ap, uint32_t));
-			continue;
-		}
-		const void *p;
-		size_t n;
-		if (*f == 's') {
-			p = va_arg(ap, const char *);
-			if (p == NULL)
-				p = "";
-			n = strlen(p);
-		} else {
-			p = va_arg(ap, const void *);
-			n = va_arg(ap, size_t);
-		}
-		if (n > l->max[si++])
+	for (int i = 0; i < sp->nfields; i++)
+		if (encode_field(&w, msg, &sp->fields[i]) != 0)
 			goto out;
-		wbuf_put_string(&w, p, n);
-	}
 	if (w.failed)
 		goto out;
 	wbuf_patch_u32(&w, 0, (uint32_t)(w.len - 4));
@@ -101,26 +135,14 @@ out:
 	return ret;
 }
 
-ssize_t
-rpc_encode(uint8_t *out, size_t cap, int type, ...)
-{
-	va_list ap;
-	va_start(ap, type);
-	ssize_t n = rpc_vencode(out, cap, type, ap);
-	va_end(ap);
-	return n;
-}
-
 int
-rpc_send(int sock, int fd, int type, ...)
+rpc_send(int sock, int type, const void *msg)
 {
 	static uint8_t frame[RPC_MAX_FRAME];
-	va_list ap;
-	int rc = -1;
+	int fd, rc = -1;
 
-	va_start(ap, type);
-	ssize_t n = rpc_vencode(frame, sizeof(frame), type, ap);
-	va_end(ap);
+	memcpy(&fd, msg, sizeof(fd)); /* every message struct starts with fd */
+	ssize_t n = rpc_encode(frame, sizeof(frame), type, msg);
 	if (n < 0)
 		errno = EMSGSIZE;
 	else
@@ -130,70 +152,107 @@ rpc_send(int sock, int fd, int type, ...)
 }
 
 int
-rpc_send_log(int sock, uint32_t level, const char *fmt, ...)
+rpc_send_log_vline(int sock, uint32_t level, const char *fmt, va_list ap)
 {
 	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return rpc_send_log(sock,
+	                    &(struct rpc_log){.fd = -1, .level = level, .message = msg});
+}
+
+int
+rpc_send_log_line(int sock, uint32_t level, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int rc = rpc_send_log_vline(sock, level, fmt, ap);
 	va_end(ap);
-	return rpc_send(sock, -1, RPC_LOG, level, msg);
+	return rc;
 }
 
 void
 rpc_msg_free(struct rpc_msg *msg)
 {
-	for (int i = 0; i < msg->ns; i++) {
-		if (msg->s[i] != NULL) {
-			explicit_bzero(msg->s[i], msg->slen[i]);
-			free(msg->s[i]);
-		}
-		msg->s[i] = NULL;
+	const struct rpc_msg_spec *sp = rpc_msg_spec(msg->type);
+
+	for (int i = 0; sp != NULL && i < sp->nfields; i++) {
+		const struct rpc_field_spec *f = &sp->fields[i];
+		size_t n;
+		if (f->kind == RPC_FIELD_U32)
+			continue;
+		char *p = (char *)rpc_field_str(BODY(msg), f, &n); /* ours: decoded */
+		if (p != NULL && f->secret)
+			explicit_bzero(p, n);
+		free(p);
+		p = NULL;
+		memcpy(BODY(msg) + f->off, &p, sizeof(p));
 	}
 	if (msg->fd >= 0)
 		close(msg->fd);
 	msg->fd = -1;
-	msg->ns = msg->nu = 0;
 }
 
 static int
-decode_fields(struct rbuf *r, const struct rpc_layout *l, struct rpc_msg *msg, char *err,
-	      size_t errlen)
+decode_string(struct rbuf *r, const struct rpc_msg_spec *sp,
+              const struct rpc_field_spec *f, void *out, char *err, size_t errlen)
 {
-	for (const char *f = l->fmt; *f; f++) {
-		if (*f == 'u') {
-			if (rbuf_get_u32(r, &msg->u[msg->nu]) != 0) {
-				snprintf(err, errlen, "%s: truncated integer field", l->name);
+	const uint8_t *p;
+	uint32_t n;
+
+	if (rbuf_get_string(r, &p, &n, f->max) != 0) {
+		snprintf(err, errlen, "%s: string field %s truncated or longer than %u",
+		         sp->name, f->name, (unsigned)f->max);
+		return -1;
+	}
+	if (f->kind == RPC_FIELD_TEXT && memchr(p, 0, n) != NULL) {
+		snprintf(err, errlen, "%s: string field %s holds a NUL byte", sp->name,
+		         f->name);
+		return -1;
+	}
+	char *c = malloc((size_t)n + 1);
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(c, p, n);
+	c[n] = '\0';
+	*(const char **)(void *)((char *)out + f->off) = c; /* the member's own type */
+	if (f->kind == RPC_FIELD_BIN) {
+		size_t len = n;
+		memcpy((char *)out + f->len_off, &len, sizeof(len));
+	}
+	return 0;
+}
+
+static int
+decode_fields(struct rbuf *r, const struct rpc_msg_spec *sp, void *out, char *err,
+              size_t errlen)
+{
+	for (int i = 0; i < sp->nfields; i++) {
+		const struct rpc_field_spec *f = &sp->fields[i];
+		uint32_t v;
+		if (f->kind != RPC_FIELD_U32) {
+			if (decode_string(r, sp, f, out, err, errlen) != 0)
 				return -1;
-			}
-			msg->nu++;
 			continue;
 		}
-		const uint8_t *p;
-		uint32_t n, max = l->max[msg->ns];
-		if (rbuf_get_string(r, &p, &n, max) != 0) {
-			snprintf(err, errlen, "%s: string field %d truncated or longer than %u",
-				 l->name, msg->ns + 1, (unsigned)max);
+		if (rbuf_get_u32(r, &v) != 0) {
+			snprintf(err, errlen, "%s: truncated integer field %s", sp->name,
+			         f->name);
 			return -1;
 		}
-		if (*f == 's' && memchr(p, 0, n) != NULL) {
-			snprintf(err, errlen, "%s: string field %d holds a NUL byte", l->name,
-				 msg->ns + 1);
+		if (v < f->min || v > f->max) {
+			snprintf(err, errlen, "%s: %s %u out of range %u..%u", sp->name,
+			         f->name, (unsigned)v, (unsigned)f->min,
+			         (unsigned)f->max);
 			return -1;
 		}
-		char *c = malloc((size_t)n + 1);
-		if (c == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		memcpy(c, p, n);
-		c[n] = '\0';
-		msg->s[msg->ns] = c;
-		msg->slen[msg->ns++] = n;
+		memcpy((char *)out + f->off, &v, sizeof(v));
 	}
 	if (rbuf_left(r) != 0) {
-		snprintf(err, errlen, "%s: %zu trailing bytes", l->name, rbuf_left(r));
+		snprintf(err, errlen, "%s: %zu trailing bytes", sp->name, rbuf_left(r));
 		return -1;
 	}
 	return 0;
@@ -201,7 +260,7 @@ decode_fields(struct rbuf *r, const struct rpc_layout *l, struct rpc_msg *msg, c
 
 int
 rpc_decode(const uint8_t *frame, size_t len, int fd, struct rpc_msg *msg, char *err,
-	   size_t errlen)
+           size_t errlen)
 {
 	struct rbuf r;
 	uint32_t flen;
@@ -215,13 +274,13 @@ rpc_decode(const uint8_t *frame, size_t len, int fd, struct rpc_msg *msg, char *
 		snprintf(err, errlen, "malformed frame (%zu bytes)", len);
 		goto fail;
 	}
-	const struct rpc_layout *l = layout_of(type);
-	if (l == NULL) {
+	const struct rpc_msg_spec *sp = rpc_msg_spec(type);
+	if (sp == NULL) {
 		snprintf(err, errlen, "unknown message type %u", (unsigned)type);
 		goto fail;
 	}
 	msg->type = type;
-	if (decode_fields(&r, l, msg, err, errlen) != 0)
+	if (decode_fields(&r, sp, BODY(msg), err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:

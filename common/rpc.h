@@ -3,111 +3,172 @@
  * payload; at most RPC_MAX_FRAME bytes. Monitor<->session and monitor<->listener use
  * SOCK_SEQPACKET socketpairs (one frame per message, optionally one passed fd).
  *
- * Every type has a fixed layout (rpc.c's table): 'u' u32, 's' text string (no NUL,
- * bounded length), 'B' binary string (bounded length). Decoding checks the frame
- * length, the type, each field's length and that nothing trails. Who may send what,
- * and when, is the receiver's business (the monitor's allow-lists and state machine).
- *
- * Layouts (fields in order; u[i] are the u32 fields, s[i] the strings, by position):
- *   HOSTKEY        mon->session  B pem                          (before INIT, repeatable)
- *   INIT           mon->session  u uid u gid u idle_timeout_s u verbose u kbdint
- *                                s chroot_dir s version_banner s login_banner
- *                                s kex s ciphers s macs         (comma-separated lists)
- *   READY          session->mon  (empty)                        keys loaded, privileges dropped
- *   CONN           mon->session  s client_ip u port s connection_id   + fd: the TCP socket
- *   AUTH_PASSWORD  session->mon  s user s password
- *   AUTH_PUBKEY_QUERY / AUTH_PUBKEY  session->mon  s user s key_type s key_base64
- *                  (QUERY: is this key acceptable; AUTH_PUBKEY: libssh verified the
- *                  client's signature with it)
- *   AUTH_RESULT    mon->session  u result (RPC_AUTH_*) s message
- *   CHANNEL_OPEN   session->mon  u channel s kind ("sftp" or "exec") s command ("" for
- *                                sftp; the exec request's command line)
- *   CHANNEL_RESULT mon->session  u channel u ok s message        + fd when ok
- *   LOG            any->mon      u level (enum log_level) s message
- *   NEWCONN        listener->mon s client_ip u port              + fd: the accepted socket
- *   RELEASE        mon->listener s client_ip                     one pre-auth slot ended
- *   KBDINT_START   session->mon  s user        keyboard-interactive begins
- *   KBDINT_QUESTIONS mon->session u count u echo_mask s instruction s questions
- *                                (questions joined by '\n', at most RPC_KBDINT_MAX)
- *   KBDINT_ANSWERS session->mon  u count s answers (joined by '\n')
- *                  the monitor answers KBDINT_ANSWERS/START with QUESTIONS or AUTH_RESULT
- *   CHANNEL_EXIT   mon->session  u channel u exit_status s message   an exec channel's
- *                  worker has ended (message for the client's stderr, or "")
+ * Every message is declared once, in common/rpc_msgs.def: its type byte, direction,
+ * peers, the states in which the monitor accepts it, whether an fd comes with it,
+ * and its named fields with their caps. From that declaration come the enum below,
+ * one struct per message (struct rpc_auth_password { fd; user; password; }), the
+ * typed senders (rpc_send_auth_password()), and the tables that drive one encoder and
+ * one decoder. Decoding checks the frame length, the type, each string's length cap,
+ * each integer's range and that nothing trails. Who may send what, and when, is
+ * enforced by the receiver (the monitor's dispatch tables) from the same declaration.
  */
 #ifndef SFTPGO_COMMON_RPC_H
 #define SFTPGO_COMMON_RPC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define RPC_MAX_FRAME (64 * 1024)
-#define RPC_MAX_FIELDS 8
-#define RPC_TEXT_MAX 4096 /* messages and log lines */
-#define RPC_KBDINT_MAX 32 /* questions per round */
+#define RPC_TEXT_MAX 4096         /* messages and log lines */
+#define RPC_KBDINT_MAX 32         /* questions per round */
+#define RPC_KBDINT_TEXT_MAX 16384 /* a round's questions or answers, joined */
 #define RPC_UID_KEEP 0xffffffffu
 #define RPC_COMMAND_MAX 8192 /* an exec request's command line */
+#define RPC_USER_MAX 256
+#define RPC_PASSWORD_MAX 1024
+#define RPC_KEY_MAX 16384 /* a public key, base64 */
+#define RPC_IP_MAX 64
+#define RPC_ID_MAX 64       /* connection ids, key types, channel kinds */
+#define RPC_LOG_LEVEL_MAX 3 /* LOGL_ERROR */
 
-enum rpc_type {
-	RPC_HOSTKEY = 1,
-	RPC_INIT,
-	RPC_READY,
-	RPC_CONN,
-	RPC_AUTH_PASSWORD,
-	RPC_AUTH_PUBKEY_QUERY,
-	RPC_AUTH_PUBKEY,
-	RPC_AUTH_RESULT,
-	RPC_CHANNEL_OPEN,
-	RPC_CHANNEL_RESULT,
-	RPC_LOG,
-	RPC_NEWCONN,
-	RPC_RELEASE,
-	RPC_KBDINT_START,
-	RPC_KBDINT_QUESTIONS,
-	RPC_KBDINT_ANSWERS,
-	RPC_CHANNEL_EXIT,
-	RPC_TYPE_MAX
-};
-
-enum rpc_auth_result {
+enum rpc_auth_verdict {
 	RPC_AUTH_DENIED = 0,
 	RPC_AUTH_OK = 1,
 	RPC_AUTH_DENIED_DISCONNECT = 2, /* limit reached: the session must hang up */
 };
 
-struct rpc_msg {
-	uint8_t type;
-	int fd; /* passed descriptor or -1; owned by the message until taken */
-	uint32_t u[RPC_MAX_FIELDS];
-	char *s[RPC_MAX_FIELDS]; /* NUL-terminated copies ('B' fields may hold NULs) */
-	uint32_t slen[RPC_MAX_FIELDS];
-	int nu, ns;
+enum rpc_direction { RPC_TO_MONITOR, RPC_FROM_MONITOR };
+
+/* Peer kinds (bit masks): the monitor's children that speak this protocol. */
+enum rpc_peer {
+	RPC_PEER_LISTENER = 1u << 0,
+	RPC_PEER_SESSION = 1u << 1,
+	RPC_PEER_WORKER = 1u << 2, /* reserved: workers speak stream frames today */
+	RPC_PEER_HTTPD = 1u << 3,  /* reserved: the REST/web process to come */
 };
 
+/* Peer states (bit masks) in which the monitor accepts a message. */
+enum rpc_state {
+	RPC_ST_STARTING = 1u << 0, /* session: loading keys, dropping privileges */
+	RPC_ST_IDLE = 1u << 1,     /* session: in the pool, no connection */
+	RPC_ST_PREAUTH = 1u << 2,  /* session: a client, not authenticated */
+	RPC_ST_AUTHED = 1u << 3,   /* session: a logged-in user */
+	RPC_ST_ANY = 0xffu,
+};
+
+enum rpc_fd_policy { RPC_FD_NONE, RPC_FD_OPTIONAL, RPC_FD_REQUIRED };
+
+enum rpc_field_kind { RPC_FIELD_U32, RPC_FIELD_TEXT, RPC_FIELD_BIN };
+#define RPC_PLAIN 0
+#define RPC_SECRET 1
+
+/* The type enum: RPC_HOSTKEY = 1, ... */
+enum rpc_type {
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields) RPC_##NAME = num,
+#include "common/rpc_msgs.def"
+#undef RPC_MSG
+	RPC_TYPE_MAX
+};
+
+/*
+ * One struct per message. Every one starts with fd (the descriptor passed with the
+ * frame, -1 for none): a sender sets it, a receiver owns it until it takes it (sets
+ * the field to -1). Strings are NUL-terminated; BIN fields also have name_len.
+ * Decoded strings are owned by the message (rpc_msg_free); a sender's are borrowed.
+ */
+#define RPC_U32(n, min, max) uint32_t n;
+#define RPC_TEXT(n, max, secret) const char *n;
+#define RPC_BIN(n, max, secret)                                                          \
+	const char *n;                                                                   \
+	size_t n##_len;
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                      \
+	struct rpc_##name {                                                              \
+		int fd;                                                                  \
+		fields                                                                   \
+	};
+#include "common/rpc_msgs.def"
+#undef RPC_MSG
+
+/* A received message: type, and the struct of that type (m.auth_password.user). */
+struct rpc_msg {
+	uint8_t type;
+	union {
+		int fd; /* every struct's first member */
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                      \
+	struct rpc_##name name;
+#include "common/rpc_msgs.def"
+#undef RPC_MSG
+	};
+};
+
+/* What the declaration says of a field and of a message (for codecs, tests, fuzzing). */
+struct rpc_field_spec {
+	const char *name;
+	enum rpc_field_kind kind;
+	int secret;
+	uint32_t min, max; /* U32: the range; TEXT/BIN: max is the length cap */
+	size_t off;        /* of the member in the message struct */
+	size_t len_off;    /* BIN: of name_len */
+};
+struct rpc_msg_spec {
+	const char *name; /* "AUTH_PASSWORD"; NULL for an unused type number */
+	enum rpc_direction dir;
+	unsigned peers;  /* enum rpc_peer bits */
+	unsigned states; /* enum rpc_state bits (RPC_TO_MONITOR only) */
+	enum rpc_fd_policy fd;
+	const struct rpc_field_spec *fields;
+	int nfields;
+	size_t size; /* of the message struct */
+};
+
+/* A field's value in a message struct of its type (generic code, tests, fuzzing).
+ * rpc_field_str: NULL for an unset field; len (may be NULL): BIN's len or strlen. */
+uint32_t rpc_field_u32(const void *msg, const struct rpc_field_spec *f);
+const char *rpc_field_str(const void *msg, const struct rpc_field_spec *f, size_t *len);
+
+/* The declaration of a type, NULL when there is no such type. */
+const struct rpc_msg_spec *rpc_msg_spec(int type);
 /* Name of a type for logs ("AUTH_PASSWORD"), "unknown" otherwise. */
 const char *rpc_type_name(int type);
 
 /*
- * Builds a frame of the given type from the variadic fields in layout order:
- * 'u' uint32_t, 's' const char *, 'B' const void *, size_t. Returns the frame
- * length written into out (cap >= RPC_MAX_FRAME recommended), or -1 when a field
- * is too long or the type unknown.
+ * Builds a frame from msg, a struct rpc_<name> of the given type. Returns the frame
+ * length written into out (cap >= RPC_MAX_FRAME recommended), or -1 when a field is
+ * over its cap or out of its range, or the type unknown.
  */
-ssize_t rpc_encode(uint8_t *out, size_t cap, int type, ...);
-/* Encodes and sends one frame (with fd when >= 0) on a SEQPACKET socket. 0 / -1. */
-int rpc_send(int sock, int fd, int type, ...);
+ssize_t rpc_encode(uint8_t *out, size_t cap, int type, const void *msg);
+/* Encodes and sends one frame (with msg's fd when >= 0) on a SEQPACKET socket.
+ * 0 / -1 (errno EMSGSIZE when the message breaks its declaration). */
+int rpc_send(int sock, int type, const void *msg);
+
+/* The typed senders: rpc_send_auth_password(sock, &(struct rpc_auth_password){...}). */
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields)                      \
+	static inline int rpc_send_##name(int sock, const struct rpc_##name *m)          \
+	{                                                                                \
+		return rpc_send(sock, RPC_##NAME, m);                                    \
+	}
+#include "common/rpc_msgs.def"
+#undef RPC_MSG
+#undef RPC_U32
+#undef RPC_TEXT
+#undef RPC_BIN
+
 /* Sends a LOG frame (level: enum log_level) with a printf-formatted message, cut at
  * 1 KiB. 0 / -1. */
-int rpc_send_log(int sock, uint32_t level, const char *fmt, ...)
+int rpc_send_log_line(int sock, uint32_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+int rpc_send_log_vline(int sock, uint32_t level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /*
  * Parses one received frame. Returns 0, or -1 with a reason in err. On success msg
- * owns copies of the strings (free with rpc_msg_free, which also wipes them and
- * closes an untaken fd). fd is the descriptor received with the frame (or -1); it is
- * closed on failure.
+ * owns copies of the strings (free with rpc_msg_free, which also wipes the secret
+ * ones and closes an untaken fd). fd is the descriptor received with the frame (or
+ * -1); it is closed on failure. Whether an fd may come is the receiver's check.
  */
 int rpc_decode(const uint8_t *frame, size_t len, int fd, struct rpc_msg *msg, char *err,
-	       size_t errlen);
+               size_t errlen);
 /*
  * Receives and decodes one frame (blocking per the socket). 1 ok, 0 EOF, -1 error:
  * errno EAGAIN when nothing was there (non-blocking), EBADMSG for a bad frame.

@@ -2,7 +2,8 @@
 
 /*
  * libFuzzer target for the monitor's decoders of bytes from unprivileged processes:
- * rpc_decode (frames from sessions and the listener) and the stream frame reader
+ * rpc_decode of every message type declared in common/rpc_msgs.def (frames from
+ * sessions and the listener) and the stream frame reader
  * (worker events). Build: clang -fsanitize=fuzzer,address,undefined with
  * common/rpc.c common/buf.c common/fdpass.c (see fuzz/run-fuzz for the flags).
  */
@@ -45,6 +46,38 @@ stream(const uint8_t *data, size_t size)
 	close(sv[1]);
 }
 
+/*
+ * What the decoder guarantees for every type of common/rpc_msgs.def: strings within
+ * their caps and NUL-terminated, integers within their ranges, and a decoded message
+ * that encodes back to the very same frame.
+ */
+static void
+check_decoded(const uint8_t *data, size_t size, struct rpc_msg *m)
+{
+	static uint8_t again[RPC_MAX_FRAME];
+	const struct rpc_msg_spec *sp = rpc_msg_spec(m->type);
+	const char *body = (const char *)&m->fd;
+
+	if (sp == NULL)
+		__builtin_trap();
+	for (int i = 0; i < sp->nfields; i++) {
+		const struct rpc_field_spec *f = &sp->fields[i];
+		size_t n;
+		if (f->kind == RPC_FIELD_U32) {
+			uint32_t v = rpc_field_u32(body, f);
+			if (v < f->min || v > f->max)
+				__builtin_trap();
+			continue;
+		}
+		const char *p = rpc_field_str(body, f, &n);
+		if (p == NULL || n > f->max || p[n] != '\0')
+			__builtin_trap(); /* copies must stay NUL-terminated */
+	}
+	ssize_t n = rpc_encode(again, sizeof(again), m->type, body);
+	if (n < 0 || (size_t)n != size || memcmp(again, data, size) != 0)
+		__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,9 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 
 	if (rpc_decode(data, size, -1, &m, err, sizeof(err)) == 0) {
-		for (int i = 0; i < m.ns; i++)
-			if (m.slen[i] > 0 && m.s[i][m.slen[i]] != '\0')
-				__builtin_trap(); /* copies must stay NUL-terminated */
+		check_decoded(data, size, &m);
 		rpc_msg_free(&m);
 	}
 	stream(data, size);

@@ -30,7 +30,7 @@ static struct ip_slot slots[MAX_TRACKED_IPS];
 static int mon_fd = -1;
 
 /* A line for the monitor's log (lost if the monitor is gone: we exit soon after). */
-#define mon_log(l, ...) ((void)rpc_send_log(mon_fd, (uint32_t)(l), __VA_ARGS__))
+#define mon_log(l, ...) ((void)rpc_send_log_line(mon_fd, (uint32_t)(l), __VA_ARGS__))
 
 static struct ip_slot *
 slot_find(const char *ip, int create)
@@ -93,7 +93,8 @@ accept_one(const struct listener_params *p)
 		close(fd);
 		return;
 	}
-	if (rpc_send(p->monitor_fd, fd, RPC_NEWCONN, ip, (uint32_t)port) == 0)
+	struct rpc_newconn nc = {.fd = fd, .client_ip = ip, .port = port};
+	if (rpc_send_newconn(p->monitor_fd, &nc) == 0)
 		s->n++;
 	close(fd);
 }
@@ -109,7 +110,7 @@ monitor_message(void)
 	if (rc <= 0)
 		return -1;
 	if (m.type == RPC_RELEASE) {
-		struct ip_slot *s = slot_find(m.s[0], 0);
+		struct ip_slot *s = slot_find(m.release.client_ip, 0);
 		if (s != NULL && s->n > 0)
 			s->n--;
 	}

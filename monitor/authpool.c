@@ -17,6 +17,7 @@
 
 #include "account/account.h"
 #include "auth/auth.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "monitor/monitor.h"
 #include "provider/provider.h"
@@ -212,7 +213,7 @@ authpool_start(const struct sftpgo_config *cfg, int n, char *err, size_t errlen)
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	io_set_nonblock(pfd[0]);
 	result_w = pfd[1];
 	pool_cfg = cfg;
 	for (int i = 0; i < n; i++) {

@@ -1,7 +1,8 @@
 /*
- * Internals of the monitor (sftpgo serve): the root process that owns the config,
- * the provider, the host keys, the connection table and the log file. It never
- * parses bytes from the network: only typed RPC frames from its own children.
+ * The monitor (sftpgo serve): the root process that owns the config, the provider,
+ * the host keys, the connection table and the log file. It never parses bytes from
+ * the network: only typed RPC frames from its own children. Its files share
+ * monitor/internal.h; this header is what the rest of the tree may use.
  */
 #ifndef SFTPGO_MONITOR_MONITOR_H
 #define SFTPGO_MONITOR_MONITOR_H
@@ -13,6 +14,9 @@
 #include "config/conf.h"
 #include "common/strlist.h"
 #include "account/user.h"
+
+/* `sftpgo serve [flags]` (monitor/serve.c): argv[0] is "serve". Exit status. */
+int monitor_serve(int argc, char **argv);
 
 /* Host keys (monitor/hostkeys.c). */
 struct hostkeys {

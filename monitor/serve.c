@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
 #include "config/conf.h"
 #include "common/log.h"
 #include "common/version.h"
@@ -348,7 +347,7 @@ sanitise_stdfds(void)
 }
 
 int
-serve_main(int argc, char **argv)
+monitor_serve(int argc, char **argv)
 {
 	struct serve_flags f;
 	struct sftpgo_config cfg;

@@ -49,7 +49,7 @@ check "only max_auth_tries (2) attempts were evaluated (got $n)" test "$n" -eq 2
 check "a malformed frame kills it" violation garbage "malformed frame"
 check "an unknown message type kills it" violation unknown-type "unknown message type"
 check "an over-long field kills it" violation oversized-field "longer than"
-check "a bad log level kills it" violation bad-log-level "bad log level"
+check "a bad log level kills it" violation bad-log-level "LOG: level 77 out of range"
 # --- max_startups_per_ip 3: the listener refuses a fourth pre-auth connection --------
 echo none >"$T/libexec/mode"
 $PY -c "

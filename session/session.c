@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,11 +25,12 @@
 #include <libssh/server.h>
 
 #include "common/confine.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "common/rpc.h"
+#include "session/monitor_client.h"
 #include "session/readahead.h"
 
-#define MON_FD 3
 #define MAX_CHANNELS 8
 /* libssh 0.10 only tops the window up to 1.28 MB unless a read asks for more. */
 #define CHAN_WINDOW (2u * 1024 * 1024)
@@ -58,7 +58,7 @@ struct chan {
 	size_t out_len, out_off;
 	int worker_eof, wr_shut, finished;
 	const char *refuse; /* shell/exec: message to send before closing */
-	char refuse_buf[RPC_TEXT_MAX + 2];
+	char refuse_buf[RPC_TEXT_MAX + 16]; /* "sftpgo: " reason "\n" */
 	uint32_t id;    /* slot | generation << 8: what the monitor knows it by */
 	int exec;       /* an exec channel: its exit status comes from the monitor */
 	int exit_known; /* CHANNEL_EXIT arrived */
@@ -93,39 +93,7 @@ on_term(int sig)
 }
 
 /* A line for the monitor's log; without the monitor there is nothing to do. */
-#define mlog(l, ...)                                                                     \
-	do {                                                                             \
-		if (rpc_send_log(MON_FD, (uint32_t)(l), __VA_ARGS__) != 0)               \
-			_exit(1);                                                        \
-	} while (0)
-
-static void chan_exit(struct rpc_msg *m);
-
-/*
- * Waits for one frame of the wanted type; an exec channel's exit status may come
- * first (it is kept), anything else ends the process.
- */
-static void
-await(int type, struct rpc_msg *m)
-{
-	char err[256];
-	int rc;
-
-	while ((rc = rpc_recv(MON_FD, m, err, sizeof(err))) > 0 &&
-	       m->type == RPC_CHANNEL_EXIT && type != RPC_CHANNEL_EXIT) {
-		chan_exit(m);
-		rpc_msg_free(m);
-	}
-	if (rc == 0)
-		_exit(0);
-	if (rc < 0 || m->type != type) {
-		if (rc > 0)
-			snprintf(err, sizeof(err), "unexpected %s",
-			         rpc_type_name(m->type));
-		fprintf(stderr, "sftpgo-session: monitor: %s\n", err);
-		_exit(1);
-	}
-}
+#define mlog(l, ...) mm_log((uint32_t)(l), __VA_ARGS__)
 
 static void
 bind_opt(ssh_bind b, enum ssh_bind_options_e o, const void *v, const char *what)
@@ -152,12 +120,12 @@ setup(void)
 	bind_opt(b, SSH_BIND_OPTIONS_PROCESS_CONFIG, &process_config, "process_config");
 	bind_opt(b, SSH_BIND_OPTIONS_LOG_VERBOSITY, &verbosity, "log verbosity");
 	for (;;) {
-		if (rpc_recv(MON_FD, &m, err, sizeof(err)) <= 0)
+		if (mm_startup_next(&m) != 0)
 			_exit(1);
 		if (m.type != RPC_HOSTKEY)
 			break;
 		ssh_key key = NULL;
-		if (ssh_pki_import_privkey_base64(m.s[0], NULL, NULL, NULL, &key) !=
+		if (ssh_pki_import_privkey_base64(m.hostkey.pem, NULL, NULL, NULL, &key) !=
 		    SSH_OK) {
 			mlog(LOGL_ERROR, "session: cannot parse a host key");
 			_exit(1);
@@ -170,24 +138,25 @@ setup(void)
 		mlog(LOGL_ERROR, "session: bad start-up sequence");
 		_exit(1);
 	}
-	uid_t uid = m.u[0] == RPC_UID_KEEP ? (uid_t)-1 : (uid_t)m.u[0];
-	gid_t gid = m.u[1] == RPC_UID_KEEP ? (gid_t)-1 : (gid_t)m.u[1];
-	S.idle_timeout_s = m.u[2];
-	S.kbdint = m.u[4] != 0;
-	bind_opt(b, SSH_BIND_OPTIONS_BANNER, m.s[1], "banner");
-	if (m.s[2][0] != '\0')
-		S.login_banner = strdup(m.s[2]);
-	if (m.s[3][0] != '\0')
-		bind_opt(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, m.s[3], "kex_algorithms");
-	if (m.s[4][0] != '\0') {
-		bind_opt(b, SSH_BIND_OPTIONS_CIPHERS_C_S, m.s[4], "ciphers");
-		bind_opt(b, SSH_BIND_OPTIONS_CIPHERS_S_C, m.s[4], "ciphers");
+	const struct rpc_init *in = &m.init;
+	uid_t uid = in->uid == RPC_UID_KEEP ? (uid_t)-1 : (uid_t)in->uid;
+	gid_t gid = in->gid == RPC_UID_KEEP ? (gid_t)-1 : (gid_t)in->gid;
+	S.idle_timeout_s = in->idle_timeout_s;
+	S.kbdint = in->kbdint != 0;
+	bind_opt(b, SSH_BIND_OPTIONS_BANNER, in->version_banner, "banner");
+	if (in->login_banner[0] != '\0')
+		S.login_banner = strdup(in->login_banner);
+	if (in->kex[0] != '\0')
+		bind_opt(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, in->kex, "kex_algorithms");
+	if (in->ciphers[0] != '\0') {
+		bind_opt(b, SSH_BIND_OPTIONS_CIPHERS_C_S, in->ciphers, "ciphers");
+		bind_opt(b, SSH_BIND_OPTIONS_CIPHERS_S_C, in->ciphers, "ciphers");
 	}
-	if (m.s[5][0] != '\0') {
-		bind_opt(b, SSH_BIND_OPTIONS_HMAC_C_S, m.s[5], "macs");
-		bind_opt(b, SSH_BIND_OPTIONS_HMAC_S_C, m.s[5], "macs");
+	if (in->macs[0] != '\0') {
+		bind_opt(b, SSH_BIND_OPTIONS_HMAC_C_S, in->macs, "macs");
+		bind_opt(b, SSH_BIND_OPTIONS_HMAC_S_C, in->macs, "macs");
 	}
-	if (confine_process(m.s[0], uid, gid, 32, err, sizeof(err)) != 0) {
+	if (confine_process(in->chroot_dir, uid, gid, 32, err, sizeof(err)) != 0) {
 		mlog(LOGL_ERROR, "session: %s", err);
 		_exit(1);
 	}
@@ -195,28 +164,25 @@ setup(void)
 	return b;
 }
 
-/* Maps an AUTH_RESULT (consumed) to libssh's answer. */
+/* Maps the monitor's verdict to libssh's answer. */
 static int
-auth_result(const struct rpc_msg *mp)
+auth_result(const struct mm_auth_result *r)
 {
-	struct rpc_msg m = *mp;
-	uint32_t r = m.u[0];
-	if (r != RPC_AUTH_OK && m.s[0][0] != '\0') {
+	if (r->result != RPC_AUTH_OK && r->msg[0] != '\0') {
 		/* why good credentials were refused (shown by clients) */
 		char msg[RPC_TEXT_MAX + 16];
-		snprintf(msg, sizeof(msg), "sftpgo: %s\n", m.s[0]);
+		snprintf(msg, sizeof(msg), "sftpgo: %s\n", r->msg);
 		ssh_string b = ssh_string_from_char(msg);
 		if (b != NULL) {
 			ssh_send_issue_banner(S.s, b);
 			ssh_string_free(b);
 		}
 	}
-	rpc_msg_free(&m);
-	if (r == RPC_AUTH_OK) {
+	if (r->result == RPC_AUTH_OK) {
 		S.authed = 1;
 		return SSH_AUTH_SUCCESS;
 	}
-	if (r == RPC_AUTH_DENIED_DISCONNECT) {
+	if (r->result == RPC_AUTH_DENIED_DISCONNECT) {
 		/* Hang up now, as sshd does, so the client does not even try again. */
 		S.hangup = 1;
 		ssh_session_set_disconnect_message(S.s,
@@ -224,16 +190,6 @@ auth_result(const struct rpc_msg *mp)
 		ssh_disconnect(S.s);
 	}
 	return SSH_AUTH_DENIED;
-}
-
-/* Waits for the answer to an auth request already sent. */
-static int
-auth_answer(void)
-{
-	struct rpc_msg m;
-
-	await(RPC_AUTH_RESULT, &m);
-	return auth_result(&m);
 }
 
 /* login_banner_file, once, before the first authentication answer. */
@@ -267,13 +223,14 @@ cb_auth_password(ssh_session s, const char *user, const char *password, void *ud
 	if (S.hangup || S.authed)
 		return SSH_AUTH_DENIED;
 	send_login_banner(s);
-	if (rpc_send(MON_FD, -1, RPC_AUTH_PASSWORD, user, password) != 0) {
+	struct mm_auth_result r;
+	if (mm_auth_password(user, password, &r) != 0) {
 		mlog(LOGL_WARN,
 		     "password request refused locally: username or password too "
 		     "long");
 		return SSH_AUTH_DENIED;
 	}
-	return auth_answer();
+	return auth_result(&r);
 }
 
 static int
@@ -292,16 +249,16 @@ cb_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return SSH_AUTH_DENIED;
 	const char *type = ssh_key_type_to_char(ssh_key_type(key));
-	int t = signature_state == SSH_PUBLICKEY_STATE_NONE ? RPC_AUTH_PUBKEY_QUERY
-	                                                    : RPC_AUTH_PUBKEY;
-	int rc = rpc_send(MON_FD, -1, t, user, type ? type : "", b64);
+	int query = signature_state == SSH_PUBLICKEY_STATE_NONE;
+	struct mm_auth_result r;
+	int rc = mm_auth_pubkey(user, type ? type : "", b64, query, &r);
 	ssh_string_free_char(b64);
 	if (rc != 0)
 		return SSH_AUTH_DENIED;
-	int r = auth_answer();
-	if (t == RPC_AUTH_PUBKEY_QUERY)
+	int verdict = auth_result(&r);
+	if (query)
 		S.authed = 0; /* a key being acceptable is not a login */
-	return r;
+	return verdict;
 }
 
 static struct chan *
@@ -320,24 +277,17 @@ chan_of(ssh_channel ch)
 static int
 open_worker(struct chan *c, const char *kind, const char *command)
 {
-	struct rpc_msg m;
+	char why[RPC_TEXT_MAX + 1];
 
-	if (rpc_send(MON_FD, -1, RPC_CHANNEL_OPEN, c->id, kind, command) != 0)
+	int rc = mm_channel_open(c->id, kind, command, &c->wfd, why, sizeof(why));
+	if (rc < 0)
 		return 1;
-	await(RPC_CHANNEL_RESULT, &m);
-	if (m.u[0] != c->id || !m.u[1] || m.fd < 0) {
-		/* a success without a socket: the monitor is confused */
-		if (m.u[1])
-			_exit(1);
-		mlog(LOGL_INFO, "%s refused: %s", kind, m.s[0]);
-		snprintf(c->refuse_buf, sizeof(c->refuse_buf), "sftpgo: %s\n", m.s[0]);
-		rpc_msg_free(&m);
+	if (rc == 0) {
+		mlog(LOGL_INFO, "%s refused: %s", kind, why);
+		snprintf(c->refuse_buf, sizeof(c->refuse_buf), "sftpgo: %s\n", why);
 		return 1;
 	}
-	c->wfd = m.fd;
-	m.fd = -1;
-	rpc_msg_free(&m);
-	fcntl(c->wfd, F_SETFL, fcntl(c->wfd, F_GETFL) | O_NONBLOCK);
+	io_set_nonblock(c->wfd);
 	c->w_writable = 1;
 	c->consumed = CHAN_WINDOW; /* the first service grows the window */
 	c->out = malloc(OUT_BUF);
@@ -399,47 +349,29 @@ cb_exec(ssh_session s, ssh_channel ch, const char *command, void *ud)
 /* An exec channel's worker has ended: its status and stderr text, kept until the
  * channel's output is all sent. Late or unknown channels are ignored. */
 static void
-chan_exit(struct rpc_msg *m)
+chan_exit(uint32_t channel, uint32_t exit_status, const char *message)
 {
-	if ((m->u[0] & 0xff) >= MAX_CHANNELS)
+	if ((channel & 0xff) >= MAX_CHANNELS)
 		return;
-	struct chan *c = &S.chans[m->u[0] & 0xff];
-	if (c->ch == NULL || c->id != m->u[0] || !c->exec || c->exit_known)
+	struct chan *c = &S.chans[channel & 0xff];
+	if (c->ch == NULL || c->id != channel || !c->exec || c->exit_known)
 		return;
 	c->exit_known = 1;
-	c->exit_status = m->u[1];
-	if (m->s[0][0] != '\0')
-		c->exit_msg = strdup(m->s[0]);
+	c->exit_status = exit_status;
+	if (message[0] != '\0')
+		c->exit_msg = strdup(message);
 }
 
 /* The monitor's socket after authentication: exit statuses, or its end. */
 static int
 mon_ready(socket_t fd, int revents, void *ud)
 {
-	struct rpc_msg m;
-	char err[256];
 	(void)fd;
 	(void)revents;
 	(void)ud;
 
-	/* await() may have taken the frame this poll saw: never block here */
-	struct pollfd p = {.fd = MON_FD, .events = POLLIN};
-	if (poll(&p, 1, 0) <= 0)
-		return 0;
-	int rc = rpc_recv(MON_FD, &m, err, sizeof(err));
-	if (rc == 0) {
+	if (mm_poll_exit() != 0)
 		S.hangup = 1;
-		return 0;
-	}
-	if (rc < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			S.hangup = 1;
-		return 0;
-	}
-	if (m.type != RPC_CHANNEL_EXIT)
-		_exit(1);
-	chan_exit(&m);
-	rpc_msg_free(&m);
 	return 0;
 }
 
@@ -744,27 +676,28 @@ pump_all(void)
 
 /* Sends the monitor's questions as an info request; 0 ok, -1 malformed. */
 static int
-kbdint_ask(ssh_message msg, struct rpc_msg *q)
+kbdint_ask(ssh_message msg, struct rpc_msg *m)
 {
+	const struct rpc_kbdint_questions *q = &m->kbdint_questions;
 	const char *prompts[RPC_KBDINT_MAX];
 	char echos[RPC_KBDINT_MAX];
-	uint32_t n = q->u[0];
-	char *save = NULL, *p = q->s[1];
+	uint32_t n = q->count;
+	char *save = NULL, *p = (char *)q->questions; /* ours: decoded for us */
 
 	if (n == 0 || n > RPC_KBDINT_MAX)
 		return -1;
 	for (uint32_t i = 0; i < n; i++) {
 		char *t = strtok_r(i == 0 ? p : NULL, "\n", &save);
 		prompts[i] = t ? t : "";
-		echos[i] = (char)((q->u[1] >> i) & 1);
+		echos[i] = (char)((q->echo_mask >> i) & 1);
 	}
-	ssh_message_auth_interactive_request(msg, "", q->s[0], n, prompts, echos);
+	ssh_message_auth_interactive_request(msg, "", q->instruction, n, prompts, echos);
 	return 0;
 }
 
 /* The answers of one round, joined by '\n' (an answer holding one is cut there). */
 static int
-kbdint_send_answers(ssh_session s)
+kbdint_send_answers(ssh_session s, struct mm_kbdint_reply *r)
 {
 	char joined[16384];
 	int n = ssh_userauth_kbdint_getnanswers(s);
@@ -784,7 +717,7 @@ kbdint_send_answers(ssh_session s)
 		off += l;
 		joined[off] = '\0';
 	}
-	int rc = rpc_send(MON_FD, -1, RPC_KBDINT_ANSWERS, (uint32_t)n, joined);
+	int rc = mm_kbdint_answers((uint32_t)n, joined, r);
 	explicit_bzero(joined, sizeof(joined));
 	return rc;
 }
@@ -793,8 +726,7 @@ kbdint_send_answers(ssh_session s)
 static int
 cb_message(ssh_session s, ssh_message msg, void *ud)
 {
-	struct rpc_msg m;
-	char err[256];
+	struct mm_kbdint_reply r;
 	(void)ud;
 
 	if (ssh_message_type(msg) != SSH_REQUEST_AUTH ||
@@ -803,20 +735,16 @@ cb_message(ssh_session s, ssh_message msg, void *ud)
 		return 1; /* libssh's default answer */
 	send_login_banner(s);
 	int rc = ssh_message_auth_kbdint_is_response(msg)
-	             ? kbdint_send_answers(s)
-	             : rpc_send(MON_FD, -1, RPC_KBDINT_START, ssh_message_auth_user(msg));
+	             ? kbdint_send_answers(s, &r)
+	             : mm_kbdint_start(ssh_message_auth_user(msg), &r);
 	if (rc != 0)
 		return 1;
-	if (rpc_recv(MON_FD, &m, err, sizeof(err)) != 1)
-		_exit(1);
-	if (m.type == RPC_KBDINT_QUESTIONS) {
-		rc = kbdint_ask(msg, &m);
-		rpc_msg_free(&m);
+	if (r.is_questions) {
+		rc = kbdint_ask(msg, &r.q);
+		rpc_msg_free(&r.q);
 		return rc == 0 ? 0 : 1;
 	}
-	if (m.type != RPC_AUTH_RESULT)
-		_exit(1);
-	if (auth_result(&m) == SSH_AUTH_SUCCESS) {
+	if (auth_result(&r.result) == SSH_AUTH_SUCCESS) {
 		ssh_message_auth_reply_success(msg, 0);
 		return 0;
 	}
@@ -864,7 +792,7 @@ serve_connection(ssh_bind b, int fd)
 			readahead_quickack(0);
 			ssh_set_blocking(S.s, 0);
 			nonblocking = 1;
-			if (ssh_event_add_fd(S.ev, MON_FD, POLLIN, mon_ready, NULL) !=
+			if (ssh_event_add_fd(S.ev, MM_FD, POLLIN, mon_ready, NULL) !=
 			    SSH_OK)
 				break;
 		}
@@ -888,7 +816,6 @@ int
 main(int argc, char **argv)
 {
 	struct sigaction sa;
-	struct rpc_msg m;
 	(void)argc;
 	(void)argv;
 
@@ -901,18 +828,16 @@ main(int argc, char **argv)
 	for (int i = 0; i < MAX_CHANNELS; i++)
 		S.chans[i].wfd = -1;
 
+	mm_set_exit_handler(chan_exit);
 	ssh_bind b = setup();
-	if (rpc_send(MON_FD, -1, RPC_READY) != 0)
+	if (mm_ready() != 0)
 		return 1;
-	await(RPC_CONN, &m);
-	if (m.fd < 0)
+	int fd = mm_wait_conn();
+	if (fd < 0)
 		return 1;
 	S.in_conn = 1;
 	if (term_requested)
 		return 0;
-	int fd = m.fd;
-	m.fd = -1;
-	rpc_msg_free(&m);
 	serve_connection(b, fd);
 	return 0;
 }

@@ -1,0 +1,186 @@
+/*
+ * What the files of the monitor share: its state (one event loop, one table of
+ * children), the records of each child kind, and the functions one file calls in
+ * another. Nothing outside monitor/ includes this; monitor/monitor.h is the module's
+ * face.
+ *
+ *   loop.c          state M, event loop, settings for new sessions, small helpers,
+ *                   the permission check of a received message
+ *   spawn.c         posix_spawn of every child
+ *   listener_link.c the listener: start, NEWCONN/LOG in, RELEASE out
+ *   sessions.c      the session pool, connection hand-over, message dispatch
+ *   auth.c          auth requests to the pool threads and their verdicts
+ *   kbdint.c        keyboard_interactive_auth_program runs
+ *   workers.c       a worker per channel, its settings and events
+ *   signals.c       SIGCHLD, SIGTERM/SIGINT, SIGHUP
+ *
+ * Session states and what each may send is declared in common/rpc_msgs.def;
+ * sessions.c adds the finer guards (one request at a time, answers only when asked).
+ */
+#ifndef SFTPGO_MONITOR_INTERNAL_H
+#define SFTPGO_MONITOR_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "common/rpc.h"
+#include "monitor/monitor.h"
+
+#define LOGIN_GRACE_SECS 120
+#define STARTUP_GRACE_SECS 30
+#define SHUTDOWN_GRACE_SECS 10
+#define MAX_PENDING_CONNS 256
+#define MAX_WORKERS_PER_SESSION 8
+#define WORKER_EVENT_MAX (1024 * 1024)
+#define LOGS_PER_SEC 50
+#define SPAWN_FDS_MAX 4
+#define KBDINT_SECS 60
+#define KBDINT_LINE_MAX 65536
+
+enum sess_state { S_STARTING, S_IDLE, S_PREAUTH, S_AUTHED };
+
+/* Lines a session or worker may add to the log: at most LOGS_PER_SEC a second. */
+struct log_rate {
+	time_t second;
+	int count;
+};
+
+struct msess {
+	TAILQ_ENTRY(msess) link;
+	uint64_t id;
+	pid_t pid;
+	int fd;
+	struct event *ev;
+	struct event *grace;
+	enum sess_state state;
+	int job_pending;
+	int auth_failures;
+	int attempted;       /* any auth request seen (else: no_auth_tryed) */
+	int slot_held;       /* the listener counts this connection as pre-auth */
+	int dying;           /* signalled: never hand it a connection */
+	struct kbdprog *kbd; /* keyboard-interactive program in progress */
+	struct log_rate lr;
+	char ip[64];
+	unsigned port;
+	char conn_id[33];
+	struct sftpgo_user *user;
+	int n_workers;
+};
+
+/* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
+struct kbdprog {
+	pid_t pid;
+	int in_fd, out_fd; /* its stdin (we write answers), its stdout (JSON lines) */
+	struct event *ev, *timer;
+	char *buf;
+	size_t len;
+	int awaiting; /* questions sent, answers expected */
+	uint32_t nq;  /* questions in that round */
+	struct sftpgo_user *user;
+};
+
+struct mworker {
+	TAILQ_ENTRY(mworker) link;
+	pid_t pid;
+	int fd;
+	struct event *ev;
+	struct frame_reader fr;
+	struct log_rate lr;
+	uint64_t sess_id;
+	uint32_t channel;     /* the session's channel number */
+	const char *protocol; /* SFTP, SCP or SSH: chosen here, never by the worker */
+	char *command;        /* exec channels: the command line; NULL for sftp */
+	char *exit_msg;       /* exec channels: the worker's last words for stderr */
+	char *username, *home, *conn_id;
+};
+
+struct pconn {
+	TAILQ_ENTRY(pconn) link;
+	int fd;
+	char ip[64];
+	unsigned port;
+};
+
+struct monitor_state {
+	struct monitor_params *p;
+	struct event_base *base;
+	/* cppcheck-suppress syntaxError ; cppcheck cannot expand an anonymous TAILQ_HEAD
+	 */
+	TAILQ_HEAD(, msess) sessions;
+	TAILQ_HEAD(, mworker) workers;
+	TAILQ_HEAD(, pconn) pending;
+	int n_pending;
+	uint64_t next_id;
+	pid_t listener_pid;
+	int listener_fd;
+	struct event *listener_ev;
+	struct event *refill_ev;
+	struct event *kill_ev;
+	int shutting_down;
+	int job_fd;
+	char *login_banner;
+	char *version_banner;
+	char *kex, *ciphers, *macs;
+	uint64_t spawn_failures;
+};
+extern struct monitor_state M;
+
+/* loop.c */
+struct event *timer_start(int secs, event_callback_fn cb, void *arg);
+void load_session_settings(void);
+int max_auth_tries(void);
+struct msess *session_by_id(uint64_t id);
+int log_rate_ok(struct log_rate *r, const char *who, long pid);
+/* May this peer, in these states (enum rpc_state bits), send m? (common/rpc_msgs.def) */
+int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
+
+/* spawn.c */
+pid_t spawn_fds(const char *path, char *const argv[], char *const envp[], const int *fds,
+                int nfds);
+pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
+
+/* listener_link.c */
+int start_listener(void);
+void listener_gone(void);
+void release_slot(struct msess *s);
+void send_release(const char *ip);
+
+/* sessions.c */
+const char *state_name(enum sess_state st);
+void on_refill(evutil_socket_t fd, short what, void *arg);
+void schedule_refill(int delay_s);
+void try_assign(void);
+void session_kill(struct msess *s, const char *why);
+void session_gone(struct msess *s, int status);
+int count_user_sessions(const char *username);
+
+/* auth.c: one handler per auth request; the verdicts */
+void on_auth_password(struct msess *s, struct rpc_msg *m);
+void on_auth_pubkey_query(struct msess *s, struct rpc_msg *m);
+void on_auth_pubkey(struct msess *s, struct rpc_msg *m);
+void on_kbdint_start(struct msess *s, struct rpc_msg *m);
+void auth_failed(struct msess *s, struct job *j);
+void auth_succeeded(struct msess *s, struct job *j);
+void on_job(evutil_socket_t fd, short what, void *arg);
+
+/* kbdint.c */
+int kbdint_enabled(void);
+void kbd_start(struct msess *s, struct job *j);
+void kbd_end(struct msess *s);
+void on_kbdint_answers(struct msess *s, struct rpc_msg *m);
+
+/* workers.c */
+void on_channel_open(struct msess *s, struct rpc_msg *m);
+void worker_gone(struct mworker *w, int status);
+
+/* signals.c */
+void on_sigchld(evutil_socket_t sig, short what, void *arg);
+void on_sigterm(evutil_socket_t sig, short what, void *arg);
+void on_sighup(evutil_socket_t sig, short what, void *arg);
+void maybe_exit(void);
+
+#endif

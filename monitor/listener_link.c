@@ -1,0 +1,168 @@
+/*
+ * The listener (sftpgo-listener): its start, the connections it passes (NEWCONN), its
+ * log lines, and the RELEASE of a pre-auth slot.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/io.h"
+#include "common/log.h"
+#include "monitor/internal.h"
+
+void
+send_release(const char *ip)
+{
+	struct rpc_release r = {.fd = -1, .client_ip = ip};
+
+	if (M.listener_fd >= 0)
+		rpc_send_release(M.listener_fd, &r);
+}
+
+void
+release_slot(struct msess *s)
+{
+	if (!s->slot_held)
+		return;
+	s->slot_held = 0;
+	send_release(s->ip);
+}
+
+static int
+valid_ip(const char *ip)
+{
+	unsigned char b[16];
+	return inet_pton(AF_INET, ip, b) == 1 || inet_pton(AF_INET6, ip, b) == 1;
+}
+
+static int
+is_stream_socket(int fd)
+{
+	int type = 0;
+	socklen_t l = sizeof(type);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 && type == SOCK_STREAM;
+}
+
+static int
+listener_log(struct rpc_msg *m)
+{
+	log_app((enum log_level)m->log.level, "listener", "%s", m->log.message);
+	return 1;
+}
+
+/* 0 when the connection is not acceptable (the caller logs it, its fd is closed). */
+static int
+listener_newconn(struct rpc_msg *m)
+{
+	struct rpc_newconn *nc = &m->newconn;
+
+	if (!valid_ip(nc->client_ip) || !is_stream_socket(nc->fd) || M.shutting_down)
+		return 0;
+	if (M.n_pending >= MAX_PENDING_CONNS) {
+		log_app(LOGL_WARN, "service",
+		        "dropping connection from %s: too many "
+		        "waiting for a session process",
+		        nc->client_ip);
+		send_release(nc->client_ip);
+	} else {
+		struct pconn *c = calloc(1, sizeof(*c));
+		if (c == NULL) { /* dropped: the listener must free its slot */
+			send_release(nc->client_ip);
+		} else {
+			c->fd = nc->fd;
+			nc->fd = -1;
+			strlcpy(c->ip, nc->client_ip, sizeof(c->ip));
+			c->port = nc->port;
+			TAILQ_INSERT_TAIL(&M.pending, c, link);
+			M.n_pending++;
+		}
+	}
+	try_assign();
+	return 1;
+}
+
+/* What the listener may send (common/rpc_msgs.def says when): one handler each. */
+static int (*const listener_handlers[RPC_TYPE_MAX])(struct rpc_msg *) = {
+    [RPC_LOG] = listener_log,
+    [RPC_NEWCONN] = listener_newconn,
+};
+
+static void
+on_listener(evutil_socket_t fd, short what, void *arg)
+{
+	struct rpc_msg m;
+	char err[256];
+	(void)what;
+	(void)arg;
+
+	int rc = rpc_recv(fd, &m, err, sizeof(err));
+	if (rc == 0 || (rc < 0 && errno != EAGAIN)) {
+		if (rc < 0)
+			log_app(LOGL_ERROR, "service", "listener: %s", err);
+		event_del(M.listener_ev);
+		return;
+	}
+	if (rc < 0)
+		return;
+	/* Logged and dropped: unlike a session, the listener is not killed for it. */
+	if (!rpc_permitted(&m, RPC_PEER_LISTENER, RPC_ST_ANY) ||
+	    listener_handlers[m.type] == NULL || !listener_handlers[m.type](&m))
+		log_app(LOGL_ERROR, "service", "listener sent %s: not allowed, ignored",
+		        rpc_type_name(m.type));
+	rpc_msg_free(&m);
+}
+
+/* The listener is exec'd fresh: it must hold nothing of the monitor's memory
+ * (host keys, provider secrets) nor any of its descriptors. */
+int
+start_listener(void)
+{
+	int sv[2];
+	char uid[24], gid[24], max[24];
+	char *const argv[] = {
+	    "sftpgo-listener", (char *)M.p->empty_dir, uid, gid, max, NULL};
+
+	snprintf(uid, sizeof(uid), "%ld",
+	         M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
+	snprintf(gid, sizeof(gid), "%ld",
+	         M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
+	snprintf(max, sizeof(max), "%d", M.p->cfg->sftpd.max_startups_per_ip);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_app(LOGL_ERROR, "service", "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = spawn("sftpgo-listener", argv, M.p->listen_fd, sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	io_set_nonblock(sv[0]);
+	M.listener_pid = pid;
+	M.listener_fd = sv[0];
+	M.listener_ev = event_new(M.base, sv[0], EV_READ | EV_PERSIST, on_listener, NULL);
+	event_add(M.listener_ev, NULL);
+	return 0;
+}
+
+void
+listener_gone(void)
+{
+	if (M.listener_ev != NULL)
+		event_free(M.listener_ev);
+	M.listener_ev = NULL;
+	if (M.listener_fd >= 0)
+		close(M.listener_fd);
+	M.listener_fd = -1;
+	M.listener_pid = 0;
+	/* Pre-auth slots are gone with it: the new listener starts from zero. */
+	struct msess *s;
+	TAILQ_FOREACH(s, &M.sessions, link)
+	s->slot_held = 0;
+}

@@ -1,0 +1,162 @@
+/* Signals: children that ended, shutdown, configuration reload. */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config/conf.h"
+#include "common/log.h"
+#include "monitor/internal.h"
+
+void
+on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	int status;
+	pid_t pid;
+	(void)sig;
+	(void)what;
+	(void)arg;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == M.listener_pid) {
+			listener_gone();
+			if (!M.shutting_down) {
+				log_app(LOGL_ERROR, "service",
+				        "listener exited, restarting it");
+				start_listener();
+			}
+			continue;
+		}
+		struct msess *s;
+		TAILQ_FOREACH(s, &M.sessions, link)
+		if (s->pid == pid)
+			break;
+		if (s != NULL) {
+			session_gone(s, status);
+			continue;
+		}
+		struct mworker *w;
+		TAILQ_FOREACH(w, &M.workers, link)
+		if (w->pid == pid)
+			break;
+		if (w != NULL)
+			worker_gone(w, status);
+	}
+	maybe_exit();
+}
+
+static void
+kill_all(int sig)
+{
+	struct msess *s;
+	struct mworker *w;
+
+	if (M.listener_pid > 0)
+		kill(M.listener_pid, sig);
+	TAILQ_FOREACH(s, &M.sessions, link)
+	kill(s->pid, sig);
+	TAILQ_FOREACH(w, &M.workers, link)
+	kill(w->pid, sig);
+}
+
+void
+maybe_exit(void)
+{
+	if (M.shutting_down && M.listener_pid == 0 && TAILQ_EMPTY(&M.sessions) &&
+	    TAILQ_EMPTY(&M.workers))
+		event_base_loopbreak(M.base);
+}
+
+static void
+on_kill_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_app(LOGL_WARN, "service", "shutdown grace time over, killing what is left");
+	kill_all(SIGKILL);
+}
+
+void
+on_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct msess *s;
+	struct pconn *c;
+	(void)what;
+	(void)arg;
+
+	if (M.shutting_down)
+		return;
+	M.shutting_down = 1;
+	log_app(LOGL_INFO, "service", "received signal %d, shutting down", (int)sig);
+	if (M.listener_pid > 0)
+		kill(M.listener_pid, SIGTERM);
+	while ((c = TAILQ_FIRST(&M.pending)) != NULL) {
+		TAILQ_REMOVE(&M.pending, c, link);
+		close(c->fd);
+		free(c);
+	}
+	M.n_pending = 0;
+	/* Sessions end when their channels have; workers end with their sessions. */
+	TAILQ_FOREACH(s, &M.sessions, link)
+	kill(s->pid, SIGTERM);
+	M.kill_ev = timer_start(SHUTDOWN_GRACE_SECS, on_kill_timer, NULL);
+	maybe_exit();
+}
+
+void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct sftpgo_config ncfg;
+	char err[512];
+	struct msess *s;
+	(void)sig;
+	(void)what;
+	(void)arg;
+
+	/* First, so that what follows lands in the new file after a rotation. */
+	log_reopen();
+	memset(&ncfg, 0, sizeof(ncfg));
+	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err,
+	                sizeof(err)) != 0) {
+		log_app(LOGL_ERROR, "service", "SIGHUP: configuration not reloaded: %s",
+		        err);
+		config_free(&ncfg);
+		return;
+	}
+	/* Reloadable: what new sessions and logins use. Not: bind address/port,
+	 * provider, host keys, log destination (reopened only). */
+	struct sftpd_config *cur = &M.p->cfg->sftpd;
+	struct sftpd_config tmp = *cur;
+	cur->idle_timeout = ncfg.sftpd.idle_timeout;
+	cur->max_auth_tries = ncfg.sftpd.max_auth_tries;
+	cur->banner = ncfg.sftpd.banner;
+	cur->login_banner_file = ncfg.sftpd.login_banner_file;
+	cur->kex_algorithms = ncfg.sftpd.kex_algorithms;
+	cur->ciphers = ncfg.sftpd.ciphers;
+	cur->macs = ncfg.sftpd.macs;
+	cur->umask = ncfg.sftpd.umask;
+	cur->umask_mode = ncfg.sftpd.umask_mode;
+	cur->upload_mode = ncfg.sftpd.upload_mode;
+	cur->setstat_mode = ncfg.sftpd.setstat_mode;
+	cur->session_pool_size = ncfg.sftpd.session_pool_size;
+	/* hand the replaced values to ncfg so config_free releases them */
+	ncfg.sftpd.banner = tmp.banner;
+	ncfg.sftpd.login_banner_file = tmp.login_banner_file;
+	ncfg.sftpd.kex_algorithms = tmp.kex_algorithms;
+	ncfg.sftpd.ciphers = tmp.ciphers;
+	ncfg.sftpd.macs = tmp.macs;
+	ncfg.sftpd.umask = tmp.umask;
+	config_free(&ncfg);
+	load_session_settings();
+	log_app(LOGL_INFO, "service", "SIGHUP: configuration reloaded, log reopened");
+	/* Idle pool sessions carry the old settings: replace them. */
+	TAILQ_FOREACH(s, &M.sessions, link)
+	if (s->state == S_IDLE || s->state == S_STARTING) {
+		s->dying = 1;
+		kill(s->pid, SIGTERM);
+	}
+	schedule_refill(0);
+}

@@ -1,0 +1,356 @@
+/*
+ * Workers: one per sftp/exec channel, its settings frame out, its events in (stream
+ * frames, JSON), an exec channel's exit status to the session.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/io.h"
+#include "common/log.h"
+#include "common/strlist.h"
+#include "account/user.h"
+#include "monitor/internal.h"
+#include "worker/proto.h"
+
+/* The settings object of the worker protocol (worker/proto.h). */
+static json_t *
+worker_settings(const struct msess *s, const char *protocol)
+{
+	const struct sftpgo_user *u = s->user;
+	const struct sftpd_config *sc = &M.p->cfg->sftpd;
+	int root = geteuid() == 0;
+	struct wp_settings ws = {0};
+	char err[160];
+
+	json_t *perms = user_perms_to_json(u);
+	wp_set_str(&ws, WPK_USERNAME, u->username);
+	wp_set_str(&ws, WPK_CONNECTION_ID, s->conn_id);
+	wp_set_str(&ws, WPK_PROTOCOL, protocol);
+	wp_set_str(&ws, WPK_CLIENT_IP, s->ip);
+	wp_set_str(&ws, WPK_HOME_DIR, u->home_dir);
+	wp_set_int(&ws, WPK_CHROOT, root);
+	wp_set_int(&ws, WPK_UID, root ? u->uid : -1);
+	wp_set_int(&ws, WPK_GID, root ? u->gid : -1);
+	wp_set_str(&ws, WPK_UMASK, sc->umask ? sc->umask : "0022");
+	wp_set_int(&ws, WPK_SETSTAT_MODE, sc->setstat_mode);
+	wp_set_int(&ws, WPK_UPLOAD_MODE, sc->upload_mode);
+	wp_set_perms(&ws, perms ? perms : json_object());
+	wp_set_str(&ws, WPK_START_DIR, "/");
+	wp_set_int(&ws, WPK_READ_ONLY, 0);
+	/* NULL (a value the protocol refuses, err says which): the channel is refused */
+	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
+	json_decref(ws.perms);
+	return o;
+}
+
+static void worker_event(struct mworker *w, const uint8_t *body, size_t len);
+
+/* One read of the worker's events: 1 when more may follow, 0 at the end. */
+static int
+worker_read(struct mworker *w)
+{
+	const uint8_t *body;
+	size_t len;
+
+	int rc = frame_reader_fill(&w->fr, w->fd);
+	int fill_errno = errno; /* worker_event() may change errno */
+	if (rc < 0 && fill_errno == EAGAIN)
+		return 0;
+	int nr;
+	while ((nr = frame_reader_next(&w->fr, &body, &len)) == 1)
+		worker_event(w, body, len);
+	if (nr < 0 || (rc < 0 && fill_errno != ECONNRESET))
+		log_app(LOGL_WARN, "service", "worker %ld: bad event stream", (long)w->pid);
+	if (nr < 0 || rc <= 0) {
+		event_del(w->ev);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+on_worker(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	worker_read(arg);
+}
+
+/* The SSH commands the worker serves itself (sshcmd/): no program is ever run. */
+static const char *const internal_commands[] = {
+	"scp", "md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", NULL};
+
+/*
+ * May this exec request start a worker? NULL when it may (*protocol set), else why
+ * not. Only the command's name is judged here; the worker parses the rest.
+ */
+static const char *
+exec_refusal(const char *command, const char **protocol)
+{
+	static char why[160];
+	char name[32];
+	size_t n = strcspn(command, " \t");
+	int internal = 0;
+
+	if (n == 0 || n >= sizeof(name))
+		return "command not supported";
+	memcpy(name, command, n);
+	name[n] = '\0';
+	for (const char *const *c = internal_commands; *c != NULL; c++)
+		internal |= strcmp(*c, name) == 0;
+	if (!strlist_contains(&M.p->cfg->sftpd.enabled_ssh_commands, name)) {
+		snprintf(why, sizeof(why), "command not enabled: %s", name);
+		return why;
+	}
+	if (!internal) {
+		snprintf(why, sizeof(why), "command not supported: %s", name);
+		return why;
+	}
+	*protocol = strcmp(name, "scp") == 0 ? "SCP" : "SSH";
+	return NULL;
+}
+
+static void
+mworker_free(struct mworker *w)
+{
+	if (w == NULL)
+		return;
+	free(w->username);
+	free(w->home);
+	free(w->conn_id);
+	free(w->command);
+	free(w->exit_msg);
+	free(w);
+}
+
+static void
+worker_open(struct msess *s, uint32_t channel, const char *kind, const char *command)
+{
+	int data[2] = {-1, -1}, ctl[2] = {-1, -1};
+	char *const argv[] = {"sftpgo-worker", "--monitor-fd", "3", NULL};
+	const char *why = "cannot start the worker";
+	const char *protocol = "SFTP";
+	int exec = strcmp(kind, "exec") == 0;
+	json_t *settings = NULL;
+	char *js = NULL;
+
+	if ((!exec && strcmp(kind, "sftp") != 0) || (!exec && command[0] != '\0')) {
+		why = "unsupported channel kind";
+		goto refuse;
+	}
+	if (exec && (why = exec_refusal(command, &protocol)) != NULL)
+		goto refuse;
+	/* jansson refuses strings that are not UTF-8: say so rather than fail */
+	json_t *cmd = exec ? json_string(command) : NULL;
+	if (exec && cmd == NULL) {
+		why = "the command line is not valid UTF-8";
+		goto refuse;
+	}
+	if (s->n_workers >= MAX_WORKERS_PER_SESSION || M.shutting_down) {
+		why = "too many channels";
+		goto refuse;
+	}
+	if (geteuid() == 0 && (s->user->uid <= 0 || s->user->gid <= 0)) {
+		/* SFTPGo would serve such a user as root: we never run a worker as root. */
+		why = "the user maps to uid or gid 0 (root); set a non-root uid/gid";
+		goto refuse;
+	}
+	settings = worker_settings(s, protocol);
+	if (settings == NULL)
+		json_decref(cmd);
+	else if (cmd != NULL && json_object_set_new(settings, "command", cmd) != 0) {
+		json_decref(settings); /* set_new released cmd */
+		settings = NULL;
+	}
+	js = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
+	if (js == NULL ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) != 0)
+		goto refuse;
+	pid_t pid = spawn("sftpgo-worker", argv, data[1], ctl[1]);
+	close(data[1]);
+	close(ctl[1]);
+	data[1] = ctl[1] = -1;
+	if (pid < 0)
+		goto refuse;
+	struct mworker *w = calloc(1, sizeof(*w));
+	if (w != NULL) {
+		w->username = strdup(s->user->username);
+		w->home = strdup(s->user->home_dir);
+		w->conn_id = strdup(s->conn_id);
+		w->command = exec ? strdup(command) : NULL;
+	}
+	if (w == NULL || w->username == NULL || w->home == NULL || w->conn_id == NULL ||
+	    (exec && w->command == NULL) || frame_write(ctl[0], js, strlen(js)) != 0) {
+		mworker_free(w);
+		kill(pid, SIGKILL);
+		/* reaped later as an unknown child */
+		goto refuse;
+	}
+	w->pid = pid;
+	w->fd = ctl[0];
+	w->sess_id = s->id;
+	w->channel = channel;
+	w->protocol = protocol;
+	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
+	io_set_nonblock(w->fd);
+	w->ev = event_new(M.base, w->fd, EV_READ | EV_PERSIST, on_worker, w);
+	event_add(w->ev, NULL);
+	TAILQ_INSERT_TAIL(&M.workers, w, link);
+	s->n_workers++;
+	struct rpc_channel_result ok = {.fd = data[0], .channel = channel, .ok = 1, .message = ""};
+	if (rpc_send_channel_result(s->fd, &ok) != 0)
+		session_kill(s, "cannot pass the worker socket");
+	close(data[0]);
+	if (exec)
+		log_app(LOGL_DEBUG, "sftpd", "[%s] worker %ld started for user %s: %s",
+			s->conn_id, (long)pid, s->user->username, command);
+	else
+		log_app(LOGL_DEBUG, "sftpd", "[%s] sftp worker %ld started for user %s",
+			s->conn_id, (long)pid, s->user->username);
+	json_decref(settings);
+	free(js);
+	return;
+refuse:
+	for (int i = 0; i < 2; i++) {
+		if (data[i] >= 0)
+			close(data[i]);
+		if (ctl[i] >= 0)
+			close(ctl[i]);
+	}
+	json_decref(settings);
+	free(js);
+	log_app(LOGL_WARN, "sftpd", "[%s] channel refused: %s", s->conn_id, why);
+	struct rpc_channel_result no = {.fd = -1, .channel = channel, .ok = 0, .message = why};
+	if (rpc_send_channel_result(s->fd, &no) != 0)
+		session_kill(s, "cannot answer a channel request");
+}
+
+void
+on_channel_open(struct msess *s, struct rpc_msg *m)
+{
+	const struct rpc_channel_open *o = &m->channel_open;
+
+	worker_open(s, o->channel, o->kind, o->command);
+}
+
+/* Worker paths are virtual; logs show the real path under the home. */
+static char *
+real_path(const struct mworker *w, const char *vpath)
+{
+	char *out = NULL;
+	if (vpath[0] == '\0')
+		return strdup("");
+	if (asprintf(&out, "%s%s%s", w->home, vpath[0] == '/' ? "" : "/", vpath) < 0)
+		return NULL;
+	return out;
+}
+
+/* One event frame of the worker protocol (worker/proto.h). */
+static void
+worker_event(struct mworker *w, const uint8_t *body, size_t len)
+{
+	struct wp_event e;
+	char err[256];
+	int rc = wp_event_decode(&e, body, len, err, sizeof(err));
+
+	if (rc == WP_EV_NOT_OBJECT || rc == WP_EV_UNKNOWN) {
+		log_app(LOGL_WARN, "service", "worker %ld: %s", (long)w->pid, err);
+	} else if (rc != WP_EV_OK) {
+		log_app(LOGL_WARN, "service", "worker %ld: bad event: %s", (long)w->pid, err);
+	} else if (e.kind == WPE_TRANSFER) {
+		const char *sender = e.s[WPF_SENDER];
+		char *fp = real_path(w, e.s[WPF_PATH]);
+		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
+			log_transfer(sender, e.n[WPF_ELAPSED_MS], e.n[WPF_SIZE_BYTES],
+				     w->username, fp ? fp : "", w->conn_id, w->protocol);
+		free(fp);
+	} else if (e.kind == WPE_COMMAND) {
+		char *fp = real_path(w, e.s[WPF_PATH]);
+		char *tp = real_path(w, e.s[WPF_TARGET_PATH]);
+		int sshcmd = strcmp(e.s[WPF_SENDER], "SSHCommand") == 0;
+		struct log_command c = {
+			.sender = e.s[WPF_SENDER],
+			.username = w->username,
+			.file_path = fp ? fp : "",
+			.target_path = tp ? tp : "",
+			.filemode = e.s[WPF_FILEMODE],
+			.uid = e.n[WPF_UID],
+			.gid = e.n[WPF_GID],
+			.access_time = e.s[WPF_ACCESS_TIME],
+			.modification_time = e.s[WPF_MODIFICATION_TIME],
+			.ssh_command = sshcmd && w->command ? w->command : "",
+			.connection_id = w->conn_id,
+			.protocol = w->protocol,
+		};
+		log_command(&c);
+		free(fp);
+		free(tp);
+	} else if (e.kind == WPE_EXIT && w->command != NULL && w->exit_msg == NULL) {
+		/* bounded: it becomes one RPC string for the client's stderr */
+		const char *msg = e.s[WPF_MESSAGE];
+		w->exit_msg = strndup(msg, strnlen(msg, 1024));
+	} else if (e.kind == WPE_LOG) {
+		/* The worker parses the client's bytes: it cannot flood the log either. */
+		if (log_rate_ok(&w->lr, "worker", (long)w->pid)) {
+			static const enum log_level levels[] = {LOGL_DEBUG, LOGL_INFO,
+								LOGL_WARN, LOGL_ERROR};
+			int l = wp_log_level(e.s[WPF_LEVEL]);
+			log_app(l >= 0 ? levels[l] : LOGL_INFO, "sftpd", "[%s] %s", w->conn_id,
+				e.s[WPF_MESSAGE]);
+		}
+	} else {
+		/* an exit event when it is not an exec channel's, or a second one */
+		log_app(LOGL_WARN, "service", "worker %ld: unknown event \"%s\"",
+			(long)w->pid, wp_events[e.kind].name);
+	}
+	wp_event_free(&e);
+}
+
+void
+worker_gone(struct mworker *w, int status)
+{
+	/* Its last events (an exec channel's exit text among them) are all there:
+	 * read to the end, the worker is gone and the stream is finite. */
+	if (w->ev != NULL && event_pending(w->ev, EV_READ, NULL))
+		while (worker_read(w))
+			;
+	if (WIFSIGNALED(status))
+		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld killed by signal %d",
+			w->conn_id, (long)w->pid, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0 && w->command != NULL)
+		/* a command that failed (a missing file...): the client's business */
+		log_app(LOGL_DEBUG, "sftpd", "[%s] worker %ld exited with status %d: %s",
+			w->conn_id, (long)w->pid, WEXITSTATUS(status), w->command);
+	else if (WEXITSTATUS(status) != 0)
+		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld exited with status %d",
+			w->conn_id, (long)w->pid, WEXITSTATUS(status));
+	struct msess *s = session_by_id(w->sess_id);
+	if (s != NULL && s->n_workers > 0)
+		s->n_workers--;
+	/* An exec channel's client learns the exit status from the session. */
+	if (s != NULL && w->command != NULL) {
+		uint32_t code = WIFEXITED(status) ? (uint32_t)WEXITSTATUS(status) : 255u;
+		struct rpc_channel_exit e = {.fd = -1,
+					     .channel = w->channel,
+					     .exit_status = code,
+					     .message = w->exit_msg ? w->exit_msg : ""};
+		if (rpc_send_channel_exit(s->fd, &e) != 0)
+			session_kill(s, "cannot pass an exit status");
+	}
+	TAILQ_REMOVE(&M.workers, w, link);
+	event_free(w->ev);
+	close(w->fd);
+	frame_reader_free(&w->fr);
+	mworker_free(w);
+}
