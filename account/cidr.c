@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/parse.h"
 #include "account/cidr.h"
 
 static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -53,17 +54,11 @@ fold_v4mapped(int *family, uint8_t addr[16])
 static int
 parse_prefix(const char *s, unsigned *out)
 {
-	unsigned n = 0;
-	size_t i;
+	uint64_t v;
 
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9' || i >= 3)
-			return -1;
-		n = n * 10 + (unsigned)(s[i] - '0');
-	}
-	if (i == 0)
+	if (parse_decimal(&s, 3, &v) != 0 || *s != '\0')
 		return -1;
-	*out = n;
+	*out = (unsigned)v;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "account/user.h"
 #include "common/errf.h"
 #include "common/strlist_json.h"
+#include "common/vpath.h"
 
 #define USER_MAX_STR 4096
 #define USER_MAX_KEY_LEN 16384
@@ -63,46 +64,6 @@ user_free(struct sftpgo_user *u)
 	user_init(u);
 }
 
-/*
- * Lexical clean of an absolute virtual path, like Go's path.Clean (which SFTPGo
- * uses for permission keys): "//" collapses, "." goes, ".." stops at "/", no
- * trailing slash except for "/" itself.
- */
-static int
-vpath_clean(const char *in, char *out, size_t outlen)
-{
-	size_t o = 1;
-
-	if (in[0] != '/' || outlen < 2)
-		return -1;
-	out[0] = '/';
-	for (const char *p = in; *p != '\0';) {
-		while (*p == '/')
-			p++;
-		const char *s = p;
-		while (*p != '\0' && *p != '/')
-			p++;
-		size_t n = (size_t)(p - s);
-		if (n == 0 || (n == 1 && s[0] == '.'))
-			continue;
-		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			while (o > 1 && out[o - 1] != '/')
-				o--;
-			if (o > 1)
-				o--;
-			continue;
-		}
-		if (o + (o > 1) + n + 1 > outlen)
-			return -1;
-		if (o > 1)
-			out[o++] = '/';
-		memcpy(out + o, s, n);
-		o += n;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /* Adds one normalised path with its names; rejects a path given twice. */
 static int
 perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, char *err,
@@ -112,7 +73,9 @@ perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, 
 	size_t i;
 	const json_t *name;
 
-	if (vpath_clean(key, path, sizeof(path)) != 0)
+	/* Go's path.Clean, as SFTPGo does for the keys; the engine cleans request
+	 * paths with the same function. Keys must be absolute. */
+	if (key[0] != '/' || vpath_normalize("/", key, strlen(key), path, sizeof(path)) != 0)
 		return errf(err, errlen, "permissions: \"%s\" is not an absolute path",
 		            key);
 	for (i = 0; i < *n; i++)

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "common/parse.h"
 #include "auth/auth.h"
 #include "auth/internal.h"
 
@@ -94,29 +95,6 @@ auth_password_hash(const char *password, char *out, size_t outlen)
 		explicit_bzero(out, outlen);
 		return -1;
 	}
-	return 0;
-}
-
-/*
- * Reads a decimal number of at most maxdigits digits at *p (no sign, no spaces) and
- * advances *p. Returns 0 or -1.
- */
-static int
-parse_decimal(const char **p, unsigned maxdigits, uint64_t *v)
-{
-	const char *s = *p;
-	uint64_t n = 0;
-	unsigned i;
-
-	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
-		if (i >= maxdigits)
-			return -1;
-		n = n * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (i == 0)
-		return -1;
-	*v = n;
-	*p = s + i;
 	return 0;
 }
 

@@ -100,20 +100,21 @@ io_writev_all(int fd, struct iovec *iov, int iovcnt, const volatile sig_atomic_t
 }
 
 int
-parse_umask(const char *s, mode_t *out)
+io_read_full(int fd, void *buf, size_t n)
 {
-	size_t n = s != NULL ? strnlen(s, 5) : 0;
-	unsigned m = 0;
+	uint8_t *p = buf;
 
-	if (n == 0 || n > 4)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '7')
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			errno = ENODATA; /* the peer closed inside the frame */
+		if (r <= 0)
 			return -1;
-		m = m * 8 + (unsigned)(s[i] - '0');
+		p += r;
+		n -= (size_t)r;
 	}
-	if (m > 0777)
-		return -1;
-	*out = (mode_t)m;
 	return 0;
 }

@@ -19,6 +19,8 @@ int io_write_all(int fd, const void *buf, size_t n, const volatile sig_atomic_t 
 /* Same for an iovec array; iov is consumed (its entries are advanced). */
 int io_writev_all(int fd, struct iovec *iov, int iovcnt,
 		  const volatile sig_atomic_t *stop);
+/* Reads exactly n bytes (EINTR retried). 0, or -1 with errno (ENODATA: EOF inside). */
+int io_read_full(int fd, void *buf, size_t n);
 /*
  * poll() for one descriptor. 1 ready, 0 timeout, -1 error. EINTR returns 0 when a
  * stop flag is given and set, and is retried otherwise (timeout restarts: callers
@@ -28,8 +30,5 @@ int io_wait(int fd, short events, int timeout_ms, const volatile sig_atomic_t *s
 
 /* Adds O_NONBLOCK to fd's status flags. 0 / -1. */
 int io_set_nonblock(int fd);
-
-/* "0022"-style umask: 1 to 4 octal digits, at most 0777. 0, or -1 when malformed. */
-int parse_umask(const char *s, mode_t *out);
 
 #endif

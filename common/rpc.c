@@ -393,3 +393,28 @@ frame_write(int fd, const void *body, size_t len)
 		return -1;
 	return io_write_all(fd, body, len, NULL);
 }
+
+char *
+frame_read(int fd, size_t max, size_t *len)
+{
+	uint8_t hdr[4];
+	uint32_t n;
+	char *buf;
+
+	if (io_read_full(fd, hdr, 4) != 0)
+		return NULL;
+	n = peek_u32(hdr);
+	if (n == 0 || n > max) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	if ((buf = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	if (io_read_full(fd, buf, n) != 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}

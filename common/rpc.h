@@ -195,5 +195,11 @@ int frame_reader_fill(struct frame_reader *r, int fd);
 int frame_reader_next(struct frame_reader *r, const uint8_t **body, size_t *blen);
 /* Writes one stream frame fully (blocking socket). 0 / -1. */
 int frame_write(int fd, const void *body, size_t len);
+/*
+ * Reads one stream frame from a blocking descriptor (the worker's settings): a new
+ * NUL-terminated buffer with the body's length in *len, or NULL with errno
+ * (EMSGSIZE: empty or longer than max; ENODATA: EOF inside the frame).
+ */
+char *frame_read(int fd, size_t max, size_t *len);
 
 #endif

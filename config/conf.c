@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
-#include "common/io.h"
+#include "common/parse.h"
 #include "common/strlist_json.h"
 
 extern char **environ;

@@ -2,7 +2,7 @@
 
 /*
  * libFuzzer target for the worker protocol (worker/proto.h) and the worker's
- * start-up input: the settings frame the monitor sends (worker_read_frame from a
+ * start-up input: the settings frame the monitor sends (frame_read from a
  * memfd, then worker_settings_parse of its JSON), the same bytes as an event frame
  * the monitor decodes (wp_event_decode), and sftp-server's -d expansion
  * (worker_expand_start_dir). The input is the raw frame; its last bytes double as
@@ -20,6 +20,7 @@
 #include "worker/events.h"
 #include "worker/proto.h"
 #include "worker/settings.h"
+#include "common/rpc.h"
 #include "worker/worker.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -47,7 +48,7 @@ parse_frame(const uint8_t *data, size_t size)
 		abort();
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		abort();
-	json = worker_read_frame(fd, 1u << 20, &len);
+	json = frame_read(fd, 1u << 20, &len);
 	close(fd);
 	if (json == NULL)
 		return;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "account/account.h"
 #include "auth/auth.h"
 #include "common/io.h"
@@ -50,14 +51,6 @@ job_free(struct job *j)
 		free(j->user);
 	}
 	free(j);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *
@@ -126,7 +119,7 @@ run_auth(struct provider *p, struct job *j)
 	}
 	j->creds_ok = 1;
 	if (j->kind != JOB_PUBKEY_QUERY &&
-	    account_can_login(u, j->client_ip, job_method(j->kind), now_ms(), err, sizeof(err)) !=
+	    account_can_login(u, j->client_ip, job_method(j->kind), epoch_ms(), err, sizeof(err)) !=
 		    0) {
 		snprintf(j->error, sizeof(j->error), "%s", err);
 		goto fail;

@@ -23,8 +23,18 @@
 #include "worker/proto.h"
 
 /* The settings object of the worker protocol (worker/proto.h). */
+/* What jansson will take as a string. */
+static int
+utf8_valid(const char *str)
+{
+	json_t *j = json_string(str);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 static json_t *
-worker_settings(const struct msess *s, const char *protocol)
+worker_settings(const struct msess *s, const char *protocol, const char *command)
 {
 	const struct sftpgo_user *u = s->user;
 	const struct sftpd_config *sc = &M.p->cfg->sftpd;
@@ -47,8 +57,13 @@ worker_settings(const struct msess *s, const char *protocol)
 	wp_set_perms(&ws, perms ? perms : json_object());
 	wp_set_str(&ws, WPK_START_DIR, "/");
 	wp_set_int(&ws, WPK_READ_ONLY, 0);
-	/* NULL (a value the protocol refuses, err says which): the channel is refused */
+	if (command != NULL)
+		wp_set_str(&ws, WPK_COMMAND, command);
+	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
+	if (o == NULL)
+		log_app(LOGL_ERROR, "service", "[%s] worker settings for %s refused: %s",
+		        s->conn_id, u->username, err);
 	json_decref(ws.perms);
 	return o;
 }
@@ -151,8 +166,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	if (exec && (why = exec_refusal(command, &protocol)) != NULL)
 		goto refuse;
 	/* jansson refuses strings that are not UTF-8: say so rather than fail */
-	json_t *cmd = exec ? json_string(command) : NULL;
-	if (exec && cmd == NULL) {
+	if (exec && !utf8_valid(command)) {
 		why = "the command line is not valid UTF-8";
 		goto refuse;
 	}
@@ -165,13 +179,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		why = "the user maps to uid or gid 0 (root); set a non-root uid/gid";
 		goto refuse;
 	}
-	settings = worker_settings(s, protocol);
-	if (settings == NULL)
-		json_decref(cmd);
-	else if (cmd != NULL && json_object_set_new(settings, "command", cmd) != 0) {
-		json_decref(settings); /* set_new released cmd */
-		settings = NULL;
-	}
+	settings = worker_settings(s, protocol, exec ? command : NULL);
 	js = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
 	if (js == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) != 0 ||

@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "common/clock.h"
 #include "common/errf.h"
 #include "provider/provider.h"
 #include "provider/schema_sqlite.h" /* generated from sql/sqlite/20200307.sql */
@@ -143,15 +144,6 @@ static int
 db_fail(struct provider_handle *p, char *err, size_t errlen, const char *what)
 {
 	return errf(err, errlen, "sqlite: %s: %s", what, sqlite3_errmsg(p->db));
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -662,7 +654,7 @@ sqlite_update_last_login(struct provider_handle *p, const char *username, char *
 
 	if (s == NULL)
 		return -1;
-	if (bind_int(s, ":now", now_ms()) != SQLITE_OK ||
+	if (bind_int(s, ":now", epoch_ms()) != SQLITE_OK ||
 	    bind_text(s, ":username", username) != SQLITE_OK)
 		return db_fail(p, err, errlen, "bind");
 	return exec_change(p, s, "last_login", err, errlen);
@@ -678,7 +670,7 @@ sqlite_update_quota(struct provider_handle *p, const char *username, int64_t fil
 		return -1;
 	if (bind_int(s, ":size", size_delta) != SQLITE_OK ||
 	    bind_int(s, ":files", files_delta) != SQLITE_OK ||
-	    bind_int(s, ":now", now_ms()) != SQLITE_OK ||
+	    bind_int(s, ":now", epoch_ms()) != SQLITE_OK ||
 	    bind_text(s, ":username", username) != SQLITE_OK)
 		return db_fail(p, err, errlen, "bind");
 	return exec_change(p, s, "quota", err, errlen);

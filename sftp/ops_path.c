@@ -691,7 +691,7 @@ h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		return reply_errno(s, id, err);
 	/* The event names where the link leads, as a virtual path like every other. */
 	path_parent(link.p, linkdir, sizeof(linkdir));
-	if (path_normalize(linkdir, target, strlen(target), lead, sizeof(lead)) != 0)
+	if (vpath_normalize(linkdir, target, strlen(target), lead, sizeof(lead)) != 0)
 		strlcpy(lead, target, sizeof(lead));
 	ev.path = lead;
 	ev.target_path = link.p;
@@ -784,7 +784,7 @@ h_expand_path(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	else
 		len = snprintf(in, sizeof(in), "%.*s", (int)n, (const char *)p);
 	if (len < 0 || (size_t)len >= sizeof(in) ||
-	    path_normalize(s->cwd, in, (size_t)len, out, sizeof(out)) != 0)
+	    vpath_normalize(s->cwd, in, (size_t)len, out, sizeof(out)) != 0)
 		return reply_errno(s, id, ENAMETOOLONG);
 	return sftp_reply_name1(&s->out, id, out, out, NULL);
 }

@@ -12,69 +12,6 @@
 
 #include "sftp/path.h"
 
-/* Appends one component to out (which holds a virtual path of length *len). */
-static int
-push_component(char *out, size_t outsz, size_t *len, const char *c, size_t clen)
-{
-	if (clen == 1 && c[0] == '.')
-		return 0;
-	if (clen == 2 && c[0] == '.' && c[1] == '.') {
-		while (*len > 0 && out[*len - 1] != '/')
-			(*len)--;
-		if (*len > 1)
-			(*len)--; /* drop the separator unless it is the root */
-		out[*len] = '\0';
-		return 0;
-	}
-	/* "/" + c, plus the terminating NUL */
-	if (*len + (*len > 1 ? 1 : 0) + clen + 1 > outsz) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (*len > 1)
-		out[(*len)++] = '/';
-	memcpy(out + *len, c, clen);
-	*len += clen;
-	out[*len] = '\0';
-	return 0;
-}
-
-static int
-push_path(char *out, size_t outsz, size_t *len, const char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		while (i < n && p[i] == '/')
-			i++;
-		size_t start = i;
-		while (i < n && p[i] != '/')
-			i++;
-		if (i > start &&
-		    push_component(out, outsz, len, p + start, i - start) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-int
-path_normalize(const char *cwd, const char *p, size_t n, char *out, size_t outsz)
-{
-	size_t len = 1;
-
-	if (outsz < 2 || memchr(p, '\0', n) != NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	out[0] = '/';
-	out[1] = '\0';
-	if (n == 0 || p[0] != '/') {
-		if (push_path(out, outsz, &len, cwd, strlen(cwd)) != 0)
-			return -1;
-	}
-	return push_path(out, outsz, &len, p, n);
-}
-
 const char *
 path_rel(const char *vpath)
 {
@@ -216,7 +153,7 @@ path_resolve(int rootfd, const char *vpath, int follow_last, char *out, size_t o
 		size_t save = len;
 		/* cand = cur + comp, ".." and "." handled lexically on a link-free cur */
 		memcpy(cand, cur, len + 1);
-		if (push_component(cand, sizeof(cand), &len, comp, clen) != 0)
+		if (vpath_push(cand, sizeof(cand), &len, comp, clen) != 0)
 			return ENAMETOOLONG;
 		if ((clen == 1 && comp[0] == '.') ||
 		    (clen == 2 && comp[0] == '.' && comp[1] == '.') ||
@@ -231,7 +168,7 @@ path_resolve(int rootfd, const char *vpath, int follow_last, char *out, size_t o
 			if (snprintf(next, sizeof(next), "%s/%s", cand, rest) >=
 			    (int)sizeof(next))
 				return ENAMETOOLONG;
-			return path_normalize("/", next, strlen(next), out, outsz) == 0
+			return vpath_normalize("/", next, strlen(next), out, outsz) == 0
 			           ? 0
 			           : ENAMETOOLONG;
 		}

@@ -11,14 +11,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SFTP_PATH_MAX 4096
+#include "common/vpath.h" /* vpath_normalize(): the lexical step */
 
-/*
- * Normalises the client path p (n bytes, not NUL-terminated, relative paths taken
- * from cwd which must be a virtual path) into out. Returns 0, or -1 with errno
- * EINVAL (embedded NUL) or ENAMETOOLONG.
- */
-int path_normalize(const char *cwd, const char *p, size_t n, char *out, size_t outsz);
+#define SFTP_PATH_MAX 4096
 
 /* The path openat2 gets for a virtual path: "." for "/", else without the "/". */
 const char *path_rel(const char *vpath);

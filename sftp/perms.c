@@ -18,7 +18,7 @@ perm_table_set(struct perm_table *t, const char *dir, unsigned mask)
 		errno = EINVAL;
 		return -1;
 	}
-	if (path_normalize("/", dir, strlen(dir), norm, sizeof(norm)) != 0)
+	if (vpath_normalize("/", dir, strlen(dir), norm, sizeof(norm)) != 0)
 		return -1;
 	for (size_t i = 0; i < t->n; i++) {
 		if (strcmp(t->v[i].dir, norm) == 0) {

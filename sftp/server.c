@@ -82,7 +82,7 @@ init_home(struct sftp_server *s)
 	/* Plain sftp-server mode: "~" is the invoking user's home, as for sftp-server. */
 	pw = getpwuid(getuid());
 	if (pw == NULL || pw->pw_dir == NULL ||
-	    path_normalize("/", pw->pw_dir, strlen(pw->pw_dir), s->home,
+	    vpath_normalize("/", pw->pw_dir, strlen(pw->pw_dir), s->home,
 	                   sizeof(s->home)) != 0)
 		strlcpy(s->home, "/", sizeof(s->home));
 	return 0;
@@ -120,7 +120,7 @@ sftp_server_new(const struct sftp_settings *st, int rootfd, const char *start_di
 	s->max_rw = st->max_packet - 1024;
 	s->nh = clamp_handles(st->max_handles);
 	s->strict = !perm_table_uniform(&st->perms);
-	if (path_normalize("/", sd, strlen(sd), s->cwd, sizeof(s->cwd)) != 0) {
+	if (vpath_normalize("/", sd, strlen(sd), s->cwd, sizeof(s->cwd)) != 0) {
 		snprintf(err, errlen, "bad start directory");
 		goto fail;
 	}
@@ -265,7 +265,7 @@ get_vpath(struct sftp_server *s, struct rbuf *r, struct vpath *v)
 	v->err = 0;
 	if (n >= SFTP_PATH_MAX)
 		v->err = ENAMETOOLONG;
-	else if (path_normalize(s->cwd, (const char *)p, n, v->p, sizeof(v->p)) != 0)
+	else if (vpath_normalize(s->cwd, (const char *)p, n, v->p, sizeof(v->p)) != 0)
 		v->err = errno == ENAMETOOLONG ? ENAMETOOLONG : ENOENT;
 	if (v->err != 0)
 		strlcpy(v->p, "/", sizeof(v->p));

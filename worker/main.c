@@ -21,12 +21,14 @@
 #include "common/buf.h"
 #include "common/confine.h"
 #include "common/io.h"
+#include "common/parse.h"
 #include "sftp/local.h"
 #include "sftp/path.h"
 #include "sftp/sftp.h"
 #include "sshcmd/sshcmd.h"
 #include "worker/events.h"
 #include "worker/settings.h"
+#include "common/rpc.h"
 #include "worker/worker.h"
 
 #define MAX_SETTINGS (1024u * 1024u)
@@ -190,7 +192,7 @@ load_settings(const struct worker_opts *o, struct sftp_settings *st, char *err,
 	size_t len = 0;
 
 	if (o->monitor_fd >= 0) {
-		json = worker_read_frame(o->monitor_fd, MAX_SETTINGS, &len);
+		json = frame_read(o->monitor_fd, MAX_SETTINGS, &len);
 		if (json == NULL) {
 			snprintf(err, errlen, "reading settings from the monitor: %s",
 			         strerror(errno));

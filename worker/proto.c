@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "common/io.h"
+#include "common/parse.h"
 #include "worker/proto.h"
 
 #define ID_MAX 0xfffffffeLL /* uid/gid: (uid_t)-1 is "keep", never a target */

@@ -19,7 +19,7 @@ enum wp_type {
 	WP_PATH,   /* a string that starts with "/" */
 	WP_BOOL,
 	WP_INT,   /* an integer in [lo, hi] */
-	WP_UMASK, /* "0022": 1 to 4 octal digits, at most 0777 (common/io.h) */
+	WP_UMASK, /* "0022": 1 to 4 octal digits, at most 0777 (common/parse.h) */
 	WP_PERMS, /* {"/dir": ["perm", ...], ...}: keys absolute, values string arrays */
 };
 

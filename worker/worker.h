@@ -23,9 +23,6 @@ struct worker_opts {
 	int events_fd;            /* --events-fd; -1 = none, EVENTS_STDERR = default */
 };
 
-/* Reads one monitor frame (u32 big-endian length <= max, then bytes): new buffer. */
-char *worker_read_frame(int fd, size_t max, size_t *len);
-
 /* sftp-server's -d expansion: %d home, %u user, %% a percent sign. */
 int worker_expand_start_dir(const char *in, const char *home, const char *user, char *out,
                             size_t outsz);

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/io.h"
+#include "common/parse.h"
 #include "regress/unit/check_main.h"
 
 static const struct {
@@ -41,6 +43,37 @@ START_TEST(umask_null)
 	mode_t m;
 
 	ck_assert_int_eq(parse_umask(NULL, &m), -1);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	unsigned maxdigits;
+	int ok;
+	uint64_t want;
+	size_t used; /* digits consumed */
+} decimals[] = {
+    {"0", 3, 1, 0, 1},	    {"123", 3, 1, 123, 3},	{"1234", 3, 0, 0, 0},
+    {"12$x", 3, 1, 12, 2}, {"", 3, 0, 0, 0},		{"$1", 3, 0, 0, 0},
+    {"-1", 3, 0, 0, 0},	    {"+1", 3, 0, 0, 0},		{" 1", 3, 0, 0, 0},
+    {"007", 3, 1, 7, 3},   {"18446744073709551615", 20, 0, 0, 0},
+    {"9999999999999999999", 19, 1, 9999999999999999999ull, 19},
+};
+
+START_TEST(decimal_cases)
+{
+	const char *p = decimals[_i].in;
+	uint64_t v = 42;
+	int rc = parse_decimal(&p, decimals[_i].maxdigits, &v);
+
+	ck_assert_msg((rc == 0) == decimals[_i].ok, "\"%s\"", decimals[_i].in);
+	if (decimals[_i].ok) {
+		ck_assert_uint_eq(v, decimals[_i].want);
+		ck_assert_ptr_eq(p, decimals[_i].in + decimals[_i].used);
+	} else {
+		ck_assert_uint_eq(v, 42);
+		ck_assert_ptr_eq(p, decimals[_i].in);
+	}
 }
 END_TEST
 
@@ -151,6 +184,7 @@ main(void)
 
 	tcase_add_loop_test(tu, umask_cases, 0, sizeof(umasks) / sizeof(umasks[0]));
 	tcase_add_test(tu, umask_null);
+	tcase_add_loop_test(tu, decimal_cases, 0, sizeof(decimals) / sizeof(decimals[0]));
 	tcase_add_test(tw, write_all_waits_on_eagain);
 	tcase_add_test(tw, writev_all_advances);
 	tcase_add_test(tw, write_to_closed_peer_fails);

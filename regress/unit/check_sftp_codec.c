@@ -6,6 +6,7 @@
 #include "check_sftp_util.h"
 #include "sftp/codec.h"
 #include "sftp/longname.h"
+#include "common/rpc.h"
 #include "worker/worker.h"
 
 START_TEST(frame_check_complete_partial_bad)
@@ -202,7 +203,7 @@ frame_through_pipe(const void *bytes, size_t n, size_t max, size_t *len)
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(write(p[1], bytes, n), (ssize_t)n);
 	close(p[1]);
-	f = worker_read_frame(p[0], max, len);
+	f = frame_read(p[0], max, len);
 	close(p[0]);
 	return f;
 }

@@ -12,7 +12,7 @@ norm(const char *cwd, const char *p)
 {
 	static char out[SFTP_PATH_MAX];
 
-	if (path_normalize(cwd, p, strlen(p), out, sizeof(out)) != 0)
+	if (vpath_normalize(cwd, p, strlen(p), out, sizeof(out)) != 0)
 		return "ERR";
 	return out;
 }
@@ -40,16 +40,16 @@ START_TEST(normalize_rejects)
 {
 	char out[16], big[SFTP_PATH_MAX + 10];
 
-	ck_assert_int_eq(path_normalize("/", "a\0b", 3, out, sizeof(out)), -1);
+	ck_assert_int_eq(vpath_normalize("/", "a\0b", 3, out, sizeof(out)), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(
-	    path_normalize("/", "abcdefghijklmnopqrstuvwxyz", 26, out, sizeof(out)), -1);
+	    vpath_normalize("/", "abcdefghijklmnopqrstuvwxyz", 26, out, sizeof(out)), -1);
 	ck_assert_int_eq(errno, ENAMETOOLONG);
 	memset(big, 'a', sizeof(big));
 	big[sizeof(big) - 1] = '\0';
 	ck_assert_str_eq(norm("/", big), "ERR");
 	/* a long path that collapses is fine */
-	ck_assert_int_eq(path_normalize("/", "a/../b", 6, out, sizeof(out)), 0);
+	ck_assert_int_eq(vpath_normalize("/", "a/../b", 6, out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "/b");
 }
 END_TEST
