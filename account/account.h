@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Account policy: what happens to an account before it is stored and when it logs
  * in. The user model itself (fields, JSON codec, validation) is account/user.h;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * CIDR ranges for the per-user allowed_ip / denied_ip filters. Parsing is inet_pton
  * plus a strict decimal prefix. IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* IPv4/IPv6 CIDR ranges (RFC 4632 / RFC 4291) for per-user IP filters. */
 #ifndef SFTPGO_ACCOUNT_CIDR_H
 #define SFTPGO_ACCOUNT_CIDR_H

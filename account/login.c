@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Account checks once the credentials matched, in SFTPGo's order. The reasons are
  * short, SFTPGo-like and end up in the "error" field of connection_failed log lines

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The permission name table: the only place that spells SFTPGo's permission names. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SFTPGo permission vocabulary, one representation: a bit per permission and
  * one name table ("list", ..., "chtimes", and "*" for all of them). The user model

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * account_prepare_for_store: the storing policy (base dir, validation, password
  * hashing) in one place, so every provider driver only stores what it is given and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SFTPGo user account: lifetime and JSON codec (SFTPGo 0.9.6 field names).
  * Semantic checks that need other modules (CIDR, public keys) live in

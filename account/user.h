@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SFTPGo 0.9 user account, as stored by the providers and exchanged as JSON by
  * the REST API, backups, the admin CLI and external auth programs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * user_validate: the semantic rules an account must satisfy before it is stored.
  * Kept apart from the codec (user.c) because it needs cidr_parse and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Credential checks: password hash algorithms and verification, public key parsing
  * and matching. Only root-side code links this module (the monitor, the admin CLI,

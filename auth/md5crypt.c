@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * md5crypt (Poul-Henning Kamp, FreeBSD 1994) with a selectable magic string. Apache's
  * "$apr1$" hashes are this very algorithm with "$apr1$" as the magic, which libxcrypt

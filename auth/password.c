@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Password hashing (argon2id, like SFTPGo) and verification of every format SFTPGo
  * 0.9 accepts. Stored hashes may come from an admin's API call or a backup, so their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authorized_keys lines as SFTPGo stores them in public_keys: "type base64 [comment]".
  * Options ("command=...", "from=...") are not supported and make the line invalid,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Side-by-side benchmark: this server against Debian's OpenSSH sshd.
 
 Starts, on loopback high ports, `sftpgo serve` (ours), OpenSSH sshd with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The admin commands of the sftpgo program (syntax in sftpgo-user(8)):
  *   sftpgo initprovider [--config-dir D] [--config-file F]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Subcommands of the sftpgo program; each is implemented by the module it names. */
 #ifndef SFTPGO_CLI_COMMANDS_H
 #define SFTPGO_CLI_COMMANDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Bounded byte buffers for wire formats (SFTP packets, monitor RPC frames).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Wall-clock milliseconds since the epoch: the unit of SFTPGo's stored times
  * (last_login, last_quota_update, expiration_date).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Confinement for the unprivileged processes that touch network bytes (listener,
  * session): chroot to an empty root-owned directory, drop to an unprivileged

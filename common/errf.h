@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The error convention of the module APIs (char *err, size_t errlen): format the
  * message into err and return -1, so a failure is reported in one statement:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Passing one file descriptor with a small datagram over an AF_UNIX socket
  * (SCM_RIGHTS). Used on SOCK_SEQPACKET socketpairs, so one sendmsg is one message.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Blocking-style I/O loops shared by every process: one place decides how EINTR,
  * EAGAIN and short writes are handled.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Writing JSON text by hand where the key order is part of a contract (log lines).
  * Strings are escaped so that the output is always one valid JSON line whatever the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Test-only hooks of common/log.c (not part of the log.h contract). */
 #ifndef SFTPGO_COMMON_LOG_INTERNAL_H
 #define SFTPGO_COMMON_LOG_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Strict parsers of the small numbers that come from config files, user records,
  * stored hashes and command lines: digits only, no sign, no blanks, bounded length,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Typed monitor RPC. A frame is u32 big-endian length (of what follows), u8 type,
  * payload; at most RPC_MAX_FRAME bytes. Monitor<->session and monitor<->listener use

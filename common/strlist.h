@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A growable list of owned C strings (config lists, public keys, IP filters). */
 #ifndef SFTPGO_COMMON_STRLIST_H
 #define SFTPGO_COMMON_STRLIST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A string list as a JSON array of strings, for the root-side modules that speak
  * JSON (account/, config/). Header-only so that libcommon.a, which every process

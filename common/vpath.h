@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Virtual paths: the lexical cleaning of a client-side path, SFTPGo's path.Clean.
  * The engine normalises every client path with it and the account layer the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sftpgo.json loading: defaults, then <config_dir>/<config_file>.json, then
  * SFTPGO_<SECTION>__<KEY> environment variables (see man/sftpgo.json.5).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sftpgo.json: SFTPGo 0.9's sections, keys and defaults (spec "Configuration"), plus
  * the few keys this implementation adds (marked "ours"). Loading order: defaults,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs every Debian 12 package needed to build, run and test sftpgo.
 set -eu
 export DEBIAN_FRONTEND=noninteractive

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # One command for a fresh Debian 12 machine: installs the build and runtime
 # packages, builds sftpgo in this tree and starts it in the foreground on the
 # embedded default (SQLite database, generated host keys) with its config dir in

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Writes the seed corpus of fuzz/sftp_fuzz.c: a settings-profile byte, then
 streams of SFTP v3 packets (u32 length + type + body), a few valid ones of each
 request type. The fuzz target sends INIT itself, so seeds start with requests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The listener (sftpgo-listener, exec'd by the monitor: fd 0 is the listening socket,
  * fd 3 a SOCK_SEQPACKET socketpair to the monitor; argv: chroot dir, uid, gid,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sftpgo-listener DIR UID GID MAX: exec'd by the monitor (never by hand). fd 0 is the
  * listening socket, fd 3 the monitor's socketpair. DIR "" = no chroot, UID/GID -1 =

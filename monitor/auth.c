@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Authentication requests (one handler per message, run on the pool threads of
  * authpool.c) and what the monitor answers when a verdict comes back.

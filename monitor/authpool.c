@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Provider lookups and password hashing run here, beside the event loop, so a slow
  * database or an argon2id verification never stalls other connections and logins

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the files of the monitor share: its state (one event loop, one table of
  * children), the records of each child kind, and the functions one file calls in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* keyboard-interactive: the keyboard_interactive_auth_program of one login. */
 #include "config.h"
 

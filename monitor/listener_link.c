@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The listener (sftpgo-listener): its start, the connections it passes (NEWCONN), its
  * log lines, and the RELEASE of a pre-auth slot.

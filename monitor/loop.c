@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The monitor's event loop and the state every part of it shares (internal.h):
  * settings for new sessions, small helpers, the permission check of a message.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The monitor (sftpgo serve): the root process that owns the config, the provider,
  * the host keys, the connection table and the log file. It never parses bytes from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * `sftpgo serve`: flags, configuration, start-up checks, then the monitor loop.
  * Runs in the foreground (systemd or a terminal supervises it).

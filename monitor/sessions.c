@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The session pool: spawning and start-up, handing connections to idle sessions, the
  * dispatch of what a session sends (permitted by common/rpc_msgs.def, then guarded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Signals: children that ended, shutdown, configuration reload. */
 #include "config.h"
 

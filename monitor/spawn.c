@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Starting the monitor's children: exec'd fresh, with exactly the fds they need. */
 #include "config.h"
 

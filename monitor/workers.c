@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Workers: one per sftp/exec channel, its settings frame out, its events in (stream
  * frames, JSON), an exec channel's exit status to the session.

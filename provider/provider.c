@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The provider_*() entry points: pick the driver named by data_provider.driver once,
  * at open, then forward every call to it. Adding a driver is one line in drivers[].

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Data provider: where accounts live. Only the monitor and the admin CLI link it;
  * sessions and workers never do. A handle is used by one thread at a time (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SQLite data provider (driver "sqlite"), SFTPGo 0.9.6 schema. Only its driver
  * struct, provider_sqlite_driver, is visible outside this file.

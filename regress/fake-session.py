@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # A misbehaving sftpgo-session for t-serve-rpc.sh: speaks the monitor RPC on fd 3
 # and, once it has a connection, does what the file "mode" beside it says.
 import os, socket, struct, sys, time

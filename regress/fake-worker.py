@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # A misbehaving sftpgo-worker for t-serve-worker-flood.sh: reads its settings frame
 # from the monitor on fd 3, then floods it with log events and leaves.
 import json, os, struct

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared helpers for regress/t-*.sh scripts. Source it first:
 #   . "$top_srcdir/regress/lib.sh"
 # Report with ok/fail/check; every script gets its own scratch dir in $T and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Helpers for regress/t-serve-*.sh: a private `sftpgo serve` on 127.0.0.1 with its
 # own config dir in $T, throwaway system users, and OpenSSH clients. Source after
 # lib.sh. Everything started here is stopped by the EXIT trap.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Helpers for the SFTP worker tests (regress/t-sftp-*.sh). Source after lib.sh:
 #   . "$top_srcdir/regress/lib.sh"; . "$top_srcdir/regress/sftp-lib.sh"
 # The worker under test is $WORKER (SFTPGO_TEST_WORKER overrides it, e.g.

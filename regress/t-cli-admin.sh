@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The admin CLI (sftpgo initprovider / sftpgo user ...) on a real SQLite database:
 # schema, add/show/update/list/delete, password hashing, keys from files, every bad
 # input (non-zero exit and a message), --create-home ownership, and use while

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The schema scripts in sql/: the three drivers declare the same columns in the same
 # order, and the PostgreSQL one runs (twice) on a private PostgreSQL server and
 # gives exactly SFTPGo 0.9.6's users table.

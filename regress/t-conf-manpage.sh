@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # sftpgo.json(5) documents every key of the sample file (itself checked against the
 # built-in defaults by check_conf), and renders without groff warnings.
 . "$top_srcdir/regress/lib.sh"

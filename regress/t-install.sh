@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # ./configure --prefix --sysconfdir --libexecdir, make install: every file lands
 # under the given dirs, and the installed server finds its helper programs in
 # pkglibexecdir with no flag and serves a login. Builds a second copy of the tree

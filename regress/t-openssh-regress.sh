@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # OpenSSH's own sftp/scp regression tests (Debian's openssh-tests, installed in
 # /usr/lib/openssh/regress) with the worker as the sftp server, both for
 # `sftp -D` and as sshd's "Subsystem sftp". One ok/not ok per LTEST.

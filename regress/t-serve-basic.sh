@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # sftpgo serve: processes and privileges, password and key logins with real uid
 # mapping, homes kept apart, refused channel kinds, clean SIGTERM.
 . "$top_srcdir/regress/lib.sh"

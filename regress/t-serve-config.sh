@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # sftpgo serve: configuration errors name the key, --test-config, version and
 # login banners, algorithms from the config, SIGHUP reload.
 . "$top_srcdir/regress/lib.sh"

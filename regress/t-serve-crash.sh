@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # sftpgo serve: a worker, a session or the listener killed with SIGKILL never
 # takes the server down; the pool is refilled and the next client is served.
 . "$top_srcdir/regress/lib.sh"

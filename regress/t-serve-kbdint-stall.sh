@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # A keyboard_interactive_auth_program that stops reading its stdin fails the login
 # (the answers pipe fills up) instead of blocking the monitor's event loop.
 . "$top_srcdir/regress/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # sftpgo serve started by a plain user: no chroot and no uid change anywhere (same
 # processes), the home still confines the client (the worker resolves paths under
 # it), files belong to that user.

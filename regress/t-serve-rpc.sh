@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The monitor enforces the session protocol: a session process that sends a message
 # its state does not allow, floods auth requests, goes past max_auth_tries or sends
 # malformed frames is killed and logged, and the server keeps serving.

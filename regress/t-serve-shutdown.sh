@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # sftpgo serve on SIGTERM: stops accepting at once, lets an open sftp session go on
 # working during the grace time, then exits 0 with no process left.
 . "$top_srcdir/regress/lib.sh"

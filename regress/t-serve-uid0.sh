@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Running as root, the monitor never starts a worker for an account mapped to uid 0
 # or gid 0 (the CLI refuses them; here the database was edited behind its back).
 . "$top_srcdir/regress/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # A worker (it parses the client's bytes) cannot flood the monitor's log: its log
 # events are cut at 50 a second like a session's, and the server keeps serving.
 . "$top_srcdir/regress/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Smoke test of sftpgo-worker under OpenSSH's own client, no SSH: `sftp -D`.
 . "$top_srcdir/regress/lib.sh"
 

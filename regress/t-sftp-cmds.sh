@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Every command of OpenSSH's sftp client, in batch mode, against the worker started
 # by `sftp -D`; results are checked on disk (content hashes, modes, owners, links).
 . "$top_srcdir/regress/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Root confinement (--root DIR, not chrooted): one block per trick. Each asserts
 # that the files outside the root are neither read (content never reaches the
 # client; atime untouched), nor changed (content, mtime, ctime, mode, owner,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Differential test: the same batches run against OpenSSH's sftp-server (-d R1)
 # and against the worker (--root R2) on identical trees. For operations inside
 # the root the client must see the same thing: same listing (modulo the host

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Worker events (doc/design-notes.md "Worker protocol"): stand-alone, one JSON object per line
 # on stderr. Transfers and commands carry the agreed fields with virtual paths.
 . "$top_srcdir/regress/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # OpenSSH sftp-server's command-line flags, which the worker accepts stand-alone
 # (-d -e -f -l -R -p -P -Q -u -h), plus the "start_dir" setting. Without --root the
 # worker serves the host tree like sftp-server, so the same checks run on both.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The worker as the monitor starts it (doc/design-notes.md "Worker protocol"): `sftpgo-worker --monitor-fd 3`
 # reads one settings frame (u32 big-endian length + JSON) from fd 3, then serves
 # SFTP on fds 0/1 and sends its events back on fd 3 as frames. Here python plays

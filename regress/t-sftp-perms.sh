@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Per-directory permissions (settings "permissions"): for every permission kind an
 # allowed and a denied case, where denied changes nothing on disk; longest
 # directory match; rename needs the right at source and target; setstat_mode 1;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Malformed and hostile SFTP packets sent straight to the worker over pipes by
 # regress/sftp-raw: each gets an error status or a clean close, never a crash, a
 # sanitizer report or a hang, and the worker still serves a valid request after.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Uid mapping (run as root): settings with the uid/gid of a throwaway system user.
 # Files the client creates belong to that uid/gid, the worker process runs with
 # those ids (real, effective, saved, fs; no extra groups), and the kernel applies

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Upload modes (settings "upload_mode"): a large upload is killed mid-transfer
 # (kill -9 of the sftp client) and the disk is inspected:
 #   0 (direct)            the target holds the partial data

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # sftpgo-worker under a monitor (--monitor-fd), started as root, refuses settings
 # that map the user to uid 0 or gid 0, before it touches the home or reads fd 0.
 . "$top_srcdir/regress/lib.sh"

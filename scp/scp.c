@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The remote end of the SCP protocol (see scp.h), compatible with OpenSSH's scp.c:
  * its sink() for "-t", its source()/rsource() for "-f", its response() for the

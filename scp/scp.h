@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The remote end of the legacy SCP protocol (OpenSSH's "scp -O": "scp -t" receives,
  * "scp -f" sends), spoken over the session channel. It never touches the file

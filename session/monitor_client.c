@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The session's typed requests to the monitor (see monitor_client.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The session's requests to the monitor, one function per request with in-process
  * arguments (OpenSSH's mm_* stubs are the model). They send on fd 3, wait for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Read-ahead under libssh, for the session's client socket only.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Read-ahead under libssh for the session's client socket (see readahead.c): the
  * session program's recv() and poll() serve libssh's 4 KiB reads from one large

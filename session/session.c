@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sftpgo-session: one SSH connection, exec'd fresh by the monitor (pre-forked pool).
  *

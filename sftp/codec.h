@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SFTP v3 packet codec: framing of the byte stream, file attributes, and the
  * reply shapes every handler uses. Decoding never reads past the packet (the

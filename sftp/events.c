@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The engine's side of its event sink (sftp/events.h): calls that go nowhere
  * until the program registers a sink. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the SFTP engine reports (transfers, commands, log lines) and to whom: a sink
  * the embedding program registers. The engine knows nothing of the wire the events

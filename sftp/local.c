@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* In-process requests to the SFTP engine (see local.h). */
 #include "config.h"
 

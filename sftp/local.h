@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * In-process requests to the SFTP engine. SCP and the SSH commands served by the
  * worker go through the same request handlers an SFTP client reaches, so paths,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `ls -l` style long names for READDIR, in sftp-server's format. */
 #ifndef SFTPGO_SFTP_LONGNAME_H
 #define SFTPGO_SFTP_LONGNAME_H

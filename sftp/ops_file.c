@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* File handles: OPEN, READ, WRITE, CLOSE and the handle-based requests. */
 #include "config.h"
 

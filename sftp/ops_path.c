@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Path requests: stat family, setstat, directories, links, renames, extensions. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Client paths. A client path is normalised once, lexically, into a "virtual"
  * path: absolute, no ".", "..", empty or trailing components; ".." stops at "/".

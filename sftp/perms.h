@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Per-directory permissions, SFTPGo semantics: keys are virtual directory paths;
  * a path gets the permissions of the first key found walking the path itself, its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SFTP version 3 wire constants (draft-ietf-secsh-filexfer-02 plus OpenSSH's
  * PROTOCOL extensions), the subset the worker speaks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The stream loop: big reads, every complete packet processed, replies batched. */
 #include "config.h"
 

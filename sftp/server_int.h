@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Internals shared by the handler files of the SFTP engine (not a public API). */
 #ifndef SFTPGO_SFTP_SERVER_INT_H
 #define SFTPGO_SFTP_SERVER_INT_H

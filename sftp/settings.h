@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the SFTP engine is configured with. sftpgo-worker fills it from the
  * settings object of the worker protocol (worker/settings.h, doc/design-notes.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SFTP v3 server engine of sftpgo-worker. It owns no descriptors but the root
  * directory fd it is given and the handles the client opens. Input is fed packet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* SSH commands served in the worker (see sshcmd.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SSH commands a worker serves itself on an exec channel: scp (scp/), the
  * digests md5sum, sha1sum, sha256sum, sha384sum and sha512sum, cd and pwd, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shell-like word splitting without expansion (see words.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The command line of an SSH exec request, split into words the way a POSIX shell
  * would split a simple command, with no expansion at all: single quotes keep

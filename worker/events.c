@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The worker's event sink (worker/events.h): a queue of encoded events. */
 #include "config.h"
 

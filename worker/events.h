@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sftpgo-worker's event sink: the engine's transfer, command and log events
  * (sftp/events.h) and the exit event of an exec channel, as the worker protocol

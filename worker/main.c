@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sftpgo-worker: the per-user worker (man/sftpgo-worker.8). Reads its settings,
  * confines itself, then serves SFTP, or the SCP or SSH command of an exec channel,

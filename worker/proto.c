@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The worker protocol's tables and their one encoder and decoder (worker/proto.h). */
 #include "config.h"
 

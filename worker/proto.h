@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The worker protocol, written down once (doc/design-notes.md "Worker protocol"):
  * the settings object the monitor sends a worker (one frame on --monitor-fd, or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Settings object -> engine configuration (worker/settings.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The worker's settings: the settings object of the worker protocol
  * (worker/proto.h, doc/design-notes.md "Worker protocol"), whether it comes from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sftpgo-worker start-up helpers that tests reach (see worker/worker.h). */
 #include "config.h"
 

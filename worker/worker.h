@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sftpgo-worker start-up: command line (sftp-server's flags plus ours), settings
  * from the monitor or a file, confinement and privilege drop. Exposed for tests.

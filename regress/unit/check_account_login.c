@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* account/login.c: account_can_login, the checks after the credentials matched. */
 #include "config.h"
 

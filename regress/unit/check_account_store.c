@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * account/store.c: account_prepare_for_store, the storing policy the providers no
  * longer apply themselves: users_base_dir on add, validation, password hashing.

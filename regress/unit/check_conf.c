@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of config/conf.c: defaults, file parsing, validation, env, paths. */
 #include "config.h"
 

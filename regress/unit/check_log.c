@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of common/log.c: exact line shapes, escaping, verbosity, rotation. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The main() tail shared by every Check test program. */
 #ifndef SFTPGO_CHECK_MAIN_H
 #define SFTPGO_CHECK_MAIN_H

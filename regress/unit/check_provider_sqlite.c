@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * provider/sqlite.c through provider.c on a scratch database: schema, CRUD, quota,
  * last_login, listing, dump, status, and the driver choice.

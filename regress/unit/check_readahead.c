@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* session/readahead.c: libssh's 4 KiB recv() calls served from one large read. */
 #include "config.h"
 

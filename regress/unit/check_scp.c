@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SCP engine run for real: a child process runs scp_run() over a socketpair on
  * an SFTP engine over a scratch root, the test plays OpenSSH's scp client on the

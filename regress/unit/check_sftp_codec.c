@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Packet codec: framing, attributes, reply shapes, and malformed input to the engine. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Path normalisation and resolution under a root (symlinks, "..", absolute links). */
 #include "config.h"
 

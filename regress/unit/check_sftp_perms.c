@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Permission resolution (walk-up, no merging) and its use by the engine. */
 #include "config.h"
 

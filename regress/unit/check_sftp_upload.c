@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Upload modes (direct, atomic, atomic with resume) and the events they report. */
 #include "config.h"
 

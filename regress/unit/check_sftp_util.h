@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Test helpers for the sftp Check tests: an engine over a scratch root directory,
  * fed packets directly (no pipes), with accessors for the reply.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sshcmd/words.c: exec command lines split like a shell would, without expansion. */
 #include "config.h"
 

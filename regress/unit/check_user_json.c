@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* account/user.c and user_validate.c: JSON codec, permission paths, validation. */
 #include "config.h"
 

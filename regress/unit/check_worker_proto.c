@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The worker protocol (worker/proto.h): every settings key's checks on both sides,
  * round trips of settings and of every event kind, malformed events refused; and
  * the one privilege drop both the worker and confine_process() use. */
