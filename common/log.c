@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The log front end (common/log.h): formatting, the minimum level and the sink.
  * The sink is set once at start-up, before any thread exists, and only read after.

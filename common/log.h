@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one logging API every process uses: log_msg() and its level wrappers, and
  * fatal(). A message is formatted once, cut at LOG_MSG_MAX and handed to the

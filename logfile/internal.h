@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Test-only hooks of logfile/logfile.c (not part of the logfile.h contract). */
 #ifndef SFTPGO_LOGFILE_INTERNAL_H
 #define SFTPGO_LOGFILE_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The JSON log file in SFTPGo 0.9's shape, with lumberjack-style rotation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The JSON log file, SFTPGo 0.9 shape (spec "Logs", compat-facts.md "Logs"): one
  * object per line, keys in the order level, time, sender, then the category's

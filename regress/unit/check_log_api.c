@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of common/log.c: the sink, the minimum level, the cut, fatal(). */
 #include "config.h"
 
