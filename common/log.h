@@ -1,74 +1,59 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * JSON line logs, SFTPGo 0.9 shape (spec "Logs", compat-facts.md "Logs"): one object
- * per line, keys in the order level, time, sender, then the category's fields; time
- * is local "2006-01-02T15:04:05.000". Only the monitor opens the log file; other
- * processes send their records to it over RPC, and stand-alone programs log to
- * stderr through the same formatter.
+ * The one logging API every process uses: log_msg() and its level wrappers, and
+ * fatal(). A message is formatted once, cut at LOG_MSG_MAX and handed to the
+ * process's sink, which decides where it goes: the monitor writes it to the JSON
+ * log file (logfile/logfile.h), the session and the listener send it to the
+ * monitor as an RPC LOG message, the worker turns it into a log event. Before a
+ * sink is set, messages go to stderr as "progname: message".
  */
 #ifndef SFTPGO_COMMON_LOG_H
 #define SFTPGO_COMMON_LOG_H
 
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
-/* The "log" section of sftpgo.json (filled by config/conf.c). */
-struct log_config {
-	char *file_path;	/* "" = stderr; absolute after load */
-	int max_size_mb;	/* 10 */
-	int max_backups;	/* 5 */
-	int max_age_days;	/* 28 */
-	bool compress;
-	bool verbose;		/* true */
-};
+/* LOGL_QUIET is only a minimum level: nothing passes it. */
+enum log_level { LOGL_DEBUG = 0, LOGL_INFO, LOGL_WARN, LOGL_ERROR, LOGL_QUIET };
 
-enum log_level { LOGL_DEBUG = 0, LOGL_INFO, LOGL_WARN, LOGL_ERROR };
+/* A message is at most this long, its NUL included (cut at a UTF-8 boundary);
+ * a process may allow up to LOG_MSG_LIMIT (the monitor's file lines do). */
+#define LOG_MSG_MAX 1024
+#define LOG_MSG_LIMIT 8192
 
+/* "debug" "info" "warn" "error" (anything else: "error"). */
 const char *log_level_name(enum log_level l);
 
-/* Opens the file (or stderr when file_path is empty); rotation per cfg. */
-int log_open(const struct log_config *cfg, char *err, size_t errlen);
-/* Reopen after SIGHUP or external rotation. */
-int log_reopen(void);
-void log_close(void);
+/* Receives every message at or above the minimum level. */
+typedef void (*log_sink_fn)(void *arg, enum log_level l, const char *message);
+/* Called by fatal() after the message: what the sink queued must go out now. */
+typedef void (*log_flush_fn)(void *arg);
 
-/* App log: {"level","time","sender","message"}; debug dropped unless verbose. */
-void log_app(enum log_level l, const char *sender, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void log_vapp(enum log_level l, const char *sender, const char *fmt, va_list ap);
+/* One sink per process; write NULL restores the default (stderr). flush may be
+ * NULL. */
+void log_set_sink(log_sink_fn write, log_flush_fn flush, void *arg);
+/* Messages below min are dropped before they are formatted (default LOGL_DEBUG). */
+void log_set_min_level(enum log_level min);
+/* The longest message, its NUL included, clamped to 2..LOG_MSG_LIMIT. */
+void log_set_msg_max(size_t max);
+/* Whether a message of this level would reach the sink. */
+int log_wanted(enum log_level l);
 
-/* sender Upload|Download */
-void log_transfer(const char *sender, int64_t elapsed_ms, int64_t size_bytes,
-		  const char *username, const char *file_path, const char *connection_id,
-		  const char *protocol);
+void log_msg(enum log_level l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level l, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
-struct log_command {
-	const char *sender; /* Rename Rmdir Mkdir Symlink Remove Chmod Chown Chtimes SSHCommand */
-	const char *username;
-	const char *file_path;
-	const char *target_path;
-	const char *filemode;	/* "" unless Chmod */
-	int64_t uid, gid;	/* -1 unless Chown */
-	const char *access_time;	/* "YYYY-MM-DDTHH:MM:SS" or "" */
-	const char *modification_time;
-	const char *ssh_command;
-	const char *connection_id;
-	const char *protocol;
-};
-void log_command(const struct log_command *c);
+#define log_debug(...) log_msg(LOGL_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOGL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOGL_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOGL_ERROR, __VA_ARGS__)
 
-/* Always level debug, as SFTPGo; login_type publickey|password|keyboard-interactive|no_auth_tryed */
-void log_connection_failed(const char *client_ip, const char *username,
-			   const char *login_type, const char *error);
-
-/* sender httpd */
-void log_http(const char *remote_addr, const char *proto, const char *method,
-	      const char *user_agent, const char *uri, int resp_status, int64_t resp_size,
-	      int64_t elapsed_ms, const char *request_id);
-
-/* Formats one line (no trailing newline) into a new string; exposed for tests. */
-char *log_format_app(enum log_level l, const char *sender, const char *message);
+/*
+ * An error-level message through the sink (flushed), then _exit(1): the process
+ * cannot go on. _exit, not exit: it may run in a forked child, whose atexit
+ * handlers and stdio buffers are its parent's.
+ */
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -152,25 +152,14 @@ rpc_send(int sock, int type, const void *msg)
 	return rc;
 }
 
-int
-rpc_send_log_vline(int sock, uint32_t level, const char *fmt, va_list ap)
+void
+rpc_log_sink(void *arg, enum log_level l, const char *message)
 {
-	char msg[1024];
+	const struct rpc_log_sink *s = arg;
+	struct rpc_log m = {.fd = -1, .level = (uint32_t)l, .message = message};
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	return rpc_send_log(sock,
-	                    &(struct rpc_log){.fd = -1, .level = level, .message = msg});
-}
-
-int
-rpc_send_log_line(int sock, uint32_t level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	int rc = rpc_send_log_vline(sock, level, fmt, ap);
-	va_end(ap);
-	return rc;
+	if (rpc_send_log(s->sock, &m) != 0 && s->exit_on_failure)
+		_exit(1);
 }
 
 void

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/log.h"
+
 #define RPC_MAX_FRAME (64 * 1024)
 #define RPC_TEXT_MAX 4096         /* messages and log lines */
 #define RPC_KBDINT_MAX 32         /* questions per round */
@@ -156,12 +158,17 @@ int rpc_send(int sock, int type, const void *msg);
 #undef RPC_TEXT
 #undef RPC_BIN
 
-/* Sends a LOG frame (level: enum log_level) with a printf-formatted message, cut at
- * 1 KiB. 0 / -1. */
-int rpc_send_log_line(int sock, uint32_t level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int rpc_send_log_vline(int sock, uint32_t level, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+/*
+ * A sink for common/log.h (log_set_sink(rpc_log_sink, NULL, &s)): each message goes
+ * to the monitor as a LOG frame on sock. A frame that cannot be sent is lost, or
+ * ends the process (_exit 1) when exit_on_failure is set: a session without its
+ * monitor has nothing left to do.
+ */
+struct rpc_log_sink {
+	int sock;
+	int exit_on_failure;
+};
+void rpc_log_sink(void *arg, enum log_level l, const char *message);
 /*
  * Parses one received frame. Returns 0, or -1 with a reason in err. On success msg
  * owns copies of the strings (free with rpc_msg_free, which also wipes the secret

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "common/log.h" /* struct log_config: the log front end owns its settings */
+#include "logfile/logfile.h" /* struct log_config: the log file owns its settings */
 #include "common/strlist.h"
 
 struct actions_config {

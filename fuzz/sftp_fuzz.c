@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 #include "sftp/events.h"
 #include "sftp/settings.h"
 #include "worker/settings.h"
@@ -221,6 +222,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	setrlimit(RLIMIT_FSIZE, &fsize);
 	umask(022);
 	sftp_set_event_sink(NULL); /* events dropped: the engine is under test */
+	log_set_min_level(LOGL_QUIET); /* and its log lines */
 	for (size_t i = 0; i < NPROFILES; i++) {
 		if (sftp_settings_init(&profiles[i]) != 0)
 			die("settings");

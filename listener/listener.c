@@ -29,9 +29,9 @@ struct ip_slot {
 
 static struct ip_slot slots[MAX_TRACKED_IPS];
 static int mon_fd = -1;
-
-/* A line for the monitor's log (lost if the monitor is gone: we exit soon after). */
-#define mon_log(l, ...) ((void)rpc_send_log_line(mon_fd, (uint32_t)(l), __VA_ARGS__))
+/* Log lines go to the monitor; one is lost if the monitor is gone: we exit soon
+ * after. */
+static struct rpc_log_sink log_sink = {.sock = -1, .exit_on_failure = 0};
 
 static struct ip_slot *
 slot_find(const char *ip, int create)
@@ -88,9 +88,9 @@ accept_one(const struct listener_params *p)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct ip_slot *s = slot_find(ip, 1);
 	if (s == NULL || (p->max_per_ip > 0 && s->n >= p->max_per_ip)) {
-		mon_log(LOGL_WARN, "refusing connection from %s: too many unauthenticated "
-				   "connections from this address (max_startups_per_ip %d)",
-			ip, p->max_per_ip);
+		log_warn("refusing connection from %s: too many unauthenticated "
+		         "connections from this address (max_startups_per_ip %d)",
+		         ip, p->max_per_ip);
 		close(fd);
 		return;
 	}
@@ -125,15 +125,15 @@ listener_run(const struct listener_params *p)
 	char err[256];
 
 	mon_fd = p->monitor_fd;
+	log_sink.sock = mon_fd;
+	log_set_sink(rpc_log_sink, NULL, &log_sink);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
-	if (confine_process(p->chroot_dir, p->uid, p->gid, 64, err, sizeof(err)) != 0) {
-		mon_log(LOGL_ERROR, "listener: %s", err);
-		_exit(1);
-	}
+	if (confine_process(p->chroot_dir, p->uid, p->gid, 64, err, sizeof(err)) != 0)
+		fatal("listener: %s", err);
 	for (;;) {
 		struct pollfd pf[2] = {{p->listen_fd, POLLIN, 0}, {mon_fd, POLLIN, 0}};
 		if (poll(pf, 2, -1) < 0) {

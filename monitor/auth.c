@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/log.h"
+#include "logfile/logfile.h"
 #include "monitor/internal.h"
 
 /*

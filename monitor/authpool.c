@@ -159,7 +159,7 @@ worker_thread(void *arg)
 	(void)arg;
 
 	if (provider_open(pool_cfg, &p, err, sizeof(err)) != 0) {
-		log_app(LOGL_ERROR, "service", "provider thread: %s", err);
+		log_error("provider thread: %s", err);
 		p = NULL;
 	}
 	for (;;) {

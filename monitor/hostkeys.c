@@ -64,7 +64,7 @@ generate_key(const char *path, enum ssh_keytypes_e type, int bits, char *err,
 	umask(old);
 	ssh_key_free(key);
 	if (rc == 0)
-		log_app(LOGL_INFO, "service", "generated host key %s", path);
+		log_info("generated host key %s", path);
 	return rc;
 }
 

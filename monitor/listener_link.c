@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
-#include "common/log.h"
+#include "logfile/logfile.h"
 #include "monitor/internal.h"
 
 void
@@ -66,10 +66,9 @@ listener_newconn(struct rpc_msg *m)
 	if (!valid_ip(nc->client_ip) || !is_stream_socket(nc->fd) || M.shutting_down)
 		return 0;
 	if (M.n_pending >= MAX_PENDING_CONNS) {
-		log_app(LOGL_WARN, "service",
-		        "dropping connection from %s: too many "
-		        "waiting for a session process",
-		        nc->client_ip);
+		log_warn("dropping connection from %s: too many "
+		         "waiting for a session process",
+		         nc->client_ip);
 		send_release(nc->client_ip);
 	} else {
 		struct pconn *c = calloc(1, sizeof(*c));
@@ -105,7 +104,7 @@ on_listener(evutil_socket_t fd, short what, void *arg)
 	int rc = rpc_recv(fd, &m, err, sizeof(err));
 	if (rc == 0 || (rc < 0 && errno != EAGAIN)) {
 		if (rc < 0)
-			log_app(LOGL_ERROR, "service", "listener: %s", err);
+			log_error("listener: %s", err);
 		event_del(M.listener_ev);
 		return;
 	}
@@ -114,8 +113,8 @@ on_listener(evutil_socket_t fd, short what, void *arg)
 	/* Logged and dropped: unlike a session, the listener is not killed for it. */
 	if (!rpc_permitted(&m, RPC_PEER_LISTENER, RPC_ST_ANY) ||
 	    listener_handlers[m.type] == NULL || !listener_handlers[m.type](&m))
-		log_app(LOGL_ERROR, "service", "listener sent %s: not allowed, ignored",
-		        rpc_type_name(m.type));
+		log_error("listener sent %s: not allowed, ignored",
+		          rpc_type_name(m.type));
 	rpc_msg_free(&m);
 }
 
@@ -135,7 +134,7 @@ start_listener(void)
 	         M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
 	snprintf(max, sizeof(max), "%d", M.p->cfg->sftpd.max_startups_per_ip);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		log_app(LOGL_ERROR, "service", "socketpair: %s", strerror(errno));
+		log_error("socketpair: %s", strerror(errno));
 		return -1;
 	}
 	pid_t pid = spawn("sftpgo-listener", argv, M.p->listen_fd, sv[1]);

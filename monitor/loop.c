@@ -54,8 +54,7 @@ read_banner_file(const char *path)
 		return strdup("");
 	FILE *f = fopen(path, "re");
 	if (f == NULL) {
-		log_app(LOGL_WARN, "service", "login banner %s: %s", path,
-		        strerror(errno));
+		log_warn("login banner %s: %s", path, strerror(errno));
 		return strdup("");
 	}
 	char *buf = calloc(1, 16384);
@@ -120,8 +119,7 @@ log_rate_ok(struct log_rate *r, const char *who, long pid)
 	if (++r->count <= LOGS_PER_SEC)
 		return 1;
 	if (r->count == LOGS_PER_SEC + 1)
-		log_app(LOGL_WARN, "service",
-		        "%s process %ld: too many log lines, dropping some", who, pid);
+		log_warn("%s process %ld: too many log lines, dropping some", who, pid);
 	return 0;
 }
 
@@ -171,7 +169,7 @@ monitor_run(struct monitor_params *p)
 	    p->cfg->data_provider.pool_size > 0 ? p->cfg->data_provider.pool_size : 2,
 	    err, sizeof(err));
 	if (M.job_fd < 0) {
-		log_app(LOGL_ERROR, "service", "%s", err);
+		log_error("%s", err);
 		kill(M.listener_pid, SIGKILL);
 		return 1;
 	}
@@ -198,6 +196,6 @@ monitor_run(struct monitor_params *p)
 	free(M.kex);
 	free(M.ciphers);
 	free(M.macs);
-	log_app(LOGL_INFO, "service", "stopped");
+	log_info("stopped");
 	return 0;
 }

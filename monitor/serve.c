@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
-#include "common/log.h"
+#include "logfile/logfile.h"
 #include "common/version.h"
 #include "monitor/monitor.h"
 #include "provider/provider.h"
@@ -285,7 +285,7 @@ check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t er
 				 "<password> --home-dir <dir> --uid <uid> --gid <gid> "
 				 "--create-home",
 				 cfg->data_provider.name, cfg->config_dir);
-			log_app(LOGL_INFO, "service", "%s", hint);
+			log_info("%s", hint);
 			fprintf(stderr, "sftpgo: %s\n", hint);
 		}
 	} else if (rc == 0 && create) {
@@ -357,6 +357,7 @@ monitor_serve(int argc, char **argv)
 	int rc = 1;
 
 	sanitise_stdfds();
+	log_file_install_sink(); /* JSON lines on stderr until the file is open */
 	if (parse_flags(argc, argv, &f) != 0)
 		return 2;
 	memset(&cfg, 0, sizeof(cfg));
@@ -379,12 +380,13 @@ monitor_serve(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	log_app(LOGL_INFO, "service",
-		"starting SFTPGo %s, config dir: %s, config file: %s, log max size: %d MB, "
-		"max backups: %d, max age: %d days, verbose: %d, compress: %d",
-		sftpgo_version(), cfg.config_dir,
-		cfg.config_file_used ? cfg.config_file_used : "(defaults)", cfg.log.max_size_mb,
-		cfg.log.max_backups, cfg.log.max_age_days, cfg.log.verbose, cfg.log.compress);
+	log_info(
+	    "starting SFTPGo %s, config dir: %s, config file: %s, log max size: %d MB, "
+	    "max backups: %d, max age: %d days, verbose: %d, compress: %d",
+	    sftpgo_version(), cfg.config_dir,
+	    cfg.config_file_used ? cfg.config_file_used : "(defaults)",
+	    cfg.log.max_size_mb, cfg.log.max_backups, cfg.log.max_age_days,
+	    cfg.log.verbose, cfg.log.compress);
 
 	struct monitor_params mp = {.cfg = &cfg, .keys = &hk, .libexec_dir = f.libexec_dir,
 				    .empty_dir = "", .unpriv_uid = (uid_t)-1,
@@ -406,10 +408,11 @@ monitor_serve(int argc, char **argv)
 	mp.listen_fd = open_listen_socket(&cfg.sftpd, err, sizeof(err));
 	if (mp.listen_fd < 0)
 		goto fail;
-	log_app(LOGL_INFO, "service", "SFTP server listening on %s:%d",
-		cfg.sftpd.bind_address && cfg.sftpd.bind_address[0] ? cfg.sftpd.bind_address
-								     : "[::]",
-		cfg.sftpd.bind_port);
+	log_info("SFTP server listening on %s:%d",
+	         cfg.sftpd.bind_address && cfg.sftpd.bind_address[0]
+	             ? cfg.sftpd.bind_address
+	             : "[::]",
+	         cfg.sftpd.bind_port);
 	rc = monitor_run(&mp);
 	close(mp.listen_fd);
 	hostkeys_free(&hk);
@@ -417,7 +420,7 @@ monitor_serve(int argc, char **argv)
 	config_free(&cfg);
 	return rc;
 fail:
-	log_app(LOGL_ERROR, "service", "%s", err);
+	log_error("%s", err);
 	fprintf(stderr, "sftpgo: %s\n", err);
 	hostkeys_free(&hk);
 	log_close();

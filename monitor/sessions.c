@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
-#include "common/log.h"
+#include "logfile/logfile.h"
 #include "account/user.h"
 #include "monitor/internal.h"
 
@@ -123,7 +123,7 @@ on_refill(evutil_socket_t fd, short what, void *arg)
 		want = 1;
 	for (int n = count_pool(); n < want; n++) {
 		if (spawn_session() != 0) {
-			log_app(LOGL_ERROR, "service", "cannot start a session process");
+			log_error("cannot start a session process");
 			schedule_refill(1);
 			return;
 		}
@@ -206,9 +206,8 @@ try_assign(void)
 void
 session_kill(struct msess *s, const char *why)
 {
-	log_app(LOGL_WARN, "service", "killing session process %ld (%s, %s): %s",
-	        (long)s->pid, state_name(s->state), s->ip[0] ? s->ip : "no connection",
-	        why);
+	log_warn("killing session process %ld (%s, %s): %s", (long)s->pid,
+	         state_name(s->state), s->ip[0] ? s->ip : "no connection", why);
 	s->dying = 1;
 	kill(s->pid, SIGKILL);
 	if (s->ev != NULL)
@@ -363,14 +362,12 @@ session_gone(struct msess *s, int status)
 	if (s->ev != NULL && event_pending(s->ev, EV_READ, NULL))
 		session_drain(s);
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
-		log_app(LOGL_WARN, "service",
-		        "session process %ld (%s) killed by signal %d", (long)s->pid,
-		        state_name(s->state), WTERMSIG(status));
+		log_warn("session process %ld (%s) killed by signal %d", (long)s->pid,
+		         state_name(s->state), WTERMSIG(status));
 	else if (s->state == S_STARTING && !M.shutting_down && !s->dying)
-		log_app(LOGL_ERROR, "service",
-		        "session process %ld exited during start-up "
-		        "(status %d)",
-		        (long)s->pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		log_error("session process %ld exited during start-up "
+		          "(status %d)",
+		          (long)s->pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	if (s->state == S_PREAUTH && !s->attempted)
 		log_connection_failed(s->ip, "", "no_auth_tryed",
 		                      "connection closed or timed out before any "

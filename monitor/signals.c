@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
-#include "common/log.h"
+#include "logfile/logfile.h"
 #include "monitor/internal.h"
 
 void
@@ -24,8 +24,7 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 		if (pid == M.listener_pid) {
 			listener_gone();
 			if (!M.shutting_down) {
-				log_app(LOGL_ERROR, "service",
-				        "listener exited, restarting it");
+				log_error("listener exited, restarting it");
 				start_listener();
 			}
 			continue;
@@ -76,7 +75,7 @@ on_kill_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	log_app(LOGL_WARN, "service", "shutdown grace time over, killing what is left");
+	log_warn("shutdown grace time over, killing what is left");
 	kill_all(SIGKILL);
 }
 
@@ -91,7 +90,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	if (M.shutting_down)
 		return;
 	M.shutting_down = 1;
-	log_app(LOGL_INFO, "service", "received signal %d, shutting down", (int)sig);
+	log_info("received signal %d, shutting down", (int)sig);
 	if (M.listener_pid > 0)
 		kill(M.listener_pid, SIGTERM);
 	while ((c = TAILQ_FIRST(&M.pending)) != NULL) {
@@ -122,8 +121,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	memset(&ncfg, 0, sizeof(ncfg));
 	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err,
 	                sizeof(err)) != 0) {
-		log_app(LOGL_ERROR, "service", "SIGHUP: configuration not reloaded: %s",
-		        err);
+		log_error("SIGHUP: configuration not reloaded: %s", err);
 		config_free(&ncfg);
 		return;
 	}
@@ -152,7 +150,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	ncfg.sftpd.umask = tmp.umask;
 	config_free(&ncfg);
 	load_session_settings();
-	log_app(LOGL_INFO, "service", "SIGHUP: configuration reloaded, log reopened");
+	log_info("SIGHUP: configuration reloaded, log reopened");
 	/* Idle pool sessions carry the old settings: replace them. */
 	TAILQ_FOREACH(s, &M.sessions, link)
 	if (s->state == S_IDLE || s->state == S_STARTING) {

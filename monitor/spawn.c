@@ -69,7 +69,7 @@ spawn_fds(const char *path, char *const argv[], char *const envp[], const int *f
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
-		log_app(LOGL_ERROR, "service", "cannot run %s: %s", path, strerror(rc));
+		log_error("cannot run %s: %s", path, strerror(rc));
 		return -1;
 	}
 	return pid;

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "common/io.h"
-#include "common/log.h"
+#include "logfile/logfile.h"
 #include "common/strlist.h"
 #include "account/user.h"
 #include "monitor/internal.h"
@@ -63,7 +63,7 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	if (o == NULL)
-		log_app(LOGL_ERROR, "service", "[%s] worker settings for %s refused: %s",
+		log_error("[%s] worker settings for %s refused: %s",
 		        s->conn_id, u->username, err);
 	json_decref(ws.perms);
 	return o;
@@ -86,7 +86,7 @@ worker_read(struct mworker *w)
 	while ((nr = frame_reader_next(&w->fr, &body, &len)) == 1)
 		worker_event(w, body, len);
 	if (nr < 0 || (rc < 0 && fill_errno != ECONNRESET))
-		log_app(LOGL_WARN, "service", "worker %ld: bad event stream", (long)w->pid);
+		log_warn("worker %ld: bad event stream", (long)w->pid);
 	if (nr < 0 || rc <= 0) {
 		event_del(w->ev);
 		return 0;
@@ -274,9 +274,9 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 	int rc = wp_event_decode(&e, body, len, err, sizeof(err));
 
 	if (rc == WP_EV_NOT_OBJECT || rc == WP_EV_UNKNOWN) {
-		log_app(LOGL_WARN, "service", "worker %ld: %s", (long)w->pid, err);
+		log_warn("worker %ld: %s", (long)w->pid, err);
 	} else if (rc != WP_EV_OK) {
-		log_app(LOGL_WARN, "service", "worker %ld: bad event: %s", (long)w->pid, err);
+		log_warn("worker %ld: bad event: %s", (long)w->pid, err);
 	} else if (e.kind == WPE_TRANSFER) {
 		const char *sender = e.s[WPF_SENDER];
 		char *fp = real_path(w, e.s[WPF_PATH]);
@@ -320,8 +320,8 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		}
 	} else {
 		/* an exit event when it is not an exec channel's, or a second one */
-		log_app(LOGL_WARN, "service", "worker %ld: unknown event \"%s\"",
-			(long)w->pid, wp_events[e.kind].name);
+		log_warn("worker %ld: unknown event \"%s\"", (long)w->pid,
+		         wp_events[e.kind].name);
 	}
 	wp_event_free(&e);
 }

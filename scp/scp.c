@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
+#include "common/log.h"
 #include "scp/scp.h"
 #include "sftp/codec.h"
 #include "sftp/events.h"
@@ -77,7 +78,7 @@ out_all(struct scp *sc, const void *buf, size_t n)
 {
 	if (sftp_write_all(sc->out, buf, n) == 0)
 		return 0;
-	ev_log(EV_INFO, "scp: write to client: %s", strerror(errno));
+	log_info("scp: write to client: %s", strerror(errno));
 	return -1;
 }
 
@@ -126,7 +127,7 @@ in_fill(struct scp *sc)
 		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
 		    io_wait(sc->in, POLLIN, -1, sftp_stop_flag()) == 1)
 			continue;
-		ev_log(EV_INFO, "scp: read from client: %s", strerror(errno));
+		log_info("scp: read from client: %s", strerror(errno));
 		return -1;
 	}
 	sc->ipos = 0;
@@ -206,7 +207,7 @@ send_err(struct scp *sc, const char *fmt, ...)
 	for (size_t i = pre; i < n; i++)
 		if (m[i] == '\n')
 			m[i] = '?';
-	ev_log(EV_INFO, "scp: %s", m + pre);
+	log_info("scp: %s", m + pre);
 	m[n++] = '\n';
 	sc->failed = 1;
 	return out_all(sc, m, n);
@@ -214,7 +215,7 @@ send_err(struct scp *sc, const char *fmt, ...)
 
 /* An error that ends the run: reported, then -1 whatever the write did. */
 static int
-fatal(struct scp *sc, const char *why)
+protocol_error(struct scp *sc, const char *why)
 {
 	send_err(sc, "protocol error: %s", why);
 	return -1;
@@ -272,20 +273,20 @@ response(struct scp *sc)
 
 	if (rc <= 0) {
 		if (rc == 0)
-			ev_log(EV_INFO, "scp: lost connection");
+			log_info("scp: lost connection");
 		return -1;
 	}
 	if (c == 0)
 		return 0;
 	if (in_line(sc, &len, &why) <= 0) {
-		ev_log(EV_INFO, "scp: %s", why != NULL ? why : "lost connection");
+		log_info("scp: %s", why != NULL ? why : "lost connection");
 		return -1;
 	}
 	sc->failed = 1;
 	if (c == 1 || c == 2)
-		ev_log(EV_INFO, "scp: client: %s", sc->line);
+		log_info("scp: client: %s", sc->line);
 	else
-		ev_log(EV_INFO, "scp: client: %c%s", c, sc->line);
+		log_info("scp: client: %c%s", c, sc->line);
 	/* like OpenSSH, any byte but 0 and 1 ends the transfer */
 	return c == 1 ? 1 : -1;
 }
@@ -375,7 +376,7 @@ parse_times(const char *line, size_t len, struct scp_times *t)
 	 * file is still copied, only its times are not set. */
 	t->set = mt <= UINT32_MAX && at <= UINT32_MAX;
 	if (!t->set)
-		ev_log(EV_INFO, "scp: times out of range ignored");
+		log_info("scp: times out of range ignored");
 	t->mtime = (uint32_t)mt;
 	t->atime = (uint32_t)at;
 	return NULL;
@@ -412,7 +413,7 @@ recv_data(struct scp *sc, const struct sftp_lhandle *h, uint64_t size, char *err
 	while (off < size) {
 		int rc = in_fill(sc);
 		if (rc <= 0)
-			return rc == 0 ? fatal(sc, "lost connection") : -1;
+			return rc == 0 ? protocol_error(sc, "lost connection") : -1;
 		size_t n = sc->ilen - sc->ipos;
 		if (n > size - off)
 			n = (size_t)(size - off);
@@ -566,11 +567,11 @@ sink_entry(struct scp *sc, size_t len, int targisdir, const struct scp_times *t,
 	int rc;
 
 	if (why != NULL)
-		return fatal(sc, why);
+		return protocol_error(sc, why);
 	if (is_dir && !sc->recursive)
-		return fatal(sc, "received directory without -r");
+		return protocol_error(sc, "received directory without -r");
 	if (is_dir && depth + 1 >= SCP_DEPTH_MAX)
-		return fatal(sc, "too many directory levels");
+		return protocol_error(sc, "too many directory levels");
 	if (targisdir && path_push(sc, c.name, &saved) != 0)
 		return send_err(sc, "%s/%.255s: File name too long", sc->path, c.name);
 	rc = is_dir ? recv_dir(sc, &c, t, depth) : recv_file(sc, &c, t);
@@ -592,26 +593,26 @@ sink_level(struct scp *sc, unsigned depth, int targisdir)
 	for (;;) {
 		int rc = in_line(sc, &len, &why);
 		if (rc < 0)
-			return why != NULL ? fatal(sc, why) : -1;
+			return why != NULL ? protocol_error(sc, why) : -1;
 		if (rc == 0 && depth > 0)
-			return fatal(sc, "lost connection inside a directory");
+			return protocol_error(sc, "lost connection inside a directory");
 		if (rc == 0)
 			return 0;
 		switch (sc->line[0]) {
 		case '\x01': /* the source could not send something: it goes on */
 		case '\x02': /* the source gives up */
-			ev_log(EV_INFO, "scp: client: %s", sc->line + 1);
+			log_info("scp: client: %s", sc->line + 1);
 			sc->failed = 1;
 			if (sc->line[0] == '\x02')
 				return -1;
 			continue;
 		case 'E':
 			if (len != 1 || depth == 0)
-				return fatal(sc, "unexpected E");
+				return protocol_error(sc, "unexpected E");
 			return 0;
 		case 'T':
 			if ((why = parse_times(sc->line, len, &t)) != NULL)
-				return fatal(sc, why);
+				return protocol_error(sc, why);
 			if (out_ok(sc) != 0)
 				return -1;
 			continue;
@@ -623,7 +624,7 @@ sink_level(struct scp *sc, unsigned depth, int targisdir)
 				return -1;
 			continue;
 		default:
-			return fatal(sc, "expected control record");
+			return protocol_error(sc, "expected control record");
 		}
 	}
 }
@@ -635,7 +636,7 @@ run_sink(struct scp *sc, const char *target)
 	int rc, targisdir;
 
 	if (path_set(sc, target) != 0)
-		return fatal(sc, "target name too long");
+		return protocol_error(sc, "target name too long");
 	rc = sftp_local_stat(sc->l, sc->path, &a);
 	if (rc < 0)
 		return engine_fatal(sc);
@@ -1062,9 +1063,9 @@ scp_run(struct sftp_local *l, int in, int out, int argc, char *const argv[])
 
 	if (sc == NULL) {
 		static const char oom[] = "\x01scp: out of memory\n";
-		ev_log(EV_ERROR, "scp: out of memory");
+		log_error("scp: out of memory");
 		if (write(out, oom, sizeof(oom) - 1) < 0)
-			ev_log(EV_INFO, "scp: write to client: %s", strerror(errno));
+			log_info("scp: write to client: %s", strerror(errno));
 		return 1;
 	}
 	sc->l = l;

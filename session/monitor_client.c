@@ -22,15 +22,11 @@ mm_set_exit_handler(mm_exit_handler h)
 }
 
 void
-mm_log(uint32_t level, const char *fmt, ...)
+mm_log_to_monitor(void)
 {
-	va_list ap;
+	static struct rpc_log_sink sink = {.sock = MM_FD, .exit_on_failure = 1};
 
-	va_start(ap, fmt);
-	int rc = rpc_send_log_vline(MM_FD, level, fmt, ap);
-	va_end(ap);
-	if (rc != 0)
-		_exit(1);
+	log_set_sink(rpc_log_sink, NULL, &sink);
 }
 
 static void

@@ -18,8 +18,9 @@
 
 #define MM_FD 3
 
-/* A line for the monitor's log; _exit(1) when the monitor cannot be told. */
-void mm_log(uint32_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The process's log messages (common/log.h) go to the monitor's log as LOG
+ * frames; _exit(1) when the monitor cannot be told. */
+void mm_log_to_monitor(void);
 
 /*
  * Start-up: the next HOSTKEY or INIT (into m, free with rpc_msg_free). 0, or -1 on

@@ -93,16 +93,11 @@ on_term(int sig)
 	term_requested = 1;
 }
 
-/* A line for the monitor's log; without the monitor there is nothing to do. */
-#define mlog(l, ...) mm_log((uint32_t)(l), __VA_ARGS__)
-
 static void
 bind_opt(ssh_bind b, enum ssh_bind_options_e o, const void *v, const char *what)
 {
-	if (ssh_bind_options_set(b, o, v) != SSH_OK) {
-		mlog(LOGL_ERROR, "session: cannot set %s: %s", what, ssh_get_error(b));
-		_exit(1);
-	}
+	if (ssh_bind_options_set(b, o, v) != SSH_OK)
+		fatal("session: cannot set %s: %s", what, ssh_get_error(b));
 }
 
 /* HOSTKEY* then INIT: builds the ssh_bind while we can still read everything. */
@@ -126,19 +121,15 @@ setup(void)
 		if (m.type != RPC_HOSTKEY)
 			break;
 		ssh_key key = NULL;
-		if (ssh_pki_import_privkey_base64(m.hostkey.pem, NULL, NULL, NULL, &key) !=
-		    SSH_OK) {
-			mlog(LOGL_ERROR, "session: cannot parse a host key");
-			_exit(1);
-		}
+		if (ssh_pki_import_privkey_base64(m.hostkey.pem, NULL, NULL, NULL,
+		                                  &key) != SSH_OK)
+			fatal("session: cannot parse a host key");
 		bind_opt(b, SSH_BIND_OPTIONS_IMPORT_KEY, key, "host key");
 		nkeys++;
 		rpc_msg_free(&m);
 	}
-	if (m.type != RPC_INIT || nkeys == 0) {
-		mlog(LOGL_ERROR, "session: bad start-up sequence");
-		_exit(1);
-	}
+	if (m.type != RPC_INIT || nkeys == 0)
+		fatal("session: bad start-up sequence");
 	const struct rpc_init *in = &m.init;
 	uid_t uid = in->uid == RPC_UID_KEEP ? (uid_t)-1 : (uid_t)in->uid;
 	gid_t gid = in->gid == RPC_UID_KEEP ? (gid_t)-1 : (gid_t)in->gid;
@@ -157,10 +148,8 @@ setup(void)
 		bind_opt(b, SSH_BIND_OPTIONS_HMAC_C_S, in->macs, "macs");
 		bind_opt(b, SSH_BIND_OPTIONS_HMAC_S_C, in->macs, "macs");
 	}
-	if (confine_process(in->chroot_dir, uid, gid, 32, err, sizeof(err)) != 0) {
-		mlog(LOGL_ERROR, "session: %s", err);
-		_exit(1);
-	}
+	if (confine_process(in->chroot_dir, uid, gid, 32, err, sizeof(err)) != 0)
+		fatal("session: %s", err);
 	rpc_msg_free(&m);
 	return b;
 }
@@ -226,9 +215,8 @@ cb_auth_password(ssh_session s, const char *user, const char *password, void *ud
 	send_login_banner(s);
 	struct mm_auth_result r;
 	if (mm_auth_password(user, password, &r) != 0) {
-		mlog(LOGL_WARN,
-		     "password request refused locally: username or password too "
-		     "long");
+		log_warn("password request refused locally: username or password too "
+		         "long");
 		return SSH_AUTH_DENIED;
 	}
 	return auth_result(&r);
@@ -284,7 +272,7 @@ open_worker(struct chan *c, const char *kind, const char *command)
 	if (rc < 0)
 		return 1;
 	if (rc == 0) {
-		mlog(LOGL_INFO, "%s refused: %s", kind, why);
+		log_info("%s refused: %s", kind, why);
 		snprintf(c->refuse_buf, sizeof(c->refuse_buf), "sftpgo: %s\n", why);
 		return 1;
 	}
@@ -765,14 +753,14 @@ serve_connection(ssh_bind b, int fd)
 	S.s = ssh_new();
 	if (S.s == NULL || readahead_attach(fd) != 0 ||
 	    ssh_bind_accept_fd(b, S.s, fd) != SSH_OK) {
-		mlog(LOGL_WARN, "accept: %s", S.s ? ssh_get_error(b) : "out of memory");
+		log_warn("accept: %s", S.s ? ssh_get_error(b) : "out of memory");
 		return;
 	}
 	ssh_callbacks_init(&cb);
 	ssh_set_server_callbacks(S.s, &cb);
 	readahead_quickack(1);
 	if (ssh_handle_key_exchange(S.s) != SSH_OK) {
-		mlog(LOGL_DEBUG, "key exchange failed: %s", ssh_get_error(S.s));
+		log_debug("key exchange failed: %s", ssh_get_error(S.s));
 		return;
 	}
 	ssh_set_message_callback(S.s, cb_message, NULL);
@@ -802,8 +790,8 @@ serve_connection(ssh_bind b, int fd)
 			break;
 		if (S.authed && S.idle_timeout_s > 0 &&
 		    time(NULL) - S.last_activity > (time_t)S.idle_timeout_s) {
-			mlog(LOGL_INFO, "idle timeout: no activity for %u seconds",
-			     S.idle_timeout_s);
+			log_info("idle timeout: no activity for %u seconds",
+			         S.idle_timeout_s);
 			break;
 		}
 	}
@@ -823,6 +811,7 @@ main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
+	mm_log_to_monitor();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);

@@ -3,9 +3,6 @@
  * until the program registers a sink. */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-
 #include "sftp/events.h"
 
 static const struct sftp_event_sink *sink;
@@ -29,21 +26,6 @@ ev_command(const struct ev_command *c)
 {
 	if (sink != NULL && sink->command != NULL)
 		sink->command(c);
-}
-
-void
-ev_log(enum ev_level l, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	if (sink == NULL || sink->log == NULL ||
-	    (sink->log_wanted != NULL && !sink->log_wanted(l)))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sink->log(l, msg);
 }
 
 int

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * What the SFTP engine reports (transfers, commands, log lines) and to whom: a sink
- * the embedding program registers. The engine knows nothing of the wire the events
+ * What the SFTP engine reports (transfers and commands) and to whom: a sink the
+ * embedding program registers. The engine knows nothing of the wire the events
  * travel on; sftpgo-worker's sink (worker/events.h) sends them to the monitor as
  * the worker protocol says (doc/design-notes.md "Worker protocol"). With no sink
- * registered, events are dropped.
+ * registered, events are dropped. Log lines are not events: the engine writes them
+ * with common/log.h, whose sink in sftpgo-worker is the same queue.
  */
 #ifndef SFTPGO_SFTP_EVENTS_H
 #define SFTPGO_SFTP_EVENTS_H
 
 #include <stdint.h>
 #include <time.h>
-
-enum ev_level { EV_DEBUG = 0, EV_INFO, EV_WARN, EV_ERROR, EV_QUIET };
 
 struct ev_command {
 	const char *sender; /* Rename Rmdir Mkdir Symlink Remove Chmod Chown Chtimes
@@ -30,10 +29,6 @@ struct sftp_event_sink {
 	void (*transfer)(const char *sender, const char *path, uint64_t size_bytes,
 	                 int64_t elapsed_ms, int ok, const char *error);
 	void (*command)(const struct ev_command *c);
-	/* Whether a record of this level would be kept: the message is only
-	 * formatted then. */
-	int (*log_wanted)(enum ev_level l);
-	void (*log)(enum ev_level l, const char *message);
 	/*
 	 * Events may be queued by the sink; the serve loops call flush when they are
 	 * about to wait for input and flush_due says 0 (-1: nothing queued, else
@@ -49,7 +44,6 @@ void sftp_set_event_sink(const struct sftp_event_sink *sink);
 void ev_transfer(const char *sender, const char *path, uint64_t size_bytes,
                  int64_t elapsed_ms, int ok, const char *error);
 void ev_command(const struct ev_command *c);
-void ev_log(enum ev_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ev_flush_due(void);
 void ev_flush(void);
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "sftp/events.h"
 #include "sftp/perms.h"
 #include "sftp/proto.h"
@@ -297,7 +298,7 @@ start_file(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflag
 			                    "Is a directory");
 		return reply_errno(s, id, err);
 	}
-	ev_log(EV_DEBUG, "open \"%s\" flags 0x%x", vpath, pflags);
+	log_debug("open \"%s\" flags 0x%x", vpath, pflags);
 	return handle_reply(s, id, h);
 }
 
@@ -509,7 +510,7 @@ h_write(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		if (n <= 0) {
 			int err = n < 0 ? errno : ENOSPC;
 			handle_set_error(h, err);
-			ev_log(EV_INFO, "write \"%s\": %s", h->vpath, strerror(err));
+			log_info("write \"%s\": %s", h->vpath, strerror(err));
 			return reply_errno(s, id, err);
 		}
 		done += (uint32_t)n;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/io.h"
+#include "common/log.h"
 #include "sftp/codec.h"
 #include "sftp/events.h"
 #include "sftp/server_int.h"
@@ -68,14 +69,14 @@ process_buffer(struct sftp_server *s, const uint8_t *buf, size_t used, int out)
 			return -1;
 		off += 4 + (size_t)plen;
 		if (s->out.len >= FLUSH_AT && flush_out(s, out) != 0) {
-			ev_log(EV_ERROR, "write to client: %s", strerror(errno));
+			log_error("write to client: %s", strerror(errno));
 			return -1;
 		}
 	}
 	if (rc < 0) {
 		/* rc < 0 only once the 4 length bytes are there */
-		ev_log(EV_ERROR, "bad packet length %u (max %u)", peek_u32(buf + off),
-		       s->max_packet);
+		log_error("bad packet length %u (max %u)", peek_u32(buf + off),
+		          s->max_packet);
 		return -1;
 	}
 	return (long)off;
@@ -110,18 +111,18 @@ sftp_serve(struct sftp_server *s, int in, int out)
 	int rc = -1;
 
 	if (buf == NULL) {
-		ev_log(EV_ERROR, "out of memory");
+		log_error("out of memory");
 		return -1;
 	}
 	for (;;) {
 		if (flush_events_or_wait(in) != 0) {
-			ev_log(EV_ERROR, "poll: %s", strerror(errno));
+			log_error("poll: %s", strerror(errno));
 			break;
 		}
 		ssize_t n = stop_requested ? -1 : read(in, buf + used, cap - used);
 		long done;
 		if (stop_requested) {
-			ev_log(EV_INFO, "terminated by a signal");
+			log_info("terminated by a signal");
 			break;
 		}
 		if (n < 0 && errno == EINTR)
@@ -130,12 +131,12 @@ sftp_serve(struct sftp_server *s, int in, int out)
 		    io_wait(in, POLLIN, -1, &stop_requested) >= 0)
 			continue;
 		if (n < 0) {
-			ev_log(EV_ERROR, "read from client: %s", strerror(errno));
+			log_error("read from client: %s", strerror(errno));
 			break;
 		}
 		if (n == 0) {
 			if (used > 0)
-				ev_log(EV_INFO, "connection closed inside a packet");
+				log_info("connection closed inside a packet");
 			rc = used > 0 ? -1 : 0;
 			break;
 		}
@@ -148,7 +149,7 @@ sftp_serve(struct sftp_server *s, int in, int out)
 			used -= (size_t)done;
 		}
 		if (flush_out(s, out) != 0) {
-			ev_log(EV_ERROR, "write to client: %s", strerror(errno));
+			log_error("write to client: %s", strerror(errno));
 			break;
 		}
 	}

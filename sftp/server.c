@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "sftp/events.h"
+#include "common/log.h"
 #include "sftp/perms.h"
 #include "sftp/proto.h"
 #include "sftp/server_int.h"
@@ -249,7 +249,7 @@ reply_errno(struct sftp_server *s, uint32_t id, int err)
 int
 reply_denied(struct sftp_server *s, uint32_t id, const char *op, const char *vpath)
 {
-	ev_log(EV_INFO, "%s \"%s\": permission denied", op, vpath);
+	log_info("%s \"%s\": permission denied", op, vpath);
 	return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
 }
 
@@ -432,7 +432,7 @@ process_init(struct sftp_server *s, struct rbuf *r)
 
 	if (rbuf_get_u32(r, &version) != 0)
 		return -1;
-	ev_log(EV_DEBUG, "client version %u", version);
+	log_debug("client version %u", version);
 	off = sftp_reply_begin_noid(&s->out, SSH_FXP_VERSION);
 	wbuf_put_u32(&s->out, SFTP_VERSION);
 	for (unsigned i = 0; i < R_COUNT; i++) {
@@ -451,16 +451,15 @@ request_permitted(struct sftp_server *s, unsigned i)
 	uint64_t bit = 1ull << i;
 
 	if (s->st->read_only && reqs[i].does_write) {
-		ev_log(EV_INFO, "refusing %s request in read-only mode", reqs[i].name);
+		log_info("refusing %s request in read-only mode", reqs[i].name);
 		return 0;
 	}
 	if (s->deny & bit) {
-		ev_log(EV_INFO, "refusing denied %s request", reqs[i].name);
+		log_info("refusing denied %s request", reqs[i].name);
 		return 0;
 	}
 	if (s->allow_set && !(s->allow & bit)) {
-		ev_log(EV_INFO, "refusing %s request: not in the allowed list",
-		       reqs[i].name);
+		log_info("refusing %s request: not in the allowed list", reqs[i].name);
 		return 0;
 	}
 	return 1;
@@ -504,31 +503,31 @@ sftp_process_packet(struct sftp_server *s, const uint8_t *pkt, size_t len)
 	rbuf_init(&r, pkt + 1, len - 1);
 	if (pkt[0] == SSH_FXP_INIT) {
 		if (s->inited) {
-			ev_log(EV_ERROR, "INIT received twice");
+			log_error("INIT received twice");
 			return -1;
 		}
 		return process_init(s, &r);
 	}
 	if (!s->inited) {
-		ev_log(EV_ERROR, "request type %u before INIT", pkt[0]);
+		log_error("request type %u before INIT", pkt[0]);
 		return -1;
 	}
 	if (rbuf_get_u32(&r, &id) != 0) {
-		ev_log(EV_ERROR, "packet type %u without a request id", pkt[0]);
+		log_error("packet type %u without a request id", pkt[0]);
 		return -1;
 	}
 	rc = find_request(pkt[0], &r, &idx);
 	if (rc < 0)
 		return reply_status(s, id, SSH_FX_BAD_MESSAGE, "Bad message");
 	if (rc > 0) {
-		ev_log(EV_INFO, "unsupported request type %u", pkt[0]);
+		log_info("unsupported request type %u", pkt[0]);
 		return reply_status(s, id, SSH_FX_OP_UNSUPPORTED,
 		                    "Operation unsupported");
 	}
 	if (!request_permitted(s, idx))
 		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
 	if (reqs[idx].fn(s, id, &r) != 0) {
-		ev_log(EV_INFO, "malformed %s request", reqs[idx].name);
+		log_info("malformed %s request", reqs[idx].name);
 		return reply_status(s, id, SSH_FX_BAD_MESSAGE, "Bad message");
 	}
 	return s->out.failed ? -1 : 0;

@@ -10,13 +10,14 @@
 
 #include "common/buf.h"
 #include "common/io.h"
+#include "common/log.h"
 #include "worker/events.h"
 #include "worker/proto.h"
 
 static int ev_fd = -1;
 static int ev_framed;
 static int ev_log_on;
-static enum ev_level ev_min = EV_INFO;
+static enum log_level ev_min = LOGL_INFO;
 
 /* Writes one event at once, bypassing the queue (only for oversized ones). */
 static void
@@ -164,23 +165,33 @@ sink_command(const struct ev_command *c)
 	emit(&e);
 }
 
-static int
-sink_log_wanted(enum ev_level l)
-{
-	return ev_fd >= 0 && ev_log_on && l >= ev_min && l < EV_QUIET;
-}
-
+/* common/log.h filters by level (set_log_filter); a dead descriptor drops too. */
 static void
-sink_log(enum ev_level l, const char *message)
+sink_log(void *arg, enum log_level l, const char *message)
 {
 	struct wp_event e;
 
-	if (!sink_log_wanted(l))
+	(void)arg;
+	if (ev_fd < 0)
 		return;
 	wp_event_init(&e, WPE_LOG);
 	e.s[WPF_LEVEL] = wp_log_levels[l];
 	e.s[WPF_MESSAGE] = message; /* may quote client paths: made UTF-8 */
 	emit(&e);
+}
+
+static void
+sink_log_flush(void *arg)
+{
+	(void)arg;
+	sink_flush();
+}
+
+/* Log records pass when enabled and at or above the level (EV_QUIET: none). */
+static void
+set_log_filter(void)
+{
+	log_set_min_level(ev_log_on ? ev_min : LOGL_QUIET);
 }
 
 void
@@ -198,8 +209,6 @@ wev_exit(const char *message)
 static const struct sftp_event_sink worker_sink = {
     .transfer = sink_transfer,
     .command = sink_command,
-    .log_wanted = sink_log_wanted,
-    .log = sink_log,
     .flush_due = sink_flush_due,
     .flush = sink_flush,
 };
@@ -213,21 +222,25 @@ wev_init(int fd, int framed)
 	ev_fd = fd;
 	ev_framed = framed;
 	sftp_set_event_sink(&worker_sink);
+	log_set_sink(sink_log, sink_log_flush, NULL);
+	set_log_filter();
 	/* every return from main sends what is still queued */
 	if (!registered && atexit(sink_flush) == 0)
 		registered = 1;
 }
 
 void
-wev_set_log_level(enum ev_level min)
+wev_set_log_level(enum log_level min)
 {
 	ev_min = min;
+	set_log_filter();
 }
 
 void
 wev_enable_log(int on)
 {
 	ev_log_on = on;
+	set_log_filter();
 }
 
 void
@@ -241,11 +254,11 @@ wev_level_from_name(const char *name)
 {
 	static const struct {
 		const char *name;
-		enum ev_level l;
+		enum log_level l;
 	} names[] = {
-	    {"QUIET", EV_QUIET},  {"FATAL", EV_ERROR},  {"ERROR", EV_ERROR},
-	    {"INFO", EV_INFO},    {"VERBOSE", EV_INFO}, {"DEBUG", EV_DEBUG},
-	    {"DEBUG1", EV_DEBUG}, {"DEBUG2", EV_DEBUG}, {"DEBUG3", EV_DEBUG},
+	    {"QUIET", LOGL_QUIET},  {"FATAL", LOGL_ERROR},  {"ERROR", LOGL_ERROR},
+	    {"INFO", LOGL_INFO},    {"VERBOSE", LOGL_INFO}, {"DEBUG", LOGL_DEBUG},
+	    {"DEBUG1", LOGL_DEBUG}, {"DEBUG2", LOGL_DEBUG}, {"DEBUG3", LOGL_DEBUG},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

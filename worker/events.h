@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * sftpgo-worker's event sink: the engine's transfer, command and log events
- * (sftp/events.h) and the exit event of an exec channel, as the worker protocol
+ * sftpgo-worker's event sink: the engine's transfer and command events
+ * (sftp/events.h), the process's log messages (common/log.h, as log events) and
+ * the exit event of an exec channel, as the worker protocol
  * writes them (worker/proto.h), sent to the monitor as frames (u32 big-endian
  * length + JSON) or, stand-alone, as one JSON line each on a descriptor (stderr by
  * default). One sink per process; with no descriptor, events are dropped.
@@ -11,16 +12,17 @@
 
 #include <stdint.h>
 
+#include "common/log.h"
 #include "sftp/events.h"
 
 /*
- * Registers the sink with the engine. framed: 1 = monitor frames, 0 = JSON lines.
- * fd < 0 disables it. Events queued for the previous descriptor are sent to it
- * first.
+ * Registers the sink with the engine and as the process's log sink. framed: 1 =
+ * monitor frames, 0 = JSON lines. fd < 0 disables it. Events queued for the
+ * previous descriptor are sent to it first.
  */
 void wev_init(int fd, int framed);
 /* Log records below this level are dropped (transfer/command events never are). */
-void wev_set_log_level(enum ev_level min);
+void wev_set_log_level(enum log_level min);
 /* Log records are only sent when enabled (stand-alone: -e). */
 void wev_enable_log(int on);
 /* Events gather this long (default 0 ms) before the serve loops send them. */

@@ -22,6 +22,7 @@
 #include "common/buf.h"
 #include "common/confine.h"
 #include "common/io.h"
+#include "common/log.h"
 #include "common/parse.h"
 #include "sftp/local.h"
 #include "sftp/path.h"
@@ -363,11 +364,11 @@ setup_events(const struct worker_opts *o)
 		wev_init(o->monitor_fd, 1);
 		wev_set_hold_ms(100);
 		wev_enable_log(1);
-		wev_set_log_level(level >= 0 ? (enum ev_level)level : EV_INFO);
+		wev_set_log_level(level >= 0 ? (enum log_level)level : LOGL_INFO);
 	} else {
 		wev_init(o->events_fd == EVENTS_STDERR ? STDERR_FILENO : o->events_fd, 0);
 		wev_enable_log(o->log_stderr);
-		wev_set_log_level(level >= 0 ? (enum ev_level)level : EV_ERROR);
+		wev_set_log_level(level >= 0 ? (enum log_level)level : LOGL_ERROR);
 	}
 }
 
@@ -383,7 +384,7 @@ serve_command(struct sftp_server *s, const char *command, int monitored)
 	struct sftp_local *l = sftp_local_new(s);
 	int status = 1;
 
-	ev_log(EV_INFO, "command for \"%s\": %s", user_buf, command);
+	log_info("command for \"%s\": %s", user_buf, command);
 	if (l == NULL)
 		snprintf(msg, sizeof(msg), "sftpgo: cannot start the command\n");
 	else
@@ -391,7 +392,7 @@ serve_command(struct sftp_server *s, const char *command, int monitored)
 		    sshcmd_run(l, STDIN_FILENO, STDOUT_FILENO, command, msg, sizeof(msg));
 	sftp_local_free(l);
 	sftp_server_shutdown(s, "command ended");
-	ev_log(EV_INFO, "command ended for \"%s\" with status %d", user_buf, status);
+	log_info("command ended for \"%s\" with status %d", user_buf, status);
 	wev_exit(msg);
 	if (!monitored)
 		fputs(msg, stderr);
@@ -418,7 +419,7 @@ main(int argc, char **argv)
 	if (sftp_settings_init(&st) != 0 ||
 	    load_settings(&o, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
-		ev_log(EV_ERROR, "%s", err);
+		log_error("%s", err);
 		return 1;
 	}
 	/* The monitor never maps a user to root (it refuses uid/gid 0): settings that
@@ -427,7 +428,7 @@ main(int argc, char **argv)
 		snprintf(err, sizeof(err),
 		         "settings map the user to uid or gid 0: refused");
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
-		ev_log(EV_ERROR, "%s", err);
+		log_error("%s", err);
 		return 1;
 	}
 	remember_username(&st);
@@ -438,12 +439,12 @@ main(int argc, char **argv)
 	if (st.home_dir != NULL && o.root == NULL &&
 	    worker_make_home(st.home_dir, st.uid, st.gid, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
-		ev_log(EV_ERROR, "%s", err);
+		log_error("%s", err);
 		return 1;
 	}
 	if (confine(&st, &chrooted, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
-		ev_log(EV_ERROR, "%s", err);
+		log_error("%s", err);
 		return 1;
 	}
 	if (o.monitor_fd >= 0)
@@ -453,7 +454,7 @@ main(int argc, char **argv)
 		snprintf(err, sizeof(err), "root directory %s: %s",
 		         st.home_dir != NULL ? st.home_dir : "/", strerror(errno));
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
-		ev_log(EV_ERROR, "%s", err);
+		log_error("%s", err);
 		return 1;
 	}
 	if (start_dir(&o, &st, st.home_dir == NULL, sd, sizeof(sd)) != 0) {
@@ -475,9 +476,9 @@ main(int argc, char **argv)
 		sftp_settings_free(&st);
 		return rc;
 	}
-	ev_log(EV_INFO, "session opened for \"%s\"", user_buf);
+	log_info("session opened for \"%s\"", user_buf);
 	rc = sftp_serve(s, STDIN_FILENO, STDOUT_FILENO);
-	ev_log(EV_INFO, "session closed for \"%s\"", user_buf);
+	log_info("session closed for \"%s\"", user_buf);
 	sftp_server_free(s);
 	sftp_settings_free(&st);
 	return rc == 0 ? 0 : 1;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Unit tests of common/log.c: exact line shapes, escaping, verbosity, rotation. */
+/* Unit tests of logfile/logfile.c: exact line shapes, escaping, verbosity, rotation. */
 #include "config.h"
 
 #include <check.h>
@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "common/log.h"
-#include "common/log_internal.h"
+#include "logfile/logfile.h"
+#include "logfile/internal.h"
 #include "regress/unit/check_main.h"
 
 /* 2020-03-07T13:36:46.123 UTC */

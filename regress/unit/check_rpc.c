@@ -5,15 +5,18 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/fdpass.h"
+#include "common/log.h"
 #include "common/rpc.h"
 #include "regress/unit/check_main.h"
 
@@ -404,7 +407,10 @@ START_TEST(send_log_line)
 	char err[128];
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	ck_assert_int_eq(rpc_send_log_line(sv[0], 2, "n=%d %s", 7, "x"), 0);
+	struct rpc_log_sink sink = {.sock = sv[0]};
+	log_set_sink(rpc_log_sink, NULL, &sink);
+	log_warn("n=%d %s", 7, "x");
+	log_set_sink(NULL, NULL, NULL);
 	ck_assert_int_eq(rpc_recv(sv[1], &m, err, sizeof(err)), 1);
 	ck_assert_int_eq(m.type, RPC_LOG);
 	ck_assert_uint_eq(m.log.level, 2);
@@ -412,6 +418,30 @@ START_TEST(send_log_line)
 	rpc_msg_free(&m);
 	close(sv[0]);
 	close(sv[1]);
+}
+END_TEST
+
+/* The session's sink: no monitor to tell, the process ends with status 1. */
+START_TEST(log_sink_exits_without_monitor)
+{
+	int sv[2], status;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rpc_log_sink sink = {.sock = sv[0], .exit_on_failure = 1};
+		signal(SIGPIPE, SIG_IGN);
+		close(sv[1]);
+		log_set_sink(rpc_log_sink, NULL, &sink);
+		log_info("nobody listens");
+		_exit(0);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 1);
 }
 END_TEST
 
@@ -508,6 +538,7 @@ main(void)
 	tcase_add_test(tc, decode_closes_fd_on_error);
 	tcase_add_test(tc, send_recv_with_fd);
 	tcase_add_test(tc, send_log_line);
+	tcase_add_test(tc, log_sink_exits_without_monitor);
 	tcase_add_test(tc, recv_rejects_oversized_datagram);
 	tcase_add_test(tc, stream_frames);
 	tcase_add_test(tc, stream_frame_split_across_reads);

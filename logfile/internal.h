@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Test-only hooks of common/log.c (not part of the log.h contract). */
-#ifndef SFTPGO_COMMON_LOG_INTERNAL_H
-#define SFTPGO_COMMON_LOG_INTERNAL_H
+/* Test-only hooks of logfile/logfile.c (not part of the logfile.h contract). */
+#ifndef SFTPGO_LOGFILE_INTERNAL_H
+#define SFTPGO_LOGFILE_INTERNAL_H
 
 #include <time.h>
 
