@@ -21,6 +21,7 @@ int cidr_contains(const struct cidr *c, const char *ip);
  * SFTPGo semantics: denied if ip is in any denied range, or allowed is non-empty and
  * ip is in none of its ranges. Unparsable entries never allow. 1 allowed, 0 not.
  */
-int cidr_ip_allowed(const char *ip, const struct strlist *allowed, const struct strlist *denied);
+int cidr_ip_allowed(const char *ip, const struct strlist *allowed,
+                    const struct strlist *denied);
 
 #endif

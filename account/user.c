@@ -76,7 +76,8 @@ perm_add(struct user_perm **v, size_t *n, const char *key, const json_t *names, 
 
 	/* Go's path.Clean, as SFTPGo does for the keys; the engine cleans request
 	 * paths with the same function. Keys must be absolute. */
-	if (key[0] != '/' || vpath_normalize("/", key, strlen(key), path, sizeof(path)) != 0)
+	if (key[0] != '/' ||
+	    vpath_normalize("/", key, strlen(key), path, sizeof(path)) != 0)
 		return errf(err, errlen, "permissions: \"%s\" is not an absolute path",
 		            key);
 	for (i = 0; i < *n; i++)

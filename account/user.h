@@ -16,8 +16,9 @@
 #define USER_STATUS_ACTIVE 1
 
 struct user_perm {
-	char *path;	      /* virtual (client-side) absolute path, normalised */
-	struct strlist perms; /* permission names as given, each known to account/perm.h */
+	char *path; /* virtual (client-side) absolute path, normalised */
+	struct strlist
+	    perms; /* permission names as given, each known to account/perm.h */
 };
 
 struct user_filters {
@@ -30,7 +31,7 @@ struct user_filters {
 struct sftpgo_user {
 	int64_t id;
 	char *username;
-	char *password; /* stored hash; never sent to a session or worker */
+	char *password;             /* stored hash; never sent to a session or worker */
 	struct strlist public_keys; /* authorized_keys lines */
 	char *home_dir;
 	int64_t uid;
@@ -46,10 +47,10 @@ struct sftpgo_user {
 	int64_t upload_bandwidth;  /* KB/s */
 	int64_t download_bandwidth;
 	int64_t expiration_date; /* ms since epoch, 0 = never */
-	int64_t last_login;	 /* ms since epoch */
+	int64_t last_login;      /* ms since epoch */
 	int64_t status;
 	struct user_filters filters;
-	json_t *filesystem; /* {"provider":0,...}; NULL means local */
+	json_t *filesystem;      /* {"provider":0,...}; NULL means local */
 	json_t *virtual_folders; /* NULL means none */
 };
 
@@ -68,7 +69,8 @@ json_t *user_to_json(const struct sftpgo_user *u, int with_password);
 int user_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t errlen);
 /* permissions map <-> struct; perms JSON is {"/": ["*"], "/dir": ["list"]}. */
 json_t *user_perms_to_json(const struct sftpgo_user *u);
-int user_perms_from_json(const json_t *j, struct sftpgo_user *u, char *err, size_t errlen);
+int user_perms_from_json(const json_t *j, struct sftpgo_user *u, char *err,
+                         size_t errlen);
 
 /*
  * Semantic validation shared by the CLI, the REST API and the provider: username

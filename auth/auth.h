@@ -28,11 +28,11 @@ void auth_password_dummy_verify(const char *password);
 
 /* Parses one authorized_keys line (options not allowed): type, blob (decoded). */
 int auth_pubkey_parse(const char *line, char *type, size_t typelen, unsigned char **blob,
-		      size_t *bloblen);
+                      size_t *bloblen);
 /* 1 when the line is an authorized_keys line auth_pubkey_parse accepts, else 0. */
 int auth_pubkey_valid(const char *line);
 /* 1 when (type, blob) equals one of the user's keys. */
 int auth_pubkey_allowed(const struct strlist *keys, const char *type,
-			const unsigned char *blob, size_t bloblen);
+                        const unsigned char *blob, size_t bloblen);
 
 #endif

@@ -11,17 +11,18 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage:\n"
-		   "  sftpgo [command]\n\n"
-		   "Available Commands:\n"
-		   "  serve         Start the SFTP Server\n"
-		   "  initprovider  Create the data provider's tables\n"
-		   "  user          Add, update, delete, list and show users\n"
-		   "  help          Help about any command\n\n"
-		   "Flags:\n"
-		   "  -h, --help      help for sftpgo\n"
-		   "  -v, --version\n\n"
-		   "Use \"sftpgo [command] --help\" for more information about a command.\n");
+	fprintf(
+	    f, "Usage:\n"
+	       "  sftpgo [command]\n\n"
+	       "Available Commands:\n"
+	       "  serve         Start the SFTP Server\n"
+	       "  initprovider  Create the data provider's tables\n"
+	       "  user          Add, update, delete, list and show users\n"
+	       "  help          Help about any command\n\n"
+	       "Flags:\n"
+	       "  -h, --help      help for sftpgo\n"
+	       "  -v, --version\n\n"
+	       "Use \"sftpgo [command] --help\" for more information about a command.\n");
 }
 
 int
@@ -37,7 +38,8 @@ main(int argc, char **argv)
 		printf("SFTPGo version: %s\n", sftpgo_version());
 		return 0;
 	}
-	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
 	}

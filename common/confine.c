@@ -43,13 +43,13 @@ verify_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
 	if (getresgid(&rg, &eg, &sg) != 0 || rg != gid || eg != gid || sg != gid ||
 	    n != 1 || groups[0] != gid) {
 		snprintf(err, errlen, "group ids are not %ld after dropping privileges",
-			 (long)gid);
+		         (long)gid);
 		return -1;
 	}
 	if (uid != (uid_t)-1 &&
 	    (getresuid(&ru, &eu, &su) != 0 || ru != uid || eu != uid || su != uid)) {
 		snprintf(err, errlen, "user ids are not %ld after dropping privileges",
-			 (long)uid);
+		         (long)uid);
 		return -1;
 	}
 	if (uid != (uid_t)-1 && uid != 0 &&
@@ -76,15 +76,17 @@ drop_privileges(uid_t uid, gid_t gid, char *err, size_t errlen)
 
 int
 confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile, char *err,
-		size_t errlen)
+                size_t errlen)
 {
 	if (geteuid() == 0 && chroot_dir != NULL && chroot_dir[0] != '\0') {
 		if (chdir(chroot_dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
-			snprintf(err, errlen, "chroot %s: %s", chroot_dir, strerror(errno));
+			snprintf(err, errlen, "chroot %s: %s", chroot_dir,
+			         strerror(errno));
 			return -1;
 		}
 	}
-	if (geteuid() == 0 && uid != (uid_t)-1 && drop_privileges(uid, gid, err, errlen) != 0)
+	if (geteuid() == 0 && uid != (uid_t)-1 &&
+	    drop_privileges(uid, gid, err, errlen) != 0)
 		return -1;
 	if (set_limit(RLIMIT_NOFILE, (rlim_t)nofile) != 0 || limit_file_size() != 0 ||
 	    set_limit(RLIMIT_CORE, 0) != 0 || set_limit(RLIMIT_NPROC, 0) != 0) {

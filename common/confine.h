@@ -16,8 +16,8 @@
  * Afterwards: no fork (RLIMIT_NPROC 0), no file growth (RLIMIT_FSIZE 0), no core
  * dumps, no_new_privs. Returns 0 or -1 with the failing step in err.
  */
-int confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile, char *err,
-		    size_t errlen);
+int confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile,
+                    char *err, size_t errlen);
 
 /*
  * As root: supplementary groups = {gid}, real/effective/saved gid = gid, then the

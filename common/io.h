@@ -19,7 +19,7 @@
 int io_write_all(int fd, const void *buf, size_t n, const volatile sig_atomic_t *stop);
 /* Same for an iovec array; iov is consumed (its entries are advanced). */
 int io_writev_all(int fd, struct iovec *iov, int iovcnt,
-		  const volatile sig_atomic_t *stop);
+                  const volatile sig_atomic_t *stop);
 /* Reads exactly n bytes (EINTR retried). 0, or -1 with errno (ENODATA: EOF inside). */
 int io_read_full(int fd, void *buf, size_t n);
 /*

@@ -22,33 +22,33 @@ struct actions_config {
 };
 
 struct sftpd_config {
-	int bind_port;		/* 2022 */
-	char *bind_address;	/* "" = all */
-	int idle_timeout;	/* minutes, 15; 0 = off */
-	int max_auth_tries;	/* 0 = 6, <0 = unlimited */
-	char *umask;		/* "0022" as in the file */
-	mode_t umask_mode;	/* parsed */
-	char *banner;		/* "" = "SFTPGo_<version>" */
-	int upload_mode;	/* 0, 1, 2 */
+	int bind_port;      /* 2022 */
+	char *bind_address; /* "" = all */
+	int idle_timeout;   /* minutes, 15; 0 = off */
+	int max_auth_tries; /* 0 = 6, <0 = unlimited */
+	char *umask;        /* "0022" as in the file */
+	mode_t umask_mode;  /* parsed */
+	char *banner;       /* "" = "SFTPGo_<version>" */
+	int upload_mode;    /* 0, 1, 2 */
 	struct actions_config actions;
-	struct strlist keys;	/* private key paths, absolute after load */
+	struct strlist keys; /* private key paths, absolute after load */
 	bool enable_scp;
 	struct strlist kex_algorithms;
 	struct strlist ciphers;
 	struct strlist macs;
-	char *login_banner_file; /* absolute after load, "" = none */
-	int setstat_mode;	/* 0, 1 */
+	char *login_banner_file;             /* absolute after load, "" = none */
+	int setstat_mode;                    /* 0, 1 */
 	struct strlist enabled_ssh_commands; /* md5sum sha1sum cd pwd */
 	char *keyboard_interactive_auth_program;
 	/* ours */
-	int session_pool_size;	 /* pre-forked session processes, default 4 */
+	int session_pool_size;   /* pre-forked session processes, default 4 */
 	char *unprivileged_user; /* "" = "sftpgo" if it exists, else "nobody" */
 	int max_startups_per_ip; /* ours: concurrent unauthenticated conns per IP, 10 */
 };
 
 struct provider_config {
-	char *driver;	/* sqlite mysql postgresql bolt memory */
-	char *name;	/* sqlite: absolute after load */
+	char *driver; /* sqlite mysql postgresql bolt memory */
+	char *name;   /* sqlite: absolute after load */
 	char *host;
 	int port;
 	char *username;
@@ -67,8 +67,8 @@ struct provider_config {
 };
 
 struct httpd_config {
-	int bind_port;		/* 8080; 0 = disabled */
-	char *bind_address;	/* "127.0.0.1" */
+	int bind_port;      /* 8080; 0 = disabled */
+	char *bind_address; /* "127.0.0.1" */
 	char *templates_path;
 	char *static_files_path;
 	char *backups_path;
@@ -78,7 +78,7 @@ struct httpd_config {
 };
 
 struct sftpgo_config {
-	char *config_dir;	/* absolute */
+	char *config_dir;       /* absolute */
 	char *config_file_used; /* absolute path of the file read, NULL if none */
 	struct sftpd_config sftpd;
 	struct provider_config data_provider;
@@ -91,8 +91,8 @@ struct sftpgo_config {
  * --config-file without extension (NULL = $SFTPGO_CONFIG_FILE or "sftpgo").
  * Returns 0, or -1 with a message naming the file and key in err.
  */
-int config_load(struct sftpgo_config *cfg, const char *config_dir, const char *config_file,
-		char *err, size_t errlen);
+int config_load(struct sftpgo_config *cfg, const char *config_dir,
+                const char *config_file, char *err, size_t errlen);
 /* Defaults only (used by tests and when writing a sample file). */
 void config_defaults(struct sftpgo_config *cfg);
 void config_free(struct sftpgo_config *cfg);

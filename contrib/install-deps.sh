@@ -7,7 +7,7 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
-	build-essential autoconf automake libtool pkg-config clang \
+	build-essential autoconf automake libtool pkg-config clang clang-format \
 	libssh-dev libssl-dev libsqlite3-dev sqlite3 libevent-dev libjansson-dev \
 	libbsd-dev libmd-dev libargon2-dev libcrypt-dev zlib1g-dev check \
 	openssh-client openssh-server openssh-sftp-server openssh-tests \

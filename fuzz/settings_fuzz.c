@@ -80,8 +80,8 @@ decode_event(const uint8_t *data, size_t size)
 
 	if (wp_event_decode(&e, data, size, err, sizeof(err)) == WP_EV_OK) {
 		s = wp_event_encode(&e);
-		if (s == NULL || wp_event_decode(&again, s, strlen(s), err,
-		                                 sizeof(err)) != WP_EV_OK ||
+		if (s == NULL ||
+		    wp_event_decode(&again, s, strlen(s), err, sizeof(err)) != WP_EV_OK ||
 		    again.kind != e.kind) {
 			fprintf(stderr, "settings_fuzz: event round trip failed\n");
 			abort();

@@ -221,13 +221,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	setrlimit(RLIMIT_FSIZE, &fsize);
 	umask(022);
-	sftp_set_event_sink(NULL); /* events dropped: the engine is under test */
+	sftp_set_event_sink(NULL);     /* events dropped: the engine is under test */
 	log_set_min_level(LOGL_QUIET); /* and its log lines */
 	for (size_t i = 0; i < NPROFILES; i++) {
 		if (sftp_settings_init(&profiles[i]) != 0)
 			die("settings");
 		if (worker_settings_parse(&profiles[i], PROFILES[i], strlen(PROFILES[i]),
-		                        err, sizeof(err)) != 0) {
+		                          err, sizeof(err)) != 0) {
 			fprintf(stderr, "sftp_fuzz: profile %zu: %s\n", i, err);
 			abort();
 		}

@@ -53,12 +53,12 @@ slot_find(const char *ip, int create)
 /* Text form of the peer; IPv4-mapped IPv6 addresses are shown as IPv4. */
 static int
 peer_ip(const struct sockaddr_storage *ss, socklen_t sl, char *ip, size_t iplen,
-	unsigned *port)
+        unsigned *port)
 {
 	char serv[16];
 
 	if (getnameinfo((const struct sockaddr *)ss, sl, ip, (socklen_t)iplen, serv,
-			sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	                sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		return -1;
 	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL)
 		memmove(ip, ip + 7, strlen(ip + 7) + 1);
@@ -77,7 +77,8 @@ accept_one(const struct listener_params *p)
 
 	int fd = accept4(p->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
 			usleep(100000);
 		return;
 	}

@@ -2,11 +2,11 @@
 /*
  * The listener (sftpgo-listener, exec'd by the monitor: fd 0 is the listening socket,
  * fd 3 a SOCK_SEQPACKET socketpair to the monitor; argv: chroot dir, uid, gid,
- * max_startups_per_ip). It is confined (empty chroot, unprivileged ids, rlimits), accept()s on the listening
- * socket, sets TCP_NODELAY, enforces max_startups_per_ip (connections from one IP
- * not yet authenticated) and hands each socket to the monitor (NEWCONN + SCM_RIGHTS).
- * The monitor answers RELEASE(ip) when one of those connections authenticated or
- * ended.
+ * max_startups_per_ip). It is confined (empty chroot, unprivileged ids, rlimits),
+ * accept()s on the listening socket, sets TCP_NODELAY, enforces max_startups_per_ip
+ * (connections from one IP not yet authenticated) and hands each socket to the monitor
+ * (NEWCONN + SCM_RIGHTS). The monitor answers RELEASE(ip) when one of those connections
+ * authenticated or ended.
  */
 #ifndef SFTPGO_LISTENER_LISTENER_H
 #define SFTPGO_LISTENER_LISTENER_H
@@ -15,11 +15,11 @@
 
 struct listener_params {
 	int listen_fd;
-	int monitor_fd;		/* SOCK_SEQPACKET */
+	int monitor_fd;         /* SOCK_SEQPACKET */
 	const char *chroot_dir; /* "" = none */
-	uid_t uid;		/* (uid_t)-1 = keep */
+	uid_t uid;              /* (uid_t)-1 = keep */
 	gid_t gid;
-	int max_per_ip;		/* <= 0: unlimited */
+	int max_per_ip; /* <= 0: unlimited */
 };
 
 /* Never returns (exits 0 when the monitor goes away). */

@@ -49,12 +49,12 @@ main(int argc, char **argv)
 		close(devnull);
 	}
 	struct listener_params p = {
-		.listen_fd = 0,
-		.monitor_fd = 3,
-		.chroot_dir = argv[1],
-		.uid = uid < 0 ? (uid_t)-1 : (uid_t)uid,
-		.gid = gid < 0 ? (gid_t)-1 : (gid_t)gid,
-		.max_per_ip = (int)max,
+	    .listen_fd = 0,
+	    .monitor_fd = 3,
+	    .chroot_dir = argv[1],
+	    .uid = uid < 0 ? (uid_t)-1 : (uid_t)uid,
+	    .gid = gid < 0 ? (gid_t)-1 : (gid_t)gid,
+	    .max_per_ip = (int)max,
 	};
 	listener_run(&p);
 }

@@ -59,7 +59,7 @@ job_method(enum job_kind k)
 {
 	return k == JOB_PASSWORD ? "password"
 	       : k == JOB_KBDINT ? "keyboard-interactive"
-				 : "publickey";
+	                         : "publickey";
 }
 
 /* The session sends "type base64": parse it like an authorized_keys line. */
@@ -70,12 +70,13 @@ pubkey_allowed(const struct sftpgo_user *u, const struct job *j)
 	unsigned char *blob = NULL;
 	size_t bloblen = 0;
 
-	if (snprintf(line, sizeof(line), "%s %s", j->key_type, j->key_b64) >= (int)sizeof(line))
+	if (snprintf(line, sizeof(line), "%s %s", j->key_type, j->key_b64) >=
+	    (int)sizeof(line))
 		return 0;
 	if (auth_pubkey_parse(line, type, sizeof(type), &blob, &bloblen) != 0)
 		return 0;
 	int ok = strcmp(type, j->key_type) == 0 &&
-		 auth_pubkey_allowed(&u->public_keys, type, blob, bloblen) == 1;
+	         auth_pubkey_allowed(&u->public_keys, type, blob, bloblen) == 1;
 	free(blob);
 	return ok;
 }
@@ -120,8 +121,8 @@ run_auth(struct provider *p, struct job *j)
 	}
 	j->creds_ok = 1;
 	if (j->kind != JOB_PUBKEY_QUERY &&
-	    account_can_login(u, j->client_ip, job_method(j->kind), epoch_ms(), err, sizeof(err)) !=
-		    0) {
+	    account_can_login(u, j->client_ip, job_method(j->kind), epoch_ms(), err,
+	                      sizeof(err)) != 0) {
 		snprintf(j->error, sizeof(j->error), "%s", err);
 		goto fail;
 	}

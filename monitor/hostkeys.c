@@ -28,8 +28,9 @@ read_small_file(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_KEY_FILE) {
-		snprintf(err, errlen, "host key %s: not a regular file of at most %d bytes",
-			 path, MAX_KEY_FILE);
+		snprintf(err, errlen,
+		         "host key %s: not a regular file of at most %d bytes", path,
+		         MAX_KEY_FILE);
 		goto out;
 	}
 	buf = calloc(1, (size_t)st.st_size + 1);
@@ -45,7 +46,7 @@ out:
 
 static int
 generate_key(const char *path, enum ssh_keytypes_e type, int bits, char *err,
-	     size_t errlen)
+             size_t errlen)
 {
 	ssh_key key = NULL;
 	int rc = -1;
@@ -77,9 +78,10 @@ add_key(struct hostkeys *hk, const char *path, char *err, size_t errlen)
 	if (pem == NULL)
 		return -1;
 	if (ssh_pki_import_privkey_base64(pem, NULL, NULL, NULL, &key) != SSH_OK) {
-		snprintf(err, errlen, "host key %s: not a private key libssh can load "
-				      "(unencrypted OpenSSH or PEM format expected)",
-			 path);
+		snprintf(err, errlen,
+		         "host key %s: not a private key libssh can load "
+		         "(unencrypted OpenSSH or PEM format expected)",
+		         path);
 		explicit_bzero(pem, strlen(pem));
 		free(pem);
 		return -1;
@@ -95,7 +97,7 @@ add_key(struct hostkeys *hk, const char *path, char *err, size_t errlen)
 
 int
 hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
-	      char *err, size_t errlen)
+              char *err, size_t errlen)
 {
 	memset(hk, 0, sizeof(*hk));
 	if (cfg->sftpd.keys.n > 0) {
@@ -108,7 +110,8 @@ hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk
 		const char *name;
 		enum ssh_keytypes_e type;
 		int bits;
-	} defaults[] = {{"id_rsa", SSH_KEYTYPE_RSA, 3072}, {"id_ed25519", SSH_KEYTYPE_ED25519, 0}};
+	} defaults[] = {{"id_rsa", SSH_KEYTYPE_RSA, 3072},
+	                {"id_ed25519", SSH_KEYTYPE_ED25519, 0}};
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
 		char *path = config_path(cfg, defaults[i].name);
 		if (path == NULL) {
@@ -118,10 +121,11 @@ hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk
 		int rc = 0;
 		if (access(path, F_OK) != 0) {
 			if (generate)
-				rc = generate_key(path, defaults[i].type, defaults[i].bits, err,
-						  errlen);
+				rc = generate_key(path, defaults[i].type,
+				                  defaults[i].bits, err, errlen);
 			else {
-				free(path); /* --test-config: it will be generated at start */
+				free(path); /* --test-config: it will be generated at
+				               start */
 				continue;
 			}
 		}

@@ -65,9 +65,8 @@ kbd_finish(struct msess *s, int ok, const char *why)
 	memset(&j, 0, sizeof(j));
 	j.kind = JOB_KBDINT;
 	j.username = s->kbd->user->username;
-	if (ok &&
-	    account_can_login(s->kbd->user, s->ip, "keyboard-interactive",
-	                        (int64_t)time(NULL) * 1000, err, sizeof(err)) != 0) {
+	if (ok && account_can_login(s->kbd->user, s->ip, "keyboard-interactive",
+	                            (int64_t)time(NULL) * 1000, err, sizeof(err)) != 0) {
 		ok = 0;
 		j.creds_ok = 1;
 		why = err;

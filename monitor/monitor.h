@@ -29,7 +29,7 @@ struct hostkeys {
  * missing and generate is set. Returns 0 or -1 with a message naming the file.
  */
 int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
-		  char *err, size_t errlen);
+                  char *err, size_t errlen);
 void hostkeys_free(struct hostkeys *hk);
 
 /* Provider/hash work off the event loop (monitor/authpool.c). */
@@ -42,7 +42,8 @@ struct job {
 	char *username;
 	char *password;
 	char *key_type;
-	char *key_b64; /* public key as the session saw it: decoded by auth_pubkey_parse */
+	char
+	    *key_b64; /* public key as the session saw it: decoded by auth_pubkey_parse */
 	char client_ip[64];
 	/* results */
 	int ok;

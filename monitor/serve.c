@@ -37,43 +37,49 @@ struct serve_flags {
 static void
 serve_usage(FILE *f)
 {
-	fprintf(f,
-		"Start the SFTP server (in the foreground)\n\n"
-		"Usage:\n  sftpgo serve [flags]\n\nFlags:\n"
-		"  -c, --config-dir string      location of the config dir (env SFTPGO_CONFIG_DIR)\n"
-		"  -f, --config-file string     config file name without extension (env "
-		"SFTPGO_CONFIG_FILE)\n"
-		"  -l, --log-file-path string   log file path, \"\" = stderr (env "
-		"SFTPGO_LOG_FILE_PATH)\n"
-		"  -s, --log-max-size int       MB before rotation (env SFTPGO_LOG_MAX_SIZE)\n"
-		"  -b, --log-max-backups int    rotated files kept (env SFTPGO_LOG_MAX_BACKUPS)\n"
-		"  -a, --log-max-age int        days to keep rotated files (env "
-		"SFTPGO_LOG_MAX_AGE)\n"
-		"  -z, --log-compress[=bool]    gzip rotated files (env SFTPGO_LOG_COMPRESS)\n"
-		"  -v, --log-verbose[=bool]     debug logs (env SFTPGO_LOG_VERBOSE)\n"
-		"      --libexec-dir dir        where sftpgo-session and sftpgo-worker live\n"
-		"                               (default " SFTPGO_LIBEXECDIR ")\n"
-		"  -t, --test-config            check the configuration, host keys and provider,\n"
-		"                               print \"configuration OK\" and exit\n"
-		"  -h, --help                   help for serve\n");
+	fprintf(
+	    f,
+	    "Start the SFTP server (in the foreground)\n\n"
+	    "Usage:\n  sftpgo serve [flags]\n\nFlags:\n"
+	    "  -c, --config-dir string      location of the config dir (env "
+	    "SFTPGO_CONFIG_DIR)\n"
+	    "  -f, --config-file string     config file name without extension (env "
+	    "SFTPGO_CONFIG_FILE)\n"
+	    "  -l, --log-file-path string   log file path, \"\" = stderr (env "
+	    "SFTPGO_LOG_FILE_PATH)\n"
+	    "  -s, --log-max-size int       MB before rotation (env "
+	    "SFTPGO_LOG_MAX_SIZE)\n"
+	    "  -b, --log-max-backups int    rotated files kept (env "
+	    "SFTPGO_LOG_MAX_BACKUPS)\n"
+	    "  -a, --log-max-age int        days to keep rotated files (env "
+	    "SFTPGO_LOG_MAX_AGE)\n"
+	    "  -z, --log-compress[=bool]    gzip rotated files (env "
+	    "SFTPGO_LOG_COMPRESS)\n"
+	    "  -v, --log-verbose[=bool]     debug logs (env SFTPGO_LOG_VERBOSE)\n"
+	    "      --libexec-dir dir        where sftpgo-session and sftpgo-worker live\n"
+	    "                               (default " SFTPGO_LIBEXECDIR ")\n"
+	    "  -t, --test-config            check the configuration, host keys and "
+	    "provider,\n"
+	    "                               print \"configuration OK\" and exit\n"
+	    "  -h, --help                   help for serve\n");
 }
 
 static int
 parse_flags(int argc, char **argv, struct serve_flags *f)
 {
 	static const struct option opts[] = {
-		{"config-dir", required_argument, NULL, 'c'},
-		{"config-file", required_argument, NULL, 'f'},
-		{"log-file-path", required_argument, NULL, 'l'},
-		{"log-max-size", required_argument, NULL, 's'},
-		{"log-max-backups", required_argument, NULL, 'b'},
-		{"log-max-age", required_argument, NULL, 'a'},
-		{"log-compress", optional_argument, NULL, 'z'},
-		{"log-verbose", optional_argument, NULL, 'v'},
-		{"libexec-dir", required_argument, NULL, 'L'},
-		{"test-config", no_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config-dir", required_argument, NULL, 'c'},
+	    {"config-file", required_argument, NULL, 'f'},
+	    {"log-file-path", required_argument, NULL, 'l'},
+	    {"log-max-size", required_argument, NULL, 's'},
+	    {"log-max-backups", required_argument, NULL, 'b'},
+	    {"log-max-age", required_argument, NULL, 'a'},
+	    {"log-compress", optional_argument, NULL, 'z'},
+	    {"log-verbose", optional_argument, NULL, 'v'},
+	    {"libexec-dir", required_argument, NULL, 'L'},
+	    {"test-config", no_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -82,22 +88,47 @@ parse_flags(int argc, char **argv, struct serve_flags *f)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:f:l:s:b:a:z::v::th", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': f->config_dir = optarg; break;
-		case 'f': f->config_file = optarg; break;
-		case 'l': f->log_file_path = optarg; break;
-		case 's': f->log_max_size = optarg; break;
-		case 'b': f->log_max_backups = optarg; break;
-		case 'a': f->log_max_age = optarg; break;
-		case 'z': f->log_compress = optarg ? optarg : "true"; break;
-		case 'v': f->log_verbose = optarg ? optarg : "true"; break;
-		case 'L': f->libexec_dir = optarg; break;
-		case 't': f->test_config = 1; break;
-		case 'h': serve_usage(stdout); exit(0);
-		default: serve_usage(stderr); return -1;
+		case 'c':
+			f->config_dir = optarg;
+			break;
+		case 'f':
+			f->config_file = optarg;
+			break;
+		case 'l':
+			f->log_file_path = optarg;
+			break;
+		case 's':
+			f->log_max_size = optarg;
+			break;
+		case 'b':
+			f->log_max_backups = optarg;
+			break;
+		case 'a':
+			f->log_max_age = optarg;
+			break;
+		case 'z':
+			f->log_compress = optarg ? optarg : "true";
+			break;
+		case 'v':
+			f->log_verbose = optarg ? optarg : "true";
+			break;
+		case 'L':
+			f->libexec_dir = optarg;
+			break;
+		case 't':
+			f->test_config = 1;
+			break;
+		case 'h':
+			serve_usage(stdout);
+			exit(0);
+		default:
+			serve_usage(stderr);
+			return -1;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "sftpgo: serve: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "sftpgo: serve: unexpected argument \"%s\"\n",
+		        argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -110,7 +141,8 @@ flag_int(const char *name, const char *v, int *out)
 	errno = 0;
 	long n = strtol(v, &end, 10);
 	if (errno != 0 || *end != '\0' || end == v || n < 0 || n > 1000000) {
-		fprintf(stderr, "sftpgo: serve: --%s: \"%s\" is not a valid number\n", name, v);
+		fprintf(stderr, "sftpgo: serve: --%s: \"%s\" is not a valid number\n",
+		        name, v);
 		return -1;
 	}
 	*out = (int)n;
@@ -125,7 +157,8 @@ flag_bool(const char *name, const char *v, bool *out)
 	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
 		*out = false;
 	else {
-		fprintf(stderr, "sftpgo: serve: --%s: \"%s\" is not true or false\n", name, v);
+		fprintf(stderr, "sftpgo: serve: --%s: \"%s\" is not true or false\n",
+		        name, v);
 		return -1;
 	}
 	return 0;
@@ -138,17 +171,21 @@ apply_log_flags(const struct serve_flags *f, struct sftpgo_config *cfg)
 	struct log_config *l = &cfg->log;
 
 	if (f->log_file_path != NULL) {
-		char *p = f->log_file_path[0] ? config_path(cfg, f->log_file_path) : strdup("");
+		char *p =
+		    f->log_file_path[0] ? config_path(cfg, f->log_file_path) : strdup("");
 		if (p == NULL)
 			return -1;
 		free(l->file_path);
 		l->file_path = p;
 	}
-	if ((f->log_max_size && flag_int("log-max-size", f->log_max_size, &l->max_size_mb)) ||
+	if ((f->log_max_size &&
+	     flag_int("log-max-size", f->log_max_size, &l->max_size_mb)) ||
 	    (f->log_max_backups &&
 	     flag_int("log-max-backups", f->log_max_backups, &l->max_backups)) ||
-	    (f->log_max_age && flag_int("log-max-age", f->log_max_age, &l->max_age_days)) ||
-	    (f->log_compress && flag_bool("log-compress", f->log_compress, &l->compress)) ||
+	    (f->log_max_age &&
+	     flag_int("log-max-age", f->log_max_age, &l->max_age_days)) ||
+	    (f->log_compress &&
+	     flag_bool("log-compress", f->log_compress, &l->compress)) ||
 	    (f->log_verbose && flag_bool("log-verbose", f->log_verbose, &l->verbose)))
 		return -1;
 	return 0;
@@ -183,15 +220,16 @@ find_empty_dir(char *err, size_t errlen)
 	mkdir("/run/sftpgo/empty", 0555);
 	if (empty_dir_ok("/run/sftpgo/empty"))
 		return "/run/sftpgo/empty";
-	snprintf(err, errlen, "no usable empty directory for the chroot of the listener and "
-			      "sessions (/var/empty or /run/sftpgo/empty: root-owned, mode "
-			      "0755 or stricter, empty)");
+	snprintf(err, errlen,
+	         "no usable empty directory for the chroot of the listener and "
+	         "sessions (/var/empty or /run/sftpgo/empty: root-owned, mode "
+	         "0755 or stricter, empty)");
 	return NULL;
 }
 
 static int
 find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char *err,
-		  size_t errlen)
+                  size_t errlen)
 {
 	const char *name = cfg->sftpd.unprivileged_user;
 	struct passwd *pw;
@@ -203,8 +241,9 @@ find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char 
 	/* Its primary group must not be root's either: the sessions parse the wire. */
 	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0) {
 		snprintf(err, errlen,
-			 "sftpd.unprivileged_user: no such user \"%s\" (or its uid or gid is 0)",
-			 name && name[0] ? name : "sftpgo/nobody");
+		         "sftpd.unprivileged_user: no such user \"%s\" (or its uid or "
+		         "gid is 0)",
+		         name && name[0] ? name : "sftpgo/nobody");
 		return -1;
 	}
 	*uid = pw->pw_uid;
@@ -215,11 +254,13 @@ find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char 
 static int
 open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	char port[16];
-	const char *host = sc->bind_address && sc->bind_address[0] ? sc->bind_address : "::";
+	const char *host =
+	    sc->bind_address && sc->bind_address[0] ? sc->bind_address : "::";
 	int one = 1, zero = 0, fd = -1;
 
 	snprintf(port, sizeof(port), "%d", sc->bind_port);
@@ -229,11 +270,13 @@ open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
 		rc = getaddrinfo(host, port, &hints, &res);
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "sftpd.bind_address \"%s\": %s", host, gai_strerror(rc));
+		snprintf(err, errlen, "sftpd.bind_address \"%s\": %s", host,
+		         gai_strerror(rc));
 		return -1;
 	}
 	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		            ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -242,7 +285,7 @@ open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
 			break;
 		snprintf(err, errlen, "cannot listen on %s port %s: %s", host, port,
-			 strerror(errno));
+		         strerror(errno));
 		close(fd);
 		fd = -1;
 	}
@@ -267,7 +310,7 @@ check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t er
 		int fd = open(pc->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			snprintf(err, errlen, "data_provider.name %s: %s", pc->name,
-				 strerror(errno));
+			         strerror(errno));
 			return -1;
 		}
 		close(fd);
@@ -279,18 +322,21 @@ check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t er
 		rc = provider_init_schema(p, err, errlen) == 0 ? 1 : -1;
 		if (rc == 1) {
 			char hint[1024];
-			snprintf(hint, sizeof(hint),
-				 "created the SQLite data provider %s; add a first user with: "
-				 "sftpgo user add --config-dir %s --username <name> --password "
-				 "<password> --home-dir <dir> --uid <uid> --gid <gid> "
-				 "--create-home",
-				 cfg->data_provider.name, cfg->config_dir);
+			snprintf(
+			    hint, sizeof(hint),
+			    "created the SQLite data provider %s; add a first user with: "
+			    "sftpgo user add --config-dir %s --username <name> "
+			    "--password "
+			    "<password> --home-dir <dir> --uid <uid> --gid <gid> "
+			    "--create-home",
+			    cfg->data_provider.name, cfg->config_dir);
 			log_info("%s", hint);
 			fprintf(stderr, "sftpgo: %s\n", hint);
 		}
 	} else if (rc == 0 && create) {
-		snprintf(err, errlen, "data provider: the schema does not exist; run "
-				      "\"sftpgo initprovider\" first");
+		snprintf(err, errlen,
+		         "data provider: the schema does not exist; run "
+		         "\"sftpgo initprovider\" first");
 		rc = -1;
 	} else if (rc == 0) {
 		rc = 1; /* --test-config: SQLite will be created at start */
@@ -304,14 +350,14 @@ static int
 check_libexec(const char *dir, char *err, size_t errlen)
 {
 	static const char *const progs[] = {"sftpgo-listener", "sftpgo-session",
-					    "sftpgo-worker"};
+	                                    "sftpgo-worker"};
 	char path[4096];
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, progs[i]);
 		if (access(path, X_OK) != 0) {
 			snprintf(err, errlen, "%.400s: %s (see --libexec-dir)", path,
-				 strerror(errno));
+			         strerror(errno));
 			return -1;
 		}
 	}
@@ -388,18 +434,23 @@ monitor_serve(int argc, char **argv)
 	    cfg.log.max_size_mb, cfg.log.max_backups, cfg.log.max_age_days,
 	    cfg.log.verbose, cfg.log.compress);
 
-	struct monitor_params mp = {.cfg = &cfg, .keys = &hk, .libexec_dir = f.libexec_dir,
-				    .empty_dir = "", .unpriv_uid = (uid_t)-1,
-				    .unpriv_gid = (gid_t)-1, .listen_fd = -1,
-				    .config_dir_arg = f.config_dir,
-				    .config_file_arg = f.config_file};
+	struct monitor_params mp = {.cfg = &cfg,
+	                            .keys = &hk,
+	                            .libexec_dir = f.libexec_dir,
+	                            .empty_dir = "",
+	                            .unpriv_uid = (uid_t)-1,
+	                            .unpriv_gid = (gid_t)-1,
+	                            .listen_fd = -1,
+	                            .config_dir_arg = f.config_dir,
+	                            .config_file_arg = f.config_file};
 	memset(&hk, 0, sizeof(hk));
 	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0)
 		goto fail;
 	if (geteuid() == 0) {
 		mp.empty_dir = find_empty_dir(err, sizeof(err));
 		if (mp.empty_dir == NULL ||
-		    find_unprivileged(&cfg, &mp.unpriv_uid, &mp.unpriv_gid, err, sizeof(err)))
+		    find_unprivileged(&cfg, &mp.unpriv_uid, &mp.unpriv_gid, err,
+		                      sizeof(err)))
 			goto fail;
 	}
 	if (check_provider(&cfg, 1, err, sizeof(err)) != 0 ||

@@ -63,8 +63,8 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	if (o == NULL)
-		log_error("[%s] worker settings for %s refused: %s",
-		        s->conn_id, u->username, err);
+		log_error("[%s] worker settings for %s refused: %s", s->conn_id,
+		          u->username, err);
 	json_decref(ws.perms);
 	return o;
 }
@@ -104,7 +104,7 @@ on_worker(evutil_socket_t fd, short what, void *arg)
 
 /* The SSH commands the worker serves itself (sshcmd/): no program is ever run. */
 static const char *const internal_commands[] = {
-	"scp", "md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", NULL};
+    "scp", "md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", NULL};
 
 /*
  * May this exec request start a worker? NULL when it may (*protocol set), else why
@@ -176,14 +176,14 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		goto refuse;
 	}
 	if (geteuid() == 0 && (s->user->uid <= 0 || s->user->gid <= 0)) {
-		/* SFTPGo would serve such a user as root: we never run a worker as root. */
+		/* SFTPGo would serve such a user as root: we never run a worker as root.
+		 */
 		why = "the user maps to uid or gid 0 (root); set a non-root uid/gid";
 		goto refuse;
 	}
 	settings = worker_settings(s, protocol, exec ? command : NULL);
 	js = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
-	if (js == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) != 0 ||
+	if (js == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) != 0)
 		goto refuse;
 	pid_t pid = spawn("sftpgo-worker", argv, data[1], ctl[1]);
@@ -217,16 +217,17 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	event_add(w->ev, NULL);
 	TAILQ_INSERT_TAIL(&M.workers, w, link);
 	s->n_workers++;
-	struct rpc_channel_result ok = {.fd = data[0], .channel = channel, .ok = 1, .message = ""};
+	struct rpc_channel_result ok = {
+	    .fd = data[0], .channel = channel, .ok = 1, .message = ""};
 	if (rpc_send_channel_result(s->fd, &ok) != 0)
 		session_kill(s, "cannot pass the worker socket");
 	close(data[0]);
 	if (exec)
 		log_app(LOGL_DEBUG, "sftpd", "[%s] worker %ld started for user %s: %s",
-			s->conn_id, (long)pid, s->user->username, command);
+		        s->conn_id, (long)pid, s->user->username, command);
 	else
 		log_app(LOGL_DEBUG, "sftpd", "[%s] sftp worker %ld started for user %s",
-			s->conn_id, (long)pid, s->user->username);
+		        s->conn_id, (long)pid, s->user->username);
 	json_decref(settings);
 	free(js);
 	return;
@@ -240,7 +241,8 @@ refuse:
 	json_decref(settings);
 	free(js);
 	log_app(LOGL_WARN, "sftpd", "[%s] channel refused: %s", s->conn_id, why);
-	struct rpc_channel_result no = {.fd = -1, .channel = channel, .ok = 0, .message = why};
+	struct rpc_channel_result no = {
+	    .fd = -1, .channel = channel, .ok = 0, .message = why};
 	if (rpc_send_channel_result(s->fd, &no) != 0)
 		session_kill(s, "cannot answer a channel request");
 }
@@ -282,25 +284,25 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		char *fp = real_path(w, e.s[WPF_PATH]);
 		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
 			log_transfer(sender, e.n[WPF_ELAPSED_MS], e.n[WPF_SIZE_BYTES],
-				     w->username, fp ? fp : "", w->conn_id, w->protocol);
+			             w->username, fp ? fp : "", w->conn_id, w->protocol);
 		free(fp);
 	} else if (e.kind == WPE_COMMAND) {
 		char *fp = real_path(w, e.s[WPF_PATH]);
 		char *tp = real_path(w, e.s[WPF_TARGET_PATH]);
 		int sshcmd = strcmp(e.s[WPF_SENDER], "SSHCommand") == 0;
 		struct log_command c = {
-			.sender = e.s[WPF_SENDER],
-			.username = w->username,
-			.file_path = fp ? fp : "",
-			.target_path = tp ? tp : "",
-			.filemode = e.s[WPF_FILEMODE],
-			.uid = e.n[WPF_UID],
-			.gid = e.n[WPF_GID],
-			.access_time = e.s[WPF_ACCESS_TIME],
-			.modification_time = e.s[WPF_MODIFICATION_TIME],
-			.ssh_command = sshcmd && w->command ? w->command : "",
-			.connection_id = w->conn_id,
-			.protocol = w->protocol,
+		    .sender = e.s[WPF_SENDER],
+		    .username = w->username,
+		    .file_path = fp ? fp : "",
+		    .target_path = tp ? tp : "",
+		    .filemode = e.s[WPF_FILEMODE],
+		    .uid = e.n[WPF_UID],
+		    .gid = e.n[WPF_GID],
+		    .access_time = e.s[WPF_ACCESS_TIME],
+		    .modification_time = e.s[WPF_MODIFICATION_TIME],
+		    .ssh_command = sshcmd && w->command ? w->command : "",
+		    .connection_id = w->conn_id,
+		    .protocol = w->protocol,
 		};
 		log_command(&c);
 		free(fp);
@@ -310,13 +312,14 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		const char *msg = e.s[WPF_MESSAGE];
 		w->exit_msg = strndup(msg, strnlen(msg, 1024));
 	} else if (e.kind == WPE_LOG) {
-		/* The worker parses the client's bytes: it cannot flood the log either. */
+		/* The worker parses the client's bytes: it cannot flood the log either.
+		 */
 		if (log_rate_ok(&w->lr, "worker", (long)w->pid)) {
 			static const enum log_level levels[] = {LOGL_DEBUG, LOGL_INFO,
-								LOGL_WARN, LOGL_ERROR};
+			                                        LOGL_WARN, LOGL_ERROR};
 			int l = wp_log_level(e.s[WPF_LEVEL]);
-			log_app(l >= 0 ? levels[l] : LOGL_INFO, "sftpd", "[%s] %s", w->conn_id,
-				e.s[WPF_MESSAGE]);
+			log_app(l >= 0 ? levels[l] : LOGL_INFO, "sftpd", "[%s] %s",
+			        w->conn_id, e.s[WPF_MESSAGE]);
 		}
 	} else {
 		/* an exit event when it is not an exec channel's, or a second one */
@@ -336,14 +339,14 @@ worker_gone(struct mworker *w, int status)
 			;
 	if (WIFSIGNALED(status))
 		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld killed by signal %d",
-			w->conn_id, (long)w->pid, WTERMSIG(status));
+		        w->conn_id, (long)w->pid, WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0 && w->command != NULL)
 		/* a command that failed (a missing file...): the client's business */
 		log_app(LOGL_DEBUG, "sftpd", "[%s] worker %ld exited with status %d: %s",
-			w->conn_id, (long)w->pid, WEXITSTATUS(status), w->command);
+		        w->conn_id, (long)w->pid, WEXITSTATUS(status), w->command);
 	else if (WEXITSTATUS(status) != 0)
 		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld exited with status %d",
-			w->conn_id, (long)w->pid, WEXITSTATUS(status));
+		        w->conn_id, (long)w->pid, WEXITSTATUS(status));
 	struct msess *s = session_by_id(w->sess_id);
 	if (s != NULL && s->n_workers > 0)
 		s->n_workers--;
@@ -351,9 +354,9 @@ worker_gone(struct mworker *w, int status)
 	if (s != NULL && w->command != NULL) {
 		uint32_t code = WIFEXITED(status) ? (uint32_t)WEXITSTATUS(status) : 255u;
 		struct rpc_channel_exit e = {.fd = -1,
-					     .channel = w->channel,
-					     .exit_status = code,
-					     .message = w->exit_msg ? w->exit_msg : ""};
+		                             .channel = w->channel,
+		                             .exit_status = code,
+		                             .message = w->exit_msg ? w->exit_msg : ""};
 		if (rpc_send_channel_exit(s->fd, &e) != 0)
 			session_kill(s, "cannot pass an exit status");
 	}

@@ -98,7 +98,8 @@ flush_events_or_wait(struct scp *sc)
 	int due;
 
 	while ((due = ev_flush_due()) > 0) {
-		/* EINTR is the stop signal (installed without SA_RESTART): the run ends */
+		/* EINTR is the stop signal (installed without SA_RESTART): the run ends
+		 */
 		int r = io_wait(sc->in, POLLIN, due, sftp_stop_flag());
 		if (r != 0)
 			return 0;

@@ -84,7 +84,7 @@ init_home(struct sftp_server *s)
 	pw = getpwuid(getuid());
 	if (pw == NULL || pw->pw_dir == NULL ||
 	    vpath_normalize("/", pw->pw_dir, strlen(pw->pw_dir), s->home,
-	                   sizeof(s->home)) != 0)
+	                    sizeof(s->home)) != 0)
 		strlcpy(s->home, "/", sizeof(s->home));
 	return 0;
 }

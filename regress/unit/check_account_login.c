@@ -137,16 +137,14 @@ START_TEST(bad_arguments)
 	char small[8];
 
 	ck_assert_int_eq(
-	    account_can_login(NULL, "192.0.2.1", "password", NOW, err, sizeof(err)),
-	    -1);
+	    account_can_login(NULL, "192.0.2.1", "password", NOW, err, sizeof(err)), -1);
 	ck_assert_str_ne(err, "");
 	ck_assert_int_eq(account_can_login(&u, NULL, "password", NOW, err, sizeof(err)),
 	                 -1);
-	ck_assert_int_eq(
-	    account_can_login(&u, "192.0.2.1", NULL, NOW, err, sizeof(err)), -1);
+	ck_assert_int_eq(account_can_login(&u, "192.0.2.1", NULL, NOW, err, sizeof(err)),
+	                 -1);
 	/* no room for a reason is fine, and a short buffer is truncated, not overrun */
-	ck_assert_int_eq(account_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0),
-	                 0);
+	ck_assert_int_eq(account_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0), 0);
 	u.status = USER_STATUS_INACTIVE;
 	ck_assert_int_eq(account_can_login(&u, "192.0.2.1", "password", NOW, NULL, 0),
 	                 -1);

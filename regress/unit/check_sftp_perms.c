@@ -97,7 +97,7 @@ START_TEST(settings_json)
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sftp_settings_init(&st);
 		ck_assert_msg(worker_settings_parse(&st, bad[i], strlen(bad[i]), err,
-		                                  sizeof(err)) != 0,
+		                                    sizeof(err)) != 0,
 		              "accepted %s", bad[i]);
 		sftp_settings_free(&st);
 	}

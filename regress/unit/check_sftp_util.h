@@ -40,7 +40,7 @@ tsrv_engine(struct tsrv *t, const char *json)
 	ck_assert_int_eq(sftp_settings_init(&t->st), 0);
 	if (json != NULL)
 		ck_assert_msg(worker_settings_parse(&t->st, json, strlen(json), err,
-		                                  sizeof(err)) == 0,
+		                                    sizeof(err)) == 0,
 		              "%s", err);
 	strlcpy(t->root, "/tmp/check_sftp.XXXXXX", sizeof(t->root));
 	ck_assert_ptr_nonnull(mkdtemp(t->root));
