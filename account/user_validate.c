@@ -194,10 +194,11 @@ validate_file_extensions(const json_t *list, char *err, size_t errlen)
 		    vpath_normalize("/", path, strlen(path), norm, sizeof(norm)) != 0 ||
 		    strcmp(norm, path) != 0)
 			return errf(err, errlen,
-			            "invalid path \"%s\" for file extensions filter", path);
+			            "invalid path \"%s\" for file extensions filter",
+			            path);
 		for (size_t k = 0; k < i; k++)
-			if (strcmp(json_string_value(json_object_get(
-			               json_array_get(list, k), "path")),
+			if (strcmp(json_string_value(
+			               json_object_get(json_array_get(list, k), "path")),
 			           path) == 0)
 				return errf(err, errlen,
 				            "duplicate file extensions filter for path "

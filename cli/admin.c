@@ -486,8 +486,11 @@ ext_filter_for(json_t *list, const char *dir)
 	size_t i;
 	json_t *f;
 
-	json_array_foreach(list, i, f) if (strcmp(json_string_value(json_object_get(f, "path")),
-	                                          dir) == 0) return f;
+	json_array_foreach(list, i, f)
+	{
+		if (strcmp(json_string_value(json_object_get(f, "path")), dir) == 0)
+			return f;
+	}
 	f = json_pack("{s:s, s:[], s:[]}", "path", dir, "allowed_extensions",
 	              "denied_extensions");
 	if (f == NULL || json_array_append_new(list, f) != 0)
@@ -548,9 +551,11 @@ set_file_extensions(const struct cli *c, struct sftpgo_user *u)
 	size_t i;
 	json_t *f;
 	json_array_foreach(list, i, f) /* SFTPGo omits an empty list */
-	    for (int k = 0; k < 2; k++) if (json_array_size(json_object_get(
-	                                        f, ext_list_name[k])) == 0)
-	        json_object_del(f, ext_list_name[k]);
+	{
+		for (int k = 0; k < 2; k++)
+			if (json_array_size(json_object_get(f, ext_list_name[k])) == 0)
+				json_object_del(f, ext_list_name[k]);
+	}
 	json_decref(u->filters.file_extensions);
 	u->filters.file_extensions = list;
 	return 0;

@@ -101,9 +101,9 @@ string_array_ok(const json_t *v)
 	json_t *p;
 	int ok = v == NULL || json_is_array(v);
 
-	json_array_foreach(v, i, p) ok = ok && json_is_string(p) &&
-	                              memchr(json_string_value(p), '\0',
-	                                     json_string_length(p)) == NULL;
+	json_array_foreach(v, i, p) ok =
+	    ok && json_is_string(p) &&
+	    memchr(json_string_value(p), '\0', json_string_length(p)) == NULL;
 	return ok;
 }
 

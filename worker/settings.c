@@ -57,7 +57,11 @@ get_strings(json_t *arr, struct strlist *out)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(arr, i, p) if (strlist_add(out, json_string_value(p)) != 0) return -1;
+	json_array_foreach(arr, i, p)
+	{
+		if (strlist_add(out, json_string_value(p)) != 0)
+			return -1;
+	}
 	return 0;
 }
 

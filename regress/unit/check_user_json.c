@@ -377,9 +377,9 @@ START_TEST(file_extension_paths_are_cleaned)
 	ck_assert_msg(user_validate(&u, err, sizeof(err)) == 0, "%s", err);
 	json_t *f = json_array_get(u.filters.file_extensions, 0);
 	ck_assert_str_eq(json_string_value(json_object_get(f, "path")), "/a/c");
-	ck_assert_str_eq(
-	    json_string_value(json_array_get(json_object_get(f, "allowed_extensions"), 0)),
-	    ".JPG");
+	ck_assert_str_eq(json_string_value(
+	                     json_array_get(json_object_get(f, "allowed_extensions"), 0)),
+	                 ".JPG");
 	json_decref(patch);
 	user_free(&u);
 }

@@ -196,7 +196,8 @@ START_TEST(settings_round_trip)
 	wp_set_int(&ws, WPK_MAX_PACKET, 65536);
 	wp_set_int(&ws, WPK_UPLOAD_BANDWIDTH, 100);
 	wp_set_int(&ws, WPK_DOWNLOAD_BANDWIDTH, 200);
-	json_t *fe = json_pack("[{s:s, s:[s]}]", "path", "/in", "allowed_extensions", ".txt");
+	json_t *fe =
+	    json_pack("[{s:s, s:[s]}]", "path", "/in", "allowed_extensions", ".txt");
 	wp_set_file_extensions(&ws, fe);
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	ck_assert_msg(o != NULL, "%s", err);
