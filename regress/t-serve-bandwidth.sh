@@ -68,32 +68,28 @@ check "scp download at 100 KB/s took >= $MIN_MS ms ($(cat "$T/scp_down.ms") ms)"
 
 # --- another user's transfer is not held up by a throttled one ----------------
 # (no speed figure: the unthrottled transfer must end while the throttled one runs)
-still_running_after() {
-	_bg=$1
-	shift
-	"$@" >/dev/null 2>&1 || return 1
-	kill -0 "$_bg" 2>/dev/null
+# side_by_side WHAT SLOW-SFTP-COMMAND FAST-SFTP-COMMAND: the slow user's transfer in
+# the background, then the fast user's, which must end while the slow one runs.
+side_by_side() {
+	echo "$2" | sftp_pw slow slowpw >/dev/null 2>&1 &
+	_slow=$!
+	BG_PIDS="$BG_PIDS $_slow"
+	sleep 0.3
+	echo "$3" | sftp_pw fast fastpw >/dev/null 2>&1
+	_rc=$?
+	kill -0 $_slow 2>/dev/null
+	_running=$?
+	check "an unthrottled user's $1 succeeds" test $_rc -eq 0
+	check "it ends while the throttled $1 still runs" test $_running -eq 0
+	wait $_slow
 }
 rm -f "$T/homes/slow/up.bin"
-echo "put $T/data up.bin" | sftp_pw slow slowpw >/dev/null 2>&1 &
-slow_pid=$!
-BG_PIDS="$BG_PIDS $slow_pid"
-sleep 0.3
-fast_put() { echo "put $T/fastdata up.bin" | sftp_pw fast fastpw; }
-check "an unthrottled user's upload ends while the throttled upload still runs" \
-	still_running_after $slow_pid fast_put
+side_by_side upload "put $T/data up.bin" "put $T/fastdata up.bin"
 check "the unthrottled upload arrived intact" cmp "$T/fastdata" "$T/homes/fast/up.bin"
-wait $slow_pid
 check "the throttled upload finished intact" cmp "$T/data" "$T/homes/slow/up.bin"
-echo "get down.bin $T/down.back2" | sftp_pw slow slowpw >/dev/null 2>&1 &
-slow_pid=$!
-BG_PIDS="$BG_PIDS $slow_pid"
-sleep 0.3
-fast_get() { echo "get down.bin $T/fast.back" | sftp_pw fast fastpw; }
-check "an unthrottled user's download ends while the throttled download still runs" \
-	still_running_after $slow_pid fast_get
+side_by_side download "get down.bin $T/down.back2" "get down.bin $T/fast.back"
 check "the unthrottled download arrived intact" cmp "$T/fastdata" "$T/fast.back"
-wait $slow_pid
+check "the throttled download finished intact" cmp "$T/homes/slow/down.bin" "$T/down.back2"
 
 # --- the digests are not throttled (SFTPGo) but still work --------------------
 out=$(ssh_pw slow slowpw md5sum down.bin </dev/null)
