@@ -55,6 +55,7 @@ START_TEST(denied_then_allowed)
 	/* a plain suffix on the whole path, no dot boundary (kept from SFTPGo) */
 	ck_assert(ext_filters_allow(&t, "/xjpg.jpg"));
 	ext_filters_free(&t);
+	strlist_free(&a);
 	a = list_of("jpg", NULL);
 	ck_assert_int_eq(ext_filters_add(&t, "/", &a, NULL), 0);
 	ck_assert(ext_filters_allow(&t, "/xjpg"));
