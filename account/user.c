@@ -329,6 +329,28 @@ get_list(const json_t *v, const char *name, size_t maxlen, struct strlist *out, 
 	return 0;
 }
 
+/*
+ * SFTPGo stores each extension filter's path cleaned ("/dir/" as "/dir"); what is
+ * not an absolute path is left for user_validate to refuse, naming it.
+ */
+static void
+clean_filter_paths(json_t *list)
+{
+	size_t i;
+	json_t *f;
+	char norm[4096];
+
+	json_array_foreach(list, i, f)
+	{
+		json_t *p = json_object_get(f, "path");
+		const char *s = json_string_value(p);
+		if (s != NULL && s[0] == '/' &&
+		    vpath_normalize("/", s, json_string_length(p), norm, sizeof(norm)) ==
+		        0)
+			json_string_set(p, norm);
+	}
+}
+
 static int
 filters_from_json(const json_t *f, struct user_filters *out, char *err, size_t errlen)
 {
@@ -351,6 +373,9 @@ filters_from_json(const json_t *f, struct user_filters *out, char *err, size_t e
 			            "filters.file_extensions: must be a list");
 		json_decref(out->file_extensions);
 		out->file_extensions = json_deep_copy(fe);
+		if (out->file_extensions == NULL)
+			return errf(err, errlen, "filters: out of memory");
+		clean_filter_paths(out->file_extensions);
 	}
 	return 0;
 }

@@ -10,7 +10,8 @@
  * - uid and gid: 1..2147483647. SFTPGo allowed 0, but a worker must never serve a
  *   tenant as root, so uid 0 and gid 0 are refused;
  * - permissions: "/" present, every path absolute, known names ("*" may be mixed);
- * - filters: CIDRs parse, denied_login_methods are known methods;
+ * - filters: CIDRs parse, denied_login_methods are known methods, file_extensions
+ *   as SFTPGo (absolute clean paths, one per path, not both lists empty);
  * - a password or at least one public key; every key parses;
  * - status 0/1, limits and counters not negative, filesystem provider 0 (local).
  */
@@ -25,6 +26,7 @@
 #include "account/user.h"
 #include "auth/auth.h"
 #include "common/errf.h"
+#include "common/vpath.h"
 
 #define HOME_DIR_MAX 255
 #define PASSWORD_MAX 1024
@@ -145,6 +147,72 @@ validate_perms(const struct sftpgo_user *u, char *err, size_t errlen)
 }
 
 static int
+is_string_list(const json_t *v)
+{
+	size_t i;
+	json_t *p;
+	int ok = v == NULL || json_is_null(v) || json_is_array(v);
+
+	json_array_foreach(v, i, p) ok = ok && json_is_string(p);
+	return ok;
+}
+
+/* The path of filter i once its shape is right, else NULL with err set. */
+static const char *
+ext_filter_path(const json_t *f, size_t i, char *err, size_t errlen)
+{
+	const json_t *p = json_object_get(f, "path");
+
+	if (!json_is_object(f) || !json_is_string(p) ||
+	    !is_string_list(json_object_get(f, "allowed_extensions")) ||
+	    !is_string_list(json_object_get(f, "denied_extensions"))) {
+		errf(err, errlen,
+		     "file_extensions: entry %zu must be {\"path\": string, "
+		     "\"allowed_extensions\": [strings], \"denied_extensions\": "
+		     "[strings]}",
+		     i + 1);
+		return NULL;
+	}
+	return json_string_value(p);
+}
+
+/*
+ * SFTPGo's rules and messages (REST API spec 4.5 #15): an absolute clean path, one
+ * filter per path, at least one list non-empty; extensions are stored as given.
+ */
+static int
+validate_file_extensions(const json_t *list, char *err, size_t errlen)
+{
+	char norm[4096];
+
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *f = json_array_get(list, i);
+		const char *path = ext_filter_path(f, i, err, errlen);
+		if (path == NULL)
+			return -1;
+		if (path[0] != '/' ||
+		    vpath_normalize("/", path, strlen(path), norm, sizeof(norm)) != 0 ||
+		    strcmp(norm, path) != 0)
+			return errf(err, errlen,
+			            "invalid path \"%s\" for file extensions filter",
+			            path);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(json_string_value(
+			               json_object_get(json_array_get(list, k), "path")),
+			           path) == 0)
+				return errf(err, errlen,
+				            "duplicate file extensions filter for path "
+				            "\"%s\"",
+				            path);
+		if (json_array_size(json_object_get(f, "allowed_extensions")) == 0 &&
+		    json_array_size(json_object_get(f, "denied_extensions")) == 0)
+			return errf(err, errlen,
+			            "empty file extensions filter for path \"%s\"", path);
+	}
+	return 0;
+}
+
+static int
 validate_filters(const struct user_filters *f, char *err, size_t errlen)
 {
 	struct cidr c;
@@ -170,7 +238,7 @@ validate_filters(const struct user_filters *f, char *err, size_t errlen)
 			    "password, keyboard-interactive)",
 			    f->denied_login_methods.v[i]);
 	}
-	return 0;
+	return validate_file_extensions(f->file_extensions, err, errlen);
 }
 
 static int

@@ -25,6 +25,7 @@
 #include "account/user.h"
 #include "auth/auth.h"
 #include "cli/commands.h"
+#include "common/vpath.h"
 #include "config/conf.h"
 #include "provider/provider.h"
 
@@ -66,6 +67,8 @@ enum opt_id {
 	O_CREATE_HOME,
 	O_JSON,
 	O_HELP,
+	O_ALLOWED_EXT,
+	O_DENIED_EXT,
 };
 
 static const struct {
@@ -94,6 +97,8 @@ static const struct {
     {{"create-home", no_argument, NULL, O_CREATE_HOME}, A_EDIT},
     {{"json", no_argument, NULL, O_JSON}, A_LIST},
     {{"help", no_argument, NULL, O_HELP}, A_ALL},
+    {{"allowed-extensions", required_argument, NULL, O_ALLOWED_EXT}, A_EDIT},
+    {{"denied-extensions", required_argument, NULL, O_DENIED_EXT}, A_EDIT},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -109,6 +114,8 @@ struct cli {
 	const char *num[O_EXPIRATION - O_CONFIG_DIR + 1]; /* raw numeric flag values */
 	const char *home_dir;
 	int create_home, json;
+	struct strlist ext[2]; /* --allowed-extensions, --denied-extensions */
+	int ext_given;
 };
 
 static int
@@ -144,6 +151,8 @@ usage(FILE *f)
 	       "      [--status 0|1] [--expiration-date YYYY-MM-DD|0] [--allowed-ip "
 	       "CIDR]...\n"
 	       "      [--denied-ip CIDR]... [--create-home]\n"
+	       "      [--allowed-extensions \"/dir::.ext1,.ext2\"]... "
+	       "[--denied-extensions \"/dir::.ext\"]...\n"
 	       "  sftpgo user update --username U [the same flags; only those given "
 	       "change]\n"
 	       "  sftpgo user delete --username U\n"
@@ -204,6 +213,10 @@ store_flag(struct cli *c, int id, const char *arg)
 		return add_list_value(&c->allowed_ip, &c->allowed_given, arg);
 	case O_DENIED_IP:
 		return add_list_value(&c->denied_ip, &c->denied_given, arg);
+	case O_ALLOWED_EXT:
+	case O_DENIED_EXT:
+		c->ext_given = 1;
+		return arg[0] == '\0' ? 0 : strlist_add(&c->ext[id == O_DENIED_EXT], arg);
 	default:
 		c->num[id - O_CONFIG_DIR] = arg;
 		break;
@@ -464,6 +477,90 @@ set_perms(const struct cli *c, struct sftpgo_user *u)
 	return rc;
 }
 
+static const char *const ext_list_name[2] = {"allowed_extensions", "denied_extensions"};
+
+/* The filter of dir in list (made with both lists empty when missing), or NULL. */
+static json_t *
+ext_filter_for(json_t *list, const char *dir)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(list, i, f)
+	{
+		if (strcmp(json_string_value(json_object_get(f, "path")), dir) == 0)
+			return f;
+	}
+	f = json_pack("{s:s, s:[], s:[]}", "path", dir, "allowed_extensions",
+	              "denied_extensions");
+	if (f == NULL || json_array_append_new(list, f) != 0)
+		return NULL;
+	return f;
+}
+
+/*
+ * One "/dir::.ext1,.ext2" value into list (SFTPGo's CLI format; entries for the
+ * same cleaned dir merge). Malformed values are refused, where SFTPGo's CLI
+ * silently dropped them.
+ */
+static int
+add_ext_entry(const struct cli *c, json_t *list, const char *v, int denied)
+{
+	const char *flag = denied ? "--denied-extensions" : "--allowed-extensions";
+	const char *sep = strstr(v, "::");
+	char raw[4096], dir[4096], *exts, *save = NULL;
+	int rc = 0, n = 0;
+
+	if (sep == NULL || sep == v || sep[2] == '\0' || (size_t)(sep - v) >= sizeof(raw))
+		return bad_input(c, "%s: \"%s\" is not /dir::.ext1,.ext2", flag, v);
+	memcpy(raw, v, (size_t)(sep - v));
+	raw[sep - v] = '\0';
+	/* a relative dir is kept as given: validation refuses it, naming it */
+	if (raw[0] != '/')
+		strlcpy(dir, raw, sizeof(dir));
+	else if (vpath_normalize("/", raw, strlen(raw), dir, sizeof(dir)) != 0)
+		return bad_input(c, "%s: \"%s\" is not a valid path", flag, raw);
+	json_t *f = ext_filter_for(list, dir);
+	json_t *arr = json_object_get(f, ext_list_name[denied]);
+	if (f == NULL || (exts = strdup(sep + 2)) == NULL)
+		return runtime_error(c, "out of memory");
+	for (char *t = strtok_r(exts, ",", &save); rc == 0 && t != NULL;
+	     t = strtok_r(NULL, ",", &save), n++)
+		if (json_array_append_new(arr, json_string(t)) != 0)
+			rc = runtime_error(c, "out of memory");
+	free(exts);
+	if (rc == 0 && n == 0)
+		rc = bad_input(c, "%s: \"%s\" names no extension", flag, v);
+	return rc;
+}
+
+/* The extension flags -> filters.file_extensions (replaced; "" clears it). */
+static int
+set_file_extensions(const struct cli *c, struct sftpgo_user *u)
+{
+	json_t *list = json_array();
+	int rc = list != NULL ? 0 : runtime_error(c, "out of memory");
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; rc == 0 && i < c->ext[k].n; i++)
+			rc = add_ext_entry(c, list, c->ext[k].v[i], k);
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
+	}
+	size_t i;
+	json_t *f;
+	json_array_foreach(list, i, f) /* SFTPGo omits an empty list */
+	{
+		for (int k = 0; k < 2; k++)
+			if (json_array_size(json_object_get(f, ext_list_name[k])) == 0)
+				json_object_del(f, ext_list_name[k]);
+	}
+	json_decref(u->filters.file_extensions);
+	u->filters.file_extensions = list;
+	return 0;
+}
+
 /* Applies every flag given on the command line over u. */
 static int
 apply_flags(const struct cli *c, struct sftpgo_user *u)
@@ -486,6 +583,8 @@ apply_flags(const struct cli *c, struct sftpgo_user *u)
 		u->public_keys = keys;
 	}
 	if (c->perms_given && (rc = set_perms(c, u)) != 0)
+		return rc;
+	if (c->ext_given && (rc = set_file_extensions(c, u)) != 0)
 		return rc;
 	for (int k = 0; k < 2; k++) {
 		const struct strlist *src = k == 0 ? &c->allowed_ip : &c->denied_ip;
@@ -871,6 +970,8 @@ cli_free(struct cli *c)
 	strlist_free(&c->perms);
 	strlist_free(&c->allowed_ip);
 	strlist_free(&c->denied_ip);
+	strlist_free(&c->ext[0]);
+	strlist_free(&c->ext[1]);
 }
 
 static int

@@ -60,6 +60,10 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	wp_set_int(&ws, WPK_READ_ONLY, 0);
 	if (command != NULL)
 		wp_set_str(&ws, WPK_COMMAND, command);
+	wp_set_int(&ws, WPK_UPLOAD_BANDWIDTH, u->upload_bandwidth);
+	wp_set_int(&ws, WPK_DOWNLOAD_BANDWIDTH, u->download_bandwidth);
+	if (json_array_size(u->filters.file_extensions) > 0)
+		wp_set_file_extensions(&ws, u->filters.file_extensions);
 	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	if (o == NULL)

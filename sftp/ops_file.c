@@ -346,9 +346,14 @@ h_open(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	if (get_vpath(s, r, &v) != 0 || rbuf_get_u32(r, &pflags) != 0 ||
 	    sftp_attrs_decode(r, &a) != 0)
 		return -1;
+	/* The name the client gave and the one a link leads to both pass the filter. */
+	if (v.err == 0 && filter_denies(s, "open", v.p))
+		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
 	vpath_resolve(s, &v, 1);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
+	if (filter_denies(s, "open", v.p))
+		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
 	return do_open(s, id, v.p, pflags, &a);
 }
 
@@ -421,9 +426,10 @@ h_close(struct sftp_server *s, uint32_t id, struct rbuf *r)
 /* ---- READ and WRITE: the data path, no copies beyond the kernel's ---- */
 
 /*
- * Bandwidth limits as SFTPGo: per transfer, KB = 1024 bytes; the handle's bytes
- * so far may not arrive faster than the limit, so the worker waits (the loop is
- * per user, nothing else is held up).
+ * Bandwidth limits as SFTPGo 0.9.6 (handleThrottle): per transfer (handle), KB =
+ * 1000 bytes, expected_ms = 1000 * floor(bytes / 1000) / limit since the open; the
+ * worker sleeps the difference inside the READ or WRITE (the worker serves one
+ * channel of one user: nobody else is held up).
  */
 static void
 throttle(const struct handle *h, uint32_t kbps)
@@ -433,7 +439,7 @@ throttle(const struct handle *h, uint32_t kbps)
 
 	if (kbps == 0)
 		return;
-	want_ms = (int64_t)(h->bytes / 1024u * 1000u / kbps);
+	want_ms = (int64_t)(h->bytes / 1000u * 1000u / kbps);
 	el = elapsed_ms(&h->start);
 	if (want_ms <= el)
 		return;

@@ -446,11 +446,17 @@ delete_entry(struct sftp_server *s, uint32_t id, struct rbuf *r, const char *sen
 {
 	struct vpath v;
 
+	int file = op == op_unlink; /* SFTPGo filters REMOVE, not RMDIR */
+
 	if (get_vpath(s, r, &v) != 0)
 		return -1;
+	if (file && v.err == 0 && filter_denies(s, sender, v.p))
+		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
 	vpath_resolve(s, &v, 0);
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
+	if (file && filter_denies(s, sender, v.p))
+		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
 	return simple_change(s, id, &v, PERM_DELETE, sender, op, NULL);
 }
 
@@ -557,6 +563,36 @@ static const struct two_path_op op_posix_rename = {"Rename", PERM_RENAME, PERM_R
 static const struct two_path_op op_hardlink = {"Link", PERM_DOWNLOAD,
                                                PERM_CREATE_SYMLINKS, 0, 1};
 
+/* A regular file at vpath, not following a last symlink. */
+static int
+is_regular_entry(struct sftp_server *s, const char *vpath)
+{
+	const char *base;
+	struct stat st;
+	int pfd = srv_open_parent(s, vpath, &base), reg;
+
+	if (pfd < 0)
+		return 0;
+	reg = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	close(pfd);
+	return reg;
+}
+
+/*
+ * SFTPGo filters a rename on both names, but only when the source is a regular
+ * file: directories and symlinks move freely. Client and resolved forms are judged.
+ */
+static int
+two_paths_filtered(struct sftp_server *s, const char *op, const struct vpath *from_client,
+                   const struct vpath *from, const struct vpath *to_client,
+                   const struct vpath *to)
+{
+	if (s->st->file_extensions.n == 0 || !is_regular_entry(s, from->p))
+		return 0;
+	return filter_denies(s, op, from_client->p) || filter_denies(s, op, from->p) ||
+	       filter_denies(s, op, to_client->p) || filter_denies(s, op, to->p);
+}
+
 static int
 do_two_paths(struct sftp_server *s, uint32_t id, struct rbuf *r,
              const struct two_path_op *op)
@@ -567,10 +603,13 @@ do_two_paths(struct sftp_server *s, uint32_t id, struct rbuf *r,
 
 	if (get_vpath(s, r, &from) != 0 || get_vpath(s, r, &to) != 0)
 		return -1;
+	struct vpath from_client = from, to_client = to;
 	vpath_resolve(s, &from, 0);
 	vpath_resolve(s, &to, 0);
 	if (from.err != 0 || to.err != 0)
 		return reply_errno(s, id, from.err != 0 ? from.err : to.err);
+	if (two_paths_filtered(s, op->sender, &from_client, &from, &to_client, &to))
+		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
 	if (from.p[1] == '\0' || to.p[1] == '\0' ||
 	    !perm_has_parent(perms(s), from.p, op->from_perm) ||
 	    !perm_has_parent(perms(s), to.p, op->to_perm))

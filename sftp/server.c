@@ -120,7 +120,8 @@ sftp_server_new(const struct sftp_settings *st, int rootfd, const char *start_di
 	s->max_packet = st->max_packet;
 	s->max_rw = st->max_packet - 1024;
 	s->nh = clamp_handles(st->max_handles);
-	s->strict = !perm_table_uniform(&st->perms);
+	/* Filters judge names: a symlink must not give a file another name either. */
+	s->strict = !perm_table_uniform(&st->perms) || st->file_extensions.n > 0;
 	if (vpath_normalize("/", sd, strlen(sd), s->cwd, sizeof(s->cwd)) != 0) {
 		snprintf(err, errlen, "bad start directory");
 		goto fail;
@@ -251,6 +252,15 @@ reply_denied(struct sftp_server *s, uint32_t id, const char *op, const char *vpa
 {
 	log_info("%s \"%s\": permission denied", op, vpath);
 	return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
+}
+
+int
+filter_denies(struct sftp_server *s, const char *op, const char *vpath)
+{
+	if (ext_filters_allow(&s->st->file_extensions, vpath))
+		return 0;
+	log_warn("%s \"%s\": denied by the file_extensions filter", op, vpath);
+	return 1;
 }
 
 /* ---- decoding ---- */

@@ -133,6 +133,12 @@ int reply_errno(struct sftp_server *s, uint32_t id, int err);
 int reply_status(struct sftp_server *s, uint32_t id, uint32_t code, const char *msg);
 int reply_denied(struct sftp_server *s, uint32_t id, const char *op, const char *vpath);
 uint32_t errno_to_status(int err);
+/*
+ * The one extension filter check (sftp/filters.h) of every request that moves a
+ * file's data or name: 1 (and a warn log line saying why) when vpath is denied;
+ * the caller answers SSH_FX_PERMISSION_DENIED.
+ */
+int filter_denies(struct sftp_server *s, const char *op, const char *vpath);
 
 /* Handles */
 struct handle *handle_alloc(struct sftp_server *s, enum handle_kind kind,

@@ -29,5 +29,6 @@ sftp_settings_free(struct sftp_settings *st)
 	free(st->start_dir);
 	free(st->command);
 	perm_table_free(&st->perms);
+	ext_filters_free(&st->file_extensions);
 	memset(st, 0, sizeof(*st));
 }

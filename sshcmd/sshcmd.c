@@ -272,3 +272,12 @@ sshcmd_run(struct sftp_local *l, int in, int out, const char *command, char *msg
 	words_free(&w);
 	return status;
 }
+
+int
+sshcmd_throttled(const char *command)
+{
+	size_t n = strspn(command, " \t");
+
+	return strncmp(command + n, "scp", 3) == 0 &&
+	       (command[n + 3] == '\0' || strchr(" \t", command[n + 3]) != NULL);
+}

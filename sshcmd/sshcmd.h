@@ -21,4 +21,10 @@ struct sftp_local;
 int sshcmd_run(struct sftp_local *l, int in, int out, const char *command, char *msg,
                size_t msglen);
 
+/*
+ * 1 when the user's bandwidth limits apply to command: scp moves files, while
+ * SFTPGo does not throttle the digests, cd or pwd (behaviour spec section 7).
+ */
+int sshcmd_throttled(const char *command);
+
 #endif

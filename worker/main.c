@@ -461,6 +461,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "sftpgo-worker: bad start directory\n");
 		return 1;
 	}
+	if (st.command != NULL && !sshcmd_throttled(st.command))
+		st.upload_bandwidth = st.download_bandwidth = 0;
 	s = sftp_server_new(&st, rootfd, sd, st.home_dir == NULL, err, sizeof(err));
 	if (s == NULL) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);

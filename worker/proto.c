@@ -33,6 +33,7 @@ const struct wp_def wp_settings_keys[WPK_COUNT] = {
                         256 * 1024, "262144"},
     [WPK_UPLOAD_BANDWIDTH] = {"upload_bandwidth", WP_INT, 0, 0x7fffffff, 0, "0"},
     [WPK_DOWNLOAD_BANDWIDTH] = {"download_bandwidth", WP_INT, 0, 0x7fffffff, 0, "0"},
+    [WPK_FILE_EXTENSIONS] = {"file_extensions", WP_EXTFILTERS, 0, 0, 0, "[] (none)"},
 };
 
 const struct wp_def wp_event_fields[WPF_COUNT] = {
@@ -93,6 +94,43 @@ perms_ok(json_t *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+string_array_ok(const json_t *v)
+{
+	size_t i;
+	json_t *p;
+	int ok = v == NULL || json_is_array(v);
+
+	json_array_foreach(v, i, p) ok =
+	    ok && json_is_string(p) &&
+	    memchr(json_string_value(p), '\0', json_string_length(p)) == NULL;
+	return ok;
+}
+
+/* The shape only; the engine (sftp/filters.h) normalises and refuses duplicates. */
+static int
+extfilters_ok(json_t *v, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *f;
+
+	if (!json_is_array(v)) {
+		snprintf(err, errlen, "file_extensions: must be an array");
+		return -1;
+	}
+	json_array_foreach(v, i, f)
+	{
+		const char *dir = json_string_value(json_object_get(f, "path"));
+		if (!json_is_object(f) || dir == NULL || dir[0] != '/' ||
+		    !string_array_ok(json_object_get(f, "allowed_extensions")) ||
+		    !string_array_ok(json_object_get(f, "denied_extensions"))) {
+			snprintf(err, errlen, "file_extensions: bad entry %zu", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* 0 when v is a valid value for d; else -1 with err naming the key. */
 static int
 value_ok(const struct wp_def *d, json_t *v, const char *what, char *err, size_t errlen)
@@ -105,6 +143,8 @@ value_ok(const struct wp_def *d, json_t *v, const char *what, char *err, size_t 
 	switch (d->type) {
 	case WP_PERMS:
 		return perms_ok(v, err, errlen);
+	case WP_EXTFILTERS:
+		return extfilters_ok(v, err, errlen);
 	case WP_STRING:
 	case WP_PATH:
 	case WP_UMASK:
@@ -193,6 +233,7 @@ value_json(const struct wp_def *d, const char *s, long long n, json_t *perms, in
 {
 	switch (d->type) {
 	case WP_PERMS:
+	case WP_EXTFILTERS:
 		return json_incref(perms);
 	case WP_BOOL:
 		return json_boolean(n);
@@ -212,6 +253,7 @@ value_store(const struct wp_def *d, json_t *v, const char **s, long long *n,
 
 	switch (d->type) {
 	case WP_PERMS:
+	case WP_EXTFILTERS:
 		*perms = v;
 		break;
 	case WP_BOOL:
@@ -253,6 +295,13 @@ wp_set_perms(struct wp_settings *ws, json_t *perms)
 	ws->present |= 1u << WPK_PERMISSIONS;
 }
 
+void
+wp_set_file_extensions(struct wp_settings *ws, json_t *filters)
+{
+	ws->file_extensions = filters;
+	ws->present |= 1u << WPK_FILE_EXTENSIONS;
+}
+
 int
 wp_has(const struct wp_settings *ws, enum wp_key k)
 {
@@ -274,7 +323,9 @@ wp_settings_encode(const struct wp_settings *ws, char *err, size_t errlen)
 		if (!wp_has(ws, (enum wp_key)k))
 			continue;
 		/* NULL: a string that is not UTF-8 */
-		v = value_json(d, ws->s[k], ws->n[k], ws->perms, 0);
+		v = value_json(d, ws->s[k], ws->n[k],
+		               k == WPK_FILE_EXTENSIONS ? ws->file_extensions : ws->perms,
+		               0);
 		if (v == NULL || value_ok(d, v, "settings", err, errlen) != 0) {
 			if (v == NULL)
 				snprintf(err, errlen, "settings: bad value for \"%s\"",
@@ -326,7 +377,8 @@ wp_settings_decode(struct wp_settings *ws, const char *json, size_t len, char *e
 			continue; /* a newer monitor's key */
 		if (value_ok(&wp_settings_keys[k], v, "settings", err, errlen) != 0)
 			return -1;
-		value_store(&wp_settings_keys[k], v, &ws->s[k], &ws->n[k], &ws->perms);
+		value_store(&wp_settings_keys[k], v, &ws->s[k], &ws->n[k],
+		            k == WPK_FILE_EXTENSIONS ? &ws->file_extensions : &ws->perms);
 		ws->present |= 1u << k;
 	}
 	return 0;

@@ -22,6 +22,8 @@ enum wp_type {
 	WP_INT,   /* an integer in [lo, hi] */
 	WP_UMASK, /* "0022": 1 to 4 octal digits, at most 0777 (common/parse.h) */
 	WP_PERMS, /* {"/dir": ["perm", ...], ...}: keys absolute, values string arrays */
+	/* [{"path": "/dir", "allowed_extensions": [..], "denied_extensions": [..]}] */
+	WP_EXTFILTERS,
 };
 
 struct wp_def {
@@ -55,6 +57,7 @@ enum wp_key {
 	WPK_MAX_PACKET,
 	WPK_UPLOAD_BANDWIDTH,
 	WPK_DOWNLOAD_BANDWIDTH,
+	WPK_FILE_EXTENSIONS,
 	WPK_COUNT
 };
 
@@ -76,12 +79,14 @@ struct wp_settings {
 	const char *s[WPK_COUNT];
 	long long n[WPK_COUNT];
 	json_t *perms;
+	json_t *file_extensions; /* WPK_FILE_EXTENSIONS */
 	json_t *root;
 };
 
 void wp_set_str(struct wp_settings *ws, enum wp_key k, const char *s);
 void wp_set_int(struct wp_settings *ws, enum wp_key k, long long n);
 void wp_set_perms(struct wp_settings *ws, json_t *perms);
+void wp_set_file_extensions(struct wp_settings *ws, json_t *filters);
 int wp_has(const struct wp_settings *ws, enum wp_key k);
 
 /* The object to send (new reference), or NULL with err naming the bad key. */

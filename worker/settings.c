@@ -51,6 +51,50 @@ apply_permissions(struct sftp_settings *st, json_t *obj, char *err, size_t errle
 	return 0;
 }
 
+static int
+get_strings(json_t *arr, struct strlist *out)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(arr, i, p)
+	{
+		if (strlist_add(out, json_string_value(p)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The protocol checked the shape; the engine table refuses a directory given twice. */
+static int
+apply_file_extensions(struct sftp_settings *st, json_t *arr, char *err, size_t errlen)
+{
+	struct ext_filters t = {0};
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(arr, i, f)
+	{
+		struct strlist allowed = {0}, denied = {0};
+		const char *dir = json_string_value(json_object_get(f, "path"));
+		int rc = get_strings(json_object_get(f, "allowed_extensions"), &allowed) |
+		         get_strings(json_object_get(f, "denied_extensions"), &denied);
+		if (rc == 0)
+			rc = ext_filters_add(&t, dir, &allowed, &denied);
+		strlist_free(&allowed);
+		strlist_free(&denied);
+		if (rc != 0) {
+			snprintf(err, errlen, "file_extensions: bad entry for \"%.200s\"",
+			         dir);
+			ext_filters_free(&t);
+			return -1;
+		}
+	}
+	ext_filters_free(&st->file_extensions);
+	st->file_extensions = t;
+	return 0;
+}
+
 static char **
 string_field(struct sftp_settings *st, enum wp_key k)
 {
@@ -130,6 +174,8 @@ worker_settings_parse(struct sftp_settings *st, const char *json, size_t len, ch
 			continue;
 		if (k == WPK_PERMISSIONS)
 			rc = apply_permissions(st, ws.perms, err, errlen);
+		else if (k == WPK_FILE_EXTENSIONS)
+			rc = apply_file_extensions(st, ws.file_extensions, err, errlen);
 		else if (dst != NULL && set_string(dst, ws.s[k]) != 0) {
 			snprintf(err, errlen, "settings: out of memory");
 			rc = -1;

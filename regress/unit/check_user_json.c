@@ -168,6 +168,8 @@ static const struct {
     {"{\"filters\": {\"allowed_ip\": \"192.0.2.1\"}}", "filters.allowed_ip"},
     {"{\"filters\": {\"denied_ip\": [1]}}", "filters.denied_ip"},
     {"{\"filters\": {\"denied_login_methods\": 3}}", "filters.denied_login_methods"},
+    {"{\"upload_bandwidth\": -1}", "upload_bandwidth"},
+    {"{\"download_bandwidth\": -5}", "download_bandwidth"},
     {"{\"filters\": {\"file_extensions\": {}}}", "filters.file_extensions"},
     {"{\"filesystem\": 0}", "filesystem"},
     {"{\"filesystem\": {\"provider\": 3}}", "filesystem.provider"},
@@ -346,7 +348,42 @@ static const struct {
     {"{\"public_keys\": [\"" KEY1 "\", \"garbage\"]}", "key 2"},
     {"{\"public_keys\": [], \"password\": \"\"}", "password"},
     {"{\"filesystem\": {\"provider\": 1}}", "filesystem.provider"},
+    {"{\"filters\": {\"file_extensions\": [{\"path\": \"dir\", \"denied_extensions\":"
+     " [\".a\"]}]}}",
+     "invalid path \"dir\" for file extensions filter"},
+    {"{\"filters\": {\"file_extensions\": [{\"path\": \"/d\", \"denied_extensions\":"
+     " [\".a\"]}, {\"path\": \"/d/\", \"allowed_extensions\": [\".b\"]}]}}",
+     "duplicate file extensions filter for path \"/d\""},
+    {"{\"filters\": {\"file_extensions\": [{\"path\": \"/d\", \"denied_extensions\":"
+     " []}]}}",
+     "empty file extensions filter for path \"/d\""},
+    {"{\"filters\": {\"file_extensions\": [{\"path\": \"/d\", \"denied_extensions\":"
+     " [1]}]}}",
+     "file_extensions: entry 1"},
+    {"{\"filters\": {\"file_extensions\": [\"/d::.a\"]}}", "file_extensions: entry 1"},
 };
+
+/* SFTPGo stores each filter path cleaned and the extensions as given. */
+START_TEST(file_extension_paths_are_cleaned)
+{
+	struct sftpgo_user u;
+	char err[256] = "";
+
+	good_user(&u);
+	json_t *patch = parse("{\"filters\": {\"file_extensions\": [{\"path\": "
+	                      "\"/a/./b/../c/\", \"allowed_extensions\": [\".JPG\", "
+	                      "\"png\"]}]}}");
+	ck_assert_msg(user_from_json(patch, &u, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(user_validate(&u, err, sizeof(err)) == 0, "%s", err);
+	json_t *f = json_array_get(u.filters.file_extensions, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(f, "path")), "/a/c");
+	ck_assert_str_eq(json_string_value(
+	                     json_array_get(json_object_get(f, "allowed_extensions"), 0)),
+	                 ".JPG");
+	json_decref(patch);
+	user_free(&u);
+}
+END_TEST
 
 START_TEST(invalid_users_are_named)
 {
@@ -426,6 +463,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	TCase *tv = tcase_create("validate");
 	tcase_add_test(tv, valid_user_passes);
+	tcase_add_test(tv, file_extension_paths_are_cleaned);
 	tcase_add_loop_test(tv, invalid_users_are_named, 0,
 	                    (int)(sizeof(bad_users) / sizeof(bad_users[0])));
 	tcase_add_test(tv, validate_checks_struct_built_perms);

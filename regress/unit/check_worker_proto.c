@@ -42,6 +42,8 @@ static const struct {
     {WPK_MAX_PACKET, "34816", "1e5", "34815"},
     {WPK_UPLOAD_BANDWIDTH, "2147483647", "true", "2147483648"},
     {WPK_DOWNLOAD_BANDWIDTH, "0", "\"0\"", "-1"},
+    {WPK_FILE_EXTENSIONS, "[{\"path\": \"/\", \"denied_extensions\": [\".exe\"]}]",
+     "{\"path\": \"/\"}", "[{\"path\": \"rel\", \"denied_extensions\": [\".a\"]}]"},
 };
 
 static int
@@ -69,10 +71,12 @@ assert_refused(enum wp_key k, const char *value)
 
 	ck_assert_msg(decode_one(k, value, err, sizeof(err)) != 0, "%s accepted %s",
 	              wp_settings_keys[k].name, value);
-	if (k != WPK_PERMISSIONS)
+	if (k != WPK_PERMISSIONS && k != WPK_FILE_EXTENSIONS)
 		ck_assert_msg(strstr(err, wp_settings_keys[k].name) != NULL, "%s", err);
 	else
-		ck_assert_msg(strncmp(err, "permissions:", 12) == 0, "%s", err);
+		ck_assert_msg(strncmp(err, wp_settings_keys[k].name,
+		                      strlen(wp_settings_keys[k].name)) == 0,
+		              "%s", err);
 }
 
 START_TEST(every_key_decoded_and_checked)
@@ -192,6 +196,9 @@ START_TEST(settings_round_trip)
 	wp_set_int(&ws, WPK_MAX_PACKET, 65536);
 	wp_set_int(&ws, WPK_UPLOAD_BANDWIDTH, 100);
 	wp_set_int(&ws, WPK_DOWNLOAD_BANDWIDTH, 200);
+	json_t *fe =
+	    json_pack("[{s:s, s:[s]}]", "path", "/in", "allowed_extensions", ".txt");
+	wp_set_file_extensions(&ws, fe);
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	ck_assert_msg(o != NULL, "%s", err);
 	char *s = json_dumps(o, JSON_COMPACT);
@@ -202,6 +209,8 @@ START_TEST(settings_round_trip)
 	for (unsigned i = 0; i < WPK_COUNT; i++) {
 		if (wp_settings_keys[i].type == WP_PERMS)
 			ck_assert(json_equal(back.perms, perms));
+		else if (wp_settings_keys[i].type == WP_EXTFILTERS)
+			ck_assert(json_equal(back.file_extensions, fe));
 		else if (ws.s[i] != NULL)
 			ck_assert_str_eq(back.s[i], ws.s[i]);
 		else
@@ -212,6 +221,7 @@ START_TEST(settings_round_trip)
 	free(s);
 	json_decref(o);
 	json_decref(perms);
+	json_decref(fe);
 }
 END_TEST
 
@@ -234,6 +244,7 @@ START_TEST(defaults_are_the_engines)
 	                 wp_settings_keys[WPK_UPLOAD_BANDWIDTH].def_n);
 	ck_assert_int_eq(st.download_bandwidth,
 	                 wp_settings_keys[WPK_DOWNLOAD_BANDWIDTH].def_n);
+	ck_assert_uint_eq(st.file_extensions.n, 0); /* "[] (none)" */
 	ck_assert_int_eq(st.max_packet, SFTP_DEFAULT_MAX_PACKET);
 	ck_assert_int_eq(SFTP_MIN_MAX_PACKET, wp_settings_keys[WPK_MAX_PACKET].lo);
 	ck_assert_int_eq(SFTP_MAX_MAX_PACKET, wp_settings_keys[WPK_MAX_PACKET].hi);
