@@ -66,6 +66,7 @@ enum opt_id {
 	O_CREATE_HOME,
 	O_JSON,
 	O_HELP,
+	O_VIRTUAL_FOLDER,
 };
 
 static const struct {
@@ -94,6 +95,7 @@ static const struct {
     {{"create-home", no_argument, NULL, O_CREATE_HOME}, A_EDIT},
     {{"json", no_argument, NULL, O_JSON}, A_LIST},
     {{"help", no_argument, NULL, O_HELP}, A_ALL},
+    {{"virtual-folder", required_argument, NULL, O_VIRTUAL_FOLDER}, A_EDIT},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -109,6 +111,8 @@ struct cli {
 	const char *num[O_EXPIRATION - O_CONFIG_DIR + 1]; /* raw numeric flag values */
 	const char *home_dir;
 	int create_home, json;
+	struct strlist folders; /* --virtual-folder "/vpath::/mapped/path" */
+	int folders_given;
 };
 
 static int
@@ -144,6 +148,7 @@ usage(FILE *f)
 	       "      [--status 0|1] [--expiration-date YYYY-MM-DD|0] [--allowed-ip "
 	       "CIDR]...\n"
 	       "      [--denied-ip CIDR]... [--create-home]\n"
+	       "      [--virtual-folder /vpath::/mapped/path]...\n"
 	       "  sftpgo user update --username U [the same flags; only those given "
 	       "change]\n"
 	       "  sftpgo user delete --username U\n"
@@ -204,6 +209,8 @@ store_flag(struct cli *c, int id, const char *arg)
 		return add_list_value(&c->allowed_ip, &c->allowed_given, arg);
 	case O_DENIED_IP:
 		return add_list_value(&c->denied_ip, &c->denied_given, arg);
+	case O_VIRTUAL_FOLDER:
+		return add_list_value(&c->folders, &c->folders_given, arg);
 	default:
 		c->num[id - O_CONFIG_DIR] = arg;
 		break;
@@ -464,6 +471,36 @@ set_perms(const struct cli *c, struct sftpgo_user *u)
 	return rc;
 }
 
+/* The --virtual-folder values ("/vpath::/mapped/path", SFTPGo portable's form)
+ * -> the user's virtual_folders (replaced; validated with the account). */
+static int
+set_folders(const struct cli *c, struct sftpgo_user *u)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list != NULL && i < c->folders.n; i++) {
+		const char *v = c->folders.v[i], *sep = strstr(v, "::");
+		if (sep == NULL) {
+			json_decref(list);
+			return bad_input(c,
+			                 "--virtual-folder: \"%s\" is not "
+			                 "/virtual/path::/mapped/path",
+			                 v);
+		}
+		if (json_array_append_new(list, json_pack("{s:s%,s:s}", "virtual_path", v,
+		                                          (size_t)(sep - v),
+		                                          "mapped_path", sep + 2)) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	if (list == NULL)
+		return runtime_error(c, "out of memory");
+	json_decref(u->virtual_folders);
+	u->virtual_folders = list;
+	return 0;
+}
+
 /* Applies every flag given on the command line over u. */
 static int
 apply_flags(const struct cli *c, struct sftpgo_user *u)
@@ -486,6 +523,8 @@ apply_flags(const struct cli *c, struct sftpgo_user *u)
 		u->public_keys = keys;
 	}
 	if (c->perms_given && (rc = set_perms(c, u)) != 0)
+		return rc;
+	if (c->folders_given && (rc = set_folders(c, u)) != 0)
 		return rc;
 	for (int k = 0; k < 2; k++) {
 		const struct strlist *src = k == 0 ? &c->allowed_ip : &c->denied_ip;
@@ -524,6 +563,7 @@ flag_for_field(const char *msg)
 	    {"upload_bandwidth", "--upload-bandwidth"},
 	    {"download_bandwidth", "--download-bandwidth"},
 	    {"expiration_date", "--expiration-date"},
+	    {"virtual_folders", "--virtual-folder"},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i].field);
@@ -871,6 +911,7 @@ cli_free(struct cli *c)
 	strlist_free(&c->perms);
 	strlist_free(&c->allowed_ip);
 	strlist_free(&c->denied_ip);
+	strlist_free(&c->folders);
 }
 
 static int

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sftp/path.h"
 #include "sftp/perms.h"
 
 #define SFTP_DEFAULT_MAX_PACKET (256u * 1024u)
@@ -40,6 +41,9 @@ struct sftp_settings {
 	uint32_t upload_bandwidth;   /* KB/s per transfer, 0 = unlimited (SFTPGo user) */
 	uint32_t download_bandwidth; /* KB/s per transfer, 0 = unlimited */
 	char *command; /* an exec channel's command line (sshcmd/); NULL = serve SFTP */
+	/* Virtual folders (sftp/path.h); the fds are closed by sftp_settings_free. */
+	struct sftp_folder *folders;
+	size_t n_folders;
 };
 
 /* Defaults; -1 only when out of memory. */

@@ -22,6 +22,7 @@ enum wp_type {
 	WP_INT,   /* an integer in [lo, hi] */
 	WP_UMASK, /* "0022": 1 to 4 octal digits, at most 0777 (common/parse.h) */
 	WP_PERMS, /* {"/dir": ["perm", ...], ...}: keys absolute, values string arrays */
+	WP_FOLDERS, /* [{"virtual_path": "/v", "missing": false}, ...], at most hi */
 };
 
 struct wp_def {
@@ -55,6 +56,7 @@ enum wp_key {
 	WPK_MAX_PACKET,
 	WPK_UPLOAD_BANDWIDTH,
 	WPK_DOWNLOAD_BANDWIDTH,
+	WPK_VIRTUAL_FOLDERS,
 	WPK_COUNT
 };
 
@@ -62,6 +64,10 @@ enum wp_key {
 #define WP_MIN_MAX_PACKET (34u * 1024u)
 #define WP_MAX_MAX_PACKET (4u * 1024u * 1024u)
 #define WP_MAX_MAX_HANDLES 65536u
+/* Virtual folders: each one not missing costs the worker a descriptor passed
+ * after the settings frame (one byte "F" with SCM_RIGHTS, in list order). */
+#define WP_FOLDERS_MAX 64u
+#define WP_FOLDER_FD_BYTE 'F'
 
 extern const struct wp_def wp_settings_keys[WPK_COUNT];
 
@@ -76,12 +82,14 @@ struct wp_settings {
 	const char *s[WPK_COUNT];
 	long long n[WPK_COUNT];
 	json_t *perms;
+	json_t *folders; /* WPK_VIRTUAL_FOLDERS */
 	json_t *root;
 };
 
 void wp_set_str(struct wp_settings *ws, enum wp_key k, const char *s);
 void wp_set_int(struct wp_settings *ws, enum wp_key k, long long n);
 void wp_set_perms(struct wp_settings *ws, json_t *perms);
+void wp_set_folders(struct wp_settings *ws, json_t *folders);
 int wp_has(const struct wp_settings *ws, enum wp_key k);
 
 /* The object to send (new reference), or NULL with err naming the bad key. */
