@@ -307,13 +307,28 @@ h_opendir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	return handle_reply(s, id, h);
 }
 
+/* One NAME entry (name, long name, attributes) from st; -1 if it cannot be built. */
+static int
+put_name(struct sftp_server *s, const char *name, const struct stat *st, time_t now)
+{
+	struct sftp_attrs a;
+	char lname[SFTP_PATH_MAX + 256];
+
+	if (sftp_longname(lname, sizeof(lname), name, st, user_name(s, st->st_uid),
+	                  group_name(s, st->st_gid), now) != 0)
+		return -1;
+	sftp_attrs_from_stat(&a, st);
+	wbuf_put_cstring(&s->out, name);
+	wbuf_put_cstring(&s->out, lname);
+	sftp_attrs_encode(&s->out, &a);
+	return 0;
+}
+
 /* One NAME entry; -1 when the entry must be skipped (vanished, unreadable). */
 static int
 put_dirent(struct sftp_server *s, struct handle *h, const char *name, time_t now)
 {
 	struct stat st;
-	struct sftp_attrs a;
-	char lname[SFTP_PATH_MAX + 256];
 	const char *statname = name;
 
 	/* Above the virtual "/" there is nothing to show: ".." is "/" itself. */
@@ -321,14 +336,7 @@ put_dirent(struct sftp_server *s, struct handle *h, const char *name, time_t now
 		statname = ".";
 	if (fstatat(dirfd(h->dir), statname, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return -1;
-	if (sftp_longname(lname, sizeof(lname), name, &st, user_name(s, st.st_uid),
-	                  group_name(s, st.st_gid), now) != 0)
-		return -1;
-	sftp_attrs_from_stat(&a, &st);
-	wbuf_put_cstring(&s->out, name);
-	wbuf_put_cstring(&s->out, lname);
-	sftp_attrs_encode(&s->out, &a);
-	return 0;
+	return put_name(s, name, &st, now);
 }
 
 /*
@@ -340,23 +348,13 @@ static int
 put_folder_entry(struct sftp_server *s, const struct sftp_folder *f, time_t now)
 {
 	struct stat st;
-	struct sftp_attrs a;
-	char lname[SFTP_PATH_MAX + 256];
-	const char *name = path_base(f->vpath);
 
 	if (f->fd < 0 || fstat(f->fd, &st) != 0) {
 		memset(&st, 0, sizeof(st));
 		st.st_mode = S_IFDIR | 0755;
 		st.st_nlink = 1;
 	}
-	if (sftp_longname(lname, sizeof(lname), name, &st, user_name(s, st.st_uid),
-	                  group_name(s, st.st_gid), now) != 0)
-		return -1;
-	sftp_attrs_from_stat(&a, &st);
-	wbuf_put_cstring(&s->out, name);
-	wbuf_put_cstring(&s->out, lname);
-	sftp_attrs_encode(&s->out, &a);
-	return 0;
+	return put_name(s, path_base(f->vpath), &st, now);
 }
 
 /* After the real entries: the virtual folders whose parent this directory is. */
