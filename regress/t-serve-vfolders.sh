@@ -95,6 +95,16 @@ check "rm and rmdir in the folder act in mapped_path" test ! -e "$M/d"
 check "the rmdir is logged with the mapped path" \
 	grep -q "\"sender\":\"Rmdir\".*\"file_path\":\"$M/d\"" "$LOG"
 
+# a real directory of the folder's name in the home is hidden by the folder
+mkdir -p "$H/deep/v2"
+echo "shadowed" >"$H/deep/v2/shadow.txt"
+chown -R "$U1:$U1" "$H/deep"
+printf 'ls -1 /deep\nls -1 /deep/v2\n' | asftp >"$T/o4" 2>&1
+check "a nested folder is listed in its parent" grep -Eq '^(/deep/)?v2$' "$T/o4"
+check "once, replacing the real entry" test "$(grep -Ec '^(/deep/)?v2$' "$T/o4")" -eq 1
+check "its listing is mapped_path's" grep -q 'two.txt' "$T/o4"
+check_not "not the home's directory of that name" grep -q 'shadow.txt' "$T/o4"
+
 # --- missing, file and symlink mapped paths: nothing served, warned ----------
 check_not "a missing mapped_path: ls fails" sftp_cmd "ls /gone"
 check "with no such file" grep -Eqi "no such file|not found" "$T/cmd.out"
@@ -165,6 +175,14 @@ out=$(ssh_pw alice alicepw md5sum /vdir/scp.txt </dev/null 2>/dev/null)
 check "md5sum in the folder" test "$out" = "$(md5sum <"$M/scp.txt" | cut -d' ' -f1)  /vdir/scp.txt"
 md5_link() { ssh_pw alice alicepw md5sum /vdir/etc_link/hostname </dev/null; }
 check_not "md5sum through a planted link stays in the folder" md5_link
+
+# --- update: the list is replaced, an empty value clears it ----------------------
+"$SFTPGO" user update --config-dir "$CFG" --username alice --virtual-folder "" >/dev/null
+check "an empty --virtual-folder clears the list" sh -c \
+	"! '$SFTPGO' user show --config-dir '$CFG' --username alice | grep -q virtual_folders"
+printf 'ls -1 /\n' | asftp >"$T/o5" 2>&1
+check_not "and the folder is no longer listed" grep -Eq '^/?vdir$' "$T/o5"
+check_not "nor served" getf /vdir/r2.txt
 
 stop_server
 done_testing
