@@ -13,7 +13,8 @@
  * - filters: CIDRs parse, denied_login_methods are known methods, file_extensions
  *   as SFTPGo (absolute clean paths, one per path, not both lists empty);
  * - a password or at least one public key; every key parses;
- * - status 0/1, limits and counters not negative, filesystem provider 0 (local).
+ * - status 0/1, limits and counters not negative, filesystem provider 0 (local);
+ * - virtual_folders: account/folders.h.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "account/cidr.h"
+#include "account/folders.h"
 #include "account/user.h"
 #include "auth/auth.h"
 #include "common/errf.h"
@@ -305,7 +307,8 @@ user_validate(const struct sftpgo_user *u, char *err, size_t errlen)
 	    validate_filters(&u->filters, err, errlen) != 0 ||
 	    validate_credentials(u, err, errlen) != 0 ||
 	    validate_numbers(u, err, errlen) != 0 ||
-	    validate_filesystem(u->filesystem, err, errlen) != 0)
+	    validate_filesystem(u->filesystem, err, errlen) != 0 ||
+	    user_folders_check(u, NULL, err, errlen) != 0)
 		return -1;
 	return 0;
 }

@@ -69,6 +69,7 @@ enum opt_id {
 	O_HELP,
 	O_ALLOWED_EXT,
 	O_DENIED_EXT,
+	O_VIRTUAL_FOLDER,
 };
 
 static const struct {
@@ -99,6 +100,7 @@ static const struct {
     {{"help", no_argument, NULL, O_HELP}, A_ALL},
     {{"allowed-extensions", required_argument, NULL, O_ALLOWED_EXT}, A_EDIT},
     {{"denied-extensions", required_argument, NULL, O_DENIED_EXT}, A_EDIT},
+    {{"virtual-folder", required_argument, NULL, O_VIRTUAL_FOLDER}, A_EDIT},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -116,6 +118,8 @@ struct cli {
 	int create_home, json;
 	struct strlist ext[2]; /* --allowed-extensions, --denied-extensions */
 	int ext_given;
+	struct strlist folders; /* --virtual-folder "/vpath::/mapped/path" */
+	int folders_given;
 };
 
 static int
@@ -153,6 +157,7 @@ usage(FILE *f)
 	       "      [--denied-ip CIDR]... [--create-home]\n"
 	       "      [--allowed-extensions \"/dir::.ext1,.ext2\"]... "
 	       "[--denied-extensions \"/dir::.ext\"]...\n"
+	       "      [--virtual-folder /vpath::/mapped/path]...\n"
 	       "  sftpgo user update --username U [the same flags; only those given "
 	       "change]\n"
 	       "  sftpgo user delete --username U\n"
@@ -217,6 +222,8 @@ store_flag(struct cli *c, int id, const char *arg)
 	case O_DENIED_EXT:
 		c->ext_given = 1;
 		return arg[0] == '\0' ? 0 : strlist_add(&c->ext[id == O_DENIED_EXT], arg);
+	case O_VIRTUAL_FOLDER:
+		return add_list_value(&c->folders, &c->folders_given, arg);
 	default:
 		c->num[id - O_CONFIG_DIR] = arg;
 		break;
@@ -561,6 +568,36 @@ set_file_extensions(const struct cli *c, struct sftpgo_user *u)
 	return 0;
 }
 
+/* The --virtual-folder values ("/vpath::/mapped/path", SFTPGo portable's form)
+ * -> the user's virtual_folders (replaced; validated with the account). */
+static int
+set_folders(const struct cli *c, struct sftpgo_user *u)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list != NULL && i < c->folders.n; i++) {
+		const char *v = c->folders.v[i], *sep = strstr(v, "::");
+		if (sep == NULL) {
+			json_decref(list);
+			return bad_input(c,
+			                 "--virtual-folder: \"%s\" is not "
+			                 "/virtual/path::/mapped/path",
+			                 v);
+		}
+		if (json_array_append_new(list, json_pack("{s:s%,s:s}", "virtual_path", v,
+		                                          (size_t)(sep - v),
+		                                          "mapped_path", sep + 2)) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	if (list == NULL)
+		return runtime_error(c, "out of memory");
+	json_decref(u->virtual_folders);
+	u->virtual_folders = list;
+	return 0;
+}
+
 /* Applies every flag given on the command line over u. */
 static int
 apply_flags(const struct cli *c, struct sftpgo_user *u)
@@ -585,6 +622,8 @@ apply_flags(const struct cli *c, struct sftpgo_user *u)
 	if (c->perms_given && (rc = set_perms(c, u)) != 0)
 		return rc;
 	if (c->ext_given && (rc = set_file_extensions(c, u)) != 0)
+		return rc;
+	if (c->folders_given && (rc = set_folders(c, u)) != 0)
 		return rc;
 	for (int k = 0; k < 2; k++) {
 		const struct strlist *src = k == 0 ? &c->allowed_ip : &c->denied_ip;
@@ -623,6 +662,7 @@ flag_for_field(const char *msg)
 	    {"upload_bandwidth", "--upload-bandwidth"},
 	    {"download_bandwidth", "--download-bandwidth"},
 	    {"expiration_date", "--expiration-date"},
+	    {"virtual_folders", "--virtual-folder"},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i].field);
@@ -972,6 +1012,7 @@ cli_free(struct cli *c)
 	strlist_free(&c->denied_ip);
 	strlist_free(&c->ext[0]);
 	strlist_free(&c->ext[1]);
+	strlist_free(&c->folders);
 }
 
 static int

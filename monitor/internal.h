@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "common/rpc.h"
 #include "monitor/monitor.h"
@@ -97,6 +98,7 @@ struct mworker {
 	char *command;        /* exec channels: the command line; NULL for sftp */
 	char *exit_msg;       /* exec channels: the worker's last words for stderr */
 	char *username, *home, *conn_id;
+	json_t *folders; /* the user's virtual_folders, for log paths; may be NULL */
 };
 
 struct pconn {

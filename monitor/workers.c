@@ -20,6 +20,7 @@
 #include "logfile/logfile.h"
 #include "common/strlist.h"
 #include "account/user.h"
+#include "monitor/folders.h"
 #include "monitor/internal.h"
 #include "worker/proto.h"
 
@@ -35,7 +36,8 @@ utf8_valid(const char *str)
 }
 
 static json_t *
-worker_settings(const struct msess *s, const char *protocol, const char *command)
+worker_settings(const struct msess *s, const char *protocol, const char *command,
+                json_t *folders)
 {
 	const struct sftpgo_user *u = s->user;
 	const struct sftpd_config *sc = &M.p->cfg->sftpd;
@@ -64,6 +66,8 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	wp_set_int(&ws, WPK_DOWNLOAD_BANDWIDTH, u->download_bandwidth);
 	if (json_array_size(u->filters.file_extensions) > 0)
 		wp_set_file_extensions(&ws, u->filters.file_extensions);
+	if (json_array_size(folders) > 0)
+		wp_set_folders(&ws, folders);
 	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	if (o == NULL)
@@ -150,6 +154,7 @@ mworker_free(struct mworker *w)
 	free(w->conn_id);
 	free(w->command);
 	free(w->exit_msg);
+	json_decref(w->folders);
 	free(w);
 }
 
@@ -163,6 +168,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	int exec = strcmp(kind, "exec") == 0;
 	json_t *settings = NULL;
 	char *js = NULL;
+	struct mfolders mf = {0};
 
 	if ((!exec && strcmp(kind, "sftp") != 0) || (!exec && command[0] != '\0')) {
 		why = "unsupported channel kind";
@@ -185,7 +191,12 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		why = "the user maps to uid or gid 0 (root); set a non-root uid/gid";
 		goto refuse;
 	}
-	settings = worker_settings(s, protocol, exec ? command : NULL);
+	/* Opened as root now: the worker drops privileges before it could. */
+	if (mfolders_open(s->user, s->conn_id, &mf) != 0) {
+		why = "cannot open the virtual folders";
+		goto refuse;
+	}
+	settings = worker_settings(s, protocol, exec ? command : NULL, mf.settings);
 	js = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
 	if (js == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) != 0)
@@ -202,9 +213,11 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		w->home = strdup(s->user->home_dir);
 		w->conn_id = strdup(s->conn_id);
 		w->command = exec ? strdup(command) : NULL;
+		w->folders = json_incref(s->user->virtual_folders);
 	}
 	if (w == NULL || w->username == NULL || w->home == NULL || w->conn_id == NULL ||
-	    (exec && w->command == NULL) || frame_write(ctl[0], js, strlen(js)) != 0) {
+	    (exec && w->command == NULL) || frame_write(ctl[0], js, strlen(js)) != 0 ||
+	    mfolders_send(ctl[0], &mf) != 0) {
 		mworker_free(w);
 		kill(pid, SIGKILL);
 		/* reaped later as an unknown child */
@@ -234,6 +247,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		        s->conn_id, (long)pid, s->user->username);
 	json_decref(settings);
 	free(js);
+	mfolders_close(&mf);
 	return;
 refuse:
 	for (int i = 0; i < 2; i++) {
@@ -244,6 +258,7 @@ refuse:
 	}
 	json_decref(settings);
 	free(js);
+	mfolders_close(&mf);
 	log_app(LOGL_WARN, "sftpd", "[%s] channel refused: %s", s->conn_id, why);
 	struct rpc_channel_result no = {
 	    .fd = -1, .channel = channel, .ok = 0, .message = why};
@@ -259,16 +274,14 @@ on_channel_open(struct msess *s, struct rpc_msg *m)
 	worker_open(s, o->channel, o->kind, o->command);
 }
 
-/* Worker paths are virtual; logs show the real path under the home. */
+/* Worker paths are virtual; logs show the real path: under the home, or under a
+ * virtual folder's mapped_path (SFTPGo logs file system paths). */
 static char *
 real_path(const struct mworker *w, const char *vpath)
 {
-	char *out = NULL;
 	if (vpath[0] == '\0')
 		return strdup("");
-	if (asprintf(&out, "%s%s%s", w->home, vpath[0] == '/' ? "" : "/", vpath) < 0)
-		return NULL;
-	return out;
+	return mfolders_host_path(w->folders, w->home, vpath);
 }
 
 /* One event frame of the worker protocol (worker/proto.h). */

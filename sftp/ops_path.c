@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "sftp/events.h"
 #include "sftp/longname.h"
 #include "sftp/perms.h"
@@ -240,9 +241,13 @@ do_setstat(struct sftp_server *s, uint32_t id, struct rbuf *r, int nofollow)
 	if (v.err != 0)
 		return reply_errno(s, id, v.err);
 	nofollow = nofollow && !v.dir_syntax;
-	fd = path_open(
-	    s->rootfd, v.p,
-	    O_PATH | (nofollow ? O_NOFOLLOW : 0) | (v.dir_syntax ? O_DIRECTORY : 0), 0);
+	const char *sub;
+	int root = srv_root(s, v.p, &sub, NULL);
+	fd = root < 0 ? -1
+	              : path_open(root, sub,
+	                          O_PATH | (nofollow ? O_NOFOLLOW : 0) |
+	                              (v.dir_syntax ? O_DIRECTORY : 0),
+	                          0);
 	if (fd < 0)
 		return reply_errno(s, id, errno);
 	rc = apply_attrs(s, id, fd, 1, v.p, &a, nofollow);
@@ -294,8 +299,30 @@ h_opendir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		return reply_errno(s, id, err);
 	}
 	h->fd = fd;
-	h->dir_is_root = v.p[1] == '\0' && !s->host_root;
+	const char *sub;
+	int folder;
+	srv_root(s, v.p, &sub, &folder);
+	/* ".." of a folder's root is not the user's to see either */
+	h->dir_is_root =
+	    (v.p[1] == '\0' && !s->host_root) || (folder >= 0 && sub[1] == '\0');
 	return handle_reply(s, id, h);
+}
+
+/* One NAME entry (name, long name, attributes) from st; -1 if it cannot be built. */
+static int
+put_name(struct sftp_server *s, const char *name, const struct stat *st, time_t now)
+{
+	struct sftp_attrs a;
+	char lname[SFTP_PATH_MAX + 256];
+
+	if (sftp_longname(lname, sizeof(lname), name, st, user_name(s, st->st_uid),
+	                  group_name(s, st->st_gid), now) != 0)
+		return -1;
+	sftp_attrs_from_stat(&a, st);
+	wbuf_put_cstring(&s->out, name);
+	wbuf_put_cstring(&s->out, lname);
+	sftp_attrs_encode(&s->out, &a);
+	return 0;
 }
 
 /* One NAME entry; -1 when the entry must be skipped (vanished, unreadable). */
@@ -303,8 +330,6 @@ static int
 put_dirent(struct sftp_server *s, struct handle *h, const char *name, time_t now)
 {
 	struct stat st;
-	struct sftp_attrs a;
-	char lname[SFTP_PATH_MAX + 256];
 	const char *statname = name;
 
 	/* Above the virtual "/" there is nothing to show: ".." is "/" itself. */
@@ -312,14 +337,50 @@ put_dirent(struct sftp_server *s, struct handle *h, const char *name, time_t now
 		statname = ".";
 	if (fstatat(dirfd(h->dir), statname, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return -1;
-	if (sftp_longname(lname, sizeof(lname), name, &st, user_name(s, st.st_uid),
-	                  group_name(s, st.st_gid), now) != 0)
-		return -1;
-	sftp_attrs_from_stat(&a, &st);
-	wbuf_put_cstring(&s->out, name);
-	wbuf_put_cstring(&s->out, lname);
-	sftp_attrs_encode(&s->out, &a);
-	return 0;
+	return put_name(s, name, &st, now);
+}
+
+/*
+ * The entry of a virtual folder in its parent's listing (SFTPGo adds it, replacing
+ * a real entry of the same name): a directory with mapped_path's attributes, or
+ * mode 0755, size 0 and a zero mtime when mapped_path is missing (as SFTPGo).
+ */
+static int
+put_folder_entry(struct sftp_server *s, const struct sftp_folder *f, time_t now)
+{
+	struct stat st;
+
+	if (f->fd < 0 || fstat(f->fd, &st) != 0) {
+		memset(&st, 0, sizeof(st));
+		st.st_mode = S_IFDIR | 0755;
+		st.st_nlink = 1;
+	}
+	return put_name(s, path_base(f->vpath), &st, now);
+}
+
+/* After the real entries: the virtual folders whose parent this directory is. */
+static uint32_t
+put_folder_entries(struct sftp_server *s, struct handle *h, uint32_t count, size_t limit,
+                   time_t now)
+{
+	struct wbuf *w = &s->out;
+	char parent[SFTP_PATH_MAX];
+
+	for (; h->vf_next < s->st->n_folders && count < READDIR_MAX_ENTRIES;
+	     h->vf_next++) {
+		const struct sftp_folder *f = &s->st->folders[h->vf_next];
+		size_t before = w->len;
+		path_parent(f->vpath, parent, sizeof(parent));
+		if (strcmp(parent, h->vpath) != 0)
+			continue;
+		if (put_folder_entry(s, f, now) != 0 || w->len > limit) {
+			w->len = before;
+			w->failed = 0;
+			break; /* the next READDIR starts with it */
+		}
+		count++;
+	}
+	return count;
 }
 
 int
@@ -347,8 +408,15 @@ h_readdir(struct sftp_server *s, uint32_t id, struct rbuf *r)
 
 		errno = 0;
 		de = readdir(h->dir);
-		if (de == NULL)
+		if (de == NULL) {
+			int rerr = errno; /* the end, or readdir's error */
+			count = put_folder_entries(s, h, count, limit, now);
+			errno = rerr;
 			break;
+		}
+		if (path_folder_child(s->st->folders, s->st->n_folders, h->vpath,
+		                      de->d_name) >= 0)
+			continue; /* listed as the virtual folder instead */
 		if (put_dirent(s, h, de->d_name, now) != 0) {
 			w->len = before;
 			w->failed = 0;
@@ -593,6 +661,30 @@ two_paths_filtered(struct sftp_server *s, const char *op, const struct vpath *fr
 	       filter_denies(s, op, to_client->p) || filter_denies(s, op, to->p);
 }
 
+/* Do a and b live under different roots (the home, or two virtual folders)? */
+static int
+crosses_folders(struct sftp_server *s, const char *a, const char *b)
+{
+	const char *sub;
+
+	return path_pick_root(s->st->folders, s->st->n_folders, a, &sub) !=
+	       path_pick_root(s->st->folders, s->st->n_folders, b, &sub);
+}
+
+/*
+ * Renames, hard links and symlinks never cross a virtual folder boundary: each
+ * root is resolved on its own fd, so such a name would not lead where it reads.
+ * SFTPGo 0.9.6 tried rename(2) (EXDEV on another file system); we refuse always.
+ */
+static int
+reply_cross(struct sftp_server *s, uint32_t id, const char *op, const char *a,
+            const char *b)
+{
+	log_info("%s \"%s\" -> \"%s\": crosses a virtual folder boundary", op, a, b);
+	return reply_status(s, id, SSH_FX_PERMISSION_DENIED,
+	                    "Permission denied: crosses a virtual folder boundary");
+}
+
 static int
 do_two_paths(struct sftp_server *s, uint32_t id, struct rbuf *r,
              const struct two_path_op *op)
@@ -614,6 +706,8 @@ do_two_paths(struct sftp_server *s, uint32_t id, struct rbuf *r,
 	    !perm_has_parent(perms(s), from.p, op->from_perm) ||
 	    !perm_has_parent(perms(s), to.p, op->to_perm))
 		return reply_denied(s, id, op->sender, from.p);
+	if (crosses_folders(s, from.p, to.p))
+		return reply_cross(s, id, op->sender, from.p, to.p);
 	if (from.dir_syntax && (err = on_entry(s, from.p, 1, entry_exists, NULL)) != 0)
 		return reply_errno(s, id, err);
 	/*
@@ -723,16 +817,19 @@ h_symlink(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	target[tlen] = '\0';
 	if (link.p[1] == '\0' || !perm_has_parent(perms(s), link.p, PERM_CREATE_SYMLINKS))
 		return reply_denied(s, id, "symlink", link.p);
-	/*
-	 * The target text is stored as given: every later lookup through the link is
-	 * resolved under the root (RESOLVE_IN_ROOT), so it cannot lead outside.
-	 */
-	if ((err = on_entry(s, link.p, 0, op_symlink, target)) != 0)
-		return reply_errno(s, id, err);
 	/* The event names where the link leads, as a virtual path like every other. */
 	path_parent(link.p, linkdir, sizeof(linkdir));
 	if (vpath_normalize(linkdir, target, strlen(target), lead, sizeof(lead)) != 0)
 		strlcpy(lead, target, sizeof(lead));
+	/*
+	 * The target text is stored as given: every later lookup through the link is
+	 * resolved under the link's root (RESOLVE_IN_ROOT), so it cannot lead outside,
+	 * and a target in another root (home <-> folder) would not lead where it reads.
+	 */
+	if (crosses_folders(s, link.p, lead))
+		return reply_cross(s, id, "Symlink", link.p, lead);
+	if ((err = on_entry(s, link.p, 0, op_symlink, target)) != 0)
+		return reply_errno(s, id, err);
 	ev.path = lead;
 	ev.target_path = link.p;
 	ev_command(&ev);

@@ -42,6 +42,40 @@ path_base(const char *vpath)
 }
 
 int
+path_pick_root(const struct sftp_folder *f, size_t n, const char *vpath, const char **sub)
+{
+	size_t best_len = 0;
+	int best = -1;
+
+	*sub = vpath;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(f[i].vpath);
+		if (len > best_len && strncmp(vpath, f[i].vpath, len) == 0 &&
+		    (vpath[len] == '\0' || vpath[len] == '/')) {
+			best = (int)i;
+			best_len = len;
+		}
+	}
+	if (best >= 0)
+		*sub = vpath[best_len] == '\0' ? "/" : vpath + best_len;
+	return best;
+}
+
+int
+path_folder_child(const struct sftp_folder *f, size_t n, const char *dir,
+                  const char *name)
+{
+	char parent[SFTP_PATH_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		path_parent(f[i].vpath, parent, sizeof(parent));
+		if (strcmp(parent, dir) == 0 && strcmp(path_base(f[i].vpath), name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int
 path_open_ex(int rootfd, const char *vpath, int flags, mode_t mode, int no_symlinks)
 {
 	struct open_how how;

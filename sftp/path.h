@@ -16,6 +16,29 @@
 
 #define SFTP_PATH_MAX 4096
 
+/*
+ * A virtual folder: the subtree at vpath (absolute, clean, not "/") is served from
+ * the directory fd (opened by the monitor at mapped_path), not from the home; -1
+ * when mapped_path is missing (everything below then fails with ENOENT).
+ */
+struct sftp_folder {
+	char *vpath;
+	int fd;
+};
+#define SFTP_FOLDER_FD_PENDING (-2) /* the worker has yet to receive it */
+
+/*
+ * The one choice of root for a virtual path: the folder whose vpath is the longest
+ * prefix of it (at a "/" boundary) by index, or -1 for the home. *sub gets the path
+ * to resolve under that root ("/" for the folder itself), pointing into vpath.
+ */
+int path_pick_root(const struct sftp_folder *f, size_t n, const char *vpath,
+                   const char **sub);
+
+/* The folder whose vpath's parent is dir and whose last component is name, or -1. */
+int path_folder_child(const struct sftp_folder *f, size_t n, const char *dir,
+                      const char *name);
+
 /* The path openat2 gets for a virtual path: "." for "/", else without the "/". */
 const char *path_rel(const char *vpath);
 

@@ -285,16 +285,68 @@ get_vpath(struct sftp_server *s, struct rbuf *r, struct vpath *v)
 	return 0;
 }
 
+int
+srv_root(struct sftp_server *s, const char *vpath, const char **sub, int *folder)
+{
+	int i = path_pick_root(s->st->folders, s->st->n_folders, vpath, sub);
+
+	if (folder != NULL)
+		*folder = i;
+	if (i < 0)
+		return s->rootfd;
+	if (s->st->folders[i].fd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return s->st->folders[i].fd;
+}
+
+int
+srv_open(struct sftp_server *s, const char *vpath, int flags, mode_t mode)
+{
+	const char *sub;
+	int root = srv_root(s, vpath, &sub, NULL);
+
+	return root < 0 ? -1 : path_open_ex(root, sub, flags, mode, s->strict);
+}
+
+int
+srv_open_parent(struct sftp_server *s, const char *vpath, const char **base)
+{
+	const char *sub;
+	int folder, root = srv_root(s, vpath, &sub, &folder);
+
+	if (folder >= 0 && sub[1] == '\0') {
+		errno = EPERM;
+		return -1;
+	}
+	return root < 0 ? -1 : path_open_parent_ex(root, sub, base, s->strict);
+}
+
+/* Links are resolved under the root the path lives in, then put back under it. */
 void
 vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last)
 {
 	char out[SFTP_PATH_MAX];
-	int err;
+	const char *sub;
+	int err, folder, root;
 
 	if (!s->strict || v->err != 0)
 		return;
-	err =
-	    path_resolve(s->rootfd, v->p, follow_last || v->dir_syntax, out, sizeof(out));
+	if ((root = srv_root(s, v->p, &sub, &folder)) < 0) {
+		v->err = errno;
+		return;
+	}
+	err = path_resolve(root, sub, follow_last || v->dir_syntax, out, sizeof(out));
+	if (err == 0 && folder >= 0) {
+		char full[SFTP_PATH_MAX];
+		const char *fv = s->st->folders[folder].vpath;
+		if (snprintf(full, sizeof(full), "%s%s", fv, out[1] ? out : "") >=
+		    (int)sizeof(full))
+			err = ENAMETOOLONG;
+		else
+			strlcpy(out, full, sizeof(out));
+	}
 	if (err != 0)
 		v->err = err;
 	else

@@ -31,7 +31,8 @@ struct handle {
 	int parentfd; /* -1 for direct files */
 	char *tmpname;
 	char *base;
-	int dir_is_root; /* directory handle on the virtual "/" */
+	int dir_is_root; /* directory handle on the virtual "/" or a folder's root */
+	size_t vf_next;  /* READDIR: next virtual folder to list in this directory */
 };
 
 /* Request table indexes: sftp-server's names and order (-p, -P, -Q). */
@@ -115,17 +116,16 @@ struct handle *get_handle(struct sftp_server *s, struct rbuf *r, enum handle_kin
  */
 void vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last);
 
-static inline int
-srv_open(struct sftp_server *s, const char *vpath, int flags, mode_t mode)
-{
-	return path_open_ex(s->rootfd, vpath, flags, mode, s->strict);
-}
-
-static inline int
-srv_open_parent(struct sftp_server *s, const char *vpath, const char **base)
-{
-	return path_open_parent_ex(s->rootfd, vpath, base, s->strict);
-}
+/*
+ * Every path of the engine reaches the file system through these: the root is the
+ * home, or the virtual folder with the longest prefix (path_pick_root), and *sub
+ * the path under it. srv_root returns that root's fd, or -1 with ENOENT when the
+ * folder's mapped_path is missing; *folder gets the folder index (-1: the home).
+ */
+int srv_root(struct sftp_server *s, const char *vpath, const char **sub, int *folder);
+int srv_open(struct sftp_server *s, const char *vpath, int flags, mode_t mode);
+/* For the folder's own virtual path this fails with EPERM: its entry is not ours. */
+int srv_open_parent(struct sftp_server *s, const char *vpath, const char **base);
 
 /* Replies */
 int reply_ok(struct sftp_server *s, uint32_t id);

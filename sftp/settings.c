@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sftp/settings.h"
 
@@ -30,5 +31,11 @@ sftp_settings_free(struct sftp_settings *st)
 	free(st->command);
 	perm_table_free(&st->perms);
 	ext_filters_free(&st->file_extensions);
+	for (size_t i = 0; i < st->n_folders; i++) {
+		free(st->folders[i].vpath);
+		if (st->folders[i].fd >= 0)
+			close(st->folders[i].fd);
+	}
+	free(st->folders);
 	memset(st, 0, sizeof(*st));
 }

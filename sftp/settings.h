@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "sftp/filters.h"
+#include "sftp/path.h"
 #include "sftp/perms.h"
 
 #define SFTP_DEFAULT_MAX_PACKET (256u * 1024u)
@@ -42,6 +43,9 @@ struct sftp_settings {
 	uint32_t download_bandwidth; /* KB/s per transfer, 0 = unlimited */
 	char *command; /* an exec channel's command line (sshcmd/); NULL = serve SFTP */
 	struct ext_filters file_extensions; /* none: every name passes */
+	/* Virtual folders (sftp/path.h); the fds are closed by sftp_settings_free. */
+	struct sftp_folder *folders;
+	size_t n_folders;
 };
 
 /* Defaults; -1 only when out of memory. */

@@ -431,6 +431,12 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	/* Right after the settings: the monitor sent the folders' fds behind them. */
+	if (worker_receive_folders(o.monitor_fd, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		log_error("%s", err);
+		return 1;
+	}
 	remember_username(&st);
 	remember_own_ids(&st);
 	if (st.umask_set)
@@ -457,6 +463,7 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	worker_make_folder_parents(rootfd, &st);
 	if (start_dir(&o, &st, st.home_dir == NULL, sd, sizeof(sd)) != 0) {
 		fprintf(stderr, "sftpgo-worker: bad start directory\n");
 		return 1;

@@ -8,6 +8,7 @@
 
 #include "common/buf.h"
 #include "common/parse.h"
+#include "common/vpath.h"
 #include "worker/proto.h"
 
 #define ID_MAX 0xfffffffeLL /* uid/gid: (uid_t)-1 is "keep", never a target */
@@ -34,6 +35,7 @@ const struct wp_def wp_settings_keys[WPK_COUNT] = {
     [WPK_UPLOAD_BANDWIDTH] = {"upload_bandwidth", WP_INT, 0, 0x7fffffff, 0, "0"},
     [WPK_DOWNLOAD_BANDWIDTH] = {"download_bandwidth", WP_INT, 0, 0x7fffffff, 0, "0"},
     [WPK_FILE_EXTENSIONS] = {"file_extensions", WP_EXTFILTERS, 0, 0, 0, "[] (none)"},
+    [WPK_VIRTUAL_FOLDERS] = {"virtual_folders", WP_FOLDERS, 0, WP_FOLDERS_MAX, 0, "[]"},
 };
 
 const struct wp_def wp_event_fields[WPF_COUNT] = {
@@ -131,6 +133,29 @@ extfilters_ok(json_t *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* Each virtual_path absolute and cleaned (the account layer stored it so). */
+static int
+folders_ok(const struct wp_def *d, json_t *v, char *err, size_t errlen)
+{
+	json_t *f;
+	size_t i;
+	int ok = json_is_array(v) && json_array_size(v) <= (size_t)d->hi;
+
+	json_array_foreach(v, i, f)
+	{
+		const char *vp = json_string_value(json_object_get(f, "virtual_path"));
+		json_t *missing = json_object_get(f, "missing");
+		char clean[4096];
+		ok = ok && json_is_object(f) && vp != NULL && vp[0] == '/' &&
+		     vpath_normalize("/", vp, strlen(vp), clean, sizeof(clean)) == 0 &&
+		     strcmp(clean, vp) == 0 && strcmp(vp, "/") != 0 &&
+		     (missing == NULL || json_is_boolean(missing));
+	}
+	if (!ok)
+		snprintf(err, errlen, "settings: bad value for \"%s\"", d->name);
+	return ok ? 0 : -1;
+}
+
 /* 0 when v is a valid value for d; else -1 with err naming the key. */
 static int
 value_ok(const struct wp_def *d, json_t *v, const char *what, char *err, size_t errlen)
@@ -145,6 +170,8 @@ value_ok(const struct wp_def *d, json_t *v, const char *what, char *err, size_t 
 		return perms_ok(v, err, errlen);
 	case WP_EXTFILTERS:
 		return extfilters_ok(v, err, errlen);
+	case WP_FOLDERS:
+		return folders_ok(d, v, err, errlen);
 	case WP_STRING:
 	case WP_PATH:
 	case WP_UMASK:
@@ -229,12 +256,13 @@ utf8_string(const char *s)
 
 /* The JSON value of one typed field; strings verbatim (NULL if not UTF-8) or fixed. */
 static json_t *
-value_json(const struct wp_def *d, const char *s, long long n, json_t *perms, int fix)
+value_json(const struct wp_def *d, const char *s, long long n, json_t *obj, int fix)
 {
 	switch (d->type) {
 	case WP_PERMS:
 	case WP_EXTFILTERS:
-		return json_incref(perms);
+	case WP_FOLDERS:
+		return json_incref(obj);
 	case WP_BOOL:
 		return json_boolean(n);
 	case WP_INT:
@@ -244,17 +272,17 @@ value_json(const struct wp_def *d, const char *s, long long n, json_t *perms, in
 	}
 }
 
-/* Stores the (checked) value v of d into s/n/perms. */
+/* Stores the (checked) value v of d into s/n/obj (perms or folders). */
 static void
-value_store(const struct wp_def *d, json_t *v, const char **s, long long *n,
-            json_t **perms)
+value_store(const struct wp_def *d, json_t *v, const char **s, long long *n, json_t **obj)
 {
 	mode_t m;
 
 	switch (d->type) {
 	case WP_PERMS:
 	case WP_EXTFILTERS:
-		*perms = v;
+	case WP_FOLDERS:
+		*obj = v;
 		break;
 	case WP_BOOL:
 		*n = json_is_true(v);
@@ -302,6 +330,35 @@ wp_set_file_extensions(struct wp_settings *ws, json_t *filters)
 	ws->present |= 1u << WPK_FILE_EXTENSIONS;
 }
 
+void
+wp_set_folders(struct wp_settings *ws, json_t *folders)
+{
+	ws->folders = folders;
+	ws->present |= 1u << WPK_VIRTUAL_FOLDERS;
+}
+
+/* Where an object-valued key lives in ws (permissions for every other key). */
+static json_t **
+object_slot(struct wp_settings *ws, enum wp_key k)
+{
+	switch (k) {
+	case WPK_VIRTUAL_FOLDERS:
+		return &ws->folders;
+	case WPK_FILE_EXTENSIONS:
+		return &ws->file_extensions;
+	default:
+		return &ws->perms;
+	}
+}
+
+static json_t *
+object_value(const struct wp_settings *ws, enum wp_key k)
+{
+	return k == WPK_VIRTUAL_FOLDERS   ? ws->folders
+	       : k == WPK_FILE_EXTENSIONS ? ws->file_extensions
+	                                  : ws->perms;
+}
+
 int
 wp_has(const struct wp_settings *ws, enum wp_key k)
 {
@@ -323,8 +380,7 @@ wp_settings_encode(const struct wp_settings *ws, char *err, size_t errlen)
 		if (!wp_has(ws, (enum wp_key)k))
 			continue;
 		/* NULL: a string that is not UTF-8 */
-		v = value_json(d, ws->s[k], ws->n[k],
-		               k == WPK_FILE_EXTENSIONS ? ws->file_extensions : ws->perms,
+		v = value_json(d, ws->s[k], ws->n[k], object_value(ws, (enum wp_key)k),
 		               0);
 		if (v == NULL || value_ok(d, v, "settings", err, errlen) != 0) {
 			if (v == NULL)
@@ -378,7 +434,7 @@ wp_settings_decode(struct wp_settings *ws, const char *json, size_t len, char *e
 		if (value_ok(&wp_settings_keys[k], v, "settings", err, errlen) != 0)
 			return -1;
 		value_store(&wp_settings_keys[k], v, &ws->s[k], &ws->n[k],
-		            k == WPK_FILE_EXTENSIONS ? &ws->file_extensions : &ws->perms);
+		            object_slot(ws, (enum wp_key)k));
 		ws->present |= 1u << k;
 	}
 	return 0;

@@ -24,6 +24,7 @@ enum wp_type {
 	WP_PERMS, /* {"/dir": ["perm", ...], ...}: keys absolute, values string arrays */
 	/* [{"path": "/dir", "allowed_extensions": [..], "denied_extensions": [..]}] */
 	WP_EXTFILTERS,
+	WP_FOLDERS, /* [{"virtual_path": "/v", "missing": false}, ...], at most hi */
 };
 
 struct wp_def {
@@ -58,6 +59,7 @@ enum wp_key {
 	WPK_UPLOAD_BANDWIDTH,
 	WPK_DOWNLOAD_BANDWIDTH,
 	WPK_FILE_EXTENSIONS,
+	WPK_VIRTUAL_FOLDERS,
 	WPK_COUNT
 };
 
@@ -65,6 +67,10 @@ enum wp_key {
 #define WP_MIN_MAX_PACKET (34u * 1024u)
 #define WP_MAX_MAX_PACKET (4u * 1024u * 1024u)
 #define WP_MAX_MAX_HANDLES 65536u
+/* Virtual folders: each one not missing costs the worker a descriptor passed
+ * after the settings frame (one byte "F" with SCM_RIGHTS, in list order). */
+#define WP_FOLDERS_MAX 64u
+#define WP_FOLDER_FD_BYTE 'F'
 
 extern const struct wp_def wp_settings_keys[WPK_COUNT];
 
@@ -80,6 +86,7 @@ struct wp_settings {
 	long long n[WPK_COUNT];
 	json_t *perms;
 	json_t *file_extensions; /* WPK_FILE_EXTENSIONS */
+	json_t *folders;         /* WPK_VIRTUAL_FOLDERS */
 	json_t *root;
 };
 
@@ -87,6 +94,7 @@ void wp_set_str(struct wp_settings *ws, enum wp_key k, const char *s);
 void wp_set_int(struct wp_settings *ws, enum wp_key k, long long n);
 void wp_set_perms(struct wp_settings *ws, json_t *perms);
 void wp_set_file_extensions(struct wp_settings *ws, json_t *filters);
+void wp_set_folders(struct wp_settings *ws, json_t *folders);
 int wp_has(const struct wp_settings *ws, enum wp_key k);
 
 /* The object to send (new reference), or NULL with err naming the bad key. */

@@ -95,6 +95,36 @@ apply_file_extensions(struct sftp_settings *st, json_t *arr, char *err, size_t e
 	return 0;
 }
 
+/* Folders wait for their fds (SFTP_FOLDER_FD_PENDING) unless the monitor found
+ * mapped_path missing (-1: nothing is served there). */
+static int
+apply_folders(struct sftp_settings *st, json_t *list, char *err, size_t errlen)
+{
+	size_t i, n = json_array_size(list);
+	json_t *f;
+
+	if (n == 0)
+		return 0;
+	if ((st->folders = calloc(n, sizeof(*st->folders))) == NULL) {
+		snprintf(err, errlen, "settings: out of memory");
+		return -1;
+	}
+	json_array_foreach(list, i, f)
+	{
+		struct sftp_folder *sf = &st->folders[st->n_folders];
+		sf->fd = json_is_true(json_object_get(f, "missing"))
+		             ? -1
+		             : SFTP_FOLDER_FD_PENDING;
+		sf->vpath = strdup(json_string_value(json_object_get(f, "virtual_path")));
+		if (sf->vpath == NULL) {
+			snprintf(err, errlen, "settings: out of memory");
+			return -1;
+		}
+		st->n_folders++;
+	}
+	return 0;
+}
+
 static char **
 string_field(struct sftp_settings *st, enum wp_key k)
 {
@@ -176,6 +206,8 @@ worker_settings_parse(struct sftp_settings *st, const char *json, size_t len, ch
 			rc = apply_permissions(st, ws.perms, err, errlen);
 		else if (k == WPK_FILE_EXTENSIONS)
 			rc = apply_file_extensions(st, ws.file_extensions, err, errlen);
+		else if (k == WPK_VIRTUAL_FOLDERS)
+			rc = apply_folders(st, ws.folders, err, errlen);
 		else if (dst != NULL && set_string(dst, ws.s[k]) != 0) {
 			snprintf(err, errlen, "settings: out of memory");
 			rc = -1;

@@ -10,6 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fdpass.h"
+#include "sftp/path.h"
+#include "sftp/settings.h"
+#include "worker/proto.h"
 #include "worker/worker.h"
 
 int
@@ -88,4 +92,61 @@ worker_make_home(const char *dir, long long uid, long long gid, char *err, size_
 	}
 	close(fd);
 	return 0;
+}
+
+int
+worker_receive_folders(int sock, struct sftp_settings *st, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < st->n_folders; i++) {
+		struct sftp_folder *f = &st->folders[i];
+		struct stat sb;
+		char b = 0;
+		int fd = -1;
+		if (f->fd != SFTP_FOLDER_FD_PENDING)
+			continue;
+		if (sock < 0) {
+			snprintf(err, errlen,
+			         "virtual folder %s: its directory is passed by the "
+			         "monitor (--monitor-fd) only",
+			         f->vpath);
+			return -1;
+		}
+		ssize_t n = fdpass_recv(sock, &b, 1, &fd);
+		if (n != 1 || b != WP_FOLDER_FD_BYTE || fd < 0 || fstat(fd, &sb) != 0 ||
+		    !S_ISDIR(sb.st_mode)) {
+			snprintf(err, errlen,
+			         "virtual folder %s: no directory from the monitor",
+			         f->vpath);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		f->fd = fd;
+	}
+	return 0;
+}
+
+void
+worker_make_folder_parents(int rootfd, const struct sftp_settings *st)
+{
+	for (size_t i = 0; i < st->n_folders; i++) {
+		const char *v = st->folders[i].vpath;
+		char prefix[SFTP_PATH_MAX];
+		for (size_t k = 1; v[k] != '\0'; k++) {
+			const char *base;
+			int pfd;
+			if (v[k] != '/' || k >= sizeof(prefix))
+				continue;
+			memcpy(prefix, v, k);
+			prefix[k] = '\0';
+			/* as the user, under the home root: failures are ignored (SFTPGo)
+			 */
+			if ((pfd = path_open_parent(rootfd, prefix, &base)) < 0)
+				break;
+			int rc = mkdirat(pfd, base, 0777);
+			close(pfd);
+			if (rc != 0 && errno != EEXIST)
+				break;
+		}
+	}
 }

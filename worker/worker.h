@@ -35,4 +35,20 @@ int worker_expand_start_dir(const char *in, const char *home, const char *user, 
 int worker_make_home(const char *dir, long long uid, long long gid, char *err,
                      size_t errlen);
 
+struct sftp_settings;
+
+/*
+ * The fds of the virtual folders the settings name as present: one byte
+ * WP_FOLDER_FD_BYTE with SCM_RIGHTS each, after the settings frame on sock, in
+ * list order. Without a monitor (sock -1) such folders are an error. 0 or -1.
+ */
+int worker_receive_folders(int sock, struct sftp_settings *st, char *err, size_t errlen);
+
+/*
+ * SFTPGo creates, at login, the missing parents of each virtual path inside the
+ * home (not the virtual directory itself). Run as the user under the home's root
+ * fd; failures are ignored.
+ */
+void worker_make_folder_parents(int rootfd, const struct sftp_settings *st);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "account/account.h"
+#include "account/folders.h"
 #include "auth/auth.h"
 #include "regress/unit/check_main.h"
 
@@ -143,6 +144,105 @@ START_TEST(invalid_refused_before_hashing)
 }
 END_TEST
 
+/* Sets u.virtual_folders from JSON text; prepares; 0 or -1 with err. */
+static int
+store_folders(const char *json)
+{
+	json_decref(u.virtual_folders);
+	u.virtual_folders = json_loads(json, 0, NULL);
+	ck_assert_ptr_nonnull(u.virtual_folders);
+	return account_prepare_for_store(&u, NULL, err, sizeof(err));
+}
+
+#define VF(v, m) "{\"virtual_path\":\"" v "\",\"mapped_path\":\"" m "\"}"
+
+START_TEST(folders_stored_cleaned)
+{
+	ck_assert_msg(
+	    store_folders("[" VF("/vdir/../v1//", "/srv/data/./d1/") "," VF(
+	        "/vdir1", "/srv/data/d12") "," VF("/vdir12/sub", "/srv/d") "]") == 0,
+	    "%s", err);
+	ck_assert_int_eq(json_array_size(u.virtual_folders), 3);
+	json_t *f = json_array_get(u.virtual_folders, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(f, "virtual_path")), "/v1");
+	ck_assert_str_eq(json_string_value(json_object_get(f, "mapped_path")),
+	                 "/srv/data/d1");
+	/* an empty list is stored as none */
+	ck_assert_int_eq(store_folders("[]"), 0);
+	ck_assert_ptr_null(u.virtual_folders);
+}
+END_TEST
+
+START_TEST(folders_refused_with_sftpgo_texts)
+{
+	static const struct {
+		const char *json, *err;
+	} cases[] = {
+	    {"[" VF("/", "/srv/d") "]", "virtual_folders: invalid virtual folder \"/\""},
+	    {"[" VF("/a/..", "/srv/d") "]",
+	     "virtual_folders: invalid virtual folder \"/a/..\""},
+	    {"[" VF("vdir", "/srv/d") "]",
+	     "virtual_folders: invalid virtual folder \"vdir\""},
+	    {"[" VF("", "/srv/d") "]", "virtual_folders: invalid virtual folder \"\""},
+	    {"[{\"mapped_path\":\"/srv/d\"}]",
+	     "virtual_folders: invalid virtual folder \"\""},
+	    {"[" VF("/v", "srv/d") "]",
+	     "virtual_folders: invalid mapped folder \"srv/d\""},
+	    {"[" VF("/v", "") "]", "virtual_folders: invalid mapped folder \"\""},
+	    {"[" VF("/v", "/srv/sftp/alice") "]",
+	     "virtual_folders: invalid mapped folder \"/srv/sftp/alice\" cannot be "
+	     "inside or contain the user home dir \"/srv/sftp/alice\""},
+	    {"[" VF("/v", "/srv/sftp/alice/sub/") "]",
+	     "virtual_folders: invalid mapped folder \"/srv/sftp/alice/sub\" cannot be "
+	     "inside or contain the user home dir \"/srv/sftp/alice\""},
+	    {"[" VF("/v", "/srv") "]",
+	     "virtual_folders: invalid mapped folder \"/srv\" cannot be inside or "
+	     "contain the user home dir \"/srv/sftp/alice\""},
+	    {"[" VF("/v", "/") "]",
+	     "virtual_folders: invalid mapped folder \"/\" cannot be inside or "
+	     "contain the user home dir \"/srv/sftp/alice\""},
+	    {"[" VF("/v1", "/srv/d") "," VF("/v2", "/srv/d/sub") "]",
+	     "virtual_folders: invalid mapped folder \"/srv/d/sub\" overlaps with "
+	     "mapped folder \"/srv/d\""},
+	    {"[" VF("/v1", "/srv/d/sub") "," VF("/v2", "/srv/d/") "]",
+	     "virtual_folders: invalid mapped folder \"/srv/d\" overlaps with mapped "
+	     "folder \"/srv/d/sub\""},
+	    {"[" VF("/v1", "/srv/d1") "," VF("/v1/sub", "/srv/d2") "]",
+	     "virtual_folders: invalid virtual folder \"/v1/sub\" overlaps with "
+	     "virtual folder \"/v1\""},
+	    {"[" VF("/v1", "/srv/d1") "," VF("/v1/", "/srv/d2") "]",
+	     "virtual_folders: invalid virtual folder \"/v1\" overlaps with virtual "
+	     "folder \"/v1\""},
+	    {"[\"/v::/srv/d\"]",
+	     "virtual_folders: every entry must be an object with virtual_path and "
+	     "mapped_path"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(store_folders(cases[i].json) == -1, "accepted %s",
+		              cases[i].json);
+		ck_assert_str_eq(err, cases[i].err);
+	}
+}
+END_TEST
+
+START_TEST(folders_at_most_the_cap)
+{
+	char json[USER_FOLDERS_MAX * 80 + 16], *p = json;
+	size_t left = sizeof(json);
+
+	for (int i = 0; i <= USER_FOLDERS_MAX; i++) {
+		int n =
+		    snprintf(p, left, "%s" VF("/v%d", "/srv/d%d"), i ? "," : "[", i, i);
+		p += n;
+		left -= (size_t)n;
+	}
+	snprintf(p, left, "]");
+	ck_assert_int_eq(store_folders(json), -1);
+	ck_assert_str_eq(err, "virtual_folders: at most 64 folders");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -157,6 +257,9 @@ main(void)
 	tcase_add_test(tc, base_dir_applied_without_home);
 	tcase_add_test(tc, no_usable_base_dir_means_home_required);
 	tcase_add_test(tc, invalid_refused_before_hashing);
+	tcase_add_test(tc, folders_stored_cleaned);
+	tcase_add_test(tc, folders_refused_with_sftpgo_texts);
+	tcase_add_test(tc, folders_at_most_the_cap);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }

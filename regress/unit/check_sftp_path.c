@@ -99,6 +99,34 @@ read_via(int rootfd, const char *vpath, const char *want)
 	ck_assert_msg(strcmp(buf, want) == 0, "%s gave %s", vpath, buf);
 }
 
+/* The root of a path: the folder with the longest prefix at a "/" boundary. */
+START_TEST(pick_root_longest_prefix)
+{
+	struct sftp_folder f[] = {{"/v", 3}, {"/v2", 4}, {"/a/b", 5}, {"/a/b/c", 6}};
+	static const struct {
+		const char *in;
+		int root;
+		const char *sub;
+	} cases[] = {
+	    {"/", -1, "/"},        {"/v", 0, "/"},        {"/v/x/y", 0, "/x/y"},
+	    {"/v2", 1, "/"},       {"/v22", -1, "/v22"},  {"/vx", -1, "/vx"},
+	    {"/a", -1, "/a"},      {"/a/b/x", 2, "/x"},   {"/a/b/c", 3, "/"},
+	    {"/a/b/cd", 2, "/cd"}, {"/a/b/c/d", 3, "/d"},
+	};
+	const char *sub;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(path_pick_root(f, 4, cases[i].in, &sub), cases[i].root);
+		ck_assert_str_eq(sub, cases[i].sub);
+	}
+	ck_assert_int_eq(path_pick_root(NULL, 0, "/v", &sub), -1);
+	ck_assert_int_eq(path_folder_child(f, 4, "/", "v2"), 1);
+	ck_assert_int_eq(path_folder_child(f, 4, "/a", "b"), 2);
+	ck_assert_int_eq(path_folder_child(f, 4, "/a/b", "c"), 3);
+	ck_assert_int_eq(path_folder_child(f, 4, "/", "a"), -1);
+}
+END_TEST
+
 START_TEST(resolve_stays_in_root)
 {
 	char root[] = "/tmp/check_sftp_path.XXXXXX", cmd[128];
@@ -254,6 +282,7 @@ main(void)
 	tcase_add_test(tc, normalize_lexical);
 	tcase_add_test(tc, normalize_rejects);
 	tcase_add_test(tc, parent_and_base);
+	tcase_add_test(tc, pick_root_longest_prefix);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolution");
 	tcase_add_test(tc, resolve_stays_in_root);

@@ -11,11 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include "common/confine.h"
+#include "common/fdpass.h"
 #include "regress/unit/check_main.h"
 #include "sftp/settings.h"
 #include "worker/proto.h"
 #include "worker/settings.h"
+#include "worker/worker.h"
 
 /* One good and two bad JSON values for each key (NULL: no second bad one). */
 static const struct {
@@ -44,6 +49,8 @@ static const struct {
     {WPK_DOWNLOAD_BANDWIDTH, "0", "\"0\"", "-1"},
     {WPK_FILE_EXTENSIONS, "[{\"path\": \"/\", \"denied_extensions\": [\".exe\"]}]",
      "{\"path\": \"/\"}", "[{\"path\": \"rel\", \"denied_extensions\": [\".a\"]}]"},
+    {WPK_VIRTUAL_FOLDERS, "[{\"virtual_path\": \"/v\", \"missing\": true}]",
+     "{\"/v\": 1}", "[{\"virtual_path\": \"/v/../w\"}]"},
 };
 
 static int
@@ -199,6 +206,9 @@ START_TEST(settings_round_trip)
 	json_t *fe =
 	    json_pack("[{s:s, s:[s]}]", "path", "/in", "allowed_extensions", ".txt");
 	wp_set_file_extensions(&ws, fe);
+	json_t *folders = json_pack("[{s:s,s:b},{s:s}]", "virtual_path", "/v", "missing",
+	                            1, "virtual_path", "/d/w");
+	wp_set_folders(&ws, folders);
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	ck_assert_msg(o != NULL, "%s", err);
 	char *s = json_dumps(o, JSON_COMPACT);
@@ -211,6 +221,8 @@ START_TEST(settings_round_trip)
 			ck_assert(json_equal(back.perms, perms));
 		else if (wp_settings_keys[i].type == WP_EXTFILTERS)
 			ck_assert(json_equal(back.file_extensions, fe));
+		else if (wp_settings_keys[i].type == WP_FOLDERS)
+			ck_assert(json_equal(back.folders, folders));
 		else if (ws.s[i] != NULL)
 			ck_assert_str_eq(back.s[i], ws.s[i]);
 		else
@@ -222,6 +234,83 @@ START_TEST(settings_round_trip)
 	json_decref(o);
 	json_decref(perms);
 	json_decref(fe);
+	json_decref(folders);
+}
+END_TEST
+
+/* Every virtual_path clean and absolute, not "/", at most WP_FOLDERS_MAX. */
+START_TEST(folders_checked)
+{
+	static const char *const bad[] = {
+	    "[{\"virtual_path\": \"/\"}]",
+	    "[{\"virtual_path\": \"v\"}]",
+	    "[{\"virtual_path\": \"/v/\"}]",
+	    "[{\"virtual_path\": \"//v\"}]",
+	    "[{\"virtual_path\": 1}]",
+	    "[{}]",
+	    "[\"/v\"]",
+	    "[{\"virtual_path\": \"/v\", \"missing\": 1}]",
+	};
+	char err[256], big[WP_FOLDERS_MAX * 40 + 8], *p = big;
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_refused(WPK_VIRTUAL_FOLDERS, bad[i]);
+	for (unsigned i = 0; i <= WP_FOLDERS_MAX; i++) {
+		int n = snprintf(p, sizeof(big) - (size_t)(p - big),
+		                 "%s{\"virtual_path\":\"/v%u\"}", i ? "," : "[", i);
+		ck_assert(n > 0 && (size_t)n < sizeof(big) - (size_t)(p - big));
+		p += n;
+	}
+	ck_assert_uint_lt((size_t)(p - big) + 1, sizeof(big));
+	memcpy(p, "]", 2);
+	assert_refused(WPK_VIRTUAL_FOLDERS, big);
+	p = strrchr(big, ',');
+	memcpy(p, "]", 2);
+	ck_assert_msg(decode_one(WPK_VIRTUAL_FOLDERS, big, err, sizeof(err)) == 0, "%s",
+	              err);
+}
+END_TEST
+
+/* The worker takes each present folder's fd after the settings; missing: -1. */
+START_TEST(worker_receives_folder_fds)
+{
+	static const char json[] = "{\"virtual_folders\": [{\"virtual_path\": \"/a\"}, "
+	                           "{\"virtual_path\": \"/b\", \"missing\": true}, "
+	                           "{\"virtual_path\": \"/c\"}]}";
+	struct sftp_settings st;
+	char err[256];
+	int sp[2];
+
+	ck_assert_int_eq(sftp_settings_init(&st), 0);
+	ck_assert_int_eq(worker_settings_parse(&st, json, strlen(json), err, sizeof(err)),
+	                 0);
+	ck_assert_uint_eq(st.n_folders, 3);
+	ck_assert_int_eq(st.folders[1].fd, -1);
+	/* stand-alone: nobody can pass them */
+	ck_assert_int_eq(worker_receive_folders(-1, &st, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/a"));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	int d = open("/", O_PATH | O_DIRECTORY);
+	ck_assert_int_eq(fdpass_send(sp[0], "F", 1, d), 0);
+	ck_assert_int_eq(fdpass_send(sp[0], "F", 1, d), 0);
+	ck_assert_int_eq(worker_receive_folders(sp[1], &st, err, sizeof(err)), 0);
+	ck_assert_int_ge(st.folders[0].fd, 0);
+	ck_assert_int_eq(st.folders[1].fd, -1);
+	ck_assert_int_ge(st.folders[2].fd, 0);
+	sftp_settings_free(&st);
+	/* a file instead of a directory, or a wrong byte, is refused */
+	ck_assert_int_eq(sftp_settings_init(&st), 0);
+	ck_assert_int_eq(worker_settings_parse(&st, json, strlen(json), err, sizeof(err)),
+	                 0);
+	int f = open("/dev/null", O_RDONLY);
+	ck_assert_int_eq(fdpass_send(sp[0], "F", 1, f), 0);
+	ck_assert_int_eq(worker_receive_folders(sp[1], &st, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no directory from the monitor"));
+	sftp_settings_free(&st);
+	close(f);
+	close(d);
+	close(sp[0]);
+	close(sp[1]);
 }
 END_TEST
 
@@ -471,6 +560,8 @@ main(void)
 	tcase_add_test(ts, settings_round_trip);
 	tcase_add_test(ts, defaults_are_the_engines);
 	tcase_add_test(ts, worker_applies_settings);
+	tcase_add_test(ts, folders_checked);
+	tcase_add_test(ts, worker_receives_folder_fds);
 	tcase_add_test(te, every_event_round_trips);
 	tcase_add_test(te, event_bytes_unchanged);
 	tcase_add_loop_test(te, malformed_events_refused, 0,
