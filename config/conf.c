@@ -195,7 +195,7 @@ static const struct keydef sftpd_keys[] = {
      .off = OFF(sftpd.proxy_allowed),
      .check = check_cidr},
     /* ours */
-    INT("max_channels_per_connection", sftpd.max_channels_per_connection, 1, 1024),
+    INT("max_channels_per_connection", sftpd.max_channels_per_connection, 1, 256),
     STR("uid0_service_account", sftpd.uid0_service_account, check_user),
     {0},
 };

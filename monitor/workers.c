@@ -171,8 +171,9 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		why = "the command line is not valid UTF-8";
 		goto refuse;
 	}
-	if (s->n_workers >= MAX_WORKERS_PER_SESSION || M.shutting_down) {
-		why = "too many channels";
+	if (s->n_workers >= M.p->cfg->sftpd.max_channels_per_connection ||
+	    M.shutting_down) {
+		why = "too many channels (sftpd.max_channels_per_connection)";
 		goto refuse;
 	}
 	if (geteuid() == 0 && (s->user->uid <= 0 || s->user->gid <= 0)) {

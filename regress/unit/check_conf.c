@@ -621,7 +621,7 @@ START_TEST(good_values_accepted)
 	expect_bad("sftpd", "\"proxy_protocol\": 3", "sftpd.proxy_protocol",
 	           "between 0 and 2");
 	expect_bad("sftpd", "\"max_channels_per_connection\": 0",
-	           "sftpd.max_channels_per_connection", "between 1 and 1024");
+	           "sftpd.max_channels_per_connection", "between 1 and 256");
 	expect_good("data_provider", "\"driver\": \"mysql\"");
 	expect_good("data_provider", "\"driver\": \"postgresql\"");
 	expect_good("data_provider", "\"driver\": \"bolt\"");
