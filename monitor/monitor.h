@@ -28,6 +28,9 @@ struct hostkeys {
  * sftpd.keys, or id_rsa and id_ed25519 in the config dir, generated (0600) when
  * missing and generate is set. Returns 0 or -1 with a message naming the file.
  */
+/* algos.c: every kex/cipher/MAC name is one the linked libssh supports, or -1 with
+ * an error naming the key and the value. */
+int algos_check(const struct sftpd_config *sc, char *err, size_t errlen);
 int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
 		  char *err, size_t errlen);
 void hostkeys_free(struct hostkeys *hk);

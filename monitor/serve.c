@@ -325,6 +325,7 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	char err[512];
 
 	if (check_libexec(libexec_dir, err, sizeof(err)) != 0 ||
+	    algos_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
 	    check_provider(cfg, 0, err, sizeof(err)) != 0 ||
 	    hostkeys_load(cfg, 0, &hk, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo: %s\n", err);
@@ -392,7 +393,8 @@ monitor_serve(int argc, char **argv)
 				    .config_dir_arg = f.config_dir,
 				    .config_file_arg = f.config_file};
 	memset(&hk, 0, sizeof(hk));
-	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0)
+	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0 ||
+	    algos_check(&cfg.sftpd, err, sizeof(err)) != 0)
 		goto fail;
 	if (geteuid() == 0) {
 		mp.empty_dir = find_empty_dir(err, sizeof(err));
