@@ -333,8 +333,6 @@ static const struct {
     {"{\"home_dir\": \"/srv/../etc\"}", "home_dir"},
     {"{\"home_dir\": \"/srv/x/\"}", "home_dir"},
     {"{\"home_dir\": \"/srv//x\"}", "home_dir"},
-    {"{\"uid\": 0}", "uid"},
-    {"{\"gid\": 0}", "gid"},
     {"{\"permissions\": {}}", "permissions"},
     {"{\"permissions\": {\"/in\": [\"list\"]}}", "\"/\" is required"},
     {"{\"filters\": {\"allowed_ip\": [\"192.0.2.0/33\"]}}", "allowed_ip"},
@@ -346,6 +344,7 @@ static const struct {
     {"{\"public_keys\": [\"" KEY1 "\", \"garbage\"]}", "key 2"},
     {"{\"public_keys\": [], \"password\": \"\"}", "password"},
     {"{\"filesystem\": {\"provider\": 1}}", "filesystem.provider"},
+    {"{\"filesystem\": {\"provider\": 2}}", "cloud storage (1 S3, 2 GCS) is not supported yet"},
 };
 
 START_TEST(invalid_users_are_named)
