@@ -132,6 +132,8 @@ extern struct monitor_state M;
 /* loop.c */
 struct event *timer_start(int secs, event_callback_fn cb, void *arg);
 void load_session_settings(void);
+/* "a,b,c" (malloc'd), NULL when out of memory. */
+char *join_list(const struct strlist *l);
 int max_auth_tries(void);
 struct msess *session_by_id(uint64_t id);
 int log_rate_ok(struct log_rate *r, const char *who, long pid);

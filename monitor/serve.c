@@ -376,6 +376,21 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	return 0;
 }
 
+/* Settings that load but deserve a word at every start. */
+static void
+warn_config(const struct sftpgo_config *cfg)
+{
+	const char *w = config_not_built_warning(cfg);
+
+	if (w != NULL)
+		log_app(LOGL_WARN, "service", "%s", w);
+	if (cfg->sftpd.proxy_protocol == 1 && cfg->sftpd.proxy_allowed.n == 0)
+		log_app(LOGL_WARN, "service",
+			"sftpd.proxy_protocol 1 with an empty sftpd.proxy_allowed: any client "
+			"can choose the address that is logged and filtered on; list your "
+			"proxies in sftpd.proxy_allowed");
+}
+
 /* fds 0-2 must be open, or a socket could land there and be inherited by a child
  * as its stdin/stdout/stderr (sshd does the same). */
 static void
@@ -426,6 +441,7 @@ monitor_serve(int argc, char **argv)
 		sftpgo_version(), cfg.config_dir,
 		cfg.config_file_used ? cfg.config_file_used : "(defaults)", cfg.log.max_size_mb,
 		cfg.log.max_backups, cfg.log.max_age_days, cfg.log.verbose, cfg.log.compress);
+	warn_config(&cfg);
 
 	struct monitor_params mp = {.cfg = &cfg, .keys = &hk, .libexec_dir = f.libexec_dir,
 				    .empty_dir = "", .unpriv_uid = (uid_t)-1,
