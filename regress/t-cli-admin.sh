@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# covers: data_provider.driver data_provider.name data_provider.users_table data_provider.users_base_dir
 # The admin CLI (sftpgo initprovider / sftpgo user ...) on a real SQLite database:
 # schema, add/show/update/list/delete, password hashing, keys from files, every bad
 # input (non-zero exit and a message), --create-home ownership, and use while
