@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/parse.h"
 #include "listener/proxyproto.h"
 
 static const uint8_t v2_sig[12] = {'\r', '\n', '\r', '\n', 0,   '\r',
@@ -29,19 +30,12 @@ bad(const char **why, const char *w)
 static int
 parse_port(const char *s, unsigned *out)
 {
-	unsigned v = 0;
-	size_t n = strlen(s);
+	uint64_t v;
 
-	if (n == 0 || n > 5 || (n > 1 && s[0] == '0'))
+	if ((s[0] == '0' && s[1] != '\0') || parse_decimal(&s, 5, &v) != 0 || *s != '\0' ||
+	    v > 65535)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*out = v;
+	*out = (unsigned)v;
 	return 0;
 }
 

@@ -321,23 +321,32 @@ START_TEST(default_json_is_spec_example_plus_our_keys)
 END_TEST
 
 /* contrib/sftpgo.json is generated from config_default_json: they must not drift. */
-START_TEST(sample_file_matches_default_json)
+/* The text of a file of the source tree (malloc'd). */
+static char *
+source_file(const char *rel)
 {
-	char p[1024], *want = config_default_json();
+	char p[1024], *text;
 	const char *top = getenv("top_srcdir");
 	FILE *f;
 	long n;
-	char *got;
 
-	snprintf(p, sizeof(p), "%s/contrib/sftpgo.json", top != NULL ? top : TOP_SRCDIR);
+	snprintf(p, sizeof(p), "%s/%s", top != NULL ? top : TOP_SRCDIR, rel);
 	f = fopen(p, "r");
 	ck_assert_msg(f != NULL, "cannot open %s", p);
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
-	got = calloc(1, (size_t)n + 1);
-	ck_assert_uint_eq(fread(got, 1, (size_t)n, f), (size_t)n);
+	text = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
+	return text;
+}
+
+START_TEST(sample_file_matches_default_json)
+{
+	char *want = config_default_json();
+	char *got = source_file("contrib/sftpgo.json");
+
 	ck_assert_msg(
 	    strcmp(got, want) == 0,
 	    "contrib/sftpgo.json differs from config_default_json(): regenerate it");
@@ -899,20 +908,8 @@ END_TEST
 START_TEST(sample_096_loads)
 {
 	struct sftpgo_config c;
-	char p[1024], base[256], *text;
-	const char *top = getenv("top_srcdir");
-	FILE *f;
-	long n;
+	char base[256], *text = source_file("regress/sftpgo-0.9.6.json");
 
-	snprintf(p, sizeof(p), "%s/regress/sftpgo-0.9.6.json", top != NULL ? top : TOP_SRCDIR);
-	f = fopen(p, "r");
-	ck_assert_msg(f != NULL, "cannot open %s", p);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
-	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
 	ck_assert_msg(load_text(&c, text) == 0, "0.9.6 sample refused: %s", err);
 	snprintf(base, sizeof(base), "%s/", c.config_dir);
 	assert_spec_defaults(&c, base);
