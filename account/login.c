@@ -13,6 +13,29 @@
 #include "account/cidr.h"
 #include "common/errf.h"
 
+/*
+ * An account stored with an S3 or GCS filesystem (by another tool, or an SFTPGo
+ * database) must not be served its local home instead: refused until cloud storage
+ * exists. add/update refuse such accounts already (user_validate).
+ */
+static int
+cloud_refusal(const struct sftpgo_user *u, char *err, size_t errlen)
+{
+	const json_t *prov =
+	    u->filesystem != NULL ? json_object_get(u->filesystem, "provider") : NULL;
+	json_int_t p = json_is_integer(prov) ? json_integer_value(prov) : 0;
+
+	if (p == 0)
+		return 0;
+	return errf(err, errlen,
+	            "user \"%s\" has filesystem.provider %lld (%s): cloud storage is not "
+	            "supported yet",
+	            u->username != NULL ? u->username : "", (long long)p,
+	            p == 1   ? "S3"
+	            : p == 2 ? "GCS"
+	                     : "unknown");
+}
+
 int
 account_can_login(const struct sftpgo_user *u, const char *client_ip, const char *method,
                   int64_t now_ms, char *err, size_t errlen)
@@ -39,5 +62,5 @@ account_can_login(const struct sftpgo_user *u, const char *client_ip, const char
 		return errf(err, errlen,
 		            "Login method \"%s\" is not allowed for user \"%s\"", method,
 		            name);
-	return 0;
+	return cloud_refusal(u, err, errlen);
 }

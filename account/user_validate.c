@@ -7,8 +7,9 @@
  * Rules (documented in sftpgo-user(8)):
  * - username: 1..255 bytes of [A-Za-z0-9._@-] and '_', not starting with '-' or '.';
  * - home_dir: absolute, at most 255 bytes, no "." / ".." / empty components, not "/";
- * - uid and gid: 1..2147483647. SFTPGo allowed 0, but a worker must never serve a
- *   tenant as root, so uid 0 and gid 0 are refused;
+ * - uid and gid: 0..2147483647. 0 is SFTPGo 0.9.6's default ("do not change ids"):
+ *   under root such an account is served as sftpd.uid0_service_account, never as
+ *   root (the monitor maps it; see sftpgo.json(5));
  * - permissions: "/" present, every path absolute, known names ("*" may be mixed);
  * - filters: CIDRs parse, denied_login_methods are known methods, file_extensions
  *   as SFTPGo (absolute clean paths, one per path, not both lists empty);
@@ -88,19 +89,11 @@ validate_home(const char *home, char *err, size_t errlen)
 static int
 validate_ids(const struct sftpgo_user *u, char *err, size_t errlen)
 {
-	if (u->uid == 0)
-		return errf(err, errlen,
-		            "uid: 0 (root) is refused: a worker never serves a user "
-		            "as root; map the user to an unprivileged uid");
-	if (u->gid == 0)
-		return errf(err, errlen,
-		            "gid: 0 (root) is refused: map the user to an "
-		            "unprivileged gid");
 	if (u->uid < 0 || u->uid > 2147483647LL)
-		return errf(err, errlen, "uid: %lld is out of range [1, 2147483647]",
+		return errf(err, errlen, "uid: %lld is out of range [0, 2147483647]",
 		            (long long)u->uid);
 	if (u->gid < 0 || u->gid > 2147483647LL)
-		return errf(err, errlen, "gid: %lld is out of range [1, 2147483647]",
+		return errf(err, errlen, "gid: %lld is out of range [0, 2147483647]",
 		            (long long)u->gid);
 	return 0;
 }
@@ -292,9 +285,10 @@ validate_filesystem(const json_t *fs, char *err, size_t errlen)
 	if (prov == NULL || json_is_null(prov))
 		return 0;
 	if (!json_is_integer(prov) || json_integer_value(prov) != 0)
-		return errf(err, errlen,
-		            "filesystem.provider: only 0 (local filesystem) is "
-		            "supported");
+		return errf(
+		    err, errlen,
+		    "filesystem.provider: only 0 (local filesystem) is "
+		    "supported: cloud storage (1 S3, 2 GCS) is not supported yet");
 	return 0;
 }
 

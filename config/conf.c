@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +51,8 @@ struct keydef {
 	const struct keydef *sub;   /* K_OBJ: nested keys (NULL-terminated) */
 	const char *alias;          /* other accepted name in the file */
 	const char *env;            /* explicit env var name (log section) */
+	/* Feature not built yet: a value other than the default is refused with this. */
+	const char *refused;
 };
 
 struct section {
@@ -79,7 +83,28 @@ struct section {
 		.name = n, .type = K_LIST, .off = OFF(m), .allowed = allow               \
 	}
 
+/* Keys whose feature is not built yet ("honour or refuse", see man/sftpgo.json.5). */
+#define R_HTTPD                                                                          \
+	"not supported yet: the REST API and web admin (the HTTP server) are not built " \
+	"yet"
+#define R_HOOKS                                                                          \
+	"not supported yet: custom actions and external programs (hooks) are not built " \
+	"yet"
+#define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
+#define R_SQL                                                                            \
+	"not supported yet: only the sqlite provider is built; the database servers "    \
+	"(mysql, postgresql) come later"
+#define REFUSED(n, m, why)                                                               \
+	{                                                                                \
+		.name = n, .type = K_STR, .off = OFF(m), .refused = why                  \
+	}
+#define REFUSED_PATH(n, m, why)                                                          \
+	{                                                                                \
+		.name = n, .type = K_STR, .off = OFF(m), .is_path = 1, .refused = why    \
+	}
+
 static int check_umask(const char *v, char *why, size_t whylen);
+static int check_cidr(const char *v, char *why, size_t whylen);
 static int check_url(const char *v, char *why, size_t whylen);
 static int check_abs_or_empty(const char *v, char *why, size_t whylen);
 static int check_driver(const char *v, char *why, size_t whylen);
@@ -107,16 +132,40 @@ static const char *const drivers[] = {"sqlite", "mysql",  "postgresql",
                                       "bolt",   "memory", NULL};
 
 static const struct keydef sftpd_actions[] = {
-    LIST("execute_on", sftpd.actions.execute_on, sftpd_actions_on),
-    STR("command", sftpd.actions.command, check_abs_or_empty),
-    STR("http_notification_url", sftpd.actions.http_notification_url, check_url),
+    {.name = "execute_on",
+     .type = K_LIST,
+     .off = OFF(sftpd.actions.execute_on),
+     .allowed = sftpd_actions_on,
+     .refused = R_HOOKS},
+    {.name = "command",
+     .type = K_STR,
+     .off = OFF(sftpd.actions.command),
+     .check = check_abs_or_empty,
+     .refused = R_HOOKS},
+    {.name = "http_notification_url",
+     .type = K_STR,
+     .off = OFF(sftpd.actions.http_notification_url),
+     .check = check_url,
+     .refused = R_HOOKS},
     {0},
 };
 
 static const struct keydef provider_actions[] = {
-    LIST("execute_on", data_provider.actions.execute_on, provider_actions_on),
-    STR("command", data_provider.actions.command, check_abs_or_empty),
-    STR("http_notification_url", data_provider.actions.http_notification_url, check_url),
+    {.name = "execute_on",
+     .type = K_LIST,
+     .off = OFF(data_provider.actions.execute_on),
+     .allowed = provider_actions_on,
+     .refused = R_HOOKS},
+    {.name = "command",
+     .type = K_STR,
+     .off = OFF(data_provider.actions.command),
+     .check = check_abs_or_empty,
+     .refused = R_HOOKS},
+    {.name = "http_notification_url",
+     .type = K_STR,
+     .off = OFF(data_provider.actions.http_notification_url),
+     .check = check_url,
+     .refused = R_HOOKS},
     {0},
 };
 
@@ -142,6 +191,15 @@ static const struct keydef sftpd_keys[] = {
     INT("session_pool_size", sftpd.session_pool_size, 1, 1024),
     STR("unprivileged_user", sftpd.unprivileged_user, check_user),
     INT("max_startups_per_ip", sftpd.max_startups_per_ip, 1, 65535),
+    /* SFTPGo 0.9.6 */
+    INT("proxy_protocol", sftpd.proxy_protocol, 0, 2),
+    {.name = "proxy_allowed",
+     .type = K_LIST,
+     .off = OFF(sftpd.proxy_allowed),
+     .check = check_cidr},
+    /* ours */
+    INT("max_channels_per_connection", sftpd.max_channels_per_connection, 1, 256),
+    STR("uid0_service_account", sftpd.uid0_service_account, check_user),
     {0},
 };
 
@@ -149,37 +207,86 @@ static const struct keydef provider_keys[] = {
     STR("driver", data_provider.driver, check_driver),
     /* a path only for the file-based drivers: see resolve_paths() */
     STR("name", data_provider.name, NULL),
-    STR("host", data_provider.host, NULL),
-    INT("port", data_provider.port, 0, 65535),
-    STR("username", data_provider.username, NULL),
-    {.name = "password", .type = K_STR, .off = OFF(data_provider.password), .secret = 1},
-    INT("sslmode", data_provider.sslmode, 0, 3),
+    REFUSED("host", data_provider.host, R_SQL),
+    {.name = "port",
+     .type = K_INT,
+     .off = OFF(data_provider.port),
+     .min = 0,
+     .max = 65535,
+     .refused = R_SQL},
+    REFUSED("username", data_provider.username, R_SQL),
+    {.name = "password",
+     .type = K_STR,
+     .off = OFF(data_provider.password),
+     .secret = 1,
+     .refused = R_SQL},
+    {.name = "sslmode",
+     .type = K_INT,
+     .off = OFF(data_provider.sslmode),
+     .min = 0,
+     .max = 3,
+     .refused = R_SQL},
     {.name = "connection_string",
      .type = K_STR,
      .off = OFF(data_provider.connection_string),
      .alias = "connectionstring",
-     .secret = 1}, /* may hold a password */
+     .secret = 1, /* may hold a password */
+     .refused = R_SQL},
     STR("users_table", data_provider.users_table, NULL),
-    INT("manage_users", data_provider.manage_users, 0, 1),
+    {.name = "manage_users",
+     .type = K_INT,
+     .off = OFF(data_provider.manage_users),
+     .min = 0,
+     .max = 1,
+     .refused = R_HTTPD},
     INT("track_quota", data_provider.track_quota, 0, 2),
     INT("pool_size", data_provider.pool_size, 0, INT_MAX),
     STR("users_base_dir", data_provider.users_base_dir, NULL),
     {.name = "actions", .type = K_OBJ, .sub = provider_actions},
-    STR("external_auth_program", data_provider.external_auth_program, check_abs_or_empty),
-    INT("external_auth_scope", data_provider.external_auth_scope, 0, 7),
-    PATH("credentials_path", data_provider.credentials_path),
+    {.name = "external_auth_program",
+     .type = K_STR,
+     .off = OFF(data_provider.external_auth_program),
+     .check = check_abs_or_empty,
+     .refused = R_HOOKS},
+    {.name = "external_auth_scope",
+     .type = K_INT,
+     .off = OFF(data_provider.external_auth_scope),
+     .min = 0,
+     .max = 7,
+     .refused = R_HOOKS},
+    {.name = "credentials_path",
+     .type = K_STR,
+     .off = OFF(data_provider.credentials_path),
+     .is_path = 1,
+     .refused = R_CLOUD},
+    /* SFTPGo 0.9.6 */
+    {.name = "pre_login_program",
+     .type = K_STR,
+     .off = OFF(data_provider.pre_login_program),
+     .check = check_abs_or_empty,
+     .refused = R_HOOKS},
     {0},
 };
 
+/*
+ * Nothing here is built yet: every key is refused when it differs from its default,
+ * except httpd.bind_port 0 ("disabled" is what happens); the default 8080 only warns
+ * at start (config_not_built_warning()).
+ */
 static const struct keydef httpd_keys[] = {
-    INT("bind_port", httpd.bind_port, 0, 65535),
-    STR("bind_address", httpd.bind_address, NULL),
-    PATH("templates_path", httpd.templates_path),
-    PATH("static_files_path", httpd.static_files_path),
-    PATH("backups_path", httpd.backups_path),
-    PATH("auth_user_file", httpd.auth_user_file),
-    PATH("certificate_file", httpd.certificate_file),
-    PATH("certificate_key_file", httpd.certificate_key_file),
+    {.name = "bind_port",
+     .type = K_INT,
+     .off = OFF(httpd.bind_port),
+     .min = 0,
+     .max = 65535,
+     .refused = R_HTTPD},
+    REFUSED("bind_address", httpd.bind_address, R_HTTPD),
+    REFUSED_PATH("templates_path", httpd.templates_path, R_HTTPD),
+    REFUSED_PATH("static_files_path", httpd.static_files_path, R_HTTPD),
+    REFUSED_PATH("backups_path", httpd.backups_path, R_HTTPD),
+    REFUSED_PATH("auth_user_file", httpd.auth_user_file, R_HTTPD),
+    REFUSED_PATH("certificate_file", httpd.certificate_file, R_HTTPD),
+    REFUSED_PATH("certificate_key_file", httpd.certificate_key_file, R_HTTPD),
     {0},
 };
 
@@ -414,6 +521,40 @@ check_url(const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* An IP or a CIDR range (proxy_allowed): inet_pton plus a decimal prefix. */
+static int
+check_cidr(const char *v, char *why, size_t whylen)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	unsigned char buf[16];
+	const char *slash = strchr(v, '/');
+	size_t n = slash != NULL ? (size_t)(slash - v) : strlen(v);
+	int af, maxp;
+
+	if (n == 0 || n >= sizeof(ip))
+		goto bad;
+	memcpy(ip, v, n);
+	ip[n] = '\0';
+	af = strchr(ip, ':') != NULL ? AF_INET6 : AF_INET;
+	maxp = af == AF_INET6 ? 128 : 32;
+	if (inet_pton(af, ip, buf) != 1)
+		goto bad;
+	if (slash != NULL) {
+		long long p;
+		char *end;
+
+		errno = 0;
+		p = strtoll(slash + 1, &end, 10);
+		if (slash[1] == '\0' || !isdigit((unsigned char)slash[1]) ||
+		    *end != '\0' || errno != 0 || p < 0 || p > maxp)
+			goto bad;
+	}
+	return 0;
+bad:
+	errf(why, whylen, "not an IP address or CIDR range: \"%s\"", v);
+	return -1;
+}
+
 /* ---- typed setters shared by the file and the environment ---- */
 
 static int
@@ -472,6 +613,8 @@ list_item_ok(const struct keydef *k, const char *v, char *why, size_t wl)
 		errf(why, wl, "empty list item");
 		return -1;
 	}
+	if (k->check != NULL && k->check(v, why, wl) < 0)
+		return -1;
 	return 0;
 }
 
@@ -1044,7 +1187,8 @@ config_defaults(struct sftpgo_config *cfg)
 		(void)strlist_add(&s->enabled_ssh_commands, *cmd);
 	s->setstat_mode = 0;
 	s->session_pool_size = 4;
-	s->max_startups_per_ip = 10;
+	s->max_startups_per_ip = 20;
+	s->max_channels_per_connection = 10;
 
 	(void)set_str(&p->driver, "sqlite");
 	(void)set_str(&p->name, "sftpgo.db");
@@ -1166,6 +1310,104 @@ resolve_paths(struct sftpgo_config *cfg)
 	    strcmp(d, "memory") == 0)
 		return resolve_one(cfg, &cfg->data_provider.name);
 	return 0;
+}
+
+static int
+same_list(const struct strlist *a, const struct strlist *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* 1 when the key holds its default value (in d). */
+static int
+is_default(const struct sftpgo_config *c, const struct sftpgo_config *d,
+           const struct keydef *k)
+{
+	switch (k->type) {
+	case K_INT:
+		return *(const int *)cat(c, k) == *(const int *)cat(d, k);
+	case K_BOOL:
+		return *(const bool *)cat(c, k) == *(const bool *)cat(d, k);
+	case K_STR:
+		return strcmp(*(char *const *)cat(c, k), *(char *const *)cat(d, k)) == 0;
+	case K_LIST:
+	case K_KEYS:
+		return same_list(cat(c, k), cat(d, k));
+	case K_OBJ:
+		break;
+	}
+	return 1;
+}
+
+/*
+ * "Honour or refuse": a key whose feature is not built yet may only hold its default
+ * (httpd.bind_port may also be 0: the HTTP server is off, which is the truth).
+ */
+static int
+check_refused(const struct sftpgo_config *c, const struct sftpgo_config *d,
+              const char *src, const char *section, const char *obj,
+              const struct keydef *keys, char *err, size_t errlen)
+{
+	char key[192], var[192];
+
+	for (const struct keydef *k = keys; k->name != NULL; k++) {
+		if (k->type == K_OBJ) {
+			if (check_refused(c, d, src, section, k->name, k->sub, err,
+			                  errlen) < 0)
+				return -1;
+			continue;
+		}
+		if (k->refused == NULL || is_default(c, d, k))
+			continue;
+		if (k->off == OFF(httpd.bind_port) && c->httpd.bind_port == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s.%s%s%s", section, obj ? obj : "",
+		         obj ? "." : "", k->name);
+		if (src == NULL) {
+			env_name(var, sizeof(var), section, obj, k->name);
+			errf(err, errlen, "environment variable %s: %s: %s", var, key,
+			     k->refused);
+		} else {
+			errf(err, errlen, "%s: %s: %s", src, key, k->refused);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Called after the file (src = its path) and again after the environment (src =
+ * NULL): a value that passed the first call and fails the second came from a variable.
+ */
+static int
+refuse_not_built(const struct sftpgo_config *cfg, const char *src, char *err,
+                 size_t errlen)
+{
+	struct sftpgo_config d;
+	int rc = 0;
+
+	config_defaults(&d);
+	for (const struct section *s = sections; rc == 0 && s->name != NULL; s++)
+		rc = check_refused(cfg, &d, src, s->name, NULL, s->keys, err, errlen);
+	config_free(&d);
+	return rc;
+}
+
+const char *
+config_not_built_warning(const struct sftpgo_config *cfg)
+{
+	if (cfg->httpd.bind_port != 0)
+		return "httpd.bind_port is set (SFTPGo's default 8080) but the REST API "
+		       "and "
+		       "web admin (the HTTP server) are not built yet: nothing listens "
+		       "on "
+		       "that port; set httpd.bind_port to 0 to silence this warning";
+	return NULL;
 }
 
 /* Derived values and cross-key rules, after the file and the environment. */
@@ -1315,9 +1557,11 @@ config_load(struct sftpgo_config *cfg, const char *config_dir, const char *confi
 	if (locate_file(cfg, file, err, errlen) < 0)
 		goto fail;
 	if (cfg->config_file_used != NULL &&
-	    load_file(cfg, cfg->config_file_used, err, errlen) < 0)
+	    (load_file(cfg, cfg->config_file_used, err, errlen) < 0 ||
+	     refuse_not_built(cfg, cfg->config_file_used, err, errlen) < 0))
 		goto fail;
-	if (apply_env(cfg, err, errlen) < 0)
+	if (apply_env(cfg, err, errlen) < 0 ||
+	    refuse_not_built(cfg, NULL, err, errlen) < 0)
 		goto fail;
 	if (finish(cfg, err, errlen) < 0)
 		goto fail;

@@ -43,7 +43,12 @@ struct sftpd_config {
 	/* ours */
 	int session_pool_size;   /* pre-forked session processes, default 4 */
 	char *unprivileged_user; /* "" = "sftpgo" if it exists, else "nobody" */
-	int max_startups_per_ip; /* ours: concurrent unauthenticated conns per IP, 10 */
+	int max_startups_per_ip; /* ours: concurrent unauthenticated conns per IP, 20 */
+	int proxy_protocol;      /* 0 off, 1 optional, 2 required */
+	struct strlist proxy_allowed;    /* IPs / CIDRs allowed to send a PROXY header */
+	int max_channels_per_connection; /* ours: OpenSSH's MaxSessions, 10 */
+	char *uid0_service_account;      /* ours: uid/gid 0 accounts run as it; "" =
+	                                    unprivileged */
 };
 
 struct provider_config {
@@ -64,6 +69,7 @@ struct provider_config {
 	char *external_auth_program;
 	int external_auth_scope;
 	char *credentials_path;
+	char *pre_login_program; /* refused until hooks exist */
 };
 
 struct httpd_config {
@@ -93,6 +99,11 @@ struct sftpgo_config {
  */
 int config_load(struct sftpgo_config *cfg, const char *config_dir,
                 const char *config_file, char *err, size_t errlen);
+/*
+ * The one warning about a default that would mean "on" for a feature not built yet
+ * (httpd.bind_port 8080): NULL when there is nothing to say.
+ */
+const char *config_not_built_warning(const struct sftpgo_config *cfg);
 /* Defaults only (used by tests and when writing a sample file). */
 void config_defaults(struct sftpgo_config *cfg);
 void config_free(struct sftpgo_config *cfg);

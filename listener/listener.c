@@ -13,14 +13,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/confine.h"
 #include "common/log.h"
 #include "common/rpc.h"
 #include "listener/listener.h"
+#include "listener/proxyproto.h"
 
 #define MAX_TRACKED_IPS 4096
+/* Connections still sending their PROXY header; RLIMIT_NOFILE below leaves room. */
+#define MAX_PENDING 48
+#define LISTENER_NOFILE 64
+
+/* An accepted connection whose PROXY header is not complete yet. */
+struct pending {
+	int fd; /* -1 = free slot */
+	char peer[64];
+	unsigned peer_port;
+	int allowed; /* the peer may send a header (proxy_allowed) */
+	time_t deadline;
+	size_t got; /* header bytes consumed so far, kept in buf */
+	uint8_t buf[PROXY_HEADER_MAX];
+};
+
+static struct pending pend[MAX_PENDING];
 
 struct ip_slot {
 	char ip[64];
@@ -66,6 +84,147 @@ peer_ip(const struct sockaddr_storage *ss, socklen_t sl, char *ip, size_t iplen,
 	return 0;
 }
 
+/* The client (its real address: the PROXY source when there was one) goes to the
+ * monitor, within max_startups_per_ip. Closes our copy of fd either way. */
+static void
+hand_off(const struct listener_params *p, int fd, const char *ip, unsigned port)
+{
+	struct ip_slot *s = slot_find(ip, 1);
+	if (s == NULL || (p->max_per_ip > 0 && s->n >= p->max_per_ip)) {
+		log_warn("refusing connection from %s: too many unauthenticated "
+		         "connections from this address (max_startups_per_ip %d)",
+		         ip, p->max_per_ip);
+		close(fd);
+		return;
+	}
+	struct rpc_newconn nc = {.fd = fd, .client_ip = ip, .port = port};
+	if (rpc_send_newconn(p->monitor_fd, &nc) == 0)
+		s->n++;
+	close(fd);
+}
+
+static int
+peer_allowed(const struct listener_params *p, const char *ip)
+{
+	if (p->n_proxy_allowed == 0)
+		return 1;
+	for (size_t i = 0; i < p->n_proxy_allowed; i++)
+		if (cidr_contains(&p->proxy_allowed[i], ip))
+			return 1;
+	return 0;
+}
+
+static void
+pending_drop(struct pending *c, const char *why)
+{
+	log_warn("PROXY protocol: connection from %s:%u closed: %s", c->peer,
+	         c->peer_port, why);
+	close(c->fd);
+	c->fd = -1;
+}
+
+/*
+ * The header is complete (or absent, n == PROXY_NONE): pick the address the server
+ * will see. A peer outside proxy_allowed may not choose it (mode 1: its header is
+ * consumed and ignored, as SFTPGo did; mode 2 refused it at accept).
+ */
+static void
+pending_done(const struct listener_params *p, struct pending *c,
+             const struct proxy_source *src)
+{
+	int fd = c->fd;
+
+	c->fd = -1;
+	if (src != NULL && src->has_addr && c->allowed)
+		hand_off(p, fd, src->ip, src->port);
+	else
+		hand_off(p, fd, c->peer, c->peer_port);
+}
+
+/*
+ * Reads what the client sent so far without taking bytes past the header: peek,
+ * parse what was kept plus what was peeked, then consume only header bytes (all of
+ * them while the header is incomplete, so poll() does not spin on them).
+ */
+static void
+pending_read(const struct listener_params *p, struct pending *c)
+{
+	uint8_t view[PROXY_HEADER_MAX];
+	struct proxy_source src;
+	const char *why;
+	ssize_t n;
+	long rc;
+
+	memcpy(view, c->buf, c->got);
+	n = recv(c->fd, view + c->got, sizeof(view) - c->got, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		pending_drop(c, "closed before its PROXY header was complete");
+		return;
+	}
+	rc = proxy_parse(view, c->got + (size_t)n, &src, &why);
+	if (rc == PROXY_NONE) {
+		if (p->proxy_mode == 2)
+			pending_drop(c, "no PROXY header (required)");
+		else
+			pending_done(p, c, NULL);
+		return;
+	}
+	if (rc == PROXY_BAD) {
+		pending_drop(c, why);
+		return;
+	}
+	size_t take = rc == PROXY_NEED_MORE ? (size_t)n : (size_t)rc - c->got;
+	if (recv(c->fd, c->buf + c->got, take, MSG_DONTWAIT) != (ssize_t)take) {
+		pending_drop(c, "short read of its PROXY header");
+		return;
+	}
+	c->got += take;
+	if (rc != PROXY_NEED_MORE)
+		pending_done(p, c, &src);
+}
+
+static void
+pending_expire(const struct listener_params *p, time_t now)
+{
+	for (size_t i = 0; i < MAX_PENDING; i++) {
+		struct pending *c = &pend[i];
+		if (c->fd < 0 || now < c->deadline)
+			continue;
+		/* mode 1: a client that sent nothing may be waiting for our banner */
+		if (p->proxy_mode == 1 && c->got == 0)
+			pending_done(p, c, NULL);
+		else
+			pending_drop(c, "PROXY header timeout");
+	}
+}
+
+static void
+pending_add(const struct listener_params *p, int fd, const char *ip, unsigned port)
+{
+	struct pending *c = NULL;
+
+	for (size_t i = 0; i < MAX_PENDING && c == NULL; i++)
+		if (pend[i].fd < 0)
+			c = &pend[i];
+	if (c == NULL) {
+		log_warn("refusing connection from %s: %d connections are already "
+		         "sending their PROXY header",
+		         ip, MAX_PENDING);
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	strlcpy(c->peer, ip, sizeof(c->peer));
+	c->peer_port = port;
+	c->allowed = peer_allowed(p, ip);
+	c->got = 0;
+	c->deadline = time(NULL) + PROXY_HEADER_TIMEOUT_S;
+	if (p->proxy_mode == 2 && !c->allowed)
+		pending_drop(c, "not in sftpd.proxy_allowed");
+}
+
 static void
 accept_one(const struct listener_params *p)
 {
@@ -87,18 +246,10 @@ accept_one(const struct listener_params *p)
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	struct ip_slot *s = slot_find(ip, 1);
-	if (s == NULL || (p->max_per_ip > 0 && s->n >= p->max_per_ip)) {
-		log_warn("refusing connection from %s: too many unauthenticated "
-		         "connections from this address (max_startups_per_ip %d)",
-		         ip, p->max_per_ip);
-		close(fd);
-		return;
-	}
-	struct rpc_newconn nc = {.fd = fd, .client_ip = ip, .port = port};
-	if (rpc_send_newconn(p->monitor_fd, &nc) == 0)
-		s->n++;
-	close(fd);
+	if (p->proxy_mode != 0)
+		pending_add(p, fd, ip, port);
+	else
+		hand_off(p, fd, ip, port);
 }
 
 /* 0 keep going, -1 the monitor is gone or misbehaved. */
@@ -133,11 +284,28 @@ listener_run(const struct listener_params *p)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
-	if (confine_process(p->chroot_dir, p->uid, p->gid, 64, err, sizeof(err)) != 0)
+	for (size_t i = 0; i < MAX_PENDING; i++)
+		pend[i].fd = -1;
+	if (confine_process(p->chroot_dir, p->uid, p->gid, LISTENER_NOFILE, err,
+	                    sizeof(err)) != 0)
 		fatal("listener: %s", err);
 	for (;;) {
-		struct pollfd pf[2] = {{p->listen_fd, POLLIN, 0}, {mon_fd, POLLIN, 0}};
-		if (poll(pf, 2, -1) < 0) {
+		struct pollfd pf[2 + MAX_PENDING] = {{p->listen_fd, POLLIN, 0},
+		                                     {mon_fd, POLLIN, 0}};
+		struct pending *who[MAX_PENDING];
+		nfds_t n = 2;
+		int timeout = -1;
+
+		for (size_t i = 0; i < MAX_PENDING; i++) {
+			if (pend[i].fd < 0)
+				continue;
+			pf[n].fd = pend[i].fd;
+			pf[n].events = POLLIN;
+			who[n - 2] = &pend[i];
+			n++;
+			timeout = 1000; /* deadlines are checked once a second */
+		}
+		if (poll(pf, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			_exit(1);
@@ -146,6 +314,10 @@ listener_run(const struct listener_params *p)
 			if (monitor_message() != 0)
 				_exit(0);
 		}
+		for (nfds_t i = 2; i < n; i++)
+			if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
+				pending_read(p, who[i - 2]);
+		pending_expire(p, time(NULL));
 		if (pf[0].revents & POLLIN)
 			accept_one(p);
 	}

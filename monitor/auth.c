@@ -135,6 +135,13 @@ auth_succeeded(struct msess *s, struct job *j)
 		auth_reply(s, RPC_AUTH_OK, "");
 		return;
 	}
+	if (geteuid() == 0 && (u->uid == 0 || u->gid == 0) &&
+	    M.p->uid0_unusable[0] != '\0') {
+		/* the connection_failed line carries the username beside it */
+		snprintf(j->error, sizeof(j->error), "%s", M.p->uid0_unusable);
+		auth_failed(s, j);
+		return;
+	}
 	if (u->max_sessions > 0 && count_user_sessions(u->username) >= u->max_sessions) {
 		snprintf(j->error, sizeof(j->error), "too many open sessions: %d/%lld",
 		         count_user_sessions(u->username), (long long)u->max_sessions);
@@ -151,6 +158,14 @@ auth_succeeded(struct msess *s, struct job *j)
 	release_slot(s);
 	log_app(LOGL_INFO, "sftpd", "[%s] user %s logged in with %s from %s", s->conn_id,
 	        u->username, job_method(j->kind), s->ip);
+	if (geteuid() == 0 && (u->uid == 0 || u->gid == 0)) {
+		long long uid, gid;
+		monitor_user_ids(M.p, u->uid, u->gid, &uid, &gid);
+		log_app(LOGL_INFO, "sftpd",
+		        "[%s] user %s maps to uid/gid 0: served as uid %lld gid %lld "
+		        "(sftpd.uid0_service_account)",
+		        s->conn_id, u->username, uid, gid);
+	}
 	auth_reply(s, RPC_AUTH_OK, "");
 	struct job *ll = calloc(1, sizeof(*ll));
 	if (ll != NULL && (ll->username = strdup(u->username)) != NULL) {

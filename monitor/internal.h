@@ -36,7 +36,6 @@
 #define STARTUP_GRACE_SECS 30
 #define SHUTDOWN_GRACE_SECS 10
 #define MAX_PENDING_CONNS 256
-#define MAX_WORKERS_PER_SESSION 8
 #define WORKER_EVENT_MAX (1024 * 1024)
 #define LOGS_PER_SEC 50
 #define SPAWN_FDS_MAX 4
@@ -135,6 +134,8 @@ extern struct monitor_state M;
 /* loop.c */
 struct event *timer_start(int secs, event_callback_fn cb, void *arg);
 void load_session_settings(void);
+/* "a,b,c" (malloc'd), NULL when out of memory. */
+char *join_list(const struct strlist *l);
 int max_auth_tries(void);
 struct msess *session_by_id(uint64_t id);
 int log_rate_ok(struct log_rate *r, const char *who, long pid);

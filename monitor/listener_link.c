@@ -124,20 +124,31 @@ int
 start_listener(void)
 {
 	int sv[2];
-	char uid[24], gid[24], max[24];
-	char *const argv[] = {
-	    "sftpgo-listener", (char *)M.p->empty_dir, uid, gid, max, NULL};
+	char uid[24], gid[24], max[24], proxy[24];
+	char *allowed = join_list(&M.p->cfg->sftpd.proxy_allowed);
+	char *const argv[] = {"sftpgo-listener",
+	                      (char *)M.p->empty_dir,
+	                      uid,
+	                      gid,
+	                      max,
+	                      proxy,
+	                      allowed,
+	                      NULL};
 
 	snprintf(uid, sizeof(uid), "%ld",
 	         M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
 	snprintf(gid, sizeof(gid), "%ld",
 	         M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
 	snprintf(max, sizeof(max), "%d", M.p->cfg->sftpd.max_startups_per_ip);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+	snprintf(proxy, sizeof(proxy), "%d", M.p->cfg->sftpd.proxy_protocol);
+	if (allowed == NULL ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		log_error("socketpair: %s", strerror(errno));
+		free(allowed);
 		return -1;
 	}
 	pid_t pid = spawn("sftpgo-listener", argv, M.p->listen_fd, sv[1]);
+	free(allowed);
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);

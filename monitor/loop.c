@@ -30,7 +30,7 @@ timer_start(int secs, event_callback_fn cb, void *arg)
 	return e;
 }
 
-static char *
+char *
 join_list(const struct strlist *l)
 {
 	size_t n = 1;

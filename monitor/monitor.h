@@ -28,6 +28,9 @@ struct hostkeys {
  * sftpd.keys, or id_rsa and id_ed25519 in the config dir, generated (0600) when
  * missing and generate is set. Returns 0 or -1 with a message naming the file.
  */
+/* algos.c: every kex/cipher/MAC name is one the linked libssh supports, or -1 with
+ * an error naming the key and the value. */
+int algos_check(const struct sftpd_config *sc, char *err, size_t errlen);
 int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
                   char *err, size_t errlen);
 void hostkeys_free(struct hostkeys *hk);
@@ -70,7 +73,18 @@ struct monitor_params {
 	int listen_fd;
 	const char *config_dir_arg;
 	const char *config_file_arg;
+	/* sftpd.uid0_service_account, resolved at start when root: the ids an account
+	 * with uid or gid 0 is served as, or uid0_unusable says why there are none */
+	uid_t uid0_uid;
+	gid_t uid0_gid;
+	char uid0_unusable[256]; /* "" = usable */
 };
+/*
+ * The ids a user's worker runs as under root: its own, with a 0 replaced by the
+ * service account's (never root). -1 when the service account is unusable.
+ */
+void monitor_user_ids(const struct monitor_params *p, long long uid, long long gid,
+                      long long *out_uid, long long *out_gid);
 int monitor_run(struct monitor_params *p);
 
 #endif

@@ -58,6 +58,7 @@ send_init(struct msess *s)
 	    .kex = M.kex,
 	    .ciphers = M.ciphers,
 	    .macs = M.macs,
+	    .max_channels = (uint32_t)p->cfg->sftpd.max_channels_per_connection,
 	};
 	return rpc_send_init(s->fd, &init);
 }

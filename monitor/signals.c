@@ -120,7 +120,8 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	log_reopen();
 	memset(&ncfg, 0, sizeof(ncfg));
 	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err,
-	                sizeof(err)) != 0) {
+	                sizeof(err)) != 0 ||
+	    algos_check(&ncfg.sftpd, err, sizeof(err)) != 0) {
 		log_error("SIGHUP: configuration not reloaded: %s", err);
 		config_free(&ncfg);
 		return;

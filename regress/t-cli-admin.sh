@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# covers: data_provider.driver data_provider.name data_provider.users_table data_provider.users_base_dir
 # The admin CLI (sftpgo initprovider / sftpgo user ...) on a real SQLite database:
 # schema, add/show/update/list/delete, password hashing, keys from files, every bad
 # input (non-zero exit and a message), --create-home ownership, and use while
@@ -159,8 +160,6 @@ expect 2 "missing key file" "--public-key-file" add --username e1 --home-dir /sr
 expect 2 "empty password file" "--password-file" sg user add --username e1 --home-dir /srv/e1 --uid 4000 --gid 4000 --password-file "$T/emptypw"
 expect 2 "password and password file" "exclusive" add --username e1 --home-dir /srv/e1 --password-file "$T/pw"
 expect 2 "no credentials" "password" sg user add --username e1 --home-dir /srv/e1 --uid 4000 --gid 4000
-expect 2 "uid 0 refused" "uid: 0 (root) is refused" add --username e1 --home-dir /srv/e1 --uid 0
-expect 2 "gid 0 refused" "gid" add --username e1 --home-dir /srv/e1 --gid 0
 expect 2 "uid required" "--uid" sg user add --username e1 --password x --home-dir /srv/e1
 expect 2 "uid not a number" "--uid" add --username e1 --home-dir /srv/e1 --uid 12x
 expect 2 "uid too large" "--uid" add --username e1 --home-dir /srv/e1 --uid 2147483648

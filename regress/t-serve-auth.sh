@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# covers: sftpd.max_auth_tries
 # sftpgo serve: account checks decided by the monitor (status, expiration, IP
 # filters), max_auth_tries counted by the monitor, max_sessions per user.
 . "$top_srcdir/regress/lib.sh"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# covers: sftpd.bind_port sftpd.bind_address sftpd.session_pool_size data_provider.name
 # sftpgo serve: processes and privileges, password and key logins with real uid
 # mapping, homes kept apart, refused channel kinds, clean SIGTERM.
 . "$top_srcdir/regress/lib.sh"

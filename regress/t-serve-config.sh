@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# covers: sftpd.keys sftpd.banner sftpd.login_banner_file sftpd.max_auth_tries
 # sftpgo serve: configuration errors name the key, --test-config, version and
 # login banners, algorithms from the config, SIGHUP reload.
 . "$top_srcdir/regress/lib.sh"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# covers: sftpd.keyboard_interactive_auth_program
 # sftpgo serve: keyboard-interactive through keyboard_interactive_auth_program
 # (SFTPGo's protocol: JSON questions on the program's stdout, answers on its stdin,
 # {"auth_result":1} to accept), driven by the monitor.

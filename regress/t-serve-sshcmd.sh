@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# covers: sftpd.enable_scp sftpd.enabled_ssh_commands
 # sftpgo serve: SSH commands on exec channels (md5sum, sha1sum, cd, pwd by default,
 # as SFTPGo's enabled_ssh_commands) and SCP (enable_scp), through the real server
 # with OpenSSH's ssh and scp -O: exit statuses, stderr, the user's root and

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# covers: sftpd.idle_timeout
 # sftpgo serve: idle_timeout (1 minute) and the 2-minute login grace time. Slow
 # (about 2.5 minutes); SFTPGO_QUICK_TESTS=1 skips it.
 . "$top_srcdir/regress/lib.sh"

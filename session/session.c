@@ -32,7 +32,8 @@
 #include "session/monitor_client.h"
 #include "session/readahead.h"
 
-#define MAX_CHANNELS 8
+/* the channel id's low byte is the slot: at most 256 (the INIT range) */
+#define MAX_CHANNELS 256
 /* libssh 0.10 only tops the window up to 1.28 MB unless a read asks for more. */
 #define CHAN_WINDOW (2u * 1024 * 1024)
 #define OUT_BUF (256u * 1024)
@@ -74,7 +75,8 @@ static struct {
 	int authed;
 	int hangup; /* the monitor said the auth limit is reached */
 	int in_conn;
-	int kbdint; /* keyboard_interactive_auth_program is configured */
+	int kbdint;       /* keyboard_interactive_auth_program is configured */
+	int max_channels; /* sftpd.max_channels_per_connection, <= MAX_CHANNELS */
 	char *login_banner;
 	uint32_t chan_gen; /* unique channel ids: a late exit never hits a reused slot */
 	unsigned idle_timeout_s;
@@ -135,6 +137,7 @@ setup(void)
 	gid_t gid = in->gid == RPC_UID_KEEP ? (gid_t)-1 : (gid_t)in->gid;
 	S.idle_timeout_s = in->idle_timeout_s;
 	S.kbdint = in->kbdint != 0;
+	S.max_channels = (int)in->max_channels;
 	bind_opt(b, SSH_BIND_OPTIONS_BANNER, in->version_banner, "banner");
 	if (in->login_banner[0] != '\0')
 		S.login_banner = strdup(in->login_banner);
@@ -406,7 +409,7 @@ cb_channel_open(ssh_session s, void *ud)
 	(void)ud;
 	if (!S.authed || term_requested)
 		return NULL;
-	for (int i = 0; i < MAX_CHANNELS; i++) {
+	for (int i = 0; i < S.max_channels && i < MAX_CHANNELS; i++) {
 		struct chan *c = &S.chans[i];
 		if (c->ch != NULL)
 			continue;
@@ -425,6 +428,9 @@ cb_channel_open(ssh_session s, void *ud)
 		ssh_set_channel_callbacks(c->ch, &c->cb);
 		return c->ch;
 	}
+	log_warn("channel refused: %d channels already open on this connection "
+	         "(sftpd.max_channels_per_connection)",
+	         S.max_channels);
 	return NULL;
 }
 

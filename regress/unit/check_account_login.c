@@ -160,6 +160,28 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* An S3 (1) or GCS (2) account stored behind the CLI's back is not served its
+ * local home: refused, naming the reason; provider 0 and no filesystem log in. */
+START_TEST(cloud_filesystem_refused)
+{
+	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
+	u.filesystem = json_pack("{s:i}", "provider", 0);
+	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
+	json_decref(u.filesystem);
+	u.filesystem = json_pack("{s:i}", "provider", 1);
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_str_eq(err,
+	                 "user \"bob\" has filesystem.provider 1 (S3): cloud storage is "
+	                 "not supported yet");
+	json_decref(u.filesystem);
+	u.filesystem = json_pack("{s:i}", "provider", 2);
+	ck_assert_int_eq(can("192.0.2.1", "publickey"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "(GCS): cloud storage is not supported yet"));
+	json_decref(u.filesystem);
+	u.filesystem = NULL;
+}
+END_TEST
+
 int
 main(void)
 {
@@ -174,6 +196,7 @@ main(void)
 	tcase_add_test(tc, denied_login_methods);
 	tcase_add_test(tc, check_order);
 	tcase_add_test(tc, bad_arguments);
+	tcase_add_test(tc, cloud_filesystem_refused);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }

@@ -133,7 +133,7 @@ END_TEST
 START_TEST(invalid_refused_before_hashing)
 {
 	set_password("plain secret");
-	u.uid = 0;
+	u.uid = -1;
 	ck_assert_int_eq(account_prepare_for_store(&u, NULL, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "uid"));
 	ck_assert_str_eq(u.password, "plain secret"); /* nothing hashed in vain */

@@ -204,7 +204,12 @@ assert_spec_defaults(const struct sftpgo_config *c, const char *base)
 	ck_assert_str_eq(c->sftpd.keyboard_interactive_auth_program, "");
 	ck_assert_int_eq(c->sftpd.session_pool_size, 4);
 	ck_assert_str_eq(c->sftpd.unprivileged_user, "");
-	ck_assert_int_eq(c->sftpd.max_startups_per_ip, 10);
+	ck_assert_int_eq(c->sftpd.max_startups_per_ip, 20);
+	ck_assert_int_eq(c->sftpd.proxy_protocol, 0);
+	ck_assert_uint_eq(c->sftpd.proxy_allowed.n, 0);
+	ck_assert_int_eq(c->sftpd.max_channels_per_connection, 10);
+	ck_assert_str_eq(c->sftpd.uid0_service_account, "");
+	ck_assert_str_eq(c->data_provider.pre_login_program, "");
 
 	ck_assert_str_eq(c->data_provider.driver, "sqlite");
 	snprintf(p, sizeof(p), "%s%s", base, "sftpgo.db");
@@ -290,10 +295,19 @@ START_TEST(default_json_is_spec_example_plus_our_keys)
 	ck_assert_str_eq(json_string_value(json_object_get(sftpd, "unprivileged_user")),
 	                 "");
 	ck_assert_int_eq(
-	    json_integer_value(json_object_get(sftpd, "max_startups_per_ip")), 10);
+	    json_integer_value(json_object_get(sftpd, "max_startups_per_ip")), 20);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(sftpd, "max_channels_per_connection")),
+	    10);
 	json_object_del(sftpd, "session_pool_size");
 	json_object_del(sftpd, "unprivileged_user");
 	json_object_del(sftpd, "max_startups_per_ip");
+	json_object_del(sftpd, "max_channels_per_connection");
+	json_object_del(sftpd, "uid0_service_account");
+	/* SFTPGo 0.9.6's additions to the README's 0.9 example (see sample_096_loads) */
+	json_object_del(sftpd, "proxy_protocol");
+	json_object_del(sftpd, "proxy_allowed");
+	json_object_del(json_object_get(ours, "data_provider"), "pre_login_program");
 	ck_assert(json_equal(ours, spec));
 	/* same key order as the README's example */
 	ck_assert_ptr_nonnull(
@@ -308,23 +322,32 @@ START_TEST(default_json_is_spec_example_plus_our_keys)
 END_TEST
 
 /* contrib/sftpgo.json is generated from config_default_json: they must not drift. */
-START_TEST(sample_file_matches_default_json)
+/* The text of a file of the source tree (malloc'd). */
+static char *
+source_file(const char *rel)
 {
-	char p[1024], *want = config_default_json();
+	char p[1024], *text;
 	const char *top = getenv("top_srcdir");
 	FILE *f;
 	long n;
-	char *got;
 
-	snprintf(p, sizeof(p), "%s/contrib/sftpgo.json", top != NULL ? top : TOP_SRCDIR);
+	snprintf(p, sizeof(p), "%s/%s", top != NULL ? top : TOP_SRCDIR, rel);
 	f = fopen(p, "r");
 	ck_assert_msg(f != NULL, "cannot open %s", p);
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
-	got = calloc(1, (size_t)n + 1);
-	ck_assert_uint_eq(fread(got, 1, (size_t)n, f), (size_t)n);
+	text = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
+	return text;
+}
+
+START_TEST(sample_file_matches_default_json)
+{
+	char *want = config_default_json();
+	char *got = source_file("contrib/sftpgo.json");
+
 	ck_assert_msg(
 	    strcmp(got, want) == 0,
 	    "contrib/sftpgo.json differs from config_default_json(): regenerate it");
@@ -570,23 +593,45 @@ START_TEST(good_values_accepted)
 	expect_good("sftpd", "\"umask\": \"0777\"");
 	expect_good("sftpd", "\"umask\": \"000\"");
 	expect_good("sftpd", "\"unprivileged_user\": \"root\"");
-	expect_good("sftpd",
-	            "\"actions\": {\"http_notification_url\": \"https://h:8443/p?q=1\"}");
-	expect_good("sftpd",
-	            "\"actions\": {\"http_notification_url\": \"http://[::1]:80/x\"}");
-	expect_good(
-	    "sftpd",
-	    "\"actions\": {\"execute_on\": [\"download\", \"upload\", \"delete\", "
-	    "\"rename\", \"ssh_cmd\"], \"command\": \"/bin/true\"}");
-	expect_good("data_provider",
-	            "\"actions\": {\"execute_on\": [\"add\", \"update\", "
-	            "\"delete\"]}, \"external_auth_scope\": 7");
-	for (int i = 0; i <= 3; i++) {
-		char b[64];
-
-		snprintf(b, sizeof(b), "\"sslmode\": %d", i);
-		expect_good("data_provider", b);
-	}
+	/* valid values of keys whose feature is not built: refused, naming the key */
+	expect_bad("sftpd",
+	           "\"actions\": {\"http_notification_url\": \"https://h:8443/p?q=1\"}",
+	           "sftpd.actions.http_notification_url", "not supported yet");
+	expect_bad("sftpd",
+	           "\"actions\": {\"execute_on\": [\"download\", \"upload\", \"delete\", "
+	           "\"rename\", \"ssh_cmd\"]}",
+	           "sftpd.actions.execute_on", "not supported yet");
+	expect_bad("sftpd", "\"actions\": {\"command\": \"/bin/true\"}",
+	           "sftpd.actions.command", "hooks");
+	expect_bad("data_provider", "\"actions\": {\"execute_on\": [\"add\"]}",
+	           "data_provider.actions.execute_on", "not supported yet");
+	expect_bad("data_provider", "\"external_auth_scope\": 7",
+	           "data_provider.external_auth_scope", "not supported yet");
+	expect_bad("data_provider", "\"pre_login_program\": \"/bin/true\"",
+	           "data_provider.pre_login_program", "not supported yet");
+	expect_bad("data_provider", "\"credentials_path\": \"/var/creds\"",
+	           "data_provider.credentials_path", "cloud storage");
+	expect_bad("data_provider", "\"sslmode\": 1", "data_provider.sslmode",
+	           "not supported yet");
+	expect_bad("data_provider", "\"manage_users\": 0", "data_provider.manage_users",
+	           "REST API");
+	expect_bad("httpd", "\"bind_port\": 8081", "httpd.bind_port",
+	           "not supported yet");
+	expect_bad("httpd", "\"templates_path\": \"/t\"", "httpd.templates_path",
+	           "not supported yet");
+	/* the default value of such a key loads silently */
+	expect_good("data_provider", "\"sslmode\": 0, \"manage_users\": 1");
+	expect_good("httpd", "\"bind_port\": 8080, \"templates_path\": \"templates\"");
+	expect_good("sftpd", "\"proxy_protocol\": 2, \"proxy_allowed\": [\"10.0.0.0/8\", "
+	                     "\"::1\", \"192.0.2.7\"]");
+	expect_bad("sftpd", "\"proxy_allowed\": [\"10.0.0.0/33\"]",
+	           "sftpd.proxy_allowed[0]", "CIDR");
+	expect_bad("sftpd", "\"proxy_allowed\": [\"host\"]", "sftpd.proxy_allowed[0]",
+	           "CIDR");
+	expect_bad("sftpd", "\"proxy_protocol\": 3", "sftpd.proxy_protocol",
+	           "between 0 and 2");
+	expect_bad("sftpd", "\"max_channels_per_connection\": 0",
+	           "sftpd.max_channels_per_connection", "between 1 and 256");
 	expect_good("data_provider", "\"driver\": \"mysql\"");
 	expect_good("data_provider", "\"driver\": \"postgresql\"");
 	expect_good("data_provider", "\"driver\": \"bolt\"");
@@ -597,7 +642,6 @@ END_TEST
 START_TEST(values_from_file)
 {
 	struct sftpgo_config c;
-	static const char *const on[] = {"upload", "rename"};
 	static const char *const kex[] = {"curve25519-sha256@libssh.org"};
 
 	ck_assert_int_eq(
@@ -606,12 +650,9 @@ START_TEST(values_from_file)
 	        "{\"sftpd\": {\"bind_port\": 2200, \"umask\": \"0077\", "
 	        "\"upload_mode\": 2, \"banner\": \"hi\", "
 	        "\"kex_algorithms\": [\"curve25519-sha256@libssh.org\"], "
-	        "\"actions\": {\"execute_on\": [\"upload\", \"rename\"], "
-	        "\"command\": \"/usr/bin/notify\", \"http_notification_url\": "
-	        "\"http://127.0.0.1:8000/\"}, \"session_pool_size\": 8}, "
-	        "\"data_provider\": {\"driver\": \"postgresql\", \"name\": \"sftpgo\", "
-	        "\"host\": \"db\", \"password\": \"p\\\"w\"}, \"httpd\": {\"bind_port\": "
-	        "0}}"),
+	        "\"session_pool_size\": 8}, "
+	        "\"data_provider\": {\"driver\": \"postgresql\", \"name\": \"sftpgo\"}, "
+	        "\"httpd\": {\"bind_port\": 0}}"),
 	    0);
 	ck_assert_int_eq(c.sftpd.bind_port, 2200);
 	ck_assert_str_eq(c.sftpd.umask, "0077");
@@ -619,15 +660,10 @@ START_TEST(values_from_file)
 	ck_assert_int_eq(c.sftpd.upload_mode, 2);
 	ck_assert_str_eq(c.sftpd.banner, "hi");
 	assert_list(&c.sftpd.kex_algorithms, 1, kex);
-	assert_list(&c.sftpd.actions.execute_on, 2, on);
-	ck_assert_str_eq(c.sftpd.actions.command, "/usr/bin/notify");
-	ck_assert_str_eq(c.sftpd.actions.http_notification_url, "http://127.0.0.1:8000/");
 	ck_assert_int_eq(c.sftpd.session_pool_size, 8);
 	ck_assert_str_eq(c.data_provider.driver, "postgresql");
 	/* a database name, not a path, for the network drivers */
 	ck_assert_str_eq(c.data_provider.name, "sftpgo");
-	ck_assert_str_eq(c.data_provider.host, "db");
-	ck_assert_str_eq(c.data_provider.password, "p\"w");
 	ck_assert_int_eq(c.httpd.bind_port, 0);
 	/* keys absent from the file keep their defaults */
 	ck_assert_int_eq(c.sftpd.idle_timeout, 15);
@@ -663,15 +699,12 @@ START_TEST(connection_string_alias)
 {
 	struct sftpgo_config c;
 
+	/* the alias is read (then refused like the key: no database server driver) */
 	ck_assert_int_eq(
-	    load_text(
-	        &c, "{\"data_provider\": {\"connection_string\": \"host=a dbname=b\"}}"),
-	    0);
-	ck_assert_str_eq(c.data_provider.connection_string, "host=a dbname=b");
-	config_free(&c);
+	    load_text(&c, "{\"data_provider\": {\"connectionstring\": \"x\"}}"), -1);
+	assert_err_has("data_provider.connection_string: not supported yet");
 	ck_assert_int_eq(
-	    load_text(&c, "{\"data_provider\": {\"connectionstring\": \"x\"}}"), 0);
-	ck_assert_str_eq(c.data_provider.connection_string, "x");
+	    load_text(&c, "{\"data_provider\": {\"connectionstring\": \"\"}}"), 0);
 	config_free(&c);
 	ck_assert_int_eq(load_text(&c,
 	                           "{\"data_provider\": {\"connectionstring\": \"x\", "
@@ -693,10 +726,7 @@ START_TEST(relative_paths_resolved)
 	        "{\"sftpd\": {\"keys\": [{\"private_key\": \"id_rsa\"}, "
 	        "{\"private_key\": \"/etc/ssh/k\"}, {\"private_key\": \"sub/id_ed\"}], "
 	        "\"login_banner_file\": \"banner.txt\"}, "
-	        "\"data_provider\": {\"name\": \"db/users.db\", \"credentials_path\": "
-	        "\"/var/creds\"}, \"httpd\": {\"templates_path\": \"/usr/share/t\", "
-	        "\"auth_user_file\": \"htpasswd\", \"certificate_file\": \"c.pem\", "
-	        "\"certificate_key_file\": \"k.pem\"}}"),
+	        "\"data_provider\": {\"name\": \"db/users.db\"}}"),
 	    0);
 	ck_assert_uint_eq(c.sftpd.keys.n, 3);
 	ck_assert_str_eq(c.sftpd.keys.v[0], in_dir("id_rsa"));
@@ -704,13 +734,11 @@ START_TEST(relative_paths_resolved)
 	ck_assert_str_eq(c.sftpd.keys.v[2], in_dir("sub/id_ed"));
 	ck_assert_str_eq(c.sftpd.login_banner_file, in_dir("banner.txt"));
 	ck_assert_str_eq(c.data_provider.name, in_dir("db/users.db"));
-	ck_assert_str_eq(c.data_provider.credentials_path, "/var/creds");
-	ck_assert_str_eq(c.httpd.templates_path, "/usr/share/t");
+	ck_assert_str_eq(c.data_provider.credentials_path, in_dir("credentials"));
+	ck_assert_str_eq(c.httpd.templates_path, in_dir("templates"));
 	ck_assert_str_eq(c.httpd.static_files_path, in_dir("static"));
 	ck_assert_str_eq(c.httpd.backups_path, in_dir("backups"));
-	ck_assert_str_eq(c.httpd.auth_user_file, in_dir("htpasswd"));
-	ck_assert_str_eq(c.httpd.certificate_file, in_dir("c.pem"));
-	ck_assert_str_eq(c.httpd.certificate_key_file, in_dir("k.pem"));
+	ck_assert_str_eq(c.httpd.auth_user_file, "");
 	ck_assert_str_eq(c.log.file_path, in_dir("sftpgo.log"));
 	/* empty means "none" and stays empty */
 	ck_assert_str_eq(c.sftpd.keyboard_interactive_auth_program, "");
@@ -752,19 +780,21 @@ END_TEST
 START_TEST(env_overrides_file)
 {
 	struct sftpgo_config c;
-	static const char *const on[] = {"upload", "download"};
+	static const char *const allowed[] = {"127.0.0.1", "10.0.0.0/8"};
 	static const char *const ciphers[] = {"aes128-ctr", "aes256-gcm@openssh.com"};
 
 	setenv("SFTPGO_SFTPD__BIND_PORT", "2300", 1);
-	setenv("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload,download", 1);
+	setenv("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "", 1);
+	setenv("SFTPGO_SFTPD__PROXY_PROTOCOL", "1", 1);
+	setenv("SFTPGO_SFTPD__PROXY_ALLOWED", "127.0.0.1, 10.0.0.0/8", 1);
+	setenv("SFTPGO_DATA_PROVIDER__PRE_LOGIN_PROGRAM", "", 1);
 	setenv("SFTPGO_SFTPD__CIPHERS", "aes128-ctr, aes256-gcm@openssh.com", 1);
 	setenv("SFTPGO_SFTPD__ENABLE_SCP", "true", 1);
 	setenv("SFTPGO_SFTPD__UMASK", "0027", 1);
 	setenv("SFTPGO_SFTPD__KEYS", "id_ecdsa,/k/id_rsa", 1);
 	setenv("SFTPGO_SFTPD__ENABLED_SSH_COMMANDS", "", 1);
 	setenv("SFTPGO_DATA_PROVIDER__DRIVER", "memory", 1);
-	setenv("SFTPGO_DATA_PROVIDER__ACTIONS__COMMAND", "/bin/echo", 1);
-	setenv("SFTPGO_DATA_PROVIDER__CONNECTION_STRING", "cs", 1);
+	setenv("SFTPGO_DATA_PROVIDER__ACTIONS__COMMAND", "", 1);
 	setenv("SFTPGO_HTTPD__BIND_PORT", "0", 1);
 	setenv("SFTPGO_LOG_FILE_PATH", "logs/s.log", 1);
 	setenv("SFTPGO_LOG_MAX_SIZE", "1", 1);
@@ -776,7 +806,9 @@ START_TEST(env_overrides_file)
 	    load_text(&c, "{\"sftpd\": {\"bind_port\": 2200, \"idle_timeout\": 5}}"), 0);
 	ck_assert_int_eq(c.sftpd.bind_port, 2300);
 	ck_assert_int_eq(c.sftpd.idle_timeout, 5);
-	assert_list(&c.sftpd.actions.execute_on, 2, on);
+	ck_assert_uint_eq(c.sftpd.actions.execute_on.n, 0);
+	ck_assert_int_eq(c.sftpd.proxy_protocol, 1);
+	assert_list(&c.sftpd.proxy_allowed, 2, allowed);
 	assert_list(&c.sftpd.ciphers, 2, ciphers);
 	ck_assert(c.sftpd.enable_scp);
 	ck_assert_int_eq(c.sftpd.umask_mode, 027);
@@ -786,8 +818,7 @@ START_TEST(env_overrides_file)
 	/* emptied by the environment, then scp added by enable_scp */
 	ck_assert_uint_eq(c.sftpd.enabled_ssh_commands.n, 1);
 	ck_assert_str_eq(c.data_provider.driver, "memory");
-	ck_assert_str_eq(c.data_provider.actions.command, "/bin/echo");
-	ck_assert_str_eq(c.data_provider.connection_string, "cs");
+	ck_assert_str_eq(c.data_provider.actions.command, "");
 	ck_assert_int_eq(c.httpd.bind_port, 0);
 	ck_assert_str_eq(c.log.file_path, in_dir("logs/s.log"));
 	ck_assert_int_eq(c.log.max_size_mb, 1);
@@ -870,6 +901,48 @@ START_TEST(env_bad_values_named)
 }
 END_TEST
 
+/*
+ * SFTPGo 0.9.6's own sample sftpgo.json (regress/sftpgo-0.9.6.json, rebuilt from its
+ * key list and defaults) loads unchanged, to the defaults, and so do the environment
+ * overrides of its 0.9.6 keys at their defaults.
+ */
+START_TEST(sample_096_loads)
+{
+	struct sftpgo_config c;
+	char base[256], *text = source_file("regress/sftpgo-0.9.6.json");
+
+	ck_assert_msg(load_text(&c, text) == 0, "0.9.6 sample refused: %s", err);
+	snprintf(base, sizeof(base), "%s/", c.config_dir);
+	assert_spec_defaults(&c, base);
+	config_free(&c);
+	setenv("SFTPGO_SFTPD__PROXY_PROTOCOL", "0", 1);
+	setenv("SFTPGO_SFTPD__PROXY_ALLOWED", "", 1);
+	setenv("SFTPGO_DATA_PROVIDER__PRE_LOGIN_PROGRAM", "", 1);
+	setenv("SFTPGO_HTTPD__BIND_PORT", "8080", 1);
+	ck_assert_msg(load_text(&c, text) == 0, "0.9.6 sample + env refused: %s", err);
+	config_free(&c);
+	unsetenv("SFTPGO_SFTPD__PROXY_PROTOCOL");
+	unsetenv("SFTPGO_SFTPD__PROXY_ALLOWED");
+	unsetenv("SFTPGO_DATA_PROVIDER__PRE_LOGIN_PROGRAM");
+	unsetenv("SFTPGO_HTTPD__BIND_PORT");
+	free(text);
+}
+END_TEST
+
+/* Keys whose feature is not built yet: a non-default value from the environment too. */
+START_TEST(env_refused_named)
+{
+	expect_env_bad("SFTPGO_DATA_PROVIDER__PRE_LOGIN_PROGRAM", "/bin/true",
+	               "not supported yet");
+	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload",
+	               "not supported yet");
+	expect_env_bad("SFTPGO_HTTPD__BIND_PORT", "9090", "not supported yet");
+	expect_env_bad("SFTPGO_DATA_PROVIDER__CONNECTION_STRING", "cs",
+	               "not supported yet");
+	expect_env_bad("SFTPGO_SFTPD__PROXY_ALLOWED", "10.0.0.0/99", "CIDR");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -899,6 +972,8 @@ main(void)
 	tcase_add_test(tc, env_overrides_file);
 	tcase_add_test(tc, env_applies_without_file);
 	tcase_add_test(tc, env_bad_values_named);
+	tcase_add_test(tc, sample_096_loads);
+	tcase_add_test(tc, env_refused_named);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }

@@ -335,8 +335,6 @@ static const struct {
     {"{\"home_dir\": \"/srv/../etc\"}", "home_dir"},
     {"{\"home_dir\": \"/srv/x/\"}", "home_dir"},
     {"{\"home_dir\": \"/srv//x\"}", "home_dir"},
-    {"{\"uid\": 0}", "uid"},
-    {"{\"gid\": 0}", "gid"},
     {"{\"permissions\": {}}", "permissions"},
     {"{\"permissions\": {\"/in\": [\"list\"]}}", "\"/\" is required"},
     {"{\"filters\": {\"allowed_ip\": [\"192.0.2.0/33\"]}}", "allowed_ip"},
@@ -361,6 +359,8 @@ static const struct {
      " [1]}]}}",
      "file_extensions: entry 1"},
     {"{\"filters\": {\"file_extensions\": [\"/d::.a\"]}}", "file_extensions: entry 1"},
+    {"{\"filesystem\": {\"provider\": 2}}",
+     "cloud storage (1 S3, 2 GCS) is not supported yet"},
 };
 
 /* SFTPGo stores each filter path cleaned and the extensions as given. */
