@@ -33,7 +33,14 @@ int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys
 void hostkeys_free(struct hostkeys *hk);
 
 /* Provider/hash work off the event loop (monitor/authpool.c). */
-enum job_kind { JOB_PASSWORD, JOB_PUBKEY_QUERY, JOB_PUBKEY, JOB_LAST_LOGIN, JOB_KBDINT };
+enum job_kind {
+	JOB_PASSWORD,
+	JOB_PUBKEY_QUERY,
+	JOB_PUBKEY,
+	JOB_LAST_LOGIN,
+	JOB_KBDINT,
+	JOB_QUOTA /* a ledger's batch: used = used + delta */
+};
 /* "password", "publickey", "keyboard-interactive" (login_type of the logs) */
 const char *job_method(enum job_kind k);
 struct job {
@@ -49,6 +56,9 @@ struct job {
 	int creds_ok; /* the credentials matched: the reason may be told to the client */
 	char error[256];
 	struct sftpgo_user *user; /* on success (owned by the job until taken) */
+	uint64_t seq;             /* auth: when submitted (monitor/quota.c) */
+	int64_t q_files, q_size;  /* JOB_QUOTA: the deltas */
+	void *ledger;             /* JOB_QUOTA: whose */
 	struct job *next;
 };
 /* Starts n threads, each with its own provider handle; results come back on the

@@ -40,6 +40,12 @@ struct sftp_settings {
 	uint32_t upload_bandwidth;   /* KB/s per transfer, 0 = unlimited (SFTPGo user) */
 	uint32_t download_bandwidth; /* KB/s per transfer, 0 = unlimited */
 	char *command; /* an exec channel's command line (sshcmd/); NULL = serve SFTP */
+	/* quota (sftp/quota.h): counted and reported when track_quota; limits in
+	 * bytes and files, 0 = none; quota_scan: walk the root and report, no serving */
+	int track_quota;
+	int64_t quota_size;
+	int64_t quota_files;
+	int quota_scan;
 };
 
 /* Defaults; -1 only when out of memory. */

@@ -42,6 +42,10 @@ static const struct {
     {WPK_MAX_PACKET, "34816", "1e5", "34815"},
     {WPK_UPLOAD_BANDWIDTH, "2147483647", "true", "2147483648"},
     {WPK_DOWNLOAD_BANDWIDTH, "0", "\"0\"", "-1"},
+    {WPK_TRACK_QUOTA, "true", "1", NULL},
+    {WPK_QUOTA_SIZE, "1000", "\"1000\"", "-1"},
+    {WPK_QUOTA_FILES, "9223372036854775806", "1.5", "9223372036854775807"},
+    {WPK_QUOTA_SCAN, "false", "null", NULL},
 };
 
 static int
@@ -192,6 +196,10 @@ START_TEST(settings_round_trip)
 	wp_set_int(&ws, WPK_MAX_PACKET, 65536);
 	wp_set_int(&ws, WPK_UPLOAD_BANDWIDTH, 100);
 	wp_set_int(&ws, WPK_DOWNLOAD_BANDWIDTH, 200);
+	wp_set_int(&ws, WPK_TRACK_QUOTA, 1);
+	wp_set_int(&ws, WPK_QUOTA_SIZE, 1000);
+	wp_set_int(&ws, WPK_QUOTA_FILES, 3);
+	wp_set_int(&ws, WPK_QUOTA_SCAN, 1);
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	ck_assert_msg(o != NULL, "%s", err);
 	char *s = json_dumps(o, JSON_COMPACT);
@@ -289,6 +297,17 @@ fill_event(struct wp_event *e, enum wp_event_kind k)
 	e->s[WPF_ERROR] = "";
 	e->s[WPF_LEVEL] = "warn";
 	e->s[WPF_MESSAGE] = "hello";
+	e->n[WPF_AT_OPEN] = 1;
+	e->n[WPF_NEED_FILES] = 1;
+	e->n[WPF_NEED_SIZE] = 4096;
+	e->n[WPF_WANT_SIZE] = 4194304;
+	e->n[WPF_FILES_DELTA] = -1;
+	e->n[WPF_SIZE_DELTA] = -INT64_MAX;
+	e->n[WPF_RELEASE_FILES] = 1;
+	e->n[WPF_RELEASE_SIZE] = INT64_MAX;
+	e->n[WPF_GRANTED_SIZE] = 1000;
+	e->n[WPF_FILES] = 7;
+	e->n[WPF_SIZE] = 123;
 }
 
 START_TEST(every_event_round_trips)
@@ -370,6 +389,12 @@ static const struct {
     {"{\"event\": \"exit\", \"message\": [\"x\"]}", WP_EV_BAD_FIELD},
     {"{\"event\": \"log\", \"level\": 3}", WP_EV_BAD_FIELD},
     {"{\"event\": \"log\", \"message\": \"a\\u0000b\"}", WP_EV_NOT_OBJECT},
+    {"{\"event\": \"quota_reserve\", \"need_files\": 2}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_reserve\", \"need_size\": -1}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_update\", \"release_size\": -5}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_update\", \"size_delta\": 1.5}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_grant\", \"ok\": \"yes\"}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_scan\", \"files\": -1}", WP_EV_BAD_FIELD},
 };
 
 START_TEST(malformed_events_refused)
