@@ -147,6 +147,8 @@ int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
 pid_t spawn_fds(const char *path, char *const argv[], char *const envp[], const int *fds,
                 int nfds);
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
+/* spawn() from another libexec dir (the CLI's quota scan has no monitor state). */
+pid_t spawn_libexec(const char *dir, const char *prog, char *const argv[], int io, int ctl);
 
 /* listener_link.c */
 int start_listener(void);

@@ -82,4 +82,13 @@ struct monitor_params {
 };
 int monitor_run(struct monitor_params *p);
 
+/*
+ * Recounts u's home as u (monitor/quota_scan.c): an sftpgo-worker from
+ * libexec_dir in scan mode, chrooted into the home and running as u's uid/gid
+ * when started as root, walks it (regular files, symlinks not followed) and
+ * reports. The root process never walks the tree. 0, or -1 with err.
+ */
+int quota_scan_user(const struct sftpgo_user *u, const char *libexec_dir, int64_t *files,
+                    int64_t *size, char *err, size_t errlen);
+
 #endif

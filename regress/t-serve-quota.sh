@@ -126,3 +126,99 @@ abort_scp dave ab0
 check "mode 0: an aborted upload leaves its partial file" \
 	test "$(size_of "$(home dave)/ab0")" -eq 50000
 check "mode 0: the partial file is counted" wait_used dave "1 50000"
+
+# --- quota scan: recounted from disk by a worker running as the user ------------
+scan() { "$SFTPGO" quota scan --config-dir "$CFG" --libexec-dir "$top_builddir" "$@"; }
+mkdir -p "$(home dave)/sub"
+head -c 1234 /dev/zero >"$(home dave)/sub/x"
+ln -s /etc/passwd "$(home dave)/link"
+chown -R "$U1:$U1" "$(home dave)/sub"
+check "quota scan of one user" scan --username dave
+check "scan counts regular files only (symlinks not followed)" wait_used dave "2 51234"
+scan --username dave >"$T/scan.out" 2>&1
+check "scan printed the totals" grep -qx 'user dave: 2 files, 51234 bytes' "$T/scan.out"
+mkdir "$(home dave)/secret"
+chmod 700 "$(home dave)/secret"
+check_not "a directory only root can read fails the scan (it runs as the user)" \
+	scan --username dave
+cp "$T/.check.out" "$T/last.out"
+check "the error names the directory" grep -q "secret: Permission denied" "$T/last.out"
+check "a failed scan stores nothing" test "$(used dave)" = "2 51234"
+rmdir "$(home dave)/secret"
+check "quota scan --all" scan --all
+check_not "quota scan of an unknown user" scan --username nobody-$$
+cp "$T/.check.out" "$T/last.out"
+check "unknown user named" grep -q "user not found" "$T/last.out"
+"$SFTPGO" user add --config-dir "$CFG" --username erin --password pw \
+	--home-dir "$T/homes/nothere" --uid "$(id -u "$U1")" --gid "$(id -g "$U1")" >/dev/null
+check_not "quota scan of a home that does not exist" scan --username erin
+cp "$T/.check.out" "$T/last.out"
+check "the missing home is named" grep -q "nothere: No such file or directory" "$T/last.out"
+check "nor was it created" test ! -e "$T/homes/nothere"
+check_not "quota scan needs --username or --all" scan
+check_not "not both" scan --all --username dave
+
+# --- bad input at user add -----------------------------------------------------
+check_not "negative quota_size refused" "$SFTPGO" user add --config-dir "$CFG" \
+	--username neg1 --password pw --home-dir "$T/homes/neg1" --uid 1000 --gid 1000 \
+	--quota-size -1
+check_not "negative quota_files refused" "$SFTPGO" user add --config-dir "$CFG" \
+	--username neg2 --password pw --home-dir "$T/homes/neg2" --uid 1000 --gid 1000 \
+	--quota-files -1
+check "no user stored for them" test "$(sqlite3 "$CFG/sftpgo.db" \
+	"SELECT count(*) FROM users WHERE username LIKE 'neg%'")" -eq 0
+
+# --- upload_mode 1 and 2: what an aborted upload leaves is what is counted ------
+for mode in 1 2; do
+	stop_server
+	quota_config $mode 1
+	start_server || { fail "server restarts with upload_mode $mode"; exit 1; }
+	before=$(used dave)
+	abort_scp dave ab$mode
+	if [ $mode -eq 1 ]; then
+		check "mode 1: an aborted upload leaves nothing" test ! -e "$(home dave)/ab1"
+		check "mode 1: nothing counted" wait_used dave "$before"
+	else
+		check "mode 2: the partial upload is put in place" \
+			test "$(size_of "$(home dave)/ab2")" -eq 50000
+		check "mode 2: the partial file is counted" wait_used dave "3 53234"
+	fi
+	check "mode $mode: no temp file left" sh -c "! ls -a '$(home dave)' | grep -q sftpgo-upload"
+	check "mode $mode: overwrite counts the difference" put dave f300 ab0
+	check "mode $mode: after the overwrite" wait_used dave \
+		"$([ $mode -eq 1 ] && echo "2 1534" || echo "3 51534")"
+	put dave f2000 ab0 >/dev/null 2>&1
+done
+
+# --- track_quota 0: nothing counted, nothing enforced --------------------------
+stop_server
+quota_config 0 0
+start_server || { fail "server restarts with track_quota 0"; exit 1; }
+b_before=$(used bob)
+check "track_quota 0: an upload over bob's quota succeeds" put bob f2000 over0
+check "track_quota 0: the file is whole" test "$(size_of "$(home bob)/over0")" -eq 2000
+sleep 1.5
+check "track_quota 0: nothing counted" test "$(used bob)" = "$b_before"
+check "track_quota 0: the log says the quota is not enforced" \
+	grep -q 'quota of user bob is not enforced: data_provider.track_quota is 0' "$LOG"
+check_not "track_quota 0: quota scan refused" scan --username bob
+cp "$T/.check.out" "$T/last.out"
+check "track_quota 0: the refusal names the key" grep -q "data_provider.track_quota is 0" "$T/last.out"
+
+# --- track_quota 2: only users with a quota are counted, scans for everyone --
+stop_server
+quota_config 0 2
+start_server || { fail "server restarts with track_quota 2"; exit 1; }
+d_before=$(used dave)
+check "track_quota 2: upload by a user without quota" put dave f600 t2
+sleep 1.5
+check "track_quota 2: a user without quota is not counted" test "$(used dave)" = "$d_before"
+check "track_quota 2: a scan still recounts him" scan --username dave
+check "track_quota 2: scan stored" sh -c "test \"\$(sqlite3 '$CFG/sftpgo.db' \
+	\"SELECT used_quota_files FROM users WHERE username = 'dave'\")\" -eq 4"
+rm -f "$(home alice)"/*
+check "track_quota 2: alice rescanned" scan --username alice
+check "track_quota 2: a user with a quota is counted" put alice f100 a3
+check "track_quota 2: alice used" wait_used alice "1 100"
+
+done_testing
