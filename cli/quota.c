@@ -28,11 +28,12 @@ struct scan_opts {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage:\n"
-	           "  sftpgo quota scan (--username U | --all) [--config-dir D]\n"
-	           "      [--config-file F] [--libexec-dir D]\n\n"
-	           "Recounts the used quota of a user (or of every user) from the files in\n"
-	           "its home and stores it. See sftpgo-user(8).\n");
+	fprintf(f,
+	        "Usage:\n"
+	        "  sftpgo quota scan (--username U | --all) [--config-dir D]\n"
+	        "      [--config-file F] [--libexec-dir D]\n\n"
+	        "Recounts the used quota of a user (or of every user) from the files in\n"
+	        "its home and stores it. See sftpgo-user(8).\n");
 }
 
 static int
@@ -55,13 +56,27 @@ parse(int argc, char **argv, struct scan_opts *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'u': o->username = optarg; break;
-		case 'a': o->all = 1; break;
-		case 'c': o->config_dir = optarg; break;
-		case 'f': o->config_file = optarg; break;
-		case 'L': o->libexec_dir = optarg; break;
-		case 'h': usage(stdout); return -1;
-		default: usage(stderr); return EXIT_BAD_INPUT;
+		case 'u':
+			o->username = optarg;
+			break;
+		case 'a':
+			o->all = 1;
+			break;
+		case 'c':
+			o->config_dir = optarg;
+			break;
+		case 'f':
+			o->config_file = optarg;
+			break;
+		case 'L':
+			o->libexec_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return EXIT_BAD_INPUT;
 		}
 	}
 	if (optind < argc || (o->username == NULL) == !o->all) {
@@ -83,7 +98,8 @@ scan_one(struct provider *p, const struct sftpgo_user *u, const char *libexec_di
 		        u->username, err);
 		return EXIT_RUNTIME;
 	}
-	if (provider_update_quota(p, u->username, files, size, 1, err, sizeof(err)) != 0) {
+	if (provider_update_quota(p, u->username, files, size, 1, err, sizeof(err)) !=
+	    0) {
 		fprintf(stderr, "sftpgo quota scan: user %s: %s\n", u->username, err);
 		return EXIT_RUNTIME;
 	}
@@ -162,8 +178,9 @@ quota_main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	if (cfg.data_provider.track_quota == 0) {
-		fprintf(stderr, "sftpgo quota scan: data_provider.track_quota is 0: quota "
-		                "tracking is off, nothing to scan\n");
+		fprintf(stderr,
+		        "sftpgo quota scan: data_provider.track_quota is 0: quota "
+		        "tracking is off, nothing to scan\n");
 		rc = EXIT_BAD_INPUT;
 	} else if (provider_open(&cfg, &p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo quota scan: %s\n", err);

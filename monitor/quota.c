@@ -36,6 +36,7 @@ struct qledger {
 	time_t idle_since;
 };
 
+/* cppcheck-suppress syntaxError ; cppcheck cannot expand an anonymous LIST_HEAD */
 static LIST_HEAD(, qledger) ledgers = LIST_HEAD_INITIALIZER(ledgers);
 static struct event *flush_ev;
 static uint64_t seq;
@@ -224,18 +225,19 @@ quota_free_all(void)
 
 /* Which limit a reservation would cross, logged; NULL when it fits. */
 static const char *
-over_limit(const struct mworker *w, const struct qledger *l, int at_open, int64_t need_files,
-           int64_t need_size)
+over_limit(const struct mworker *w, const struct qledger *l, int at_open,
+           int64_t need_files, int64_t need_size)
 {
 	int64_t avail = l->quota_size - l->used_size - l->res_size;
 
 	if (l->quota_files > 0 && need_files > 0 &&
 	    l->used_files + l->res_files + need_files > l->quota_files) {
-		log_app(LOGL_INFO, "sftpd",
-		        "[%s] denying file write due to space limit: user %s, quota_files "
-		        "%lld reached (used %lld, reserved %lld)",
-		        w->conn_id, l->username, (long long)l->quota_files,
-		        (long long)l->used_files, (long long)l->res_files);
+		log_app(
+		    LOGL_INFO, "sftpd",
+		    "[%s] denying file write due to space limit: user %s, quota_files "
+		    "%lld reached (used %lld, reserved %lld)",
+		    w->conn_id, l->username, (long long)l->quota_files,
+		    (long long)l->used_files, (long long)l->res_files);
 		return "quota_files";
 	}
 	if (l->quota_size > 0 && ((at_open && avail <= 0) || need_size > avail)) {

@@ -68,7 +68,8 @@ quota_scan_user(const struct sftpgo_user *u, const char *libexec_dir, int64_t *f
 
 	snprintf(err, errlen, "the scanning worker failed");
 	if (geteuid() == 0 && (u->uid <= 0 || u->gid <= 0)) {
-		snprintf(err, errlen, "the user maps to uid or gid 0 (root): not scanned");
+		snprintf(err, errlen,
+		         "the user maps to uid or gid 0 (root): not scanned");
 		return -1;
 	}
 	if ((js = scan_settings(u, err, errlen)) == NULL)
