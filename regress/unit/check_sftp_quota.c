@@ -85,18 +85,6 @@ write_n(struct tsrv *t, uint32_t h, uint64_t off, size_t n)
 }
 
 static int
-close_h(struct tsrv *t, uint32_t h)
-{
-	uint8_t hb[4];
-
-	poke_u32(hb, h);
-	tsrv_begin(t, SSH_FXP_CLOSE);
-	wbuf_put_string(&t->pkt, hb, 4);
-	ck_assert_int_eq(tsrv_send(t), 0);
-	return tsrv_status(t);
-}
-
-static int
 open_status(struct tsrv *t, const char *path, uint32_t pflags)
 {
 	tsrv_begin(t, SSH_FXP_OPEN);
@@ -122,6 +110,15 @@ status_msg_is(struct tsrv *t, const char *want)
 	ck_assert_int_eq(memcmp(m, want, n), 0);
 }
 
+/* A file already there and already counted by the ledger. */
+static void
+counted_file(struct tsrv *t, const char *rel, const char *content)
+{
+	tsrv_mkfile(t, rel, content);
+	L.used_files++;
+	L.used_size += (int64_t)strlen(content);
+}
+
 #define W_NEW (SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC)
 
 START_TEST(big_upload_reserves_in_chunks)
@@ -135,7 +132,7 @@ START_TEST(big_upload_reserves_in_chunks)
 		ck_assert_int_eq(write_n(&t, h, off, 128 * 1024), SSH_FX_OK);
 	/* the open's chunk and two more for 10 MiB: not one per write */
 	ck_assert_int_le(L.reserves, 4);
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(L.used_files, 1);
 	ck_assert_int_eq(L.used_size, 10 * MIB);
 	ck_assert_int_eq(L.res_size, 0); /* the pool went back with the last upload */
@@ -154,7 +151,7 @@ START_TEST(write_over_quota_fails_with_sftpgo_message)
 	ck_assert_int_eq(write_n(&t, h, 600, 600), SSH_FX_FAILURE);
 	status_msg_is(&t, SFTP_QUOTA_MSG);
 	ck_assert_int_eq(write_n(&t, h, 600, 400), SSH_FX_OK); /* up to the limit */
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(L.used_size, 1000);
 	/* full: even an overwrite is refused at open, as SFTPGo does */
 	ck_assert_int_eq(open_status(&t, "/f", W_NEW), SSH_FX_FAILURE);
@@ -170,17 +167,15 @@ START_TEST(overwrite_counts_the_difference)
 	uint32_t h;
 
 	qopen(&t, 1000, 0, 0);
-	tsrv_mkfile(&t, "f", "original"); /* 8 bytes, counted by the ledger */
-	L.used_files = 1;
-	L.used_size = 8;
+	counted_file(&t, "f", "original");
 	h = tsrv_open_handle(&t, "/f", W_NEW);
 	ck_assert_int_eq(write_n(&t, h, 0, 3), SSH_FX_OK);
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(L.used_files, 1);
 	ck_assert_int_eq(L.used_size, 3);
 	h = tsrv_open_handle(&t, "/f", W_NEW);
 	ck_assert_int_eq(write_n(&t, h, 0, 900), SSH_FX_OK);
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(L.used_files, 1);
 	ck_assert_int_eq(L.used_size, 900);
 	tsrv_close(&t);
@@ -193,14 +188,12 @@ START_TEST(append_counts_from_the_end)
 	uint32_t h;
 
 	qopen(&t, 1000, 0, 0);
-	tsrv_mkfile(&t, "f", "original");
-	L.used_files = 1;
-	L.used_size = 8;
+	counted_file(&t, "f", "original");
 	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_APPEND);
 	/* offset 0, but O_APPEND writes at 8: 992 fit, 993 do not */
 	ck_assert_int_eq(write_n(&t, h, 0, 993), SSH_FX_FAILURE);
 	ck_assert_int_eq(write_n(&t, h, 0, 992), SSH_FX_OK);
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(L.used_size, 1000);
 	tsrv_close(&t);
 }
@@ -212,10 +205,8 @@ START_TEST(remove_rename_link)
 	char p[300];
 
 	qopen(&t, 0, 0, 0); /* counted, no limit */
-	tsrv_mkfile(&t, "a", "12345");
-	tsrv_mkfile(&t, "b", "123");
-	L.used_files = 2;
-	L.used_size = 8;
+	counted_file(&t, "a", "12345");
+	counted_file(&t, "b", "123");
 	ck_assert_int_eq(tsrv_two_path_req(&t, SSH_FXP_RENAME, NULL, "/a", "/c"),
 	                 SSH_FX_OK);
 	ck_assert_int_eq(L.used_files, 2);
@@ -249,13 +240,11 @@ START_TEST(quota_files_at_open)
 	uint32_t h;
 
 	qopen(&t, 0, 1, 0);
-	tsrv_mkfile(&t, "f", "x");
-	L.used_files = 1;
-	L.used_size = 1;
+	counted_file(&t, "f", "x");
 	ck_assert_int_eq(open_status(&t, "/g", W_NEW), SSH_FX_FAILURE);
 	ck_assert_int_eq(tsrv_entries(&t), 1); /* not created */
 	h = tsrv_open_handle(&t, "/f", W_NEW); /* an overwrite is no new file */
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(L.used_files, 1);
 	ck_assert_int_eq(L.used_size, 0);
 	ck_assert_int_eq(L.res_files, 0);
@@ -288,9 +277,7 @@ START_TEST(setstat_size_reserved_and_counted)
 	struct tsrv t;
 
 	qopen(&t, 1000, 0, 0);
-	tsrv_mkfile(&t, "f", "12345");
-	L.used_files = 1;
-	L.used_size = 5;
+	counted_file(&t, "f", "12345");
 	tsrv_begin(&t, SSH_FXP_SETSTAT);
 	wbuf_put_cstring(&t.pkt, "/f");
 	wbuf_put_u32(&t.pkt, SSH_FILEXFER_ATTR_SIZE);
@@ -319,7 +306,7 @@ START_TEST(not_tracked_asks_nothing)
 	tsrv_open(&t, "{\"quota_size\": 10}"); /* limits without track_quota */
 	h = tsrv_open_handle(&t, "/f", W_NEW);
 	ck_assert_int_eq(write_n(&t, h, 0, 100), SSH_FX_OK);
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_REMOVE, "/f"), SSH_FX_OK);
 	ck_assert_int_eq(L.reserves + L.updates, 0);
 	tsrv_close(&t);
