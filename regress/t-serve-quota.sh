@@ -98,7 +98,14 @@ check "refused file not created" test ! -e "$(home alice)/a2"
 check "log names quota_files" \
 	grep -q 'denying file write due to space limit: user alice, quota_files 1 reached' "$LOG"
 check "overwrite of the one file is still allowed" put alice f300 a1
+check "an SCP overwrite is no new file either" scp_put alice f300 a1
 check "alice used after overwrite" wait_used alice "1 300"
+
+# --- the largest quota the CLI accepts still serves ---------------------------
+add_user huge "$U1" --password pw --quota-size 9223372036854775807 \
+	--quota-files 2147483647
+check "a user with the largest quota uploads" put huge f100 h1
+check "and is counted" wait_used huge "1 100"
 
 # --- two sessions race for the last bytes: exactly one wins -----------------
 put carol f600 r1 >/dev/null 2>&1 &

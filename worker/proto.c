@@ -34,8 +34,8 @@ const struct wp_def wp_settings_keys[WPK_COUNT] = {
     [WPK_UPLOAD_BANDWIDTH] = {"upload_bandwidth", WP_INT, 0, 0x7fffffff, 0, "0"},
     [WPK_DOWNLOAD_BANDWIDTH] = {"download_bandwidth", WP_INT, 0, 0x7fffffff, 0, "0"},
     [WPK_TRACK_QUOTA] = {"track_quota", WP_BOOL, 0, 1, 0, "false"},
-    [WPK_QUOTA_SIZE] = {"quota_size", WP_INT, 0, INT64_MAX - 1, 0, "0"},
-    [WPK_QUOTA_FILES] = {"quota_files", WP_INT, 0, INT64_MAX - 1, 0, "0"},
+    [WPK_QUOTA_SIZE] = {"quota_size", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPK_QUOTA_FILES] = {"quota_files", WP_INT, 0, INT64_MAX, 0, "0"},
     [WPK_QUOTA_SCAN] = {"quota_scan", WP_BOOL, 0, 1, 0, "false"},
 };
 

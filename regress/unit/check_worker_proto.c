@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static const struct {
     {WPK_DOWNLOAD_BANDWIDTH, "0", "\"0\"", "-1"},
     {WPK_TRACK_QUOTA, "true", "1", NULL},
     {WPK_QUOTA_SIZE, "1000", "\"1000\"", "-1"},
-    {WPK_QUOTA_FILES, "9223372036854775806", "1.5", "9223372036854775807"},
+    {WPK_QUOTA_FILES, "9223372036854775807", "1.5", NULL},
     {WPK_QUOTA_SCAN, "false", "null", NULL},
 };
 
@@ -159,8 +160,11 @@ START_TEST(encoder_checks_every_key)
 			wp_set_int(&ws, (enum wp_key)i, d->lo - 1);
 			ck_assert_ptr_null(wp_settings_encode(&ws, err, sizeof(err)));
 			ck_assert_ptr_nonnull(strstr(err, d->name));
-			ws.n[i] = d->hi + 1;
-			ck_assert_ptr_null(wp_settings_encode(&ws, err, sizeof(err)));
+			if (d->hi < LLONG_MAX) { /* the quota keys take any size */
+				ws.n[i] = d->hi + 1;
+				ck_assert_ptr_null(
+				    wp_settings_encode(&ws, err, sizeof(err)));
+			}
 			ws.n[i] = d->hi;
 			o = wp_settings_encode(&ws, err, sizeof(err));
 			ck_assert_ptr_nonnull(o);
