@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -77,6 +78,26 @@ clamp0(int64_t *v)
 {
 	if (*v < 0)
 		*v = 0;
+}
+
+/* The deltas come from a worker, which may lie: saturate, never overflow. */
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* What is left of quota_size after the usage and every reservation (>= 0). */
+static int64_t
+size_left(const struct qledger *l)
+{
+	int64_t left = sat_add(l->quota_size, -sat_add(l->used_size, l->res_size));
+
+	return left > 0 ? left : 0;
 }
 
 struct qledger *
@@ -159,8 +180,9 @@ quota_job_done(struct job *j)
 	if (!j->ok) {
 		log_app(LOGL_WARN, "sftpd", "unable to update quota for user %s: %s",
 		        l->username, j->error);
-		l->pend_files += j->q_files; /* tried again at the next tick */
-		l->pend_size += j->q_size;
+		/* tried again at the next tick */
+		l->pend_files = sat_add(l->pend_files, j->q_files);
+		l->pend_size = sat_add(l->pend_size, j->q_size);
 	}
 	flush(l);
 }
@@ -228,10 +250,10 @@ static const char *
 over_limit(const struct mworker *w, const struct qledger *l, int at_open,
            int64_t need_files, int64_t need_size)
 {
-	int64_t avail = l->quota_size - l->used_size - l->res_size;
+	int64_t avail = size_left(l);
 
 	if (l->quota_files > 0 && need_files > 0 &&
-	    l->used_files + l->res_files + need_files > l->quota_files) {
+	    sat_add(l->used_files, l->res_files) >= l->quota_files) {
 		log_app(
 		    LOGL_INFO, "sftpd",
 		    "[%s] denying file write due to space limit: user %s, quota_files "
@@ -289,7 +311,7 @@ quota_on_reserve(struct mworker *w, const struct wp_event *e)
 		return;
 	}
 	if (l->quota_size > 0) {
-		int64_t avail = l->quota_size - l->used_size - l->res_size;
+		int64_t avail = size_left(l);
 		granted = want < need ? need : want;
 		if (granted > avail)
 			granted = avail;
@@ -326,12 +348,12 @@ quota_on_update(struct mworker *w, const struct wp_event *e)
 	if (l == NULL)
 		return;
 	release(w, e->n[WPF_RELEASE_FILES], e->n[WPF_RELEASE_SIZE]);
-	l->used_files += files;
-	l->used_size += size;
+	l->used_files = sat_add(l->used_files, files);
+	l->used_size = sat_add(l->used_size, size);
 	clamp0(&l->used_files);
 	clamp0(&l->used_size);
-	l->pend_files += files;
-	l->pend_size += size;
+	l->pend_files = sat_add(l->pend_files, files);
+	l->pend_size = sat_add(l->pend_size, size);
 }
 
 void
