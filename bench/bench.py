@@ -65,9 +65,14 @@ PROFILES = {
 
 LOG_DIR = "/tmp"  # set by Env.setup() to the run's logs/ directory
 
-SERVER_KEYS = ["ours", "openssh", "internal"]
+SERVER_KEYS = ["ours", "openssh", "internal", "quota"]
 SERVER_LABELS = {"ours": "ours", "openssh": "OpenSSH sftp-server",
-                 "internal": "OpenSSH internal-sftp"}
+                 "internal": "OpenSSH internal-sftp",
+                 "quota": "ours with quota tracking on"}
+# --quota: the bench user's limits on the "quota" server (large enough never to
+# refuse; every upload still reserves from the monitor's ledger in chunks)
+QUOTA_SIZE = 1 << 40
+QUOTA_FILES = 1000000
 
 
 class BenchError(Exception):
@@ -568,6 +573,10 @@ class OpenSSH(Server):
 class Ours(Server):
     key = "ours"
 
+    # SFTPGo's default: a user without a quota is not counted
+    track_quota = 2
+    user_flags = []
+
     def __init__(self, env, port, binary, libexec):
         super().__init__(env, port)
         self.binary = binary
@@ -579,7 +588,7 @@ class Ours(Server):
             raise BenchError("%s not built" % self.binary)
         if not os.access(os.path.join(self.libexec, "sftpgo-worker"), os.X_OK):
             raise BenchError("no sftpgo-worker in %s" % self.libexec)
-        d = os.path.join(env.base, "ours-conf")
+        d = os.path.join(env.base, "%s-conf" % self.key)
         os.makedirs(d)
         for kt, name in (("ed25519", "id_ed25519"), ("rsa", "id_rsa")):
             run(["ssh-keygen", "-q", "-t", kt, "-N", "", "-f", os.path.join(d, name)])
@@ -589,29 +598,38 @@ class Ours(Server):
                       "max_startups_per_ip": 1000,
                       # off by default in SFTPGo 0.9; sshd serves scp by default
                       "enable_scp": True},
-            "data_provider": {"driver": "sqlite", "name": "sftpgo.db"},
+            "data_provider": {"driver": "sqlite", "name": "sftpgo.db",
+                              "track_quota": self.track_quota},
             "httpd": {"bind_port": 0},
         }
         with open(os.path.join(d, "sftpgo.json"), "w") as f:
             json.dump(conf, f, indent=2)
-        self.host_dir = env.mkdir_user(os.path.join(env.base, "ours-home"))
+        self.host_dir = env.mkdir_user(os.path.join(env.base, "%s-home" % self.key))
         try:
             run([self.binary, "initprovider", "--config-dir", d])
         except BenchError as e:  # user add says it clearly if this mattered
             log("ours: initprovider: %s" % e)
         run([self.binary, "user", "add", "--config-dir", d, "--username", env.user,
              "--public-key-file", env.key + ".pub", "--home-dir", self.host_dir,
-             "--uid", str(env.uid), "--gid", str(env.gid), "--permissions", "/:*"])
+             "--uid", str(env.uid), "--gid", str(env.gid), "--permissions", "/:*"] +
+            self.user_flags)
         logf = open(os.path.join(env.base, "logs", "sftpgo.out"), "wb")
         # info-level logs, like sshd's LogLevel INFO (SFTPGo's default is debug)
         self.proc = spawn(shim([self.binary, "serve", "--config-dir", d,
                                  "--libexec-dir", self.libexec,
                                  "--log-file-path", os.path.join(env.base, "logs",
-                                                                 "sftpgo.log"),
+                                                                 "%s.log" % self.key),
                                  "--log-verbose=false"]),
                           stdout=logf, stderr=logf, cwd=d)
         logf.close()
         wait_banner(self.port, self.proc)
+
+
+class OursQuota(Ours):
+    """The same server with the bench user counted and limited (--quota)."""
+    key = "quota"
+    track_quota = 1
+    user_flags = ["--quota-size", str(QUOTA_SIZE), "--quota-files", str(QUOTA_FILES)]
 
 
 # ---------------------------------------------------------------- clients
@@ -767,6 +785,10 @@ def table(res, servers_present):
     cols = ["ours", "openssh", "internal"]
     head = ["row", "unit", "ours", "sftp-server", "internal-sftp",
             "ours/sftp-server", "ours/internal", "bar", ""]
+    quota = any(s.key == "quota" for s in servers_present)
+    if quota:  # --quota: one more column, and its ratio to ours without
+        cols.append("quota")
+        head[-1:-1] = ["ours+quota", "quota/ours"]
     lines, out_rows = [], []
     section = None
     for r in res.rows:
@@ -778,8 +800,14 @@ def table(res, servers_present):
                                        r["unit"] != "count") else None
         bar = r["bar"]
         verdict = bar_ok(bar, ratio["openssh"], med["ours"])
-        cells = [r["label"], r["unit"]] + [fmt(med[k]) for k in cols] + \
-            [fmt(ratio["openssh"]), fmt(ratio["internal"]), bar_text(bar), verdict]
+        cells = [r["label"], r["unit"]] + [fmt(med[k]) for k in cols[:3]] + \
+            [fmt(ratio["openssh"]), fmt(ratio["internal"]), bar_text(bar)]
+        if quota:
+            a, b = med["quota"], med["ours"]
+            ratio["quota"] = (a / b) if (a is not None and b not in (None, 0) and
+                                         r["unit"] != "count") else None
+            cells += [fmt(med["quota"]), fmt(ratio["quota"])]
+        cells.append(verdict)
         if r["section"] != section:
             section = r["section"]
             lines.append(("#", section))
@@ -791,6 +819,7 @@ def table(res, servers_present):
                              median=med, notes=res.notes[r["id"]],
                              ratio_sftp_server=ratio["openssh"],
                              ratio_internal_sftp=ratio["internal"],
+                             ratio_quota_ours=ratio.get("quota"),
                              verdict=verdict or None))
     widths = [max(len(head[i]), *(len(c[i]) for c in lines if c[0] != "#"))
               for i in range(len(head))]
@@ -1243,14 +1272,19 @@ def parse_args():
     ap.add_argument("--sftpgo-bin", default=os.path.join(REPO, "sftpgo"))
     ap.add_argument("--libexec-dir", default=REPO,
                     help="directory holding sftpgo-worker and sftpgo-session")
-    ap.add_argument("--servers", default=",".join(SERVER_KEYS),
-                    help="comma list of ours,openssh,internal")
+    ap.add_argument("--servers", default="ours,openssh,internal",
+                    help="comma list of ours,openssh,internal,quota")
+    ap.add_argument("--quota", action="store_true",
+                    help="also run ours with quota tracking on and a quota on the "
+                         "bench user (server \"quota\"; column quota/ours)")
     ap.add_argument("--only", default="",
                     help="comma list of tests: sftp,scp,small,meta,login,idle,par,worker")
     ap.add_argument("--port-base", type=int, default=47000)
     ap.add_argument("--json", help="JSON output file (default bench/results/<time>.json)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (debugging)")
     a = ap.parse_args()
+    if a.quota and "quota" not in a.servers.split(","):
+        a.servers += ",quota"
     if a.sizes is None:
         a.sizes = "quick" if a.quick else "full"
     return a
@@ -1296,8 +1330,9 @@ def main():
                 continue
             while not port_free(port):
                 port += 1
-            if key == "ours":
-                srv = Ours(env, port, args.sftpgo_bin, args.libexec_dir)
+            if key in ("ours", "quota"):
+                cls = Ours if key == "ours" else OursQuota
+                srv = cls(env, port, args.sftpgo_bin, args.libexec_dir)
             else:
                 srv = OpenSSH(env, port, chroot=(key == "internal"))
             port += 1

@@ -5,5 +5,7 @@
 
 /* `sftpgo initprovider|user ...`: cli/admin.c. argv[0] is the subcommand name. */
 int admin_main(int argc, char **argv);
+/* `sftpgo quota scan ...`: cli/quota.c. argv[0] is "quota". */
+int quota_main(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ usage(FILE *f)
 	       "  serve         Start the SFTP Server\n"
 	       "  initprovider  Create the data provider's tables\n"
 	       "  user          Add, update, delete, list and show users\n"
+	       "  quota         Recount the used quota from disk (quota scan)\n"
 	       "  help          Help about any command\n\n"
 	       "Flags:\n"
 	       "  -h, --help      help for sftpgo\n"
@@ -47,6 +48,8 @@ main(int argc, char **argv)
 		return monitor_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "initprovider") == 0 || strcmp(cmd, "user") == 0)
 		return admin_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "quota") == 0)
+		return quota_main(argc - 1, argv + 1);
 	fprintf(stderr, "sftpgo: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

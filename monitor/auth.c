@@ -33,6 +33,7 @@ auth_job_new(struct msess *s, enum job_kind kind, const char *user)
 	}
 	j->kind = kind;
 	j->sess_id = s->id;
+	j->seq = quota_seq(); /* the user record read after this is fresh */
 	strlcpy(j->client_ip, s->ip, sizeof(j->client_ip));
 	return j;
 }
@@ -150,6 +151,7 @@ auth_succeeded(struct msess *s, struct job *j)
 	}
 	j->user = NULL;
 	s->user = u;
+	s->ql = quota_attach(u, j->seq);
 	s->state = S_AUTHED;
 	if (s->grace) {
 		event_free(s->grace);
@@ -184,6 +186,11 @@ on_job(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 
 	while (read(fd, &j, sizeof(j)) == (ssize_t)sizeof(j)) {
+		if (j->kind == JOB_QUOTA) {
+			quota_job_done(j);
+			job_free(j);
+			continue;
+		}
 		if (j->kind == JOB_LAST_LOGIN) {
 			if (!j->ok)
 				log_app(LOGL_WARN, "sftpd",

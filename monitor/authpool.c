@@ -149,6 +149,15 @@ run_job(struct provider *p, struct job *j)
 			j->ok = 1;
 		return;
 	}
+	if (j->kind == JOB_QUOTA) {
+		char err[256];
+		if (provider_update_quota(p, j->username, j->q_files, j->q_size, 0, err,
+		                          sizeof(err)) != 0)
+			snprintf(j->error, sizeof(j->error), "%s", err);
+		else
+			j->ok = 1;
+		return;
+	}
 	run_auth(p, j);
 }
 
@@ -167,7 +176,8 @@ worker_thread(void *arg)
 		pthread_mutex_lock(&mu);
 		while (queue_head == NULL && !stopping)
 			pthread_cond_wait(&cv, &mu);
-		if (stopping) {
+		/* at exit the queue is drained: quota batches must reach the provider */
+		if (stopping && queue_head == NULL) {
 			pthread_mutex_unlock(&mu);
 			break;
 		}

@@ -70,6 +70,7 @@ struct msess {
 	char conn_id[33];
 	struct sftpgo_user *user;
 	int n_workers;
+	struct qledger *ql; /* the user's quota ledger; NULL when not counted */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
@@ -82,6 +83,7 @@ struct kbdprog {
 	int awaiting; /* questions sent, answers expected */
 	uint32_t nq;  /* questions in that round */
 	struct sftpgo_user *user;
+	uint64_t seq; /* when the user was asked for (quota.c) */
 };
 
 struct mworker {
@@ -97,7 +99,9 @@ struct mworker {
 	char *command;        /* exec channels: the command line; NULL for sftp */
 	char *exit_msg;       /* exec channels: the worker's last words for stderr */
 	char *username, *home, *conn_id;
-	json_t *folders; /* the user's virtual_folders, for log paths; may be NULL */
+	json_t *folders;    /* the user's virtual_folders, for log paths; may be NULL */
+	struct qledger *ql; /* quota.c: the user's ledger, NULL if not counted */
+	int64_t res_size, res_files; /* what this worker holds reserved in it */
 };
 
 struct pconn {
@@ -146,6 +150,9 @@ int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
 pid_t spawn_fds(const char *path, char *const argv[], char *const envp[], const int *fds,
                 int nfds);
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
+/* spawn() from another libexec dir (the CLI's quota scan has no monitor state). */
+pid_t spawn_libexec(const char *dir, const char *prog, char *const argv[], int io,
+                    int ctl);
 
 /* listener_link.c */
 int start_listener(void);
@@ -180,6 +187,23 @@ void on_kbdint_answers(struct msess *s, struct rpc_msg *m);
 /* workers.c */
 void on_channel_open(struct msess *s, struct rpc_msg *m);
 void worker_gone(struct mworker *w, int status);
+
+/* quota.c: the per-user quota ledger (doc/design-notes.md "Quota") */
+struct wp_event;
+struct qledger;
+uint64_t quota_seq(void);
+int quota_counted(const struct sftpgo_user *u);
+/* The user's ledger with one more reference (NULL when the user is not counted);
+ * snapshot_seq: quota_seq() when u was asked for. */
+struct qledger *quota_attach(const struct sftpgo_user *u, uint64_t snapshot_seq);
+void quota_detach(struct qledger *l);
+void quota_job_done(struct job *j);
+void quota_on_reserve(struct mworker *w, const struct wp_event *e);
+void quota_on_update(struct mworker *w, const struct wp_event *e);
+void quota_worker_gone(struct mworker *w);
+void quota_start(void);
+void quota_stop(void);
+void quota_free_all(void);
 
 /* signals.c */
 void on_sigchld(evutil_socket_t sig, short what, void *arg);

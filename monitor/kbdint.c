@@ -64,6 +64,7 @@ kbd_finish(struct msess *s, int ok, const char *why)
 
 	memset(&j, 0, sizeof(j));
 	j.kind = JOB_KBDINT;
+	j.seq = s->kbd->seq;
 	j.username = s->kbd->user->username;
 	if (ok && account_can_login(s->kbd->user, s->ip, "keyboard-interactive",
 	                            (int64_t)time(NULL) * 1000, err, sizeof(err)) != 0) {
@@ -216,6 +217,7 @@ kbd_start(struct msess *s, struct job *j)
 	k->in_fd = in[1];
 	k->out_fd = out[0];
 	k->user = j->user;
+	k->seq = j->seq;
 	j->user = NULL;
 	s->kbd = k;
 	if (pid < 0) {

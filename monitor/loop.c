@@ -177,10 +177,17 @@ monitor_run(struct monitor_params *p)
 	    event_new(M.base, M.job_fd, EV_READ | EV_PERSIST, on_job, NULL);
 	event_add(job_ev, NULL);
 	schedule_refill(0);
+	quota_start();
 
 	event_base_dispatch(M.base);
 
+	quota_stop();
 	authpool_stop();
+	/* what the pool finished after the loop ended (quota batches) */
+	struct job *done;
+	while (read(M.job_fd, &done, sizeof(done)) == (ssize_t)sizeof(done))
+		job_free(done);
+	quota_free_all();
 	event_free(job_ev);
 	close(M.job_fd);
 	event_free(sig_chld);

@@ -36,7 +36,14 @@ int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys
 void hostkeys_free(struct hostkeys *hk);
 
 /* Provider/hash work off the event loop (monitor/authpool.c). */
-enum job_kind { JOB_PASSWORD, JOB_PUBKEY_QUERY, JOB_PUBKEY, JOB_LAST_LOGIN, JOB_KBDINT };
+enum job_kind {
+	JOB_PASSWORD,
+	JOB_PUBKEY_QUERY,
+	JOB_PUBKEY,
+	JOB_LAST_LOGIN,
+	JOB_KBDINT,
+	JOB_QUOTA /* a ledger's batch: used = used + delta */
+};
 /* "password", "publickey", "keyboard-interactive" (login_type of the logs) */
 const char *job_method(enum job_kind k);
 struct job {
@@ -53,6 +60,9 @@ struct job {
 	int creds_ok; /* the credentials matched: the reason may be told to the client */
 	char error[256];
 	struct sftpgo_user *user; /* on success (owned by the job until taken) */
+	uint64_t seq;             /* auth: when submitted (monitor/quota.c) */
+	int64_t q_files, q_size;  /* JOB_QUOTA: the deltas */
+	void *ledger;             /* JOB_QUOTA: whose */
 	struct job *next;
 };
 /* Starts n threads, each with its own provider handle; results come back on the
@@ -86,5 +96,14 @@ struct monitor_params {
 void monitor_user_ids(const struct monitor_params *p, long long uid, long long gid,
                       long long *out_uid, long long *out_gid);
 int monitor_run(struct monitor_params *p);
+
+/*
+ * Recounts u's home as u (monitor/quota_scan.c): an sftpgo-worker from
+ * libexec_dir in scan mode, chrooted into the home and running as u's uid/gid
+ * when started as root, walks it (regular files, symlinks not followed) and
+ * reports. The root process never walks the tree. 0, or -1 with err.
+ */
+int quota_scan_user(const struct sftpgo_user *u, const char *libexec_dir, int64_t *files,
+                    int64_t *size, char *err, size_t errlen);
 
 #endif

@@ -80,6 +80,12 @@ spawn_fds(const char *path, char *const argv[], char *const envp[], const int *f
 pid_t
 spawn(const char *prog, char *const argv[], int io, int ctl)
 {
+	return spawn_libexec(M.p->libexec_dir, prog, argv, io, ctl);
+}
+
+pid_t
+spawn_libexec(const char *dir, const char *prog, char *const argv[], int io, int ctl)
+{
 	char path[4096];
 #ifdef __SANITIZE_ADDRESS__
 	/* Sanitizer builds: the children run chrooted, where LeakSanitizer cannot
@@ -89,8 +95,7 @@ spawn(const char *prog, char *const argv[], int io, int ctl)
 	char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
 #endif
 
-	if (snprintf(path, sizeof(path), "%s/%s", M.p->libexec_dir, prog) >=
-	    (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", dir, prog) >= (int)sizeof(path))
 		return -1;
 	int devnull = -1;
 	if (io < 0 && (io = devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)

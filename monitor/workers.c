@@ -70,6 +70,10 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 		wp_set_file_extensions(&ws, u->filters.file_extensions);
 	if (json_array_size(folders) > 0)
 		wp_set_folders(&ws, folders);
+	/* quota: counted only with a ledger (monitor/quota.c) */
+	wp_set_int(&ws, WPK_TRACK_QUOTA, s->ql != NULL);
+	wp_set_int(&ws, WPK_QUOTA_SIZE, s->ql != NULL ? u->quota_size : 0);
+	wp_set_int(&ws, WPK_QUOTA_FILES, s->ql != NULL ? u->quota_files : 0);
 	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	if (o == NULL)
@@ -234,6 +238,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	w->sess_id = s->id;
 	w->channel = channel;
 	w->protocol = protocol;
+	w->ql = s->ql != NULL ? quota_attach(s->user, 0) : NULL;
 	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
 	io_set_nonblock(w->fd);
 	w->ev = event_new(M.base, w->fd, EV_READ | EV_PERSIST, on_worker, w);
@@ -330,6 +335,10 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		log_command(&c);
 		free(fp);
 		free(tp);
+	} else if (e.kind == WPE_QUOTA_RESERVE) {
+		quota_on_reserve(w, &e);
+	} else if (e.kind == WPE_QUOTA_UPDATE) {
+		quota_on_update(w, &e);
 	} else if (e.kind == WPE_EXIT && w->command != NULL && w->exit_msg == NULL) {
 		/* bounded: it becomes one RPC string for the client's stderr */
 		const char *msg = e.s[WPF_MESSAGE];
@@ -383,6 +392,7 @@ worker_gone(struct mworker *w, int status)
 		if (rpc_send_channel_exit(s->fd, &e) != 0)
 			session_kill(s, "cannot pass an exit status");
 	}
+	quota_worker_gone(w);
 	TAILQ_REMOVE(&M.workers, w, link);
 	event_free(w->ev);
 	close(w->fd);

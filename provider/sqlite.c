@@ -120,9 +120,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT " USER_COLS " FROM \"users\" WHERE (:username IS NULL OR username = "
         ":username) ORDER BY username DESC LIMIT :limit OFFSET :offset",
     [ST_LAST_LOGIN] = "UPDATE \"users\" SET last_login = :now WHERE username = :username",
+    /* still one atomic statement; clamped at 0 (spec section 17, row 7) */
     [ST_QUOTA_ADD] =
-        "UPDATE \"users\" SET used_quota_size = used_quota_size + :size, "
-        "used_quota_files = used_quota_files + :files, last_quota_update = :now "
+        "UPDATE \"users\" SET used_quota_size = MAX(used_quota_size + :size, 0), "
+        "used_quota_files = MAX(used_quota_files + :files, 0), last_quota_update = :now "
         "WHERE username = :username",
     [ST_QUOTA_SET] =
         "UPDATE \"users\" SET used_quota_size = :size, used_quota_files = :files, "

@@ -15,6 +15,8 @@
 #include "sftp/events.h"
 #include "sftp/perms.h"
 #include "sftp/proto.h"
+#include "sftp/quota.h"
+#include "sftp/quota_int.h"
 #include "sftp/server_int.h"
 
 #define TMP_PREFIX ".sftpgo-upload."
@@ -268,7 +270,9 @@ open_needs_lookup(struct sftp_server *s, const char *vpath, int fl)
 		return 0;
 	if ((fl & O_ACCMODE) == O_RDWR)
 		need |= PERM_DOWNLOAD;
-	return s->st->upload_mode != 0 || !perm_has_parent(&s->st->perms, vpath, need);
+	/* a counted upload needs the target's size before (sftp/quota.c) */
+	return s->st->upload_mode != 0 || quota_on(s) ||
+	       !perm_has_parent(&s->st->perms, vpath, need);
 }
 
 static int
@@ -283,6 +287,11 @@ start_file(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflag
 	h->pflags = pflags;
 	h->writing = writing;
 	h->reading = (fl & O_ACCMODE) != O_WRONLY;
+	if (writing && (existing == NULL || S_ISREG(existing->st_mode)) &&
+	    (err = quota_open(s, h, existing)) != 0) {
+		handle_release(h);
+		return reply_errno(s, id, err);
+	}
 	if (writing && s->st->upload_mode != 0 &&
 	    (existing == NULL || S_ISREG(existing->st_mode))) {
 		err = open_atomic(s, h, fl, mode, existing);
@@ -292,6 +301,7 @@ start_file(struct sftp_server *s, uint32_t id, const char *vpath, uint32_t pflag
 		err = open_direct(s, h, fl, mode);
 	}
 	if (err != 0) {
+		quota_finish(s, h, -1);
 		handle_release(h);
 		if (err == EISDIR && writing)
 			return reply_status(s, id, SSH_FX_OP_UNSUPPORTED,
@@ -379,7 +389,9 @@ finish_atomic(struct sftp_server *s, struct handle *h, int ok)
 int
 file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 {
-	int err = 0;
+	int err = 0, placed = 1;
+	struct stat fst;
+	int64_t final = -1; /* the upload's size, for the quota */
 
 	if (!ok && !h->failed) {
 		h->failed = 1;
@@ -387,6 +399,8 @@ file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 	}
 	if (h->failed)
 		ok = 0;
+	if (h->q_on && fstat(h->fd, &fst) == 0)
+		final = (int64_t)fst.st_size;
 	if (close(h->fd) != 0 && h->writing) {
 		err = errno;
 		handle_set_error(h, err);
@@ -395,12 +409,15 @@ file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 	h->fd = -1;
 	if (h->tmpname != NULL) {
 		int rerr = finish_atomic(s, h, ok);
+		/* what each upload_mode leaves in place: the temp renamed or not */
+		placed = rerr == 0 && (ok || s->st->upload_mode == 2);
 		if (rerr != 0) {
 			handle_set_error(h, rerr);
 			if (err == 0)
 				err = rerr;
 		}
 	}
+	quota_finish(s, h, placed ? final : -1);
 	ev_transfer(h->writing ? "Upload" : "Download", h->vpath, h->bytes,
 	            elapsed_ms(&h->start), !h->failed, h->failed ? h->err : "");
 	handle_release(h);
@@ -489,6 +506,18 @@ h_read(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	return sftp_reply_end(w, start);
 }
 
+/* Where a write ends: O_APPEND writes at the end whatever the offset says. */
+static uint64_t
+write_end(const struct handle *h, uint64_t off, uint32_t len)
+{
+	struct stat st;
+
+	if ((h->pflags & SSH_FXF_APPEND) && fstat(h->fd, &st) == 0 &&
+	    (uint64_t)st.st_size > off)
+		off = (uint64_t)st.st_size;
+	return off + len;
+}
+
 int
 h_write(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
@@ -508,6 +537,12 @@ h_write(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	if (off > (uint64_t)INT64_MAX - len) {
 		handle_set_error(h, EFBIG);
 		return reply_status(s, id, SSH_FX_FAILURE, "Offset too large");
+	}
+	if (h->q_on && quota_grow(s, h, write_end(h, off, len)) != 0) {
+		/* the upload ends in error, as a full disk would end it */
+		handle_set_error(h, EDQUOT);
+		strlcpy(h->err, SFTP_QUOTA_MSG, sizeof(h->err));
+		return reply_errno(s, id, EDQUOT);
 	}
 	while (done < len) {
 		ssize_t n = pwrite(h->fd, data + done, len - done, (off_t)(off + done));
@@ -608,6 +643,17 @@ h_copy_data(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		return reply_status(s, id, SSH_FX_FAILURE, "Offset too large");
 	if (rh == wh && (rlen == 0 || (roff < woff + rlen && woff < roff + rlen)))
 		return reply_status(s, id, SSH_FX_FAILURE, "Overlapping copy");
+	if (wh->q_on && s->st->quota_size > 0) {
+		/* the copy's end bounds the growth (to the source's end when 0) */
+		struct stat rst;
+		uint64_t n = rlen;
+		if (n == 0 && fstat(rh->fd, &rst) == 0 && (uint64_t)rst.st_size > roff)
+			n = (uint64_t)rst.st_size - roff;
+		if ((wh->pflags & SSH_FXF_APPEND) && fstat(wh->fd, &rst) == 0)
+			woff = (uint64_t)rst.st_size;
+		if (quota_grow(s, wh, woff + n) != 0)
+			return reply_errno(s, id, EDQUOT);
+	}
 	err = copy_range(rh->fd, roff, rlen, wh->fd, woff,
 	                 (wh->pflags & SSH_FXF_APPEND) != 0, &copied);
 	rh->bytes += copied;

@@ -19,6 +19,7 @@
 #include "sftp/longname.h"
 #include "sftp/perms.h"
 #include "sftp/proto.h"
+#include "sftp/quota_int.h"
 #include "sftp/server_int.h"
 
 #ifndef SYS_fchmodat2
@@ -99,13 +100,11 @@ format_time(uint32_t t, char *buf, size_t sz)
 }
 
 static int
-set_size(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t size,
-         int nofollow)
+truncate_to(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t size,
+            int nofollow)
 {
 	int wfd, err = 0;
 
-	if (size > (uint64_t)INT64_MAX)
-		return EFBIG;
 	if (!opath)
 		return ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
 	wfd = srv_open(s, vpath, O_WRONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0), 0);
@@ -114,6 +113,23 @@ set_size(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t s
 	if (ftruncate(wfd, (off_t)size) != 0)
 		err = errno;
 	close(wfd);
+	return err;
+}
+
+/* SETSTAT/FSETSTAT size: a file that grows is asked for like a write (quota). */
+static int
+set_size(struct sftp_server *s, int fd, int opath, const char *vpath, uint64_t size,
+         int nofollow)
+{
+	struct quota_resize q;
+	int err;
+
+	if (size > (uint64_t)INT64_MAX)
+		return EFBIG;
+	if ((err = quota_resize_begin(s, fd, opath, size, &q)) != 0)
+		return err;
+	err = truncate_to(s, fd, opath, vpath, size, nofollow);
+	quota_resize_end(s, size, &q, err == 0);
 	return err;
 }
 
@@ -476,7 +492,14 @@ on_entry(struct sftp_server *s, const char *vpath, int want_dir, entry_op op, vo
 static int
 op_unlink(struct sftp_server *s, int pfd, const char *base, void *arg)
 {
-	return unlinkat(pfd, base, 0) == 0 ? 0 : errno;
+	struct stat st;
+	int counted = quota_on(s) && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+
+	if (unlinkat(pfd, base, 0) != 0)
+		return errno;
+	if (counted) /* REMOVE gives a regular file's size and count back */
+		quota_removed(s, &st);
+	return 0;
 }
 
 static int
@@ -583,9 +606,17 @@ two_entries(struct sftp_server *s, const char *from, const char *to, int flags, 
 		close(p1);
 		return err;
 	}
+	/* quota: a replaced target is given back, a new link counted as the scan
+	 * counts it (a regular file per name) */
+	struct stat src, dst;
+	int q_src = quota_on(s) && fstatat(p1, b1, &src, AT_SYMLINK_NOFOLLOW) == 0;
+	int q_dst = quota_on(s) && fstatat(p2, b2, &dst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	            !(q_src && src.st_ino == dst.st_ino && src.st_dev == dst.st_dev);
 	if (link) {
 		if (linkat(p1, b1, p2, b2, 0) != 0)
 			err = errno;
+		else if (q_src)
+			quota_added(s, &src);
 	} else if (flags != 0) {
 		if (syscall(SYS_renameat2, p1, b1, p2, b2, flags) != 0) {
 			err = errno;
@@ -603,6 +634,8 @@ two_entries(struct sftp_server *s, const char *from, const char *to, int flags, 
 	} else if (renameat(p1, b1, p2, b2) != 0) {
 		err = errno;
 	}
+	if (err == 0 && !link && q_dst)
+		quota_removed(s, &dst);
 	close(p1);
 	close(p2);
 	return err;

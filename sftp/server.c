@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "sftp/events.h"
+#include "sftp/quota.h"
 #include "sftp/perms.h"
 #include "sftp/proto.h"
 #include "sftp/server_int.h"
@@ -244,6 +246,8 @@ reply_ok(struct sftp_server *s, uint32_t id)
 int
 reply_errno(struct sftp_server *s, uint32_t id, int err)
 {
+	if (err == EDQUOT) /* the quota (sftp/quota.h), in SFTPGo's words */
+		return reply_status(s, id, SSH_FX_FAILURE, SFTP_QUOTA_MSG);
 	return reply_status(s, id, errno_to_status(err), strerror(err));
 }
 

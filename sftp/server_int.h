@@ -33,6 +33,10 @@ struct handle {
 	char *base;
 	int dir_is_root; /* directory handle on the virtual "/" or a folder's root */
 	size_t vf_next;  /* READDIR: next virtual folder to list in this directory */
+	/* quota (sftp/quota.c): counted upload; a new file; the target's size before;
+	 * the size it may reach; bytes and files reserved for it */
+	int q_on, q_new;
+	int64_t q_base, q_allow, q_taken, q_files_taken;
 };
 
 /* Request table indexes: sftp-server's names and order (-p, -P, -Q). */
@@ -93,6 +97,8 @@ struct sftp_server {
 	struct wbuf out;
 	struct name_cache users[8], groups[8];
 	unsigned ucache_next, gcache_next;
+	int64_t q_pool; /* quota bytes reserved and not yet given to an upload */
+	int q_writers;  /* counted uploads open */
 };
 
 /* A client path, normalised; err != 0 when it cannot be (reply with it). */

@@ -46,6 +46,12 @@ struct sftp_settings {
 	/* Virtual folders (sftp/path.h); the fds are closed by sftp_settings_free. */
 	struct sftp_folder *folders;
 	size_t n_folders;
+	/* quota (sftp/quota.h): counted and reported when track_quota; limits in
+	 * bytes and files, 0 = none; quota_scan: walk the root and report, no serving */
+	int track_quota;
+	int64_t quota_size;
+	int64_t quota_files;
+	int quota_scan;
 };
 
 /* Defaults; -1 only when out of memory. */

@@ -206,6 +206,24 @@ wev_exit(const char *message)
 	emit(&e);
 }
 
+void
+wev_emit(const struct wp_event *e)
+{
+	emit(e);
+}
+
+void
+wev_flush(void)
+{
+	sink_flush();
+}
+
+int
+wev_monitor_fd(void)
+{
+	return ev_framed ? ev_fd : -1;
+}
+
 static const struct sftp_event_sink worker_sink = {
     .transfer = sink_transfer,
     .command = sink_command,

@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "sftp/events.h"
+#include "worker/proto.h"
 
 /*
  * Registers the sink with the engine and as the process's log sink. framed: 1 =
@@ -32,6 +33,12 @@ int wev_level_from_name(const char *name);
 
 /* An exec channel's end: the message goes to the client's stderr ("" for none). */
 void wev_exit(const char *message);
+
+/* Queues any event of the protocol (worker/quota.c's updates); wev_flush sends the
+ * queue now. wev_monitor_fd: the monitor's descriptor, -1 stand-alone or dead. */
+void wev_emit(const struct wp_event *e);
+void wev_flush(void);
+int wev_monitor_fd(void);
 
 /* One transfer event as the wire has it (new string); exposed for tests. */
 char *wev_format_transfer(const char *sender, const char *path, uint64_t size_bytes,

@@ -29,6 +29,7 @@
 #include "sftp/sftp.h"
 #include "sshcmd/sshcmd.h"
 #include "worker/events.h"
+#include "worker/quota.h"
 #include "worker/settings.h"
 #include "common/rpc.h"
 #include "worker/worker.h"
@@ -442,7 +443,7 @@ main(int argc, char **argv)
 	if (st.umask_set)
 		umask(st.umask);
 	/* Homes named by the settings are created like SFTPGo does; --root must exist. */
-	if (st.home_dir != NULL && o.root == NULL &&
+	if (st.home_dir != NULL && o.root == NULL && !st.quota_scan &&
 	    worker_make_home(st.home_dir, st.uid, st.gid, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		log_error("%s", err);
@@ -464,6 +465,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	worker_make_folder_parents(rootfd, &st);
+	if (st.quota_scan) { /* recount the home as its user: nothing is served */
+		rc = st.home_dir == NULL
+		         ? 1
+		         : wquota_scan_report(chrooted ? "/" : st.home_dir);
+		close(rootfd);
+		sftp_settings_free(&st);
+		return rc;
+	}
+	/* Counting needs the monitor, which owns the ledger. */
+	if (st.track_quota && o.monitor_fd >= 0)
+		wquota_register();
 	if (start_dir(&o, &st, st.home_dir == NULL, sd, sizeof(sd)) != 0) {
 		fprintf(stderr, "sftpgo-worker: bad start directory\n");
 		return 1;

@@ -36,6 +36,10 @@ const struct wp_def wp_settings_keys[WPK_COUNT] = {
     [WPK_DOWNLOAD_BANDWIDTH] = {"download_bandwidth", WP_INT, 0, 0x7fffffff, 0, "0"},
     [WPK_FILE_EXTENSIONS] = {"file_extensions", WP_EXTFILTERS, 0, 0, 0, "[] (none)"},
     [WPK_VIRTUAL_FOLDERS] = {"virtual_folders", WP_FOLDERS, 0, WP_FOLDERS_MAX, 0, "[]"},
+    [WPK_TRACK_QUOTA] = {"track_quota", WP_BOOL, 0, 1, 0, "false"},
+    [WPK_QUOTA_SIZE] = {"quota_size", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPK_QUOTA_FILES] = {"quota_files", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPK_QUOTA_SCAN] = {"quota_scan", WP_BOOL, 0, 1, 0, "false"},
 };
 
 const struct wp_def wp_event_fields[WPF_COUNT] = {
@@ -53,6 +57,17 @@ const struct wp_def wp_event_fields[WPF_COUNT] = {
     [WPF_ERROR] = {"error", WP_STRING, 0, 0, 0, "\"\""},
     [WPF_LEVEL] = {"level", WP_STRING, 0, 0, 0, "\"info\""},
     [WPF_MESSAGE] = {"message", WP_STRING, 0, 0, 0, "\"\""},
+    [WPF_AT_OPEN] = {"at_open", WP_BOOL, 0, 1, 0, "false"},
+    [WPF_NEED_FILES] = {"need_files", WP_INT, 0, 1, 0, "0"},
+    [WPF_NEED_SIZE] = {"need_size", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPF_WANT_SIZE] = {"want_size", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPF_FILES_DELTA] = {"files_delta", WP_INT, -INT64_MAX, INT64_MAX, 0, "0"},
+    [WPF_SIZE_DELTA] = {"size_delta", WP_INT, -INT64_MAX, INT64_MAX, 0, "0"},
+    [WPF_RELEASE_FILES] = {"release_files", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPF_RELEASE_SIZE] = {"release_size", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPF_GRANTED_SIZE] = {"granted_size", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPF_FILES] = {"files", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPF_SIZE] = {"size", WP_INT, 0, INT64_MAX, 0, "0"},
 };
 
 const struct wp_event_def wp_events[WPE_COUNT] = {
@@ -66,6 +81,15 @@ const struct wp_event_def wp_events[WPE_COUNT] = {
                       WPF_GID, WPF_ACCESS_TIME, WPF_MODIFICATION_TIME}},
     [WPE_EXIT] = {"exit", 1, {WPF_MESSAGE}},
     [WPE_LOG] = {"log", 2, {WPF_LEVEL, WPF_MESSAGE}},
+    [WPE_QUOTA_RESERVE] = {"quota_reserve",
+                           4,
+                           {WPF_AT_OPEN, WPF_NEED_FILES, WPF_NEED_SIZE, WPF_WANT_SIZE}},
+    [WPE_QUOTA_UPDATE] = {"quota_update",
+                          4,
+                          {WPF_FILES_DELTA, WPF_SIZE_DELTA, WPF_RELEASE_FILES,
+                           WPF_RELEASE_SIZE}},
+    [WPE_QUOTA_GRANT] = {"quota_grant", 3, {WPF_OK, WPF_GRANTED_SIZE, WPF_MESSAGE}},
+    [WPE_QUOTA_SCAN] = {"quota_scan", 4, {WPF_OK, WPF_FILES, WPF_SIZE, WPF_ERROR}},
 };
 
 const char *const wp_log_levels[4] = {"debug", "info", "warn", "error"};

@@ -60,6 +60,11 @@ enum wp_key {
 	WPK_DOWNLOAD_BANDWIDTH,
 	WPK_FILE_EXTENSIONS,
 	WPK_VIRTUAL_FOLDERS,
+	/* quota (doc/design-notes.md "Quota") */
+	WPK_TRACK_QUOTA,
+	WPK_QUOTA_SIZE,
+	WPK_QUOTA_FILES,
+	WPK_QUOTA_SCAN,
 	WPK_COUNT
 };
 
@@ -110,7 +115,19 @@ void wp_settings_free(struct wp_settings *ws);
 
 /* ---- events: worker -> monitor ---- */
 
-enum wp_event_kind { WPE_TRANSFER, WPE_COMMAND, WPE_EXIT, WPE_LOG, WPE_COUNT };
+enum wp_event_kind {
+	WPE_TRANSFER,
+	WPE_COMMAND,
+	WPE_EXIT,
+	WPE_LOG,
+	/* quota: reserve and update go to the monitor, grant is its reply to a
+	 * reserve (the only frame the monitor sends after the settings) */
+	WPE_QUOTA_RESERVE,
+	WPE_QUOTA_UPDATE,
+	WPE_QUOTA_GRANT,
+	WPE_QUOTA_SCAN,
+	WPE_COUNT
+};
 
 enum wp_field {
 	WPF_SENDER,
@@ -127,6 +144,18 @@ enum wp_field {
 	WPF_ERROR,
 	WPF_LEVEL,
 	WPF_MESSAGE,
+	/* quota */
+	WPF_AT_OPEN,
+	WPF_NEED_FILES,
+	WPF_NEED_SIZE,
+	WPF_WANT_SIZE,
+	WPF_FILES_DELTA,
+	WPF_SIZE_DELTA,
+	WPF_RELEASE_FILES,
+	WPF_RELEASE_SIZE,
+	WPF_GRANTED_SIZE,
+	WPF_FILES,
+	WPF_SIZE,
 	WPF_COUNT
 };
 

@@ -186,6 +186,18 @@ apply_number(struct sftp_settings *st, enum wp_key k, long long n)
 	case WPK_DOWNLOAD_BANDWIDTH:
 		st->download_bandwidth = (uint32_t)n;
 		break;
+	case WPK_TRACK_QUOTA:
+		st->track_quota = (int)n;
+		break;
+	case WPK_QUOTA_SIZE:
+		st->quota_size = n;
+		break;
+	case WPK_QUOTA_FILES:
+		st->quota_files = n;
+		break;
+	case WPK_QUOTA_SCAN:
+		st->quota_scan = (int)n;
+		break;
 	default:
 		break;
 	}

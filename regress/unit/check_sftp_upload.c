@@ -19,18 +19,6 @@ write_at(struct tsrv *t, uint32_t h, uint64_t off, const char *data)
 	return tsrv_status(t);
 }
 
-static int
-close_h(struct tsrv *t, uint32_t h)
-{
-	uint8_t hb[4];
-
-	poke_u32(hb, h);
-	tsrv_begin(t, SSH_FXP_CLOSE);
-	wbuf_put_string(&t->pkt, hb, 4);
-	ck_assert_int_eq(tsrv_send(t), 0);
-	return tsrv_status(t);
-}
-
 static void
 content_is(struct tsrv *t, const char *rel, const char *want)
 {
@@ -69,7 +57,7 @@ START_TEST(atomic_clean_close_replaces)
 	h = start_upload(&t, "{\"upload_mode\": 1}", "new");
 	ck_assert_int_eq(tsrv_entries(&t), 2); /* the target and a fresh temp file */
 	content_is(&t, "f", "original");       /* readers never see the partial file */
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	content_is(&t, "f", "new");
 	ck_assert_int_eq(tsrv_entries(&t), 1);
 	tsrv_close(&t);
@@ -95,7 +83,7 @@ START_TEST(atomic_write_error_keeps_original)
 
 	h = start_upload(&t, "{\"upload_mode\": 1}", "partial");
 	ck_assert_int_eq(write_at(&t, h, UINT64_MAX - 1, "x"), SSH_FX_FAILURE);
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	content_is(&t, "f", "original");
 	ck_assert_int_eq(tsrv_entries(&t), 1);
 	tsrv_close(&t);
@@ -115,7 +103,7 @@ START_TEST(resume_mode_keeps_partial)
 	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE | SSH_FXF_APPEND);
 	ck_assert_int_eq(write_at(&t, h, 4, "ial"), SSH_FX_OK);
 	content_is(&t, "f", "part");
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	content_is(&t, "f", "partial");
 	tsrv_close(&t);
 }
@@ -131,7 +119,7 @@ START_TEST(direct_mode_writes_in_place)
 	h = tsrv_open_handle(&t, "/f", SSH_FXF_WRITE);
 	ck_assert_int_eq(write_at(&t, h, 0, "OR"), SSH_FX_OK);
 	content_is(&t, "f", "ORiginal");
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(tsrv_entries(&t), 1);
 	tsrv_close(&t);
 }
@@ -207,7 +195,7 @@ START_TEST(events_lines)
 	tsrv_open(&t, NULL);
 	h = tsrv_open_handle(&t, "/up", W_TRUNC);
 	ck_assert_int_eq(write_at(&t, h, 0, "12345"), SSH_FX_OK);
-	ck_assert_int_eq(close_h(&t, h), SSH_FX_OK);
+	ck_assert_int_eq(tsrv_close_handle(&t, h), SSH_FX_OK);
 	ck_assert_int_eq(tsrv_path_req(&t, SSH_FXP_MKDIR, "/d\xff"), SSH_FX_OK);
 	tsrv_begin(&t, SSH_FXP_SETSTAT);
 	wbuf_put_cstring(&t.pkt, "/up");

@@ -184,6 +184,19 @@ tsrv_open_handle(struct tsrv *t, const char *path, uint32_t pflags)
 	return peek_u32(h);
 }
 
+/* CLOSE of handle h: the status. */
+static inline int
+tsrv_close_handle(struct tsrv *t, uint32_t h)
+{
+	uint8_t hb[4];
+
+	poke_u32(hb, h);
+	tsrv_begin(t, SSH_FXP_CLOSE);
+	wbuf_put_string(&t->pkt, hb, 4);
+	ck_assert_int_eq(tsrv_send(t), 0);
+	return tsrv_status(t);
+}
+
 /* Creates a file under the root (host side) with the given content. */
 static inline void
 tsrv_mkfile(struct tsrv *t, const char *rel, const char *content)

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@ static const struct {
      "{\"path\": \"/\"}", "[{\"path\": \"rel\", \"denied_extensions\": [\".a\"]}]"},
     {WPK_VIRTUAL_FOLDERS, "[{\"virtual_path\": \"/v\", \"missing\": true}]",
      "{\"/v\": 1}", "[{\"virtual_path\": \"/v/../w\"}]"},
+    {WPK_TRACK_QUOTA, "true", "1", NULL},
+    {WPK_QUOTA_SIZE, "1000", "\"1000\"", "-1"},
+    {WPK_QUOTA_FILES, "9223372036854775807", "1.5", NULL},
+    {WPK_QUOTA_SCAN, "false", "null", NULL},
 };
 
 static int
@@ -166,8 +171,11 @@ START_TEST(encoder_checks_every_key)
 			wp_set_int(&ws, (enum wp_key)i, d->lo - 1);
 			ck_assert_ptr_null(wp_settings_encode(&ws, err, sizeof(err)));
 			ck_assert_ptr_nonnull(strstr(err, d->name));
-			ws.n[i] = d->hi + 1;
-			ck_assert_ptr_null(wp_settings_encode(&ws, err, sizeof(err)));
+			if (d->hi < LLONG_MAX) { /* the quota keys take any size */
+				ws.n[i] = d->hi + 1;
+				ck_assert_ptr_null(
+				    wp_settings_encode(&ws, err, sizeof(err)));
+			}
 			ws.n[i] = d->hi;
 			o = wp_settings_encode(&ws, err, sizeof(err));
 			ck_assert_ptr_nonnull(o);
@@ -209,6 +217,10 @@ START_TEST(settings_round_trip)
 	json_t *folders = json_pack("[{s:s,s:b},{s:s}]", "virtual_path", "/v", "missing",
 	                            1, "virtual_path", "/d/w");
 	wp_set_folders(&ws, folders);
+	wp_set_int(&ws, WPK_TRACK_QUOTA, 1);
+	wp_set_int(&ws, WPK_QUOTA_SIZE, 1000);
+	wp_set_int(&ws, WPK_QUOTA_FILES, 3);
+	wp_set_int(&ws, WPK_QUOTA_SCAN, 1);
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	ck_assert_msg(o != NULL, "%s", err);
 	char *s = json_dumps(o, JSON_COMPACT);
@@ -389,6 +401,17 @@ fill_event(struct wp_event *e, enum wp_event_kind k)
 	e->s[WPF_ERROR] = "";
 	e->s[WPF_LEVEL] = "warn";
 	e->s[WPF_MESSAGE] = "hello";
+	e->n[WPF_AT_OPEN] = 1;
+	e->n[WPF_NEED_FILES] = 1;
+	e->n[WPF_NEED_SIZE] = 4096;
+	e->n[WPF_WANT_SIZE] = 4194304;
+	e->n[WPF_FILES_DELTA] = -1;
+	e->n[WPF_SIZE_DELTA] = -INT64_MAX;
+	e->n[WPF_RELEASE_FILES] = 1;
+	e->n[WPF_RELEASE_SIZE] = INT64_MAX;
+	e->n[WPF_GRANTED_SIZE] = 1000;
+	e->n[WPF_FILES] = 7;
+	e->n[WPF_SIZE] = 123;
 }
 
 START_TEST(every_event_round_trips)
@@ -470,6 +493,12 @@ static const struct {
     {"{\"event\": \"exit\", \"message\": [\"x\"]}", WP_EV_BAD_FIELD},
     {"{\"event\": \"log\", \"level\": 3}", WP_EV_BAD_FIELD},
     {"{\"event\": \"log\", \"message\": \"a\\u0000b\"}", WP_EV_NOT_OBJECT},
+    {"{\"event\": \"quota_reserve\", \"need_files\": 2}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_reserve\", \"need_size\": -1}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_update\", \"release_size\": -5}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_update\", \"size_delta\": 1.5}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_grant\", \"ok\": \"yes\"}", WP_EV_BAD_FIELD},
+    {"{\"event\": \"quota_scan\", \"files\": -1}", WP_EV_BAD_FIELD},
 };
 
 START_TEST(malformed_events_refused)
