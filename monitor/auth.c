@@ -137,9 +137,9 @@ auth_succeeded(struct msess *s, struct job *j)
 		return;
 	}
 	if (geteuid() == 0 && (u->uid == 0 || u->gid == 0) &&
-	    M.p->uid0_unusable[0] != '\0') {
+	    M.p->uid0.unusable[0] != '\0') {
 		/* the connection_failed line carries the username beside it */
-		snprintf(j->error, sizeof(j->error), "%s", M.p->uid0_unusable);
+		snprintf(j->error, sizeof(j->error), "%s", M.p->uid0.unusable);
 		auth_failed(s, j);
 		return;
 	}
@@ -162,7 +162,7 @@ auth_succeeded(struct msess *s, struct job *j)
 	        u->username, job_method(j->kind), s->ip);
 	if (geteuid() == 0 && (u->uid == 0 || u->gid == 0)) {
 		long long uid, gid;
-		monitor_user_ids(M.p, u->uid, u->gid, &uid, &gid);
+		uid0_map_ids(&M.p->uid0, u->uid, u->gid, &uid, &gid);
 		log_app(LOGL_INFO, "sftpd",
 		        "[%s] user %s maps to uid/gid 0: served as uid %lld gid %lld "
 		        "(sftpd.uid0_service_account)",

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,70 +224,6 @@ find_empty_dir(char *err, size_t errlen)
 	         "sessions (/var/empty or /run/sftpgo/empty: root-owned, mode "
 	         "0755 or stricter, empty)");
 	return NULL;
-}
-
-static int
-find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char *err,
-                  size_t errlen)
-{
-	const char *name = cfg->sftpd.unprivileged_user;
-	struct passwd *pw;
-
-	if (name != NULL && name[0] != '\0')
-		pw = getpwnam(name);
-	else if ((pw = getpwnam("sftpgo")) == NULL)
-		pw = getpwnam("nobody");
-	/* Its primary group must not be root's either: the sessions parse the wire. */
-	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0) {
-		snprintf(err, errlen,
-		         "sftpd.unprivileged_user: no such user \"%s\" (or its uid or "
-		         "gid is 0)",
-		         name && name[0] ? name : "sftpgo/nobody");
-		return -1;
-	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return 0;
-}
-
-/*
- * uid/gid 0 accounts (SFTPGo's default) are served as this account, as SFTPGo was
- * when its systemd unit ran it as a service user. "" = the unprivileged user. An
- * unusable account does not stop the server: such logins are refused, naming the key.
- */
-static void
-find_uid0_account(const struct sftpgo_config *cfg, struct monitor_params *mp)
-{
-	const char *name = cfg->sftpd.uid0_service_account;
-	struct passwd *pw;
-
-	mp->uid0_unusable[0] = '\0';
-	if (name == NULL || name[0] == '\0') {
-		mp->uid0_uid = mp->unpriv_uid;
-		mp->uid0_gid = mp->unpriv_gid;
-		return;
-	}
-	pw = getpwnam(name);
-	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0) {
-		snprintf(mp->uid0_unusable, sizeof(mp->uid0_unusable),
-		         "sftpd.uid0_service_account \"%s\" is not usable (%s): accounts "
-		         "with uid or gid 0 cannot log in",
-		         name, pw == NULL ? "no such user" : "its uid or gid is 0");
-		log_warn("%s", mp->uid0_unusable);
-		return;
-	}
-	mp->uid0_uid = pw->pw_uid;
-	mp->uid0_gid = pw->pw_gid;
-}
-
-void
-monitor_user_ids(const struct monitor_params *p, long long uid, long long gid,
-                 long long *out_uid, long long *out_gid)
-{
-	int bad = p->uid0_unusable[0] != '\0';
-
-	*out_uid = uid != 0 ? uid : bad ? -1 : (long long)p->uid0_uid;
-	*out_gid = gid != 0 ? gid : bad ? -1 : (long long)p->uid0_gid;
 }
 
 static int
@@ -511,7 +446,7 @@ monitor_serve(int argc, char **argv)
 		    find_unprivileged(&cfg, &mp.unpriv_uid, &mp.unpriv_gid, err,
 		                      sizeof(err)))
 			goto fail;
-		find_uid0_account(&cfg, &mp);
+		uid0_map_resolve(&cfg, mp.unpriv_uid, mp.unpriv_gid, &mp.uid0);
 	}
 	if (check_provider(&cfg, 1, err, sizeof(err)) != 0 ||
 	    hostkeys_load(&cfg, 1, &hk, err, sizeof(err)) != 0)

@@ -53,7 +53,7 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	wp_set_str(&ws, WPK_CLIENT_IP, s->ip);
 	wp_set_str(&ws, WPK_HOME_DIR, u->home_dir);
 	wp_set_int(&ws, WPK_CHROOT, root);
-	monitor_user_ids(M.p, u->uid, u->gid, &uid, &gid);
+	uid0_map_ids(&M.p->uid0, u->uid, u->gid, &uid, &gid);
 	wp_set_int(&ws, WPK_UID, root ? uid : -1);
 	wp_set_int(&ws, WPK_GID, root ? gid : -1);
 	wp_set_str(&ws, WPK_UMASK, sc->umask ? sc->umask : "0022");
@@ -193,7 +193,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		goto refuse;
 	}
 	long long uid, gid;
-	monitor_user_ids(M.p, s->user->uid, s->user->gid, &uid, &gid);
+	uid0_map_ids(&M.p->uid0, s->user->uid, s->user->gid, &uid, &gid);
 	if (geteuid() == 0 && (uid <= 0 || gid <= 0)) {
 		/* never a root worker (auth_succeeded refused this login already) */
 		why =
@@ -202,7 +202,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		goto refuse;
 	}
 	/* Opened as root now: the worker drops privileges before it could. */
-	if (mfolders_open(s->user, s->conn_id, &mf) != 0) {
+	if (mfolders_open(s->user, s->conn_id, "nothing is served there", &mf) != 0) {
 		why = "cannot open the virtual folders";
 		goto refuse;
 	}
