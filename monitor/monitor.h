@@ -31,6 +31,11 @@ struct hostkeys {
 /* algos.c: every kex/cipher/MAC name is one the linked libssh supports, or -1 with
  * an error naming the key and the value. */
 int algos_check(const struct sftpd_config *sc, char *err, size_t errlen);
+/* listener_link.c: what the listener is given fits it (banner length: the SSH
+ * identification line it writes; proxy_allowed entries), or -1 naming the key. */
+int listener_config_check(const struct sftpd_config *sc, char *err, size_t errlen);
+/* Logs what loads but deserves a word (at start and on SIGHUP). */
+void listener_config_warn(const struct sftpd_config *sc);
 int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
                   char *err, size_t errlen);
 void hostkeys_free(struct hostkeys *hk);

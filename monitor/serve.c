@@ -347,6 +347,7 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 
 	if (check_libexec(libexec_dir, err, sizeof(err)) != 0 ||
 	    algos_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
+	    listener_config_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
 	    check_provider(cfg, 0, err, sizeof(err)) != 0 ||
 	    hostkeys_load(cfg, 0, &hk, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo: %s\n", err);
@@ -365,12 +366,7 @@ warn_config(const struct sftpgo_config *cfg)
 
 	if (w != NULL)
 		log_warn("%s", w);
-	if (cfg->sftpd.proxy_protocol == 1 && cfg->sftpd.proxy_allowed.n == 0)
-		log_warn(
-		    "sftpd.proxy_protocol 1 with an empty sftpd.proxy_allowed: any "
-		    "client "
-		    "can choose the address that is logged and filtered on; list your "
-		    "proxies in sftpd.proxy_allowed");
+	listener_config_warn(&cfg->sftpd);
 }
 
 /* fds 0-2 must be open, or a socket could land there and be inherited by a child
@@ -438,7 +434,8 @@ monitor_serve(int argc, char **argv)
 	                            .config_file_arg = f.config_file};
 	memset(&hk, 0, sizeof(hk));
 	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0 ||
-	    algos_check(&cfg.sftpd, err, sizeof(err)) != 0)
+	    algos_check(&cfg.sftpd, err, sizeof(err)) != 0 ||
+	    listener_config_check(&cfg.sftpd, err, sizeof(err)) != 0)
 		goto fail;
 	if (geteuid() == 0) {
 		mp.empty_dir = find_empty_dir(err, sizeof(err));

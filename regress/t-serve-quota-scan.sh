@@ -44,7 +44,7 @@ ln -s /etc/passwd "$M/v1/link"
 head -c 3000 /dev/zero >"$M/v2/c"
 echo plain >"$M/afile"
 chown -R "$U1:$U1" "$M/v1" "$M/v2"
-serve_config 71 "\"unprivileged_user\": \"$UNP\""
+serve_config 77 "\"unprivileged_user\": \"$UNP\""
 start_server || { fail "server starts"; exit 1; }
 ok "server starts"
 add_user fred "$U1" --password pw --quota-size 1000000 --virtual-folder "/vdir::$M/v1" \
@@ -104,7 +104,7 @@ check "uid 0 account: totals printed" grep -qx 'user zed: 2 files, 770 bytes' "$
 check_not "no 'not scanned' refusal any more" grep -q "not scanned" "$T/s3.out"
 
 # A configured service account: the home readable only by it proves who scanned.
-serve_config 71 "\"unprivileged_user\": \"$UNP\", \"uid0_service_account\": \"$SVC\""
+serve_config 77 "\"unprivileged_user\": \"$UNP\", \"uid0_service_account\": \"$SVC\""
 check_not "uid0_service_account set, home only readable by another user: fails" \
 	scan_out s4 --username zed
 check "so the scan did not run as the unprivileged user" \
@@ -116,7 +116,7 @@ check "uid0_service_account: usage" wait_used zed "3 800"
 
 # An unusable service account: the uid 0 account is not scanned, with the reason;
 # --all still scans the others and exits 1.
-serve_config 71 "\"unprivileged_user\": \"$UNP\", \"uid0_service_account\": \"root\""
+serve_config 77 "\"unprivileged_user\": \"$UNP\", \"uid0_service_account\": \"root\""
 check_not "uid0_service_account root: the uid 0 account is not scanned" \
 	scan_out s5 --username zed
 check "the refusal names the key" \
