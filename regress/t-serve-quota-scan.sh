@@ -16,18 +16,6 @@ make_sysuser "$U1" && make_sysuser "$UNP" && make_sysuser "$SVC" ||
 	skip_all "cannot create system users"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 
-used() {
-	sqlite3 "$CFG/sftpgo.db" \
-		"SELECT used_quota_files || ' ' || used_quota_size FROM users WHERE username = '$1'"
-}
-wait_used() {
-	_i=0
-	while [ "$(used "$1")" != "$2" ]; do
-		[ $_i -ge 50 ] && { echo "used $1: $(used "$1"), want $2"; return 1; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
 scan() { "$SFTPGO" quota scan --config-dir "$CFG" --libexec-dir "$top_builddir" "$@"; }
 # scan_out NAME ARGS: stdout and stderr of a scan in $T/NAME.out, its status kept.
 scan_out() {
