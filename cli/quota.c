@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "account/user.h"
 #include "cli/commands.h"
@@ -88,12 +89,13 @@ parse(int argc, char **argv, struct scan_opts *o)
 
 /* Scans one user and stores the result; 0 or EXIT_RUNTIME (reported). */
 static int
-scan_one(struct provider *p, const struct sftpgo_user *u, const char *libexec_dir)
+scan_one(struct provider *p, const struct sftpgo_user *u, const char *libexec_dir,
+         const struct uid0_map *uid0)
 {
 	char err[1024];
 	int64_t files = 0, size = 0;
 
-	if (quota_scan_user(u, libexec_dir, &files, &size, err, sizeof(err)) != 0) {
+	if (quota_scan_user(u, libexec_dir, uid0, &files, &size, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo quota scan: user %s: %s; nothing stored\n",
 		        u->username, err);
 		return EXIT_RUNTIME;
@@ -111,6 +113,7 @@ scan_one(struct provider *p, const struct sftpgo_user *u, const char *libexec_di
 struct all_ctx {
 	struct provider *p;
 	const char *libexec_dir;
+	const struct uid0_map *uid0;
 	int rc;
 };
 
@@ -119,20 +122,20 @@ scan_row(const struct sftpgo_user *u, void *arg)
 {
 	struct all_ctx *a = arg;
 
-	if (scan_one(a->p, u, a->libexec_dir) != 0)
+	if (scan_one(a->p, u, a->libexec_dir, a->uid0) != 0)
 		a->rc = EXIT_RUNTIME;
 	return 0;
 }
 
 static int
-scan(const struct scan_opts *o, struct provider *p)
+scan(const struct scan_opts *o, struct provider *p, const struct uid0_map *uid0)
 {
 	struct sftpgo_user u;
 	char err[1024];
 	int rc;
 
 	if (o->all) {
-		struct all_ctx a = {p, o->libexec_dir, 0};
+		struct all_ctx a = {p, o->libexec_dir, uid0, 0};
 		if (provider_users_list(p, INT32_MAX, 0, 0, NULL, scan_row, &a, err,
 		                        sizeof(err)) != 0) {
 			fprintf(stderr, "sftpgo quota scan: %s\n", err);
@@ -147,9 +150,25 @@ scan(const struct scan_opts *o, struct provider *p)
 		user_free(&u);
 		return rc == PROVIDER_NOT_FOUND ? EXIT_BAD_INPUT : EXIT_RUNTIME;
 	}
-	rc = scan_one(p, &u, o->libexec_dir);
+	rc = scan_one(p, &u, o->libexec_dir, uid0);
 	user_free(&u);
 	return rc;
+}
+
+/* As root, uid/gid 0 accounts are scanned as the service account `serve` uses
+ * (without one, only those accounts are refused, with the reason). */
+static void
+scan_accounts(const struct sftpgo_config *cfg, struct uid0_map *uid0)
+{
+	uid_t uid;
+	gid_t gid;
+
+	memset(uid0, 0, sizeof(*uid0));
+	if (geteuid() != 0)
+		return;
+	if (find_unprivileged(cfg, &uid, &gid, uid0->unusable, sizeof(uid0->unusable)) ==
+	    0)
+		uid0_map_resolve(cfg, uid, gid, uid0);
 }
 
 int
@@ -158,6 +177,7 @@ quota_main(int argc, char **argv)
 	struct scan_opts o;
 	struct sftpgo_config cfg;
 	struct provider *p = NULL;
+	struct uid0_map uid0;
 	char err[1024];
 	int rc;
 
@@ -186,7 +206,8 @@ quota_main(int argc, char **argv)
 		fprintf(stderr, "sftpgo quota scan: %s\n", err);
 		rc = EXIT_RUNTIME;
 	} else {
-		rc = scan(&o, p);
+		scan_accounts(&cfg, &uid0);
+		rc = scan(&o, p, &uid0);
 		provider_close(p);
 	}
 	config_free(&cfg);

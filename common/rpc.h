@@ -35,6 +35,10 @@
 #define RPC_IP_MAX 64
 #define RPC_ID_MAX 64       /* connection ids, key types, channel kinds */
 #define RPC_LOG_LEVEL_MAX 3 /* LOGL_ERROR */
+/* A version banner: "SSH-2.0-" + it + CRLF fits SSH's 255-byte identification line. */
+#define RPC_BANNER_MAX 245
+#define RPC_PROXY_ALLOWED_MAX 1024 /* sftpd.proxy_allowed entries */
+#define RPC_PROXY_ALLOWED_TEXT_MAX (RPC_PROXY_ALLOWED_MAX * 50)
 
 enum rpc_auth_verdict {
 	RPC_AUTH_DENIED = 0,

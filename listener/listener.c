@@ -18,7 +18,9 @@
 
 #include "common/confine.h"
 #include "common/log.h"
+#include "account/cidr.h"
 #include "common/rpc.h"
+#include "common/sshident.h"
 #include "listener/listener.h"
 #include "listener/proxyproto.h"
 
@@ -27,12 +29,29 @@
 #define MAX_PENDING 48
 #define LISTENER_NOFILE 64
 
+/*
+ * The monitor's settings (LISTENER_SETTINGS). A connection is handled under the
+ * ones in force when it was accepted (a reload does not change a header half read).
+ */
+static struct {
+	int have;       /* the first settings arrived: accept */
+	int max_per_ip; /* <= 0: unlimited */
+	int proxy_mode; /* sftpd.proxy_protocol: 0 off, 1 optional, 2 required */
+	struct cidr allowed[RPC_PROXY_ALLOWED_MAX]; /* n_allowed == 0: any peer */
+	size_t n_allowed;
+	char banner[RPC_BANNER_MAX + 1];
+	char ident[SSH_IDENT_MAX + 1]; /* its identification line */
+	size_t ident_len;
+} set;
+
 /* An accepted connection whose PROXY header is not complete yet. */
 struct pending {
 	int fd; /* -1 = free slot */
 	char peer[64];
 	unsigned peer_port;
-	int allowed; /* the peer may send a header (proxy_allowed) */
+	int mode;                        /* proxy_mode when accepted */
+	int allowed;                     /* the peer may send a header (proxy_allowed) */
+	char banner[RPC_BANNER_MAX + 1]; /* whose identification line was written */
 	time_t deadline;
 	size_t got; /* header bytes consumed so far, kept in buf */
 	uint8_t buf[PROXY_HEADER_MAX];
@@ -87,29 +106,31 @@ peer_ip(const struct sockaddr_storage *ss, socklen_t sl, char *ip, size_t iplen,
 /* The client (its real address: the PROXY source when there was one) goes to the
  * monitor, within max_startups_per_ip. Closes our copy of fd either way. */
 static void
-hand_off(const struct listener_params *p, int fd, const char *ip, unsigned port)
+hand_off(const struct listener_params *p, int fd, const char *ip, unsigned port,
+         const char *banner_sent)
 {
 	struct ip_slot *s = slot_find(ip, 1);
-	if (s == NULL || (p->max_per_ip > 0 && s->n >= p->max_per_ip)) {
+	if (s == NULL || (set.max_per_ip > 0 && s->n >= set.max_per_ip)) {
 		log_warn("refusing connection from %s: too many unauthenticated "
 		         "connections from this address (max_startups_per_ip %d)",
-		         ip, p->max_per_ip);
+		         ip, set.max_per_ip);
 		close(fd);
 		return;
 	}
-	struct rpc_newconn nc = {.fd = fd, .client_ip = ip, .port = port};
+	struct rpc_newconn nc = {
+	    .fd = fd, .client_ip = ip, .port = port, .banner_sent = banner_sent};
 	if (rpc_send_newconn(p->monitor_fd, &nc) == 0)
 		s->n++;
 	close(fd);
 }
 
 static int
-peer_allowed(const struct listener_params *p, const char *ip)
+peer_allowed(const char *ip)
 {
-	if (p->n_proxy_allowed == 0)
+	if (set.n_allowed == 0)
 		return 1;
-	for (size_t i = 0; i < p->n_proxy_allowed; i++)
-		if (cidr_contains(&p->proxy_allowed[i], ip))
+	for (size_t i = 0; i < set.n_allowed; i++)
+		if (cidr_contains(&set.allowed[i], ip))
 			return 1;
 	return 0;
 }
@@ -136,9 +157,9 @@ pending_done(const struct listener_params *p, struct pending *c,
 
 	c->fd = -1;
 	if (src != NULL && src->has_addr && c->allowed)
-		hand_off(p, fd, src->ip, src->port);
+		hand_off(p, fd, src->ip, src->port, c->banner);
 	else
-		hand_off(p, fd, c->peer, c->peer_port);
+		hand_off(p, fd, c->peer, c->peer_port, c->banner);
 }
 
 /*
@@ -165,7 +186,7 @@ pending_read(const struct listener_params *p, struct pending *c)
 	}
 	rc = proxy_parse(view, c->got + (size_t)n, &src, &why);
 	if (rc == PROXY_NONE) {
-		if (p->proxy_mode == 2)
+		if (c->mode == 2)
 			pending_drop(c, "no PROXY header (required)");
 		else
 			pending_done(p, c, NULL);
@@ -193,7 +214,7 @@ pending_expire(const struct listener_params *p, time_t now)
 		if (c->fd < 0 || now < c->deadline)
 			continue;
 		/* mode 1: a client that sent nothing may be waiting for our banner */
-		if (p->proxy_mode == 1 && c->got == 0)
+		if (c->mode == 1 && c->got == 0)
 			pending_done(p, c, NULL);
 		else
 			pending_drop(c, "PROXY header timeout");
@@ -218,11 +239,24 @@ pending_add(const struct listener_params *p, int fd, const char *ip, unsigned po
 	c->fd = fd;
 	strlcpy(c->peer, ip, sizeof(c->peer));
 	c->peer_port = port;
-	c->allowed = peer_allowed(p, ip);
+	c->mode = set.proxy_mode;
+	c->allowed = peer_allowed(ip);
+	c->banner[0] = '\0';
 	c->got = 0;
 	c->deadline = time(NULL) + PROXY_HEADER_TIMEOUT_S;
-	if (p->proxy_mode == 2 && !c->allowed)
+	if (c->mode == 2 && !c->allowed) {
 		pending_drop(c, "not in sftpd.proxy_allowed");
+		return;
+	}
+	/* Our identification first (writing consumes nothing the client sent): a
+	 * client that waits for it before writing anything is not stalled. The
+	 * session's libssh sends the same line again: it is dropped there. */
+	if (send(fd, set.ident, set.ident_len, MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	    (ssize_t)set.ident_len) {
+		pending_drop(c, "cannot send the SSH version banner");
+		return;
+	}
+	strlcpy(c->banner, set.banner, sizeof(c->banner));
 }
 
 static void
@@ -246,10 +280,60 @@ accept_one(const struct listener_params *p)
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (p->proxy_mode != 0)
+	if (set.proxy_mode != 0)
 		pending_add(p, fd, ip, port);
 	else
-		hand_off(p, fd, ip, port);
+		hand_off(p, fd, ip, port, "");
+}
+
+/* "a,b/24" into out; -1 on a bad or excess entry (the config loader checked them). */
+static int
+parse_allowed(const char *s, struct cidr *out, size_t max, size_t *n)
+{
+	char *copy = strdup(s), *save = NULL;
+	int rc = 0;
+
+	*n = 0;
+	if (copy == NULL)
+		return -1;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (*n == max || cidr_parse(t, &out[*n]) != 0) {
+			rc = -1;
+			break;
+		}
+		(*n)++;
+	}
+	free(copy);
+	return rc;
+}
+
+/* New settings, for connections accepted from now on; bad ones keep the old. */
+static void
+apply_settings(const struct rpc_listener_settings *ls)
+{
+	static struct cidr allowed[RPC_PROXY_ALLOWED_MAX];
+	char ident[sizeof(set.ident)];
+	size_t n = 0, ident_len = ssh_ident_line(ls->banner, ident, sizeof(ident));
+
+	if (parse_allowed(ls->proxy_allowed, allowed, RPC_PROXY_ALLOWED_MAX, &n) != 0 ||
+	    ident_len == 0) {
+		log_error("settings from the monitor refused (proxy_allowed or banner); "
+		          "the previous ones stay");
+		return;
+	}
+	set.max_per_ip = (int)ls->max_per_ip;
+	set.proxy_mode = (int)ls->proxy_mode;
+	memcpy(set.allowed, allowed, n * sizeof(allowed[0]));
+	set.n_allowed = n;
+	strlcpy(set.banner, ls->banner, sizeof(set.banner));
+	memcpy(set.ident, ident, ident_len);
+	set.ident_len = ident_len;
+	if (set.have)
+		log_info("settings reloaded: max_startups_per_ip %d, proxy_protocol %d, "
+		         "%zu proxy_allowed entries",
+		         set.max_per_ip, set.proxy_mode, set.n_allowed);
+	set.have = 1;
 }
 
 /* 0 keep going, -1 the monitor is gone or misbehaved. */
@@ -266,6 +350,8 @@ monitor_message(void)
 		struct ip_slot *s = slot_find(m.release.client_ip, 0);
 		if (s != NULL && s->n > 0)
 			s->n--;
+	} else if (m.type == RPC_LISTENER_SETTINGS) {
+		apply_settings(&m.listener_settings);
 	}
 	rpc_msg_free(&m);
 	return 0;
@@ -289,6 +375,9 @@ listener_run(const struct listener_params *p)
 	if (confine_process(p->chroot_dir, p->uid, p->gid, LISTENER_NOFILE, err,
 	                    sizeof(err)) != 0)
 		fatal("listener: %s", err);
+	while (!set.have) /* nothing is accepted before the first settings */
+		if (monitor_message() != 0)
+			_exit(0);
 	for (;;) {
 		struct pollfd pf[2 + MAX_PENDING] = {{p->listen_fd, POLLIN, 0},
 		                                     {mon_fd, POLLIN, 0}};

@@ -137,9 +137,9 @@ auth_succeeded(struct msess *s, struct job *j)
 		return;
 	}
 	if (geteuid() == 0 && (u->uid == 0 || u->gid == 0) &&
-	    M.p->uid0_unusable[0] != '\0') {
+	    M.p->uid0.unusable[0] != '\0') {
 		/* the connection_failed line carries the username beside it */
-		snprintf(j->error, sizeof(j->error), "%s", M.p->uid0_unusable);
+		snprintf(j->error, sizeof(j->error), "%s", M.p->uid0.unusable);
 		auth_failed(s, j);
 		return;
 	}
@@ -151,6 +151,8 @@ auth_succeeded(struct msess *s, struct job *j)
 	}
 	j->user = NULL;
 	s->user = u;
+	/* the service account as configured now: a later SIGHUP keeps these */
+	uid0_map_ids(&M.p->uid0, u->uid, u->gid, &s->run_uid, &s->run_gid);
 	s->ql = quota_attach(u, j->seq);
 	s->state = S_AUTHED;
 	if (s->grace) {
@@ -161,12 +163,10 @@ auth_succeeded(struct msess *s, struct job *j)
 	log_app(LOGL_INFO, "sftpd", "[%s] user %s logged in with %s from %s", s->conn_id,
 	        u->username, job_method(j->kind), s->ip);
 	if (geteuid() == 0 && (u->uid == 0 || u->gid == 0)) {
-		long long uid, gid;
-		monitor_user_ids(M.p, u->uid, u->gid, &uid, &gid);
 		log_app(LOGL_INFO, "sftpd",
 		        "[%s] user %s maps to uid/gid 0: served as uid %lld gid %lld "
 		        "(sftpd.uid0_service_account)",
-		        s->conn_id, u->username, uid, gid);
+		        s->conn_id, u->username, s->run_uid, s->run_gid);
 	}
 	auth_reply(s, RPC_AUTH_OK, "");
 	struct job *ll = calloc(1, sizeof(*ll));

@@ -58,7 +58,8 @@ why_unusable(const char *path, int err)
 }
 
 int
-mfolders_open(const struct sftpgo_user *u, const char *conn_id, struct mfolders *mf)
+mfolders_open(const struct sftpgo_user *u, const char *conn_id, const char *effect,
+              struct mfolders *mf)
 {
 	size_t i, n = json_array_size(u->virtual_folders);
 	json_t *f;
@@ -74,9 +75,10 @@ mfolders_open(const struct sftpgo_user *u, const char *conn_id, struct mfolders 
 		if (fd < 0)
 			log_app(LOGL_WARN, "sftpd",
 			        "[%s] user %s: virtual folder \"%s\": mapped_path \"%s\" "
-			        "%s; nothing is served there",
+			        "%s; %s",
 			        conn_id, u->username, vp ? vp : "", mp ? mp : "",
-			        why_unusable(mp ? mp : "", mp != NULL ? errno : ENOENT));
+			        why_unusable(mp ? mp : "", mp != NULL ? errno : ENOENT),
+			        effect);
 		else
 			mf->fd[mf->n++] = fd;
 		if (json_array_append_new(

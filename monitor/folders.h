@@ -23,11 +23,13 @@ struct mfolders {
 
 /*
  * Opens u's folders (conn_id names the connection in the warnings). A mapped_path
- * that is missing, not a directory, or reached through a symlink is logged (warn)
- * and sent as missing: the worker answers "no such file" below it. 0, or -1 when
- * out of memory or over WP_FOLDERS_MAX.
+ * that is missing, not a directory, or reached through a symlink is logged (warn,
+ * ending with effect: what follows for it) and sent as missing: a serving worker
+ * answers "no such file" below it, a scanning one skips it. 0, or -1 when out of
+ * memory or over WP_FOLDERS_MAX.
  */
-int mfolders_open(const struct sftpgo_user *u, const char *conn_id, struct mfolders *mf);
+int mfolders_open(const struct sftpgo_user *u, const char *conn_id, const char *effect,
+                  struct mfolders *mf);
 /* Passes the open fds over sock in list order. 0 or -1 (errno). */
 int mfolders_send(int sock, const struct mfolders *mf);
 void mfolders_close(struct mfolders *mf);

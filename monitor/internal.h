@@ -71,6 +71,9 @@ struct msess {
 	struct sftpgo_user *user;
 	int n_workers;
 	struct qledger *ql; /* the user's quota ledger; NULL when not counted */
+	/* Fixed for the session's life, so a SIGHUP changes only later ones: */
+	int max_channels;           /* max_channels_per_connection sent in its INIT */
+	long long run_uid, run_gid; /* its workers' ids (uid 0 mapped at login) */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
@@ -109,6 +112,7 @@ struct pconn {
 	int fd;
 	char ip[64];
 	unsigned port;
+	char banner_sent[RPC_BANNER_MAX + 1]; /* NEWCONN's: relayed in CONN */
 };
 
 struct monitor_state {
@@ -156,6 +160,8 @@ pid_t spawn_libexec(const char *dir, const char *prog, char *const argv[], int i
 
 /* listener_link.c */
 int start_listener(void);
+/* The listener's reloadable settings from the config (LISTENER_SETTINGS). */
+int send_listener_settings(void);
 void listener_gone(void);
 void release_slot(struct msess *s);
 void send_release(const char *ip);

@@ -79,6 +79,7 @@ listener_newconn(struct rpc_msg *m)
 			nc->fd = -1;
 			strlcpy(c->ip, nc->client_ip, sizeof(c->ip));
 			c->port = nc->port;
+			strlcpy(c->banner_sent, nc->banner_sent, sizeof(c->banner_sent));
 			TAILQ_INSERT_TAIL(&M.pending, c, link);
 			M.n_pending++;
 		}
@@ -118,37 +119,74 @@ on_listener(evutil_socket_t fd, short what, void *arg)
 	rpc_msg_free(&m);
 }
 
+int
+listener_config_check(const struct sftpd_config *sc, char *err, size_t errlen)
+{
+	if (sc->banner != NULL && strlen(sc->banner) > RPC_BANNER_MAX) {
+		snprintf(
+		    err, errlen,
+		    "sftpd.banner: longer than %d bytes (the SSH identification line "
+		    "\"SSH-2.0-banner\" is limited to 255 bytes)",
+		    RPC_BANNER_MAX);
+		return -1;
+	}
+	if (sc->proxy_allowed.n > RPC_PROXY_ALLOWED_MAX) {
+		snprintf(err, errlen, "sftpd.proxy_allowed: more than %d entries",
+		         RPC_PROXY_ALLOWED_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+void
+listener_config_warn(const struct sftpd_config *sc)
+{
+	if (sc->proxy_protocol == 1 && sc->proxy_allowed.n == 0)
+		log_warn("sftpd.proxy_protocol 1 with an empty sftpd.proxy_allowed: any "
+		         "client can choose the address that is logged and filtered on; "
+		         "list your proxies in sftpd.proxy_allowed");
+}
+
+int
+send_listener_settings(void)
+{
+	const struct sftpd_config *sc = &M.p->cfg->sftpd;
+	char *allowed = join_list(&sc->proxy_allowed);
+	struct rpc_listener_settings ls = {
+	    .fd = -1,
+	    .max_per_ip =
+	        (uint32_t)(sc->max_startups_per_ip > 0 ? sc->max_startups_per_ip : 0),
+	    .proxy_mode = (uint32_t)sc->proxy_protocol,
+	    .proxy_allowed = allowed,
+	    .banner = M.version_banner};
+	int rc = allowed != NULL && M.listener_fd >= 0
+	             ? rpc_send_listener_settings(M.listener_fd, &ls)
+	             : -1;
+
+	if (rc != 0)
+		log_error("cannot send the listener its settings");
+	free(allowed);
+	return rc;
+}
+
 /* The listener is exec'd fresh: it must hold nothing of the monitor's memory
  * (host keys, provider secrets) nor any of its descriptors. */
 int
 start_listener(void)
 {
 	int sv[2];
-	char uid[24], gid[24], max[24], proxy[24];
-	char *allowed = join_list(&M.p->cfg->sftpd.proxy_allowed);
-	char *const argv[] = {"sftpgo-listener",
-	                      (char *)M.p->empty_dir,
-	                      uid,
-	                      gid,
-	                      max,
-	                      proxy,
-	                      allowed,
-	                      NULL};
+	char uid[24], gid[24];
+	char *const argv[] = {"sftpgo-listener", (char *)M.p->empty_dir, uid, gid, NULL};
 
 	snprintf(uid, sizeof(uid), "%ld",
 	         M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
 	snprintf(gid, sizeof(gid), "%ld",
 	         M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
-	snprintf(max, sizeof(max), "%d", M.p->cfg->sftpd.max_startups_per_ip);
-	snprintf(proxy, sizeof(proxy), "%d", M.p->cfg->sftpd.proxy_protocol);
-	if (allowed == NULL ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		log_error("socketpair: %s", strerror(errno));
-		free(allowed);
 		return -1;
 	}
 	pid_t pid = spawn("sftpgo-listener", argv, M.p->listen_fd, sv[1]);
-	free(allowed);
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);
@@ -159,7 +197,8 @@ start_listener(void)
 	M.listener_fd = sv[0];
 	M.listener_ev = event_new(M.base, sv[0], EV_READ | EV_PERSIST, on_listener, NULL);
 	event_add(M.listener_ev, NULL);
-	return 0;
+	/* It accepts nothing before these (a full buffer here is an error). */
+	return send_listener_settings();
 }
 
 void

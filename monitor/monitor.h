@@ -31,6 +31,11 @@ struct hostkeys {
 /* algos.c: every kex/cipher/MAC name is one the linked libssh supports, or -1 with
  * an error naming the key and the value. */
 int algos_check(const struct sftpd_config *sc, char *err, size_t errlen);
+/* listener_link.c: what the listener is given fits it (banner length: the SSH
+ * identification line it writes; proxy_allowed entries), or -1 naming the key. */
+int listener_config_check(const struct sftpd_config *sc, char *err, size_t errlen);
+/* Logs what loads but deserves a word (at start and on SIGHUP). */
+void listener_config_warn(const struct sftpd_config *sc);
 int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
                   char *err, size_t errlen);
 void hostkeys_free(struct hostkeys *hk);
@@ -72,6 +77,27 @@ void authpool_submit(struct job *j);
 void authpool_stop(void);
 void job_free(struct job *j);
 
+/* System accounts (monitor/ids.c). */
+/* sftpd.unprivileged_user (default sftpgo, else nobody): 0, or -1 with err. */
+int find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char *err,
+                      size_t errlen);
+/* sftpd.uid0_service_account resolved: the ids an account with uid or gid 0 is
+ * served as, or unusable says why there are none ("" = usable). */
+struct uid0_map {
+	uid_t uid;
+	gid_t gid;
+	char unusable[256];
+};
+/* Resolves the key ("" = the unprivileged user's ids); logs a warning when unusable. */
+void uid0_map_resolve(const struct sftpgo_config *cfg, uid_t unpriv_uid, gid_t unpriv_gid,
+                      struct uid0_map *m);
+/*
+ * The ids a user's worker runs as under root: its own, with a 0 replaced by the
+ * service account's (never root). -1 when the service account is unusable.
+ */
+void uid0_map_ids(const struct uid0_map *m, long long uid, long long gid,
+                  long long *out_uid, long long *out_gid);
+
 /* The event loop (monitor/loop.c). */
 struct monitor_params {
 	struct sftpgo_config *cfg;
@@ -83,27 +109,22 @@ struct monitor_params {
 	int listen_fd;
 	const char *config_dir_arg;
 	const char *config_file_arg;
-	/* sftpd.uid0_service_account, resolved at start when root: the ids an account
-	 * with uid or gid 0 is served as, or uid0_unusable says why there are none */
-	uid_t uid0_uid;
-	gid_t uid0_gid;
-	char uid0_unusable[256]; /* "" = usable */
+	/* sftpd.uid0_service_account, resolved at start (and on SIGHUP) when root */
+	struct uid0_map uid0;
 };
-/*
- * The ids a user's worker runs as under root: its own, with a 0 replaced by the
- * service account's (never root). -1 when the service account is unusable.
- */
-void monitor_user_ids(const struct monitor_params *p, long long uid, long long gid,
-                      long long *out_uid, long long *out_gid);
 int monitor_run(struct monitor_params *p);
 
 /*
- * Recounts u's home as u (monitor/quota_scan.c): an sftpgo-worker from
- * libexec_dir in scan mode, chrooted into the home and running as u's uid/gid
- * when started as root, walks it (regular files, symlinks not followed) and
- * reports. The root process never walks the tree. 0, or -1 with err.
+ * Recounts u's home and virtual folders as u (monitor/quota_scan.c): an
+ * sftpgo-worker from libexec_dir in scan mode, chrooted into the home and running
+ * as u's uid/gid (a 0 mapped through uid0) when started as root, walks the home
+ * and each folder's directory (opened here as for a channel's worker, passed as
+ * fds; a missing one is warned about and skipped), counting regular files
+ * (symlinks not followed), and reports. The root process never walks the tree.
+ * 0, or -1 with err.
  */
-int quota_scan_user(const struct sftpgo_user *u, const char *libexec_dir, int64_t *files,
-                    int64_t *size, char *err, size_t errlen);
+int quota_scan_user(const struct sftpgo_user *u, const char *libexec_dir,
+                    const struct uid0_map *uid0, int64_t *files, int64_t *size, char *err,
+                    size_t errlen);
 
 #endif

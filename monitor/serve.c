@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,70 +227,6 @@ find_empty_dir(char *err, size_t errlen)
 }
 
 static int
-find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char *err,
-                  size_t errlen)
-{
-	const char *name = cfg->sftpd.unprivileged_user;
-	struct passwd *pw;
-
-	if (name != NULL && name[0] != '\0')
-		pw = getpwnam(name);
-	else if ((pw = getpwnam("sftpgo")) == NULL)
-		pw = getpwnam("nobody");
-	/* Its primary group must not be root's either: the sessions parse the wire. */
-	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0) {
-		snprintf(err, errlen,
-		         "sftpd.unprivileged_user: no such user \"%s\" (or its uid or "
-		         "gid is 0)",
-		         name && name[0] ? name : "sftpgo/nobody");
-		return -1;
-	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return 0;
-}
-
-/*
- * uid/gid 0 accounts (SFTPGo's default) are served as this account, as SFTPGo was
- * when its systemd unit ran it as a service user. "" = the unprivileged user. An
- * unusable account does not stop the server: such logins are refused, naming the key.
- */
-static void
-find_uid0_account(const struct sftpgo_config *cfg, struct monitor_params *mp)
-{
-	const char *name = cfg->sftpd.uid0_service_account;
-	struct passwd *pw;
-
-	mp->uid0_unusable[0] = '\0';
-	if (name == NULL || name[0] == '\0') {
-		mp->uid0_uid = mp->unpriv_uid;
-		mp->uid0_gid = mp->unpriv_gid;
-		return;
-	}
-	pw = getpwnam(name);
-	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0) {
-		snprintf(mp->uid0_unusable, sizeof(mp->uid0_unusable),
-		         "sftpd.uid0_service_account \"%s\" is not usable (%s): accounts "
-		         "with uid or gid 0 cannot log in",
-		         name, pw == NULL ? "no such user" : "its uid or gid is 0");
-		log_warn("%s", mp->uid0_unusable);
-		return;
-	}
-	mp->uid0_uid = pw->pw_uid;
-	mp->uid0_gid = pw->pw_gid;
-}
-
-void
-monitor_user_ids(const struct monitor_params *p, long long uid, long long gid,
-                 long long *out_uid, long long *out_gid)
-{
-	int bad = p->uid0_unusable[0] != '\0';
-
-	*out_uid = uid != 0 ? uid : bad ? -1 : (long long)p->uid0_uid;
-	*out_gid = gid != 0 ? gid : bad ? -1 : (long long)p->uid0_gid;
-}
-
-static int
 open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
 {
 	struct addrinfo hints = {.ai_family = AF_UNSPEC,
@@ -412,6 +347,7 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 
 	if (check_libexec(libexec_dir, err, sizeof(err)) != 0 ||
 	    algos_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
+	    listener_config_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
 	    check_provider(cfg, 0, err, sizeof(err)) != 0 ||
 	    hostkeys_load(cfg, 0, &hk, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo: %s\n", err);
@@ -430,12 +366,7 @@ warn_config(const struct sftpgo_config *cfg)
 
 	if (w != NULL)
 		log_warn("%s", w);
-	if (cfg->sftpd.proxy_protocol == 1 && cfg->sftpd.proxy_allowed.n == 0)
-		log_warn(
-		    "sftpd.proxy_protocol 1 with an empty sftpd.proxy_allowed: any "
-		    "client "
-		    "can choose the address that is logged and filtered on; list your "
-		    "proxies in sftpd.proxy_allowed");
+	listener_config_warn(&cfg->sftpd);
 }
 
 /* fds 0-2 must be open, or a socket could land there and be inherited by a child
@@ -503,7 +434,8 @@ monitor_serve(int argc, char **argv)
 	                            .config_file_arg = f.config_file};
 	memset(&hk, 0, sizeof(hk));
 	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0 ||
-	    algos_check(&cfg.sftpd, err, sizeof(err)) != 0)
+	    algos_check(&cfg.sftpd, err, sizeof(err)) != 0 ||
+	    listener_config_check(&cfg.sftpd, err, sizeof(err)) != 0)
 		goto fail;
 	if (geteuid() == 0) {
 		mp.empty_dir = find_empty_dir(err, sizeof(err));
@@ -511,7 +443,7 @@ monitor_serve(int argc, char **argv)
 		    find_unprivileged(&cfg, &mp.unpriv_uid, &mp.unpriv_gid, err,
 		                      sizeof(err)))
 			goto fail;
-		find_uid0_account(&cfg, &mp);
+		uid0_map_resolve(&cfg, mp.unpriv_uid, mp.unpriv_gid, &mp.uid0);
 	}
 	if (check_provider(&cfg, 1, err, sizeof(err)) != 0 ||
 	    hostkeys_load(&cfg, 1, &hk, err, sizeof(err)) != 0)

@@ -45,6 +45,7 @@ send_init(struct msess *s)
 			return -1;
 	}
 	int idle = p->cfg->sftpd.idle_timeout;
+	s->max_channels = p->cfg->sftpd.max_channels_per_connection;
 	struct rpc_init init = {
 	    .fd = -1,
 	    .uid = root ? (uint32_t)p->unpriv_uid : RPC_UID_KEEP,
@@ -58,7 +59,7 @@ send_init(struct msess *s)
 	    .kex = M.kex,
 	    .ciphers = M.ciphers,
 	    .macs = M.macs,
-	    .max_channels = (uint32_t)p->cfg->sftpd.max_channels_per_connection,
+	    .max_channels = (uint32_t)s->max_channels,
 	};
 	return rpc_send_init(s->fd, &init);
 }
@@ -184,7 +185,8 @@ try_assign(void)
 		struct rpc_conn conn = {.fd = c->fd,
 		                        .client_ip = s->ip,
 		                        .port = s->port,
-		                        .connection_id = s->conn_id};
+		                        .connection_id = s->conn_id,
+		                        .banner_sent = c->banner_sent};
 		if (rpc_send_conn(s->fd, &conn) != 0) {
 			/* keep the connection for the next idle session */
 			s->slot_held = 0;

@@ -121,13 +121,15 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	memset(&ncfg, 0, sizeof(ncfg));
 	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err,
 	                sizeof(err)) != 0 ||
-	    algos_check(&ncfg.sftpd, err, sizeof(err)) != 0) {
+	    algos_check(&ncfg.sftpd, err, sizeof(err)) != 0 ||
+	    listener_config_check(&ncfg.sftpd, err, sizeof(err)) != 0) {
 		log_error("SIGHUP: configuration not reloaded: %s", err);
 		config_free(&ncfg);
 		return;
 	}
-	/* Reloadable: what new sessions and logins use. Not: bind address/port,
-	 * provider, host keys, log destination (reopened only). */
+	/* Reloadable: what new sessions, logins and accepted connections use. Not:
+	 * bind address/port, provider, host keys, log destination (reopened only),
+	 * unprivileged_user (the listener runs as it: it cannot change ids). */
 	struct sftpd_config *cur = &M.p->cfg->sftpd;
 	struct sftpd_config tmp = *cur;
 	cur->idle_timeout = ncfg.sftpd.idle_timeout;
@@ -142,7 +144,14 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	cur->upload_mode = ncfg.sftpd.upload_mode;
 	cur->setstat_mode = ncfg.sftpd.setstat_mode;
 	cur->session_pool_size = ncfg.sftpd.session_pool_size;
+	cur->max_startups_per_ip = ncfg.sftpd.max_startups_per_ip;
+	cur->proxy_protocol = ncfg.sftpd.proxy_protocol;
+	cur->proxy_allowed = ncfg.sftpd.proxy_allowed;
+	cur->max_channels_per_connection = ncfg.sftpd.max_channels_per_connection;
+	cur->uid0_service_account = ncfg.sftpd.uid0_service_account;
 	/* hand the replaced values to ncfg so config_free releases them */
+	ncfg.sftpd.proxy_allowed = tmp.proxy_allowed;
+	ncfg.sftpd.uid0_service_account = tmp.uid0_service_account;
 	ncfg.sftpd.banner = tmp.banner;
 	ncfg.sftpd.login_banner_file = tmp.login_banner_file;
 	ncfg.sftpd.kex_algorithms = tmp.kex_algorithms;
@@ -151,6 +160,11 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	ncfg.sftpd.umask = tmp.umask;
 	config_free(&ncfg);
 	load_session_settings();
+	/* logins from now on; authenticated sessions keep the ids they got */
+	if (M.p->unpriv_uid != (uid_t)-1)
+		uid0_map_resolve(M.p->cfg, M.p->unpriv_uid, M.p->unpriv_gid, &M.p->uid0);
+	listener_config_warn(cur);
+	send_listener_settings(); /* the banner too: load_session_settings made it */
 	log_info("SIGHUP: configuration reloaded, log reopened");
 	/* Idle pool sessions carry the old settings: replace them. */
 	TAILQ_FOREACH(s, &M.sessions, link)

@@ -44,7 +44,6 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	int root = geteuid() == 0;
 	struct wp_settings ws = {0};
 	char err[160];
-	long long uid, gid;
 
 	json_t *perms = user_perms_to_json(u);
 	wp_set_str(&ws, WPK_USERNAME, u->username);
@@ -53,9 +52,8 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	wp_set_str(&ws, WPK_CLIENT_IP, s->ip);
 	wp_set_str(&ws, WPK_HOME_DIR, u->home_dir);
 	wp_set_int(&ws, WPK_CHROOT, root);
-	monitor_user_ids(M.p, u->uid, u->gid, &uid, &gid);
-	wp_set_int(&ws, WPK_UID, root ? uid : -1);
-	wp_set_int(&ws, WPK_GID, root ? gid : -1);
+	wp_set_int(&ws, WPK_UID, root ? s->run_uid : -1);
+	wp_set_int(&ws, WPK_GID, root ? s->run_gid : -1);
 	wp_set_str(&ws, WPK_UMASK, sc->umask ? sc->umask : "0022");
 	wp_set_int(&ws, WPK_SETSTAT_MODE, sc->setstat_mode);
 	wp_set_int(&ws, WPK_UPLOAD_MODE, sc->upload_mode);
@@ -187,14 +185,11 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		why = "the command line is not valid UTF-8";
 		goto refuse;
 	}
-	if (s->n_workers >= M.p->cfg->sftpd.max_channels_per_connection ||
-	    M.shutting_down) {
+	if (s->n_workers >= s->max_channels || M.shutting_down) {
 		why = "too many channels (sftpd.max_channels_per_connection)";
 		goto refuse;
 	}
-	long long uid, gid;
-	monitor_user_ids(M.p, s->user->uid, s->user->gid, &uid, &gid);
-	if (geteuid() == 0 && (uid <= 0 || gid <= 0)) {
+	if (geteuid() == 0 && (s->run_uid <= 0 || s->run_gid <= 0)) {
 		/* never a root worker (auth_succeeded refused this login already) */
 		why =
 		    "the user maps to uid or gid 0 and sftpd.uid0_service_account is not "
@@ -202,7 +197,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		goto refuse;
 	}
 	/* Opened as root now: the worker drops privileges before it could. */
-	if (mfolders_open(s->user, s->conn_id, &mf) != 0) {
+	if (mfolders_open(s->user, s->conn_id, "nothing is served there", &mf) != 0) {
 		why = "cannot open the virtual folders";
 		goto refuse;
 	}

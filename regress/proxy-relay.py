@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """A stand-in for a load balancer speaking the PROXY protocol (regress/t-serve-proxy.sh).
 
-relay LPORT TPORT BIND KIND SRC SPORT
+relay LPORT TPORT BIND KIND SRC SPORT [wait]
     Listens on 127.0.0.1:LPORT; for each client, connects to 127.0.0.1:TPORT from the
     address BIND, writes a header of KIND (v1, v2, v1unknown, v2local, none) naming
     SRC:SPORT as the client, then copies bytes both ways until either side closes.
-probe TPORT BIND BYTES [SECONDS [hold]]
-    Connects from BIND, sends BYTES (hex, or "txt:" and text with \\r \\n escapes), waits up to SECONDS (default 10) for the
-    server's first line: prints "banner <line>" or "closed"; with "hold", keeps the
-    connection open SECONDS more after the banner (a pre-auth connection).
+    With "wait", the server's SSH identification line must arrive (within 3 s)
+    before the relay writes the header (else the client's connection is closed).
+probe TPORT BIND BYTES [SECONDS [hold|wait]]
+    Connects from BIND, sends BYTES (hex, or "txt:" and text with \\r \\n escapes),
+    waits up to SECONDS (default 10) for the server's first line: prints "banner
+    <line>", then "closed" when the server closes within SECONDS or "open" when it
+    does not; or only "closed" / "timeout" when no line came. With "hold", keeps the
+    connection open SECONDS after the banner (a pre-auth connection) and prints
+    nothing more; with "wait", reads the first line (3 s at most) before sending.
 header KIND SRC SPORT
     Prints the header as hex (to build probes).
 """
@@ -58,7 +63,24 @@ def pump(a, b):
             pass
 
 
-def relay(lport, tport, bind, kind, src, sport):
+def first_line(s, seconds):
+    """Bytes up to and including the first LF (b"" on EOF or timeout)."""
+    s.settimeout(seconds)
+    got = b""
+    try:
+        while b"\n" not in got:
+            d = s.recv(1)
+            if not d:
+                return b""
+            got += d
+    except OSError:
+        return b""
+    finally:
+        s.settimeout(None)
+    return got
+
+
+def relay(lport, tport, bind, kind, src, sport, wait=False):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", lport))
@@ -69,21 +91,35 @@ def relay(lport, tport, bind, kind, src, sport):
         u = socket.socket()
         u.bind((bind, 0))
         u.connect(("127.0.0.1", tport))
+        if wait:
+            line = first_line(u, 3)
+            print("banner before header: " + (line.decode(errors="replace").strip()
+                                               or "none"), flush=True)
+            if not line.startswith(b"SSH-"):
+                c.close()
+                u.close()
+                continue
+            c.sendall(line)
         u.sendall(header(kind, src, sport))
         threading.Thread(target=pump, args=(c, u), daemon=True).start()
         threading.Thread(target=pump, args=(u, c), daemon=True).start()
 
 
-def probe(tport, bind, hexbytes, seconds, hold=False):
+def probe(tport, bind, hexbytes, seconds, hold=False, wait=False):
     s = socket.socket()
     s.bind((bind, 0))
     s.connect(("127.0.0.1", tport))
+    got = b""
+    if wait:
+        got = first_line(s, 3)
+        if not got:
+            print("closed")
+            return
     if hexbytes.startswith("txt:"):
         s.sendall(hexbytes[4:].encode().decode("unicode_escape").encode("latin1"))
     else:
         s.sendall(bytes.fromhex(hexbytes))
     s.settimeout(seconds)
-    got = b""
     try:
         while b"\n" not in got:
             d = s.recv(256)
@@ -99,6 +135,15 @@ def probe(tport, bind, hexbytes, seconds, hold=False):
         print("banner " + got.split(b"\n")[0].decode(errors="replace").strip(), flush=True)
         if hold:
             time.sleep(seconds)
+            return
+        try:
+            while s.recv(256):
+                pass
+            print("closed")
+        except socket.timeout:
+            print("open")
+        except OSError:
+            print("closed")
     else:
         print("closed")
 
@@ -106,9 +151,10 @@ def probe(tport, bind, hexbytes, seconds, hold=False):
 if __name__ == "__main__":
     a = sys.argv[1:]
     if a[0] == "relay":
-        relay(int(a[1]), int(a[2]), a[3], a[4], a[5], int(a[6]))
+        relay(int(a[1]), int(a[2]), a[3], a[4], a[5], int(a[6]),
+              len(a) > 7 and a[7] == "wait")
     elif a[0] == "probe":
         probe(int(a[1]), a[2], a[3], float(a[4]) if len(a) > 4 else 10,
-              len(a) > 5 and a[5] == "hold")
+              len(a) > 5 and a[5] == "hold", len(a) > 5 and a[5] == "wait")
     elif a[0] == "header":
         print(header(a[1], a[2], int(a[3])).hex())

@@ -158,3 +158,18 @@ tcp_banner() {
 import socket; s = socket.create_connection(('127.0.0.1', $PORT))
 print(s.recv(200).decode(errors='replace').strip()); s.close()"
 }
+
+# used USER: "files size" as stored in the (SQLite) provider.
+used() {
+	sqlite3 "$CFG/sftpgo.db" \
+		"SELECT used_quota_files || ' ' || used_quota_size FROM users WHERE username = '$1'"
+}
+# wait_used USER "FILES SIZE": until the provider holds it (written in batches).
+wait_used() {
+	_i=0
+	while [ "$(used "$1")" != "$2" ]; do
+		[ $_i -ge 50 ] && { echo "used $1: $(used "$1"), want $2"; return 1; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}

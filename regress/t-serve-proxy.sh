@@ -6,7 +6,10 @@
 # line, the user's IP filters, the connection_failed (fail2ban) line and
 # max_startups_per_ip see; headers from peers outside proxy_allowed are ignored
 # (mode 1) or refused (mode 2); malformed and slow headers are dropped by the
-# listener without holding up other connections.
+# listener without holding up other connections. The server's SSH identification
+# line comes first, before the header is read (SFTPGo 0.9.6 section 17 row 15), so a
+# proxy or client that waits for it does not stall; libssh's own copy of the line
+# is not sent twice (a real login through a relay that waits for it works).
 # covers: sftpd.proxy_protocol sftpd.proxy_allowed
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
@@ -17,9 +20,9 @@ make_sysuser "$U1" || skip_all "cannot create system users"
 RELAY=$top_srcdir/regress/proxy-relay.py
 RP=$((PORT_BASE + 64)) # relay ports: RP, RP+1, ...
 
-# relay N BIND KIND SRC SPORT: a relay on RP+N (stopped at exit)
+# relay N BIND KIND SRC SPORT [wait]: a relay on RP+N (stopped at exit)
 relay() {
-	$PY "$RELAY" relay $((RP + $1)) "$PORT" "$2" "$3" "$4" "$5" >"$T/relay.$1" 2>&1 &
+	$PY "$RELAY" relay $((RP + $1)) "$PORT" "$2" "$3" "$4" "$5" ${6:-} >"$T/relay.$1" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	_i=0
 	while ! grep -q ready "$T/relay.$1" 2>/dev/null && [ $_i -lt 50 ]; do
@@ -73,6 +76,17 @@ check "PROXY UNKNOWN (health check): accepted, socket address" via 5 pat patpw
 check "v2 LOCAL: accepted, socket address" via 6 pat patpw
 check "UNKNOWN and LOCAL logged with the proxy's address" wait_log "user pat logged in with password from 127.0.0.2" 2
 check "mode 1: a direct client without a header is served" direct pat patpw
+# banner first: a relay that writes its header only after the server's banner
+relay 7 127.0.0.2 v1 192.0.2.77 40007 wait
+check "mode 1: a proxy waiting for the banner before its header: login" via 7 pat patpw
+check "the banner came before the header was sent" \
+	grep -q "banner before header: SSH-2.0-SFTPGo_" "$T/relay.7"
+check "... and the header's address is used" \
+	wait_log "user pat logged in with password from 192.0.2.77"
+$PY "$RELAY" probe "$PORT" 127.0.0.2 "txt:SSH-2.0-probe\r\n" 3 wait >"$T/wait1" 2>&1
+check "mode 1: a client sending nothing before the banner gets it at once" \
+	grep -q "^banner SSH-2.0-SFTPGo_" "$T/wait1"
+check "... and its connection goes on (no header needed)" grep -qx open "$T/wait1"
 # malformed headers: the listener closes the connection and says why
 for bad in 'txt:PROXY TCP4 10.0.0.1 127.0.0.1 12 34x\r\n|bad port' \
 	'txt:PROXY TCP4 10.0.0.1 1.1.1 12 34\r\n|bad address' \
@@ -112,7 +126,16 @@ stop_server
 serve_config 63 '"proxy_protocol": 2, "proxy_allowed": ["127.0.0.2/32", "10.0.0.0/8"]'
 start_server || { fail "server restarts"; exit 1; }
 check "mode 2: header from an allowed proxy works" via 0 pat patpw
+relay 8 127.0.0.2 v2 198.51.100.8 40008 wait
+check "mode 2: a proxy waiting for the banner before its header: login" via 8 pat patpw
+check "mode 2: the banner came before the header" \
+	grep -q "banner before header: SSH-2.0-SFTPGo_" "$T/relay.8"
+check "mode 2: the header's address is used" \
+	wait_log "user pat logged in with password from 198.51.100.8"
 check_not "mode 2: a direct client (not a listed proxy) is refused" direct pat patpw
+$PY "$RELAY" probe "$PORT" 127.0.0.1 "txt:SSH-2.0-probe\r\n" 3 wait >"$T/wait2" 2>&1
+check "mode 2: an unlisted peer is closed without a banner" grep -qx closed "$T/wait2"
+check_not "... (no banner line at all)" grep -q "^banner" "$T/wait2"
 check "mode 2: the unlisted direct peer is logged" wait_log "127.0.0.1:[0-9]* closed: not in sftpd.proxy_allowed"
 check_not "mode 2: a header from a peer outside proxy_allowed is refused" via 3 pat patpw
 check "mode 2: the unlisted peer is logged" wait_log "127.0.0.3:[0-9]* closed: not in sftpd.proxy_allowed"
@@ -132,11 +155,13 @@ $PY "$RELAY" probe "$PORT" 127.0.0.5 "$(hdr v1 192.0.2.50 1)" 8 hold >"$T/hold1"
 BG_PIDS="$BG_PIDS $!"
 _i=0
 while ! grep -q banner "$T/hold1" && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
-check_not "max_startups_per_ip 1: a 2nd pre-auth connection from the same real address is refused" sh -c \
-	"$PY '$RELAY' probe $PORT 127.0.0.5 $(hdr v1 192.0.2.50 2) 5 | grep -q '^banner'"
+# (the banner comes before the header, so a refused connection is closed after it)
+check "max_startups_per_ip 1: a 2nd pre-auth connection from the same real address is refused" sh -c \
+	"$PY '$RELAY' probe $PORT 127.0.0.5 $(hdr v1 192.0.2.50 2) 5 | grep -qx closed"
 check "the refusal names the real address" wait_log "refusing connection from 192.0.2.50: too many unauthenticated"
+$PY "$RELAY" probe "$PORT" 127.0.0.5 "$(hdr v1 192.0.2.51 3)" 3 >"$T/other" 2>&1
 check "another real address through the same proxy is served" sh -c \
-	"$PY '$RELAY' probe $PORT 127.0.0.5 $(hdr v1 192.0.2.51 3) 5 | grep -q '^banner SSH-2.0-'"
+	"grep -q '^banner SSH-2.0-' '$T/other' && grep -qx open '$T/other'"
 stop_server
 serve_config 63 '"proxy_protocol": 1'
 start_server || { fail "server restarts"; exit 1; }

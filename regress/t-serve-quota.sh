@@ -23,20 +23,6 @@ quota_config() {
  "data_provider": {"track_quota": $2}}
 EOC
 }
-# used USER: "files size" as stored in the provider.
-used() {
-	sqlite3 "$CFG/sftpgo.db" \
-		"SELECT used_quota_files || ' ' || used_quota_size FROM users WHERE username = '$1'"
-}
-# wait_used USER "FILES SIZE": until the provider holds it (written in batches).
-wait_used() {
-	_i=0
-	while [ "$(used "$1")" != "$2" ]; do
-		[ $_i -ge 50 ] && { echo "used $1: $(used "$1"), want $2"; return 1; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
 mkfile() { head -c "$2" /dev/urandom >"$T/$1"; }
 put() { printf 'put %s %s\n' "$T/$2" "$3" | sftp_pw "$1" pw; }
 home() { echo "$T/homes/$1"; }

@@ -83,11 +83,12 @@ mm_ready(void)
 }
 
 int
-mm_wait_conn(void)
+mm_wait_conn(char *banner_sent, size_t len)
 {
 	struct rpc_msg m;
 
 	await(RPC_CONN, &m);
+	snprintf(banner_sent, len, "%s", m.conn.banner_sent);
 	int fd = m.conn.fd;
 	m.conn.fd = -1;
 	rpc_msg_free(&m);

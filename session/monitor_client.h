@@ -29,8 +29,12 @@ void mm_log_to_monitor(void);
 int mm_startup_next(struct rpc_msg *m);
 /* Keys loaded, privileges dropped. 0 / -1. */
 int mm_ready(void);
-/* Waits for a client connection: its socket (the address is not needed here). */
-int mm_wait_conn(void);
+/*
+ * Waits for a client connection: its socket (the address is not needed here), and
+ * in banner_sent the version banner whose identification line the listener already
+ * wrote ("" none; at most RPC_BANNER_MAX bytes + NUL).
+ */
+int mm_wait_conn(char *banner_sent, size_t len);
 
 /* An AUTH_RESULT: result is enum rpc_auth_verdict, msg the reason for the client. */
 struct mm_auth_result {

@@ -15,6 +15,10 @@
  * call per reply. send() on the attached socket is defined here too; after a send
  * that wrote every byte, the next poll() asking for POLLOUT on that socket is answered
  * at once, without a system call (once, then poll() asks the kernel again).
+ *
+ * When the listener already wrote our SSH identification line (before a PROXY
+ * header), readahead_drop_sent() makes send() take libssh's copy of it off the
+ * front of what libssh sends, after checking it is byte for byte the same.
  */
 #include "config.h"
 
@@ -35,8 +39,11 @@ static struct {
 	int fd;
 	uint8_t *buf;
 	size_t off, len;
-	int sent_whole; /* the last send() wrote all its bytes */
-	int quickack;   /* ACK every read at once (see readahead_quickack) */
+	int sent_whole;         /* the last send() wrote all its bytes */
+	int quickack;           /* ACK every read at once (see readahead_quickack) */
+	char drop[RA_DROP_MAX]; /* bytes already sent for libssh: not sent again */
+	size_t drop_off, drop_len;
+	int drop_bad; /* libssh sent something else */
 } ra = {.fd = -1};
 
 int
@@ -48,7 +55,44 @@ readahead_attach(int fd)
 	ra.off = ra.len = 0;
 	ra.sent_whole = 0;
 	ra.quickack = 0;
+	ra.drop_off = ra.drop_len = 0;
+	ra.drop_bad = 0;
 	return 0;
+}
+
+int
+readahead_drop_sent(const void *bytes, size_t len)
+{
+	if (len > sizeof(ra.drop))
+		return -1;
+	memcpy(ra.drop, bytes, len);
+	ra.drop_off = 0;
+	ra.drop_len = len;
+	return 0;
+}
+
+int
+readahead_drop_failed(void)
+{
+	return ra.drop_bad;
+}
+
+/* Takes what was already sent off the front of buf: how many bytes, -1 if buf
+ * does not start with them (EPROTO). */
+static ssize_t
+drop_prefix(const void *buf, size_t len)
+{
+	size_t n = len < ra.drop_len ? len : ra.drop_len;
+
+	if (memcmp(buf, ra.drop + ra.drop_off, n) != 0) {
+		ra.drop_bad = 1;
+		ra.drop_len = 0;
+		errno = EPROTO;
+		return -1;
+	}
+	ra.drop_off += n;
+	ra.drop_len -= n;
+	return (ssize_t)n;
 }
 
 void
@@ -91,11 +135,24 @@ recv(int fd, void *buf, size_t len, int flags)
 ssize_t
 send(int fd, const void *buf, size_t len, int flags)
 {
-	ssize_t n = sendto(fd, buf, len, flags, NULL, 0);
+	ssize_t skip = 0;
+
+	if (fd == ra.fd && ra.fd >= 0 && ra.drop_len > 0) {
+		if ((skip = drop_prefix(buf, len)) < 0)
+			return -1;
+		if ((size_t)skip == len) {
+			ra.sent_whole = 1;
+			return skip;
+		}
+	}
+	ssize_t n =
+	    sendto(fd, (const char *)buf + skip, len - (size_t)skip, flags, NULL, 0);
 
 	if (fd == ra.fd && ra.fd >= 0)
-		ra.sent_whole = n >= 0 && (size_t)n == len;
-	return n;
+		ra.sent_whole = n >= 0 && (size_t)n == len - (size_t)skip;
+	if (n < 0) /* what was dropped is gone: report it taken */
+		return skip > 0 ? skip : n;
+	return n + skip;
 }
 
 /* poll(), through ppoll (not interposed); -1 is an infinite timeout. */

@@ -17,5 +17,14 @@ int readahead_attach(int fd);
 void readahead_quickack(int on);
 /* Bytes read from the socket that libssh has not taken yet. */
 size_t readahead_pending(void);
+/*
+ * The next bytes sent on the socket must begin with these (at most RA_DROP_MAX),
+ * which someone else already sent (the listener's SSH identification line): they
+ * are dropped, the rest goes out. A send that does not match fails with EPROTO
+ * and readahead_drop_failed() says so. Call after readahead_attach. 0 / -1.
+ */
+#define RA_DROP_MAX 256
+int readahead_drop_sent(const void *bytes, size_t len);
+int readahead_drop_failed(void);
 
 #endif

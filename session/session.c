@@ -29,6 +29,7 @@
 #include "common/io.h"
 #include "common/log.h"
 #include "common/rpc.h"
+#include "common/sshident.h"
 #include "session/monitor_client.h"
 #include "session/readahead.h"
 
@@ -746,8 +747,30 @@ cb_message(ssh_session s, ssh_message msg, void *ud)
 	return 1;
 }
 
+/*
+ * The listener wrote the identification line for banner_sent (before a PROXY
+ * header): libssh must send exactly that line (it is part of the key exchange
+ * hash), and its copy is not sent again.
+ */
+static int
+banner_already_sent(ssh_bind b, const char *banner_sent)
+{
+	char line[SSH_IDENT_MAX + 1];
+	size_t n;
+
+	if (banner_sent[0] == '\0')
+		return 0;
+	if ((n = ssh_ident_line(banner_sent, line, sizeof(line))) == 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BANNER, banner_sent) != SSH_OK ||
+	    readahead_drop_sent(line, n) != 0) {
+		log_error("cannot take over the banner the listener sent");
+		return -1;
+	}
+	return 0;
+}
+
 static void
-serve_connection(ssh_bind b, int fd)
+serve_connection(ssh_bind b, int fd, const char *banner_sent)
 {
 	struct ssh_server_callbacks_struct cb = {
 	    .auth_none_function = cb_auth_none,
@@ -758,6 +781,7 @@ serve_connection(ssh_bind b, int fd)
 
 	S.s = ssh_new();
 	if (S.s == NULL || readahead_attach(fd) != 0 ||
+	    banner_already_sent(b, banner_sent) != 0 ||
 	    ssh_bind_accept_fd(b, S.s, fd) != SSH_OK) {
 		log_warn("accept: %s", S.s ? ssh_get_error(b) : "out of memory");
 		return;
@@ -766,6 +790,9 @@ serve_connection(ssh_bind b, int fd)
 	ssh_set_server_callbacks(S.s, &cb);
 	readahead_quickack(1);
 	if (ssh_handle_key_exchange(S.s) != SSH_OK) {
+		if (readahead_drop_failed())
+			log_error("libssh's SSH identification line is not the one the "
+			          "listener sent: connection closed");
 		log_debug("key exchange failed: %s", ssh_get_error(S.s));
 		return;
 	}
@@ -828,12 +855,13 @@ main(int argc, char **argv)
 	ssh_bind b = setup();
 	if (mm_ready() != 0)
 		return 1;
-	int fd = mm_wait_conn();
+	char banner_sent[RPC_BANNER_MAX + 1];
+	int fd = mm_wait_conn(banner_sent, sizeof(banner_sent));
 	if (fd < 0)
 		return 1;
 	S.in_conn = 1;
 	if (term_requested)
 		return 0;
-	serve_connection(b, fd);
+	serve_connection(b, fd, banner_sent);
 	return 0;
 }

@@ -464,15 +464,15 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
-	worker_make_folder_parents(rootfd, &st);
-	if (st.quota_scan) { /* recount the home as its user: nothing is served */
+	if (st.quota_scan) { /* recount as the user: nothing served, nothing created */
 		rc = st.home_dir == NULL
 		         ? 1
-		         : wquota_scan_report(chrooted ? "/" : st.home_dir);
+		         : wquota_scan_report(chrooted ? "/" : st.home_dir, &st);
 		close(rootfd);
 		sftp_settings_free(&st);
 		return rc;
 	}
+	worker_make_folder_parents(rootfd, &st);
 	/* Counting needs the monitor, which owns the ledger. */
 	if (st.track_quota && o.monitor_fd >= 0)
 		wquota_register();

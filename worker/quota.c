@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/rpc.h"
 #include "sftp/quota.h"
+#include "sftp/settings.h"
 #include "worker/events.h"
 #include "worker/proto.h"
 #include "worker/quota.h"
@@ -123,23 +125,53 @@ wquota_scan(const char *dir, int64_t *files, int64_t *size, char *err, size_t er
 			snprintf(err, errlen, "%s: %s", scan.path, strerror(scan.err));
 		return -1;
 	}
-	*files = scan.files;
-	*size = scan.size;
+	*files += scan.files;
+	*size += scan.size;
+	return 0;
+}
+
+/*
+ * A folder's directory is an fd from the monitor, outside the chroot: walked from
+ * it as the current directory ("."), so no path outside is ever named. Errors
+ * name the virtual path. The monitor skipped (and warned about) missing ones.
+ */
+static int
+scan_folders(const struct sftp_settings *st, int64_t *files, int64_t *size, char *err,
+             size_t errlen)
+{
+	char ferr[400];
+
+	for (size_t i = 0; i < st->n_folders; i++) {
+		const struct sftp_folder *f = &st->folders[i];
+		if (f->fd < 0)
+			continue;
+		if (fchdir(f->fd) != 0) {
+			snprintf(err, errlen, "virtual folder %s: %s", f->vpath,
+			         strerror(errno));
+			return -1;
+		}
+		if (wquota_scan(".", files, size, ferr, sizeof(ferr)) != 0) {
+			snprintf(err, errlen, "virtual folder %s: %s", f->vpath, ferr);
+			return -1;
+		}
+	}
 	return 0;
 }
 
 int
-wquota_scan_report(const char *dir)
+wquota_scan_report(const char *home, const struct sftp_settings *st)
 {
 	struct wp_event e;
 	char err[512] = "";
 	int64_t files = 0, size = 0;
-	int rc = wquota_scan(dir, &files, &size, err, sizeof(err));
+	int rc = wquota_scan(home, &files, &size, err, sizeof(err));
 
+	if (rc == 0)
+		rc = scan_folders(st, &files, &size, err, sizeof(err));
 	wp_event_init(&e, WPE_QUOTA_SCAN);
 	e.n[WPF_OK] = rc == 0;
-	e.n[WPF_FILES] = files;
-	e.n[WPF_SIZE] = size;
+	e.n[WPF_FILES] = rc == 0 ? files : 0;
+	e.n[WPF_SIZE] = rc == 0 ? size : 0;
 	e.s[WPF_ERROR] = err;
 	wev_emit(&e);
 	wev_flush();

@@ -13,12 +13,16 @@
  * descriptor, which must be the monitor's) and wait for its grant. */
 void wquota_register(void);
 
+struct sftp_settings;
+
 /*
- * Walks dir (not following symlinks) and counts regular files and their sizes, as
- * SFTPGo's scan does. 0, or -1 with err (an unreadable directory fails the scan).
+ * Walks dir (not following symlinks) and adds its regular files and their sizes
+ * to *files and *size, as SFTPGo's scan does. 0, or -1 with err (an unreadable
+ * directory fails the scan).
  */
 int wquota_scan(const char *dir, int64_t *files, int64_t *size, char *err, size_t errlen);
-/* Runs the scan and sends its quota_scan event. Exit status. */
-int wquota_scan_report(const char *dir);
+/* Scans home, then each virtual folder the monitor passed (st), and sends the
+ * quota_scan event with the sum. Exit status. */
+int wquota_scan_report(const char *home, const struct sftp_settings *st);
 
 #endif

@@ -225,6 +225,39 @@ quickack_after_read(void)
 }
 
 /* Until authentication: every read from the socket sends its ACK at once. */
+/* The listener's copy of the identification line: libssh's is taken off the front
+ * of its sends, whole or in pieces, and the rest goes out. */
+START_TEST(drop_sent_prefix)
+{
+	static const char line[] = "SSH-2.0-X\r\n";
+	char buf[64];
+
+	ck_assert_int_eq(readahead_drop_sent(line, strlen(line)), 0);
+	ck_assert_int_eq(send(sp[0], "SSH-2", 5, 0), 5);
+	ck_assert_int_eq(send(sp[0], ".0-X\r\nKEX", 9, 0), 9);
+	ck_assert_int_eq(send(sp[0], "more", 4, 0), 4);
+	ssize_t n = read(sp[1], buf, sizeof(buf));
+	ck_assert_int_eq(n, 7);
+	ck_assert_int_eq(memcmp(buf, "KEXmore", 7), 0);
+	ck_assert_int_eq(readahead_drop_failed(), 0);
+}
+END_TEST
+
+/* libssh sending another line is refused (it is part of the kex hash), once. */
+START_TEST(drop_sent_mismatch)
+{
+	static const char line[] = "SSH-2.0-X\r\n";
+
+	ck_assert_int_eq(readahead_drop_sent(line, strlen(line)), 0);
+	errno = 0;
+	ck_assert_int_eq(send(sp[0], "SSH-2.0-Y\r\n", 11, 0), -1);
+	ck_assert_int_eq(errno, EPROTO);
+	ck_assert_int_eq(readahead_drop_failed(), 1);
+	ck_assert_int_eq(poll_in(sp[1], 0), 0); /* nothing went out */
+	ck_assert_int_eq(readahead_drop_sent(line, RA_DROP_MAX + 1), -1);
+}
+END_TEST
+
 START_TEST(quickack_while_on)
 {
 	readahead_quickack(1);
@@ -255,6 +288,8 @@ main(void)
 	tcase_add_test(tc, others_untouched);
 	tcase_add_test(tc, writable_after_whole_send);
 	tcase_add_test(tc, full_socket_asks_kernel);
+	tcase_add_test(tc, drop_sent_prefix);
+	tcase_add_test(tc, drop_sent_mismatch);
 	suite_add_tcase(s, tc);
 	TCase *tq = tcase_create("quickack");
 	tcase_add_checked_fixture(tq, tcp_setup, teardown);
