@@ -32,8 +32,9 @@ users_array(const json_t *root, const json_t **arr, char *err, size_t errlen)
 	if (json_is_null(root))
 		return 0;
 	if (!json_is_object(root))
-		return errf(err, errlen, "not a dump: a JSON object {\"users\":[...]} "
-		                         "is expected");
+		return errf(err, errlen,
+		            "not a dump: a JSON object {\"users\":[...]} "
+		            "is expected");
 	const json_t *users = json_object_get(root, "users");
 	if (users == NULL || json_is_null(users))
 		return 0;
@@ -74,8 +75,7 @@ check_unique_names(const struct account_dump *d, char *err, size_t errlen)
 
 /* Decodes user i of arr into d->users[i]; d->n counts the users to free. */
 static int
-decode_user(const json_t *arr, size_t i, struct account_dump *d, char *err,
-            size_t errlen)
+decode_user(const json_t *arr, size_t i, struct account_dump *d, char *err, size_t errlen)
 {
 	const json_t *uj = json_array_get(arr, i);
 	struct sftpgo_user *u = &d->users[i];
@@ -105,7 +105,8 @@ account_dump_decode(const char *buf, size_t len, struct account_dump *out, char 
 		return errf(err, errlen, "size %zu: must be 1 to %d bytes", len,
 		            ACCOUNT_DUMP_MAX_SIZE);
 	/* jansson rejects invalid UTF-8, NUL bytes and nesting deeper than 2048 */
-	json_t *root = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+	json_t *root =
+	    json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL)
 		return errf(err, errlen, "invalid JSON at line %d column %d: %s", je.line,
 		            je.column, je.text);

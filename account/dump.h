@@ -27,8 +27,8 @@ struct account_dump {
  * and {"users":null} are an empty dump. Returns 0 with out filled (free it with
  * account_dump_free), or -1 with err naming the user ("user 3 (\"bob\"): ...").
  */
-int account_dump_decode(const char *buf, size_t len, struct account_dump *out,
-                        char *err, size_t errlen);
+int account_dump_decode(const char *buf, size_t len, struct account_dump *out, char *err,
+                        size_t errlen);
 /* Reads path (a regular file of 1..ACCOUNT_DUMP_MAX_SIZE bytes) and decodes it. */
 int account_dump_load_file(const char *path, struct account_dump *out, char *err,
                            size_t errlen);

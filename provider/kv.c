@@ -101,3 +101,14 @@ kv_user_from_json(const json_t *j, const char *drv, struct sftpgo_user *out, cha
 	}
 	return 0;
 }
+
+int
+kv_json_readable(const json_t *j, char *err, size_t errlen)
+{
+	struct sftpgo_user u;
+
+	user_init(&u);
+	int rc = user_from_json(j, &u, err, errlen);
+	user_free(&u);
+	return rc;
+}

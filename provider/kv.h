@@ -27,6 +27,11 @@ json_t *kv_json_for_update(const struct sftpgo_user *u, const json_t *old);
 /* used = MAX(used + delta, 0), saturating (reset: used = value); stamps now. */
 int kv_json_apply_quota(json_t *j, int64_t files, int64_t size, int reset, int64_t now);
 int kv_json_set_last_login(json_t *j, int64_t now);
+/*
+ * Refuses (-1, err) an object the codec could not read back (a username or a
+ * string longer than user_from_json takes): what cannot be read is never stored.
+ */
+int kv_json_readable(const json_t *j, char *err, size_t errlen);
 /* A stored object back to a user (initialised here); err says which driver. */
 int kv_user_from_json(const json_t *j, const char *drv, struct sftpgo_user *out,
                       char *err, size_t errlen);

@@ -67,7 +67,7 @@ mdb_fail(char *err, size_t errlen, const char *what, int rc)
 	if (rc == MDB_MAP_FULL)
 		return errf(err, errlen,
 		            DRV ": %s: the database file is full (%zu MiB mapped); "
-		            "see \"bolt\" in sftpgo.json(5)",
+		                "see \"bolt\" in sftpgo.json(5)",
 		            what, MAP_SIZE >> 20);
 	return errf(err, errlen, DRV ": %s: %s", what, mdb_strerror(rc));
 }
@@ -116,7 +116,8 @@ drop_new_lock_file(const char *path, int had_lock)
 {
 	char lock[4200];
 
-	if (!had_lock && snprintf(lock, sizeof(lock), "%s-lock", path) < (int)sizeof(lock))
+	if (!had_lock &&
+	    snprintf(lock, sizeof(lock), "%s-lock", path) < (int)sizeof(lock))
 		unlink(lock);
 }
 
@@ -179,7 +180,8 @@ env_get(const char *path, struct kv_env **out, char *err, size_t errlen)
 	struct kv_env *e = NULL;
 	if (stat(path, &st) == 0) {
 		for (e = envs; e != NULL; e = e->next)
-			if (e->pid == getpid() && e->dev == st.st_dev && e->ino == st.st_ino)
+			if (e->pid == getpid() && e->dev == st.st_dev &&
+			    e->ino == st.st_ino)
 				break;
 	}
 	if (e == NULL && (rc = env_create(path, &e, err, errlen)) == 0) {
@@ -217,8 +219,9 @@ lmdb_open(const struct sftpgo_config *cfg, struct provider_handle **out, char *e
 
 	*out = NULL;
 	if (name == NULL || name[0] == '\0')
-		return errf(err, errlen,
-		            "data_provider.name: empty; give the bolt database file path");
+		return errf(
+		    err, errlen,
+		    "data_provider.name: empty; give the bolt database file path");
 	struct provider_handle *h = calloc(1, sizeof(*h));
 	if (h == NULL || (h->path = config_path(cfg, name)) == NULL) {
 		free(h);
@@ -249,8 +252,7 @@ lmdb_close(struct provider_handle *h)
 }
 
 static int
-begin(struct provider_handle *h, unsigned flags, MDB_txn **txn, char *err,
-      size_t errlen)
+begin(struct provider_handle *h, unsigned flags, MDB_txn **txn, char *err, size_t errlen)
 {
 	int rc = mdb_txn_begin(h->e->env, NULL, flags, txn);
 
@@ -373,7 +375,8 @@ name_of_id(struct provider_handle *h, MDB_txn *txn, int64_t id, struct name_buf 
 	if (rc != 0)
 		return mdb_fail(err, errlen, "get id", rc);
 	if (v.mv_size == 0 || v.mv_size >= sizeof(nb->s))
-		return errf(err, errlen, DRV ": id %lld: corrupt username", (long long)id);
+		return errf(err, errlen, DRV ": id %lld: corrupt username",
+		            (long long)id);
 	memcpy(nb->s, v.mv_data, v.mv_size);
 	nb->s[v.mv_size] = '\0';
 	nb->v.mv_data = nb->s;
@@ -413,8 +416,8 @@ lmdb_user_by_name(struct provider_handle *h, const char *username,
 }
 
 static int
-lmdb_user_by_id(struct provider_handle *h, int64_t id, struct sftpgo_user *out,
-                char *err, size_t errlen)
+lmdb_user_by_id(struct provider_handle *h, int64_t id, struct sftpgo_user *out, char *err,
+                size_t errlen)
 {
 	return lookup(h, NULL, id, out, err, errlen);
 }
@@ -455,6 +458,10 @@ add_in_txn(struct provider_handle *h, MDB_txn *txn, const struct sftpgo_user *u,
 	json_t *j = kv_json_for_add(u, *id);
 	if (j == NULL)
 		return errf(err, errlen, "out of memory");
+	if (kv_json_readable(j, err, errlen) != 0) {
+		json_decref(j);
+		return -1;
+	}
 	int rc = put_json(h, txn, name, j, MDB_NOOVERWRITE, err, errlen);
 	json_decref(j);
 	if (rc != 0)
@@ -465,8 +472,7 @@ add_in_txn(struct provider_handle *h, MDB_txn *txn, const struct sftpgo_user *u,
 }
 
 static int
-lmdb_user_add(struct provider_handle *h, struct sftpgo_user *u, char *err,
-              size_t errlen)
+lmdb_user_add(struct provider_handle *h, struct sftpgo_user *u, char *err, size_t errlen)
 {
 	MDB_txn *txn;
 	MDB_val name;
@@ -500,6 +506,10 @@ modify(struct provider_handle *h, MDB_txn *txn, MDB_val *name,
 	json_decref(old);
 	if (nj == NULL)
 		return errf(err, errlen, "out of memory");
+	if (kv_json_readable(nj, err, errlen) != 0) {
+		json_decref(nj);
+		return -1;
+	}
 	rc = put_json(h, txn, name, nj, 0, err, errlen);
 	json_decref(nj);
 	return rc;
@@ -719,8 +729,8 @@ select_rows(struct provider_handle *h, MDB_txn *txn, int64_t limit, int64_t offs
 }
 
 static int
-select_one(struct provider_handle *h, MDB_txn *txn, const char *username,
-           int64_t offset, struct rows *r, char *err, size_t errlen)
+select_one(struct provider_handle *h, MDB_txn *txn, const char *username, int64_t offset,
+           struct rows *r, char *err, size_t errlen)
 {
 	MDB_val k, v;
 
@@ -772,9 +782,11 @@ select_by_id(struct provider_handle *h, MDB_txn *txn, struct rows *r, char *err,
 		if (grc != 0) {
 			mdb_cursor_close(cur);
 			return grc == MDB_NOTFOUND
-			           ? errf(err, errlen, DRV ": id %lld: its user is missing",
-			                  (long long)(k.mv_size == 8 ? id_from_key(k.mv_data)
-			                                             : -1))
+			           ? errf(err, errlen,
+			                  DRV ": id %lld: its user is missing",
+			                  (long long)(k.mv_size == 8
+			                                  ? id_from_key(k.mv_data)
+			                                  : -1))
 			           : mdb_fail(err, errlen, "dump", grc);
 		}
 		if (rows_add(r, &v) != 0) {
@@ -819,8 +831,8 @@ lmdb_status(struct provider_handle *h, char *err, size_t errlen)
 	if (stat(h->path, &st) != 0)
 		return errf(err, errlen, DRV ": %s: %s", h->path, strerror(errno));
 	if (!S_ISREG(st.st_mode) || st.st_dev != h->e->dev || st.st_ino != h->e->ino)
-		return errf(err, errlen, DRV ": %s: not the database file that was opened",
-		            h->path);
+		return errf(err, errlen,
+		            DRV ": %s: not the database file that was opened", h->path);
 	if (begin(h, MDB_RDONLY, &txn, err, errlen) != 0)
 		return -1;
 	int rc = mdb_cursor_open(txn, h->e->users, &cur);

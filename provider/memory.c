@@ -98,8 +98,8 @@ find_id(struct mem_store *s, int64_t id)
 
 /* One decoded user of the file, checked and hashed, as the stored object. */
 static int
-prepare_user(struct sftpgo_user *u, const char *base_dir, struct mem_user *out,
-             char *err, size_t errlen)
+prepare_user(struct sftpgo_user *u, const char *base_dir, struct mem_user *out, char *err,
+             size_t errlen)
 {
 	u->id = 0;
 	u->used_quota_size = u->used_quota_files = u->last_quota_update = 0;
@@ -137,8 +137,8 @@ load_file(const char *path, const char *base_dir, struct mem_user **out, size_t 
 	for (i = 0; rc == 0 && i < d.n; i++)
 		rc = prepare_user(&d.users[i], base_dir, &v[i], e, sizeof(e));
 	if (rc != 0) {
-		errf(err, errlen, "data_provider.name: %s: user %zu (\"%s\"): %s", path, i,
-		     d.users[i - 1].username ? d.users[i - 1].username : "", e);
+		errf(err, errlen, "data_provider.name: %s: user %zu (\"%s\"): %s", path,
+		     i, d.users[i - 1].username ? d.users[i - 1].username : "", e);
 		users_free(v, d.n);
 		account_dump_free(&d);
 		return -1;
@@ -224,7 +224,8 @@ mem_open(const struct sftpgo_config *cfg, struct provider_handle **out, char *er
          size_t errlen)
 {
 	const char *name = cfg->data_provider.name;
-	char *path = name != NULL && name[0] != '\0' ? config_path(cfg, name) : strdup("");
+	char *path =
+	    name != NULL && name[0] != '\0' ? config_path(cfg, name) : strdup("");
 	struct provider_handle *h = calloc(1, sizeof(*h));
 	int rc = 0;
 
@@ -238,9 +239,8 @@ mem_open(const struct sftpgo_config *cfg, struct provider_handle **out, char *er
 	struct mem_store *s = stores;
 	while (s != NULL && (s->pid != getpid() || strcmp(s->path, path) != 0))
 		s = s->next;
-	if (s == NULL &&
-	    (rc = store_create(path, cfg->data_provider.users_base_dir, &s, err,
-	                       errlen)) == 0) {
+	if (s == NULL && (rc = store_create(path, cfg->data_provider.users_base_dir, &s,
+	                                    err, errlen)) == 0) {
 		s->next = stores;
 		stores = s;
 	}
@@ -294,8 +294,7 @@ mem_schema_exists(struct provider_handle *h, char *err, size_t errlen)
 }
 
 static int
-decode_locked(const struct mem_user *e, struct sftpgo_user *out, char *err,
-              size_t errlen)
+decode_locked(const struct mem_user *e, struct sftpgo_user *out, char *err, size_t errlen)
 {
 	if (e == NULL)
 		return PROVIDER_NOT_FOUND;
@@ -303,8 +302,8 @@ decode_locked(const struct mem_user *e, struct sftpgo_user *out, char *err,
 }
 
 static int
-mem_user_by_name(struct provider_handle *h, const char *username,
-                 struct sftpgo_user *out, char *err, size_t errlen)
+mem_user_by_name(struct provider_handle *h, const char *username, struct sftpgo_user *out,
+                 char *err, size_t errlen)
 {
 	struct mem_store *s = h->s;
 
@@ -316,8 +315,8 @@ mem_user_by_name(struct provider_handle *h, const char *username,
 }
 
 static int
-mem_user_by_id(struct provider_handle *h, int64_t id, struct sftpgo_user *out,
-               char *err, size_t errlen)
+mem_user_by_id(struct provider_handle *h, int64_t id, struct sftpgo_user *out, char *err,
+               size_t errlen)
 {
 	struct mem_store *s = h->s;
 
@@ -350,8 +349,7 @@ insert_locked(struct mem_store *s, struct mem_user e)
 }
 
 static int
-mem_user_add(struct provider_handle *h, struct sftpgo_user *u, char *err,
-             size_t errlen)
+mem_user_add(struct provider_handle *h, struct sftpgo_user *u, char *err, size_t errlen)
 {
 	struct mem_store *s = h->s;
 	int rc = 0;
@@ -365,7 +363,12 @@ mem_user_add(struct provider_handle *h, struct sftpgo_user *u, char *err,
 		struct mem_user e = {.username = strdup(u->username),
 		                     .id = s->next_id,
 		                     .j = kv_json_for_add(u, s->next_id)};
-		if (e.username == NULL || e.j == NULL || insert_locked(s, e) != 0) {
+		if (e.j != NULL && kv_json_readable(e.j, err, errlen) != 0) {
+			free(e.username);
+			json_decref(e.j);
+			rc = -1;
+		} else if (e.username == NULL || e.j == NULL ||
+		           insert_locked(s, e) != 0) {
 			free(e.username);
 			json_decref(e.j);
 			rc = errf(err, errlen, "out of memory");
@@ -391,6 +394,9 @@ mem_user_update(struct provider_handle *h, const struct sftpgo_user *u, char *er
 		rc = PROVIDER_NOT_FOUND;
 	} else if (nj == NULL) {
 		rc = errf(err, errlen, "out of memory");
+	} else if (kv_json_readable(nj, err, errlen) != 0) {
+		json_decref(nj);
+		rc = -1;
 	} else {
 		json_decref(e->j);
 		e->j = nj;
@@ -429,8 +435,8 @@ mem_update_quota(struct provider_handle *h, const char *username, int64_t files_
 	pthread_mutex_lock(&s->mu);
 	struct mem_user *e = find_name(s->v, s->n, username);
 	if (e != NULL)
-		rc = kv_json_apply_quota(e->j, files_delta, size_delta, reset, epoch_ms()) ==
-		             0
+		rc = kv_json_apply_quota(e->j, files_delta, size_delta, reset,
+		                         epoch_ms()) == 0
 		         ? 0
 		         : errf(err, errlen, "out of memory");
 	pthread_mutex_unlock(&s->mu);
