@@ -188,8 +188,8 @@ static const char *
 list(int64_t limit, int64_t offset, int order, const char *username, struct names *n)
 {
 	memset(n, 0, sizeof(*n));
-	ck_assert_msg(provider_users_list(prov, limit, offset, order, username, collect, n,
-	                                  err, sizeof(err)) == 0,
+	ck_assert_msg(provider_users_list(prov, limit, offset, order, username, collect,
+	                                  n, err, sizeof(err)) == 0,
 	              "%s", err);
 	return n->buf;
 }
@@ -313,9 +313,8 @@ KV_TEST(quota_adds_clamps_and_resets)
 	ck_assert_int_eq(r.used_quota_files, 0);
 	ck_assert_int_eq(r.used_quota_size, 0);
 	user_free(&r);
-	ck_assert_int_eq(provider_update_quota(prov, "alice", 1, INT64_MAX, 0, err,
-	                                       sizeof(err)),
-	                 0);
+	ck_assert_int_eq(
+	    provider_update_quota(prov, "alice", 1, INT64_MAX, 0, err, sizeof(err)), 0);
 	ck_assert_int_eq(
 	    provider_update_quota(prov, "alice", 1, INT64_MAX, 0, err, sizeof(err)), 0);
 	get("alice", &r);
@@ -762,18 +761,19 @@ START_TEST(bolt_kill_9_loses_nothing_committed)
 		char name[64];
 		int acked = crash_round(round);
 		ck_assert_int_ge(acked, CRASH_AFTER);
-		ck_assert_msg(provider_open(&cfg, &prov, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(provider_open(&cfg, &prov, err, sizeof(err)) == 0, "%s",
+		              err);
 		for (int i = 0; i <= acked; i++) {
 			struct sftpgo_user r;
 			snprintf(name, sizeof(name), "r%d-u%06d", round, i);
-			ck_assert_msg(provider_user_by_name(prov, name, &r, err,
-			                                    sizeof(err)) == 0,
-			              "%s lost after kill -9", name);
+			ck_assert_msg(
+			    provider_user_by_name(prov, name, &r, err, sizeof(err)) == 0,
+			    "%s lost after kill -9", name);
 			user_free(&r);
 		}
 		int dumped = 0, listed = 0;
-		ck_assert_int_eq(provider_dump(prov, count_rows, &dumped, err, sizeof(err)),
-		                 0);
+		ck_assert_int_eq(
+		    provider_dump(prov, count_rows, &dumped, err, sizeof(err)), 0);
 		ck_assert_int_eq(provider_users_list(prov, 0, 0, 0, NULL, count_rows,
 		                                     &listed, err, sizeof(err)),
 		                 0);
@@ -782,7 +782,8 @@ START_TEST(bolt_kill_9_loses_nothing_committed)
 		ck_assert_int_ge(dumped, before + acked + 1);
 		ck_assert_int_le(dumped, before + acked + 2);
 		struct id_check c = {prov, 0};
-		ck_assert_int_eq(provider_dump(prov, check_by_id, &c, err, sizeof(err)), 0);
+		ck_assert_int_eq(provider_dump(prov, check_by_id, &c, err, sizeof(err)),
+		                 0);
 		ck_assert_int_eq(c.bad, 0);
 		/* the dead writer's lock does not stop the next one */
 		snprintf(name, sizeof(name), "after-crash-%d", round);
@@ -821,10 +822,10 @@ START_TEST(memory_loads_the_dump)
 	struct sftpgo_user r;
 	struct names n;
 
-	memory_fresh("{\"users\":[" U("carol", PW("plain-pw") ",\"id\":77,"
-	                                                      "\"used_quota_size\":5,"
-	                                                      "\"last_login\":9") "," U(
-	    "alice", PW(BCRYPT)) "]}");
+	memory_fresh("{\"users\":[" U(
+	    "carol", PW("plain-pw") ",\"id\":77,"
+	                            "\"used_quota_size\":5,"
+	                            "\"last_login\":9") "," U("alice", PW(BCRYPT)) "]}");
 	size_t len0;
 	char *before = read_file(dump_path, &len0);
 	ck_assert_msg(provider_open(&cfg, &prov, err, sizeof(err)) == 0, "%s", err);
@@ -915,7 +916,8 @@ START_TEST(memory_bad_dumps_refused)
 	REFUSED("{\"users\":[" U("alice", PW("x")) ",{\"username\":\"bob\","
 	                                           "\"password\":\"x\"}]}",
 	        "user 2 (\"bob\"): ");
-	REFUSED("{\"users\":[" U("alice", "") "]}", "user 1 (\"alice\"): "); /* no pw/key */
+	REFUSED("{\"users\":[" U("alice", "") "]}",
+	        "user 1 (\"alice\"): "); /* no pw/key */
 	REFUSED("{\"users\":[" U("al/ice", PW("x")) "]}", "username");
 	REFUSED("{\"users\":[" U("alice", ",\"uid\":\"x\"") "]}", "uid");
 	REFUSED("{\"users\":[],\"users\":[]}", "duplicate object key");
@@ -965,7 +967,8 @@ START_TEST(memory_reload_replaces_users_keeps_counters)
 	int64_t alice_id = r.id, login = r.last_login;
 	user_free(&r);
 	write_file(dump_path,
-	           "{\"users\":[" U("carol", PW(BCRYPT)) "," U("alice", PW(BCRYPT) ",\"max_"
+	           "{\"users\":[" U("carol", PW(BCRYPT)) "," U("alice",
+	                                                       PW(BCRYPT) ",\"max_"
 	                                                                  "sessions\":"
 	                                                                  "5") "]}",
 	           strlen("{\"users\":[" U("carol", PW(BCRYPT)) "," U(
