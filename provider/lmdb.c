@@ -745,28 +745,6 @@ select_one(struct provider_handle *h, MDB_txn *txn, const char *username, int64_
 }
 
 static int
-lmdb_users_list(struct provider_handle *h, int64_t limit, int64_t offset, int order,
-                const char *username, provider_user_cb cb, void *arg, char *err,
-                size_t errlen)
-{
-	struct rows r = {0};
-	MDB_txn *txn;
-
-	if (offset < 0)
-		return errf(err, errlen, "offset: must not be negative");
-	if (begin(h, MDB_RDONLY, &txn, err, errlen) != 0)
-		return -1;
-	int rc = username != NULL
-	             ? select_one(h, txn, username, offset, &r, err, errlen)
-	             : select_rows(h, txn, limit, offset, order, &r, err, errlen);
-	mdb_txn_abort(txn);
-	if (rc == 0)
-		rc = rows_deliver(&r, cb, arg, err, errlen);
-	rows_free(&r);
-	return rc;
-}
-
-static int
 select_by_id(struct provider_handle *h, MDB_txn *txn, struct rows *r, char *err,
              size_t errlen)
 {
@@ -798,22 +776,58 @@ select_by_id(struct provider_handle *h, MDB_txn *txn, struct rows *r, char *err,
 	return rc == MDB_NOTFOUND ? 0 : mdb_fail(err, errlen, "dump", rc);
 }
 
-/* In id order, like the SQL drivers (SFTPGo's bolt dumped by username). */
+/* What a listing or a dump selects. */
+struct query {
+	int64_t limit, offset;
+	int order;
+	const char *username;
+	int by_id; /* the dump: every user in id order */
+};
+
+/* Selects in one read transaction, then hands the copies to cb outside it. */
 static int
-lmdb_dump(struct provider_handle *h, provider_user_cb cb, void *arg, char *err,
-          size_t errlen)
+run_query(struct provider_handle *h, const struct query *q, provider_user_cb cb,
+          void *arg, char *err, size_t errlen)
 {
 	struct rows r = {0};
 	MDB_txn *txn;
+	int rc;
 
 	if (begin(h, MDB_RDONLY, &txn, err, errlen) != 0)
 		return -1;
-	int rc = select_by_id(h, txn, &r, err, errlen);
+	if (q->by_id)
+		rc = select_by_id(h, txn, &r, err, errlen);
+	else if (q->username != NULL)
+		rc = select_one(h, txn, q->username, q->offset, &r, err, errlen);
+	else
+		rc = select_rows(h, txn, q->limit, q->offset, q->order, &r, err, errlen);
 	mdb_txn_abort(txn);
 	if (rc == 0)
 		rc = rows_deliver(&r, cb, arg, err, errlen);
 	rows_free(&r);
 	return rc;
+}
+
+static int
+lmdb_users_list(struct provider_handle *h, int64_t limit, int64_t offset, int order,
+                const char *username, provider_user_cb cb, void *arg, char *err,
+                size_t errlen)
+{
+	const struct query q = {limit, offset, order, username, 0};
+
+	if (offset < 0)
+		return errf(err, errlen, "offset: must not be negative");
+	return run_query(h, &q, cb, arg, err, errlen);
+}
+
+/* In id order, like the SQL drivers (SFTPGo's bolt dumped by username). */
+static int
+lmdb_dump(struct provider_handle *h, provider_user_cb cb, void *arg, char *err,
+          size_t errlen)
+{
+	const struct query q = {0, 0, 0, NULL, 1};
+
+	return run_query(h, &q, cb, arg, err, errlen);
 }
 
 /*
