@@ -82,6 +82,7 @@ decode_user(const json_t *arr, size_t i, struct account_dump *d, char *err, size
 	char uerr[400];
 
 	user_init(u);
+	u->status = USER_STATUS_INACTIVE; /* SFTPGo: a user without "status" is 0 */
 	d->n = i + 1;
 	if (!json_is_object(uj))
 		return errf(err, errlen, "user %zu: not a JSON object", i + 1);

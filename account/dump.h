@@ -3,9 +3,10 @@
  * SFTPGo's dump file ("backup", ../shared/spec/rest-api-v1.md 9.3): one JSON object
  * {"users":[<user>, ...]}, each user the REST user object with its password hash.
  * Written by dumpdata, read by loaddata and by the memory provider. This is the one
- * decoder of it: size limit, JSON shape, each user through user_from_json, and
- * duplicate usernames refused. It does not validate or hash: callers that store the
- * users run account_prepare_for_store() on each.
+ * decoder of it: size limit, JSON shape, each user through user_from_json (a
+ * member left out is Go's zero value, as SFTPGo decodes it: no "status" is 0,
+ * disabled), and duplicate usernames refused. It does not validate or hash: callers that
+ * store the users run account_prepare_for_store() on each.
  */
 #ifndef SFTPGO_ACCOUNT_DUMP_H
 #define SFTPGO_ACCOUNT_DUMP_H

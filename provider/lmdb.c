@@ -162,6 +162,9 @@ env_create(const char *path, struct kv_env **out, char *err, size_t errlen)
 		free(e);
 		return -1;
 	}
+	/* reader slots of killed processes would keep old pages from being reused */
+	int dead = 0;
+	mdb_reader_check(e->env, &dead);
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
 	e->pid = getpid();

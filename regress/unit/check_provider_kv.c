@@ -861,6 +861,24 @@ START_TEST(memory_loads_the_dump)
 }
 END_TEST
 
+/* A member left out is Go's zero value, as SFTPGo decodes the file. */
+START_TEST(memory_user_without_status_is_disabled)
+{
+	struct sftpgo_user r;
+
+	memory_fresh("{\"users\":[{\"username\":\"alice\",\"home_dir\":\"/h/a\","
+	             "\"password\":\"" BCRYPT "\",\"permissions\":{\"/\":[\"*\"]}}]}");
+	ck_assert_msg(provider_open(&cfg, &prov, err, sizeof(err)) == 0, "%s", err);
+	get("alice", &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(r.uid, 0);
+	user_free(&r);
+	provider_close(prov);
+	prov = NULL;
+	kv_cleanup();
+}
+END_TEST
+
 START_TEST(memory_empty_dumps)
 {
 	static const char *const empty[] = {"null", "{}", "{\"users\":null}",
@@ -1072,6 +1090,7 @@ kv_suite(void)
 	tcase_set_timeout(mem, 60);
 	tcase_add_test(mem, memory_loads_the_dump);
 	tcase_add_test(mem, memory_empty_dumps);
+	tcase_add_test(mem, memory_user_without_status_is_disabled);
 	tcase_add_test(mem, memory_bad_dumps_refused);
 	tcase_add_test(mem, memory_reload_replaces_users_keeps_counters);
 	tcase_add_test(mem, memory_without_a_file_is_empty_and_reload_does_nothing);
