@@ -1015,6 +1015,18 @@ cli_free(struct cli *c)
 	strlist_free(&c->folders);
 }
 
+const char *
+cli_provider_not_writable(const struct sftpgo_config *cfg)
+{
+	if (cfg->data_provider.driver == NULL ||
+	    strcmp(cfg->data_provider.driver, "memory") != 0)
+		return NULL;
+	return "data_provider.driver is \"memory\": the users live in the memory of "
+	       "the running \"sftpgo serve\", a separate process that this command "
+	       "cannot change; edit the dump file named by data_provider.name and "
+	       "send SIGHUP to sftpgo serve";
+}
+
 static int
 run(struct cli *c)
 {
@@ -1028,6 +1040,12 @@ run(struct cli *c)
 		if (rc == EXIT_RUNTIME)
 			config_free(&cfg);
 		return rc;
+	}
+	const char *ro = cli_provider_not_writable(&cfg);
+	if (ro != NULL && (c->action & (A_ADD | A_UPDATE | A_DELETE)) != 0) {
+		provider_close(p);
+		config_free(&cfg);
+		return runtime_error(c, ro);
 	}
 	switch (c->action) {
 	case A_ADD:

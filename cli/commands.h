@@ -8,4 +8,11 @@ int admin_main(int argc, char **argv);
 /* `sftpgo quota scan ...`: cli/quota.c. argv[0] is "quota". */
 int quota_main(int argc, char **argv);
 
+struct sftpgo_config;
+/*
+ * Why a CLI command may not write to the configured provider, or NULL: the memory
+ * provider's users live in the server process, which this one is not (cli/admin.c).
+ */
+const char *cli_provider_not_writable(const struct sftpgo_config *cfg);
+
 #endif

@@ -202,6 +202,10 @@ quota_main(int argc, char **argv)
 		        "sftpgo quota scan: data_provider.track_quota is 0: quota "
 		        "tracking is off, nothing to scan\n");
 		rc = EXIT_BAD_INPUT;
+	} else if (cli_provider_not_writable(&cfg) != NULL) {
+		fprintf(stderr, "sftpgo quota scan: %s\n",
+		        cli_provider_not_writable(&cfg));
+		rc = EXIT_RUNTIME;
 	} else if (provider_open(&cfg, &p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo quota scan: %s\n", err);
 		rc = EXIT_RUNTIME;

@@ -7,8 +7,9 @@
  * (auth_pubkey_parse), CIDR filters (cidr_parse, cidr_ip_allowed), stored password
  * hashes (auth_password_verify's format parsing, with cheap costs only: a stored
  * hash with a huge cost is refused before hashing) and user JSON as the REST API
- * and external auth programs send it (user_from_json + user_validate).
- * The first byte picks the decoder.
+ * and external auth programs send it (user_from_json + user_validate), and the
+ * SFTPGo dump file (account_dump_decode: loaddata, the memory provider).
+ * The first byte picks the decoder (0xd0: the dump; otherwise by its value mod 4).
  */
 
 #include <stdint.h>
@@ -17,6 +18,7 @@
 
 #include "auth/auth.h"
 #include "account/cidr.h"
+#include "account/dump.h"
 #include "account/user.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -82,6 +84,19 @@ fuzz_user_json(const char *s, size_t len)
 	json_decref(j);
 }
 
+static void
+fuzz_dump(const char *s, size_t len)
+{
+	struct account_dump d;
+	char err[256];
+
+	if (account_dump_decode(s, len, &d, err, sizeof(err)) == 0) {
+		for (size_t i = 0; i < d.n; i++)
+			(void)user_validate(&d.users[i], err, sizeof(err));
+		account_dump_free(&d);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -94,6 +109,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
+	if (data[0] == 0xd0) {
+		fuzz_dump(s, size - 1);
+		free(s);
+		return 0;
+	}
 	switch (data[0] % 4) {
 	case 0:
 		fuzz_pubkey(s);

@@ -191,6 +191,16 @@ on_job(evutil_socket_t fd, short what, void *arg)
 			job_free(j);
 			continue;
 		}
+		if (j->kind == JOB_RELOAD) {
+			if (!j->ok)
+				log_error("SIGHUP: data provider not reloaded, the users "
+				          "in use are kept: %s",
+				          j->error);
+			else if (j->error[0] != '\0')
+				log_info("SIGHUP: %s", j->error);
+			job_free(j);
+			continue;
+		}
 		if (j->kind == JOB_LAST_LOGIN) {
 			if (!j->ok)
 				log_app(LOGL_WARN, "sftpd",

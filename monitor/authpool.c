@@ -149,6 +149,10 @@ run_job(struct provider *p, struct job *j)
 			j->ok = 1;
 		return;
 	}
+	if (j->kind == JOB_RELOAD) {
+		j->ok = provider_reload(p, j->error, sizeof(j->error)) == 0;
+		return;
+	}
 	if (j->kind == JOB_QUOTA) {
 		char err[256];
 		if (provider_update_quota(p, j->username, j->q_files, j->q_size, 0, err,

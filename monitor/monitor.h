@@ -47,7 +47,8 @@ enum job_kind {
 	JOB_PUBKEY,
 	JOB_LAST_LOGIN,
 	JOB_KBDINT,
-	JOB_QUOTA /* a ledger's batch: used = used + delta */
+	JOB_QUOTA, /* a ledger's batch: used = used + delta */
+	JOB_RELOAD /* SIGHUP: provider_reload (the memory provider's file) */
 };
 /* "password", "publickey", "keyboard-interactive" (login_type of the logs) */
 const char *job_method(enum job_kind k);

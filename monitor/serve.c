@@ -270,10 +270,14 @@ open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
 
 /*
  * Opens the provider once at start-up. The embedded default (SQLite, no schema yet)
- * creates its tables and says how to add the first user.
+ * creates its tables and says how to add the first user. With held non-NULL the
+ * open handle is given to the caller (closed after the provider threads are): the
+ * memory provider's store, loaded and hashed here, is then the one the threads
+ * share instead of being loaded a second time.
  */
 static int
-check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t errlen)
+check_provider(const struct sftpgo_config *cfg, int create, struct provider **held,
+               char *err, size_t errlen)
 {
 	struct provider *p = NULL;
 	const struct provider_config *pc = &cfg->data_provider;
@@ -316,7 +320,10 @@ check_provider(const struct sftpgo_config *cfg, int create, char *err, size_t er
 	} else if (rc == 0) {
 		rc = 1; /* --test-config: SQLite will be created at start */
 	}
-	provider_close(p);
+	if (rc == 1 && held != NULL)
+		*held = p;
+	else
+		provider_close(p);
 	return rc == 1 ? 0 : -1;
 }
 
@@ -348,7 +355,7 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	if (check_libexec(libexec_dir, err, sizeof(err)) != 0 ||
 	    algos_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
 	    listener_config_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
-	    check_provider(cfg, 0, err, sizeof(err)) != 0 ||
+	    check_provider(cfg, 0, NULL, err, sizeof(err)) != 0 ||
 	    hostkeys_load(cfg, 0, &hk, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo: %s\n", err);
 		return 1;
@@ -387,6 +394,7 @@ monitor_serve(int argc, char **argv)
 	struct serve_flags f;
 	struct sftpgo_config cfg;
 	struct hostkeys hk;
+	struct provider *held = NULL; /* check_provider's handle, kept while serving */
 	char err[512];
 	int rc = 1;
 
@@ -445,7 +453,7 @@ monitor_serve(int argc, char **argv)
 			goto fail;
 		uid0_map_resolve(&cfg, mp.unpriv_uid, mp.unpriv_gid, &mp.uid0);
 	}
-	if (check_provider(&cfg, 1, err, sizeof(err)) != 0 ||
+	if (check_provider(&cfg, 1, &held, err, sizeof(err)) != 0 ||
 	    hostkeys_load(&cfg, 1, &hk, err, sizeof(err)) != 0)
 		goto fail;
 	mp.listen_fd = open_listen_socket(&cfg.sftpd, err, sizeof(err));
@@ -457,6 +465,7 @@ monitor_serve(int argc, char **argv)
 	             : "[::]",
 	         cfg.sftpd.bind_port);
 	rc = monitor_run(&mp);
+	provider_close(held); /* after the provider threads' handles */
 	close(mp.listen_fd);
 	hostkeys_free(&hk);
 	log_close();
@@ -465,6 +474,7 @@ monitor_serve(int argc, char **argv)
 fail:
 	log_error("%s", err);
 	fprintf(stderr, "sftpgo: %s\n", err);
+	provider_close(held);
 	hostkeys_free(&hk);
 	log_close();
 	config_free(&cfg);

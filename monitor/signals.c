@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,6 +107,25 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	maybe_exit();
 }
 
+/*
+ * The memory provider reads its dump file again (SFTPGo's SIGHUP), on a provider
+ * thread: parsing and hashing never block the loop. Other drivers have no file.
+ */
+static void
+reload_provider(void)
+{
+	struct job *j;
+
+	if (strcmp(M.p->cfg->data_provider.driver, "memory") != 0)
+		return;
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_error("SIGHUP: data provider not reloaded: out of memory");
+		return;
+	}
+	j->kind = JOB_RELOAD;
+	authpool_submit(j);
+}
+
 void
 on_sighup(evutil_socket_t sig, short what, void *arg)
 {
@@ -118,6 +138,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 
 	/* First, so that what follows lands in the new file after a rotation. */
 	log_reopen();
+	reload_provider();
 	memset(&ncfg, 0, sizeof(ncfg));
 	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err,
 	                sizeof(err)) != 0 ||

@@ -14,6 +14,8 @@
 /* The drivers built in; data_provider.driver picks one by name (empty = sqlite). */
 static const struct provider_driver *const drivers[] = {
     &provider_sqlite_driver,
+    &provider_lmdb_driver,
+    &provider_memory_driver,
 };
 #define N_DRIVERS (sizeof(drivers) / sizeof(drivers[0]))
 #define DEFAULT_DRIVER "sqlite"
@@ -164,4 +166,14 @@ provider_status(struct provider *p, char *err, size_t errlen)
 	if (p == NULL)
 		return errf(err, errlen, "data provider: not open");
 	return p->drv->status(p->h, err, errlen);
+}
+
+int
+provider_reload(struct provider *p, char *msg, size_t msglen)
+{
+	if (msglen > 0)
+		msg[0] = '\0';
+	if (p == NULL)
+		return errf(msg, msglen, "data provider: not open");
+	return p->drv->reload != NULL ? p->drv->reload(p->h, msg, msglen) : 0;
 }

@@ -68,6 +68,12 @@ int provider_dump(struct provider *p, provider_user_cb cb, void *arg, char *err,
                   size_t errlen);
 /* Liveness (/api/v1/providerstatus): 0 when the store answers, else -1 and why. */
 int provider_status(struct provider *p, char *err, size_t errlen);
+/*
+ * SIGHUP: a driver that loads its users from a file (memory) reads it again; 0 with
+ * what was done in msg, or -1 with why in msg (the users in use are kept). Drivers
+ * without a file do nothing and return 0 with msg "".
+ */
+int provider_reload(struct provider *p, char *msg, size_t msglen);
 
 /*
  * A driver: one set of these per storage engine, each function with the meaning and
@@ -105,9 +111,12 @@ struct provider_driver {
 	int (*dump)(struct provider_handle *h, provider_user_cb cb, void *arg, char *err,
 	            size_t errlen);
 	int (*status)(struct provider_handle *h, char *err, size_t errlen);
+	int (*reload)(struct provider_handle *h, char *msg, size_t msglen); /* or NULL */
 };
 
 /* The built-in drivers (provider/provider.c lists them). */
 extern const struct provider_driver provider_sqlite_driver;
+extern const struct provider_driver provider_lmdb_driver;   /* "bolt" */
+extern const struct provider_driver provider_memory_driver; /* "memory" */
 
 #endif
