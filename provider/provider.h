@@ -109,5 +109,7 @@ struct provider_driver {
 
 /* The built-in drivers (provider/provider.c lists them). */
 extern const struct provider_driver provider_sqlite_driver;
+extern const struct provider_driver provider_postgresql_driver;
+extern const struct provider_driver provider_mysql_driver;
 
 #endif

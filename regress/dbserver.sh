@@ -1,0 +1,137 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Throwaway database servers for the tests, from Debian's packages, run as their
+# unprivileged system users (postgres, mysql), in a private directory, on a unix
+# socket in that directory and on 127.0.0.1:PORT.
+#   regress/dbserver.sh start pg|mariadb DIR PORT
+#   regress/dbserver.sh stop pg|mariadb DIR
+#   regress/dbserver.sh sql pg|mariadb DIR PORT 'SQL'   (as the admin, -At output)
+# start creates database "sftpgo" owned by user "sftpgo", password "sftpgo-pw"
+# (password authentication over TCP), and exits non-zero when the server binaries
+# are missing or the server does not come up. stop is idempotent.
+set -u
+cmd=${1:?usage: dbserver.sh start|stop|sql pg|mariadb DIR [PORT]}
+kind=${2:?kind}
+dir=${3:?dir}
+port=${4:-0}
+DBPASS=sftpgo-pw
+PGBIN=$(ls -d /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin 2>/dev/null | head -n 1)
+
+as() { # user cmd...: run as the server's unprivileged user
+	_u=$1
+	shift
+	runuser -u "$_u" -- "$@"
+}
+
+pg_start() {
+	[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] || {
+		echo "dbserver: PostgreSQL server not installed (postgresql-15)" >&2
+		return 1
+	}
+	id postgres >/dev/null 2>&1 || {
+		echo "dbserver: no postgres system user" >&2
+		return 1
+	}
+	rm -rf "$dir"
+	mkdir -p "$dir/data" "$dir/sock"
+	chown postgres "$dir" "$dir/data" "$dir/sock"
+	chmod 700 "$dir/data"
+	printf '%s\n' "$DBPASS" >"$dir/pw"
+	chown postgres "$dir/pw"
+	as postgres "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust \
+		--auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 || {
+		cat "$dir/initdb.log" >&2
+		return 1
+	}
+	as postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		-o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c max_connections=60 -c fsync=off" \
+		start >/dev/null || {
+		cat "$dir/server.log" >&2
+		return 1
+	}
+	pg_sql "CREATE ROLE sftpgo LOGIN PASSWORD '$DBPASS'" >/dev/null &&
+		pg_sql "CREATE DATABASE sftpgo OWNER sftpgo" >/dev/null
+}
+
+pg_sql() {
+	as postgres psql -h "$dir/sock" -p "$port" -U postgres -d "${PGDB:-postgres}" \
+		-v ON_ERROR_STOP=1 -q -At -c "$1"
+}
+
+pg_stop() {
+	[ -n "$PGBIN" ] && [ -f "$dir/data/postmaster.pid" ] || return 0
+	as postgres "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+		as postgres "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1
+	return 0
+}
+
+my_start() {
+	command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || {
+		echo "dbserver: MariaDB server not installed (mariadb-server)" >&2
+		return 1
+	}
+	id mysql >/dev/null 2>&1 || {
+		echo "dbserver: no mysql system user" >&2
+		return 1
+	}
+	rm -rf "$dir"
+	mkdir -p "$dir/data" "$dir/sock"
+	chown mysql "$dir" "$dir/data" "$dir/sock"
+	mariadb-install-db --no-defaults --datadir="$dir/data" --user=mysql \
+		--auth-root-authentication-method=socket --skip-test-db \
+		>"$dir/install.log" 2>&1 || {
+		cat "$dir/install.log" >&2
+		return 1
+	}
+	/usr/sbin/mariadbd --no-defaults --datadir="$dir/data" --user=mysql \
+		--socket="$dir/sock/mysqld.sock" --port="$port" --bind-address=127.0.0.1 \
+		--pid-file="$dir/mysqld.pid" --log-error="$dir/server.log" \
+		--innodb-buffer-pool-size=16M --innodb-log-file-size=8M \
+		--skip-name-resolve --max-connections=60 --innodb-flush-log-at-trx-commit=2 \
+		>/dev/null 2>&1 &
+	_i=0
+	while [ $_i -lt 300 ]; do
+		my_sql "SELECT 1" >/dev/null 2>&1 && break
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	my_sql "CREATE DATABASE sftpgo CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+		CREATE USER 'sftpgo'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
+		CREATE USER 'sftpgo'@'localhost' IDENTIFIED BY '$DBPASS';
+		GRANT ALL ON sftpgo.* TO 'sftpgo'@'127.0.0.1';
+		GRANT ALL ON sftpgo.* TO 'sftpgo'@'localhost';" || {
+		cat "$dir/server.log" >&2
+		return 1
+	}
+}
+
+my_sql() {
+	mariadb --no-defaults -S "$dir/sock/mysqld.sock" -u root -N -B -e "$1" ${MYDB:-}
+}
+
+my_stop() {
+	[ -f "$dir/mysqld.pid" ] || return 0
+	_pid=$(cat "$dir/mysqld.pid")
+	kill "$_pid" 2>/dev/null
+	_i=0
+	while kill -0 "$_pid" 2>/dev/null && [ $_i -lt 150 ]; do
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	kill -9 "$_pid" 2>/dev/null
+	rm -f "$dir/mysqld.pid"
+	return 0
+}
+
+case "$cmd:$kind" in
+start:pg) pg_start ;;
+stop:pg) pg_stop ;;
+sql:pg) PGDB=sftpgo pg_sql "${5:?sql}" ;;
+start:mariadb) my_start ;;
+stop:mariadb) my_stop ;;
+sql:mariadb) MYDB=sftpgo my_sql "${5:?sql}" ;;
+*)
+	echo "usage: dbserver.sh start|stop|sql pg|mariadb DIR [PORT] [SQL]" >&2
+	exit 2
+	;;
+esac
