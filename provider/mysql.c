@@ -108,8 +108,8 @@ fail(struct provider_handle *p, unsigned e, const char *msg, char *err, size_t e
 	if (lost(e)) {
 		p->dead = 1;
 		return errf(err, errlen,
-		            "mysql: %s: connection lost: %s (reconnecting on next use)", what,
-		            msg);
+		            "mysql: %s: connection lost: %s (reconnecting on next use)",
+		            what, msg);
 	}
 	return errf(err, errlen, "mysql: %s: %s", what, msg);
 }
@@ -166,6 +166,14 @@ connect_db(struct provider_handle *p, char *err, size_t errlen)
 	                       p->t.user, p->t.password, p->t.db, p->t.port, p->t.socket,
 	                       CLIENT_FOUND_ROWS) == NULL)
 		return errf(err, errlen, "mysql: connect: %s", mysql_error(p->conn));
+	/* libmariadb may fall back to plain text when only the verification is off */
+	if ((p->t.sslmode == 1 || p->t.sslmode == 2) &&
+	    mysql_get_ssl_cipher(p->conn) == NULL)
+		return errf(
+		    err, errlen,
+		    "mysql: connect: data_provider.sslmode %d requires TLS, but the "
+		    "server does not support it",
+		    p->t.sslmode);
 	p->dead = 0;
 	return 0;
 }
@@ -224,8 +232,8 @@ prepare(struct provider_handle *p, enum stmt_id id, char *err, size_t errlen)
 
 /* Binds and executes statement id; NULL (err set) on failure. */
 static MYSQL_STMT *
-run(struct provider_handle *p, enum stmt_id id, int n, struct param *pv,
-    const char *what, char *err, size_t errlen)
+run(struct provider_handle *p, enum stmt_id id, int n, struct param *pv, const char *what,
+    char *err, size_t errlen)
 {
 	MYSQL_BIND b[MAX_PARAMS];
 	unsigned long len[MAX_PARAMS];
@@ -487,7 +495,8 @@ my_open(const struct sftpgo_config *cfg, struct provider_handle **out, char *err
 	if (table == NULL)
 		return -1;
 	if (pc->sslmode < 0 || pc->sslmode > 3)
-		return errf(err, errlen, "data_provider.sslmode: %d is not 0-3", pc->sslmode);
+		return errf(err, errlen, "data_provider.sslmode: %d is not 0-3",
+		            pc->sslmode);
 	struct provider_handle *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return errf(err, errlen, "out of memory");
@@ -525,8 +534,8 @@ my_init_schema(struct provider_handle *p, char *err, size_t errlen)
 
 	if (sql == NULL)
 		return errf(err, errlen, "out of memory");
-	for (char *save = NULL, *line = strtok_r(sql, "\n", &save); rc == 0 && line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *line = strtok_r(sql, "\n", &save);
+	     rc == 0 && line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		size_t n = strlen(line);
 		if (n == 0 || strncmp(line, "--", 2) == 0)
 			continue;
@@ -573,8 +582,8 @@ fetch_one(struct provider_handle *p, enum stmt_id id, struct param *pv,
 }
 
 static int
-my_user_by_name(struct provider_handle *p, const char *username,
-                struct sftpgo_user *out, char *err, size_t errlen)
+my_user_by_name(struct provider_handle *p, const char *username, struct sftpgo_user *out,
+                char *err, size_t errlen)
 {
 	struct param pv[1] = {{.s = username}};
 
@@ -582,8 +591,8 @@ my_user_by_name(struct provider_handle *p, const char *username,
 }
 
 static int
-my_user_by_id(struct provider_handle *p, int64_t id, struct sftpgo_user *out,
-              char *err, size_t errlen)
+my_user_by_id(struct provider_handle *p, int64_t id, struct sftpgo_user *out, char *err,
+              size_t errlen)
 {
 	struct param pv[1] = {{.is_int = 1, .i = id}};
 
@@ -608,8 +617,8 @@ write_user(struct provider_handle *p, enum stmt_id id, const struct sftpgo_user 
 		pv[n].is_int = 1;
 		pv[n++].i = u->id;
 	}
-	MYSQL_STMT *s = run(p, id, n, pv, id == ST_INSERT ? "insert" : "update", err,
-	                    errlen);
+	MYSQL_STMT *s =
+	    run(p, id, n, pv, id == ST_INSERT ? "insert" : "update", err, errlen);
 	sqlc_params_free(vals, SQLC_N_WRITE);
 	if (s == NULL)
 		return -1;
@@ -688,7 +697,8 @@ my_status(struct provider_handle *p, char *err, size_t errlen)
 
 	if (s == NULL)
 		return -1;
-	int rc = mysql_stmt_store_result(s) == 0 ? 0 : stmt_fail(p, s, err, errlen, "status");
+	int rc =
+	    mysql_stmt_store_result(s) == 0 ? 0 : stmt_fail(p, s, err, errlen, "status");
 	mysql_stmt_free_result(s);
 	mysql_stmt_reset(s);
 	return rc;

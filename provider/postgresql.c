@@ -181,7 +181,8 @@ run(struct provider_handle *p, enum stmt_id id, int n, const char *const *vals,
 	PGresult *r = PQexecPrepared(p->conn, name, n, vals, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+		const char *state =
+		    r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 		if (id == ST_INSERT && state != NULL && strcmp(state, "23505") == 0) {
 			PQclear(r);
 			errf(err, errlen, "username: \"%s\" already exists", vals[0]);
@@ -230,7 +231,8 @@ fetch_one(struct provider_handle *p, enum stmt_id id, const char *arg,
 	PGresult *r = run(p, id, 1, &arg, "select", err, errlen);
 	if (r == NULL)
 		return -1;
-	int rc = PQntuples(r) == 0 ? PROVIDER_NOT_FOUND : row_to_user(r, 0, out, err, errlen);
+	int rc =
+	    PQntuples(r) == 0 ? PROVIDER_NOT_FOUND : row_to_user(r, 0, out, err, errlen);
 	PQclear(r);
 	return rc;
 }
@@ -300,7 +302,8 @@ pg_open(const struct sftpgo_config *cfg, struct provider_handle **out, char *err
 	if (table == NULL)
 		return -1;
 	if (pc->sslmode < 0 || pc->sslmode > 3)
-		return errf(err, errlen, "data_provider.sslmode: %d is not 0-3", pc->sslmode);
+		return errf(err, errlen, "data_provider.sslmode: %d is not 0-3",
+		            pc->sslmode);
 	struct provider_handle *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return errf(err, errlen, "out of memory");
@@ -366,15 +369,15 @@ pg_schema_exists(struct provider_handle *p, char *err, size_t errlen)
 }
 
 static int
-pg_user_by_name(struct provider_handle *p, const char *username,
-                struct sftpgo_user *out, char *err, size_t errlen)
+pg_user_by_name(struct provider_handle *p, const char *username, struct sftpgo_user *out,
+                char *err, size_t errlen)
 {
 	return fetch_one(p, ST_BY_NAME, username, out, err, errlen);
 }
 
 static int
-pg_user_by_id(struct provider_handle *p, int64_t id, struct sftpgo_user *out,
-              char *err, size_t errlen)
+pg_user_by_id(struct provider_handle *p, int64_t id, struct sftpgo_user *out, char *err,
+              size_t errlen)
 {
 	char num[32];
 

@@ -42,10 +42,22 @@ const struct sqlc_column sqlc_columns[] = {
 const size_t sqlc_n_columns = sizeof(sqlc_columns) / sizeof(sqlc_columns[0]);
 
 const char *const sqlc_write_columns[SQLC_N_WRITE] = {
-    "username",       "password",         "public_keys",        "home_dir",
-    "uid",            "gid",              "max_sessions",       "quota_size",
-    "quota_files",    "permissions",      "upload_bandwidth",   "download_bandwidth",
-    "expiration_date", "status",          "filters",            "filesystem",
+    "username",
+    "password",
+    "public_keys",
+    "home_dir",
+    "uid",
+    "gid",
+    "max_sessions",
+    "quota_size",
+    "quota_files",
+    "permissions",
+    "upload_bandwidth",
+    "download_bandwidth",
+    "expiration_date",
+    "status",
+    "filters",
+    "filesystem",
     "virtual_folders",
 };
 
@@ -177,7 +189,8 @@ check_length(const struct sqlc_column *c, const char *v, char *err, size_t errle
 	size_t n = strlen(v);
 
 	if (c->kind == SQLC_TEXT && n > SQLC_TEXT_MAX)
-		return errf(err, errlen, "%s: longer than %d bytes", c->name, SQLC_TEXT_MAX);
+		return errf(err, errlen, "%s: longer than %d bytes", c->name,
+		            SQLC_TEXT_MAX);
 	if (c->kind == SQLC_JSON && n > SQLC_JSON_MAX)
 		return errf(err, errlen, "%s: stored JSON longer than %d bytes", c->name,
 		            SQLC_JSON_MAX);
@@ -220,8 +233,9 @@ sqlc_user_json(const struct sftpgo_user *u, char *err, size_t errlen)
 	json_t *uj = user_to_json(u, 1);
 
 	if (uj == NULL)
-		errf(err, errlen, "user: cannot encode (a string that is not valid UTF-8, "
-		                  "or out of memory)");
+		errf(err, errlen,
+		     "user: cannot encode (a string that is not valid UTF-8, "
+		     "or out of memory)");
 	return uj;
 }
 

@@ -64,8 +64,7 @@ char *sqlc_update_sql(const char *qtable, int dollar);
  * The text a driver binds for column name of the user JSON uj: a decimal integer, a
  * string, or compact JSON; *out NULL for SQL NULL. 0 ok, -1 (err set).
  */
-int sqlc_param(const json_t *uj, const char *name, char **out, char *err,
-               size_t errlen);
+int sqlc_param(const json_t *uj, const char *name, char **out, char *err, size_t errlen);
 /* The user as stored (password included); NULL with err set. */
 json_t *sqlc_user_json(const struct sftpgo_user *u, char *err, size_t errlen);
 /* All SQLC_N_WRITE values of u in bind order (vals[i] NULL = NULL); free with
@@ -81,10 +80,8 @@ void sqlc_params_free(char **vals, size_t n);
  */
 int sqlc_row_set(json_t *row, const char *name, const char *text, char *err,
                  size_t errlen);
-int sqlc_row_set_int(json_t *row, const char *name, int64_t v, char *err,
-                     size_t errlen);
+int sqlc_row_set_int(json_t *row, const char *name, int64_t v, char *err, size_t errlen);
 /* Decodes row into u (initialised here); row is not consumed. */
-int sqlc_row_to_user(const json_t *row, struct sftpgo_user *u, char *err,
-                     size_t errlen);
+int sqlc_row_to_user(const json_t *row, struct sftpgo_user *u, char *err, size_t errlen);
 
 #endif

@@ -43,6 +43,7 @@ struct target {
 	void (*wipe)(void);
 	char *(*raw)(const char *sql); /* NULL: no SQL to look with */
 	void (*cleanup)(void);         /* after each test; NULL: nothing */
+	void (*kill_conns)(void);      /* the server drops our connections; NULL: none */
 	void (*setup_empty)(void);
 	void (*setup_db)(void);
 };
@@ -127,8 +128,8 @@ dbserver(const char *cmd, const char *kind, int port, char *why, size_t whylen)
 	const char *btop = getenv("top_builddir");
 	char sh[4096];
 
-	snprintf(server_dir, sizeof(server_dir), "%s/regress/tmp/check_provider_conformance",
-	         btop != NULL ? btop : ".");
+	snprintf(server_dir, sizeof(server_dir),
+	         "%s/regress/tmp/check_provider_conformance", btop != NULL ? btop : ".");
 	snprintf(sh, sizeof(sh),
 	         "mkdir -p '%s' && chmod 755 '%s' '%s/..' && sh '%s/regress/dbserver.sh' "
 	         "%s %s '%s/%s' %d 2>&1",
@@ -215,6 +216,16 @@ pg_raw(const char *sql)
 }
 
 static void
+pg_kill_conns(void)
+{
+	char *n = pg_raw("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	                 "WHERE application_name = 'sftpgo'");
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_ge(atoi(n), 1);
+	free(n);
+}
+
+static void
 pg_wipe(void)
 {
 	free(pg_raw("DROP TABLE IF EXISTS users, sftp_users, schema_version"));
@@ -263,6 +274,22 @@ my_raw(const char *sql)
 }
 
 static void
+my_kill_conns(void)
+{
+	char *ids = my_raw("SELECT GROUP_CONCAT(id) FROM information_schema.processlist "
+	                   "WHERE user = 'sftpgo' AND id <> CONNECTION_ID()");
+	char sql[64];
+
+	ck_assert_ptr_nonnull(ids);
+	for (char *save = NULL, *id = strtok_r(ids, ",", &save); id != NULL;
+	     id = strtok_r(NULL, ",", &save)) {
+		snprintf(sql, sizeof(sql), "KILL %lld", atoll(id));
+		free(my_raw(sql));
+	}
+	free(ids);
+}
+
+static void
 my_wipe(void)
 {
 	free(my_raw("DROP TABLE IF EXISTS users, sftp_users, schema_version"));
@@ -272,19 +299,25 @@ my_wipe(void)
 
 static void fresh(int idx, int with_schema);
 #define FIXTURES(i)                                                                      \
-	static void setup_empty_##i(void) { fresh(i, 0); }                               \
-	static void setup_db_##i(void) { fresh(i, 1); }
+	static void setup_empty_##i(void)                                                \
+	{                                                                                \
+		fresh(i, 0);                                                             \
+	}                                                                                \
+	static void setup_db_##i(void)                                                   \
+	{                                                                                \
+		fresh(i, 1);                                                             \
+	}
 FIXTURES(0)
 FIXTURES(1)
 FIXTURES(2)
 
 static const struct target targets[] = {
-    {"sqlite", NULL, NULL, sq_config, sq_wipe, sq_raw, sq_cleanup, setup_empty_0,
+    {"sqlite", NULL, NULL, sq_config, sq_wipe, sq_raw, sq_cleanup, NULL, setup_empty_0,
      setup_db_0},
-    {"postgresql", pg_start, pg_stop, pg_config, pg_wipe, pg_raw, NULL, setup_empty_1,
-     setup_db_1},
-    {"mysql", my_start, my_stop, my_config, my_wipe, my_raw, NULL, setup_empty_2,
-     setup_db_2},
+    {"postgresql", pg_start, pg_stop, pg_config, pg_wipe, pg_raw, NULL, pg_kill_conns,
+     setup_empty_1, setup_db_1},
+    {"mysql", my_start, my_stop, my_config, my_wipe, my_raw, NULL, my_kill_conns,
+     setup_empty_2, setup_db_2},
 };
 #define N_TARGETS (sizeof(targets) / sizeof(targets[0]))
 
@@ -330,7 +363,7 @@ raw(const char *sql)
 	do {                                                                             \
 		if (cur->raw != NULL) {                                                  \
 			char *got_ = raw(sql);                                           \
-			ck_assert_msg(got_ != NULL, "no result for %s", sql);           \
+			ck_assert_msg(got_ != NULL, "no result for %s", sql);            \
 			ck_assert_str_eq(got_, want);                                    \
 			free(got_);                                                      \
 		}                                                                        \
@@ -371,8 +404,8 @@ add(const char *name)
 
 START_TEST(bad_table_names_refused)
 {
-	const char *bad[] = {"users; DROP TABLE x", "1users", "a\"b", "a`b",
-	                     "schema_version", "sqlite_master"};
+	const char *bad[] = {"users; DROP TABLE x", "1users",       "a\"b", "a`b",
+	                     "schema_version",      "sqlite_master"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		make_config(bad[i]);
 		ck_assert_int_eq(provider_open(&cfg, &prov, err, sizeof(err)), -1);
@@ -833,8 +866,8 @@ START_TEST(sql_metacharacters_in_every_string_field)
 	u.perms[0].path = strdup("/" META);
 	strlist_add(&u.filters.allowed_ip, META);
 	strlist_add(&u.filters.denied_login_methods, META);
-	u.virtual_folders = json_pack("[{s:s,s:s}]", "virtual_path", "/v" META,
-	                              "mapped_path", "/m" META);
+	u.virtual_folders =
+	    json_pack("[{s:s,s:s}]", "virtual_path", "/v" META, "mapped_path", "/m" META);
 	ck_assert_msg(provider_user_add(prov, &u, err, sizeof(err)) == 0, "%s", err);
 	add("a%");
 	add("ab");
@@ -920,6 +953,36 @@ START_TEST(parallel_quota_updates_sum_exactly)
 }
 END_TEST
 
+/* ---- a server that dropped the connection --------------------------------- */
+
+START_TEST(reconnects_after_the_connection_died)
+{
+	struct sftpgo_user r;
+
+	if (cur->kill_conns == NULL)
+		return; /* no connection to lose */
+	add("alice");
+	/* a statement prepared before, and one never prepared, on the new connection */
+	ck_assert_int_eq(provider_update_quota(prov, "alice", 1, 1, 0, err, sizeof(err)),
+	                 0);
+	cur->kill_conns();
+	user_init(&r);
+	ck_assert_int_eq(provider_user_by_name(prov, "alice", &r, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "connection lost") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "reconnecting on next use") != NULL, "%s", err);
+	ck_assert_msg(provider_user_by_name(prov, "alice", &r, err, sizeof(err)) == 0,
+	              "%s", err);
+	user_free(&r);
+	ck_assert_msg(provider_update_quota(prov, "alice", 1, 1, 0, err, sizeof(err)) ==
+	                  0,
+	              "%s", err);
+	ck_assert_msg(provider_update_last_login(prov, "alice", err, sizeof(err)) == 0,
+	              "%s", err);
+	ck_assert_msg(provider_status(prov, err, sizeof(err)) == 0, "%s", err);
+	usage_is("alice", 2, 2);
+}
+END_TEST
+
 /* ---- the runner ------------------------------------------------------------ */
 
 static void
@@ -963,6 +1026,7 @@ add_target_tests(Suite *s, const struct target *t)
 	tcase_add_test(t1, invalid_utf8_refused_and_nothing_stored);
 	tcase_add_test(t1, sql_metacharacters_in_every_string_field);
 	tcase_add_test(t1, parallel_quota_updates_sum_exactly);
+	tcase_add_test(t1, reconnects_after_the_connection_died);
 	suite_add_tcase(s, t1);
 }
 
