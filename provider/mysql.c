@@ -230,10 +230,9 @@ prepare(struct provider_handle *p, enum stmt_id id, char *err, size_t errlen)
 	return s;
 }
 
-/* Binds and executes statement id; NULL (err set) on failure. */
 static MYSQL_STMT *
-run(struct provider_handle *p, enum stmt_id id, int n, struct param *pv, const char *what,
-    char *err, size_t errlen)
+run_once(struct provider_handle *p, enum stmt_id id, int n, struct param *pv,
+         const char *what, char *err, size_t errlen)
 {
 	MYSQL_BIND b[MAX_PARAMS];
 	unsigned long len[MAX_PARAMS];
@@ -264,6 +263,30 @@ run(struct provider_handle *p, enum stmt_id id, int n, struct param *pv, const c
 		mysql_stmt_reset(s);
 		return NULL;
 	}
+	return s;
+}
+
+static int
+read_only(enum stmt_id id)
+{
+	return id == ST_BY_NAME || id == ST_BY_ID || id == ST_LIST_ASC ||
+	       id == ST_LIST_DESC || id == ST_SCHEMA_EXISTS || id == ST_DUMP ||
+	       id == ST_STATUS;
+}
+
+/*
+ * Binds and executes statement id; NULL (err set) on failure. As in the postgresql
+ * driver, a read that finds the connection dead reconnects and runs once more; a
+ * write fails with "connection lost" and the next call reconnects.
+ */
+static MYSQL_STMT *
+run(struct provider_handle *p, enum stmt_id id, int n, struct param *pv, const char *what,
+    char *err, size_t errlen)
+{
+	MYSQL_STMT *s = run_once(p, id, n, pv, what, err, errlen);
+
+	if (s == NULL && read_only(id) && p->dead)
+		s = run_once(p, id, n, pv, what, err, errlen);
 	return s;
 }
 

@@ -169,10 +169,9 @@ prepare(struct provider_handle *p, enum stmt_id id, char name[16], char *err,
 	return 0;
 }
 
-/* Runs prepared statement id with text parameters; NULL (err set) on failure. */
 static PGresult *
-run(struct provider_handle *p, enum stmt_id id, int n, const char *const *vals,
-    const char *what, char *err, size_t errlen)
+run_once(struct provider_handle *p, enum stmt_id id, int n, const char *const *vals,
+         const char *what, char *err, size_t errlen)
 {
 	char name[16];
 
@@ -191,6 +190,33 @@ run(struct provider_handle *p, enum stmt_id id, int n, const char *const *vals,
 		res_fail(p, r, err, errlen, what);
 		return NULL;
 	}
+	return r;
+}
+
+/* Statements that change nothing: safe to send again. */
+static int
+read_only(enum stmt_id id)
+{
+	return id == ST_BY_NAME || id == ST_BY_ID || id == ST_LIST_ASC ||
+	       id == ST_LIST_DESC || id == ST_SCHEMA_EXISTS || id == ST_DUMP ||
+	       id == ST_STATUS;
+}
+
+/*
+ * Runs prepared statement id with text parameters; NULL (err set) on failure. A
+ * read that finds the connection dead (the server restarted since the last call)
+ * reconnects and runs once more, so a login after a restart just works; a write is
+ * not sent twice (it may have been applied): it fails with "connection lost" and
+ * the next call reconnects. The monitor sends failed quota batches again.
+ */
+static PGresult *
+run(struct provider_handle *p, enum stmt_id id, int n, const char *const *vals,
+    const char *what, char *err, size_t errlen)
+{
+	PGresult *r = run_once(p, id, n, vals, what, err, errlen);
+
+	if (r == NULL && read_only(id) && PQstatus(p->conn) == CONNECTION_BAD)
+		r = run_once(p, id, n, vals, what, err, errlen);
 	return r;
 }
 

@@ -5,15 +5,18 @@
 # socket in that directory and on 127.0.0.1:PORT.
 #   regress/dbserver.sh start pg|mariadb DIR PORT
 #   regress/dbserver.sh stop pg|mariadb DIR
+#   regress/dbserver.sh resume pg|mariadb DIR PORT   (start again after a stop)
 #   regress/dbserver.sh sql pg|mariadb DIR PORT 'SQL'   (as the admin, -At output)
 # start creates database "sftpgo" owned by user "sftpgo", password "sftpgo-pw"
 # (password authentication over TCP), and exits non-zero when the server binaries
 # are missing or the server does not come up. stop is idempotent.
 set -u
-cmd=${1:?usage: dbserver.sh start|stop|sql pg|mariadb DIR [PORT]}
+cmd=${1:?usage: dbserver.sh start|stop|resume|sql pg|mariadb DIR [PORT]}
 kind=${2:?kind}
 dir=${3:?dir}
 port=${4:-0}
+mkdir -p "$(dirname "$dir")"
+dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir") # the servers chdir
 DBPASS=sftpgo-pw
 PGBIN=$(ls -d /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin 2>/dev/null | head -n 1)
 
@@ -43,14 +46,19 @@ pg_start() {
 		cat "$dir/initdb.log" >&2
 		return 1
 	}
+	pg_run || return 1
+	pg_sql "CREATE ROLE sftpgo LOGIN PASSWORD '$DBPASS'" >/dev/null &&
+		pg_sql "CREATE DATABASE sftpgo OWNER sftpgo" >/dev/null
+}
+
+# pg_run: starts the server on the data directory as it is (start, resume)
+pg_run() {
 	as postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
 		-o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c max_connections=60 -c fsync=off" \
 		start >/dev/null || {
 		cat "$dir/server.log" >&2
 		return 1
 	}
-	pg_sql "CREATE ROLE sftpgo LOGIN PASSWORD '$DBPASS'" >/dev/null &&
-		pg_sql "CREATE DATABASE sftpgo OWNER sftpgo" >/dev/null
 }
 
 pg_sql() {
@@ -83,18 +91,7 @@ my_start() {
 		cat "$dir/install.log" >&2
 		return 1
 	}
-	/usr/sbin/mariadbd --no-defaults --datadir="$dir/data" --user=mysql \
-		--socket="$dir/sock/mysqld.sock" --port="$port" --bind-address=127.0.0.1 \
-		--pid-file="$dir/mysqld.pid" --log-error="$dir/server.log" \
-		--innodb-buffer-pool-size=16M --innodb-log-file-size=8M \
-		--skip-name-resolve --max-connections=60 --innodb-flush-log-at-trx-commit=2 \
-		>/dev/null 2>&1 &
-	_i=0
-	while [ $_i -lt 300 ]; do
-		my_sql "SELECT 1" >/dev/null 2>&1 && break
-		sleep 0.2
-		_i=$((_i + 1))
-	done
+	my_run || return 1
 	my_sql "CREATE DATABASE sftpgo CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 		CREATE USER 'sftpgo'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
 		CREATE USER 'sftpgo'@'localhost' IDENTIFIED BY '$DBPASS';
@@ -103,6 +100,24 @@ my_start() {
 		cat "$dir/server.log" >&2
 		return 1
 	}
+}
+
+# my_run: starts the server on the data directory as it is (start, resume)
+my_run() {
+	/usr/sbin/mariadbd --no-defaults --datadir="$dir/data" --user=mysql \
+		--socket="$dir/sock/mysqld.sock" --port="$port" --bind-address=127.0.0.1 \
+		--pid-file="$dir/mysqld.pid" --log-error="$dir/server.log" \
+		--innodb-buffer-pool-size=16M --innodb-log-file-size=8M \
+		--skip-name-resolve --max-connections=60 --innodb-flush-log-at-trx-commit=2 \
+		>/dev/null 2>&1 &
+	_i=0
+	while [ $_i -lt 300 ]; do
+		my_sql "SELECT 1" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	cat "$dir/server.log" >&2
+	return 1
 }
 
 my_sql() {
@@ -127,11 +142,13 @@ case "$cmd:$kind" in
 start:pg) pg_start ;;
 stop:pg) pg_stop ;;
 sql:pg) PGDB=sftpgo pg_sql "${5:?sql}" ;;
+resume:pg) pg_run ;;
 start:mariadb) my_start ;;
+resume:mariadb) my_run ;;
 stop:mariadb) my_stop ;;
 sql:mariadb) MYDB=sftpgo my_sql "${5:?sql}" ;;
 *)
-	echo "usage: dbserver.sh start|stop|sql pg|mariadb DIR [PORT] [SQL]" >&2
+	echo "usage: dbserver.sh start|stop|resume|sql pg|mariadb DIR [PORT] [SQL]" >&2
 	exit 2
 	;;
 esac
