@@ -28,23 +28,6 @@
 #include "provider/schema_mysql.h" /* generated from sql/mysql/20200307.sql */
 #include "provider/sqlcommon.h"
 
-enum stmt_id {
-	ST_BY_NAME,
-	ST_BY_ID,
-	ST_INSERT,
-	ST_UPDATE,
-	ST_DELETE,
-	ST_LIST_ASC,
-	ST_LIST_DESC,
-	ST_LAST_LOGIN,
-	ST_QUOTA_ADD,
-	ST_QUOTA_SET,
-	ST_SCHEMA_EXISTS,
-	ST_DUMP,
-	ST_STATUS,
-	ST_COUNT
-};
-
 #define MAX_PARAMS SQLC_N_WRITE
 
 /* `users` stands for the quoted users_table; NULL: built by sqlc_*_sql. */
@@ -266,14 +249,6 @@ run_once(struct provider_handle *p, enum stmt_id id, int n, struct param *pv,
 	return s;
 }
 
-static int
-read_only(enum stmt_id id)
-{
-	return id == ST_BY_NAME || id == ST_BY_ID || id == ST_LIST_ASC ||
-	       id == ST_LIST_DESC || id == ST_SCHEMA_EXISTS || id == ST_DUMP ||
-	       id == ST_STATUS;
-}
-
 /*
  * Binds and executes statement id; NULL (err set) on failure. As in the postgresql
  * driver, a read that finds the connection dead reconnects and runs once more; a
@@ -285,7 +260,7 @@ run(struct provider_handle *p, enum stmt_id id, int n, struct param *pv, const c
 {
 	MYSQL_STMT *s = run_once(p, id, n, pv, what, err, errlen);
 
-	if (s == NULL && read_only(id) && p->dead)
+	if (s == NULL && sqlc_read_only(id) && p->dead)
 		s = run_once(p, id, n, pv, what, err, errlen);
 	return s;
 }
@@ -514,17 +489,13 @@ my_open(const struct sftpgo_config *cfg, struct provider_handle **out, char *err
 	const struct provider_config *pc = &cfg->data_provider;
 
 	*out = NULL;
-	const char *table = sqlc_table_from_config(pc->users_table, err, errlen);
-	if (table == NULL)
-		return -1;
-	if (pc->sslmode < 0 || pc->sslmode > 3)
-		return errf(err, errlen, "data_provider.sslmode: %d is not 0-3",
-		            pc->sslmode);
 	struct provider_handle *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return errf(err, errlen, "out of memory");
-	strlcpy(p->table, table, sizeof(p->table));
-	snprintf(p->qtable, sizeof(p->qtable), "`%s`", table);
+	if (sqlc_server_names(pc, '`', p->table, p->qtable, err, errlen) != 0) {
+		free(p);
+		return -1;
+	}
 	if (target_from_config(pc, &p->t, err, errlen) != 0 ||
 	    connect_db(p, err, errlen) != 0) {
 		my_close(p);

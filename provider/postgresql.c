@@ -26,23 +26,6 @@
 #include "provider/schema_postgresql.h" /* generated from sql/postgresql/20200307.sql */
 #include "provider/sqlcommon.h"
 
-enum stmt_id {
-	ST_BY_NAME,
-	ST_BY_ID,
-	ST_INSERT,
-	ST_UPDATE,
-	ST_DELETE,
-	ST_LIST_ASC,
-	ST_LIST_DESC,
-	ST_LAST_LOGIN,
-	ST_QUOTA_ADD,
-	ST_QUOTA_SET,
-	ST_SCHEMA_EXISTS,
-	ST_DUMP,
-	ST_STATUS,
-	ST_COUNT
-};
-
 /* "users" stands for the quoted users_table; NULL: built by sqlc_*_sql. */
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BY_NAME] = "SELECT " SQLC_USER_COLS " FROM \"users\" WHERE username = $1",
@@ -193,15 +176,6 @@ run_once(struct provider_handle *p, enum stmt_id id, int n, const char *const *v
 	return r;
 }
 
-/* Statements that change nothing: safe to send again. */
-static int
-read_only(enum stmt_id id)
-{
-	return id == ST_BY_NAME || id == ST_BY_ID || id == ST_LIST_ASC ||
-	       id == ST_LIST_DESC || id == ST_SCHEMA_EXISTS || id == ST_DUMP ||
-	       id == ST_STATUS;
-}
-
 /*
  * Runs prepared statement id with text parameters; NULL (err set) on failure. A
  * read that finds the connection dead (the server restarted since the last call)
@@ -215,7 +189,7 @@ run(struct provider_handle *p, enum stmt_id id, int n, const char *const *vals,
 {
 	PGresult *r = run_once(p, id, n, vals, what, err, errlen);
 
-	if (r == NULL && read_only(id) && PQstatus(p->conn) == CONNECTION_BAD)
+	if (r == NULL && sqlc_read_only(id) && PQstatus(p->conn) == CONNECTION_BAD)
 		r = run_once(p, id, n, vals, what, err, errlen);
 	return r;
 }
@@ -324,17 +298,13 @@ pg_open(const struct sftpgo_config *cfg, struct provider_handle **out, char *err
 	const struct provider_config *pc = &cfg->data_provider;
 
 	*out = NULL;
-	const char *table = sqlc_table_from_config(pc->users_table, err, errlen);
-	if (table == NULL)
-		return -1;
-	if (pc->sslmode < 0 || pc->sslmode > 3)
-		return errf(err, errlen, "data_provider.sslmode: %d is not 0-3",
-		            pc->sslmode);
 	struct provider_handle *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return errf(err, errlen, "out of memory");
-	strlcpy(p->table, table, sizeof(p->table));
-	snprintf(p->qtable, sizeof(p->qtable), "\"%s\"", table);
+	if (sqlc_server_names(pc, '"', p->table, p->qtable, err, errlen) != 0) {
+		free(p);
+		return -1;
+	}
 	p->conn = connect_db(pc);
 	if (p->conn != NULL)
 		PQsetNoticeProcessor(p->conn, ignore_notice, NULL);

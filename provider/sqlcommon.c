@@ -61,6 +61,14 @@ const char *const sqlc_write_columns[SQLC_N_WRITE] = {
     "virtual_folders",
 };
 
+int
+sqlc_read_only(enum stmt_id id)
+{
+	return id == ST_BY_NAME || id == ST_BY_ID || id == ST_LIST_ASC ||
+	       id == ST_LIST_DESC || id == ST_SCHEMA_EXISTS || id == ST_DUMP ||
+	       id == ST_STATUS;
+}
+
 static const struct sqlc_column *
 column(const char *name)
 {
@@ -98,6 +106,23 @@ sqlc_table_from_config(const char *users_table, char *err, size_t errlen)
 		return NULL;
 	}
 	return t;
+}
+
+int
+sqlc_server_names(const struct provider_config *pc, char quote,
+                  char table[SQLC_TABLE_NAME_MAX + 1],
+                  char qtable[SQLC_TABLE_NAME_MAX + 3], char *err, size_t errlen)
+{
+	const char *t = sqlc_table_from_config(pc->users_table, err, errlen);
+
+	if (t == NULL)
+		return -1;
+	if (pc->sslmode < 0 || pc->sslmode > 3)
+		return errf(err, errlen, "data_provider.sslmode: %d is not 0-3",
+		            pc->sslmode);
+	strlcpy(table, t, SQLC_TABLE_NAME_MAX + 1);
+	snprintf(qtable, SQLC_TABLE_NAME_MAX + 3, "%c%s%c", quote, t, quote);
+	return 0;
 }
 
 char *

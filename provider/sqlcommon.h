@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "account/user.h"
+#include "config/conf.h"
 
 #define SQLC_TABLE_NAME_MAX 64
 /* Text columns are varchar(255) in every schema; a JSON column holds at most this. */
@@ -45,10 +46,39 @@ extern const char *const sqlc_write_columns[];
 	"last_quota_update, upload_bandwidth, download_bandwidth, expiration_date, "     \
 	"last_login, status, filters, filesystem, virtual_folders"
 
+/* The statements every SQL driver prepares, each in its own dialect. */
+enum stmt_id {
+	ST_BY_NAME,
+	ST_BY_ID,
+	ST_INSERT,
+	ST_UPDATE,
+	ST_DELETE,
+	ST_LIST_ASC,
+	ST_LIST_DESC,
+	ST_LAST_LOGIN,
+	ST_QUOTA_ADD,
+	ST_QUOTA_SET,
+	ST_SCHEMA_EXISTS,
+	ST_DUMP,
+	ST_STATUS,
+	ST_COUNT
+};
+/* 1 for the statements that change nothing: safe to send again after a reconnect. */
+int sqlc_read_only(enum stmt_id id);
+
 /* users_table: [A-Za-z_][A-Za-z0-9_]*, at most SQLC_TABLE_NAME_MAX, not reserved. */
 int sqlc_table_name_ok(const char *s);
 /* data_provider.users_table or "users"; NULL after an error (err set). */
 const char *sqlc_table_from_config(const char *users_table, char *err, size_t errlen);
+
+/*
+ * The checks a database server driver makes at open, before connecting: the
+ * users_table name (then copied to table, and quoted with quote to qtable) and
+ * sslmode 0-3. 0 ok, -1 (err set).
+ */
+int sqlc_server_names(const struct provider_config *pc, char quote,
+                      char table[SQLC_TABLE_NAME_MAX + 1],
+                      char qtable[SQLC_TABLE_NAME_MAX + 3], char *err, size_t errlen);
 
 /* A copy of src with every tok (a quoted "users") replaced by qtable; NULL: ENOMEM. */
 char *sqlc_with_table(const char *src, const char *tok, const char *qtable);

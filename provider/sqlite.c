@@ -33,23 +33,6 @@
 #define TABLE_NAME_MAX SQLC_TABLE_NAME_MAX
 #define USER_COLS SQLC_USER_COLS
 
-enum stmt_id {
-	ST_BY_NAME,
-	ST_BY_ID,
-	ST_INSERT,
-	ST_UPDATE,
-	ST_DELETE,
-	ST_LIST_ASC,
-	ST_LIST_DESC,
-	ST_LAST_LOGIN,
-	ST_QUOTA_ADD,
-	ST_QUOTA_SET,
-	ST_SCHEMA_EXISTS,
-	ST_DUMP,
-	ST_STATUS,
-	ST_COUNT
-};
-
 /* "users" stands for the quoted users_table; everything else is a bound parameter. */
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BY_NAME] = "SELECT " USER_COLS " FROM \"users\" WHERE username = :username",

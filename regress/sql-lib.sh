@@ -5,6 +5,8 @@
 #   sql_start KIND PORT    KIND pg or mariadb; fails (CI=true) or skips when the
 #                          server is not installed
 #   sql KIND 'SQL'         one query as the server's admin, -At style output
+#   wait_sql KIND 'SQL' WANT  until the query gives WANT (the server writes quota
+#                          in batches), 10 s at most
 #   provider_json KIND [extra members]: the data_provider object for that server
 DBS=
 
@@ -36,4 +38,13 @@ provider_json() {
 	_drv=postgresql
 	[ "$1" = mariadb ] && _drv=mysql
 	echo "{\"driver\": \"$_drv\", \"host\": \"127.0.0.1\", \"port\": $_port, \"username\": \"sftpgo\", \"password\": \"sftpgo-pw\", \"name\": \"sftpgo\", \"track_quota\": 1${2:+, $2}}"
+}
+
+wait_sql() {
+	_i=0
+	while [ "$(sql "$1" "$2")" != "$3" ]; do
+		[ $_i -ge 100 ] && { echo "$2: $(sql "$1" "$2"), want $3"; return 1; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
 }

@@ -22,14 +22,6 @@ check "initprovider" "$SFTPGO" initprovider --config-dir "$CFG"
 add_user alice "$U1" --password pw --upload-bandwidth 200
 add_user bob "$U1" --password pw
 head -c 1200000 /dev/urandom >"$T/big"
-wait_sql_q() {
-	_i=0
-	while [ "$(sql pg "$1")" != "$2" ]; do
-		[ $_i -ge 100 ] && { echo "$1: $(sql pg "$1"), want $2"; return 1; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
 login() { printf 'ls\n' | sftp_pw "$1" pw; }
 db_down() { sh "$top_srcdir/regress/dbserver.sh" stop pg "$T/db-pg"; }
 db_up() { sh "$top_srcdir/regress/dbserver.sh" resume pg "$T/db-pg" "$DBPORT_pg"; }
@@ -52,7 +44,7 @@ check "... complete" cmp "$T/big" "$T/homes/alice/big"
 check "PostgreSQL is back" db_up
 check "a login works again, sftpgo not restarted" login bob
 check "the same server process" kill -0 "$SERVER_PID"
-check "the upload's quota reached the database once it was back" wait_sql_q \
+check "the upload's quota reached the database once it was back" wait_sql pg \
 	"SELECT used_quota_files || ' ' || used_quota_size FROM users WHERE username = 'alice'" "1 1200000"
 stop_server
 

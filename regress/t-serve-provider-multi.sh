@@ -59,16 +59,8 @@ on() {
 	sshpass -p pw sftp $SSH_OPTS -P "$1" -o BatchMode=no \
 		-o PreferredAuthentications=password -o PubkeyAuthentication=no -b - "$2@127.0.0.1"
 }
-used() {
-	sql "$1" "SELECT concat(used_quota_files, ' ', used_quota_size) FROM users WHERE username = '$2'"
-}
 wait_used() { # KIND USER WANT
-	_i=0
-	while [ "$(used "$1" "$2")" != "$3" ]; do
-		[ $_i -ge 100 ] && { echo "used: $(used "$1" "$2"), want $3"; return 1; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_sql "$1" "SELECT concat(used_quota_files, ' ', used_quota_size) FROM users WHERE username = '$2'" "$3"
 }
 
 # 2 x 6 files, all sizes distinct: the sum is exact only if no delta is lost

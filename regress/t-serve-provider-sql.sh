@@ -31,16 +31,6 @@ alt_config() {
 	echo "{\"data_provider\": {$2}}" >"$CFG/alt.json"
 }
 cli_alt() { "$SFTPGO" user list --config-dir "$CFG" --config-file alt; }
-# wait_sql KIND SQL WANT: until the query gives WANT (the server writes in batches).
-wait_sql() {
-	_i=0
-	while [ "$(sql "$1" "$2")" != "$3" ]; do
-		[ $_i -ge 100 ] && { echo "$2: $(sql "$1" "$2"), want $3"; return 1; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
-
 # A row as SFTPGo 0.9.6 writes it (its JSON shapes, a sha512crypt hash).
 HASH=$(openssl passwd -6 -salt 096salt pw096)
 row096() {
