@@ -65,10 +65,13 @@ PROFILES = {
 
 LOG_DIR = "/tmp"  # set by Env.setup() to the run's logs/ directory
 
-SERVER_KEYS = ["ours", "openssh", "internal", "quota"]
+SERVER_KEYS = ["ours", "openssh", "internal", "quota", "pg"]
 SERVER_LABELS = {"ours": "ours", "openssh": "OpenSSH sftp-server",
                  "internal": "OpenSSH internal-sftp",
-                 "quota": "ours with quota tracking on"}
+                 "quota": "ours with quota tracking on",
+                 "pg": "ours on PostgreSQL"}
+# Columns beside ours (SQLite) with their ratio to it: --quota, --pg.
+EXTRA_COLS = [("quota", "ours+quota", "quota/ours"), ("pg", "ours+pg", "pg/ours")]
 # --quota: the bench user's limits on the "quota" server (large enough never to
 # refuse; every upload still reserves from the monitor's ledger in chunks)
 QUOTA_SIZE = 1 << 40
@@ -582,6 +585,9 @@ class Ours(Server):
         self.binary = binary
         self.libexec = libexec
 
+    def provider_conf(self):
+        return {"driver": "sqlite", "name": "sftpgo.db", "track_quota": self.track_quota}
+
     def start(self):
         env = self.env
         if not os.access(self.binary, os.X_OK):
@@ -598,8 +604,7 @@ class Ours(Server):
                       "max_startups_per_ip": 1000,
                       # off by default in SFTPGo 0.9; sshd serves scp by default
                       "enable_scp": True},
-            "data_provider": {"driver": "sqlite", "name": "sftpgo.db",
-                              "track_quota": self.track_quota},
+            "data_provider": self.provider_conf(),
             "httpd": {"bind_port": 0},
         }
         with open(os.path.join(d, "sftpgo.json"), "w") as f:
@@ -630,6 +635,41 @@ class OursQuota(Ours):
     key = "quota"
     track_quota = 1
     user_flags = ["--quota-size", str(QUOTA_SIZE), "--quota-files", str(QUOTA_FILES)]
+
+
+class OursPg(Ours):
+    """The same server with its accounts in a PostgreSQL 15 started for the run
+    (regress/dbserver.sh, loopback TCP, password auth); --pg, column pg/ours. The
+    database server's own CPU is not in the server CPU rows."""
+    key = "pg"
+
+    def __init__(self, env, port, binary, libexec):
+        super().__init__(env, port, binary, libexec)
+        self.db_dir = os.path.join(env.base, "pgdb")
+        self.db_port = port + 100
+        while not port_free(self.db_port):
+            self.db_port += 1
+        self.db_up = False
+
+    def dbserver(self, cmd, *extra):
+        run(["sh", os.path.join(REPO, "regress", "dbserver.sh"), cmd, "pg",
+             self.db_dir] + [str(x) for x in extra], timeout=120)
+
+    def provider_conf(self):
+        return {"driver": "postgresql", "host": "127.0.0.1", "port": self.db_port,
+                "username": "sftpgo", "password": "sftpgo-pw", "name": "sftpgo",
+                "track_quota": self.track_quota}
+
+    def start(self):
+        self.dbserver("start", self.db_port)
+        self.db_up = True
+        super().start()
+
+    def stop(self):
+        super().stop()
+        if self.db_up:
+            self.dbserver("stop")
+            self.db_up = False
 
 
 # ---------------------------------------------------------------- clients
@@ -785,10 +825,11 @@ def table(res, servers_present):
     cols = ["ours", "openssh", "internal"]
     head = ["row", "unit", "ours", "sftp-server", "internal-sftp",
             "ours/sftp-server", "ours/internal", "bar", ""]
-    quota = any(s.key == "quota" for s in servers_present)
-    if quota:  # --quota: one more column, and its ratio to ours without
-        cols.append("quota")
-        head[-1:-1] = ["ours+quota", "quota/ours"]
+    present = {s.key for s in servers_present}
+    extras = [e for e in EXTRA_COLS if e[0] in present]
+    for key, label, rlabel in extras:  # --quota, --pg: a column and its ratio to ours
+        cols.append(key)
+        head[-1:-1] = [label, rlabel]
     lines, out_rows = [], []
     section = None
     for r in res.rows:
@@ -802,11 +843,11 @@ def table(res, servers_present):
         verdict = bar_ok(bar, ratio["openssh"], med["ours"])
         cells = [r["label"], r["unit"]] + [fmt(med[k]) for k in cols[:3]] + \
             [fmt(ratio["openssh"]), fmt(ratio["internal"]), bar_text(bar)]
-        if quota:
-            a, b = med["quota"], med["ours"]
-            ratio["quota"] = (a / b) if (a is not None and b not in (None, 0) and
-                                         r["unit"] != "count") else None
-            cells += [fmt(med["quota"]), fmt(ratio["quota"])]
+        for key, _, _ in extras:
+            a, b = med[key], med["ours"]
+            ratio[key] = (a / b) if (a is not None and b not in (None, 0) and
+                                     r["unit"] != "count") else None
+            cells += [fmt(med[key]), fmt(ratio[key])]
         cells.append(verdict)
         if r["section"] != section:
             section = r["section"]
@@ -820,6 +861,7 @@ def table(res, servers_present):
                              ratio_sftp_server=ratio["openssh"],
                              ratio_internal_sftp=ratio["internal"],
                              ratio_quota_ours=ratio.get("quota"),
+                             ratio_pg_ours=ratio.get("pg"),
                              verdict=verdict or None))
     widths = [max(len(head[i]), *(len(c[i]) for c in lines if c[0] != "#"))
               for i in range(len(head))]
@@ -1273,10 +1315,13 @@ def parse_args():
     ap.add_argument("--libexec-dir", default=REPO,
                     help="directory holding sftpgo-worker and sftpgo-session")
     ap.add_argument("--servers", default="ours,openssh,internal",
-                    help="comma list of ours,openssh,internal,quota")
+                    help="comma list of ours,openssh,internal,quota,pg")
     ap.add_argument("--quota", action="store_true",
                     help="also run ours with quota tracking on and a quota on the "
                          "bench user (server \"quota\"; column quota/ours)")
+    ap.add_argument("--pg", action="store_true",
+                    help="also run ours with its accounts in PostgreSQL 15 (server "
+                         "\"pg\"; column pg/ours)")
     ap.add_argument("--only", default="",
                     help="comma list of tests: sftp,scp,small,meta,login,idle,par,worker")
     ap.add_argument("--port-base", type=int, default=47000)
@@ -1285,6 +1330,8 @@ def parse_args():
     a = ap.parse_args()
     if a.quota and "quota" not in a.servers.split(","):
         a.servers += ",quota"
+    if a.pg and "pg" not in a.servers.split(","):
+        a.servers += ",pg"
     if a.sizes is None:
         a.sizes = "quick" if a.quick else "full"
     return a
@@ -1330,8 +1377,8 @@ def main():
                 continue
             while not port_free(port):
                 port += 1
-            if key in ("ours", "quota"):
-                cls = Ours if key == "ours" else OursQuota
+            if key in ("ours", "quota", "pg"):
+                cls = {"ours": Ours, "quota": OursQuota, "pg": OursPg}[key]
                 srv = cls(env, port, args.sftpgo_bin, args.libexec_dir)
             else:
                 srv = OpenSSH(env, port, chroot=(key == "internal"))
