@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,11 +135,22 @@ set_tls(MYSQL *m, int sslmode)
 	mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, sslmode == 1 ? &yes : &no);
 }
 
+/* mysql_init() initialises the library on first use, which is not thread-safe:
+ * the monitor's provider threads open their handles at the same time. */
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void
+lib_init(void)
+{
+	mysql_library_init(0, NULL, NULL);
+}
+
 static int
 connect_db(struct provider_handle *p, char *err, size_t errlen)
 {
 	unsigned timeout = 10;
 
+	pthread_once(&lib_once, lib_init);
 	p->conn = mysql_init(NULL);
 	if (p->conn == NULL)
 		return errf(err, errlen, "out of memory");

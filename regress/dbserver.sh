@@ -35,6 +35,7 @@ pg_start() {
 		echo "dbserver: no postgres system user" >&2
 		return 1
 	}
+	pg_stop # one left by a run that was killed
 	rm -rf "$dir"
 	mkdir -p "$dir/data" "$dir/sock"
 	chown postgres "$dir" "$dir/data" "$dir/sock"
@@ -82,6 +83,7 @@ my_start() {
 		echo "dbserver: no mysql system user" >&2
 		return 1
 	}
+	my_stop # one left by a run that was killed
 	rm -rf "$dir"
 	mkdir -p "$dir/data" "$dir/sock"
 	chown mysql "$dir" "$dir/data" "$dir/sock"
