@@ -668,7 +668,7 @@ class OursPg(Ours):
     def stop(self):
         super().stop()
         if self.db_up:
-            self.dbserver("stop")
+            self.dbserver("clean")
             self.db_up = False
 
 

@@ -6,17 +6,40 @@
 #   regress/dbserver.sh start pg|mariadb DIR PORT
 #   regress/dbserver.sh stop pg|mariadb DIR
 #   regress/dbserver.sh resume pg|mariadb DIR PORT   (start again after a stop)
+#   regress/dbserver.sh clean pg|mariadb DIR   (stop, delete the data, keep the log)
 #   regress/dbserver.sh sql pg|mariadb DIR PORT 'SQL'   (as the admin, -At output)
 # start creates database "sftpgo" owned by user "sftpgo", password "sftpgo-pw"
 # (password authentication over TCP), and exits non-zero when the server binaries
 # are missing or the server does not come up. stop is idempotent.
 set -u
-cmd=${1:?usage: dbserver.sh start|stop|resume|sql pg|mariadb DIR [PORT]}
+cmd=${1:?usage: dbserver.sh start|stop|resume|clean|sql pg|mariadb DIR [PORT]}
 kind=${2:?kind}
 dir=${3:?dir}
 port=${4:-0}
 mkdir -p "$(dirname "$dir")"
 dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir") # the servers chdir
+# The data lives in /tmp (DIR is a symbolic link to it): the server users must
+# reach it whatever the mode of the build tree's parents, and the unix socket
+# path stays short.
+link=$dir
+[ -L "$link" ] && dir=$(readlink -f "$link")
+
+# fresh_dir: an empty private directory for a new server, DIR pointing at it
+fresh_dir() {
+	[ -L "$link" ] && rm -rf "$(readlink -f "$link")"
+	rm -rf "$link"
+	dir=$(mktemp -d /tmp/sftpgo-dbserver.XXXXXX) || return 1
+	chmod 755 "$dir"
+	ln -s "$dir" "$link"
+}
+# clean_dir: the data deleted, DIR a plain directory with the server's log
+clean_dir() {
+	[ -L "$link" ] || return 0
+	rm -f "$link"
+	mkdir -p "$link"
+	cp "$dir"/*.log "$link"/ 2>/dev/null
+	case "$dir" in /tmp/sftpgo-dbserver.*) rm -rf "$dir" ;; esac
+}
 DBPASS=sftpgo-pw
 PGBIN=$(ls -d /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin 2>/dev/null | head -n 1)
 
@@ -36,7 +59,7 @@ pg_start() {
 		return 1
 	}
 	pg_stop # one left by a run that was killed
-	rm -rf "$dir"
+	fresh_dir || return 1
 	mkdir -p "$dir/data" "$dir/sock"
 	chown postgres "$dir" "$dir/data" "$dir/sock"
 	chmod 700 "$dir/data"
@@ -84,7 +107,7 @@ my_start() {
 		return 1
 	}
 	my_stop # one left by a run that was killed
-	rm -rf "$dir"
+	fresh_dir || return 1
 	mkdir -p "$dir/data" "$dir/sock"
 	chown mysql "$dir" "$dir/data" "$dir/sock"
 	mariadb-install-db --no-defaults --datadir="$dir/data" --user=mysql \
@@ -145,12 +168,14 @@ start:pg) pg_start ;;
 stop:pg) pg_stop ;;
 sql:pg) PGDB=sftpgo pg_sql "${5:?sql}" ;;
 resume:pg) pg_run ;;
+clean:pg) pg_stop && clean_dir ;;
 start:mariadb) my_start ;;
+clean:mariadb) my_stop && clean_dir ;;
 resume:mariadb) my_run ;;
 stop:mariadb) my_stop ;;
 sql:mariadb) MYDB=sftpgo my_sql "${5:?sql}" ;;
 *)
-	echo "usage: dbserver.sh start|stop|resume|sql pg|mariadb DIR [PORT] [SQL]" >&2
+	echo "usage: dbserver.sh start|stop|resume|clean|sql pg|mariadb DIR [PORT] [SQL]" >&2
 	exit 2
 	;;
 esac

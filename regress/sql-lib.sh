@@ -12,7 +12,7 @@ DBS=
 
 sql_cleanup() {
 	serve_cleanup
-	for _k in $DBS; do sh "$top_srcdir/regress/dbserver.sh" stop "$_k" "$T/db-$_k"; done
+	for _k in $DBS; do sh "$top_srcdir/regress/dbserver.sh" clean "$_k" "$T/db-$_k"; done
 }
 trap sql_cleanup EXIT
 

@@ -170,7 +170,7 @@ pg_stop(void)
 {
 	char why[512];
 
-	dbserver("stop", "pg", 0, why, sizeof(why));
+	dbserver("clean", "pg", 0, why, sizeof(why));
 }
 
 static void
@@ -244,7 +244,7 @@ my_stop(void)
 {
 	char why[512];
 
-	dbserver("stop", "mariadb", 0, why, sizeof(why));
+	dbserver("clean", "mariadb", 0, why, sizeof(why));
 }
 
 static void
@@ -1002,16 +1002,17 @@ stop_servers(void)
 static void
 add_target_tests(Suite *s, const struct target *t)
 {
-	char name[64];
+	/* Check keeps the names: they live as long as the suite */
+	static char names[2 * N_TARGETS][64];
+	static size_t used;
 
-	snprintf(name, sizeof(name), "%s-open", t->name);
-	TCase *t0 = tcase_create(strdup(name));
+	snprintf(names[used], sizeof(names[used]), "%s-open", t->name);
+	TCase *t0 = tcase_create(names[used++]);
 	tcase_add_checked_fixture(t0, t->setup_empty, teardown);
 	tcase_add_test(t0, bad_table_names_refused);
 	tcase_add_test(t0, schema_absent_then_custom_table);
 	suite_add_tcase(s, t0);
-	snprintf(name, sizeof(name), "%s", t->name);
-	TCase *t1 = tcase_create(strdup(name));
+	TCase *t1 = tcase_create(t->name);
 	tcase_set_timeout(t1, 120);
 	tcase_add_checked_fixture(t1, t->setup_db, teardown);
 	tcase_add_test(t1, add_and_read_back);
