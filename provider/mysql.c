@@ -608,7 +608,7 @@ my_user_by_id(struct provider_handle *p, int64_t id, struct sftpgo_user *out, ch
 /* u's columns as parameters (text; the driver converts), then the id for update. */
 static int
 write_user(struct provider_handle *p, enum stmt_id id, const struct sftpgo_user *u,
-           char *err, size_t errlen)
+           int64_t *new_id, char *err, size_t errlen)
 {
 	char *vals[SQLC_N_WRITE];
 	struct param pv[SQLC_N_WRITE];
@@ -629,6 +629,8 @@ write_user(struct provider_handle *p, enum stmt_id id, const struct sftpgo_user 
 	if (s == NULL)
 		return -1;
 	int rc = id == ST_UPDATE ? changed(s) : 0;
+	if (new_id != NULL) /* before the reset */
+		*new_id = (int64_t)mysql_stmt_insert_id(s);
 	mysql_stmt_reset(s);
 	return rc;
 }
@@ -636,18 +638,14 @@ write_user(struct provider_handle *p, enum stmt_id id, const struct sftpgo_user 
 static int
 my_user_add(struct provider_handle *p, struct sftpgo_user *u, char *err, size_t errlen)
 {
-	int rc = write_user(p, ST_INSERT, u, err, errlen);
-
-	if (rc == 0)
-		u->id = (int64_t)mysql_stmt_insert_id(p->st[ST_INSERT]);
-	return rc;
+	return write_user(p, ST_INSERT, u, &u->id, err, errlen);
 }
 
 static int
 my_user_update(struct provider_handle *p, const struct sftpgo_user *u, char *err,
                size_t errlen)
 {
-	return write_user(p, ST_UPDATE, u, err, errlen);
+	return write_user(p, ST_UPDATE, u, NULL, err, errlen);
 }
 
 static int
