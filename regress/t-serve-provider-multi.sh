@@ -6,7 +6,7 @@
 # at the same time ends with the exact quota in the database (atomic increments
 # from both); last_login is written; max_sessions counts per instance (documented
 # in sftpgo.json(5)): a user at their limit on one instance still logs in on the
-# other.
+# other. Then both behind a stand-in load balancer speaking the PROXY protocol.
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 . "$top_srcdir/regress/sql-lib.sh"
@@ -47,10 +47,10 @@ start_second() {
 	cat "$T/serve2.out"
 	return 1
 }
-# instance_config DIR PORT KIND
+# instance_config DIR PORT KIND [extra sftpd members]
 instance_config() {
 	cat >"$1/sftpgo.json" <<EOC
-{"sftpd": {"bind_port": $2, "bind_address": "127.0.0.1", "session_pool_size": 2},
+{"sftpd": {"bind_port": $2, "bind_address": "127.0.0.1", "session_pool_size": 2${4:+, $4}},
  "data_provider": $(provider_json "$3")}
 EOC
 }
@@ -123,6 +123,40 @@ run_kind() { # KIND OFFSET1 OFFSET2 DB_OFFSET
 	stop_server
 }
 
+# Behind a load balancer speaking the PROXY protocol (sftpgo.json(5), SEVERAL
+# INSTANCES): one relay in front of each instance (regress/proxy-relay.py, from
+# 127.0.0.2), proxy_protocol 2 on both; each logs the client's address.
+behind_proxy() {
+	P1=$((PORT_BASE + 73))
+	P2=$((PORT_BASE + 74))
+	PORT=$P1
+	rm -f "$LOG" "$LOG2"
+	instance_config "$CFG" "$P1" pg '"proxy_protocol": 2, "proxy_allowed": ["127.0.0.2"]'
+	instance_config "$CFG2" "$P2" pg '"proxy_protocol": 2, "proxy_allowed": ["127.0.0.2"]'
+	cp "$CFG"/id_* "$CFG2"/ # one set of host keys for the service
+	start_server || { fail "proxy: instance 1 starts"; return 1; }
+	start_second || { fail "proxy: instance 2 starts"; return 1; }
+	for n in 1 2; do
+		eval "_to=\$P$n"
+		$PY "$top_srcdir/regress/proxy-relay.py" relay $((PORT_BASE + 76 + n)) "$_to" \
+			127.0.0.2 v2 "192.0.2.$n" 4000$n >"$T/relay.$n" 2>&1 &
+		BG_PIDS="$BG_PIDS $!"
+		_i=0
+		while ! grep -q ready "$T/relay.$n" 2>/dev/null && [ $_i -lt 50 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+	done
+	check "proxy: login through the balancer to instance 1" sh -c "printf 'ls\n' | sshpass -p pw sftp $SSH_OPTS -P $((PORT_BASE + 77)) -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - carol@127.0.0.1"
+	check "proxy: login through the balancer to instance 2" sh -c "printf 'ls\n' | sshpass -p pw sftp $SSH_OPTS -P $((PORT_BASE + 78)) -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - carol@127.0.0.1"
+	check "proxy: instance 1 logs the client's address" grep -q "user carol logged in with password from 192.0.2.1" "$LOG"
+	check "proxy: instance 2 logs the client's address" grep -q "user carol logged in with password from 192.0.2.2" "$LOG2"
+	check_not "proxy: a direct connection without a header is refused" sh -c "printf 'ls\n' | sshpass -p pw sftp $SSH_OPTS -P $P2 -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - carol@127.0.0.1"
+	stop_second
+	stop_server
+}
+
 run_kind pg 73 74 855
+behind_proxy
 run_kind mariadb 75 76 856
 done_testing
