@@ -16,12 +16,7 @@
 
 #include "provider/provider.h"
 #include "regress/unit/check_main.h"
-
-/* The provider stores what it is given: hashing is account/ (check_account_store). */
-#define BCRYPT "$2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK"
-#define KEY1                                                                             \
-	"ssh-ed25519 "                                                                   \
-	"AAAAC3NzaC1lZDI1NTE5AAAAIHfI9KZfbzIgmeEksFVeiBrCR5peIZ0zyudvHGG4bRf5 test"
+#include "regress/unit/provider_fixture.h"
 
 static char dir[256];
 static char dbpath[300];
@@ -80,34 +75,10 @@ teardown(void)
 	rmdir(dir);
 }
 
-static void
-new_user(struct sftpgo_user *u, const char *name)
-{
-	user_init(u);
-	u->username = strdup(name);
-	u->password = strdup(BCRYPT);
-	u->uid = 1001;
-	u->gid = 1001;
-	char home[300];
-	snprintf(home, sizeof(home), "/srv/sftp/%s", name);
-	u->home_dir = strdup(home);
-	u->perms = calloc(1, sizeof(*u->perms));
-	u->n_perms = 1;
-	u->perms[0].path = strdup("/");
-	strlist_add(&u->perms[0].perms, "*");
-	strlist_add(&u->public_keys, KEY1);
-}
-
 static int64_t
 add(const char *name)
 {
-	struct sftpgo_user u;
-
-	new_user(&u, name);
-	ck_assert_msg(provider_user_add(prov, &u, err, sizeof(err)) == 0, "%s", err);
-	int64_t id = u.id;
-	user_free(&u);
-	return id;
+	return fixture_add(prov, name);
 }
 
 /* A text column read with a separate connection, as sqlite3(1) would see it. */
