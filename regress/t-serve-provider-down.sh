@@ -37,6 +37,7 @@ _i=0
 while [ ! -s "$T/homes/alice/big" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 check "the upload is running" test -s "$T/homes/alice/big"
 check "PostgreSQL stops" db_down
+check "... while the upload is still running" kill -0 "$PUT"
 check_not "a new login is refused while the database is down" login bob
 check "the log says the data provider is why" grep -q 'login of \\"bob\\" refused: .*postgresql: ' "$LOG"
 check "the running upload finishes" wait "$PUT"

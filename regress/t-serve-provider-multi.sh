@@ -105,7 +105,7 @@ run_kind() { # KIND OFFSET1 OFFSET2 DB_OFFSET
 	check "$K: exact quota in the database from both" wait_used "$K" carol "12 $WANT_SIZE"
 	check "$K: last_login written" test "$(sql "$K" "SELECT last_login > 0 FROM users WHERE username = 'carol'")" = "$([ "$K" = pg ] && echo t || echo 1)"
 	# max_sessions 1 per instance: held on 1, refused on 1, allowed on 2
-	(sleep 4; echo ls) | on "$P1" carol >"$T/hold.out" 2>&1 &
+	(sleep 8; echo ls) | on "$P1" carol >"$T/hold.out" 2>&1 &
 	HOLD=$!
 	BG_PIDS="$BG_PIDS $HOLD"
 	_i=0
