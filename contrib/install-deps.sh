@@ -15,4 +15,4 @@ $SUDO apt-get install -y --no-install-recommends \
 # SQL data providers: client libraries, and the servers the tests start
 $SUDO apt-get install -y --no-install-recommends \
 	libpq-dev libmariadb-dev postgresql-15 postgresql-client-15 mariadb-server \
-	mariadb-client
+	mariadb-client openssl

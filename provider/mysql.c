@@ -121,8 +121,12 @@ close_stmts(struct provider_handle *p)
 	}
 }
 
-/* SFTPGo's sslmode for mysql: 0 no TLS, 1 TLS verified, 2 TLS unverified
- * (skip-verify), 3 TLS when the server offers it (preferred). */
+/*
+ * SFTPGo's sslmode for mysql: 0 no TLS, 1 TLS verified, 2 TLS unverified
+ * (skip-verify), 3 TLS when the server offers it (preferred). libmariadb asks for
+ * TLS with MYSQL_OPT_SSL_ENFORCE but, without verification, falls back to plain
+ * text on a server that has none: that is 3; connect_db refuses it for 2.
+ */
 static void
 set_tls(MYSQL *m, int sslmode)
 {
@@ -130,8 +134,7 @@ set_tls(MYSQL *m, int sslmode)
 
 	if (sslmode == 0)
 		return;
-	mysql_ssl_set(m, NULL, NULL, NULL, NULL, NULL);
-	mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, sslmode == 3 ? &no : &yes);
+	mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes);
 	mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, sslmode == 1 ? &yes : &no);
 }
 
@@ -161,7 +164,7 @@ connect_db(struct provider_handle *p, char *err, size_t errlen)
 	                       p->t.user, p->t.password, p->t.db, p->t.port, p->t.socket,
 	                       CLIENT_FOUND_ROWS) == NULL)
 		return errf(err, errlen, "mysql: connect: %s", mysql_error(p->conn));
-	/* libmariadb may fall back to plain text when only the verification is off */
+	/* the fallback to plain text (set_tls) is for sslmode 3 only */
 	if ((p->t.sslmode == 1 || p->t.sslmode == 2) &&
 	    mysql_get_ssl_cipher(p->conn) == NULL)
 		return errf(

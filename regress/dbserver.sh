@@ -11,6 +11,10 @@
 # start creates database "sftpgo" owned by user "sftpgo", password "sftpgo-pw"
 # (password authentication over TCP), and exits non-zero when the server binaries
 # are missing or the server does not come up. stop is idempotent.
+# Both servers offer TLS with a self-signed certificate (DIR/tls/crt.pem, CN
+# 127.0.0.1), and have a second account "sftpgo_tls" (same password, same rights)
+# that may only log in over TLS: a login with it proves the connection was
+# encrypted.
 set -u
 cmd=${1:?usage: dbserver.sh start|stop|resume|clean|sql pg|mariadb DIR [PORT]}
 kind=${2:?kind}
@@ -63,22 +67,39 @@ pg_start() {
 	mkdir -p "$dir/data" "$dir/sock"
 	chown postgres "$dir" "$dir/data" "$dir/sock"
 	chmod 700 "$dir/data"
-	printf '%s\n' "$DBPASS" >"$dir/pw"
-	chown postgres "$dir/pw"
 	as postgres "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust \
 		--auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 || {
 		cat "$dir/initdb.log" >&2
 		return 1
 	}
+	make_cert postgres || return 1
+	# sftpgo_tls over TCP without TLS: refused before its password is asked
+	{
+		echo "hostnossl all sftpgo_tls 127.0.0.1/32 reject"
+		cat "$dir/data/pg_hba.conf"
+	} >"$dir/hba" && mv "$dir/hba" "$dir/data/pg_hba.conf" &&
+		chown postgres "$dir/data/pg_hba.conf"
 	pg_run || return 1
 	pg_sql "CREATE ROLE sftpgo LOGIN PASSWORD '$DBPASS'" >/dev/null &&
-		pg_sql "CREATE DATABASE sftpgo OWNER sftpgo" >/dev/null
+		pg_sql "CREATE DATABASE sftpgo OWNER sftpgo" >/dev/null &&
+		pg_sql "CREATE ROLE sftpgo_tls LOGIN PASSWORD '$DBPASS' IN ROLE sftpgo" >/dev/null
+}
+
+# make_cert USER: a self-signed certificate and key in DIR/tls, readable by USER
+make_cert() {
+	mkdir -p "$dir/tls" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+			-keyout "$dir/tls/key.pem" -out "$dir/tls/crt.pem" >"$dir/tls.log" 2>&1 &&
+		chown -R "$1" "$dir/tls" && chmod 600 "$dir/tls/key.pem" || {
+		cat "$dir/tls.log" >&2
+		return 1
+	}
 }
 
 # pg_run: starts the server on the data directory as it is (start, resume)
 pg_run() {
 	as postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c max_connections=60 -c fsync=off" \
+		-o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c max_connections=60 -c fsync=off -c ssl=on -c ssl_cert_file=$dir/tls/crt.pem -c ssl_key_file=$dir/tls/key.pem" \
 		start >/dev/null || {
 		cat "$dir/server.log" >&2
 		return 1
@@ -116,12 +137,15 @@ my_start() {
 		cat "$dir/install.log" >&2
 		return 1
 	}
+	make_cert mysql || return 1
 	my_run || return 1
 	my_sql "CREATE DATABASE sftpgo CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 		CREATE USER 'sftpgo'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
 		CREATE USER 'sftpgo'@'localhost' IDENTIFIED BY '$DBPASS';
+		CREATE USER 'sftpgo_tls'@'127.0.0.1' IDENTIFIED BY '$DBPASS' REQUIRE SSL;
 		GRANT ALL ON sftpgo.* TO 'sftpgo'@'127.0.0.1';
-		GRANT ALL ON sftpgo.* TO 'sftpgo'@'localhost';" || {
+		GRANT ALL ON sftpgo.* TO 'sftpgo'@'localhost';
+		GRANT ALL ON sftpgo.* TO 'sftpgo_tls'@'127.0.0.1';" || {
 		cat "$dir/server.log" >&2
 		return 1
 	}
@@ -132,6 +156,7 @@ my_run() {
 	/usr/sbin/mariadbd --no-defaults --datadir="$dir/data" --user=mysql \
 		--socket="$dir/sock/mysqld.sock" --port="$port" --bind-address=127.0.0.1 \
 		--pid-file="$dir/mysqld.pid" --log-error="$dir/server.log" \
+		--ssl-cert="$dir/tls/crt.pem" --ssl-key="$dir/tls/key.pem" \
 		--innodb-buffer-pool-size=16M --innodb-log-file-size=8M \
 		--skip-name-resolve --max-connections=60 --innodb-flush-log-at-trx-commit=2 \
 		>/dev/null 2>&1 &

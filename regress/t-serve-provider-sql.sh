@@ -8,7 +8,8 @@
 # last_login land in the database (read back with psql / mariadb), a row written as
 # SFTPGo 0.9.6 writes it logs in as is, pool_size is the number of connections the
 # server holds, and host as a unix socket, connection_string and sslmode are
-# honoured (sslmode 1 on a server without TLS is refused with the server's reason).
+# honoured (each mode against a server with a self-signed certificate, through an
+# account the server accepts over TLS only).
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 . "$top_srcdir/regress/sql-lib.sh"
@@ -79,12 +80,16 @@ keys_pg() {
 	alt_config pg "\"driver\": \"postgresql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo\", \"password\": \"wrong\", \"name\": \"sftpgo\""
 	cli_alt >"$T/out" 2>&1
 	check "pg: a wrong password is the server's refusal" grep -q "password authentication failed" "$T/out"
-	alt_config pg "\"driver\": \"postgresql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo\", \"password\": \"sftpgo-pw\", \"name\": \"sftpgo\", \"sslmode\": 1"
-	cli_alt >"$T/out" 2>&1
-	check "pg: sslmode 1 requires TLS (the server has none)" grep -q "server does not support SSL" "$T/out"
-	alt_config pg "\"driver\": \"postgresql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo\", \"password\": \"sftpgo-pw\", \"name\": \"sftpgo\", \"sslmode\": 3"
-	cli_alt >"$T/out" 2>&1
-	check "pg: sslmode 3 (verify-full) requires TLS too" grep -q "server does not support SSL" "$T/out"
+	# sslmode through sftpgo_tls, the account the server accepts over TLS only
+	# (regress/dbserver.sh); the server's certificate is self-signed
+	for m in 0 1 2 3; do
+		alt_config pg "\"driver\": \"postgresql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo_tls\", \"password\": \"sftpgo-pw\", \"name\": \"sftpgo\", \"sslmode\": $m"
+		cli_alt >"$T/out.$m" 2>&1
+	done
+	check "pg: sslmode 0 (disable) connects without TLS" grep -q "pg_hba.conf rejects connection .*no encryption" "$T/out.0"
+	check "pg: sslmode 1 (require) connects with TLS" grep -q alice "$T/out.1"
+	check "pg: sslmode 2 (verify-ca) verifies the certificate" grep -q "root certificate file" "$T/out.2"
+	check "pg: sslmode 3 (verify-full) verifies the certificate" grep -q "root certificate file" "$T/out.3"
 	alt_config pg "\"driver\": \"postgresql\", \"connection_string\": \"postgresql://sftpgo:sftpgo-pw@127.0.0.1:$P/sftpgo\", \"host\": \"nowhere.invalid\""
 	check "pg: connection_string is used instead of the keys" sh -c "'$SFTPGO' user list --config-dir '$CFG' --config-file alt | grep -q alice"
 	alt_config pg "\"driver\": \"postgresql\", \"connectionstring\": \"host=127.0.0.1 port=$P user=sftpgo password=sftpgo-pw dbname=sftpgo sslmode=disable\""
@@ -98,14 +103,14 @@ keys_mariadb() {
 	alt_config mariadb "\"driver\": \"mysql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo\", \"password\": \"wrong\", \"name\": \"sftpgo\""
 	cli_alt >"$T/out" 2>&1
 	check "mariadb: a wrong password is the server's refusal" grep -q "Access denied" "$T/out"
-	alt_config mariadb "\"driver\": \"mysql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo\", \"password\": \"sftpgo-pw\", \"name\": \"sftpgo\", \"sslmode\": 1"
-	cli_alt >"$T/out" 2>&1
-	check "mariadb: sslmode 1 requires TLS (the server has none)" grep -q "SSL is required, but the server does not support it" "$T/out"
-	alt_config mariadb "\"driver\": \"mysql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo\", \"password\": \"sftpgo-pw\", \"name\": \"sftpgo\", \"sslmode\": 2"
-	cli_alt >"$T/out" 2>&1
-	check "mariadb: sslmode 2 (skip-verify) requires TLS too" grep -q "sslmode 2 requires TLS, but the server does not support it" "$T/out"
-	alt_config mariadb "\"driver\": \"mysql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo\", \"password\": \"sftpgo-pw\", \"name\": \"sftpgo\", \"sslmode\": 3"
-	check "mariadb: sslmode 3 (preferred) connects without TLS" sh -c "'$SFTPGO' user list --config-dir '$CFG' --config-file alt | grep -q alice"
+	for m in 0 1 2 3; do
+		alt_config mariadb "\"driver\": \"mysql\", \"host\": \"127.0.0.1\", \"port\": $P, \"username\": \"sftpgo_tls\", \"password\": \"sftpgo-pw\", \"name\": \"sftpgo\", \"sslmode\": $m"
+		cli_alt >"$T/out.$m" 2>&1
+	done
+	check "mariadb: sslmode 0 connects without TLS" grep -q "Access denied for user 'sftpgo_tls'" "$T/out.0"
+	check "mariadb: sslmode 1 (TLS, verified) verifies the certificate" grep -q "TLS/SSL error: self-signed certificate" "$T/out.1"
+	check "mariadb: sslmode 2 (skip-verify) connects with TLS" grep -q alice "$T/out.2"
+	check "mariadb: sslmode 3 (preferred) connects with TLS when offered" grep -q alice "$T/out.3"
 	alt_config mariadb "\"driver\": \"mysql\", \"connection_string\": \"sftpgo:sftpgo-pw@tcp(127.0.0.1:$P)/sftpgo\", \"host\": \"nowhere.invalid\""
 	check "mariadb: connection_string (a Go DSN) is used instead of the keys" sh -c "'$SFTPGO' user list --config-dir '$CFG' --config-file alt | grep -q alice"
 	alt_config mariadb "\"driver\": \"mysql\", \"connection_string\": \"sftpgo:sftpgo-pw@unix($T/db-mariadb/sock/mysqld.sock)/sftpgo\""
