@@ -65,14 +65,15 @@ PROFILES = {
 
 LOG_DIR = "/tmp"  # set by Env.setup() to the run's logs/ directory
 
-SERVER_KEYS = ["ours", "openssh", "internal", "quota", "bolt"]
+SERVER_KEYS = ["ours", "openssh", "internal", "quota", "pg", "bolt"]
 SERVER_LABELS = {"ours": "ours", "openssh": "OpenSSH sftp-server",
                  "internal": "OpenSSH internal-sftp",
                  "quota": "ours with quota tracking on",
+                 "pg": "ours on PostgreSQL",
                  "bolt": "ours with the bolt (LMDB) data provider"}
-# Servers that are ours again with one thing changed: each is a column beside
-# ours and its ratio to ours (--quota, --bolt).
-VARIANTS = ["quota", "bolt"]
+# Columns beside ours (SQLite) with their ratio to it: --quota, --pg, --bolt.
+EXTRA_COLS = [("quota", "ours+quota", "quota/ours"), ("pg", "ours+pg", "pg/ours"),
+              ("bolt", "ours+bolt", "bolt/ours")]
 # --quota: the bench user's limits on the "quota" server (large enough never to
 # refuse; every upload still reserves from the monitor's ledger in chunks)
 QUOTA_SIZE = 1 << 40
@@ -587,6 +588,10 @@ class Ours(Server):
         self.binary = binary
         self.libexec = libexec
 
+    def provider_conf(self):
+        return {"driver": self.driver, "name": self.db_name,
+                "track_quota": self.track_quota}
+
     def start(self):
         env = self.env
         if not os.access(self.binary, os.X_OK):
@@ -603,8 +608,7 @@ class Ours(Server):
                       "max_startups_per_ip": 1000,
                       # off by default in SFTPGo 0.9; sshd serves scp by default
                       "enable_scp": True},
-            "data_provider": {"driver": self.driver, "name": self.db_name,
-                              "track_quota": self.track_quota},
+            "data_provider": self.provider_conf(),
             "httpd": {"bind_port": 0},
         }
         with open(os.path.join(d, "sftpgo.json"), "w") as f:
@@ -635,6 +639,41 @@ class OursQuota(Ours):
     key = "quota"
     track_quota = 1
     user_flags = ["--quota-size", str(QUOTA_SIZE), "--quota-files", str(QUOTA_FILES)]
+
+
+class OursPg(Ours):
+    """The same server with its accounts in a PostgreSQL 15 started for the run
+    (regress/dbserver.sh, loopback TCP, password auth); --pg, column pg/ours. The
+    database server's own CPU is not in the server CPU rows."""
+    key = "pg"
+
+    def __init__(self, env, port, binary, libexec):
+        super().__init__(env, port, binary, libexec)
+        self.db_dir = os.path.join(env.base, "pgdb")
+        self.db_port = port + 100
+        while not port_free(self.db_port):
+            self.db_port += 1
+        self.db_up = False
+
+    def dbserver(self, cmd, *extra):
+        run(["sh", os.path.join(REPO, "regress", "dbserver.sh"), cmd, "pg",
+             self.db_dir] + [str(x) for x in extra], timeout=120)
+
+    def provider_conf(self):
+        return {"driver": "postgresql", "host": "127.0.0.1", "port": self.db_port,
+                "username": "sftpgo", "password": "sftpgo-pw", "name": "sftpgo",
+                "track_quota": self.track_quota}
+
+    def start(self):
+        self.dbserver("start", self.db_port)
+        self.db_up = True
+        super().start()
+
+    def stop(self):
+        super().stop()
+        if self.db_up:
+            self.dbserver("clean")
+            self.db_up = False
 
 
 class OursBolt(Ours):
@@ -796,10 +835,11 @@ def table(res, servers_present):
     cols = ["ours", "openssh", "internal"]
     head = ["row", "unit", "ours", "sftp-server", "internal-sftp",
             "ours/sftp-server", "ours/internal", "bar", ""]
-    variants = [v for v in VARIANTS if any(s.key == v for s in servers_present)]
-    for v in variants:  # --quota, --bolt: one more column, and its ratio to ours
-        cols.append(v)
-        head[-1:-1] = ["ours+" + v, v + "/ours"]
+    present = {s.key for s in servers_present}
+    extras = [e for e in EXTRA_COLS if e[0] in present]
+    for key, label, rlabel in extras:  # --quota, --pg: a column and its ratio to ours
+        cols.append(key)
+        head[-1:-1] = [label, rlabel]
     lines, out_rows = [], []
     section = None
     for r in res.rows:
@@ -813,11 +853,11 @@ def table(res, servers_present):
         verdict = bar_ok(bar, ratio["openssh"], med["ours"])
         cells = [r["label"], r["unit"]] + [fmt(med[k]) for k in cols[:3]] + \
             [fmt(ratio["openssh"]), fmt(ratio["internal"]), bar_text(bar)]
-        for v in variants:
-            a, b = med[v], med["ours"]
-            ratio[v] = (a / b) if (a is not None and b not in (None, 0) and
-                                   r["unit"] != "count") else None
-            cells += [fmt(med[v]), fmt(ratio[v])]
+        for key, _, _ in extras:
+            a, b = med[key], med["ours"]
+            ratio[key] = (a / b) if (a is not None and b not in (None, 0) and
+                                     r["unit"] != "count") else None
+            cells += [fmt(med[key]), fmt(ratio[key])]
         cells.append(verdict)
         if r["section"] != section:
             section = r["section"]
@@ -831,6 +871,7 @@ def table(res, servers_present):
                              ratio_sftp_server=ratio["openssh"],
                              ratio_internal_sftp=ratio["internal"],
                              ratio_quota_ours=ratio.get("quota"),
+                             ratio_pg_ours=ratio.get("pg"),
                              ratio_bolt_ours=ratio.get("bolt"),
                              verdict=verdict or None))
     widths = [max(len(head[i]), *(len(c[i]) for c in lines if c[0] != "#"))
@@ -1285,10 +1326,13 @@ def parse_args():
     ap.add_argument("--libexec-dir", default=REPO,
                     help="directory holding sftpgo-worker and sftpgo-session")
     ap.add_argument("--servers", default="ours,openssh,internal",
-                    help="comma list of ours,openssh,internal,quota,bolt")
+                    help="comma list of ours,openssh,internal,quota,pg,bolt")
     ap.add_argument("--quota", action="store_true",
                     help="also run ours with quota tracking on and a quota on the "
                          "bench user (server \"quota\"; column quota/ours)")
+    ap.add_argument("--pg", action="store_true",
+                    help="also run ours with its accounts in PostgreSQL 15 (server "
+                         "\"pg\"; column pg/ours)")
     ap.add_argument("--bolt", action="store_true",
                     help="also run ours with the bolt (LMDB) data provider "
                          "(server \"bolt\"; column bolt/ours)")
@@ -1300,6 +1344,8 @@ def parse_args():
     a = ap.parse_args()
     if a.quota and "quota" not in a.servers.split(","):
         a.servers += ",quota"
+    if a.pg and "pg" not in a.servers.split(","):
+        a.servers += ",pg"
     if a.bolt and "bolt" not in a.servers.split(","):
         a.servers += ",bolt"
     if a.sizes is None:
@@ -1347,8 +1393,9 @@ def main():
                 continue
             while not port_free(port):
                 port += 1
-            if key in ("ours", "quota", "bolt"):
-                cls = {"ours": Ours, "quota": OursQuota, "bolt": OursBolt}[key]
+            if key in ("ours", "quota", "pg", "bolt"):
+                cls = {"ours": Ours, "quota": OursQuota, "pg": OursPg,
+                       "bolt": OursBolt}[key]
                 srv = cls(env, port, args.sftpgo_bin, args.libexec_dir)
             else:
                 srv = OpenSSH(env, port, chroot=(key == "internal"))

@@ -720,15 +720,6 @@ cmd_initprovider(const struct cli *c)
 	if (rc != 0)
 		return rc;
 	const char *driver = cfg.data_provider.driver;
-	if (driver != NULL &&
-	    (strcmp(driver, "postgresql") == 0 || strcmp(driver, "mysql") == 0)) {
-		snprintf(err, sizeof(err),
-		         "driver %s is not built in; create its schema with "
-		         "%s/sql/%s/20200307.sql",
-		         driver, SFTPGO_DATADIR, driver);
-		config_free(&cfg);
-		return runtime_error(c, err);
-	}
 	if (driver != NULL && strcmp(driver, "sqlite") == 0) {
 		/* The provider never creates a database file; this command does (0600:
 		 * it holds password hashes). */

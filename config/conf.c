@@ -91,9 +91,6 @@ struct section {
 	"not supported yet: custom actions and external programs (hooks) are not built " \
 	"yet"
 #define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
-#define R_SQL                                                                            \
-	"not supported yet: only the sqlite provider is built; the database servers "    \
-	"(mysql, postgresql) come later"
 #define REFUSED(n, m, why)                                                               \
 	{                                                                                \
 		.name = n, .type = K_STR, .off = OFF(m), .refused = why                  \
@@ -207,31 +204,17 @@ static const struct keydef provider_keys[] = {
     STR("driver", data_provider.driver, check_driver),
     /* a path only for the file-based drivers: see resolve_paths() */
     STR("name", data_provider.name, NULL),
-    REFUSED("host", data_provider.host, R_SQL),
-    {.name = "port",
-     .type = K_INT,
-     .off = OFF(data_provider.port),
-     .min = 0,
-     .max = 65535,
-     .refused = R_SQL},
-    REFUSED("username", data_provider.username, R_SQL),
-    {.name = "password",
-     .type = K_STR,
-     .off = OFF(data_provider.password),
-     .secret = 1,
-     .refused = R_SQL},
-    {.name = "sslmode",
-     .type = K_INT,
-     .off = OFF(data_provider.sslmode),
-     .min = 0,
-     .max = 3,
-     .refused = R_SQL},
+    /* the database servers' (postgresql, mysql): provider/postgresql.c, mysql.c */
+    STR("host", data_provider.host, NULL),
+    INT("port", data_provider.port, 0, 65535),
+    STR("username", data_provider.username, NULL),
+    {.name = "password", .type = K_STR, .off = OFF(data_provider.password), .secret = 1},
+    INT("sslmode", data_provider.sslmode, 0, 3),
     {.name = "connection_string",
      .type = K_STR,
      .off = OFF(data_provider.connection_string),
      .alias = "connectionstring",
-     .secret = 1, /* may hold a password */
-     .refused = R_SQL},
+     .secret = 1}, /* may hold a password */
     STR("users_table", data_provider.users_table, NULL),
     {.name = "manage_users",
      .type = K_INT,

@@ -99,8 +99,12 @@ run_auth(struct provider *p, struct job *j)
 			auth_password_dummy_verify(j->password);
 		if (rc == PROVIDER_NOT_FOUND)
 			snprintf(j->error, sizeof(j->error), "user not found");
-		else
+		else {
 			snprintf(j->error, sizeof(j->error), "provider error: %s", err);
+			/* the login is refused; the operator must see why */
+			log_error("login of \"%s\" refused: data provider error: %s",
+			          j->username, err);
+		}
 		goto fail;
 	}
 	if (j->kind == JOB_KBDINT) {
@@ -134,11 +138,30 @@ fail:
 	free(u);
 }
 
-static void
-run_job(struct provider *p, struct job *j)
+/*
+ * A thread whose provider could not be opened (a database server down when the
+ * server started) tries again at each job, so logins work once it is back. A handle
+ * that is open reconnects by itself (provider/postgresql.c, mysql.c).
+ */
+static struct provider *
+reopen(struct provider **pp, char *why, size_t whylen)
 {
+	if (*pp == NULL && provider_open(pool_cfg, pp, why, whylen) != 0)
+		*pp = NULL;
+	return *pp;
+}
+
+static void
+run_job(struct provider **pp, struct job *j)
+{
+	char why[200];
+	struct provider *p = reopen(pp, why, sizeof(why));
+
 	if (p == NULL) {
-		snprintf(j->error, sizeof(j->error), "data provider unavailable");
+		snprintf(j->error, sizeof(j->error), "data provider unavailable: %s",
+		         why);
+		if (j->kind != JOB_QUOTA && j->kind != JOB_LAST_LOGIN)
+			log_error("login of \"%s\" refused: %s", j->username, j->error);
 		return;
 	}
 	if (j->kind == JOB_LAST_LOGIN) {
@@ -191,7 +214,7 @@ worker_thread(void *arg)
 			queue_tail = NULL;
 		pthread_mutex_unlock(&mu);
 
-		run_job(p, j);
+		run_job(&p, j);
 		if (j->password != NULL) {
 			explicit_bzero(j->password, strlen(j->password));
 			free(j->password);

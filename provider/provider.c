@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/errf.h"
 #include "provider/provider.h"
 
@@ -16,6 +18,8 @@ static const struct provider_driver *const drivers[] = {
     &provider_sqlite_driver,
     &provider_lmdb_driver,
     &provider_memory_driver,
+    &provider_postgresql_driver,
+    &provider_mysql_driver,
 };
 #define N_DRIVERS (sizeof(drivers) / sizeof(drivers[0]))
 #define DEFAULT_DRIVER "sqlite"
@@ -44,6 +48,41 @@ driver_names(char *out, size_t outlen)
 			strlcat(out, ", ", outlen);
 		strlcat(out, drivers[i]->name, outlen);
 	}
+}
+
+/*
+ * The limits every driver shares, checked once here: username, home_dir and
+ * password are varchar(255) in SFTPGo's schemas and text must be valid UTF-8 (a
+ * server would refuse it, SQLite would store it). A name that could never be stored
+ * is simply not found.
+ */
+#define PROVIDER_TEXT_MAX 255
+
+static int
+text_storable(const char *s)
+{
+	if (s == NULL)
+		return 1;
+	if (strlen(s) > PROVIDER_TEXT_MAX)
+		return 0;
+	json_t *j = json_string(s); /* NULL when not valid UTF-8 */
+	json_decref(j);
+	return j != NULL;
+}
+
+static int
+user_storable(const struct sftpgo_user *u, char *err, size_t errlen)
+{
+	if (u->username == NULL || u->username[0] == '\0')
+		return errf(err, errlen, "username: must not be empty");
+	if (!text_storable(u->username) || !text_storable(u->home_dir) ||
+	    !text_storable(u->password))
+		return errf(
+		    err, errlen,
+		    "user: username, home_dir and password must be valid UTF-8 of at "
+		    "most %d bytes",
+		    PROVIDER_TEXT_MAX);
+	return 0;
 }
 
 int
@@ -101,6 +140,10 @@ int
 provider_user_by_name(struct provider *p, const char *username, struct sftpgo_user *out,
                       char *err, size_t errlen)
 {
+	if (!text_storable(username)) {
+		user_init(out);
+		return PROVIDER_NOT_FOUND;
+	}
 	return p->drv->user_by_name(p->h, username, out, err, errlen);
 }
 
@@ -114,12 +157,16 @@ provider_user_by_id(struct provider *p, int64_t id, struct sftpgo_user *out, cha
 int
 provider_user_add(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
 {
+	if (user_storable(u, err, errlen) != 0)
+		return -1;
 	return p->drv->user_add(p->h, u, err, errlen);
 }
 
 int
 provider_user_update(struct provider *p, struct sftpgo_user *u, char *err, size_t errlen)
 {
+	if (user_storable(u, err, errlen) != 0)
+		return -1;
 	return p->drv->user_update(p->h, u, err, errlen);
 }
 
@@ -134,6 +181,8 @@ provider_users_list(struct provider *p, int64_t limit, int64_t offset, int order
                     const char *username, provider_user_cb cb, void *arg, char *err,
                     size_t errlen)
 {
+	if (!text_storable(username))
+		return 0; /* no such user: an empty list */
 	return p->drv->users_list(p->h, limit, offset, order, username, cb, arg, err,
 	                          errlen);
 }
@@ -142,6 +191,8 @@ int
 provider_update_last_login(struct provider *p, const char *username, char *err,
                            size_t errlen)
 {
+	if (!text_storable(username))
+		return PROVIDER_NOT_FOUND;
 	return p->drv->update_last_login(p->h, username, err, errlen);
 }
 
@@ -149,6 +200,8 @@ int
 provider_update_quota(struct provider *p, const char *username, int64_t files_delta,
                       int64_t size_delta, int reset, char *err, size_t errlen)
 {
+	if (!text_storable(username))
+		return PROVIDER_NOT_FOUND;
 	return p->drv->update_quota(p->h, username, files_delta, size_delta, reset, err,
 	                            errlen);
 }

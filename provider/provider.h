@@ -118,5 +118,7 @@ struct provider_driver {
 extern const struct provider_driver provider_sqlite_driver;
 extern const struct provider_driver provider_lmdb_driver;   /* "bolt" */
 extern const struct provider_driver provider_memory_driver; /* "memory" */
+extern const struct provider_driver provider_postgresql_driver;
+extern const struct provider_driver provider_mysql_driver;
 
 #endif

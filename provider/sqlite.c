@@ -26,68 +26,12 @@
 #include "common/clock.h"
 #include "common/errf.h"
 #include "provider/provider.h"
+#include "provider/sqlcommon.h"
 #include "provider/schema_sqlite.h" /* generated from sql/sqlite/20200307.sql */
 
 #define BUSY_TIMEOUT_MS 5000
-#define TABLE_NAME_MAX 64
-
-enum col_kind { COL_INT, COL_TEXT, COL_JSON };
-
-/* The users table's columns, in the schema's order. */
-static const struct {
-	const char *name;
-	enum col_kind kind;
-} columns[] = {
-    {"id", COL_INT},
-    {"username", COL_TEXT},
-    {"password", COL_TEXT},
-    {"public_keys", COL_JSON},
-    {"home_dir", COL_TEXT},
-    {"uid", COL_INT},
-    {"gid", COL_INT},
-    {"max_sessions", COL_INT},
-    {"quota_size", COL_INT},
-    {"quota_files", COL_INT},
-    {"permissions", COL_JSON},
-    {"used_quota_size", COL_INT},
-    {"used_quota_files", COL_INT},
-    {"last_quota_update", COL_INT},
-    {"upload_bandwidth", COL_INT},
-    {"download_bandwidth", COL_INT},
-    {"expiration_date", COL_INT},
-    {"last_login", COL_INT},
-    {"status", COL_INT},
-    {"filters", COL_JSON},
-    {"filesystem", COL_JSON},
-    {"virtual_folders", COL_JSON},
-};
-#define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
-
-#define USER_COLS                                                                        \
-	"id, username, password, public_keys, home_dir, uid, gid, max_sessions, "        \
-	"quota_size, "                                                                   \
-	"quota_files, permissions, used_quota_size, used_quota_files, "                  \
-	"last_quota_update, "                                                            \
-	"upload_bandwidth, download_bandwidth, expiration_date, last_login, status, "    \
-	"filters, "                                                                      \
-	"filesystem, virtual_folders"
-
-enum stmt_id {
-	ST_BY_NAME,
-	ST_BY_ID,
-	ST_INSERT,
-	ST_UPDATE,
-	ST_DELETE,
-	ST_LIST_ASC,
-	ST_LIST_DESC,
-	ST_LAST_LOGIN,
-	ST_QUOTA_ADD,
-	ST_QUOTA_SET,
-	ST_SCHEMA_EXISTS,
-	ST_DUMP,
-	ST_STATUS,
-	ST_COUNT
-};
+#define TABLE_NAME_MAX SQLC_TABLE_NAME_MAX
+#define USER_COLS SQLC_USER_COLS
 
 /* "users" stands for the quoted users_table; everything else is a bound parameter. */
 static const char *const stmt_sql[ST_COUNT] = {
@@ -148,46 +92,11 @@ db_fail(struct provider_handle *p, char *err, size_t errlen, const char *what)
 	return errf(err, errlen, "sqlite: %s: %s", what, sqlite3_errmsg(p->db));
 }
 
-static int
-table_name_ok(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (n == 0 || n > TABLE_NAME_MAX || (s[0] >= '0' && s[0] <= '9'))
-		return 0;
-	if (strspn(s,
-	           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-	    n)
-		return 0;
-	return strcmp(s, "schema_version") != 0 && strncmp(s, "sqlite_", 7) != 0;
-}
-
-/*
- * A copy of src with every "users" identifier replaced by the quoted users_table
- * (used for the embedded schema script and for the statements).
- */
+/* The statements and the schema script name the table "users". */
 static char *
 with_table(const char *src, const char *qtable)
 {
-	static const char tok[] = "\"users\"";
-	const size_t toklen = sizeof(tok) - 1, qlen = strlen(qtable);
-	size_t n = 0, o = 0;
-
-	for (const char *s = strstr(src, tok); s != NULL; s = strstr(s + toklen, tok))
-		n++;
-	size_t len = strlen(src) + n * qlen + 1;
-	char *out = malloc(len);
-	if (out == NULL)
-		return NULL;
-	for (const char *s = strstr(src, tok); s != NULL; s = strstr(src, tok)) {
-		memcpy(out + o, src, (size_t)(s - src));
-		o += (size_t)(s - src);
-		memcpy(out + o, qtable, qlen);
-		o += qlen;
-		src = s + toklen;
-	}
-	memcpy(out + o, src, strlen(src) + 1);
-	return out;
+	return sqlc_with_table(src, "\"users\"", qtable);
 }
 
 /* Prepared once per handle, then reset and reused. */
@@ -242,41 +151,20 @@ bind_user(struct provider_handle *p, sqlite3_stmt *s, const json_t *uj, char *er
 {
 	char pname[40];
 
-	for (size_t c = 0; c < N_COLUMNS; c++) {
-		snprintf(pname, sizeof(pname), ":%s", columns[c].name);
+	for (size_t c = 0; c < sqlc_n_columns; c++) {
+		snprintf(pname, sizeof(pname), ":%s", sqlc_columns[c].name);
 		int idx = sqlite3_bind_parameter_index(s, pname);
 		if (idx == 0)
 			continue;
-		const json_t *v = json_object_get(uj, columns[c].name);
-		int rc;
-		if (v == NULL || json_is_null(v)) {
-			rc = sqlite3_bind_null(s, idx);
-		} else if (columns[c].kind == COL_INT) {
-			rc = sqlite3_bind_int64(s, idx,
-			                        (sqlite3_int64)json_integer_value(v));
-		} else if (columns[c].kind == COL_TEXT) {
-			rc = sqlite3_bind_text(s, idx, json_string_value(v), -1,
-			                       SQLITE_TRANSIENT);
-		} else {
-			char *txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			if (txt == NULL)
-				return errf(err, errlen, "%s: cannot encode",
-				            columns[c].name);
-			rc = sqlite3_bind_text(s, idx, txt, -1, free);
-		}
+		char *txt;
+		if (sqlc_param(uj, sqlc_columns[c].name, &txt, err, errlen) != 0)
+			return -1;
+		int rc = txt == NULL ? sqlite3_bind_null(s, idx)
+		                     : sqlite3_bind_text(s, idx, txt, -1, free);
 		if (rc != SQLITE_OK)
 			return db_fail(p, err, errlen, "bind");
 	}
 	return 0;
-}
-
-static const char *
-column_kind_json(const char *name)
-{
-	for (size_t c = 0; c < N_COLUMNS; c++)
-		if (strcmp(columns[c].name, name) == 0)
-			return columns[c].kind == COL_JSON ? name : NULL;
-	return NULL;
 }
 
 /* One result row -> user (initialised here), through the JSON codec. */
@@ -291,37 +179,19 @@ row_to_user(sqlite3_stmt *s, struct sftpgo_user *u, char *err, size_t errlen)
 		return errf(err, errlen, "out of memory");
 	for (int c = 0; rc == 0 && c < sqlite3_column_count(s); c++) {
 		const char *name = sqlite3_column_name(s, c);
-		json_t *v = NULL;
-		switch (sqlite3_column_type(s, c)) {
-		case SQLITE_NULL:
+		int type = sqlite3_column_type(s, c);
+		if (type == SQLITE_NULL)
 			continue;
-		case SQLITE_INTEGER:
-			v = json_integer(sqlite3_column_int64(s, c));
-			break;
-		default: {
-			const char *txt = (const char *)sqlite3_column_text(s, c);
-			if (txt == NULL)
-				continue;
-			if (column_kind_json(name) != NULL) {
-				json_error_t je;
-				v = json_loads(txt, JSON_DECODE_ANY, &je);
-				if (v == NULL)
-					rc = errf(err, errlen,
-					          "stored user: %s: bad JSON: %s", name,
-					          je.text);
-			} else {
-				v = json_string(txt);
-			}
-		}
-		}
-		if (rc == 0 && (v == NULL || json_object_set_new(o, name, v) != 0))
-			rc = errf(err, errlen, "stored user: %s: cannot decode", name);
+		if (type == SQLITE_INTEGER)
+			rc = sqlc_row_set_int(o, name, sqlite3_column_int64(s, c), err,
+			                      errlen);
+		else
+			rc =
+			    sqlc_row_set(o, name, (const char *)sqlite3_column_text(s, c),
+			                 err, errlen);
 	}
-	if (rc == 0) {
-		char cerr[200];
-		if (user_from_json(o, u, cerr, sizeof(cerr)) != 0)
-			rc = errf(err, errlen, "stored user: %s", cerr);
-	}
+	if (rc == 0)
+		rc = sqlc_row_to_user(o, u, err, errlen);
 	json_decref(o);
 	return rc;
 }
@@ -393,17 +263,12 @@ sqlite_open(const struct sftpgo_config *cfg, struct provider_handle **out, char 
             size_t errlen)
 {
 	const struct provider_config *pc = &cfg->data_provider;
-	const char *table = pc->users_table != NULL && pc->users_table[0] != '\0'
-	                        ? pc->users_table
-	                        : "users";
 	struct stat st;
 
 	*out = NULL;
-	if (!table_name_ok(table))
-		return errf(err, errlen,
-		            "data_provider.users_table: \"%s\" is not a valid table "
-		            "name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
-		            table, TABLE_NAME_MAX);
+	const char *table = sqlc_table_from_config(pc->users_table, err, errlen);
+	if (table == NULL)
+		return -1;
 	char *path = sqlite_path(cfg, err, errlen);
 	if (path == NULL)
 		return -1;
@@ -522,9 +387,9 @@ write_user(struct provider_handle *p, enum stmt_id id, const struct sftpgo_user 
 	sqlite3_stmt *s = stmt(p, id, err, errlen);
 	if (s == NULL)
 		return -1;
-	json_t *uj = user_to_json(u, 1);
+	json_t *uj = sqlc_user_json(u, err, errlen);
 	if (uj == NULL)
-		return errf(err, errlen, "out of memory");
+		return -1;
 	int rc = bind_user(p, s, uj, err, errlen);
 	json_decref(uj);
 	if (rc != 0) {

@@ -183,9 +183,13 @@ check "no refused user was stored" test "$(db "SELECT count(*) FROM users WHERE 
 echo '{"data_provider": {"driver": "nosuchdb"}}' >"$T/badcfg.json"
 expect 2 "bad config file" "driver" "$SFTPGO" user list --config-dir "$T" --config-file badcfg
 
-echo '{"data_provider": {"driver": "postgresql"}}' >"$T/pgcfg.json"
-expect 1 "initprovider for postgresql points at the script" "sql/postgresql/20200307.sql" \
+# no server there: the driver's connect error, exit 1
+echo "{\"data_provider\": {\"driver\": \"postgresql\", \"host\": \"127.0.0.1\", \"port\": $((PORT_BASE + 899)), \"name\": \"x\"}}" >"$T/pgcfg.json"
+expect 1 "initprovider for postgresql without a server says why" "postgresql: connect:" \
 	"$SFTPGO" initprovider --config-dir "$T" --config-file pgcfg
+echo "{\"data_provider\": {\"driver\": \"mysql\", \"host\": \"127.0.0.1\", \"port\": $((PORT_BASE + 899)), \"name\": \"x\"}}" >"$T/mycfg.json"
+expect 1 "initprovider for mysql without a server says why" "mysql: connect:" \
+	"$SFTPGO" initprovider --config-dir "$T" --config-file mycfg
 
 # --- --create-home ------------------------------------------------------------
 H=$T/homes

@@ -611,8 +611,6 @@ START_TEST(good_values_accepted)
 	           "data_provider.pre_login_program", "not supported yet");
 	expect_bad("data_provider", "\"credentials_path\": \"/var/creds\"",
 	           "data_provider.credentials_path", "cloud storage");
-	expect_bad("data_provider", "\"sslmode\": 1", "data_provider.sslmode",
-	           "not supported yet");
 	expect_bad("data_provider", "\"manage_users\": 0", "data_provider.manage_users",
 	           "REST API");
 	expect_bad("httpd", "\"bind_port\": 8081", "httpd.bind_port",
@@ -699,10 +697,11 @@ START_TEST(connection_string_alias)
 {
 	struct sftpgo_config c;
 
-	/* the alias is read (then refused like the key: no database server driver) */
+	/* the alias is read into the key */
 	ck_assert_int_eq(
-	    load_text(&c, "{\"data_provider\": {\"connectionstring\": \"x\"}}"), -1);
-	assert_err_has("data_provider.connection_string: not supported yet");
+	    load_text(&c, "{\"data_provider\": {\"connectionstring\": \"x\"}}"), 0);
+	ck_assert_str_eq(c.data_provider.connection_string, "x");
+	config_free(&c);
 	ck_assert_int_eq(
 	    load_text(&c, "{\"data_provider\": {\"connectionstring\": \"\"}}"), 0);
 	config_free(&c);
@@ -937,7 +936,7 @@ START_TEST(env_refused_named)
 	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload",
 	               "not supported yet");
 	expect_env_bad("SFTPGO_HTTPD__BIND_PORT", "9090", "not supported yet");
-	expect_env_bad("SFTPGO_DATA_PROVIDER__CONNECTION_STRING", "cs",
+	expect_env_bad("SFTPGO_DATA_PROVIDER__CREDENTIALS_PATH", "/cs",
 	               "not supported yet");
 	expect_env_bad("SFTPGO_SFTPD__PROXY_ALLOWED", "10.0.0.0/99", "CIDR");
 }
