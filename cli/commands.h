@@ -8,4 +8,15 @@ int admin_main(int argc, char **argv);
 /* `sftpgo quota scan ...`: cli/quota.c. argv[0] is "quota". */
 int quota_main(int argc, char **argv);
 
+/*
+ * data_provider.actions for one user change (cli/hooks.c): runs the command and
+ * the HTTP notification on a private event loop and waits for both (15 s each at
+ * most). Identity as in `sftpgo serve`: sftpd.unprivileged_user, or root with
+ * sftpd.hooks_run_as_root.
+ */
+struct sftpgo_config;
+struct sftpgo_user;
+void cli_user_changed(const struct sftpgo_config *cfg, const char *libexec_dir,
+                      const char *action, const struct sftpgo_user *u);
+
 #endif

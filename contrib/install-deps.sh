@@ -11,4 +11,5 @@ $SUDO apt-get install -y --no-install-recommends \
 	libssh-dev libssl-dev libsqlite3-dev sqlite3 libevent-dev libjansson-dev \
 	libbsd-dev libmd-dev libargon2-dev libcrypt-dev zlib1g-dev check \
 	openssh-client openssh-server openssh-sftp-server openssh-tests \
-	sshpass rsync git curl procps psmisc python3 python3-paramiko ca-certificates
+	sshpass rsync git curl procps psmisc python3 python3-paramiko ca-certificates \
+	libcurl4-openssl-dev

@@ -50,7 +50,8 @@ auth_job_submit(struct msess *s, struct job *j, int complete)
 	}
 	s->attempted = 1;
 	s->job_pending = 1;
-	authpool_submit(j);
+	if (!mhooks_extauth(s, j))
+		authpool_submit(j);
 }
 
 void

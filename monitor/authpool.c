@@ -45,6 +45,10 @@ job_free(struct job *j)
 		free(j->password);
 	}
 	free(j->username);
+	if (j->ext_out != NULL) {
+		explicit_bzero(j->ext_out, j->ext_out_len);
+		free(j->ext_out);
+	}
 	free(j->key_type);
 	free(j->key_b64);
 	if (j->user != NULL) {
@@ -93,6 +97,8 @@ run_auth(struct provider *p, struct job *j)
 		return;
 	}
 	user_init(u);
+	if (j->ext_out != NULL && extauth_apply(p, pool_cfg, j) != 0)
+		goto fail;
 	int rc = provider_user_by_name(p, j->username, u, err, sizeof(err));
 	if (rc != 0) {
 		if (j->kind == JOB_PASSWORD)

@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "common/rpc.h"
+#include "common/spawn.h"
 #include "monitor/monitor.h"
 
 #define LOGIN_GRACE_SECS 120
@@ -38,7 +39,6 @@
 #define MAX_PENDING_CONNS 256
 #define WORKER_EVENT_MAX (1024 * 1024)
 #define LOGS_PER_SEC 50
-#define SPAWN_FDS_MAX 4
 #define KBDINT_SECS 60
 #define KBDINT_LINE_MAX 65536
 
@@ -71,6 +71,7 @@ struct msess {
 	struct sftpgo_user *user;
 	int n_workers;
 	struct qledger *ql; /* the user's quota ledger; NULL when not counted */
+	char *extauth_key;  /* hooks.c: the key a query had checked externally */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
@@ -102,6 +103,8 @@ struct mworker {
 	json_t *folders;    /* the user's virtual_folders, for log paths; may be NULL */
 	struct qledger *ql; /* quota.c: the user's ledger, NULL if not counted */
 	int64_t res_size, res_files; /* what this worker holds reserved in it */
+	long long uid, gid;          /* what it runs as (file actions run so too) */
+	char *last_cmd_path;         /* hooks.c: an SSH command's last file */
 };
 
 struct pconn {
@@ -147,8 +150,6 @@ int log_rate_ok(struct log_rate *r, const char *who, long pid);
 int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
 
 /* spawn.c */
-pid_t spawn_fds(const char *path, char *const argv[], char *const envp[], const int *fds,
-                int nfds);
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
 /* spawn() from another libexec dir (the CLI's quota scan has no monitor state). */
 pid_t spawn_libexec(const char *dir, const char *prog, char *const argv[], int io,
@@ -204,6 +205,19 @@ void quota_worker_gone(struct mworker *w);
 void quota_start(void);
 void quota_stop(void);
 void quota_free_all(void);
+
+/* hooks.c: the monitor's side of hooks/ (custom actions, external auth) */
+int mhooks_start(void);
+void mhooks_stop(void);
+int mhooks_user_changed(const char *action, const struct sftpgo_user *u);
+void mhooks_transfer(const struct mworker *w, const char *sender, const char *fs_path,
+                     int64_t size, int ok);
+void mhooks_command(struct mworker *w, const char *sender, const char *fs_path,
+                    const char *fs_target, int64_t size);
+void mhooks_command_done(const struct mworker *w, int status);
+/* 1 when the external auth program took j (its verdict comes later), 0 when the
+ * method is not in external_auth_scope. */
+int mhooks_extauth(struct msess *s, struct job *j);
 
 /* signals.c */
 void on_sigchld(evutil_socket_t sig, short what, void *arg);

@@ -62,7 +62,9 @@ struct job {
 	struct sftpgo_user *user; /* on success (owned by the job until taken) */
 	uint64_t seq;             /* auth: when submitted (monitor/quota.c) */
 	int64_t q_files, q_size;  /* JOB_QUOTA: the deltas */
-	void *ledger;             /* JOB_QUOTA: whose */
+	char *ext_out;            /* the external auth program's stdout: the user */
+	size_t ext_out_len;
+	void *ledger; /* JOB_QUOTA: whose */
 	struct job *next;
 };
 /* Starts n threads, each with its own provider handle; results come back on the
@@ -71,6 +73,10 @@ int authpool_start(const struct sftpgo_config *cfg, int n, char *err, size_t err
 void authpool_submit(struct job *j);
 void authpool_stop(void);
 void job_free(struct job *j);
+/* On a pool thread: the external auth program's user (j->ext_out) validated and
+ * saved (monitor/extauth.c). 0, or -1 with j->error. */
+struct provider;
+int extauth_apply(struct provider *p, const struct sftpgo_config *cfg, struct job *j);
 
 /* The event loop (monitor/loop.c). */
 struct monitor_params {
@@ -96,6 +102,9 @@ struct monitor_params {
 void monitor_user_ids(const struct monitor_params *p, long long uid, long long gid,
                       long long *out_uid, long long *out_gid);
 int monitor_run(struct monitor_params *p);
+/* sftpd.unprivileged_user (or sftpgo, or nobody) resolved: never uid or gid 0. */
+int monitor_find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid,
+                              char *err, size_t errlen);
 
 /*
  * Recounts u's home as u (monitor/quota_scan.c): an sftpgo-worker from

@@ -227,9 +227,9 @@ find_empty_dir(char *err, size_t errlen)
 	return NULL;
 }
 
-static int
-find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid, char *err,
-                  size_t errlen)
+int
+monitor_find_unprivileged(const struct sftpgo_config *cfg, uid_t *uid, gid_t *gid,
+                          char *err, size_t errlen)
 {
 	const char *name = cfg->sftpd.unprivileged_user;
 	struct passwd *pw;
@@ -508,8 +508,8 @@ monitor_serve(int argc, char **argv)
 	if (geteuid() == 0) {
 		mp.empty_dir = find_empty_dir(err, sizeof(err));
 		if (mp.empty_dir == NULL ||
-		    find_unprivileged(&cfg, &mp.unpriv_uid, &mp.unpriv_gid, err,
-		                      sizeof(err)))
+		    monitor_find_unprivileged(&cfg, &mp.unpriv_uid, &mp.unpriv_gid, err,
+		                              sizeof(err)))
 			goto fail;
 		find_uid0_account(&cfg, &mp);
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
+#include "hooks/hooks.h"
 #include "logfile/logfile.h"
 #include "monitor/internal.h"
 
@@ -43,6 +44,8 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 			break;
 		if (w != NULL)
 			worker_gone(w, status);
+		else
+			hooks_child_exited(pid, status);
 	}
 	maybe_exit();
 }
@@ -102,6 +105,8 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	/* Sessions end when their channels have; workers end with their sessions. */
 	TAILQ_FOREACH(s, &M.sessions, link)
 	kill(s->pid, SIGTERM);
+	/* a session waiting for an external auth program gets its answer now */
+	hooks_exec_stop();
 	M.kill_ev = timer_start(SHUTDOWN_GRACE_SECS, on_kill_timer, NULL);
 	maybe_exit();
 }
