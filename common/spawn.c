@@ -73,4 +73,3 @@ spawn_fds(const char *path, char *const argv[], char *const envp[], const int *f
 	}
 	return pid;
 }
-

@@ -87,7 +87,6 @@ struct section {
 #define R_HTTPD                                                                          \
 	"not supported yet: the REST API and web admin (the HTTP server) are not built " \
 	"yet"
-#define R_HOOKS "not supported yet: the pre-login program is not built yet"
 #define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
 #define R_SQL                                                                            \
 	"not supported yet: only the sqlite provider is built; the database servers "    \
@@ -254,8 +253,7 @@ static const struct keydef provider_keys[] = {
     {.name = "pre_login_program",
      .type = K_STR,
      .off = OFF(data_provider.pre_login_program),
-     .check = check_abs_or_empty,
-     .refused = R_HOOKS},
+     .check = check_abs_or_empty},
     {0},
 };
 

@@ -44,8 +44,8 @@ unescape(const char *s, size_t n)
 	for (size_t i = 0; o != NULL && i < n; i++) {
 		if (s[i] == '+') {
 			o[j++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n &&
-		           hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+		           hexval(s[i + 2]) >= 0) {
 			o[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
 		} else {
@@ -168,7 +168,7 @@ hooks_url_with_query(const char *url, const char *const *params)
 /* ---- results ---- */
 
 struct action_ctx {
-	char what[64];  /* "upload", "user add" */
+	char what[64];    /* "upload", "user add" */
 	char target[512]; /* the command or URL, for the log line */
 };
 
@@ -193,8 +193,7 @@ command_done(struct hook_result *r, void *arg)
 		          " ms, error: <nil>",
 		          c->what, c->target, r->elapsed_ms);
 	else
-		log_warn("action %s: command \"%s\" failed: %s (elapsed: %" PRId64
-		         " ms)",
+		log_warn("action %s: command \"%s\" failed: %s (elapsed: %" PRId64 " ms)",
 		         c->what, c->target, hooks_outcome(r), r->elapsed_ms);
 	free(c);
 }
@@ -221,9 +220,8 @@ run_command(const char *what, char *const argv[], char *const envp[], long long 
 {
 	struct action_ctx *c = ctx_new(what, argv[0]);
 
-	if (c == NULL ||
-	    hooks_exec(HOOK_NOTIFY, argv, envp, uid, gid, timeout_s, 0, command_done,
-	               c) != 0) {
+	if (c == NULL || hooks_exec(HOOK_NOTIFY, argv, envp, uid, gid, timeout_s, 0,
+	                            command_done, c) != 0) {
 		log_warn("action %s: command \"%s\" not run (queue full or out of "
 		         "memory)",
 		         what, argv[0]);
@@ -275,9 +273,12 @@ hooks_file_action(const struct actions_config *ac, const struct hook_file_event 
 	if (e->file_size > 0)
 		snprintf(size, sizeof(size), "%" PRId64, e->file_size);
 	if (ac->command != NULL && ac->command[0] == '/') {
-		char *const argv[] = {ac->command,         (char *)e->action,
-		                      (char *)e->username, (char *)e->path,
-		                      (char *)e->target_path, (char *)e->ssh_cmd,
+		char *const argv[] = {ac->command,
+		                      (char *)e->action,
+		                      (char *)e->username,
+		                      (char *)e->path,
+		                      (char *)e->target_path,
+		                      (char *)e->ssh_cmd,
 		                      NULL};
 		char *envp[10] = {ENV_PATH};
 		envp[1] = env_var("SFTPGO_ACTION", e->action);
@@ -291,24 +292,27 @@ hooks_file_action(const struct actions_config *ac, const struct hook_file_event 
 		for (int i = 1; i < 8; i++)
 			ok &= envp[i] != NULL;
 		if (ok)
-			run_command(e->action, argv, envp, e->uid, e->gid, HOOK_ACTION_SECS);
+			run_command(e->action, argv, envp, e->uid, e->gid,
+			            HOOK_ACTION_SECS);
 		for (int i = 1; i < 8; i++)
 			free(envp[i]);
 	}
 	if (ac->http_notification_url != NULL && ac->http_notification_url[0]) {
-		const char *params[] = {"action",      e->action,
-		                        "username",    e->username,
-		                        "path",        e->path,
-		                        "target_path", e->target_path[0] ? e->target_path : NULL,
-		                        "ssh_cmd",     e->ssh_cmd[0] ? e->ssh_cmd : NULL,
-		                        "file_size",   size[0] ? size : NULL,
-		                        "local_file",  "true",
-		                        NULL};
+		const char *params[] = {
+		    "action",      e->action,
+		    "username",    e->username,
+		    "path",        e->path,
+		    "target_path", e->target_path[0] ? e->target_path : NULL,
+		    "ssh_cmd",     e->ssh_cmd[0] ? e->ssh_cmd : NULL,
+		    "file_size",   size[0] ? size : NULL,
+		    "local_file",  "true",
+		    NULL};
 		char *url = hooks_url_with_query(ac->http_notification_url, params);
 		if (url == NULL)
-			log_warn("action %s: invalid http_notification_url \"%s\": nothing "
-			         "sent",
-			         e->action, ac->http_notification_url);
+			log_warn(
+			    "action %s: invalid http_notification_url \"%s\": nothing "
+			    "sent",
+			    e->action, ac->http_notification_url);
 		else
 			run_http(e->action, url, NULL);
 		free(url);
@@ -358,8 +362,9 @@ hooks_user_changed(const struct provider_config *pc, const struct hooks_ids *ids
 		snprintf(n[2], 24, "%" PRId64, u->expiration_date);
 		snprintf(n[3], 24, "%" PRId64, u->uid);
 		snprintf(n[4], 24, "%" PRId64, u->gid);
-		char *const argv[] = {ac->command, (char *)action, u->username, n[0], n[1],
-		                      n[2],        u->home_dir,    n[3],        n[4], NULL};
+		char *const argv[] = {
+		    ac->command, (char *)action, u->username, n[0], n[1],
+		    n[2],        u->home_dir,    n[3],        n[4], NULL};
 		char *envp[17] = {ENV_PATH};
 		const char *names[] = {"SFTPGO_USER_ACTION",
 		                       "SFTPGO_USER_USERNAME",
@@ -383,11 +388,12 @@ hooks_user_changed(const struct provider_config *pc, const struct hooks_ids *ids
 		snprintf(m[3], 24, "%" PRId64, u->download_bandwidth);
 		snprintf(m[4], 24, "%" PRId64, u->max_sessions);
 		snprintf(m[5], 24, "%" PRId64, fs_provider(u));
-		const char *vals[] = {action, u->username, u->password ? u->password : "",
-		                      n[0],   n[1],        n[2],
-		                      u->home_dir, n[3],   n[4],
-		                      m[0],   m[1],        m[2],
-		                      m[3],   m[4],        m[5]};
+		const char *vals[] = {
+		    action,      u->username, u->password ? u->password : "",
+		    n[0],        n[1],        n[2],
+		    u->home_dir, n[3],        n[4],
+		    m[0],        m[1],        m[2],
+		    m[3],        m[4],        m[5]};
 		int ok = 1;
 		for (int i = 0; i < 15; i++)
 			ok &= (envp[i + 1] = env_var(names[i], vals[i])) != NULL;
@@ -407,9 +413,10 @@ hooks_user_changed(const struct provider_config *pc, const struct hooks_ids *ids
 		char *url = hooks_url_with_query(ac->http_notification_url, params);
 		char *body = user_body(u);
 		if (url == NULL || body == NULL) {
-			log_warn("action %s: invalid http_notification_url \"%s\" or out of "
-			         "memory: nothing sent",
-			         what, ac->http_notification_url);
+			log_warn(
+			    "action %s: invalid http_notification_url \"%s\" or out of "
+			    "memory: nothing sent",
+			    what, ac->http_notification_url);
 			rc = -1;
 		} else {
 			run_http(what, url, body);

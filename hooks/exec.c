@@ -117,7 +117,8 @@ read_out(struct hproc *h)
 			}
 			return 1;
 		}
-		ssize_t n = read(h->out_fd, h->r.out + h->r.out_len, h->cap - h->r.out_len);
+		ssize_t n =
+		    read(h->out_fd, h->r.out + h->r.out_len, h->cap - h->r.out_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

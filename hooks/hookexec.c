@@ -2,9 +2,9 @@
 /*
  * sftpgo-hookexec UID GID PROGRAM [ARG...]: what posix_spawn cannot do for a hook.
  * Becomes a session leader (so a deadline kills the program's whole process
- * group), changes to "/", takes gid GID and uid UID (-1: keep the caller's) with no supplementary
- * groups, then execs PROGRAM with the arguments and the environment it was given.
- * When the exec fails, "cannot run PROGRAM: reason" goes to fd 3 (close-on-exec,
+ * group), changes to "/", takes gid GID and uid UID (-1: keep the caller's) with no
+ * supplementary groups, then execs PROGRAM with the arguments and the environment it was
+ * given. When the exec fails, "cannot run PROGRAM: reason" goes to fd 3 (close-on-exec,
  * so an exec that works leaves it empty) and the exit status is 127.
  */
 #include "config.h"
@@ -24,8 +24,8 @@ static void
 report(const char *prog, const char *what, int err)
 {
 	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "cannot run %s: %s%s", prog, what,
-	                 strerror(err));
+	int n =
+	    snprintf(msg, sizeof(msg), "cannot run %s: %s%s", prog, what, strerror(err));
 	if (n > (int)sizeof(msg) - 1)
 		n = (int)sizeof(msg) - 1;
 	if (n > 0 && write(3, msg, (size_t)n) < 0)

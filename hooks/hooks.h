@@ -100,7 +100,7 @@ struct hook_file_event {
 	const char *action; /* download upload delete rename ssh_cmd */
 	const char *username;
 	const char *path, *target_path, *ssh_cmd;
-	int64_t file_size; /* 0: reported empty */
+	int64_t file_size;  /* 0: reported empty */
 	long long uid, gid; /* the user's ids (-1: unchanged) */
 };
 

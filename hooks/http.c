@@ -231,8 +231,8 @@ hooks_http(enum hook_class c, const char *url, const char *body, int timeout_s,
 		int queued = n_queued[c];
 		pthread_mutex_unlock(&mu);
 		if (c == HOOK_NOTIFY)
-			log_warn("HTTP notification to %s dropped: %d queued already", url,
-			         queued);
+			log_warn("HTTP notification to %s dropped: %d queued already",
+			         url, queued);
 		hreq_free(q);
 		return -1;
 	}

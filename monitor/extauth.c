@@ -74,16 +74,18 @@ save_user(struct provider *p, const struct sftpgo_config *cfg, struct job *j,
 		nu->last_quota_update = nu->last_login = 0;
 	}
 	user_free(&old);
-	if (account_prepare_for_store(nu, exists ? NULL : cfg->data_provider.users_base_dir,
+	if (account_prepare_for_store(nu,
+	                              exists ? NULL : cfg->data_provider.users_base_dir,
 	                              err, sizeof(err)) != 0) {
-		snprintf(j->error, sizeof(j->error), "Invalid external auth user: %s", err);
+		snprintf(j->error, sizeof(j->error), "Invalid external auth user: %s",
+		         err);
 		return -1;
 	}
 	rc = exists ? provider_user_update(p, nu, err, sizeof(err))
 	            : provider_user_add(p, nu, err, sizeof(err));
 	if (rc != 0) {
-		snprintf(j->error, sizeof(j->error), "cannot save the external auth user: %s",
-		         err);
+		snprintf(j->error, sizeof(j->error),
+		         "cannot save the external auth user: %s", err);
 		return -1;
 	}
 	return 0;
@@ -129,5 +131,90 @@ extauth_apply(struct provider *p, const struct sftpgo_config *cfg, struct job *j
 	user_free(&nu);
 	if (rc != 0)
 		log_warn("external auth for user %s: %s", j->username, j->error);
+	return rc;
+}
+
+/* Output that is empty or only white space: no change (spec section 4). */
+static int
+blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* SFTPGo's merge: members present replace, objects merge member by member, null
+ * clears; then what the server owns is put back. */
+static json_t *
+merged_user(const struct job *j, json_t *out)
+{
+	static const char *const owned[] = {"id", "used_quota_size", "used_quota_files",
+	                                    "last_quota_update", "last_login"};
+	json_t *m = json_loads(j->pre_user, 0, NULL);
+	json_t *stored = json_loads(j->pre_user, 0, NULL);
+
+	if (m == NULL || stored == NULL || json_object_update_recursive(m, out) != 0) {
+		json_decref(m);
+		m = NULL;
+	}
+	for (size_t i = 0; m != NULL && i < sizeof(owned) / sizeof(owned[0]); i++) {
+		json_t *v = json_object_get(stored, owned[i]);
+		if (v != NULL)
+			json_object_set(m, owned[i], v);
+		else
+			json_object_del(m, owned[i]);
+	}
+	json_decref(stored);
+	return m;
+}
+
+int
+prelogin_apply(struct provider *p, struct job *j)
+{
+	json_error_t je;
+	struct sftpgo_user nu;
+	char err[256] = "";
+
+	if (blank(j->pre_out, j->pre_out_len)) {
+		log_debug("pre-login program for user %s: no changes", j->username);
+		return 0;
+	}
+	json_t *o = json_loadb(j->pre_out, j->pre_out_len, 0, &je);
+	if (!json_is_object(o)) {
+		snprintf(j->error, sizeof(j->error), "Before login program error: %s",
+		         o == NULL ? je.text : "not a JSON object");
+		json_decref(o);
+		return -1;
+	}
+	json_t *m = merged_user(j, o);
+	json_decref(o);
+	user_init(&nu);
+	int rc = m != NULL ? user_from_json(m, &nu, err, sizeof(err)) : -1;
+	json_decref(m);
+	if (rc != 0) {
+		snprintf(j->error, sizeof(j->error), "Before login program error: %s",
+		         err[0] ? err : "out of memory");
+	} else if (nu.username == NULL || strcmp(nu.username, j->username) != 0) {
+		snprintf(j->error, sizeof(j->error),
+		         "Before login program error: the username cannot be changed");
+		rc = -1;
+	} else if (account_prepare_for_store(&nu, NULL, err, sizeof(err)) != 0) {
+		snprintf(j->error, sizeof(j->error), "Before login program error: %s",
+		         err);
+		rc = -1;
+	} else if (provider_user_update(p, &nu, err, sizeof(err)) != 0) {
+		snprintf(j->error, sizeof(j->error),
+		         "Before login program error: cannot save the user: %s", err);
+		rc = -1;
+	} else {
+		log_debug("user %s updated from the pre-login program's response",
+		          j->username);
+	}
+	if (nu.password != NULL)
+		explicit_bzero(nu.password, strlen(nu.password));
+	user_free(&nu);
+	if (rc != 0)
+		log_warn("pre-login program for user %s: %s", j->username, j->error);
 	return rc;
 }

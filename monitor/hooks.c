@@ -40,9 +40,16 @@ mhooks_start(void)
 	struct hooks_params hp = {.base = M.base, .libexec_dir = M.p->libexec_dir};
 	const char *xp = M.p->cfg->data_provider.external_auth_program;
 
-	/* SFTPGo: a missing external auth program makes startup fail */
+	const char *pp = M.p->cfg->data_provider.pre_login_program;
+
+	/* SFTPGo: a missing external auth or pre-login program makes startup fail */
 	if (xp != NULL && xp[0] != '\0' && access(xp, X_OK) != 0) {
 		log_error("data_provider.external_auth_program: cannot run %s: %s", xp,
+		          strerror(errno));
+		return -1;
+	}
+	if (pp != NULL && pp[0] != '\0' && access(pp, X_OK) != 0) {
+		log_error("data_provider.pre_login_program: cannot run %s: %s", pp,
 		          strerror(errno));
 		return -1;
 	}
@@ -208,7 +215,8 @@ int
 mhooks_extauth(struct msess *s, struct job *j)
 {
 	const struct provider_config *pc = &M.p->cfg->data_provider;
-	char *env[6] = {"PATH=/usr/local/bin:/usr/bin:/bin", NULL, NULL, NULL, NULL, NULL};
+	char *env[6] = {
+	    "PATH=/usr/local/bin:/usr/bin:/bin", NULL, NULL, NULL, NULL, NULL};
 	char *const argv[] = {pc->external_auth_program, NULL};
 	struct hooks_ids ids = service_ids();
 	int kbd = j->kind == JOB_KBDINT, key = j->key_type != NULL;
@@ -224,10 +232,8 @@ mhooks_extauth(struct msess *s, struct job *j)
 			return 0;
 	}
 	env[1] = fmt("SFTPGO_AUTHD_USERNAME=%s", j->username, "");
-	env[2] = fmt("SFTPGO_AUTHD_PASSWORD=%s", j->kind == JOB_PASSWORD && j->password
-	                                             ? j->password
-	                                             : "",
-	             "");
+	env[2] = fmt("SFTPGO_AUTHD_PASSWORD=%s",
+	             j->kind == JOB_PASSWORD && j->password ? j->password : "", "");
 	/* SFTPGo's form: "type base64" and a newline */
 	env[3] = key ? fmt("SFTPGO_AUTHD_PUBLIC_KEY=%s %s\n", j->key_type, j->key_b64)
 	             : fmt("SFTPGO_AUTHD_PUBLIC_KEY=%s%s", "", "");
@@ -252,4 +258,90 @@ mhooks_extauth(struct msess *s, struct job *j)
 		job_free(j);
 	}
 	return 1;
+}
+
+/* ---- the pre-login program (spec section 4) ---- */
+
+int
+mhooks_prelogin_wanted(struct msess *s, const struct job *j)
+{
+	const char *pp = M.p->cfg->data_provider.pre_login_program;
+
+	if (pp == NULL || pp[0] == '\0')
+		return 0;
+	if (j->kind == JOB_PUBKEY && s->extauth_key != NULL) {
+		/* the query's run already updated the user for this very key */
+		char *id = key_id(j);
+		int same = id != NULL && strcmp(id, s->extauth_key) == 0;
+		free(id);
+		if (same)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+prelogin_done(struct hook_result *r, void *arg)
+{
+	struct job *j = arg;
+	struct msess *s = session_by_id(j->sess_id);
+
+	if (s == NULL || s->state != S_PREAUTH || !s->job_pending) {
+		job_free(j);
+		return;
+	}
+	if (!r->started || r->err[0] != '\0') {
+		log_warn("pre-login program for user %s: %s", j->username,
+		         r->err[0] ? r->err : "failed");
+		snprintf(j->error, sizeof(j->error), "Before login program error: %.200s",
+		         r->started ? hooks_outcome(r) : r->err);
+		s->job_pending = 0;
+		auth_failed(s, j);
+		job_free(j);
+		return;
+	}
+	j->pre_out = r->out;
+	j->pre_out_len = r->out_len;
+	r->out = NULL;
+	j->prelogin = 2;
+	j->ok = 0;
+	if (j->kind == JOB_PUBKEY_QUERY) {
+		free(s->extauth_key);
+		s->extauth_key = key_id(j);
+	}
+	authpool_submit(j);
+}
+
+/* The user was read (j->pre_user): run the program; the job goes on from
+ * prelogin_done. */
+void
+mhooks_prelogin(struct msess *s, struct job *j)
+{
+	const struct provider_config *pc = &M.p->cfg->data_provider;
+	char *const argv[] = {pc->pre_login_program, NULL};
+	char *env[4] = {"PATH=/usr/local/bin:/usr/bin:/bin", NULL, NULL, NULL};
+	struct hooks_ids ids = service_ids();
+
+	env[1] = fmt("SFTPGO_LOGIND_USER=%s%s", j->pre_user, "");
+	env[2] = fmt("SFTPGO_LOGIND_METHOD=%s%s", job_method(j->kind), "");
+	int rc = -1;
+	if (env[1] != NULL && env[2] != NULL)
+		rc = hooks_exec(HOOK_AUTH, argv, env, ids.service_uid, ids.service_gid,
+		                HOOK_AUTH_SECS, HOOK_OUT_MAX, prelogin_done, j);
+	for (int i = 1; i < 3; i++) {
+		if (env[i] != NULL)
+			explicit_bzero(env[i], strlen(env[i]));
+		free(env[i]);
+	}
+	if (rc != 0) {
+		log_warn("pre-login program for user %s not started: too many "
+		         "authentication programs running",
+		         j->username);
+		snprintf(j->error, sizeof(j->error),
+		         "Before login program error: too many authentication programs "
+		         "running");
+		s->job_pending = 0;
+		auth_failed(s, j);
+		job_free(j);
+	}
 }

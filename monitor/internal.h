@@ -218,6 +218,11 @@ void mhooks_command_done(const struct mworker *w, int status);
 /* 1 when the external auth program took j (its verdict comes later), 0 when the
  * method is not in external_auth_scope. */
 int mhooks_extauth(struct msess *s, struct job *j);
+/* Is data_provider.pre_login_program to run for j (a method external auth does
+ * not handle)? Then the job first only reads the user (prelogin = 1), and
+ * mhooks_prelogin runs the program with it. */
+int mhooks_prelogin_wanted(struct msess *s, const struct job *j);
+void mhooks_prelogin(struct msess *s, struct job *j);
 
 /* signals.c */
 void on_sigchld(evutil_socket_t sig, short what, void *arg);

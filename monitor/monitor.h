@@ -64,6 +64,11 @@ struct job {
 	int64_t q_files, q_size;  /* JOB_QUOTA: the deltas */
 	char *ext_out;            /* the external auth program's stdout: the user */
 	size_t ext_out_len;
+	int prelogin;   /* 1: only read the user for the pre-login program (its
+	                   JSON in pre_user); 2: merge pre_out onto it, save, verify */
+	char *pre_user; /* the stored user as JSON, password hash included */
+	char *pre_out;  /* the pre-login program's stdout */
+	size_t pre_out_len;
 	void *ledger; /* JOB_QUOTA: whose */
 	struct job *next;
 };
@@ -77,6 +82,9 @@ void job_free(struct job *j);
  * saved (monitor/extauth.c). 0, or -1 with j->error. */
 struct provider;
 int extauth_apply(struct provider *p, const struct sftpgo_config *cfg, struct job *j);
+/* The same for the pre-login program's output (j->pre_out) merged onto the stored
+ * user (spec section 4). 0 (nothing to change included), or -1 with j->error. */
+int prelogin_apply(struct provider *p, struct job *j);
 
 /* The event loop (monitor/loop.c). */
 struct monitor_params {

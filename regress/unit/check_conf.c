@@ -605,8 +605,7 @@ START_TEST(good_values_accepted)
 	expect_good("data_provider", "\"actions\": {\"execute_on\": [\"add\"]}");
 	expect_good("data_provider", "\"external_auth_scope\": 7");
 	/* valid values of keys whose feature is not built: refused, naming the key */
-	expect_bad("data_provider", "\"pre_login_program\": \"/bin/true\"",
-	           "data_provider.pre_login_program", "not supported yet");
+	expect_good("data_provider", "\"pre_login_program\": \"/bin/true\"");
 	expect_bad("data_provider", "\"credentials_path\": \"/var/creds\"",
 	           "data_provider.credentials_path", "cloud storage");
 	expect_bad("data_provider", "\"sslmode\": 1", "data_provider.sslmode",
@@ -930,8 +929,6 @@ END_TEST
 /* Keys whose feature is not built yet: a non-default value from the environment too. */
 START_TEST(env_refused_named)
 {
-	expect_env_bad("SFTPGO_DATA_PROVIDER__PRE_LOGIN_PROGRAM", "/bin/true",
-	               "not supported yet");
 	expect_env_bad("SFTPGO_HTTPD__BIND_PORT", "9090", "not supported yet");
 	expect_env_bad("SFTPGO_DATA_PROVIDER__CONNECTION_STRING", "cs",
 	               "not supported yet");

@@ -27,7 +27,8 @@ static const struct {
      {"path", "/a b/é&=?#+%", NULL},
      "https://h:1/p?path=%2Fa+b%2F%C3%A9%26%3D%3F%23%2B%25"},
     /* a NULL value skips the key (target_path, ssh_cmd, file_size when empty) */
-    {"http://h", {"action", "upload", "ssh_cmd", NULL, "local_file", "true", NULL},
+    {"http://h",
+     {"action", "upload", "ssh_cmd", NULL, "local_file", "true", NULL},
      "http://h?action=upload&local_file=true"},
     /* equal keys keep their order; the fragment stays last */
     {"http://h/?k=2&k=1#frag", {"a", "", NULL}, "http://h/?a=&k=2&k=1#frag"},
