@@ -261,11 +261,40 @@ env_var(const char *name, const char *value)
 	return s;
 }
 
+/*
+ * Runs argv with PATH and the n variables names[i]=vals[i], nothing else of the
+ * server's environment. The strings are wiped (one may be a password hash).
+ */
+static int
+run_with_env(const char *what, char *const argv[], const char *const *names,
+             const char *const *vals, int n, long long uid, long long gid, int timeout_s)
+{
+	enum { ENV_MAX = 16 };
+	char *envp[ENV_MAX + 2] = {ENV_PATH};
+	int ok = n <= ENV_MAX;
+
+	for (int i = 0; ok && i < n; i++)
+		ok &= (envp[i + 1] = env_var(names[i], vals[i])) != NULL;
+	if (ok)
+		run_command(what, argv, envp, uid, gid, timeout_s);
+	for (int i = 1; i <= n && i <= ENV_MAX; i++) {
+		if (envp[i] != NULL)
+			explicit_bzero(envp[i], strlen(envp[i]));
+		free(envp[i]);
+	}
+	return ok ? 0 : -1;
+}
+
 /* ---- file actions (spec section 1) ---- */
 
 void
 hooks_file_action(const struct actions_config *ac, const struct hook_file_event *e)
 {
+	static const char *const names[] = {
+	    "SFTPGO_ACTION",           "SFTPGO_ACTION_USERNAME",
+	    "SFTPGO_ACTION_PATH",      "SFTPGO_ACTION_TARGET",
+	    "SFTPGO_ACTION_SSH_CMD",   "SFTPGO_ACTION_FILE_SIZE",
+	    "SFTPGO_ACTION_LOCAL_FILE"};
 	char size[24] = "";
 
 	if (!configured(ac, e->action))
@@ -280,22 +309,10 @@ hooks_file_action(const struct actions_config *ac, const struct hook_file_event 
 		                      (char *)e->target_path,
 		                      (char *)e->ssh_cmd,
 		                      NULL};
-		char *envp[10] = {ENV_PATH};
-		envp[1] = env_var("SFTPGO_ACTION", e->action);
-		envp[2] = env_var("SFTPGO_ACTION_USERNAME", e->username);
-		envp[3] = env_var("SFTPGO_ACTION_PATH", e->path);
-		envp[4] = env_var("SFTPGO_ACTION_TARGET", e->target_path);
-		envp[5] = env_var("SFTPGO_ACTION_SSH_CMD", e->ssh_cmd);
-		envp[6] = env_var("SFTPGO_ACTION_FILE_SIZE", size);
-		envp[7] = env_var("SFTPGO_ACTION_LOCAL_FILE", "true");
-		int ok = 1;
-		for (int i = 1; i < 8; i++)
-			ok &= envp[i] != NULL;
-		if (ok)
-			run_command(e->action, argv, envp, e->uid, e->gid,
-			            HOOK_ACTION_SECS);
-		for (int i = 1; i < 8; i++)
-			free(envp[i]);
+		const char *vals[] = {e->action,  e->username, e->path, e->target_path,
+		                      e->ssh_cmd, size,        "true"};
+		run_with_env(e->action, argv, names, vals, 7, e->uid, e->gid,
+		             HOOK_ACTION_SECS);
 	}
 	if (ac->http_notification_url != NULL && ac->http_notification_url[0]) {
 		const char *params[] = {
@@ -344,6 +361,54 @@ user_body(const struct sftpgo_user *u)
 	return s;
 }
 
+/* The command: 8 arguments, 15 SFTPGO_USER_* variables (spec section 2). */
+static int
+user_command(const struct actions_config *ac, const struct hooks_ids *ids,
+             const char *what, const char *action, const struct sftpgo_user *u)
+{
+	enum { ID, STATUS, EXPIRATION, UID, GID, QFILES, QSIZE, UBW, DBW, MAXS, FSP, NN };
+	const int64_t nums[NN] = {u->id,
+	                          u->status,
+	                          u->expiration_date,
+	                          u->uid,
+	                          u->gid,
+	                          u->quota_files,
+	                          u->quota_size,
+	                          u->upload_bandwidth,
+	                          u->download_bandwidth,
+	                          u->max_sessions,
+	                          fs_provider(u)};
+	char n[NN][24];
+	for (int i = 0; i < NN; i++)
+		snprintf(n[i], sizeof(n[i]), "%" PRId64, nums[i]);
+	char *const argv[] = {
+	    ac->command,   (char *)action, u->username, n[ID],  n[STATUS],
+	    n[EXPIRATION], u->home_dir,    n[UID],      n[GID], NULL};
+	static const char *const names[] = {"SFTPGO_USER_ACTION",
+	                                    "SFTPGO_USER_USERNAME",
+	                                    "SFTPGO_USER_PASSWORD",
+	                                    "SFTPGO_USER_ID",
+	                                    "SFTPGO_USER_STATUS",
+	                                    "SFTPGO_USER_EXPIRATION_DATE",
+	                                    "SFTPGO_USER_HOME_DIR",
+	                                    "SFTPGO_USER_UID",
+	                                    "SFTPGO_USER_GID",
+	                                    "SFTPGO_USER_QUOTA_FILES",
+	                                    "SFTPGO_USER_QUOTA_SIZE",
+	                                    "SFTPGO_USER_UPLOAD_BANDWIDTH",
+	                                    "SFTPGO_USER_DOWNLOAD_BANDWIDTH",
+	                                    "SFTPGO_USER_MAX_SESSIONS",
+	                                    "SFTPGO_USER_FS_PROVIDER"};
+	const char *vals[] = {action,      u->username, u->password ? u->password : "",
+	                      n[ID],       n[STATUS],   n[EXPIRATION],
+	                      u->home_dir, n[UID],      n[GID],
+	                      n[QFILES],   n[QSIZE],    n[UBW],
+	                      n[DBW],      n[MAXS],     n[FSP]};
+
+	return run_with_env(what, argv, names, vals, 15, ids->service_uid,
+	                    ids->service_gid, HOOK_PROVIDER_SECS);
+}
+
 int
 hooks_user_changed(const struct provider_config *pc, const struct hooks_ids *ids,
                    const char *action, const struct sftpgo_user *u)
@@ -355,59 +420,8 @@ hooks_user_changed(const struct provider_config *pc, const struct hooks_ids *ids
 	if (!configured(ac, action))
 		return 0;
 	snprintf(what, sizeof(what), "user %s", action);
-	if (ac->command != NULL && ac->command[0] == '/') {
-		char n[8][24];
-		snprintf(n[0], 24, "%" PRId64, u->id);
-		snprintf(n[1], 24, "%" PRId64, u->status);
-		snprintf(n[2], 24, "%" PRId64, u->expiration_date);
-		snprintf(n[3], 24, "%" PRId64, u->uid);
-		snprintf(n[4], 24, "%" PRId64, u->gid);
-		char *const argv[] = {
-		    ac->command, (char *)action, u->username, n[0], n[1],
-		    n[2],        u->home_dir,    n[3],        n[4], NULL};
-		char *envp[17] = {ENV_PATH};
-		const char *names[] = {"SFTPGO_USER_ACTION",
-		                       "SFTPGO_USER_USERNAME",
-		                       "SFTPGO_USER_PASSWORD",
-		                       "SFTPGO_USER_ID",
-		                       "SFTPGO_USER_STATUS",
-		                       "SFTPGO_USER_EXPIRATION_DATE",
-		                       "SFTPGO_USER_HOME_DIR",
-		                       "SFTPGO_USER_UID",
-		                       "SFTPGO_USER_GID",
-		                       "SFTPGO_USER_QUOTA_FILES",
-		                       "SFTPGO_USER_QUOTA_SIZE",
-		                       "SFTPGO_USER_UPLOAD_BANDWIDTH",
-		                       "SFTPGO_USER_DOWNLOAD_BANDWIDTH",
-		                       "SFTPGO_USER_MAX_SESSIONS",
-		                       "SFTPGO_USER_FS_PROVIDER"};
-		char m[6][24];
-		snprintf(m[0], 24, "%" PRId64, u->quota_files);
-		snprintf(m[1], 24, "%" PRId64, u->quota_size);
-		snprintf(m[2], 24, "%" PRId64, u->upload_bandwidth);
-		snprintf(m[3], 24, "%" PRId64, u->download_bandwidth);
-		snprintf(m[4], 24, "%" PRId64, u->max_sessions);
-		snprintf(m[5], 24, "%" PRId64, fs_provider(u));
-		const char *vals[] = {
-		    action,      u->username, u->password ? u->password : "",
-		    n[0],        n[1],        n[2],
-		    u->home_dir, n[3],        n[4],
-		    m[0],        m[1],        m[2],
-		    m[3],        m[4],        m[5]};
-		int ok = 1;
-		for (int i = 0; i < 15; i++)
-			ok &= (envp[i + 1] = env_var(names[i], vals[i])) != NULL;
-		if (ok)
-			run_command(what, argv, envp, ids->service_uid, ids->service_gid,
-			            HOOK_PROVIDER_SECS);
-		else
-			rc = -1;
-		for (int i = 1; i < 16; i++) {
-			if (envp[i] != NULL)
-				explicit_bzero(envp[i], strlen(envp[i]));
-			free(envp[i]);
-		}
-	}
+	if (ac->command != NULL && ac->command[0] == '/')
+		rc = user_command(ac, ids, what, action, u);
 	if (ac->http_notification_url != NULL && ac->http_notification_url[0]) {
 		const char *params[] = {"action", action, NULL};
 		char *url = hooks_url_with_query(ac->http_notification_url, params);

@@ -177,14 +177,22 @@ read_exec_error(struct hproc *h)
 	}
 }
 
-int
-hooks_child_exited(pid_t pid, int status)
+static struct hproc *
+find_running(pid_t pid)
 {
 	struct hproc *h;
 
 	TAILQ_FOREACH(h, &running, link)
 	if (h->pid == pid)
-		break;
+		return h;
+	return NULL;
+}
+
+int
+hooks_child_exited(pid_t pid, int status)
+{
+	struct hproc *h = find_running(pid);
+
 	if (h == NULL)
 		return 0;
 	TAILQ_REMOVE(&running, h, link);

@@ -180,29 +180,49 @@ fmt(const char *f, const char *a, const char *b)
 	return s;
 }
 
+/* An authentication program's run: external auth or pre-login. */
+enum auth_prog { PROG_EXTAUTH, PROG_PRELOGIN };
+static const struct {
+	const char *who, *prefix; /* for the log line, for connection_failed */
+} progs[] = {
+    [PROG_EXTAUTH] = {"external auth program", "External auth error"},
+    [PROG_PRELOGIN] = {"pre-login program", "Before login program error"},
+};
+
 static void
-extauth_done(struct hook_result *r, void *arg)
+prog_failed(struct msess *s, struct job *j, enum auth_prog which, const char *why)
 {
-	struct job *j = arg;
+	log_warn("%s for user %s: %s", progs[which].who, j->username, why);
+	snprintf(j->error, sizeof(j->error), "%s: %.200s", progs[which].prefix, why);
+	s->job_pending = 0;
+	auth_failed(s, j);
+	job_free(j);
+}
+
+/* Its result: the job goes to a pool thread (monitor/extauth.c) with the output,
+ * or the login fails here. */
+static void
+prog_done(struct hook_result *r, struct job *j, enum auth_prog which)
+{
 	struct msess *s = session_by_id(j->sess_id);
 
 	if (s == NULL || s->state != S_PREAUTH || !s->job_pending) {
-		job_free(j);
+		job_free(j); /* the client left while it ran */
 		return;
 	}
 	if (!r->started || r->err[0] != '\0') {
-		log_warn("external auth program for user %s: %s", j->username,
-		         r->err[0] ? r->err : "failed");
-		snprintf(j->error, sizeof(j->error), "External auth error: %.200s",
-		         r->started ? hooks_outcome(r) : r->err);
-		s->job_pending = 0;
-		auth_failed(s, j);
-		job_free(j);
+		prog_failed(s, j, which, r->started ? hooks_outcome(r) : r->err);
 		return;
 	}
-	/* parsed, validated and saved on a pool thread (monitor/extauth.c) */
-	j->ext_out = r->out;
-	j->ext_out_len = r->out_len;
+	if (which == PROG_EXTAUTH) {
+		j->ext_out = r->out;
+		j->ext_out_len = r->out_len;
+	} else {
+		j->pre_out = r->out;
+		j->pre_out_len = r->out_len;
+		j->prelogin = 2;
+		j->ok = 0;
+	}
 	r->out = NULL;
 	if (j->kind == JOB_PUBKEY_QUERY) {
 		free(s->extauth_key);
@@ -211,26 +231,68 @@ extauth_done(struct hook_result *r, void *arg)
 	authpool_submit(j);
 }
 
+static void
+extauth_done(struct hook_result *r, void *arg)
+{
+	prog_done(r, arg, PROG_EXTAUTH);
+}
+
+static void
+prelogin_done(struct hook_result *r, void *arg)
+{
+	prog_done(r, arg, PROG_PRELOGIN);
+}
+
+/* Runs prog with env (env[0] is PATH, env[1..nenv-1] malloc'd, wiped and freed here,
+ * NULL when out of memory; env[nenv] NULL) as the service account. */
+static void
+prog_start(struct msess *s, struct job *j, enum auth_prog which, const char *prog,
+           char **env, int nenv)
+{
+	char *const argv[] = {(char *)prog, NULL};
+	struct hooks_ids ids = service_ids();
+	int complete = 1, rc = -1;
+
+	for (int i = 1; i < nenv; i++)
+		complete &= env[i] != NULL;
+	if (complete)
+		rc = hooks_exec(HOOK_AUTH, argv, env, ids.service_uid, ids.service_gid,
+		                HOOK_AUTH_SECS, HOOK_OUT_MAX,
+		                which == PROG_EXTAUTH ? extauth_done : prelogin_done, j);
+	for (int i = 1; i < nenv; i++) {
+		if (env[i] != NULL)
+			explicit_bzero(env[i], strlen(env[i]));
+		free(env[i]);
+	}
+	if (rc != 0)
+		prog_failed(s, j, which,
+		            complete ? "not started: too many authentication programs "
+		                       "running"
+		                     : "out of memory");
+}
+
+/* A publickey request whose query already ran the program for this very key. */
+static int
+key_done_before(const struct msess *s, const struct job *j)
+{
+	if (j->kind != JOB_PUBKEY || s->extauth_key == NULL)
+		return 0;
+	char *id = key_id(j);
+	int same = id != NULL && strcmp(id, s->extauth_key) == 0;
+	free(id);
+	return same;
+}
+
 int
 mhooks_extauth(struct msess *s, struct job *j)
 {
-	const struct provider_config *pc = &M.p->cfg->data_provider;
+	const char *prog = M.p->cfg->data_provider.external_auth_program;
 	char *env[6] = {
 	    "PATH=/usr/local/bin:/usr/bin:/bin", NULL, NULL, NULL, NULL, NULL};
-	char *const argv[] = {pc->external_auth_program, NULL};
-	struct hooks_ids ids = service_ids();
 	int kbd = j->kind == JOB_KBDINT, key = j->key_type != NULL;
 
-	if (!in_scope(j->kind))
+	if (!in_scope(j->kind) || key_done_before(s, j))
 		return 0;
-	if (j->kind == JOB_PUBKEY && s->extauth_key != NULL) {
-		/* the query's run already saved the user for this very key */
-		char *id = key_id(j);
-		int same = id != NULL && strcmp(id, s->extauth_key) == 0;
-		free(id);
-		if (same)
-			return 0;
-	}
 	env[1] = fmt("SFTPGO_AUTHD_USERNAME=%s", j->username, "");
 	env[2] = fmt("SFTPGO_AUTHD_PASSWORD=%s",
 	             j->kind == JOB_PASSWORD && j->password ? j->password : "", "");
@@ -238,25 +300,7 @@ mhooks_extauth(struct msess *s, struct job *j)
 	env[3] = key ? fmt("SFTPGO_AUTHD_PUBLIC_KEY=%s %s\n", j->key_type, j->key_b64)
 	             : fmt("SFTPGO_AUTHD_PUBLIC_KEY=%s%s", "", "");
 	env[4] = fmt("SFTPGO_AUTHD_KEYBOARD_INTERACTIVE=%s", kbd ? "1" : "", "");
-	int rc = -1;
-	if (env[1] && env[2] && env[3] && env[4])
-		rc = hooks_exec(HOOK_AUTH, argv, env, ids.service_uid, ids.service_gid,
-		                HOOK_AUTH_SECS, HOOK_OUT_MAX, extauth_done, j);
-	for (int i = 1; i < 5; i++) {
-		if (env[i] != NULL)
-			explicit_bzero(env[i], strlen(env[i]));
-		free(env[i]);
-	}
-	if (rc != 0) {
-		log_warn("external auth program for user %s not started: too many "
-		         "authentication programs running",
-		         j->username);
-		snprintf(j->error, sizeof(j->error),
-		         "External auth error: too many authentication programs running");
-		s->job_pending = 0;
-		auth_failed(s, j);
-		job_free(j);
-	}
+	prog_start(s, j, PROG_EXTAUTH, prog, env, 5);
 	return 1;
 }
 
@@ -267,49 +311,7 @@ mhooks_prelogin_wanted(struct msess *s, const struct job *j)
 {
 	const char *pp = M.p->cfg->data_provider.pre_login_program;
 
-	if (pp == NULL || pp[0] == '\0')
-		return 0;
-	if (j->kind == JOB_PUBKEY && s->extauth_key != NULL) {
-		/* the query's run already updated the user for this very key */
-		char *id = key_id(j);
-		int same = id != NULL && strcmp(id, s->extauth_key) == 0;
-		free(id);
-		if (same)
-			return 0;
-	}
-	return 1;
-}
-
-static void
-prelogin_done(struct hook_result *r, void *arg)
-{
-	struct job *j = arg;
-	struct msess *s = session_by_id(j->sess_id);
-
-	if (s == NULL || s->state != S_PREAUTH || !s->job_pending) {
-		job_free(j);
-		return;
-	}
-	if (!r->started || r->err[0] != '\0') {
-		log_warn("pre-login program for user %s: %s", j->username,
-		         r->err[0] ? r->err : "failed");
-		snprintf(j->error, sizeof(j->error), "Before login program error: %.200s",
-		         r->started ? hooks_outcome(r) : r->err);
-		s->job_pending = 0;
-		auth_failed(s, j);
-		job_free(j);
-		return;
-	}
-	j->pre_out = r->out;
-	j->pre_out_len = r->out_len;
-	r->out = NULL;
-	j->prelogin = 2;
-	j->ok = 0;
-	if (j->kind == JOB_PUBKEY_QUERY) {
-		free(s->extauth_key);
-		s->extauth_key = key_id(j);
-	}
-	authpool_submit(j);
+	return pp != NULL && pp[0] != '\0' && !key_done_before(s, j);
 }
 
 /* The user was read (j->pre_user): run the program; the job goes on from
@@ -317,31 +319,10 @@ prelogin_done(struct hook_result *r, void *arg)
 void
 mhooks_prelogin(struct msess *s, struct job *j)
 {
-	const struct provider_config *pc = &M.p->cfg->data_provider;
-	char *const argv[] = {pc->pre_login_program, NULL};
 	char *env[4] = {"PATH=/usr/local/bin:/usr/bin:/bin", NULL, NULL, NULL};
-	struct hooks_ids ids = service_ids();
 
 	env[1] = fmt("SFTPGO_LOGIND_USER=%s%s", j->pre_user, "");
 	env[2] = fmt("SFTPGO_LOGIND_METHOD=%s%s", job_method(j->kind), "");
-	int rc = -1;
-	if (env[1] != NULL && env[2] != NULL)
-		rc = hooks_exec(HOOK_AUTH, argv, env, ids.service_uid, ids.service_gid,
-		                HOOK_AUTH_SECS, HOOK_OUT_MAX, prelogin_done, j);
-	for (int i = 1; i < 3; i++) {
-		if (env[i] != NULL)
-			explicit_bzero(env[i], strlen(env[i]));
-		free(env[i]);
-	}
-	if (rc != 0) {
-		log_warn("pre-login program for user %s not started: too many "
-		         "authentication programs running",
-		         j->username);
-		snprintf(j->error, sizeof(j->error),
-		         "Before login program error: too many authentication programs "
-		         "running");
-		s->job_pending = 0;
-		auth_failed(s, j);
-		job_free(j);
-	}
+	prog_start(s, j, PROG_PRELOGIN, M.p->cfg->data_provider.pre_login_program, env,
+	           3);
 }

@@ -18,37 +18,9 @@ U2=sftpgo-ta2-$$
 make_sysuser "$U1" || skip_all "cannot create system users"
 make_sysuser "$U2" || skip_all "cannot create system users"
 HPORT=$((PORT_BASE + 121))
-mkdir -p "$T/act"
-chmod 1777 "$T/act"
-ACTLOG=$T/act/actions.log
-HLOG=$T/http.log
-MODE=$T/http.mode
-echo ok >"$MODE"
-
-cat >"$T/action.sh" <<EOS
-#!/bin/sh
-case "\$3" in *hang*) sleep 30 ;; esac
-{
-	echo "argc=\$#"
-	for a; do echo "arg=[\$a]"; done
-	env | LC_ALL=C sort | sed 's/^/env=/'
-	echo "uid=\$(id -u) gid=\$(id -g)"
-	echo ---
-} >>"$ACTLOG"
-EOS
-chmod 755 "$T/action.sh"
-
-start_receiver() {
-	$PY "$top_srcdir/regress/hook-receiver.py" "$HPORT" "$HLOG" "$MODE" &
-	RECV_PID=$!
-	BG_PIDS="$BG_PIDS $RECV_PID"
-	for _i in $(seq 50); do
-		$PY -c "import socket; socket.create_connection(('127.0.0.1', $HPORT))" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+RECLOG=$T/act/actions.log
+. "$top_srcdir/regress/hooks-lib.sh"
+ACTION_PRELUDE='case "$3" in *hang*) sleep 30 ;; esac' write_recorder "$T/action.sh"
 check "the HTTP receiver starts" start_receiver
 
 serve_config 120 "\"enable_scp\": true, \"enabled_ssh_commands\": [\"sha256sum\", \"scp\", \"pwd\"],
@@ -60,30 +32,6 @@ add_user bob "$U1" --password pw
 add_user eve "$U2" --password pw
 HOME_BOB=$T/homes/bob
 ENC_HOME=$($PY -c "import sys, urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))" "$HOME_BOB")
-
-# records: the Nth record of the action log (N from 1), "---" separated
-record() {
-	awk -v n="$1" 'BEGIN{r=1} /^---$/{r++; next} r==n' "$ACTLOG"
-}
-n_records() { grep -c '^---$' "$ACTLOG" 2>/dev/null || echo 0; }
-wait_records() {
-	for _i in $(seq 100); do
-		[ "$(n_records)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-n_http() { wc -l <"$HLOG" 2>/dev/null || echo 0; }
-wait_http() {
-	for _i in $(seq 100); do
-		[ "$(n_http)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# http_path N: the raw path+query of the Nth request
-http_path() { sed -n "${1}p" "$HLOG" | $PY -c "import json,sys; print(json.load(sys.stdin)['path'])"; }
-http_field() { sed -n "${1}p" "$HLOG" | $PY -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
 
 # expect_record N ACTION PATH TARGET SSH_CMD SIZE: the Nth run, byte for byte
 expect_record() {
@@ -223,23 +171,12 @@ printf 'put %s /aok\n' "$T/empty" | sftp_pw bob pw >/dev/null
 check "the command runs again" wait_records $((N + 1))
 
 # --- a command stuck for 30 s delays no one -----------------------------------
-login_ms() {
-	_t0=$(date +%s%N)
-	echo ls | sftp_pw eve pw >/dev/null || return 1
-	echo $((($(date +%s%N) - _t0) / 1000000))
-}
-min3() { # the fastest of three logins
-	_a=$(login_ms)
-	_b=$(login_ms)
-	_c=$(login_ms)
-	_m=$((_a < _b ? _a : _b))
-	echo $((_m < _c ? _m : _c))
-}
-BASE=$(min3)
+eve_login() { echo ls | sftp_pw eve pw; }
+BASE=$(fastest_ms eve_login)
 for i in 1 2 3 4; do printf 'put %s /hang%s\n' "$T/empty" "$i"; done | sftp_pw bob pw >/dev/null
 sleep 0.5
 check "four hung commands are running" sh -c "pgrep -f '[a]ction.sh upload bob .*hang' | wc -l | grep -qx 4"
-WITH=$(min3)
+WITH=$(fastest_ms eve_login)
 echo "# login of another user: ${BASE} ms alone, ${WITH} ms with 4 hung commands"
 check "a stuck command delays another user's login by < 100 ms" test "$WITH" -lt $((BASE + 100))
 stop_server

@@ -13,9 +13,9 @@
 U1=sftpgo-tp1-$$
 make_sysuser "$U1" || skip_all "cannot create system users"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
-mkdir -p "$T/act"
-chmod 1777 "$T/act"
 PLOG=$T/act/pre.log
+RECLOG=$PLOG
+. "$top_srcdir/regress/hooks-lib.sh"
 ssh-keygen -q -t ed25519 -N '' -f "$T/key" || skip_all "ssh-keygen failed"
 KEY=$(cut -d' ' -f1,2 "$T/key.pub")
 cat >"$T/pre.sh" <<EOS
@@ -51,8 +51,6 @@ for n in pl1 plempty pldis plkey plfail plbad plrename plinvalid; do
 done
 NOBODY=$(id -u nobody)
 stored() { sqlite3 "$CFG/sftpgo.db" "SELECT $2 FROM users WHERE username='$1'"; }
-n_records() { grep -c '^---$' "$PLOG" 2>/dev/null || echo 0; }
-record() { awk -v n="$1" 'BEGIN{r=1} /^---$/{r++; next} r==n' "$PLOG"; }
 pwlogin() { echo ls | sshpass -p "${2:-pw}" sftp $SSH_OPTS -P "$PORT" -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - "$1@127.0.0.1"; }
 
 "$SFTPGO" user show --config-dir "$CFG" --username pl1 >"$T/pl1.json"

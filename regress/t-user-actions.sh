@@ -12,29 +12,11 @@
 . "$top_srcdir/regress/serve-lib.sh"
 
 HPORT=$((PORT_BASE + 131))
-mkdir -p "$T/act" "$T/homes"
-chmod 1777 "$T/act"
-ACTLOG=$T/act/actions.log
-HLOG=$T/http.log
-MODE=$T/http.mode
-echo ok >"$MODE"
-cat >"$T/action.sh" <<EOS
-#!/bin/sh
-{
-	echo "argc=\$#"
-	for a; do echo "arg=[\$a]"; done
-	env | LC_ALL=C sort | sed 's/^/env=/'
-	echo "uid=\$(id -u)"
-	echo ---
-} >>"$ACTLOG"
-EOS
-chmod 755 "$T/action.sh"
-$PY "$top_srcdir/regress/hook-receiver.py" "$HPORT" "$HLOG" "$MODE" &
-BG_PIDS="$BG_PIDS $!"
-for _i in $(seq 50); do
-	$PY -c "import socket; socket.create_connection(('127.0.0.1', $HPORT))" 2>/dev/null && break
-	sleep 0.1
-done
+RECLOG=$T/act/actions.log
+. "$top_srcdir/regress/hooks-lib.sh"
+mkdir -p "$T/homes"
+write_recorder "$T/action.sh"
+check "the HTTP receiver starts" start_receiver
 
 write_config() { # EXECUTE_ON (JSON list)
 	cat >"$CFG/sftpgo.json" <<EOC
@@ -47,10 +29,6 @@ write_config '["add", "update", "delete"]'
 u() { "$SFTPGO" user "$@" --config-dir "$CFG" --libexec-dir "$top_builddir"; }
 check "initprovider" "$SFTPGO" initprovider --config-dir "$CFG"
 NOBODY=$(id -u nobody)
-
-record() { awk -v n="$1" 'BEGIN{r=1} /^---$/{r++; next} r==n' "$ACTLOG"; }
-n_records() { grep -c '^---$' "$ACTLOG" 2>/dev/null || echo 0; }
-n_http() { wc -l <"$HLOG" 2>/dev/null || echo 0; }
 
 check "user add" u add --username ann --password secret1 --home-dir "$T/homes/ann" \
 	--uid 1234 --gid 2345 --quota-size 1000 --quota-files 10 --max-sessions 2 \
@@ -87,7 +65,7 @@ env=SFTPGO_USER_STATUS=$3
 env=SFTPGO_USER_UID=1234
 env=SFTPGO_USER_UPLOAD_BANDWIDTH=11
 env=SFTPGO_USER_USERNAME=ann
-uid=$NOBODY
+uid=$NOBODY gid=$(id -g nobody)
 EOW
 	record "$1" >"$T/got"
 	diff "$T/want" "$T/got"
