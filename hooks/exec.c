@@ -43,6 +43,7 @@ TAILQ_HEAD(hproc_list, hproc);
 static struct hproc_list running = TAILQ_HEAD_INITIALIZER(running);
 static struct hproc_list queued = TAILQ_HEAD_INITIALIZER(queued);
 static int n_running[HOOK_CLASSES], n_queued[HOOK_CLASSES];
+static int stopped; /* classes hooks_exec_stop() ended: nothing new starts */
 
 /* Per class: how many programs run at once, how many wait. */
 static const int run_max[HOOK_CLASSES] = {16, 32};
@@ -323,6 +324,11 @@ int
 hooks_exec(enum hook_class c, char *const argv[], char *const envp[], long long uid,
            long long gid, int timeout_s, size_t out_cap, hook_done_fn done, void *arg)
 {
+	if (stopped & (1 << c)) {
+		if (c == HOOK_NOTIFY)
+			log_warn("hook %s dropped: the server is shutting down", argv[0]);
+		return -1;
+	}
 	if (n_running[c] >= run_max[c] && n_queued[c] >= queue_max[c]) {
 		if (c == HOOK_NOTIFY)
 			log_warn("hook %s dropped: %d running and %d queued already",
@@ -364,21 +370,31 @@ hooks_exec_idle(void)
 }
 
 void
-hooks_exec_stop(void)
+hooks_exec_stop(int classes)
 {
-	struct hproc *h;
+	struct hproc *h, *next;
 
-	while ((h = TAILQ_FIRST(&queued)) != NULL) {
+	stopped |= classes;
+	for (h = TAILQ_FIRST(&queued); h != NULL; h = next) {
+		next = TAILQ_NEXT(h, link);
+		if (!(classes & (1 << h->cls)))
+			continue;
 		TAILQ_REMOVE(&queued, h, link);
 		n_queued[h->cls]--;
 		run_failed(h, "server shutting down");
 	}
 	TAILQ_FOREACH(h, &running, link)
-	{
+	if (classes & (1 << h->cls)) {
 		kill_group(h);
 		h->r.timed_out = 1;
 		snprintf(h->r.err, sizeof(h->r.err), "killed: server shutting down");
 	}
+}
+
+int
+hooks_programs_idle(void)
+{
+	return hooks_exec_idle();
 }
 
 void

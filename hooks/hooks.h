@@ -61,9 +61,12 @@ struct hooks_params {
 
 /* Once, in the process's main thread, before anything is submitted. 0 or -1. */
 int hooks_init(const struct hooks_params *p, char *err, size_t errlen);
-/* The server is stopping: what waits is dropped, what runs gets SIGKILL; each
- * done callback still runs (from the reaper, as usual). */
-void hooks_exec_stop(void);
+/* The server is stopping: the programs of these classes (bits 1 << class) that
+ * wait are dropped, those that run get SIGKILL; each done callback still runs
+ * (from the reaper, as usual). */
+void hooks_exec_stop(int classes);
+/* No program running or queued (the monitor's shutdown waits for it). */
+int hooks_programs_idle(void);
 /* Kills what runs (SIGKILL to each group), waits for the HTTP threads. */
 void hooks_shutdown(void);
 /* Nothing running or queued (the CLI runs its loop until this is true). */

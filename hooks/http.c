@@ -40,6 +40,16 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct hreq *head, *tail;
 static int n_queued[HOOK_CLASSES], in_flight, stopping;
+/* At shutdown what is queued still goes out until then (monotonic ms), no later. */
+static int64_t drain_until;
+#define DRAIN_MS 5000
+
+static int
+past_drain(void)
+{
+	return __atomic_load_n(&stopping, __ATOMIC_RELAXED) &&
+	       monotonic_ms() > __atomic_load_n(&drain_until, __ATOMIC_RELAXED);
+}
 static const int queue_max[HOOK_CLASSES] = {256, 64};
 static pthread_t threads[HTTP_THREADS];
 static int nthreads;
@@ -65,7 +75,7 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	(void)dn;
 	(void)ut;
 	(void)un;
-	return __atomic_load_n(&stopping, __ATOMIC_RELAXED) ? 1 : 0;
+	return past_drain();
 }
 
 static void
@@ -136,7 +146,7 @@ http_thread(void *arg)
 		n_queued[q->cls]--;
 		in_flight++;
 		pthread_mutex_unlock(&mu);
-		if (!__atomic_load_n(&stopping, __ATOMIC_RELAXED))
+		if (!past_drain())
 			perform(q);
 		else
 			snprintf(q->r.err, sizeof(q->r.err), "server shutting down");
@@ -256,11 +266,13 @@ hooks_http_idle(void)
 	return idle;
 }
 
-/* Lets the threads finish what they do (at most one timeout), drops the queue. */
+/* Lets the threads send what is queued for DRAIN_MS more, then drops the rest and
+ * ends the transfers in flight. */
 void
 hooks_http_shutdown(void)
 {
 	pthread_mutex_lock(&mu);
+	__atomic_store_n(&drain_until, monotonic_ms() + DRAIN_MS, __ATOMIC_RELAXED);
 	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
