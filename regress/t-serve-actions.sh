@@ -182,5 +182,12 @@ check "a stuck command delays another user's login by < 100 ms" test "$WITH" -lt
 stop_server
 check "the server stops although commands hang" test "$SERVER_STATUS" -eq 0
 check "the hung commands were killed at shutdown" sh -c "! pgrep -f '[a]ction.sh upload bob .*hang'"
+
+# --- a stop right after a burst: the queued actions still run ------------------
+start_server || fail "server restarts"
+N=$(n_records)
+for i in $(seq 40); do printf 'put %s /burst%s\n' "$T/empty" "$i"; done | sftp_pw bob pw >/dev/null
+stop_server
+check "every action of a burst ran before the server stopped" test "$(n_records)" -eq $((N + 40))
 check_not "no child process crashed" grep -q "killed by signal" "$LOG"
 done_testing

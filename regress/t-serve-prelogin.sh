@@ -36,17 +36,28 @@ case "\$SFTPGO_LOGIND_USER" in
 *'"username":"plbad"'*) echo '{"status":' ;;
 *'"username":"plrename"'*) echo '{"username":"someone"}' ;;
 *'"username":"plinvalid"'*) echo '{"home_dir":"relative"}' ;;
+*'"username":"plkbd"'*) echo '{"max_sessions":7}' ;;
 esac
 EOS
 chmod 755 "$T/pre.sh"
+cat >"$T/kbd.sh" <<'EOS'
+#!/bin/sh
+echo '{"questions":["Code: "],"instruction":"","echos":[false]}'
+read A
+if [ "$A" = 1234 ]; then echo '{"auth_result":1}'; else echo '{"auth_result":-1}'; fi
+EOS
+chmod 755 "$T/kbd.sh"
+printf '#!/bin/sh\necho 1234\n' >"$T/askpass"
+chmod 755 "$T/askpass"
 PORT=$((PORT_BASE + 150))
 cat >"$CFG/sftpgo.json" <<EOC
-{"sftpd": {"bind_port": $PORT, "bind_address": "127.0.0.1", "session_pool_size": 4},
+{"sftpd": {"bind_port": $PORT, "bind_address": "127.0.0.1", "session_pool_size": 4,
+  "keyboard_interactive_auth_program": "$T/kbd.sh"},
  "data_provider": {"pre_login_program": "$T/pre.sh"}}
 EOC
 start_server || { fail "server starts"; exit 1; }
 ok "server starts"
-for n in pl1 plempty pldis plkey plfail plbad plrename plinvalid; do
+for n in pl1 plempty pldis plkey plfail plbad plrename plinvalid plkbd; do
 	add_user "$n" "$U1" --password pw
 done
 NOBODY=$(id -u nobody)
@@ -78,6 +89,10 @@ check "a key the program adds is accepted at once" sh -c "echo ls | sftp $SSH_OP
 record_has() { record "$1" | grep -qx "$2"; }
 check "method publickey" record_has $((N + 1)) method=publickey
 check "one run for the key (query and signature)" test "$(n_records)" -eq $((N + 1))
+N=$(n_records)
+check "keyboard-interactive: the program, then the challenge" sh -c "echo ls | SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid sftp $SSH_OPTS -P $PORT -o BatchMode=no -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 -b - plkbd@127.0.0.1"
+check "method keyboard-interactive" record_has $((N + 1)) method=keyboard-interactive
+check "keyboard-interactive: saved" test "$(stored plkbd max_sessions)" = 7
 N=$(n_records)
 check_not "an unknown user fails before the program" pwlogin nobody-here
 check "the program did not run" test "$(n_records)" -eq "$N"
