@@ -65,10 +65,14 @@ PROFILES = {
 
 LOG_DIR = "/tmp"  # set by Env.setup() to the run's logs/ directory
 
-SERVER_KEYS = ["ours", "openssh", "internal", "quota"]
+SERVER_KEYS = ["ours", "openssh", "internal", "quota", "actions"]
 SERVER_LABELS = {"ours": "ours", "openssh": "OpenSSH sftp-server",
                  "internal": "OpenSSH internal-sftp",
-                 "quota": "ours with quota tracking on"}
+                 "quota": "ours with quota tracking on",
+                 "actions": "ours with upload/download actions"}
+# Servers that are ours again with one feature on: each adds a column and its
+# ratio to ours without (--quota, --actions)
+VARIANTS = ["quota", "actions"]
 # --quota: the bench user's limits on the "quota" server (large enough never to
 # refuse; every upload still reserves from the monitor's ledger in chunks)
 QUOTA_SIZE = 1 << 40
@@ -576,6 +580,7 @@ class Ours(Server):
     # SFTPGo's default: a user without a quota is not counted
     track_quota = 2
     user_flags = []
+    sftpd_extra = {}
 
     def __init__(self, env, port, binary, libexec):
         super().__init__(env, port)
@@ -602,6 +607,7 @@ class Ours(Server):
                               "track_quota": self.track_quota},
             "httpd": {"bind_port": 0},
         }
+        conf["sftpd"].update(self.sftpd_extra)
         with open(os.path.join(d, "sftpgo.json"), "w") as f:
             json.dump(conf, f, indent=2)
         self.host_dir = env.mkdir_user(os.path.join(env.base, "%s-home" % self.key))
@@ -630,6 +636,14 @@ class OursQuota(Ours):
     key = "quota"
     track_quota = 1
     user_flags = ["--quota-size", str(QUOTA_SIZE), "--quota-files", str(QUOTA_FILES)]
+
+
+class OursActions(Ours):
+    """The same server with an upload and download action (--actions): a command
+    that does nothing (/bin/true), so the row measures what firing costs."""
+    key = "actions"
+    sftpd_extra = {"actions": {"execute_on": ["upload", "download"],
+                               "command": "/bin/true"}}
 
 
 # ---------------------------------------------------------------- clients
@@ -785,10 +799,10 @@ def table(res, servers_present):
     cols = ["ours", "openssh", "internal"]
     head = ["row", "unit", "ours", "sftp-server", "internal-sftp",
             "ours/sftp-server", "ours/internal", "bar", ""]
-    quota = any(s.key == "quota" for s in servers_present)
-    if quota:  # --quota: one more column, and its ratio to ours without
-        cols.append("quota")
-        head[-1:-1] = ["ours+quota", "quota/ours"]
+    present = [v for v in VARIANTS if any(s.key == v for s in servers_present)]
+    for v in present:  # --quota, --actions: one more column, and its ratio to ours
+        cols.append(v)
+        head[-1:-1] = ["ours+" + v, v + "/ours"]
     lines, out_rows = [], []
     section = None
     for r in res.rows:
@@ -802,11 +816,11 @@ def table(res, servers_present):
         verdict = bar_ok(bar, ratio["openssh"], med["ours"])
         cells = [r["label"], r["unit"]] + [fmt(med[k]) for k in cols[:3]] + \
             [fmt(ratio["openssh"]), fmt(ratio["internal"]), bar_text(bar)]
-        if quota:
-            a, b = med["quota"], med["ours"]
-            ratio["quota"] = (a / b) if (a is not None and b not in (None, 0) and
-                                         r["unit"] != "count") else None
-            cells += [fmt(med["quota"]), fmt(ratio["quota"])]
+        for v in present:
+            a, b = med[v], med["ours"]
+            ratio[v] = (a / b) if (a is not None and b not in (None, 0) and
+                                   r["unit"] != "count") else None
+            cells += [fmt(med[v]), fmt(ratio[v])]
         cells.append(verdict)
         if r["section"] != section:
             section = r["section"]
@@ -820,6 +834,7 @@ def table(res, servers_present):
                              ratio_sftp_server=ratio["openssh"],
                              ratio_internal_sftp=ratio["internal"],
                              ratio_quota_ours=ratio.get("quota"),
+                             ratio_actions_ours=ratio.get("actions"),
                              verdict=verdict or None))
     widths = [max(len(head[i]), *(len(c[i]) for c in lines if c[0] != "#"))
               for i in range(len(head))]
@@ -1273,10 +1288,13 @@ def parse_args():
     ap.add_argument("--libexec-dir", default=REPO,
                     help="directory holding sftpgo-worker and sftpgo-session")
     ap.add_argument("--servers", default="ours,openssh,internal",
-                    help="comma list of ours,openssh,internal,quota")
+                    help="comma list of ours,openssh,internal,quota,actions")
     ap.add_argument("--quota", action="store_true",
                     help="also run ours with quota tracking on and a quota on the "
                          "bench user (server \"quota\"; column quota/ours)")
+    ap.add_argument("--actions", action="store_true",
+                    help="also run ours with an upload and download action "
+                         "(server \"actions\"; column actions/ours)")
     ap.add_argument("--only", default="",
                     help="comma list of tests: sftp,scp,small,meta,login,idle,par,worker")
     ap.add_argument("--port-base", type=int, default=47000)
@@ -1285,6 +1303,8 @@ def parse_args():
     a = ap.parse_args()
     if a.quota and "quota" not in a.servers.split(","):
         a.servers += ",quota"
+    if a.actions and "actions" not in a.servers.split(","):
+        a.servers += ",actions"
     if a.sizes is None:
         a.sizes = "quick" if a.quick else "full"
     return a
@@ -1330,8 +1350,8 @@ def main():
                 continue
             while not port_free(port):
                 port += 1
-            if key in ("ours", "quota"):
-                cls = Ours if key == "ours" else OursQuota
+            if key in ("ours", "quota", "actions"):
+                cls = {"ours": Ours, "quota": OursQuota, "actions": OursActions}[key]
                 srv = cls(env, port, args.sftpgo_bin, args.libexec_dir)
             else:
                 srv = OpenSSH(env, port, chroot=(key == "internal"))
