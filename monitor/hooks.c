@@ -34,6 +34,25 @@ service_ids(void)
 }
 
 int
+mhooks_auth_argv(const char *prog, char *path, size_t pathlen, char *uid, char *gid,
+                 char *argv[5])
+{
+	struct hooks_ids ids = service_ids();
+
+	if (snprintf(path, pathlen, "%s/sftpgo-hookexec", M.p->libexec_dir) >=
+	    (int)pathlen)
+		return -1;
+	snprintf(uid, 24, "%lld", ids.service_uid);
+	snprintf(gid, 24, "%lld", ids.service_gid);
+	argv[0] = "sftpgo-hookexec";
+	argv[1] = uid;
+	argv[2] = gid;
+	argv[3] = (char *)prog;
+	argv[4] = NULL;
+	return 0;
+}
+
+int
 mhooks_start(void)
 {
 	char err[256];

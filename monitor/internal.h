@@ -78,6 +78,7 @@ struct msess {
 struct kbdprog {
 	pid_t pid;
 	int in_fd, out_fd; /* its stdin (we write answers), its stdout (JSON lines) */
+	int err_fd;        /* sftpgo-hookexec's "cannot run" message, if any */
 	struct event *ev, *timer;
 	char *buf;
 	size_t len;
@@ -223,6 +224,10 @@ int mhooks_extauth(struct msess *s, struct job *j);
  * mhooks_prelogin runs the program with it. */
 int mhooks_prelogin_wanted(struct msess *s, const struct job *j);
 void mhooks_prelogin(struct msess *s, struct job *j);
+/* argv for sftpgo-hookexec running prog as the service account (uid and gid are
+ * the caller's buffers of 24 bytes); the helper's path in path. 0 or -1. */
+int mhooks_auth_argv(const char *prog, char *path, size_t pathlen, char *uid, char *gid,
+                     char *argv[5]);
 
 /* signals.c */
 void on_sigchld(evutil_socket_t sig, short what, void *arg);

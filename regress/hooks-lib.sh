@@ -73,3 +73,9 @@ fastest_ms() {
 	done
 	echo "$_best"
 }
+
+# The service account the auth programs and provider actions run as (the
+# default sftpd.unprivileged_user: sftpgo if it exists, else nobody).
+if id sftpgo >/dev/null 2>&1; then _svc=sftpgo; else _svc=nobody; fi
+SERVICE_UID=$(id -u "$_svc")
+SERVICE_GID=$(id -g "$_svc")

@@ -82,7 +82,7 @@ EOC
 write_config 0
 start_server || { fail "server starts"; exit 1; }
 ok "server starts"
-NOBODY=$(id -u nobody)
+NOBODY=$SERVICE_UID
 
 stored() { sqlite3 "$CFG/sftpgo.db" "SELECT $2 FROM users WHERE username='$1'"; }
 expect_env() { # N USER PASSWORD KEY(with trailing \n or empty) KBD

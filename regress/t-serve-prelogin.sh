@@ -60,7 +60,7 @@ ok "server starts"
 for n in pl1 plempty pldis plkey plfail plbad plrename plinvalid plkbd; do
 	add_user "$n" "$U1" --password pw
 done
-NOBODY=$(id -u nobody)
+NOBODY=$SERVICE_UID
 stored() { sqlite3 "$CFG/sftpgo.db" "SELECT $2 FROM users WHERE username='$1'"; }
 pwlogin() { echo ls | sshpass -p "${2:-pw}" sftp $SSH_OPTS -P "$PORT" -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - "$1@127.0.0.1"; }
 

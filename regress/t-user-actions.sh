@@ -28,7 +28,7 @@ EOC
 write_config '["add", "update", "delete"]'
 u() { "$SFTPGO" user "$@" --config-dir "$CFG" --libexec-dir "$top_builddir"; }
 check "initprovider" "$SFTPGO" initprovider --config-dir "$CFG"
-NOBODY=$(id -u nobody)
+NOBODY=$SERVICE_UID
 
 check "user add" u add --username ann --password secret1 --home-dir "$T/homes/ann" \
 	--uid 1234 --gid 2345 --quota-size 1000 --quota-files 10 --max-sessions 2 \
@@ -65,7 +65,7 @@ env=SFTPGO_USER_STATUS=$3
 env=SFTPGO_USER_UID=1234
 env=SFTPGO_USER_UPLOAD_BANDWIDTH=11
 env=SFTPGO_USER_USERNAME=ann
-uid=$NOBODY gid=$(id -g nobody)
+uid=$SERVICE_UID gid=$SERVICE_GID
 EOW
 	record "$1" >"$T/got"
 	diff "$T/want" "$T/got"
