@@ -12,13 +12,15 @@ echo ok >"$MODE"
 # record N: the Nth record (from 1); n_records; wait_records N
 record() { awk -v n="$1" 'BEGIN{r=1} /^---$/{r++; next} r==n' "$RECLOG"; }
 n_records() { grep -c '^---$' "$RECLOG" 2>/dev/null || echo 0; }
-wait_records() {
+# wait_count COUNTER N: until the function COUNTER prints N or more (10 s)
+wait_count() {
 	for _i in $(seq 100); do
-		[ "$(n_records)" -ge "$1" ] && return 0
+		[ "$($1)" -ge "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
+wait_records() { wait_count n_records "$1"; }
 
 # write_recorder FILE: a hook script that records its argv, sorted environment
 # and ids as one record of $RECLOG (ACTION_PRELUDE, if set, runs first)
@@ -50,13 +52,7 @@ start_receiver() {
 	return 1
 }
 n_http() { wc -l <"$HLOG" 2>/dev/null || echo 0; }
-wait_http() {
-	for _i in $(seq 100); do
-		[ "$(n_http)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_http() { wait_count n_http "$1"; }
 # http_field N FIELD: method, path (raw, with the query), content_type,
 # user_agent or body of the Nth request
 http_field() { sed -n "${1}p" "$HLOG" | $PY -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
@@ -79,3 +75,22 @@ fastest_ms() {
 if id sftpgo >/dev/null 2>&1; then _svc=sftpgo; else _svc=nobody; fi
 SERVICE_UID=$(id -u "$_svc")
 SERVICE_GID=$(id -g "$_svc")
+
+# write_kbd_program: $T/kbd.sh asks one question ("Code: ") and accepts 1234;
+# $T/askpass answers it for OpenSSH's client (kbd_login USER logs in with them)
+write_kbd_program() {
+	cat >"$T/kbd.sh" <<'EOS'
+#!/bin/sh
+echo '{"questions":["Code: "],"instruction":"","echos":[false]}'
+read A
+if [ "$A" = 1234 ]; then echo '{"auth_result":1}'; else echo '{"auth_result":-1}'; fi
+EOS
+	printf '#!/bin/sh\necho 1234\n' >"$T/askpass"
+	chmod 755 "$T/kbd.sh" "$T/askpass"
+}
+kbd_login() {
+	echo ls | SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid \
+		sftp $SSH_OPTS -P "$PORT" -o BatchMode=no \
+		-o PreferredAuthentications=keyboard-interactive \
+		-o NumberOfPasswordPrompts=1 -b - "$1@127.0.0.1"
+}

@@ -57,13 +57,7 @@ hang) sleep 30 ;;
 esac
 EOS
 chmod 755 "$T/auth.sh"
-cat >"$T/kbd.sh" <<'EOS'
-#!/bin/sh
-echo '{"questions":["Code: "],"instruction":"","echos":[false]}'
-read A
-if [ "$A" = 1234 ]; then echo '{"auth_result":1}'; else echo '{"auth_result":-1}'; fi
-EOS
-chmod 755 "$T/kbd.sh"
+write_kbd_program
 cat >"$T/useraction.sh" <<EOS
 #!/bin/sh
 echo "\$@" >>"$T/act/useractions.log"
@@ -121,13 +115,8 @@ check "the program got the key with a trailing newline" expect_env $((N + 1)) ke
 check "the key is stored" sh -c "sqlite3 '$CFG/sftpgo.db' \"SELECT public_keys FROM users WHERE username='keyuser'\" | grep -qF '$(echo "$KEY" | cut -d' ' -f2)'"
 
 # --- keyboard-interactive chained ---------------------------------------------
-cat >"$T/askpass" <<'EOA'
-#!/bin/sh
-echo 1234
-EOA
-chmod 755 "$T/askpass"
 N=$(n_records)
-check "keyboard-interactive: the external program, then the challenge" sh -c "echo ls | SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid sftp $SSH_OPTS -P $PORT -o BatchMode=no -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 -b - kbduser@127.0.0.1"
+check "keyboard-interactive: the external program, then the challenge" kbd_login kbduser
 check "keyboard-interactive: only SFTPGO_AUTHD_KEYBOARD_INTERACTIVE=1" expect_env $((N + 1)) kbduser "" "" 1
 check "keyboard-interactive: the user was saved" test "$(stored kbduser username)" = kbduser
 

@@ -40,15 +40,7 @@ case "\$SFTPGO_LOGIND_USER" in
 esac
 EOS
 chmod 755 "$T/pre.sh"
-cat >"$T/kbd.sh" <<'EOS'
-#!/bin/sh
-echo '{"questions":["Code: "],"instruction":"","echos":[false]}'
-read A
-if [ "$A" = 1234 ]; then echo '{"auth_result":1}'; else echo '{"auth_result":-1}'; fi
-EOS
-chmod 755 "$T/kbd.sh"
-printf '#!/bin/sh\necho 1234\n' >"$T/askpass"
-chmod 755 "$T/askpass"
+write_kbd_program
 PORT=$((PORT_BASE + 150))
 cat >"$CFG/sftpgo.json" <<EOC
 {"sftpd": {"bind_port": $PORT, "bind_address": "127.0.0.1", "session_pool_size": 4,
@@ -90,7 +82,7 @@ record_has() { record "$1" | grep -qx "$2"; }
 check "method publickey" record_has $((N + 1)) method=publickey
 check "one run for the key (query and signature)" test "$(n_records)" -eq $((N + 1))
 N=$(n_records)
-check "keyboard-interactive: the program, then the challenge" sh -c "echo ls | SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid sftp $SSH_OPTS -P $PORT -o BatchMode=no -o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 -b - plkbd@127.0.0.1"
+check "keyboard-interactive: the program, then the challenge" kbd_login plkbd
 check "method keyboard-interactive" record_has $((N + 1)) method=keyboard-interactive
 check "keyboard-interactive: saved" test "$(stored plkbd max_sessions)" = 7
 N=$(n_records)
