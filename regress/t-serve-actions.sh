@@ -157,6 +157,9 @@ check "the receiver restarts" start_receiver
 echo slow >"$MODE"
 printf 'put %s /aslow\n' "$T/empty" | sftp_pw bob pw >/dev/null
 check "a slow receiver does not hold the transfers" sh -c "printf 'put %s /afast\n' '$T/empty' | sshpass -p pw sftp $SSH_OPTS -P $PORT -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - bob@127.0.0.1"
+echo big >"$MODE"
+printf 'put %s /abig\n' "$T/empty" | sftp_pw bob pw >/dev/null
+check "an answer of 1 MiB: read no further than the cap, logged" wait_log 'abig.*failed: status 200, response body larger than 65536 bytes'
 echo ok >"$MODE"
 mv "$T/action.sh" "$T/action.off"
 printf 'put %s /amissing\n' "$T/empty" | sftp_pw bob pw >/dev/null
@@ -179,6 +182,13 @@ check "four hung commands are running" sh -c "pgrep -f '[a]ction.sh upload bob .
 WITH=$(fastest_ms eve_login)
 echo "# login of another user: ${BASE} ms alone, ${WITH} ms with 4 hung commands"
 check "a stuck command delays another user's login by < 100 ms" test "$WITH" -lt $((BASE + 100))
+# the slow receiver (20 s) was asked long ago: curl's 15 s timeout ends it
+_i=0
+until grep -q 'aslow.*failed: status 0, Timeout was reached' "$LOG" || [ $_i -ge 200 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+check "a slow receiver: timed out after 15 s, logged" grep -q 'aslow.*failed: status 0, Timeout was reached' "$LOG"
 stop_server
 check "the server stops although commands hang" test "$SERVER_STATUS" -eq 0
 check "the hung commands were killed at shutdown" sh -c "! pgrep -f '[a]ction.sh upload bob .*hang'"
