@@ -65,15 +65,17 @@ PROFILES = {
 
 LOG_DIR = "/tmp"  # set by Env.setup() to the run's logs/ directory
 
-SERVER_KEYS = ["ours", "openssh", "internal", "quota", "pg", "bolt"]
+SERVER_KEYS = ["ours", "openssh", "internal", "quota", "pg", "bolt", "actions"]
 SERVER_LABELS = {"ours": "ours", "openssh": "OpenSSH sftp-server",
                  "internal": "OpenSSH internal-sftp",
                  "quota": "ours with quota tracking on",
                  "pg": "ours on PostgreSQL",
-                 "bolt": "ours with the bolt (LMDB) data provider"}
-# Columns beside ours (SQLite) with their ratio to it: --quota, --pg, --bolt.
+                 "bolt": "ours with the bolt (LMDB) data provider",
+                 "actions": "ours with upload/download actions"}
+# Columns beside ours (SQLite) with their ratio to it: --quota, --pg, --bolt, --actions.
 EXTRA_COLS = [("quota", "ours+quota", "quota/ours"), ("pg", "ours+pg", "pg/ours"),
-              ("bolt", "ours+bolt", "bolt/ours")]
+              ("bolt", "ours+bolt", "bolt/ours"),
+              ("actions", "ours+actions", "actions/ours")]
 # --quota: the bench user's limits on the "quota" server (large enough never to
 # refuse; every upload still reserves from the monitor's ledger in chunks)
 QUOTA_SIZE = 1 << 40
@@ -582,6 +584,7 @@ class Ours(Server):
     track_quota = 2
     user_flags = []
     driver, db_name = "sqlite", "sftpgo.db"
+    sftpd_extra = {}
 
     def __init__(self, env, port, binary, libexec):
         super().__init__(env, port)
@@ -611,6 +614,7 @@ class Ours(Server):
             "data_provider": self.provider_conf(),
             "httpd": {"bind_port": 0},
         }
+        conf["sftpd"].update(self.sftpd_extra)
         with open(os.path.join(d, "sftpgo.json"), "w") as f:
             json.dump(conf, f, indent=2)
         self.host_dir = env.mkdir_user(os.path.join(env.base, "%s-home" % self.key))
@@ -680,6 +684,14 @@ class OursBolt(Ours):
     """The same server with its accounts in one LMDB file (--bolt)."""
     key = "bolt"
     driver, db_name = "bolt", "users.lmdb"
+
+
+class OursActions(Ours):
+    """The same server with an upload and download action (--actions): a command
+    that does nothing (/bin/true), so the row measures what firing costs."""
+    key = "actions"
+    sftpd_extra = {"actions": {"execute_on": ["upload", "download"],
+                               "command": "/bin/true"}}
 
 
 # ---------------------------------------------------------------- clients
@@ -873,6 +885,7 @@ def table(res, servers_present):
                              ratio_quota_ours=ratio.get("quota"),
                              ratio_pg_ours=ratio.get("pg"),
                              ratio_bolt_ours=ratio.get("bolt"),
+                             ratio_actions_ours=ratio.get("actions"),
                              verdict=verdict or None))
     widths = [max(len(head[i]), *(len(c[i]) for c in lines if c[0] != "#"))
               for i in range(len(head))]
@@ -1326,7 +1339,7 @@ def parse_args():
     ap.add_argument("--libexec-dir", default=REPO,
                     help="directory holding sftpgo-worker and sftpgo-session")
     ap.add_argument("--servers", default="ours,openssh,internal",
-                    help="comma list of ours,openssh,internal,quota,pg,bolt")
+                    help="comma list of ours,openssh,internal,quota,pg,bolt,actions")
     ap.add_argument("--quota", action="store_true",
                     help="also run ours with quota tracking on and a quota on the "
                          "bench user (server \"quota\"; column quota/ours)")
@@ -1336,6 +1349,9 @@ def parse_args():
     ap.add_argument("--bolt", action="store_true",
                     help="also run ours with the bolt (LMDB) data provider "
                          "(server \"bolt\"; column bolt/ours)")
+    ap.add_argument("--actions", action="store_true",
+                    help="also run ours with an upload and download action "
+                         "(server \"actions\"; column actions/ours)")
     ap.add_argument("--only", default="",
                     help="comma list of tests: sftp,scp,small,meta,login,idle,par,worker")
     ap.add_argument("--port-base", type=int, default=47000)
@@ -1348,6 +1364,8 @@ def parse_args():
         a.servers += ",pg"
     if a.bolt and "bolt" not in a.servers.split(","):
         a.servers += ",bolt"
+    if a.actions and "actions" not in a.servers.split(","):
+        a.servers += ",actions"
     if a.sizes is None:
         a.sizes = "quick" if a.quick else "full"
     return a
@@ -1393,9 +1411,9 @@ def main():
                 continue
             while not port_free(port):
                 port += 1
-            if key in ("ours", "quota", "pg", "bolt"):
+            if key in ("ours", "quota", "pg", "bolt", "actions"):
                 cls = {"ours": Ours, "quota": OursQuota, "pg": OursPg,
-                       "bolt": OursBolt}[key]
+                       "bolt": OursBolt, "actions": OursActions}[key]
                 srv = cls(env, port, args.sftpgo_bin, args.libexec_dir)
             else:
                 srv = OpenSSH(env, port, chroot=(key == "internal"))

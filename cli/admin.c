@@ -70,6 +70,7 @@ enum opt_id {
 	O_ALLOWED_EXT,
 	O_DENIED_EXT,
 	O_VIRTUAL_FOLDER,
+	O_LIBEXEC_DIR,
 };
 
 static const struct {
@@ -101,6 +102,7 @@ static const struct {
     {{"allowed-extensions", required_argument, NULL, O_ALLOWED_EXT}, A_EDIT},
     {{"denied-extensions", required_argument, NULL, O_DENIED_EXT}, A_EDIT},
     {{"virtual-folder", required_argument, NULL, O_VIRTUAL_FOLDER}, A_EDIT},
+    {{"libexec-dir", required_argument, NULL, O_LIBEXEC_DIR}, A_EDIT | A_DELETE},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -120,6 +122,7 @@ struct cli {
 	int ext_given;
 	struct strlist folders; /* --virtual-folder "/vpath::/mapped/path" */
 	int folders_given;
+	const char *libexec_dir; /* where sftpgo-hookexec is (provider actions) */
 };
 
 static int
@@ -161,6 +164,8 @@ usage(FILE *f)
 	       "  sftpgo user update --username U [the same flags; only those given "
 	       "change]\n"
 	       "  sftpgo user delete --username U\n"
+	       "  (add, update and delete also accept --libexec-dir D: where "
+	       "sftpgo-hookexec is)\n"
 	       "  sftpgo user list [--json]\n"
 	       "  sftpgo user show --username U\n"
 	       "Every command accepts --config-dir D and --config-file F. See "
@@ -224,6 +229,9 @@ store_flag(struct cli *c, int id, const char *arg)
 		return arg[0] == '\0' ? 0 : strlist_add(&c->ext[id == O_DENIED_EXT], arg);
 	case O_VIRTUAL_FOLDER:
 		return add_list_value(&c->folders, &c->folders_given, arg);
+	case O_LIBEXEC_DIR:
+		c->libexec_dir = arg;
+		break;
 	default:
 		c->num[id - O_CONFIG_DIR] = arg;
 		break;
@@ -803,9 +811,37 @@ create_home(const struct cli *c, const struct sftpgo_user *u)
 	return 0;
 }
 
-static int
-cmd_add(const struct cli *c, struct provider *p, const char *users_base_dir)
+/*
+ * data_provider.actions after a user change that succeeded: for add and update
+ * the user as stored (read back), for delete the record loaded before. A failed
+ * action is logged by hooks/ and never changes the command's result.
+ */
+static void
+user_changed(const struct cli *c, const struct sftpgo_config *cfg, struct provider *p,
+             const char *action, const struct sftpgo_user *deleted)
 {
+	struct sftpgo_user u;
+	char err[1024];
+
+	if (deleted != NULL) {
+		cli_user_changed(cfg, c->libexec_dir, action, deleted);
+		return;
+	}
+	user_init(&u);
+	if (provider_user_by_name(p, c->username, &u, err, sizeof(err)) != 0)
+		fprintf(stderr,
+		        "sftpgo %s: provider action %s not run: cannot read the "
+		        "user back: %s\n",
+		        c->name, action, err);
+	else
+		cli_user_changed(cfg, c->libexec_dir, action, &u);
+	user_free(&u);
+}
+
+static int
+cmd_add(const struct cli *c, const struct sftpgo_config *cfg, struct provider *p)
+{
+	const char *users_base_dir = cfg->data_provider.users_base_dir;
 	struct sftpgo_user u;
 	char err[1024];
 	int rc;
@@ -857,7 +893,9 @@ cmd_add(const struct cli *c, struct provider *p, const char *users_base_dir)
 	}
 	printf("User \"%s\" added with id %lld, home %s\n", u.username, (long long)u.id,
 	       u.home_dir);
+	fflush(stdout);
 	user_free(&u);
+	user_changed(c, cfg, p, "add", NULL);
 	return 0;
 }
 
@@ -878,7 +916,7 @@ load_user(const struct cli *c, struct provider *p, struct sftpgo_user *u)
 }
 
 static int
-cmd_update(const struct cli *c, struct provider *p)
+cmd_update(const struct cli *c, const struct sftpgo_config *cfg, struct provider *p)
 {
 	struct sftpgo_user u;
 	char err[1024];
@@ -901,14 +939,17 @@ cmd_update(const struct cli *c, struct provider *p)
 	} else if (c->create_home) {
 		rc = create_home(c, &u);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		printf("User \"%s\" updated\n", u.username);
+		fflush(stdout);
+		user_changed(c, cfg, p, "update", NULL);
+	}
 	user_free(&u);
 	return rc;
 }
 
 static int
-cmd_delete(const struct cli *c, struct provider *p)
+cmd_delete(const struct cli *c, const struct sftpgo_config *cfg, struct provider *p)
 {
 	struct sftpgo_user u;
 	int rc;
@@ -921,9 +962,12 @@ cmd_delete(const struct cli *c, struct provider *p)
 			rc = runtime_error(c, "user not found");
 		else if (rc != 0)
 			rc = runtime_error(c, err);
-		else
+		else {
 			printf("User \"%s\" deleted (the home directory is kept)\n",
 			       u.username);
+			fflush(stdout);
+			user_changed(c, cfg, p, "delete", &u);
+		}
 	}
 	user_free(&u);
 	return rc;
@@ -1040,13 +1084,13 @@ run(struct cli *c)
 	}
 	switch (c->action) {
 	case A_ADD:
-		rc = cmd_add(c, p, cfg.data_provider.users_base_dir);
+		rc = cmd_add(c, &cfg, p);
 		break;
 	case A_UPDATE:
-		rc = cmd_update(c, p);
+		rc = cmd_update(c, &cfg, p);
 		break;
 	case A_DELETE:
-		rc = cmd_delete(c, p);
+		rc = cmd_delete(c, &cfg, p);
 		break;
 	case A_SHOW:
 		rc = cmd_show(c, p);
@@ -1074,6 +1118,7 @@ admin_main(int argc, char **argv)
 	struct cli c;
 
 	memset(&c, 0, sizeof(c));
+	c.libexec_dir = SFTPGO_LIBEXECDIR;
 	if (strcmp(argv[0], "initprovider") == 0) {
 		c.action = A_INIT;
 		c.name = "initprovider";

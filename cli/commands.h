@@ -14,5 +14,14 @@ struct sftpgo_config;
  * provider's users live in the server process, which this one is not (cli/admin.c).
  */
 const char *cli_provider_not_writable(const struct sftpgo_config *cfg);
+/*
+ * data_provider.actions for one user change (cli/hooks.c): runs the command and
+ * the HTTP notification on a private event loop and waits for both (15 s each at
+ * most). Identity as in `sftpgo serve`: sftpd.unprivileged_user, or root with
+ * sftpd.hooks_run_as_root.
+ */
+struct sftpgo_user;
+void cli_user_changed(const struct sftpgo_config *cfg, const char *libexec_dir,
+                      const char *action, const struct sftpgo_user *u);
 
 #endif

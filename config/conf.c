@@ -87,9 +87,6 @@ struct section {
 #define R_HTTPD                                                                          \
 	"not supported yet: the REST API and web admin (the HTTP server) are not built " \
 	"yet"
-#define R_HOOKS                                                                          \
-	"not supported yet: custom actions and external programs (hooks) are not built " \
-	"yet"
 #define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
 #define REFUSED(n, m, why)                                                               \
 	{                                                                                \
@@ -132,18 +129,15 @@ static const struct keydef sftpd_actions[] = {
     {.name = "execute_on",
      .type = K_LIST,
      .off = OFF(sftpd.actions.execute_on),
-     .allowed = sftpd_actions_on,
-     .refused = R_HOOKS},
+     .allowed = sftpd_actions_on},
     {.name = "command",
      .type = K_STR,
      .off = OFF(sftpd.actions.command),
-     .check = check_abs_or_empty,
-     .refused = R_HOOKS},
+     .check = check_abs_or_empty},
     {.name = "http_notification_url",
      .type = K_STR,
      .off = OFF(sftpd.actions.http_notification_url),
-     .check = check_url,
-     .refused = R_HOOKS},
+     .check = check_url},
     {0},
 };
 
@@ -151,18 +145,15 @@ static const struct keydef provider_actions[] = {
     {.name = "execute_on",
      .type = K_LIST,
      .off = OFF(data_provider.actions.execute_on),
-     .allowed = provider_actions_on,
-     .refused = R_HOOKS},
+     .allowed = provider_actions_on},
     {.name = "command",
      .type = K_STR,
      .off = OFF(data_provider.actions.command),
-     .check = check_abs_or_empty,
-     .refused = R_HOOKS},
+     .check = check_abs_or_empty},
     {.name = "http_notification_url",
      .type = K_STR,
      .off = OFF(data_provider.actions.http_notification_url),
-     .check = check_url,
-     .refused = R_HOOKS},
+     .check = check_url},
     {0},
 };
 
@@ -197,6 +188,7 @@ static const struct keydef sftpd_keys[] = {
     /* ours */
     INT("max_channels_per_connection", sftpd.max_channels_per_connection, 1, 256),
     STR("uid0_service_account", sftpd.uid0_service_account, check_user),
+    BOOL("hooks_run_as_root", sftpd.hooks_run_as_root),
     {0},
 };
 
@@ -229,14 +221,12 @@ static const struct keydef provider_keys[] = {
     {.name = "external_auth_program",
      .type = K_STR,
      .off = OFF(data_provider.external_auth_program),
-     .check = check_abs_or_empty,
-     .refused = R_HOOKS},
+     .check = check_abs_or_empty},
     {.name = "external_auth_scope",
      .type = K_INT,
      .off = OFF(data_provider.external_auth_scope),
      .min = 0,
-     .max = 7,
-     .refused = R_HOOKS},
+     .max = 7},
     {.name = "credentials_path",
      .type = K_STR,
      .off = OFF(data_provider.credentials_path),
@@ -246,8 +236,7 @@ static const struct keydef provider_keys[] = {
     {.name = "pre_login_program",
      .type = K_STR,
      .off = OFF(data_provider.pre_login_program),
-     .check = check_abs_or_empty,
-     .refused = R_HOOKS},
+     .check = check_abs_or_empty},
     {0},
 };
 

@@ -49,6 +49,8 @@ struct sftpd_config {
 	int max_channels_per_connection; /* ours: OpenSSH's MaxSessions, 10 */
 	char *uid0_service_account;      /* ours: uid/gid 0 accounts run as it; "" =
 	                                    unprivileged */
+	bool hooks_run_as_root;          /* ours: hooks run as root (SFTPGo), not as the
+	                                    unprivileged user / the file's owner */
 };
 
 struct provider_config {

@@ -12,7 +12,7 @@ $SUDO apt-get install -y --no-install-recommends \
 	libbsd-dev libmd-dev libargon2-dev libcrypt-dev zlib1g-dev check \
 	openssh-client openssh-server openssh-sftp-server openssh-tests \
 	sshpass rsync git curl procps psmisc python3 python3-paramiko ca-certificates \
-	liblmdb-dev lmdb-utils
+	liblmdb-dev lmdb-utils libcurl4-openssl-dev
 # SQL data providers: client libraries, and the servers the tests start
 $SUDO apt-get install -y --no-install-recommends \
 	libpq-dev libmariadb-dev postgresql-15 postgresql-client-15 mariadb-server \

@@ -50,6 +50,10 @@ auth_job_submit(struct msess *s, struct job *j, int complete)
 	}
 	s->attempted = 1;
 	s->job_pending = 1;
+	if (mhooks_extauth(s, j))
+		return;
+	if (mhooks_prelogin_wanted(s, j))
+		j->prelogin = 1;
 	authpool_submit(j);
 }
 
@@ -210,6 +214,11 @@ on_job(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		struct msess *s = session_by_id(j->sess_id);
+		if (s != NULL && s->state == S_PREAUTH && s->job_pending &&
+		    j->prelogin == 1 && j->ok) {
+			mhooks_prelogin(s, j); /* the job goes on or is answered there */
+			continue;
+		}
 		if (s != NULL && s->state == S_PREAUTH && s->job_pending) {
 			s->job_pending = 0;
 			if (j->ok && j->kind == JOB_KBDINT)

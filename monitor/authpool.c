@@ -45,6 +45,18 @@ job_free(struct job *j)
 		free(j->password);
 	}
 	free(j->username);
+	if (j->ext_out != NULL) {
+		explicit_bzero(j->ext_out, j->ext_out_len);
+		free(j->ext_out);
+	}
+	if (j->pre_user != NULL) {
+		explicit_bzero(j->pre_user, strlen(j->pre_user));
+		free(j->pre_user);
+	}
+	if (j->pre_out != NULL) {
+		explicit_bzero(j->pre_out, j->pre_out_len);
+		free(j->pre_out);
+	}
 	free(j->key_type);
 	free(j->key_b64);
 	if (j->user != NULL) {
@@ -93,6 +105,10 @@ run_auth(struct provider *p, struct job *j)
 		return;
 	}
 	user_init(u);
+	if (j->ext_out != NULL && extauth_apply(p, pool_cfg, j) != 0)
+		goto fail;
+	if (j->prelogin == 2 && prelogin_apply(p, j) != 0)
+		goto fail;
 	int rc = provider_user_by_name(p, j->username, u, err, sizeof(err));
 	if (rc != 0) {
 		if (j->kind == JOB_PASSWORD)
@@ -106,6 +122,19 @@ run_auth(struct provider *p, struct job *j)
 			          j->username, err);
 		}
 		goto fail;
+	}
+	if (j->prelogin == 1) {
+		/* the lookup only: the pre-login program runs next (monitor/hooks.c) */
+		json_t *o = user_to_json(u, 1);
+		j->pre_user =
+		    o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(o);
+		if (j->pre_user == NULL) {
+			snprintf(j->error, sizeof(j->error), "out of memory");
+			goto fail;
+		}
+		j->ok = 1;
+		goto fail; /* frees u: the program gets the JSON */
 	}
 	if (j->kind == JOB_KBDINT) {
 		/* the lookup only: the external program asks the questions next */
@@ -215,7 +244,8 @@ worker_thread(void *arg)
 		pthread_mutex_unlock(&mu);
 
 		run_job(&p, j);
-		if (j->password != NULL) {
+		/* a pre-login run comes back for the verification: keep it till then */
+		if (j->password != NULL && j->prelogin != 1) {
 			explicit_bzero(j->password, strlen(j->password));
 			free(j->password);
 			j->password = NULL;

@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "common/rpc.h"
+#include "common/spawn.h"
 #include "monitor/monitor.h"
 
 #define LOGIN_GRACE_SECS 120
@@ -38,7 +39,6 @@
 #define MAX_PENDING_CONNS 256
 #define WORKER_EVENT_MAX (1024 * 1024)
 #define LOGS_PER_SEC 50
-#define SPAWN_FDS_MAX 4
 #define KBDINT_SECS 60
 #define KBDINT_LINE_MAX 65536
 
@@ -74,12 +74,14 @@ struct msess {
 	/* Fixed for the session's life, so a SIGHUP changes only later ones: */
 	int max_channels;           /* max_channels_per_connection sent in its INIT */
 	long long run_uid, run_gid; /* its workers' ids (uid 0 mapped at login) */
+	char *extauth_key;  /* hooks.c: the key a query had checked externally */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
 struct kbdprog {
 	pid_t pid;
 	int in_fd, out_fd; /* its stdin (we write answers), its stdout (JSON lines) */
+	int err_fd;        /* sftpgo-hookexec's "cannot run" message, if any */
 	struct event *ev, *timer;
 	char *buf;
 	size_t len;
@@ -105,6 +107,8 @@ struct mworker {
 	json_t *folders;    /* the user's virtual_folders, for log paths; may be NULL */
 	struct qledger *ql; /* quota.c: the user's ledger, NULL if not counted */
 	int64_t res_size, res_files; /* what this worker holds reserved in it */
+	long long uid, gid;          /* what it runs as (file actions run so too) */
+	char *last_cmd_path;         /* hooks.c: an SSH command's last file */
 };
 
 struct pconn {
@@ -151,8 +155,6 @@ int log_rate_ok(struct log_rate *r, const char *who, long pid);
 int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
 
 /* spawn.c */
-pid_t spawn_fds(const char *path, char *const argv[], char *const envp[], const int *fds,
-                int nfds);
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
 /* spawn() from another libexec dir (the CLI's quota scan has no monitor state). */
 pid_t spawn_libexec(const char *dir, const char *prog, char *const argv[], int io,
@@ -210,6 +212,28 @@ void quota_worker_gone(struct mworker *w);
 void quota_start(void);
 void quota_stop(void);
 void quota_free_all(void);
+
+/* hooks.c: the monitor's side of hooks/ (custom actions, external auth) */
+int mhooks_start(void);
+void mhooks_stop(void);
+int mhooks_user_changed(const char *action, const struct sftpgo_user *u);
+void mhooks_transfer(const struct mworker *w, const char *sender, const char *fs_path,
+                     int64_t size, int ok);
+void mhooks_command(struct mworker *w, const char *sender, const char *fs_path,
+                    const char *fs_target, int64_t size);
+void mhooks_command_done(const struct mworker *w, int status);
+/* 1 when the external auth program took j (its verdict comes later), 0 when the
+ * method is not in external_auth_scope. */
+int mhooks_extauth(struct msess *s, struct job *j);
+/* Is data_provider.pre_login_program to run for j (a method external auth does
+ * not handle)? Then the job first only reads the user (prelogin = 1), and
+ * mhooks_prelogin runs the program with it. */
+int mhooks_prelogin_wanted(struct msess *s, const struct job *j);
+void mhooks_prelogin(struct msess *s, struct job *j);
+/* argv for sftpgo-hookexec running prog as the service account (uid and gid are
+ * the caller's buffers of 24 bytes); the helper's path in path. 0 or -1. */
+int mhooks_auth_argv(const char *prog, char *path, size_t pathlen, char *uid, char *gid,
+                     char *argv[5]);
 
 /* signals.c */
 void on_sigchld(evutil_socket_t sig, short what, void *arg);

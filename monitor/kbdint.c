@@ -33,8 +33,12 @@ kbd_end(struct msess *s)
 
 	if (k == NULL)
 		return;
-	if (k->pid > 0)
-		kill(k->pid, SIGKILL); /* reaped by on_sigchld like any child */
+	if (k->pid > 0) {
+		kill(-k->pid, SIGKILL); /* its group: sftpgo-hookexec called setsid */
+		kill(k->pid, SIGKILL);  /* reaped by on_sigchld like any child */
+	}
+	if (k->err_fd >= 0)
+		close(k->err_fd);
 	if (k->ev)
 		event_free(k->ev);
 	if (k->timer)
@@ -147,6 +151,14 @@ on_kbd_output(evutil_socket_t fd, short what, void *arg)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		char msg[256];
+		ssize_t e = read(k->err_fd, msg, sizeof(msg) - 1);
+		if (e > 0) { /* sftpgo-hookexec could not exec it */
+			msg[e] = '\0';
+			log_error("%s", msg);
+			kbd_finish(s, 0, msg);
+			return;
+		}
 		kbd_finish(s, 0, "keyboard interactive program ended without a result");
 		return;
 	}
@@ -182,10 +194,10 @@ on_kbd_timeout(evutil_socket_t fd, short what, void *arg)
 void
 kbd_start(struct msess *s, struct job *j)
 {
-	int in[2] = {-1, -1}, out[2] = {-1, -1};
-	char user_env[600], pass_env[1100];
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
+	char user_env[600], pass_env[1100], path[4096], uid[24], gid[24];
 	const char *prog = M.p->cfg->sftpd.keyboard_interactive_auth_program;
-	char *const argv[] = {(char *)prog, NULL};
+	char *argv[5];
 	char *const envp[] = {"PATH=/usr/bin:/bin", user_env, pass_env, NULL};
 	struct kbdprog *k = calloc(1, sizeof(*k));
 
@@ -193,8 +205,11 @@ kbd_start(struct msess *s, struct job *j)
 	         j->user->username);
 	snprintf(pass_env, sizeof(pass_env), "SFTPGO_AUTHD_PASSWORD=%s",
 	         j->user->password ? j->user->password : "");
+	/* as the service account, like the other authentication programs */
 	if (k == NULL || (k->buf = malloc(KBDINT_LINE_MAX)) == NULL ||
-	    pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+	    mhooks_auth_argv(prog, path, sizeof(path), uid, gid, argv) != 0 ||
+	    pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+	    pipe2(errp, O_CLOEXEC) != 0) {
 		free(k ? k->buf : NULL);
 		free(k);
 		for (int i = 0; i < 2; i++) {
@@ -202,20 +217,25 @@ kbd_start(struct msess *s, struct job *j)
 				close(in[i]);
 			if (out[i] >= 0)
 				close(out[i]);
+			if (errp[i] >= 0)
+				close(errp[i]);
 		}
 		snprintf(j->error, sizeof(j->error),
 		         "cannot run the keyboard interactive program");
 		auth_failed(s, j);
 		return;
 	}
-	const int fds[] = {in[0], out[1], -1};
-	pid_t pid = spawn_fds(prog, argv, envp, fds, 3);
+	const int fds[] = {in[0], out[1], -1, errp[1]};
+	pid_t pid = spawn_fds(path, argv, envp, fds, 4);
 	explicit_bzero(pass_env, sizeof(pass_env));
 	close(in[0]);
 	close(out[1]);
+	close(errp[1]);
 	k->pid = pid;
 	k->in_fd = in[1];
 	k->out_fd = out[0];
+	k->err_fd = errp[0];
+	io_set_nonblock(k->err_fd);
 	k->user = j->user;
 	k->seq = j->seq;
 	j->user = NULL;

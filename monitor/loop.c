@@ -176,12 +176,17 @@ monitor_run(struct monitor_params *p)
 	struct event *job_ev =
 	    event_new(M.base, M.job_fd, EV_READ | EV_PERSIST, on_job, NULL);
 	event_add(job_ev, NULL);
+	if (mhooks_start() != 0) {
+		kill(M.listener_pid, SIGKILL);
+		return 1;
+	}
 	schedule_refill(0);
 	quota_start();
 
 	event_base_dispatch(M.base);
 
 	quota_stop();
+	mhooks_stop();
 	authpool_stop();
 	/* what the pool finished after the loop ended (quota batches) */
 	struct job *done;

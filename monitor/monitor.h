@@ -68,7 +68,14 @@ struct job {
 	struct sftpgo_user *user; /* on success (owned by the job until taken) */
 	uint64_t seq;             /* auth: when submitted (monitor/quota.c) */
 	int64_t q_files, q_size;  /* JOB_QUOTA: the deltas */
-	void *ledger;             /* JOB_QUOTA: whose */
+	char *ext_out;            /* the external auth program's stdout: the user */
+	size_t ext_out_len;
+	int prelogin;   /* 1: only read the user for the pre-login program (its
+	                   JSON in pre_user); 2: merge pre_out onto it, save, verify */
+	char *pre_user; /* the stored user as JSON, password hash included */
+	char *pre_out;  /* the pre-login program's stdout */
+	size_t pre_out_len;
+	void *ledger; /* JOB_QUOTA: whose */
 	struct job *next;
 };
 /* Starts n threads, each with its own provider handle; results come back on the
@@ -77,6 +84,13 @@ int authpool_start(const struct sftpgo_config *cfg, int n, char *err, size_t err
 void authpool_submit(struct job *j);
 void authpool_stop(void);
 void job_free(struct job *j);
+/* On a pool thread: the external auth program's user (j->ext_out) validated and
+ * saved (monitor/extauth.c). 0, or -1 with j->error. */
+struct provider;
+int extauth_apply(struct provider *p, const struct sftpgo_config *cfg, struct job *j);
+/* The same for the pre-login program's output (j->pre_out) merged onto the stored
+ * user (spec section 4). 0 (nothing to change included), or -1 with j->error. */
+int prelogin_apply(struct provider *p, struct job *j);
 
 /* System accounts (monitor/ids.c). */
 /* sftpd.unprivileged_user (default sftpgo, else nobody): 0, or -1 with err. */

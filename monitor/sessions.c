@@ -394,6 +394,7 @@ session_gone(struct msess *s, int status)
 	if (s->grace)
 		event_free(s->grace);
 	close(s->fd);
+	free(s->extauth_key);
 	quota_detach(s->ql);
 	if (s->user) {
 		user_free(s->user);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
+#include "hooks/hooks.h"
 #include "logfile/logfile.h"
 #include "monitor/internal.h"
 
@@ -44,6 +45,8 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 			break;
 		if (w != NULL)
 			worker_gone(w, status);
+		else
+			hooks_child_exited(pid, status);
 	}
 	maybe_exit();
 }
@@ -66,7 +69,7 @@ void
 maybe_exit(void)
 {
 	if (M.shutting_down && M.listener_pid == 0 && TAILQ_EMPTY(&M.sessions) &&
-	    TAILQ_EMPTY(&M.workers))
+	    TAILQ_EMPTY(&M.workers) && hooks_programs_idle())
 		event_base_loopbreak(M.base);
 }
 
@@ -78,6 +81,7 @@ on_kill_timer(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	log_warn("shutdown grace time over, killing what is left");
 	kill_all(SIGKILL);
+	hooks_exec_stop(1 << HOOK_NOTIFY | 1 << HOOK_AUTH);
 }
 
 void
@@ -103,6 +107,9 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	/* Sessions end when their channels have; workers end with their sessions. */
 	TAILQ_FOREACH(s, &M.sessions, link)
 	kill(s->pid, SIGTERM);
+	/* a session waiting for an authentication program gets its answer now;
+	 * queued actions still run, within the grace time */
+	hooks_exec_stop(1 << HOOK_AUTH);
 	M.kill_ev = timer_start(SHUTDOWN_GRACE_SECS, on_kill_timer, NULL);
 	maybe_exit();
 }

@@ -158,6 +158,7 @@ mworker_free(struct mworker *w)
 	free(w->conn_id);
 	free(w->command);
 	free(w->exit_msg);
+	free(w->last_cmd_path);
 	json_decref(w->folders);
 	free(w);
 }
@@ -233,6 +234,8 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	w->sess_id = s->id;
 	w->channel = channel;
 	w->protocol = protocol;
+	w->uid = uid;
+	w->gid = gid;
 	w->ql = s->ql != NULL ? quota_attach(s->user, 0) : NULL;
 	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
 	io_set_nonblock(w->fd);
@@ -308,6 +311,8 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
 			log_transfer(sender, e.n[WPF_ELAPSED_MS], e.n[WPF_SIZE_BYTES],
 			             w->username, fp ? fp : "", w->conn_id, w->protocol);
+		if (fp != NULL)
+			mhooks_transfer(w, sender, fp, e.n[WPF_SIZE_BYTES], e.n[WPF_OK]);
 		free(fp);
 	} else if (e.kind == WPE_COMMAND) {
 		char *fp = real_path(w, e.s[WPF_PATH]);
@@ -328,6 +333,8 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		    .protocol = w->protocol,
 		};
 		log_command(&c);
+		if (fp != NULL && tp != NULL)
+			mhooks_command(w, e.s[WPF_SENDER], fp, tp, e.n[WPF_SIZE_BYTES]);
 		free(fp);
 		free(tp);
 	} else if (e.kind == WPE_QUOTA_RESERVE) {
@@ -387,6 +394,8 @@ worker_gone(struct mworker *w, int status)
 		if (rpc_send_channel_exit(s->fd, &e) != 0)
 			session_kill(s, "cannot pass an exit status");
 	}
+	if (w->command != NULL)
+		mhooks_command_done(w, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	quota_worker_gone(w);
 	TAILQ_REMOVE(&M.workers, w, link);
 	event_free(w->ev);

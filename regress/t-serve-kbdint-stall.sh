@@ -9,6 +9,7 @@ mkdir -p "$T/libexec"
 ln -s "$top_srcdir/regress/fake-session.py" "$T/libexec/sftpgo-session"
 ln -s "$top_builddir/sftpgo-worker" "$T/libexec/sftpgo-worker"
 ln -s "$top_builddir/sftpgo-listener" "$T/libexec/sftpgo-listener"
+ln -s "$top_builddir/sftpgo-hookexec" "$T/libexec/sftpgo-hookexec"
 echo kbd-stall >"$T/libexec/mode"
 cat >"$T/kbd.sh" <<'EOP'
 #!/bin/sh

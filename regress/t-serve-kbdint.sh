@@ -9,9 +9,14 @@
 
 U1=sftpgo-t1-$$
 make_sysuser "$U1" || skip_all "cannot create system users"
+# the program runs as the service account (sftpd.unprivileged_user): a directory
+# it may write to
+mkdir -p "$T/out"
+chmod 1777 "$T/out"
 cat >"$T/kbd.sh" <<EOP
 #!/bin/sh
-echo "\$SFTPGO_AUTHD_USERNAME" >"$T/kbd.env"
+echo "\$SFTPGO_AUTHD_USERNAME" >"$T/out/kbd.env"
+id -u >"$T/out/kbd.uid"
 echo '{"questions":["Question1: ","Question2: "],"instruction":"This is a sample for keyboard interactive authentication","echos":[true,false]}'
 read ANSWER1
 read ANSWER2
@@ -48,7 +53,8 @@ kbd_login() { # answer3
 		-b - hank@127.0.0.1
 }
 check "keyboard-interactive login with the right answers" kbd_login answer3
-check "the program got the username" grep -qx hank "$T/kbd.env"
+check "the program got the username" grep -qx hank "$T/out/kbd.env"
+check "as the service account, not root" grep -qx "$(id -u sftpgo 2>/dev/null || id -u nobody)" "$T/out/kbd.uid"
 check "login logged as keyboard-interactive" wait_log \
 	'user hank logged in with keyboard-interactive'
 check_not "a wrong answer is refused" kbd_login wrong

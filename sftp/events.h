@@ -22,6 +22,7 @@ struct ev_command {
 	long long uid, gid;      /* Chown, else -1 */
 	const char *access_time; /* Chtimes: "YYYY-MM-DDTHH:MM:SS", else "" */
 	const char *modification_time;
+	int64_t size_bytes; /* Remove: the entry's size before removal, else 0 */
 };
 
 /* Every member may be NULL (that kind of event is dropped). */

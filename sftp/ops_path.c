@@ -493,10 +493,13 @@ static int
 op_unlink(struct sftp_server *s, int pfd, const char *base, void *arg)
 {
 	struct stat st;
-	int counted = quota_on(s) && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	int known = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	int counted = quota_on(s) && known;
 
 	if (unlinkat(pfd, base, 0) != 0)
 		return errno;
+	if (known && arg != NULL) /* the delete action's file_size */
+		*(int64_t *)arg = (int64_t)st.st_size;
 	if (counted) /* REMOVE gives a regular file's size and count back */
 		quota_removed(s, &st);
 	return 0;
@@ -526,6 +529,8 @@ simple_change(struct sftp_server *s, uint32_t id, const struct vpath *v, unsigne
 		return reply_denied(s, id, sender, vpath);
 	if ((err = on_entry(s, vpath, v->dir_syntax && op != op_mkdir, op, arg)) != 0)
 		return reply_errno(s, id, err);
+	if (op == op_unlink && arg != NULL)
+		ev.size_bytes = *(int64_t *)arg;
 	ev_command(&ev);
 	return reply_ok(s, id);
 }
@@ -548,7 +553,8 @@ delete_entry(struct sftp_server *s, uint32_t id, struct rbuf *r, const char *sen
 		return reply_errno(s, id, v.err);
 	if (file && filter_denies(s, sender, v.p))
 		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
-	return simple_change(s, id, &v, PERM_DELETE, sender, op, NULL);
+	int64_t size = 0;
+	return simple_change(s, id, &v, PERM_DELETE, sender, op, file ? &size : NULL);
 }
 
 int

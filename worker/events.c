@@ -162,6 +162,7 @@ sink_command(const struct ev_command *c)
 	e.n[WPF_GID] = c->gid;
 	e.s[WPF_ACCESS_TIME] = c->access_time;
 	e.s[WPF_MODIFICATION_TIME] = c->modification_time;
+	e.n[WPF_SIZE_BYTES] = c->size_bytes;
 	emit(&e);
 }
 

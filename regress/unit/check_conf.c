@@ -304,6 +304,7 @@ START_TEST(default_json_is_spec_example_plus_our_keys)
 	json_object_del(sftpd, "max_startups_per_ip");
 	json_object_del(sftpd, "max_channels_per_connection");
 	json_object_del(sftpd, "uid0_service_account");
+	json_object_del(sftpd, "hooks_run_as_root");
 	/* SFTPGo 0.9.6's additions to the README's 0.9 example (see sample_096_loads) */
 	json_object_del(sftpd, "proxy_protocol");
 	json_object_del(sftpd, "proxy_allowed");
@@ -593,22 +594,18 @@ START_TEST(good_values_accepted)
 	expect_good("sftpd", "\"umask\": \"0777\"");
 	expect_good("sftpd", "\"umask\": \"000\"");
 	expect_good("sftpd", "\"unprivileged_user\": \"root\"");
+	/* hooks (issue 13) */
+	expect_good("sftpd",
+	            "\"actions\": {\"http_notification_url\": \"https://h:8443/p?q=1\"}");
+	expect_good(
+	    "sftpd",
+	    "\"actions\": {\"execute_on\": [\"download\", \"upload\", \"delete\", "
+	    "\"rename\", \"ssh_cmd\"]}, \"hooks_run_as_root\": true");
+	expect_good("sftpd", "\"actions\": {\"command\": \"/bin/true\"}");
+	expect_good("data_provider", "\"actions\": {\"execute_on\": [\"add\"]}");
+	expect_good("data_provider", "\"external_auth_scope\": 7");
 	/* valid values of keys whose feature is not built: refused, naming the key */
-	expect_bad("sftpd",
-	           "\"actions\": {\"http_notification_url\": \"https://h:8443/p?q=1\"}",
-	           "sftpd.actions.http_notification_url", "not supported yet");
-	expect_bad("sftpd",
-	           "\"actions\": {\"execute_on\": [\"download\", \"upload\", \"delete\", "
-	           "\"rename\", \"ssh_cmd\"]}",
-	           "sftpd.actions.execute_on", "not supported yet");
-	expect_bad("sftpd", "\"actions\": {\"command\": \"/bin/true\"}",
-	           "sftpd.actions.command", "hooks");
-	expect_bad("data_provider", "\"actions\": {\"execute_on\": [\"add\"]}",
-	           "data_provider.actions.execute_on", "not supported yet");
-	expect_bad("data_provider", "\"external_auth_scope\": 7",
-	           "data_provider.external_auth_scope", "not supported yet");
-	expect_bad("data_provider", "\"pre_login_program\": \"/bin/true\"",
-	           "data_provider.pre_login_program", "not supported yet");
+	expect_good("data_provider", "\"pre_login_program\": \"/bin/true\"");
 	expect_bad("data_provider", "\"credentials_path\": \"/var/creds\"",
 	           "data_provider.credentials_path", "cloud storage");
 	expect_bad("data_provider", "\"manage_users\": 0", "data_provider.manage_users",
@@ -931,10 +928,6 @@ END_TEST
 /* Keys whose feature is not built yet: a non-default value from the environment too. */
 START_TEST(env_refused_named)
 {
-	expect_env_bad("SFTPGO_DATA_PROVIDER__PRE_LOGIN_PROGRAM", "/bin/true",
-	               "not supported yet");
-	expect_env_bad("SFTPGO_SFTPD__ACTIONS__EXECUTE_ON", "upload",
-	               "not supported yet");
 	expect_env_bad("SFTPGO_HTTPD__BIND_PORT", "9090", "not supported yet");
 	expect_env_bad("SFTPGO_DATA_PROVIDER__CREDENTIALS_PATH", "/cs",
 	               "not supported yet");

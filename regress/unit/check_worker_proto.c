@@ -457,7 +457,8 @@ START_TEST(event_bytes_unchanged)
 	ck_assert_str_eq(s, "{\"event\":\"command\",\"sender\":\"Rename\",\"path\":\"/a "
 	                    "b\",\"target_path\":\"/c\",\"filemode\":\"0644\",\"uid\":"
 	                    "1000,\"gid\":-1,\"access_time\":\"2024-01-02T03:04:05\","
-	                    "\"modification_time\":\"2024-01-02T03:04:06\"}");
+	                    "\"modification_time\":\"2024-01-02T03:04:06\","
+	                    "\"size_bytes\":123456789012}");
 	free(s);
 	fill_event(&e, WPE_EXIT);
 	s = wp_event_encode(&e);
