@@ -234,8 +234,8 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	w->sess_id = s->id;
 	w->channel = channel;
 	w->protocol = protocol;
-	w->uid = uid;
-	w->gid = gid;
+	w->uid = s->run_uid;
+	w->gid = s->run_gid;
 	w->ql = s->ql != NULL ? quota_attach(s->user, 0) : NULL;
 	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
 	io_set_nonblock(w->fd);
