@@ -62,6 +62,41 @@ check "the push still succeeds" test $? -eq 0
 check_not "... the uploaded hook did not run (nothing the user writes is executed)" \
 	test -e "$H/hook-ran"
 
+# Code the user makes git run (a global config uploaded over SFTP names a
+# packObjectsHook: a script read by /bin/sh, nothing executed from the home) shows
+# what a program sees: the user's ids, the jail's tree, its own PID namespace.
+cat >"$T/probe.sh" <<'EOP'
+{ echo "uid=$(id -u) gid=$(id -g)"; echo "pid=$$"; echo "host=$(hostname)"
+  echo "root=$(ls / | tr '\n' ' ')"; echo "etc=$(ls /etc | tr '\n' ' ')"
+  echo "tmp=$(ls -A /tmp | tr '\n' ' ')"
+  touch /usr/x 2>/dev/null && echo usr-writable
+  touch /x 2>/dev/null && echo root-writable
+  test -e /proc/self && echo proc-present
+  kill -0 1 2>/dev/null && echo "pid1-visible"
+  cp /home/probe.sh /tmp/p && chmod 755 /tmp/p && /tmp/p --x 2>/dev/null && echo tmp-exec
+  cp /home/probe.sh /home/p2 && chmod 755 /home/p2 && /home/p2 --x 2>/dev/null && echo home-exec
+} >/home/probe.out 2>&1
+[ "$1" = --x ] && exit 0
+exec "$@"
+EOP
+printf '[uploadpack]\n\tpackObjectsHook = /bin/sh /home/probe.sh\n' >"$T/gitconfig"
+printf 'put %s /probe.sh\nput %s /.gitconfig\n' "$T/probe.sh" "$T/gitconfig" | sftp_key >/dev/null 2>&1
+git clone -q -b main "$URL/repo.git" "$T/c4" >"$T/probe-clone.out" 2>&1
+check "a clone runs the user's packObjectsHook" test -f "$H/probe.out"
+check "... as the user's uid and gid" grep -qx "uid=$(id -u "$U1") gid=$(id -g "$U1")" "$H/probe.out"
+check "... in a PID namespace of its own (small pids)" grep -qE '^pid=[0-9]$' "$H/probe.out"
+check "... with the jail's hostname" grep -qx "host=sftpgo" "$H/probe.out"
+JROOT=$(for d in bin dev etc home lib lib32 lib64 libx32 sbin tmp usr; do
+	case $d in dev | etc | home | tmp | usr) echo $d ;; *) [ -e /$d ] && echo $d ;; esac
+done | tr '\n' ' ')
+check "... seeing only the jail's root" grep -qx "root=$JROOT" "$H/probe.out"
+check "... and a generated /etc" grep -qx "etc=group ld.so.cache nsswitch.conf passwd " "$H/probe.out"
+check "... an empty /tmp" grep -qx "tmp=" "$H/probe.out"
+check_not "... /usr and / are read-only, no /proc, home and /tmp not executable" \
+	grep -q "writable\|proc-present\|tmp-exec\|home-exec" "$H/probe.out"
+check "... and the clone still works" test -f "$T/c4/f.txt"
+rm -f "$H/.gitconfig"
+
 # --- rsync ----------------------------------------------------------------------
 RS="rsync -e \"$SSHK\""
 mkdir -p "$T/src/d" && printf 'a\n' >"$T/src/a" && head -c 300000 /dev/urandom >"$T/src/d/big"
