@@ -71,11 +71,13 @@ write_file(const char *path, const char *text, char *err, size_t errlen)
 static int
 add_system(char *err, size_t errlen)
 {
-	static const char *const tops[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
+	static const char *const tops[] = {"bin",   "sbin",  "lib",
+	                                   "lib32", "lib64", "libx32"};
 	char src[64], dst[64], target[256];
 	struct stat sb;
 
-	if (mkdir(STAGE "/usr", 0755) != 0 || bind_ro("/usr", STAGE "/usr", 0, err, errlen))
+	if (mkdir(STAGE "/usr", 0755) != 0 ||
+	    bind_ro("/usr", STAGE "/usr", 0, err, errlen))
 		return err[0] ? -1 : fail(err, errlen, "mkdir", "/usr");
 	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
 		snprintf(src, sizeof(src), "/%s", tops[i]);
@@ -104,7 +106,7 @@ static const char *
 passwd_name(const char *name)
 {
 	return name != NULL && name[0] != '\0' && strpbrk(name, ":\n") == NULL ? name
-	                                                                      : "user";
+	                                                                       : "user";
 }
 
 /*
@@ -181,8 +183,8 @@ add_tmp_home(int homefd, char *err, size_t errlen)
 static int
 pivot(char *err, size_t errlen)
 {
-	if (mount(NULL, STAGE, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-	          NULL) != 0)
+	if (mount(NULL, STAGE, NULL,
+	          MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
 		return fail(err, errlen, "read-only remount", "the root");
 	if (chdir(STAGE) != 0 || syscall(SYS_pivot_root, ".", ".") != 0)
 		return fail(err, errlen, "pivot_root", STAGE);
@@ -194,7 +196,8 @@ pivot(char *err, size_t errlen)
 static int
 build_tree(const struct jail *j, int homefd, char *err, size_t errlen)
 {
-	if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
+	if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") !=
+	    0)
 		return fail(err, errlen, "mount", "the root tmpfs");
 	if (add_system(err, errlen) != 0 || add_etc(j, err, errlen) != 0 ||
 	    add_dev(err, errlen) != 0 || add_tmp_home(homefd, err, errlen) != 0)
@@ -250,8 +253,10 @@ child_setup(const struct jail *j, int in, int out, int errfd)
 		_exit(127);
 	signal(SIGPIPE, SIG_DFL);
 	if (drop_privileges(j->uid, j->gid, err, sizeof(err)) != 0 ||
-	    set_limit(RLIMIT_CORE, 0) != 0 || set_limit(RLIMIT_NOFILE, JAIL_NOFILE) != 0 ||
-	    set_limit(RLIMIT_NPROC, JAIL_NPROC) != 0 || set_limit(RLIMIT_AS, JAIL_AS) != 0 ||
+	    set_limit(RLIMIT_CORE, 0) != 0 ||
+	    set_limit(RLIMIT_NOFILE, JAIL_NOFILE) != 0 ||
+	    set_limit(RLIMIT_NPROC, JAIL_NPROC) != 0 ||
+	    set_limit(RLIMIT_AS, JAIL_AS) != 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || chdir(JAIL_HOME) != 0) {
 		dprintf(STDERR_FILENO, "sftpgo: cannot confine the command\n");
@@ -269,8 +274,13 @@ jail_spawn(const struct jail *j, const char *prog, char *const argv[], int in, i
 
 	snprintf(user, sizeof(user), "USER=%s", name);
 	snprintf(logname, sizeof(logname), "LOGNAME=%s", name);
-	char *const env[] = {"PATH=/usr/bin:/bin", "HOME=" JAIL_HOME, user, logname,
-	                     "LANG=C", "TMPDIR=/tmp", NULL};
+	char *const env[] = {"PATH=/usr/bin:/bin",
+	                     "HOME=" JAIL_HOME,
+	                     user,
+	                     logname,
+	                     "LANG=C",
+	                     "TMPDIR=/tmp",
+	                     NULL};
 	pid_t pid = fork();
 
 	if (pid < 0) {

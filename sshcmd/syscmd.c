@@ -35,13 +35,29 @@ static const struct program programs[] = {
  * program, read or write files named outside the transfer, turn the server into a
  * daemon, or undo the symlink rule (prefix match up to '=').
  */
-static const char *const rsync_refused[] = {
-    "--daemon",         "--config",         "--dparam",        "--rsync-path",
-    "--rsh",            "--log-file",       "--write-batch",   "--only-write-batch",
-    "--read-batch",     "--password-file",  "--early-input",   "--remote-option",
-    "--no-safe-links",  "--no-munge-links", "--copy-unsafe-links",
-    "--no-copy-unsafe-links", "--files-from", "--sockopts",    "--address",
-    "--port",           "--no-detach",      "--temp-dir",      NULL};
+static const char *const rsync_refused[] = {"--daemon",
+                                            "--config",
+                                            "--dparam",
+                                            "--rsync-path",
+                                            "--rsh",
+                                            "--log-file",
+                                            "--write-batch",
+                                            "--only-write-batch",
+                                            "--read-batch",
+                                            "--password-file",
+                                            "--early-input",
+                                            "--remote-option",
+                                            "--no-safe-links",
+                                            "--no-munge-links",
+                                            "--copy-unsafe-links",
+                                            "--no-copy-unsafe-links",
+                                            "--files-from",
+                                            "--sockopts",
+                                            "--address",
+                                            "--port",
+                                            "--no-detach",
+                                            "--temp-dir",
+                                            NULL};
 
 static const struct program *
 find_program(const char *name)
@@ -171,8 +187,9 @@ build_rsync(struct syscmd *c, const struct words *w, const struct sftp_settings 
 	int i = 2, have_safe = 0;
 
 	if (st->n_folders > 0 || st->file_extensions.n > 0) {
-		snprintf(err, errlen, "rsync: not allowed for a user with virtual folders "
-		                      "or file extension filters");
+		snprintf(err, errlen,
+		         "rsync: not allowed for a user with virtual folders "
+		         "or file extension filters");
 		return -1;
 	}
 	if (w->n < 4 || strcmp(w->v[1], "--server") != 0) {
@@ -236,8 +253,9 @@ syscmd_build(const char *command, const struct sftp_settings *st, const char *ho
 		rc = -1;
 	} else {
 		c->prog = p->path;
-		rc = strcmp(p->name, "rsync") == 0 ? build_rsync(c, &w, st, home, err, errlen)
-		                                   : build_git(c, &w, st, home, err, errlen);
+		rc = strcmp(p->name, "rsync") == 0
+		         ? build_rsync(c, &w, st, home, err, errlen)
+		         : build_git(c, &w, st, home, err, errlen);
 	}
 	words_free(&w);
 	if (rc != 0)

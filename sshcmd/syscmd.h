@@ -18,7 +18,7 @@ struct sftp_settings;
 #define SYSCMD_ARGS_MAX 64
 
 struct syscmd {
-	const char *prog;  /* absolute path of the root-owned program */
+	const char *prog;                /* absolute path of the root-owned program */
 	char *argv[SYSCMD_ARGS_MAX + 2]; /* owned, NULL-terminated */
 	int argc;
 	char vpath[SFTP_PATH_MAX]; /* the command's (last) path, virtual */

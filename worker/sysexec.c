@@ -116,8 +116,8 @@ run_confined(const struct jail *j, const struct syscmd *c, char *msg, size_t msg
 		return 1;
 	}
 	install_stop();
-	pid_t pid = jail_spawn(j, c->prog, c->argv, STDIN_FILENO, STDOUT_FILENO, pfd[1], err,
-	                       sizeof(err));
+	pid_t pid = jail_spawn(j, c->prog, c->argv, STDIN_FILENO, STDOUT_FILENO, pfd[1],
+	                       err, sizeof(err));
 	close(pfd[1]);
 	if (pid < 0 || parent_release(j, err, sizeof(err)) != 0) {
 		if (pid > 0)
@@ -151,8 +151,9 @@ worker_run_system(const struct sftp_settings *st, const char *command, uid_t uid
 
 	log_info("command for \"%s\": %s", st->username ? st->username : "", command);
 	if (st->home_dir == NULL || st->uid <= 0 || geteuid() != 0) {
-		snprintf(msg, sizeof(msg), "sftpgo: git and rsync need the server to run "
-		                           "as root and map the user to its own uid\n");
+		snprintf(msg, sizeof(msg),
+		         "sftpgo: git and rsync need the server to run "
+		         "as root and map the user to its own uid\n");
 	} else if (syscmd_build(command, st, JAIL_HOME, &c, err, sizeof(err)) != 0) {
 		snprintf(msg, sizeof(msg), "sftpgo: %s\n", err);
 	} else if (access(c.prog, X_OK) != 0) {
