@@ -165,6 +165,13 @@ check "rsync runs while the files used are not over quota_files" test -f "$T/hom
 check "... and the usage is rescanned when it ends" wait_used quo "3 6"
 eval "$RS -a '$T/three/' 'quo@127.0.0.1:q2/'" >"$T/q2.out" 2>&1
 check "over quota_files, rsync is refused at start" grep -q "denying write due to space limit" "$T/q2.out"
+add_user qs "$U1" --public-key-file "$T/key.pub" --permissions "/:*" --quota-size 5
+eval "$RS -a '$T/three/' 'qs@127.0.0.1:q/'" >"$T/qs1.out" 2>&1
+check "rsync runs while quota_size is not used up" wait_used qs "3 6"
+eval "$RS -a '$T/three/' 'qs@127.0.0.1:q2/'" >"$T/qs2.out" 2>&1
+check "once quota_size is used up, rsync is refused at start" \
+	grep -q "denying write due to space limit" "$T/qs2.out"
+check_not "... and nothing was written" test -e "$T/homes/qs/q2"
 eval "$RS -a 'nop@127.0.0.1:/' '$T/nop/'" >"$T/nop.out" 2>&1
 check "without every permission SFTPGo asks, rsync is refused" grep -q "Permission denied" "$T/nop.out"
 eval "$RS -a '$T/three/' 'flt@127.0.0.1:x/'" >"$T/flt.out" 2>&1
