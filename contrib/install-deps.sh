@@ -12,3 +12,5 @@ $SUDO apt-get install -y --no-install-recommends \
 	libbsd-dev libmd-dev libargon2-dev libcrypt-dev zlib1g-dev check \
 	openssh-client openssh-server openssh-sftp-server openssh-tests \
 	sshpass rsync git curl procps psmisc python3 python3-paramiko ca-certificates
+# issue 15: YAML configuration files
+$SUDO apt-get install -y --no-install-recommends libyaml-dev

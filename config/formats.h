@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The configuration formats other than JSON, each turned into the same JSON tree
+ * the JSON loader validates (config/conf.c): one validation path. YAML through
+ * libyaml keeps its types (plain 22 is an integer, true/false booleans, quoted
+ * scalars strings); the flat formats (dotenv, Java properties) give strings under
+ * dotted keys ("sftpd.bind_port"), typed afterwards by the key table as the
+ * environment overrides are. TOML and HCL are not read yet.
+ */
+#ifndef SFTPGO_CONFIG_FORMATS_H
+#define SFTPGO_CONFIG_FORMATS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+enum conf_format {
+	CONF_JSON,
+	CONF_YAML,
+	CONF_ENV,
+	CONF_PROPERTIES,
+};
+
+/*
+ * A YAML document: one mapping at the top; anchors, aliases, tags other than the
+ * core ones, duplicate keys and non-scalar keys are refused. NULL with err
+ * ("line:column: why") on any error.
+ */
+json_t *conf_yaml_parse(const char *text, size_t len, char *err, size_t errlen);
+
+/*
+ * dotenv (CONF_ENV: KEY=value, optional "export ", '#' comments, values optionally
+ * in single or double quotes) or Java properties (CONF_PROPERTIES: key=value or
+ * key: value, '#' and '!' comments, backslash escapes \\ \t \n \r \f \= \: \#
+ * \! and \ followed by a space; no line continuation, no \u escapes). Keys are
+ * lower-cased and split at '.' into nested objects; every value is a string. A
+ * key given twice, an empty key or component, a key both a value and a parent,
+ * or a NUL byte is refused. NULL with err ("line N: why").
+ */
+json_t *conf_flat_parse(enum conf_format fmt, const char *text, size_t len, char *err,
+                        size_t errlen);
+
+#endif
