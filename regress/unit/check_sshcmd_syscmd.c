@@ -35,8 +35,8 @@ build_ok(const char *line, const char *want)
 {
 	char got[2048] = "";
 
-	ck_assert_msg(syscmd_build(line, &st, "/home", &c, err, sizeof(err)) == 0, "%s: %s",
-	              line, err);
+	ck_assert_msg(syscmd_build(line, &st, "/home", &c, err, sizeof(err)) == 0,
+	              "%s: %s", line, err);
 	for (int i = 0; i < c.argc; i++) {
 		strlcat(got, i ? " " : "", sizeof(got));
 		strlcat(got, c.argv[i], sizeof(got));
@@ -86,13 +86,15 @@ START_TEST(rsync_args)
 	         "rsync --safe-links --server -vlogDtpre.iLsfxCIvu . /home/up/");
 	build_ok("rsync --server --sender -e.LsfxC . a ../../b",
 	         "rsync --safe-links --server --sender -e.LsfxC . /home/a /home/b");
-	build_ok("rsync --server --munge-links -e.L . /x", "rsync --server --munge-links -e.L . /home/x");
+	build_ok("rsync --server --munge-links -e.L . /x",
+	         "rsync --server --munge-links -e.L . /home/x");
 	build_ok("rsync --server -e.L . ''", "rsync --safe-links --server -e.L . /home/");
 	build_bad("rsync -e.L . /x", "only the server side");
 	build_bad("rsync --server -e.L /x", "bad command line");
 	build_bad("rsync --server -e.L x /y", "bad command line");
 	build_bad("rsync --server -e.L .", "bad command line");
-	build_bad("rsync --server --rsync-path=sh -e.L . /x", "option not allowed: --rsync-path");
+	build_bad("rsync --server --rsync-path=sh -e.L . /x",
+	          "option not allowed: --rsync-path");
 	build_bad("rsync --server --log-file=/home/l . /x", "option not allowed");
 	build_bad("rsync --server --daemon . /x", "option not allowed");
 	build_bad("rsync --server --no-safe-links . /x", "option not allowed");
@@ -107,7 +109,8 @@ START_TEST(rules)
 
 	/* no create_symlinks: links munged */
 	perm_table_set(&st.perms, "/", PERM_ALL & ~PERM_CREATE_SYMLINKS);
-	build_ok("rsync --server -e.L . /x", "rsync --munge-links --server -e.L . /home/x");
+	build_ok("rsync --server -e.L . /x",
+	         "rsync --munge-links --server -e.L . /home/x");
 	/* any of the seven missing on the path: refused */
 	perm_table_set(&st.perms, "/ro", PERM_LIST | PERM_DOWNLOAD);
 	build_bad("git-upload-pack /ro/r.git", "Permission denied");
