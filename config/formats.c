@@ -145,7 +145,8 @@ yaml_mapping(struct yctx *y, int depth)
 			yaml_event_delete(&ev);
 			break;
 		}
-		char *key = strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+		char *key =
+		    strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
 		int dup = key != NULL && json_object_get(o, key) != NULL;
 		if (dup)
 			yerr(y, &ev, "duplicate key");
@@ -434,7 +435,8 @@ flat_line(enum conf_format fmt, json_t *root, char *line, char *why, size_t wl)
 	char *key, *v, *sep;
 
 	trim(&line);
-	if (line[0] == '\0' || line[0] == '#' || (fmt == CONF_PROPERTIES && line[0] == '!'))
+	if (line[0] == '\0' || line[0] == '#' ||
+	    (fmt == CONF_PROPERTIES && line[0] == '!'))
 		return 0;
 	if (fmt == CONF_ENV && strncmp(line, "export", 6) == 0 && is_blank(line[6]))
 		line += 7;
