@@ -918,6 +918,8 @@ format_of(const char *path)
 		return CONF_JSON;
 	if (strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0)
 		return CONF_YAML;
+	if (strcmp(dot, ".toml") == 0)
+		return CONF_TOML;
 	if (strcmp(dot, ".env") == 0 || strcmp(dot, ".dotenv") == 0)
 		return CONF_ENV;
 	return CONF_PROPERTIES;
@@ -939,9 +941,14 @@ parse_any(const char *path, const char *text, size_t len, char *err, size_t errl
 			     je.text);
 		return root;
 	}
-	root = fmt == CONF_YAML ? conf_yaml_parse(text, len, inner, sizeof(inner))
-	                        : conf_flat_parse(fmt, text, len, inner, sizeof(inner));
-	if (root != NULL && fmt != CONF_YAML &&
+	if (fmt == CONF_YAML)
+		root = conf_yaml_parse(text, len, inner, sizeof(inner));
+	else if (fmt == CONF_TOML)
+		root = conf_toml_parse(text, len, inner, sizeof(inner));
+	else
+		root = conf_flat_parse(fmt, text, len, inner, sizeof(inner));
+	/* only the flat formats lack types */
+	if (root != NULL && (fmt == CONF_ENV || fmt == CONF_PROPERTIES) &&
 	    type_flat(root, inner, sizeof(inner)) < 0) {
 		json_decref(root);
 		root = NULL;
@@ -1613,7 +1620,7 @@ static const struct {
 	const char *ext, *why;
 } exts[] = {
     {"json", NULL},
-    {"toml", "TOML configuration files are not supported yet"},
+    {"toml", NULL},
     {"yaml", NULL},
     {"yml", NULL},
     {"properties", NULL},
@@ -1660,11 +1667,10 @@ locate_file(struct sftpgo_config *cfg, const char *file, char *err, size_t errle
 		if (i == sizeof(exts) / sizeof(exts[0]))
 			return 0;
 		if (exts[i].why != NULL) {
-			errf(
-			    err, errlen,
-			    "%s: %s; use JSON, YAML, dotenv or Java properties (%s.json, "
-			    ".yaml, .env, .properties)",
-			    p, exts[i].why, file);
+			errf(err, errlen,
+			     "%s: %s; use JSON, YAML, TOML, dotenv or Java properties "
+			     "(%s.json, .yaml, .toml, .env, .properties)",
+			     p, exts[i].why, file);
 			return -1;
 		}
 	}

@@ -495,3 +495,388 @@ conf_flat_parse(enum conf_format fmt, const char *text, size_t len, char *err,
 		errf(err, errlen, "out of memory");
 	return root;
 }
+
+/* ---- TOML (a strict subset) ---- */
+
+#define TOML_DEPTH_MAX 8
+
+struct tp {
+	const char *s;
+	size_t n, i;
+	unsigned line;
+	char *err;
+	size_t errlen;
+};
+
+static int
+terr(struct tp *t, const char *why)
+{
+	errf(t->err, t->errlen, "line %u: %s", t->line, why);
+	return -1;
+}
+
+static int
+tpeek(const struct tp *t)
+{
+	return t->i < t->n ? (unsigned char)t->s[t->i] : -1;
+}
+
+static void
+skip_blank(struct tp *t)
+{
+	while (tpeek(t) == ' ' || tpeek(t) == '\t')
+		t->i++;
+}
+
+/* Blanks, newlines and comments (inside arrays). */
+static void
+skip_space(struct tp *t)
+{
+	for (;;) {
+		skip_blank(t);
+		if (tpeek(t) == '#')
+			while (tpeek(t) != -1 && tpeek(t) != '\n')
+				t->i++;
+		if (tpeek(t) == '\r' && t->i + 1 < t->n && t->s[t->i + 1] == '\n')
+			t->i++;
+		if (tpeek(t) != '\n')
+			return;
+		t->i++;
+		t->line++;
+	}
+}
+
+/* The end of a line: blanks, an optional comment, then a newline or the end. */
+static int
+end_of_line(struct tp *t)
+{
+	skip_blank(t);
+	if (tpeek(t) == '#')
+		while (tpeek(t) != -1 && tpeek(t) != '\n')
+			t->i++;
+	if (tpeek(t) == '\r' && t->i + 1 < t->n && t->s[t->i + 1] == '\n')
+		t->i++;
+	if (tpeek(t) == -1)
+		return 0;
+	if (tpeek(t) != '\n')
+		return terr(t, "expected the end of the line");
+	t->i++;
+	t->line++;
+	return 0;
+}
+
+static int
+bare_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* One bare key component into out. */
+static int
+bare_key(struct tp *t, char *out, size_t outsz)
+{
+	size_t k = 0;
+
+	skip_blank(t);
+	while (bare_char(tpeek(t))) {
+		if (k + 1 >= outsz)
+			return terr(t, "key too long");
+		out[k++] = t->s[t->i++];
+	}
+	out[k] = '\0';
+	skip_blank(t);
+	return k == 0 ? terr(t, "expected a bare key (quoted keys are not supported)")
+	              : 0;
+}
+
+/* A string: "basic" (\" \\ \n \t \r \b \f) or 'literal', one line. */
+static json_t *
+toml_string(struct tp *t)
+{
+	char q = t->s[t->i++];
+	char buf[FLAT_LINE_MAX];
+	size_t k = 0;
+
+	if (t->i + 1 < t->n && t->s[t->i] == q && t->s[t->i + 1] == q) {
+		terr(t, "multi-line strings are not supported");
+		return NULL;
+	}
+	for (;;) {
+		int c = tpeek(t);
+		if (c == -1 || c == '\n' || k + 1 >= sizeof(buf)) {
+			terr(t, "unterminated string");
+			return NULL;
+		}
+		t->i++;
+		if (c == q)
+			break;
+		if (c == '\\' && q == '"') {
+			static const char from[] = "\"\\ntrbf", to[] = "\"\\\n\t\r\b\f";
+			const char *e = tpeek(t) > 0 ? strchr(from, tpeek(t)) : NULL;
+			if (e == NULL) {
+				terr(t, "unsupported escape");
+				return NULL;
+			}
+			c = to[e - from];
+			t->i++;
+		}
+		buf[k++] = (char)c;
+	}
+	json_t *s = json_stringn(buf, k);
+	if (s == NULL)
+		terr(t, "not valid UTF-8");
+	return s;
+}
+
+/* A decimal integer, '_' allowed between digits; no leading zeros. */
+static json_t *
+toml_integer(struct tp *t)
+{
+	char buf[32];
+	size_t k = 0;
+	int digits = 0, prev_digit = 0;
+
+	if (tpeek(t) == '+' || tpeek(t) == '-')
+		buf[k++] = t->s[t->i++];
+	while (k + 1 < sizeof(buf)) {
+		int c = tpeek(t);
+		if (c >= '0' && c <= '9') {
+			buf[k++] = (char)c;
+			digits++;
+			prev_digit = 1;
+		} else if (c == '_' && prev_digit && t->i + 1 < t->n &&
+		           isdigit((unsigned char)t->s[t->i + 1])) {
+			prev_digit = 0;
+		} else {
+			break;
+		}
+		t->i++;
+	}
+	buf[k] = '\0';
+	const char *d = buf + (buf[0] == '+' || buf[0] == '-');
+	json_int_t v;
+	if (digits == 0 || bare_char(tpeek(t)) || tpeek(t) == '.' || tpeek(t) == ':' ||
+	    (d[0] == '0' && d[1] != '\0') ||
+	    plain_integer(buf[0] == '+' ? buf + 1 : buf, &v)) {
+		terr(t, "not a decimal integer (floats, dates and other bases are not "
+		        "supported)");
+		return NULL;
+	}
+	return json_integer(v);
+}
+
+static json_t *toml_value(struct tp *t, int depth);
+static int toml_keyval(struct tp *t, json_t *table, int depth);
+
+static json_t *
+toml_array(struct tp *t, int depth)
+{
+	json_t *a = json_array();
+
+	t->i++;
+	for (;;) {
+		skip_space(t);
+		if (tpeek(t) == ']') {
+			t->i++;
+			return a;
+		}
+		json_t *v = toml_value(t, depth + 1);
+		if (v == NULL || json_array_append_new(a, v) != 0)
+			break;
+		skip_space(t);
+		if (tpeek(t) == ',')
+			t->i++;
+		else if (tpeek(t) != ']') {
+			terr(t, "expected , or ] in an array");
+			break;
+		}
+	}
+	json_decref(a);
+	return NULL;
+}
+
+/* { k = v, ... } on one line. */
+static json_t *
+toml_inline_table(struct tp *t, int depth)
+{
+	json_t *o = json_object();
+
+	t->i++;
+	skip_blank(t);
+	if (tpeek(t) == '}') {
+		t->i++;
+		return o;
+	}
+	for (;;) {
+		if (toml_keyval(t, o, depth + 1) != 0)
+			break;
+		skip_blank(t);
+		if (tpeek(t) == '}') {
+			t->i++;
+			return o;
+		}
+		if (tpeek(t) != ',') {
+			terr(t, "expected , or } in an inline table");
+			break;
+		}
+		t->i++;
+	}
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+toml_value(struct tp *t, int depth)
+{
+	int c = tpeek(t);
+
+	if (depth > TOML_DEPTH_MAX) {
+		terr(t, "nested too deeply");
+		return NULL;
+	}
+	if (c == '"' || c == '\'')
+		return toml_string(t);
+	if (c == '[')
+		return toml_array(t, depth);
+	if (c == '{')
+		return toml_inline_table(t, depth);
+	if (t->n - t->i >= 4 && strncmp(t->s + t->i, "true", 4) == 0 &&
+	    !bare_char(t->i + 4 < t->n ? (unsigned char)t->s[t->i + 4] : 0)) {
+		t->i += 4;
+		return json_true();
+	}
+	if (t->n - t->i >= 5 && strncmp(t->s + t->i, "false", 5) == 0 &&
+	    !bare_char(t->i + 5 < t->n ? (unsigned char)t->s[t->i + 5] : 0)) {
+		t->i += 5;
+		return json_false();
+	}
+	if (c == '+' || c == '-' || (c >= '0' && c <= '9'))
+		return toml_integer(t);
+	terr(t, "expected a value");
+	return NULL;
+}
+
+/*
+ * Walks a dotted key from base: every component but the last is a table (made
+ * when missing; the last element of an array of tables). *last gets the last.
+ */
+static json_t *
+walk_key(struct tp *t, json_t *base, char *last, size_t lastsz)
+{
+	json_t *o = base;
+
+	for (;;) {
+		if (bare_key(t, last, lastsz) != 0)
+			return NULL;
+		if (tpeek(t) != '.')
+			return o;
+		t->i++;
+		json_t *next = json_object_get(o, last);
+		if (json_is_array(next) && json_array_size(next) > 0)
+			next = json_array_get(next, json_array_size(next) - 1);
+		if (next == NULL) {
+			next = json_object();
+			if (json_object_set_new(o, last, next) != 0) {
+				terr(t, "out of memory");
+				return NULL;
+			}
+		}
+		if (!json_is_object(next)) {
+			terr(t, "a key is both a value and a table");
+			return NULL;
+		}
+		o = next;
+	}
+}
+
+static int
+toml_keyval(struct tp *t, json_t *table, int depth)
+{
+	char key[128];
+	json_t *o = walk_key(t, table, key, sizeof(key));
+
+	if (o == NULL)
+		return -1;
+	if (tpeek(t) != '=')
+		return terr(t, "expected =");
+	t->i++;
+	skip_blank(t);
+	if (json_object_get(o, key) != NULL)
+		return terr(t, "duplicate key");
+	json_t *v = toml_value(t, depth);
+	if (v == NULL)
+		return -1;
+	return json_object_set_new(o, key, v) == 0 ? 0 : terr(t, "out of memory");
+}
+
+/* [a.b] or [[a.b]]: the table later key/values go to. */
+static json_t *
+toml_header(struct tp *t, json_t *root, json_t *defined)
+{
+	int array = t->i + 1 < t->n && t->s[t->i + 1] == '[';
+	size_t from = t->i;
+	char key[128];
+
+	t->i += array ? 2 : 1;
+	json_t *o = walk_key(t, root, key, sizeof(key));
+	if (o == NULL)
+		return NULL;
+	if (tpeek(t) != ']' || (array && (t->i + 1 >= t->n || t->s[t->i + 1] != ']'))) {
+		terr(t, "expected ] after a table name");
+		return NULL;
+	}
+	t->i += array ? 2 : 1;
+	json_t *cur = json_object_get(o, key);
+	if (array) {
+		if (cur == NULL && json_object_set_new(o, key, cur = json_array()) != 0)
+			return NULL;
+		json_t *n = json_object();
+		if (!json_is_array(cur) || json_array_append_new(cur, n) != 0) {
+			terr(t, "not an array of tables");
+			return NULL;
+		}
+		return n;
+	}
+	char name[256];
+	snprintf(name, sizeof(name), "%.*s", (int)(t->i - from), t->s + from);
+	if (json_object_get(defined, name) != NULL ||
+	    (cur != NULL && !json_is_object(cur))) {
+		terr(t, "table defined twice");
+		return NULL;
+	}
+	json_object_set_new(defined, name, json_true());
+	if (cur == NULL && json_object_set_new(o, key, cur = json_object()) != 0)
+		return NULL;
+	return cur;
+}
+
+json_t *
+conf_toml_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct tp t = {.s = text, .n = len, .line = 1, .err = err, .errlen = errlen};
+	json_t *root = json_object(), *defined = json_object(), *cur = root;
+	int rc = 0;
+
+	if (memchr(text, '\0', len) != NULL) {
+		errf(err, errlen, "a NUL byte in the file");
+		rc = -1;
+	}
+	while (rc == 0 && cur != NULL) {
+		skip_space(&t);
+		if (tpeek(&t) == -1)
+			break;
+		if (tpeek(&t) == '[')
+			cur = toml_header(&t, root, defined);
+		else
+			rc = toml_keyval(&t, cur, 0);
+		if (rc == 0 && cur != NULL)
+			rc = end_of_line(&t);
+	}
+	json_decref(defined);
+	if (rc != 0 || cur == NULL) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}

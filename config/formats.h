@@ -5,7 +5,7 @@
  * libyaml keeps its types (plain 22 is an integer, true/false booleans, quoted
  * scalars strings); the flat formats (dotenv, Java properties) give strings under
  * dotted keys ("sftpd.bind_port"), typed afterwards by the key table as the
- * environment overrides are. TOML and HCL are not read yet.
+ * environment overrides are. TOML is a strict subset (below). HCL is not read yet.
  */
 #ifndef SFTPGO_CONFIG_FORMATS_H
 #define SFTPGO_CONFIG_FORMATS_H
@@ -18,6 +18,7 @@ enum conf_format {
 	CONF_YAML,
 	CONF_ENV,
 	CONF_PROPERTIES,
+	CONF_TOML,
 };
 
 /*
@@ -38,5 +39,14 @@ json_t *conf_yaml_parse(const char *text, size_t len, char *err, size_t errlen);
  */
 json_t *conf_flat_parse(enum conf_format fmt, const char *text, size_t len, char *err,
                         size_t errlen);
+
+/*
+ * TOML, the subset a configuration needs: [table] and [[array.of.tables]]
+ * headers, bare (dotted) keys, "basic" and 'literal' one-line strings, decimal
+ * integers, true/false, arrays (over several lines) and one-line inline tables;
+ * comments. Floats, dates, quoted keys, multi-line strings, \u escapes, a key or
+ * table given twice are refused. NULL with err ("line N: why").
+ */
+json_t *conf_toml_parse(const char *text, size_t len, char *err, size_t errlen);
 
 #endif

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# sftpgo serve with its configuration in YAML, Java properties and dotenv (found
+# sftpgo serve with its configuration in YAML, TOML, Java properties and dotenv (found
 # as sftpgo.<ext> in the config dir, SFTPGo's search order): the port, the
-# enabled SSH commands and the banner are honoured, as from sftpgo.json; TOML is
+# enabled SSH commands are honoured, as from sftpgo.json; HCL is
 # refused at start naming the file. (check_conf compares every format key by key.)
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
@@ -53,10 +53,19 @@ sftpd.session_pool_size=1
 sftpd.enabled_ssh_commands=sha256sum
 httpd.bind_port=0
 "
+P=$((PORT_BASE + 86))
+try toml $P "[sftpd]
+bind_port = $P
+bind_address = '127.0.0.1'
+session_pool_size = 1
+enabled_ssh_commands = [\"sha256sum\"]
+[httpd]
+bind_port = 0
+"
 rm -f "$CFG"/sftpgo.*[!b]
-printf 'x = 1\n' >"$CFG/sftpgo.toml"
+printf 'x = 1\n' >"$CFG/sftpgo.hcl"
 "$SFTPGO" serve --config-dir "$CFG" --libexec-dir "$top_builddir" >"$T/toml.out" 2>&1
-check "a TOML file is refused at start" test $? -ne 0
+check "an HCL file is refused at start" test $? -ne 0
 check "... naming the file and saying why" \
-	grep -q "sftpgo.toml: TOML configuration files are not supported yet" "$T/toml.out"
+	grep -q "sftpgo.hcl: HCL configuration files are not supported yet" "$T/toml.out"
 done_testing

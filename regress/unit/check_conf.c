@@ -458,7 +458,6 @@ START_TEST(other_formats_rejected)
 {
 	struct sftpgo_config c;
 	static const char *const refused[][2] = {
-	    {"sftpgo.toml", "TOML configuration files are not supported yet"},
 	    {"sftpgo.hcl", "HCL configuration files are not supported yet"},
 	    {"sftpgo.ini", "INI configuration files are not supported yet"},
 	};
@@ -526,6 +525,30 @@ static const char *const same_config[][2] = {
                     "  name: 'users.db'\n"
                     "  track_quota: 1\n"
                     "httpd: {bind_port: 0}\n"},
+    {"sftpgo.toml", "# comment\n"
+                    "[sftpd]\n"
+                    "bind_port = 2_200\n"
+                    "bind_address = \"127.0.0.1\" # trailing comment\n"
+                    "idle_timeout = +5\n"
+                    "umask = '0077'\n"
+                    "banner = \"hi there\"\n"
+                    "upload_mode = 1\n"
+                    "enable_scp = true\n"
+                    "kex_algorithms = [\"curve25519-sha256@libssh.org\"]\n"
+                    "enabled_ssh_commands = [\n"
+                    "  \"md5sum\", # the first\n"
+                    "  'rsync',\n"
+                    "]\n"
+                    "actions.execute_on = []\n"
+                    "[[sftpd.keys]]\n"
+                    "private_key = \"k1\"\n"
+                    "[[sftpd.keys]]\n"
+                    "private_key = \"/k2\"\n"
+                    "[data_provider]\n"
+                    "name = \"users.db\"\n"
+                    "track_quota = 1\n"
+                    "[httpd]\n"
+                    "bind_port = 0\n"},
     {"sftpgo.properties", "# comment\n"
                           "! another\n"
                           "sftpd.bind_port = 2200\n"
@@ -599,6 +622,19 @@ static const char *const bad_formats[][3] = {
     {"sftpgo.yaml", "sftpd:\n  bind_port: 99999999999999999999\n", "out of range"},
     {"sftpgo.yaml", "sftpd:\n  bindport: 22\n", "sftpd.bindport"},
     {"sftpgo.yaml", "? [a]\n: 1\n", "a key must be a plain string"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = 1\nbind_port = 2\n", "line 3: duplicate key"},
+    {"sftpgo.toml", "[sftpd]\n[sftpd]\n", "line 2: table defined twice"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = 1.5\n", "floats, dates"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = 022\n", "not a decimal integer"},
+    {"sftpgo.toml", "[sftpd]\nbanner = \"\"\"x\"\"\"\n", "multi-line strings"},
+    {"sftpgo.toml", "[sftpd]\nbanner = \"a\\u0041\"\n", "unsupported escape"},
+    {"sftpgo.toml", "[sftpd]\nbanner = \"abc\n", "unterminated string"},
+    {"sftpgo.toml", "[sftpd]\n\"bind_port\" = 1\n", "quoted keys"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = 1 2\n", "end of the line"},
+    {"sftpgo.toml", "[sftpd]\nciphers = [\"a\" \"b\"]\n", "expected , or ]"},
+    {"sftpgo.toml", "[sftpd\n", "expected ]"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = \"22\"\n", "sftpd.bind_port"},
+    {"sftpgo.toml", "sftpd = 1\n[sftpd.x]\n", "both a value and a table"},
     {"sftpgo.env", "sftpd.bind_port=1\nsftpd.bind_port=2\n", "line 2: key given twice"},
     {"sftpgo.env", "sftpd.bind_port\n", "line 1: expected key=value"},
     {"sftpgo.env", "sftpd.banner=\"hi\n", "unterminated quote"},
