@@ -36,6 +36,8 @@ check "... the commit is in the repository" \
 	sh -c "git --git-dir='$H/repo.git' log --oneline main | grep -q one"
 check "... its objects belong to the user" \
 	sh -c "test -z \"\$(find '$H/repo.git' ! -user '$U1')\""
+check "... logged as an SSHCommand with the repository's real path" grep -q \
+	"\"sender\":\"SSHCommand\".*\"file_path\":\"$H/repo.git\".*\"ssh_command\":\"git-receive-pack '/repo.git'\"" "$LOG"
 git clone -q -b main "$URL/repo.git" "$T/c1" >"$T/clone.out" 2>&1
 check "git clone over ssh" test -f "$T/c1/f.txt"
 (cd "$T/w1" && echo two >>f.txt && git commit -qam two &&

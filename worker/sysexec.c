@@ -14,8 +14,8 @@
 #include "common/confine.h"
 #include "common/log.h"
 #include "jail/jail.h"
-#include "sftp/events.h"
 #include "sftp/settings.h"
+#include "sshcmd/sshcmd.h"
 #include "sshcmd/syscmd.h"
 #include "worker/events.h"
 #include "worker/quota.h"
@@ -89,20 +89,6 @@ parent_release(const struct jail *j, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-log_ssh_command(const char *vpath)
-{
-	struct ev_command c = {.sender = "SSHCommand",
-	                       .path = vpath,
-	                       .target_path = "",
-	                       .filemode = "",
-	                       .uid = -1,
-	                       .gid = -1,
-	                       .access_time = "",
-	                       .modification_time = ""};
-	ev_command(&c);
-}
-
 /* Runs c in the jail; its exit status (0 or 1, as SFTPGo reports it). */
 static int
 run_confined(const struct jail *j, const struct syscmd *c, char *msg, size_t msglen)
@@ -162,7 +148,7 @@ worker_run_system(const struct sftp_settings *st, const char *command, uid_t uid
 	} else {
 		status = run_confined(&j, &c, msg, sizeof(msg));
 		if (status == 0)
-			log_ssh_command(c.vpath);
+			sshcmd_log_command(c.vpath);
 		/* SFTPGo: usage recounted once the command ended (the jail's home is the
 		 * user's; folders are scanned through the monitor's descriptors) */
 		if (st->track_quota && wquota_scan_report(JAIL_HOME, st) != 0)
