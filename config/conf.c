@@ -920,6 +920,8 @@ format_of(const char *path)
 		return CONF_YAML;
 	if (strcmp(dot, ".toml") == 0)
 		return CONF_TOML;
+	if (strcmp(dot, ".hcl") == 0)
+		return CONF_HCL;
 	if (strcmp(dot, ".env") == 0 || strcmp(dot, ".dotenv") == 0)
 		return CONF_ENV;
 	return CONF_PROPERTIES;
@@ -945,6 +947,8 @@ parse_any(const char *path, const char *text, size_t len, char *err, size_t errl
 		root = conf_yaml_parse(text, len, inner, sizeof(inner));
 	else if (fmt == CONF_TOML)
 		root = conf_toml_parse(text, len, inner, sizeof(inner));
+	else if (fmt == CONF_HCL)
+		root = conf_hcl_parse(text, len, inner, sizeof(inner));
 	else
 		root = conf_flat_parse(fmt, text, len, inner, sizeof(inner));
 	/* only the flat formats lack types */
@@ -1626,7 +1630,7 @@ static const struct {
     {"properties", NULL},
     {"props", NULL},
     {"prop", NULL},
-    {"hcl", "HCL configuration files are not supported yet"},
+    {"hcl", NULL},
     {"dotenv", NULL},
     {"env", NULL},
     {"ini", "INI configuration files are not supported yet"},
@@ -1667,10 +1671,11 @@ locate_file(struct sftpgo_config *cfg, const char *file, char *err, size_t errle
 		if (i == sizeof(exts) / sizeof(exts[0]))
 			return 0;
 		if (exts[i].why != NULL) {
-			errf(err, errlen,
-			     "%s: %s; use JSON, YAML, TOML, dotenv or Java properties "
-			     "(%s.json, .yaml, .toml, .env, .properties)",
-			     p, exts[i].why, file);
+			errf(
+			    err, errlen,
+			    "%s: %s; use JSON, YAML, TOML, HCL, dotenv or Java "
+			    "properties (%s.json, .yaml, .toml, .hcl, .env, .properties)",
+			    p, exts[i].why, file);
 			return -1;
 		}
 	}

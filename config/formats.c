@@ -504,6 +504,7 @@ struct tp {
 	const char *s;
 	size_t n, i;
 	unsigned line;
+	int hcl; /* HCL: // and block comments, multi-line objects, blocks */
 	char *err;
 	size_t errlen;
 };
@@ -528,12 +529,34 @@ skip_blank(struct tp *t)
 		t->i++;
 }
 
+/* HCL's // and block comments (the latter counted for line numbers). */
+static int
+skip_hcl_comment(struct tp *t)
+{
+	if (!t->hcl || tpeek(t) != '/' || t->i + 1 >= t->n)
+		return 0;
+	if (t->s[t->i + 1] == '/') {
+		while (tpeek(t) != -1 && tpeek(t) != '\n')
+			t->i++;
+		return 1;
+	}
+	if (t->s[t->i + 1] != '*')
+		return 0;
+	for (t->i += 2; t->i + 1 < t->n && !(t->s[t->i] == '*' && t->s[t->i + 1] == '/');
+	     t->i++)
+		t->line += t->s[t->i] == '\n';
+	t->i = t->i + 1 < t->n ? t->i + 2 : t->n;
+	return 1;
+}
+
 /* Blanks, newlines and comments (inside arrays). */
 static void
 skip_space(struct tp *t)
 {
 	for (;;) {
 		skip_blank(t);
+		while (skip_hcl_comment(t))
+			skip_blank(t);
 		if (tpeek(t) == '#')
 			while (tpeek(t) != -1 && tpeek(t) != '\n')
 				t->i++;
@@ -668,6 +691,7 @@ toml_integer(struct tp *t)
 
 static json_t *toml_value(struct tp *t, int depth);
 static int toml_keyval(struct tp *t, json_t *table, int depth);
+static int hcl_body(struct tp *t, json_t *o, int depth, int closing);
 
 static json_t *
 toml_array(struct tp *t, int depth)
@@ -739,6 +763,16 @@ toml_value(struct tp *t, int depth)
 		return toml_string(t);
 	if (c == '[')
 		return toml_array(t, depth);
+	if (c == '{' && t->hcl) {
+		json_t *o = json_object();
+		t->i++;
+		if (hcl_body(t, o, depth + 1, '}') != 0) {
+			json_decref(o);
+			return NULL;
+		}
+		t->i++;
+		return o;
+	}
 	if (c == '{')
 		return toml_inline_table(t, depth);
 	if (t->n - t->i >= 4 && strncmp(t->s + t->i, "true", 4) == 0 &&
@@ -875,6 +909,74 @@ conf_toml_parse(const char *text, size_t len, char *err, size_t errlen)
 	}
 	json_decref(defined);
 	if (rc != 0 || cur == NULL) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* ---- HCL (a strict subset) ---- */
+
+/* One "key = value" or "key { ... }" of an HCL body into o. */
+static int
+hcl_entry(struct tp *t, json_t *o, int depth)
+{
+	char key[128];
+
+	if (bare_key(t, key, sizeof(key)) != 0)
+		return -1;
+	if (json_object_get(o, key) != NULL)
+		return terr(t, "duplicate key or block");
+	if (tpeek(t) == '=') {
+		t->i++;
+		skip_blank(t);
+	} else if (tpeek(t) != '{') {
+		return terr(t, "expected = or { (block labels are not supported)");
+	}
+	json_t *v = toml_value(t, depth);
+	if (v == NULL)
+		return -1;
+	return json_object_set_new(o, key, v) == 0 ? 0 : terr(t, "out of memory");
+}
+
+/* Entries up to closing ('}', or -1 for the end of the file), left unread. */
+static int
+hcl_body(struct tp *t, json_t *o, int depth, int closing)
+{
+	if (depth > TOML_DEPTH_MAX)
+		return terr(t, "nested too deeply");
+	for (;;) {
+		skip_space(t);
+		if (tpeek(t) == closing)
+			return 0;
+		if (tpeek(t) == -1)
+			return terr(t, "expected }");
+		if (hcl_entry(t, o, depth) != 0)
+			return -1;
+		skip_blank(t);
+		while (skip_hcl_comment(t))
+			skip_blank(t);
+		if (tpeek(t) == ',')
+			t->i++;
+		else if (tpeek(t) != '\n' && tpeek(t) != '#' && tpeek(t) != '\r' &&
+		         tpeek(t) != closing && tpeek(t) != -1)
+			return terr(t, "expected the end of the line");
+	}
+}
+
+json_t *
+conf_hcl_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct tp t = {
+	    .s = text, .n = len, .line = 1, .hcl = 1, .err = err, .errlen = errlen};
+	json_t *root = json_object();
+
+	if (memchr(text, '\0', len) != NULL) {
+		errf(err, errlen, "a NUL byte in the file");
+		json_decref(root);
+		return NULL;
+	}
+	if (hcl_body(&t, root, 0, -1) != 0) {
 		json_decref(root);
 		return NULL;
 	}

@@ -5,7 +5,7 @@
  * libyaml keeps its types (plain 22 is an integer, true/false booleans, quoted
  * scalars strings); the flat formats (dotenv, Java properties) give strings under
  * dotted keys ("sftpd.bind_port"), typed afterwards by the key table as the
- * environment overrides are. TOML is a strict subset (below). HCL is not read yet.
+ * environment overrides are. TOML and HCL are strict subsets (below).
  */
 #ifndef SFTPGO_CONFIG_FORMATS_H
 #define SFTPGO_CONFIG_FORMATS_H
@@ -19,6 +19,7 @@ enum conf_format {
 	CONF_ENV,
 	CONF_PROPERTIES,
 	CONF_TOML,
+	CONF_HCL,
 };
 
 /*
@@ -48,5 +49,13 @@ json_t *conf_flat_parse(enum conf_format fmt, const char *text, size_t len, char
  * table given twice are refused. NULL with err ("line N: why").
  */
 json_t *conf_toml_parse(const char *text, size_t len, char *err, size_t errlen);
+
+/*
+ * HCL (version 1, as SFTPGo read it), a subset: "key = value" and "key { ... }"
+ * blocks (no labels), values as in TOML plus multi-line { } objects, entries
+ * separated by newlines or commas, '#', '//' and block comments. A key or block
+ * given twice is refused. NULL with err ("line N: why").
+ */
+json_t *conf_hcl_parse(const char *text, size_t len, char *err, size_t errlen);
 
 #endif

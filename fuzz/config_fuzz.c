@@ -3,7 +3,7 @@
 
 /*
  * libFuzzer target for the configuration formats other than JSON
- * (config/formats.c): the bytes as YAML, TOML, dotenv and Java properties. Beyond
+ * (config/formats.c): the bytes as YAML, TOML, HCL, dotenv and Java properties. Beyond
  * memory safety: a tree that comes back is a JSON object whose every leaf of the
  * flat formats is a string, and it serialises (jansson accepts only UTF-8).
  */
@@ -57,6 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	check_tree(conf_yaml_parse(text, size, err, sizeof(err)), 0);
 	check_tree(conf_toml_parse(text, size, err, sizeof(err)), 0);
+	check_tree(conf_hcl_parse(text, size, err, sizeof(err)), 0);
 	check_tree(conf_flat_parse(CONF_ENV, text, size, err, sizeof(err)), 1);
 	check_tree(conf_flat_parse(CONF_PROPERTIES, text, size, err, sizeof(err)), 1);
 	return 0;

@@ -458,7 +458,6 @@ START_TEST(other_formats_rejected)
 {
 	struct sftpgo_config c;
 	static const char *const refused[][2] = {
-	    {"sftpgo.hcl", "HCL configuration files are not supported yet"},
 	    {"sftpgo.ini", "INI configuration files are not supported yet"},
 	};
 
@@ -549,6 +548,31 @@ static const char *const same_config[][2] = {
                     "track_quota = 1\n"
                     "[httpd]\n"
                     "bind_port = 0\n"},
+    {"sftpgo.hcl", "# comment\n"
+                   "sftpd {\n"
+                   "  bind_port = 2200 // trailing\n"
+                   "  bind_address = \"127.0.0.1\"\n"
+                   "  /* a block\n"
+                   "     comment */\n"
+                   "  idle_timeout = 5, umask = \"0077\"\n"
+                   "  banner = \"hi there\"\n"
+                   "  upload_mode = 1\n"
+                   "  enable_scp = true\n"
+                   "  kex_algorithms = [\"curve25519-sha256@libssh.org\"]\n"
+                   "  enabled_ssh_commands = [\n"
+                   "    \"md5sum\",\n"
+                   "    \"rsync\",\n"
+                   "  ]\n"
+                   "  keys = [{ private_key = \"k1\" }, {\n"
+                   "    private_key = \"/k2\"\n"
+                   "  }]\n"
+                   "  actions = { execute_on = [] }\n"
+                   "}\n"
+                   "data_provider {\n"
+                   "  name = \"users.db\"\n"
+                   "  track_quota = 1\n"
+                   "}\n"
+                   "httpd = { bind_port = 0 }\n"},
     {"sftpgo.properties", "# comment\n"
                           "! another\n"
                           "sftpd.bind_port = 2200\n"
@@ -635,6 +659,13 @@ static const char *const bad_formats[][3] = {
     {"sftpgo.toml", "[sftpd\n", "expected ]"},
     {"sftpgo.toml", "[sftpd]\nbind_port = \"22\"\n", "sftpd.bind_port"},
     {"sftpgo.toml", "sftpd = 1\n[sftpd.x]\n", "both a value and a table"},
+    {"sftpgo.hcl", "sftpd {\n bind_port = 1\n}\nsftpd {\n}\n",
+     "line 4: duplicate key or block"},
+    {"sftpgo.hcl", "sftpd \"x\" {\n}\n", "block labels"},
+    {"sftpgo.hcl", "sftpd {\n bind_port = 1\n", "expected }"},
+    {"sftpgo.hcl", "sftpd {\n bind_port = 1 2\n}\n", "end of the line"},
+    {"sftpgo.hcl", "sftpd { bind_port = 1.5 }\n", "floats"},
+    {"sftpgo.hcl", "sftpd { bind_prot = 1 }\n", "sftpd.bind_prot"},
     {"sftpgo.env", "sftpd.bind_port=1\nsftpd.bind_port=2\n", "line 2: key given twice"},
     {"sftpgo.env", "sftpd.bind_port\n", "line 1: expected key=value"},
     {"sftpgo.env", "sftpd.banner=\"hi\n", "unterminated quote"},
