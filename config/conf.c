@@ -922,6 +922,8 @@ format_of(const char *path)
 		return CONF_TOML;
 	if (strcmp(dot, ".hcl") == 0)
 		return CONF_HCL;
+	if (strcmp(dot, ".ini") == 0)
+		return CONF_INI;
 	if (strcmp(dot, ".env") == 0 || strcmp(dot, ".dotenv") == 0)
 		return CONF_ENV;
 	return CONF_PROPERTIES;
@@ -952,7 +954,8 @@ parse_any(const char *path, const char *text, size_t len, char *err, size_t errl
 	else
 		root = conf_flat_parse(fmt, text, len, inner, sizeof(inner));
 	/* only the flat formats lack types */
-	if (root != NULL && (fmt == CONF_ENV || fmt == CONF_PROPERTIES) &&
+	if (root != NULL &&
+	    (fmt == CONF_ENV || fmt == CONF_PROPERTIES || fmt == CONF_INI) &&
 	    type_flat(root, inner, sizeof(inner)) < 0) {
 		json_decref(root);
 		root = NULL;
@@ -1618,23 +1621,10 @@ file_exists(const char *path)
 
 /*
  * SFTPGo's search order within the config dir (behaviour spec 16.1): the first
- * file that exists is the one read. NULL "why": read; else it is refused.
+ * file that exists is the one read; its extension says its format.
  */
-static const struct {
-	const char *ext, *why;
-} exts[] = {
-    {"json", NULL},
-    {"toml", NULL},
-    {"yaml", NULL},
-    {"yml", NULL},
-    {"properties", NULL},
-    {"props", NULL},
-    {"prop", NULL},
-    {"hcl", NULL},
-    {"dotenv", NULL},
-    {"env", NULL},
-    {"ini", "INI configuration files are not supported yet"},
-};
+static const char *const exts[] = {"json", "toml", "yaml",   "yml", "properties", "props",
+                                   "prop", "hcl",  "dotenv", "env", "ini"};
 
 static int
 locate_file(struct sftpgo_config *cfg, const char *file, char *err, size_t errlen)
@@ -1660,7 +1650,7 @@ locate_file(struct sftpgo_config *cfg, const char *file, char *err, size_t errle
 		size_t i;
 		for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 			len = snprintf(p, sizeof(p), "%s/%s.%s", cfg->config_dir, file,
-			               exts[i].ext);
+			               exts[i]);
 			if (len < 0 || (size_t)len >= sizeof(p)) {
 				errf(err, errlen, "config file path too long");
 				return -1;
@@ -1670,14 +1660,6 @@ locate_file(struct sftpgo_config *cfg, const char *file, char *err, size_t errle
 		}
 		if (i == sizeof(exts) / sizeof(exts[0]))
 			return 0;
-		if (exts[i].why != NULL) {
-			errf(
-			    err, errlen,
-			    "%s: %s; use JSON, YAML, TOML, HCL, dotenv or Java "
-			    "properties (%s.json, .yaml, .toml, .hcl, .env, .properties)",
-			    p, exts[i].why, file);
-			return -1;
-		}
 	}
 	cfg->config_file_used = strdup(p);
 	if (cfg->config_file_used == NULL) {

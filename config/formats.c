@@ -429,15 +429,41 @@ find_separator(enum conf_format fmt, char *line)
 	return NULL;
 }
 
+/* INI: "[section]" (or "[a.b]") names the prefix of the keys below it. */
 static int
-flat_line(enum conf_format fmt, json_t *root, char *line, char *why, size_t wl)
+ini_section(char *line, char *prefix, size_t plen, char *why, size_t wl)
 {
-	char *key, *v, *sep;
+	size_t n = strlen(line);
+
+	if (n < 3 || line[n - 1] != ']' || n - 2 >= plen) {
+		errf(why, wl, "bad section header");
+		return -1;
+	}
+	memcpy(prefix, line + 1, n - 2);
+	prefix[n - 2] = '\0';
+	char *p = prefix;
+	trim(&p);
+	memmove(prefix, p, strlen(p) + 1);
+	if (prefix[0] == '\0' || strpbrk(prefix, " \t[]") != NULL) {
+		errf(why, wl, "bad section header");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+flat_line(enum conf_format fmt, json_t *root, char *line, char *prefix, size_t plen,
+          char *why, size_t wl)
+{
+	char *key, *v, *sep, full[FLAT_LINE_MAX + 256];
 
 	trim(&line);
 	if (line[0] == '\0' || line[0] == '#' ||
-	    (fmt == CONF_PROPERTIES && line[0] == '!'))
+	    (fmt == CONF_PROPERTIES && line[0] == '!') ||
+	    (fmt == CONF_INI && line[0] == ';'))
 		return 0;
+	if (fmt == CONF_INI && line[0] == '[')
+		return ini_section(line, prefix, plen, why, wl);
 	if (fmt == CONF_ENV && strncmp(line, "export", 6) == 0 && is_blank(line[6]))
 		line += 7;
 	if ((sep = find_separator(fmt, line)) == NULL) {
@@ -452,8 +478,16 @@ flat_line(enum conf_format fmt, json_t *root, char *line, char *why, size_t wl)
 	if (fmt == CONF_PROPERTIES && (unescape_properties(key, why, wl) != 0 ||
 	                               unescape_properties(v, why, wl) != 0))
 		return -1;
-	if (fmt == CONF_ENV && env_value(v, why, wl) != 0)
+	if (fmt != CONF_PROPERTIES && env_value(v, why, wl) != 0)
 		return -1;
+	if (fmt == CONF_INI) {
+		if (prefix[0] == '\0') {
+			errf(why, wl, "a key before any [section]");
+			return -1;
+		}
+		snprintf(full, sizeof(full), "%s.%s", prefix, key);
+		key = full;
+	}
 	return set_dotted(root, key, v, why, wl);
 }
 
@@ -461,7 +495,7 @@ json_t *
 conf_flat_parse(enum conf_format fmt, const char *text, size_t len, char *err,
                 size_t errlen)
 {
-	char line[FLAT_LINE_MAX], why[256];
+	char line[FLAT_LINE_MAX], why[256], prefix[256] = "";
 	json_t *root = json_object();
 	size_t lineno = 0;
 
@@ -485,7 +519,8 @@ conf_flat_parse(enum conf_format fmt, const char *text, size_t len, char *err,
 		if (n > 0 && line[n - 1] == '\r')
 			line[n - 1] = '\0';
 		off += n + 1;
-		if (flat_line(fmt, root, line, why, sizeof(why)) != 0) {
+		if (flat_line(fmt, root, line, prefix, sizeof(prefix), why,
+		              sizeof(why)) != 0) {
 			errf(err, errlen, "line %zu: %s", lineno, why);
 			json_decref(root);
 			return NULL;
@@ -865,9 +900,13 @@ toml_header(struct tp *t, json_t *root, json_t *defined)
 	if (array) {
 		if (cur == NULL && json_object_set_new(o, key, cur = json_array()) != 0)
 			return NULL;
-		json_t *n = json_object();
-		if (!json_is_array(cur) || json_array_append_new(cur, n) != 0) {
+		if (!json_is_array(cur)) {
 			terr(t, "not an array of tables");
+			return NULL;
+		}
+		json_t *n = json_object();
+		if (json_array_append_new(cur, n) != 0) { /* n is released */
+			terr(t, "out of memory");
 			return NULL;
 		}
 		return n;

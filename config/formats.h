@@ -3,7 +3,7 @@
  * The configuration formats other than JSON, each turned into the same JSON tree
  * the JSON loader validates (config/conf.c): one validation path. YAML through
  * libyaml keeps its types (plain 22 is an integer, true/false booleans, quoted
- * scalars strings); the flat formats (dotenv, Java properties) give strings under
+ * scalars strings); the flat formats (dotenv, Java properties, INI) give strings under
  * dotted keys ("sftpd.bind_port"), typed afterwards by the key table as the
  * environment overrides are. TOML and HCL are strict subsets (below).
  */
@@ -20,6 +20,7 @@ enum conf_format {
 	CONF_PROPERTIES,
 	CONF_TOML,
 	CONF_HCL,
+	CONF_INI,
 };
 
 /*
@@ -36,7 +37,9 @@ json_t *conf_yaml_parse(const char *text, size_t len, char *err, size_t errlen);
  * \! and \ followed by a space; no line continuation, no \u escapes). Keys are
  * lower-cased and split at '.' into nested objects; every value is a string. A
  * key given twice, an empty key or component, a key both a value and a parent,
- * or a NUL byte is refused. NULL with err ("line N: why").
+ * or a NUL byte is refused. NULL with err ("line N: why"). CONF_INI: "[section]"
+ * headers prefix the keys below them ("section.key"), ';' and '#' comments,
+ * values quoted as in dotenv; a key before any section is refused.
  */
 json_t *conf_flat_parse(enum conf_format fmt, const char *text, size_t len, char *err,
                         size_t errlen);

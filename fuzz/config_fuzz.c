@@ -3,8 +3,8 @@
 
 /*
  * libFuzzer target for the configuration formats other than JSON
- * (config/formats.c): the bytes as YAML, TOML, HCL, dotenv and Java properties. Beyond
- * memory safety: a tree that comes back is a JSON object whose every leaf of the
+ * (config/formats.c): the bytes as YAML, TOML, HCL, dotenv, Java properties and INI.
+ * Beyond memory safety: a tree that comes back is a JSON object whose every leaf of the
  * flat formats is a string, and it serialises (jansson accepts only UTF-8).
  */
 
@@ -60,5 +60,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_tree(conf_hcl_parse(text, size, err, sizeof(err)), 0);
 	check_tree(conf_flat_parse(CONF_ENV, text, size, err, sizeof(err)), 1);
 	check_tree(conf_flat_parse(CONF_PROPERTIES, text, size, err, sizeof(err)), 1);
+	check_tree(conf_flat_parse(CONF_INI, text, size, err, sizeof(err)), 1);
 	return 0;
 }

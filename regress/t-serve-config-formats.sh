@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# sftpgo serve with its configuration in YAML, TOML, HCL, Java properties and dotenv (found
-# as sftpgo.<ext> in the config dir, SFTPGo's search order): the port, the
-# enabled SSH commands are honoured, as from sftpgo.json; INI is
-# refused at start naming the file. (check_conf compares every format key by key.)
+# sftpgo serve with its configuration in YAML, Java properties, dotenv, TOML, HCL
+# and INI (found as sftpgo.<ext> in the config dir, SFTPGo's search order): the
+# port and the enabled SSH commands are honoured, as from sftpgo.json; a bad file
+# is refused at start naming the file and the line. (check_conf compares every
+# format with JSON key by key.)
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 
@@ -71,10 +72,19 @@ try hcl $P "sftpd {
 }
 httpd { bind_port = 0 }
 "
+P=$((PORT_BASE + 88))
+try ini $P "[sftpd]
+bind_port = $P
+bind_address = 127.0.0.1
+session_pool_size = 1
+enabled_ssh_commands = sha256sum
+[httpd]
+bind_port = 0
+"
 rm -f "$CFG"/sftpgo.*[!b]
 printf 'x = 1\n' >"$CFG/sftpgo.ini"
 "$SFTPGO" serve --config-dir "$CFG" --libexec-dir "$top_builddir" >"$T/toml.out" 2>&1
-check "an INI file is refused at start" test $? -ne 0
-check "... naming the file and saying why" \
-	grep -q "sftpgo.ini: INI configuration files are not supported yet" "$T/toml.out"
+check "a file that does not parse is refused at start" test $? -ne 0
+check "... naming the file, the line and why" \
+	grep -q "sftpgo.ini:line 1: a key before any \[section\]" "$T/toml.out"
 done_testing

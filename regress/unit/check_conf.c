@@ -454,20 +454,9 @@ START_TEST(parse_error_has_line_and_column)
 }
 END_TEST
 
-START_TEST(other_formats_rejected)
+START_TEST(formats_search_order)
 {
 	struct sftpgo_config c;
-	static const char *const refused[][2] = {
-	    {"sftpgo.ini", "INI configuration files are not supported yet"},
-	};
-
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		write_file(refused[i][0], "x = 1\n");
-		ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), -1);
-		assert_err_has(refused[i][1]);
-		assert_err_has(refused[i][0]);
-		ck_assert_int_eq(unlink(in_dir(refused[i][0])), 0);
-	}
 	/* SFTPGo's order: json, toml, yaml, yml, properties, props, prop, hcl,
 	 * dotenv, env, ini; the first that exists is read */
 	write_file("sftpgo.ini", "x = 1\n");
@@ -573,6 +562,26 @@ static const char *const same_config[][2] = {
                    "  track_quota = 1\n"
                    "}\n"
                    "httpd = { bind_port = 0 }\n"},
+    {"sftpgo.ini", "; comment\n"
+                   "[sftpd]\n"
+                   "bind_port = 2200\n"
+                   "bind_address = 127.0.0.1\n"
+                   "idle_timeout = 5\n"
+                   "umask = \"0077\"\n"
+                   "banner = hi there\n"
+                   "upload_mode = 1\n"
+                   "enable_scp = true\n"
+                   "kex_algorithms = curve25519-sha256@libssh.org\n"
+                   "enabled_ssh_commands = md5sum,rsync\n"
+                   "keys = k1, /k2\n"
+                   "[ sftpd.actions ]\n"
+                   "execute_on =\n"
+                   "# comment\n"
+                   "[data_provider]\n"
+                   "name = users.db\n"
+                   "track_quota = 1\n"
+                   "[httpd]\n"
+                   "bind_port = 0\n"},
     {"sftpgo.properties", "# comment\n"
                           "! another\n"
                           "sftpd.bind_port = 2200\n"
@@ -659,6 +668,7 @@ static const char *const bad_formats[][3] = {
     {"sftpgo.toml", "[sftpd\n", "expected ]"},
     {"sftpgo.toml", "[sftpd]\nbind_port = \"22\"\n", "sftpd.bind_port"},
     {"sftpgo.toml", "sftpd = 1\n[sftpd.x]\n", "both a value and a table"},
+    {"sftpgo.toml", "[sftpd]\n[[sftpd]]\n", "not an array of tables"},
     {"sftpgo.hcl", "sftpd {\n bind_port = 1\n}\nsftpd {\n}\n",
      "line 4: duplicate key or block"},
     {"sftpgo.hcl", "sftpd \"x\" {\n}\n", "block labels"},
@@ -666,6 +676,11 @@ static const char *const bad_formats[][3] = {
     {"sftpgo.hcl", "sftpd {\n bind_port = 1 2\n}\n", "end of the line"},
     {"sftpgo.hcl", "sftpd { bind_port = 1.5 }\n", "floats"},
     {"sftpgo.hcl", "sftpd { bind_prot = 1 }\n", "sftpd.bind_prot"},
+    {"sftpgo.ini", "bind_port = 1\n", "line 1: a key before any [section]"},
+    {"sftpgo.ini", "[sftpd\nbind_port = 1\n", "line 1: bad section header"},
+    {"sftpgo.ini", "[sftpd]\nbind_port = 1\n[sftpd]\nbind_port = 2\n",
+     "line 4: key given twice"},
+    {"sftpgo.ini", "[sftpd]\nbind_port = x\n", "sftpd.bind_port: not an integer"},
     {"sftpgo.env", "sftpd.bind_port=1\nsftpd.bind_port=2\n", "line 2: key given twice"},
     {"sftpgo.env", "sftpd.bind_port\n", "line 1: expected key=value"},
     {"sftpgo.env", "sftpd.banner=\"hi\n", "unterminated quote"},
@@ -1190,7 +1205,7 @@ main(void)
 	tcase_add_test(tc, relative_config_dir_made_absolute);
 	tcase_add_test(tc, file_name_with_path_rejected);
 	tcase_add_test(tc, parse_error_has_line_and_column);
-	tcase_add_test(tc, other_formats_rejected);
+	tcase_add_test(tc, formats_search_order);
 	tcase_add_test(tc, unknown_keys_named_in_full);
 	tcase_add_test(tc, wrong_types_named);
 	tcase_add_test(tc, bad_values_named);
