@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
+#include "config/formats.h"
 #include "common/parse.h"
 #include "common/strlist_json.h"
 
@@ -877,24 +878,80 @@ read_small_file(const char *path, char **out, size_t *outlen, char *err, size_t 
 	return 0;
 }
 
+static int type_flat(json_t *root, char *err, size_t errlen);
+
+/* The format of a located file, by its extension (locate_file() chose it). */
+static enum conf_format
+format_of(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot == NULL || strcmp(dot, ".json") == 0)
+		return CONF_JSON;
+	if (strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0)
+		return CONF_YAML;
+	if (strcmp(dot, ".toml") == 0)
+		return CONF_TOML;
+	if (strcmp(dot, ".hcl") == 0)
+		return CONF_HCL;
+	if (strcmp(dot, ".ini") == 0)
+		return CONF_INI;
+	if (strcmp(dot, ".env") == 0 || strcmp(dot, ".dotenv") == 0)
+		return CONF_ENV;
+	return CONF_PROPERTIES;
+}
+
+/* Any format into the one JSON tree apply_json() validates. */
+static json_t *
+parse_any(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	enum conf_format fmt = format_of(path);
+	json_error_t je;
+	char inner[384];
+	json_t *root;
+
+	if (fmt == CONF_JSON) {
+		root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+		if (root == NULL)
+			errf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column,
+			     je.text);
+		return root;
+	}
+	if (fmt == CONF_YAML)
+		root = conf_yaml_parse(text, len, inner, sizeof(inner));
+	else if (fmt == CONF_TOML)
+		root = conf_toml_parse(text, len, inner, sizeof(inner));
+	else if (fmt == CONF_HCL)
+		root = conf_hcl_parse(text, len, inner, sizeof(inner));
+	else
+		root = conf_flat_parse(fmt, text, len, inner, sizeof(inner));
+	/* only the flat formats lack types */
+	if (root != NULL &&
+	    (fmt == CONF_ENV || fmt == CONF_PROPERTIES || fmt == CONF_INI) &&
+	    type_flat(root, inner, sizeof(inner)) < 0) {
+		json_decref(root);
+		root = NULL;
+	}
+	if (root == NULL)
+		errf(err, errlen, "%s:%s", path, inner);
+	return root;
+}
+
 static int
 load_file(struct sftpgo_config *c, const char *path, char *err, size_t errlen)
 {
 	char *text;
 	size_t len;
-	json_error_t je;
 	json_t *root;
 	char inner[512];
 	int rc;
 
 	if (read_small_file(path, &text, &len, err, errlen) < 0)
 		return -1;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	root = parse_any(path, text, len, err, errlen);
 	free(text);
-	if (root == NULL) {
-		errf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+	if (root == NULL)
 		return -1;
-	}
 	rc = apply_json(c, root, inner, sizeof(inner));
 	json_decref(root);
 	if (rc < 0)
@@ -991,6 +1048,90 @@ split_list(const struct keydef *k, const char *s, struct strlist *out, char *why
 	}
 	free(copy);
 	return rc;
+}
+
+/* A flat format's string value as the key's type (as the environment is read). */
+static json_t *
+typed_value(const struct keydef *k, const char *v, char *why, size_t wl)
+{
+	long long n;
+	bool b;
+	struct strlist l = {0};
+	json_t *out = NULL;
+
+	switch (k->type) {
+	case K_INT:
+		if (parse_ll(v, &n) < 0)
+			errf(why, wl, "not an integer: \"%s\"", v);
+		else
+			out = json_integer(n);
+		break;
+	case K_BOOL:
+		if (parse_bool(v, &b) < 0)
+			errf(why, wl, "must be true, false, 1 or 0, got \"%s\"", v);
+		else
+			out = json_boolean(b);
+		break;
+	case K_LIST:
+	case K_KEYS:
+		if (split_list(k->type == K_LIST ? k : NULL, v, &l, why, wl) < 0)
+			break;
+		out = k->type == K_LIST ? strlist_to_json(&l) : json_array();
+		for (size_t i = 0; k->type == K_KEYS && out != NULL && i < l.n; i++)
+			json_array_append_new(out,
+			                      json_pack("{s:s}", "private_key", l.v[i]));
+		break;
+	case K_STR:
+	case K_OBJ:
+		out = json_string(v);
+		break;
+	}
+	strlist_free(&l);
+	return out;
+}
+
+static int
+type_keys(const struct keydef *keys, json_t *obj, const char *prefix, char *err,
+          size_t errlen)
+{
+	const char *name;
+	json_t *v;
+	char why[256], path[128];
+
+	json_object_foreach(obj, name, v)
+	{
+		const struct keydef *k = find_key(keys, name);
+		snprintf(path, sizeof(path), "%s.%s", prefix, name);
+		if (k == NULL) /* apply_json() names it */
+			continue;
+		if (k->type == K_OBJ && json_is_object(v)) {
+			if (type_keys(k->sub, v, path, err, errlen) < 0)
+				return -1;
+			continue;
+		}
+		if (!json_is_string(v) || k->type == K_STR || k->type == K_OBJ)
+			continue;
+		json_t *t = typed_value(k, json_string_value(v), why, sizeof(why));
+		if (t == NULL) {
+			errf(err, errlen, "%s: %s", path, why);
+			return -1;
+		}
+		json_object_set_new(obj, name, t);
+	}
+	return 0;
+}
+
+/* dotenv and properties give strings: typed by the key table before validation. */
+static int
+type_flat(json_t *root, char *err, size_t errlen)
+{
+	for (const struct section *s = sections; s->name != NULL; s++) {
+		json_t *o = json_object_get(root, s->name);
+		if (s->in_file && json_is_object(o) &&
+		    type_keys(s->keys, o, s->name, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1450,27 +1591,12 @@ file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* SFTPGo also read YAML, TOML, HCL, envfile and properties: say so instead of ignoring.
+/*
+ * SFTPGo's search order within the config dir (behaviour spec 16.1): the first
+ * file that exists is the one read; its extension says its format.
  */
-static int
-check_other_formats(const char *dir, const char *base, char *err, size_t errlen)
-{
-	static const char *const exts[] = {"yaml", "yml",        "toml", "hcl",
-	                                   "env",  "properties", NULL};
-	char p[PATH_MAX];
-
-	for (const char *const *e = exts; *e != NULL; e++) {
-		snprintf(p, sizeof(p), "%s/%s.%s", dir, base, *e);
-		if (file_exists(p)) {
-			errf(err, errlen,
-			     "%s: only JSON configuration files are supported; convert "
-			     "it to %s/%s.json",
-			     p, dir, base);
-			return -1;
-		}
-	}
-	return 0;
-}
+static const char *const exts[] = {"json", "toml", "yaml",   "yml", "properties", "props",
+                                   "prop", "hcl",  "dotenv", "env", "ini"};
 
 static int
 locate_file(struct sftpgo_config *cfg, const char *file, char *err, size_t errlen)
@@ -1488,16 +1614,25 @@ locate_file(struct sftpgo_config *cfg, const char *file, char *err, size_t errle
 		return -1;
 	}
 	/* accept "sftpgo.json" as well as the documented "sftpgo" */
-	if (n > 5 && strcmp(file + n - 5, ".json") == 0)
+	if (n > 5 && strcmp(file + n - 5, ".json") == 0) {
 		len = snprintf(p, sizeof(p), "%s/%s", cfg->config_dir, file);
-	else
-		len = snprintf(p, sizeof(p), "%s/%s.json", cfg->config_dir, file);
-	if (len < 0 || (size_t)len >= sizeof(p)) {
-		errf(err, errlen, "config file path too long");
-		return -1;
+		if (len < 0 || (size_t)len >= sizeof(p) || !file_exists(p))
+			return 0;
+	} else {
+		size_t i;
+		for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+			len = snprintf(p, sizeof(p), "%s/%s.%s", cfg->config_dir, file,
+			               exts[i]);
+			if (len < 0 || (size_t)len >= sizeof(p)) {
+				errf(err, errlen, "config file path too long");
+				return -1;
+			}
+			if (file_exists(p))
+				break;
+		}
+		if (i == sizeof(exts) / sizeof(exts[0]))
+			return 0;
 	}
-	if (!file_exists(p))
-		return check_other_formats(cfg->config_dir, file, err, errlen);
 	cfg->config_file_used = strdup(p);
 	if (cfg->config_file_used == NULL) {
 		errf(err, errlen, "out of memory");
@@ -1587,14 +1722,22 @@ char *
 config_default_json(void)
 {
 	struct sftpgo_config cfg;
+
+	config_defaults(&cfg);
+	char *out = config_to_json(&cfg);
+	config_free(&cfg);
+	return out;
+}
+
+char *
+config_to_json(const struct sftpgo_config *cfg)
+{
 	json_t *root = json_object();
 	char *out, *nl;
 
-	config_defaults(&cfg);
 	for (const struct section *s = sections; root != NULL && s->name != NULL; s++)
 		if (s->in_file)
-			json_object_set_new(root, s->name, keys_json(&cfg, s->keys));
-	config_free(&cfg);
+			json_object_set_new(root, s->name, keys_json(cfg, s->keys));
 	if (root == NULL)
 		return NULL;
 	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -113,5 +113,7 @@ void config_free(struct sftpgo_config *cfg);
 char *config_path(const struct sftpgo_config *cfg, const char *p);
 /* The sample sftpgo.json with every key at its default. */
 char *config_default_json(void);
+/* The same for a loaded configuration (what every format maps to). */
+char *config_to_json(const struct sftpgo_config *cfg);
 
 #endif

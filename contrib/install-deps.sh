@@ -17,3 +17,5 @@ $SUDO apt-get install -y --no-install-recommends \
 $SUDO apt-get install -y --no-install-recommends \
 	libpq-dev libmariadb-dev postgresql-15 postgresql-client-15 mariadb-server \
 	mariadb-client openssl
+# issue 15: YAML configuration files
+$SUDO apt-get install -y --no-install-recommends libyaml-dev

@@ -209,6 +209,10 @@ void quota_job_done(struct job *j);
 void quota_on_reserve(struct mworker *w, const struct wp_event *e);
 void quota_on_update(struct mworker *w, const struct wp_event *e);
 void quota_worker_gone(struct mworker *w);
+/* git/rsync: why the ledger refuses them at start (NULL: they may run); a
+ * worker's rescan after them becomes the ledger's usage. */
+const char *quota_refuses_system(const struct qledger *l);
+void quota_on_rescan(struct mworker *w, const struct wp_event *e);
 void quota_start(void);
 void quota_stop(void);
 void quota_free_all(void);

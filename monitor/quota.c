@@ -364,3 +364,45 @@ quota_worker_gone(struct mworker *w)
 	quota_detach(w->ql);
 	w->ql = NULL;
 }
+
+/*
+ * SFTPGo 0.9.6 (behaviour spec 6.4): refused when the files used are over the
+ * limit; a size quota already used up refuses too (SFTPGo took a remainder of
+ * exactly 0 as "unlimited", a bug not kept).
+ */
+const char *
+quota_refuses_system(const struct qledger *l)
+{
+	if (l == NULL)
+		return NULL;
+	if ((l->quota_files > 0 && l->used_files > l->quota_files) ||
+	    (l->quota_size > 0 && l->used_size >= l->quota_size))
+		return "denying write due to space limit";
+	return NULL;
+}
+
+/*
+ * The files git or rsync changed are not counted as they go: the worker recounts
+ * the home and folders when the command ends, and the difference to what the
+ * ledger knew goes to the provider like any update.
+ */
+void
+quota_on_rescan(struct mworker *w, const struct wp_event *e)
+{
+	struct qledger *l = w->ql;
+
+	if (l == NULL || !e->n[WPF_OK]) {
+		if (l != NULL)
+			log_app(LOGL_WARN, "sftpd",
+			        "[%s] quota rescan of user %s failed: %s", w->conn_id,
+			        l->username, e->s[WPF_ERROR]);
+		return;
+	}
+	int64_t dfiles = sat_add(e->n[WPF_FILES], -l->used_files);
+	int64_t dsize = sat_add(e->n[WPF_SIZE], -l->used_size);
+	l->used_files = e->n[WPF_FILES];
+	l->used_size = e->n[WPF_SIZE];
+	l->pend_files = sat_add(l->pend_files, dfiles);
+	l->pend_size = sat_add(l->pend_size, dsize);
+	flush(l);
+}

@@ -118,12 +118,16 @@ on_worker(evutil_socket_t fd, short what, void *arg)
 static const char *const internal_commands[] = {
     "scp", "md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", NULL};
 
+/* The programs a worker runs confined (sshcmd/syscmd.h, jail/jail.h). */
+static const char *const system_commands[] = {"git-receive-pack", "git-upload-pack",
+                                              "git-upload-archive", "rsync", NULL};
+
 /*
  * May this exec request start a worker? NULL when it may (*protocol set), else why
  * not. Only the command's name is judged here; the worker parses the rest.
  */
 static const char *
-exec_refusal(const char *command, const char **protocol)
+exec_refusal(const char *command, const char **protocol, int *system)
 {
 	static char why[160];
 	char name[32];
@@ -136,11 +140,13 @@ exec_refusal(const char *command, const char **protocol)
 	name[n] = '\0';
 	for (const char *const *c = internal_commands; *c != NULL; c++)
 		internal |= strcmp(*c, name) == 0;
+	for (const char *const *c = system_commands; *c != NULL; c++)
+		*system |= strcmp(*c, name) == 0;
 	if (!strlist_contains(&M.p->cfg->sftpd.enabled_ssh_commands, name)) {
 		snprintf(why, sizeof(why), "command not enabled: %s", name);
 		return why;
 	}
-	if (!internal) {
+	if (!internal && !*system) {
 		snprintf(why, sizeof(why), "command not supported: %s", name);
 		return why;
 	}
@@ -170,7 +176,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	char *const argv[] = {"sftpgo-worker", "--monitor-fd", "3", NULL};
 	const char *why = "cannot start the worker";
 	const char *protocol = "SFTP";
-	int exec = strcmp(kind, "exec") == 0;
+	int exec = strcmp(kind, "exec") == 0, system = 0;
 	json_t *settings = NULL;
 	char *js = NULL;
 	struct mfolders mf = {0};
@@ -179,7 +185,10 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 		why = "unsupported channel kind";
 		goto refuse;
 	}
-	if (exec && (why = exec_refusal(command, &protocol)) != NULL)
+	if (exec && (why = exec_refusal(command, &protocol, &system)) != NULL)
+		goto refuse;
+	/* SFTPGo checks git and rsync against the quota before they start */
+	if (system && (why = quota_refuses_system(s->ql)) != NULL)
 		goto refuse;
 	/* jansson refuses strings that are not UTF-8: say so rather than fail */
 	if (exec && !utf8_valid(command)) {
@@ -341,6 +350,8 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		quota_on_reserve(w, &e);
 	} else if (e.kind == WPE_QUOTA_UPDATE) {
 		quota_on_update(w, &e);
+	} else if (e.kind == WPE_QUOTA_SCAN && w->command != NULL) {
+		quota_on_rescan(w, &e); /* git or rsync ended: the usage on disk */
 	} else if (e.kind == WPE_EXIT && w->command != NULL && w->exit_msg == NULL) {
 		/* bounded: it becomes one RPC string for the client's stderr */
 		const char *msg = e.s[WPF_MESSAGE];

@@ -151,8 +151,8 @@ add_msg(char *msg, size_t msglen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-log_command(const char *path)
+void
+sshcmd_log_command(const char *path)
 {
 	struct ev_command c = {.sender = "SSHCommand",
 	                       .path = path,
@@ -173,7 +173,7 @@ stdin_operand(const struct digest *d, int in, int out)
 
 	if (digest_stdin(d, in, res) != 0 || print_digest(out, res, d->len, "-") != 0)
 		return 1;
-	log_command("");
+	sshcmd_log_command("");
 	return 0;
 }
 
@@ -193,7 +193,7 @@ digest_operand(struct sftp_local *l, const struct digest *d, int out, const char
 	}
 	if (print_digest(out, res, d->len, vpath) != 0)
 		return 1;
-	log_command(vpath);
+	sshcmd_log_command(vpath);
 	return 0;
 }
 
@@ -257,10 +257,10 @@ sshcmd_run(struct sftp_local *l, int in, int out, const char *command, char *msg
 	} else if (strcmp(name, "pwd") == 0) {
 		/* SFTPGo: the client's start directory, which is always "/" */
 		status = sftp_write_all(out, "/\n", 2) == 0 ? 0 : 1;
-		log_command("/");
+		sshcmd_log_command("/");
 	} else if (strcmp(name, "cd") == 0) {
 		status = 0; /* nothing to change: every command starts at "/" */
-		log_command("/");
+		sshcmd_log_command("/");
 	} else {
 		for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
 			if (strcmp(name, digests[i].cmd) == 0)

@@ -27,4 +27,7 @@ int sshcmd_run(struct sftp_local *l, int in, int out, const char *command, char 
  */
 int sshcmd_throttled(const char *command);
 
+/* The command event (sender SSHCommand) for path, virtual ("" when none). */
+void sshcmd_log_command(const char *path);
+
 #endif

@@ -28,9 +28,11 @@
 #include "sftp/path.h"
 #include "sftp/sftp.h"
 #include "sshcmd/sshcmd.h"
+#include "sshcmd/syscmd.h"
 #include "worker/events.h"
 #include "worker/quota.h"
 #include "worker/settings.h"
+#include "worker/sysexec.h"
 #include "common/rpc.h"
 #include "worker/worker.h"
 
@@ -448,6 +450,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		log_error("%s", err);
 		return 1;
+	}
+	/* git and rsync: root builds their jail before any privilege is dropped */
+	if (st.command != NULL && o.command == NULL && syscmd_is_system(st.command)) {
+		gid_t gid = 0;
+		if (st.uid > 0 && target_gid(&st, &gid, err, sizeof(err)) != 0)
+			gid = (gid_t)-1;
+		rc = worker_run_system(&st, st.command, (uid_t)st.uid, gid,
+		                       o.monitor_fd >= 0);
+		sftp_settings_free(&st);
+		return rc;
 	}
 	if (confine(&st, &chrooted, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);

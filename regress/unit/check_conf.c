@@ -455,18 +455,263 @@ START_TEST(parse_error_has_line_and_column)
 }
 END_TEST
 
-START_TEST(other_formats_rejected)
+START_TEST(formats_search_order)
+{
+	struct sftpgo_config c;
+	/* SFTPGo's order: json, toml, yaml, yml, properties, props, prop, hcl,
+	 * dotenv, env, ini; the first that exists is read */
+	write_file("sftpgo.ini", "x = 1\n");
+	write_file("sftpgo.env", "sftpd.bind_port=2204\n");
+	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.sftpd.bind_port, 2204);
+	config_free(&c);
+	write_file("sftpgo.properties", "sftpd.bind_port=2203\n");
+	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.sftpd.bind_port, 2203);
+	config_free(&c);
+	write_file("sftpgo.yml", "sftpd: {bind_port: 2202}\n");
+	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.sftpd.bind_port, 2202);
+	ck_assert_str_eq(c.config_file_used, in_dir("sftpgo.yml"));
+	config_free(&c);
+	write_file("sftpgo.json", "{}");
+	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.sftpd.bind_port, 2022);
+	config_free(&c);
+}
+END_TEST
+
+/* One configuration in every format read: the same effective configuration. */
+static const char *const same_config[][2] = {
+    {"sftpgo.json", "{\"sftpd\": {\"bind_port\": 2200, \"bind_address\": \"127.0.0.1\", "
+                    "\"idle_timeout\": 5, \"umask\": \"0077\", \"banner\": \"hi there\", "
+                    "\"upload_mode\": 1, \"enable_scp\": true, "
+                    "\"kex_algorithms\": [\"curve25519-sha256@libssh.org\"], "
+                    "\"enabled_ssh_commands\": [\"md5sum\", \"rsync\"], "
+                    "\"keys\": [{\"private_key\": \"k1\"}, {\"private_key\": \"/k2\"}], "
+                    "\"actions\": {\"execute_on\": []}}, "
+                    "\"data_provider\": {\"name\": \"users.db\", \"track_quota\": 1}, "
+                    "\"httpd\": {\"bind_port\": 0}}"},
+    {"sftpgo.yaml", "# comment\n"
+                    "sftpd:\n"
+                    "  bind_port: 2200\n"
+                    "  bind_address: 127.0.0.1\n"
+                    "  idle_timeout: 5\n"
+                    "  umask: \"0077\"\n"
+                    "  banner: hi there\n"
+                    "  upload_mode: 1\n"
+                    "  enable_scp: true\n"
+                    "  kex_algorithms: [curve25519-sha256@libssh.org]\n"
+                    "  enabled_ssh_commands:\n"
+                    "    - md5sum\n"
+                    "    - rsync\n"
+                    "  keys:\n"
+                    "    - private_key: k1\n"
+                    "    - {private_key: /k2}\n"
+                    "  actions:\n"
+                    "    execute_on: []\n"
+                    "data_provider:\n"
+                    "  name: 'users.db'\n"
+                    "  track_quota: 1\n"
+                    "httpd: {bind_port: 0}\n"},
+    {"sftpgo.toml", "# comment\n"
+                    "[sftpd]\n"
+                    "bind_port = 2_200\n"
+                    "bind_address = \"127.0.0.1\" # trailing comment\n"
+                    "idle_timeout = +5\n"
+                    "umask = '0077'\n"
+                    "banner = \"hi there\"\n"
+                    "upload_mode = 1\n"
+                    "enable_scp = true\n"
+                    "kex_algorithms = [\"curve25519-sha256@libssh.org\"]\n"
+                    "enabled_ssh_commands = [\n"
+                    "  \"md5sum\", # the first\n"
+                    "  'rsync',\n"
+                    "]\n"
+                    "actions.execute_on = []\n"
+                    "[[sftpd.keys]]\n"
+                    "private_key = \"k1\"\n"
+                    "[[sftpd.keys]]\n"
+                    "private_key = \"/k2\"\n"
+                    "[data_provider]\n"
+                    "name = \"users.db\"\n"
+                    "track_quota = 1\n"
+                    "[httpd]\n"
+                    "bind_port = 0\n"},
+    {"sftpgo.hcl", "# comment\n"
+                   "sftpd {\n"
+                   "  bind_port = 2200 // trailing\n"
+                   "  bind_address = \"127.0.0.1\"\n"
+                   "  /* a block\n"
+                   "     comment */\n"
+                   "  idle_timeout = 5, umask = \"0077\"\n"
+                   "  banner = \"hi there\"\n"
+                   "  upload_mode = 1\n"
+                   "  enable_scp = true\n"
+                   "  kex_algorithms = [\"curve25519-sha256@libssh.org\"]\n"
+                   "  enabled_ssh_commands = [\n"
+                   "    \"md5sum\",\n"
+                   "    \"rsync\",\n"
+                   "  ]\n"
+                   "  keys = [{ private_key = \"k1\" }, {\n"
+                   "    private_key = \"/k2\"\n"
+                   "  }]\n"
+                   "  actions = { execute_on = [] }\n"
+                   "}\n"
+                   "data_provider {\n"
+                   "  name = \"users.db\"\n"
+                   "  track_quota = 1\n"
+                   "}\n"
+                   "httpd = { bind_port = 0 }\n"},
+    {"sftpgo.ini", "; comment\n"
+                   "[sftpd]\n"
+                   "bind_port = 2200\n"
+                   "bind_address = 127.0.0.1\n"
+                   "idle_timeout = 5\n"
+                   "umask = \"0077\"\n"
+                   "banner = hi there\n"
+                   "upload_mode = 1\n"
+                   "enable_scp = true\n"
+                   "kex_algorithms = curve25519-sha256@libssh.org\n"
+                   "enabled_ssh_commands = md5sum,rsync\n"
+                   "keys = k1, /k2\n"
+                   "[ sftpd.actions ]\n"
+                   "execute_on =\n"
+                   "# comment\n"
+                   "[data_provider]\n"
+                   "name = users.db\n"
+                   "track_quota = 1\n"
+                   "[httpd]\n"
+                   "bind_port = 0\n"},
+    {"sftpgo.properties", "# comment\n"
+                          "! another\n"
+                          "sftpd.bind_port = 2200\n"
+                          "sftpd.bind_address: 127.0.0.1\n"
+                          "sftpd.idle_timeout=5\n"
+                          "sftpd.umask=0077\n"
+                          "sftpd.banner = hi there\n"
+                          "SFTPD.UPLOAD_MODE = 1\n"
+                          "sftpd.enable_scp = true\n"
+                          "sftpd.kex_algorithms = curve25519-sha256@libssh.org\n"
+                          "sftpd.enabled_ssh_commands = md5sum, rsync\n"
+                          "sftpd.keys = k1,/k2\n"
+                          "sftpd.actions.execute_on =\n"
+                          "data_provider.name = users.db\n"
+                          "data_provider.track_quota = 1\n"
+                          "httpd.bind_port = 0\n"},
+    {"sftpgo.env", "# comment\n"
+                   "sftpd.bind_port=2200\n"
+                   "export sftpd.bind_address=127.0.0.1\n"
+                   "sftpd.idle_timeout=5\n"
+                   "sftpd.umask='0077'\n"
+                   "sftpd.banner=\"hi there\"\n"
+                   "sftpd.upload_mode=1\n"
+                   "sftpd.enable_scp=1\n"
+                   "sftpd.kex_algorithms=curve25519-sha256@libssh.org\n"
+                   "sftpd.enabled_ssh_commands=md5sum,rsync\n"
+                   "sftpd.keys=k1,/k2\n"
+                   "sftpd.actions.execute_on=\n"
+                   "data_provider.name=users.db\r\n"
+                   "data_provider.track_quota=1\n"
+                   "httpd.bind_port=0"},
+};
+
+START_TEST(every_format_same_config)
+{
+	struct sftpgo_config c;
+	char *want = NULL;
+
+	for (size_t i = 0; i < sizeof(same_config) / sizeof(same_config[0]); i++) {
+		write_file(same_config[i][0], same_config[i][1]);
+		ck_assert_msg(config_load(&c, dir, NULL, err, sizeof(err)) == 0, "%s: %s",
+		              same_config[i][0], err);
+		ck_assert_str_eq(c.config_file_used, in_dir(same_config[i][0]));
+		char *got = config_to_json(&c);
+		ck_assert_ptr_nonnull(got);
+		if (want == NULL) {
+			ck_assert_int_eq(c.sftpd.bind_port, 2200);
+			ck_assert_int_eq(c.sftpd.upload_mode, 1);
+			want = got;
+		} else {
+			ck_assert_msg(strcmp(got, want) == 0, "%s:\n%s\nvs JSON:\n%s",
+			              same_config[i][0], got, want);
+			free(got);
+		}
+		config_free(&c);
+		ck_assert_int_eq(unlink(in_dir(same_config[i][0])), 0);
+	}
+	free(want);
+}
+END_TEST
+
+/* Bad input in each format: refused, with the file and a reason. */
+static const char *const bad_formats[][3] = {
+    {"sftpgo.yaml", "a: &x 1\nb: *x\n", "anchors, aliases and tags"},
+    {"sftpgo.yaml", "sftpd:\n  bind_port: 1\n  bind_port: 2\n", "duplicate key"},
+    {"sftpgo.yaml", "sftpd: {}\n---\nsftpd: {}\n", "one document only"},
+    {"sftpgo.yaml", "- a\n- b\n", "must be a mapping"},
+    {"sftpgo.yaml", "sftpd:\n  bind_port: !!str 22\n", "anchors, aliases and tags"},
+    {"sftpgo.yaml", "sftpd: [\n", "sftpgo.yaml:"},
+    {"sftpgo.yaml", "sftpd:\n  bind_port: \"22\"\n", "sftpd.bind_port"},
+    {"sftpgo.yaml", "sftpd:\n  bind_port: 99999999999999999999\n", "out of range"},
+    {"sftpgo.yaml", "sftpd:\n  bindport: 22\n", "sftpd.bindport"},
+    {"sftpgo.yaml", "? [a]\n: 1\n", "a key must be a plain string"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = 1\nbind_port = 2\n", "line 3: duplicate key"},
+    {"sftpgo.toml", "[sftpd]\n[sftpd]\n", "line 2: table defined twice"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = 1.5\n", "floats, dates"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = 022\n", "not a decimal integer"},
+    {"sftpgo.toml", "[sftpd]\nbanner = \"\"\"x\"\"\"\n", "multi-line strings"},
+    {"sftpgo.toml", "[sftpd]\nbanner = \"a\\u0041\"\n", "unsupported escape"},
+    {"sftpgo.toml", "[sftpd]\nbanner = \"abc\n", "unterminated string"},
+    {"sftpgo.toml", "[sftpd]\n\"bind_port\" = 1\n", "quoted keys"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = 1 2\n", "end of the line"},
+    {"sftpgo.toml", "[sftpd]\nciphers = [\"a\" \"b\"]\n", "expected , or ]"},
+    {"sftpgo.toml", "[sftpd\n", "expected ]"},
+    {"sftpgo.toml", "[sftpd]\nbind_port = \"22\"\n", "sftpd.bind_port"},
+    {"sftpgo.toml", "sftpd = 1\n[sftpd.x]\n", "both a value and a table"},
+    {"sftpgo.toml", "[sftpd]\n[[sftpd]]\n", "not an array of tables"},
+    {"sftpgo.hcl", "sftpd {\n bind_port = 1\n}\nsftpd {\n}\n",
+     "line 4: duplicate key or block"},
+    {"sftpgo.hcl", "sftpd \"x\" {\n}\n", "block labels"},
+    {"sftpgo.hcl", "sftpd {\n bind_port = 1\n", "expected }"},
+    {"sftpgo.hcl", "sftpd {\n bind_port = 1 2\n}\n", "end of the line"},
+    {"sftpgo.hcl", "sftpd { bind_port = 1.5 }\n", "floats"},
+    {"sftpgo.hcl", "sftpd { bind_prot = 1 }\n", "sftpd.bind_prot"},
+    {"sftpgo.ini", "bind_port = 1\n", "line 1: a key before any [section]"},
+    {"sftpgo.ini", "[sftpd\nbind_port = 1\n", "line 1: bad section header"},
+    {"sftpgo.ini", "[sftpd]\nbind_port = 1\n[sftpd]\nbind_port = 2\n",
+     "line 4: key given twice"},
+    {"sftpgo.ini", "[sftpd]\nbind_port = x\n", "sftpd.bind_port: not an integer"},
+    {"sftpgo.env", "sftpd.bind_port=1\nsftpd.bind_port=2\n", "line 2: key given twice"},
+    {"sftpgo.env", "sftpd.bind_port\n", "line 1: expected key=value"},
+    {"sftpgo.env", "sftpd.banner=\"hi\n", "unterminated quote"},
+    {"sftpgo.env", "sftpd..bind_port=1\n", "empty key"},
+    {"sftpgo.env", "sftpd=1\nsftpd.bind_port=1\n", "both a value and a parent"},
+    {"sftpgo.env", "sftpd.bind_port=22x\n", "sftpd.bind_port: not an integer"},
+    {"sftpgo.env", "sftpd.enable_scp=yes\n", "sftpd.enable_scp: must be true"},
+    {"sftpgo.env", "sftpd.enabled_ssh_commands=md5sum,,cd\n", "empty list item"},
+    {"sftpgo.env", "sftpd.enabled_ssh_commands=ls\n", "sftpd.enabled_ssh_commands"},
+    {"sftpgo.properties", "sftpd.banner=a\\\n  b\n", "line continuation"},
+    {"sftpgo.properties", "sftpd.banner=\\u0041\n", "unsupported escape"},
+    {"sftpgo.properties", "sftpd.bind_port=0x10\n", "not an integer"},
+    {"sftpgo.properties", "sftpd.bind_port=70000\n", "sftpd.bind_port"},
+    {"sftpgo.properties", "sftpd.nokey=1\n", "sftpd.nokey"},
+};
+
+START_TEST(bad_formats_named)
 {
 	struct sftpgo_config c;
 
-	write_file("sftpgo.yaml", "sftpd:\n  bind_port: 2022\n");
-	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), -1);
-	assert_err_has("only JSON");
-	assert_err_has("sftpgo.yaml");
-	/* with a JSON file present the JSON file is used */
-	write_file("sftpgo.json", "{}");
-	ck_assert_int_eq(config_load(&c, dir, NULL, err, sizeof(err)), 0);
-	config_free(&c);
+	for (size_t i = 0; i < sizeof(bad_formats) / sizeof(bad_formats[0]); i++) {
+		write_file(bad_formats[i][0], bad_formats[i][1]);
+		ck_assert_msg(config_load(&c, dir, NULL, err, sizeof(err)) == -1,
+		              "%s: %s", bad_formats[i][0], bad_formats[i][1]);
+		ck_assert_msg(strstr(err, bad_formats[i][2]) != NULL &&
+		                  strstr(err, bad_formats[i][0]) != NULL,
+		              "%s: got \"%s\", want \"%s\"", bad_formats[i][1], err,
+		              bad_formats[i][2]);
+		ck_assert_int_eq(unlink(in_dir(bad_formats[i][0])), 0);
+	}
 }
 END_TEST
 
@@ -952,7 +1197,7 @@ main(void)
 	tcase_add_test(tc, relative_config_dir_made_absolute);
 	tcase_add_test(tc, file_name_with_path_rejected);
 	tcase_add_test(tc, parse_error_has_line_and_column);
-	tcase_add_test(tc, other_formats_rejected);
+	tcase_add_test(tc, formats_search_order);
 	tcase_add_test(tc, unknown_keys_named_in_full);
 	tcase_add_test(tc, wrong_types_named);
 	tcase_add_test(tc, bad_values_named);
@@ -966,6 +1211,8 @@ main(void)
 	tcase_add_test(tc, env_bad_values_named);
 	tcase_add_test(tc, sample_096_loads);
 	tcase_add_test(tc, env_refused_named);
+	tcase_add_test(tc, every_format_same_config);
+	tcase_add_test(tc, bad_formats_named);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }
