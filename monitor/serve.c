@@ -449,7 +449,7 @@ monitor_serve(int argc, char **argv)
 		mp.empty_dir = find_empty_dir(err, sizeof(err));
 		if (mp.empty_dir == NULL ||
 		    find_unprivileged(&cfg, &mp.unpriv_uid, &mp.unpriv_gid, err,
-		                              sizeof(err)))
+		                      sizeof(err)))
 			goto fail;
 		uid0_map_resolve(&cfg, mp.unpriv_uid, mp.unpriv_gid, &mp.uid0);
 	}

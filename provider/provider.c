@@ -15,11 +15,8 @@
 
 /* The drivers built in; data_provider.driver picks one by name (empty = sqlite). */
 static const struct provider_driver *const drivers[] = {
-    &provider_sqlite_driver,
-    &provider_lmdb_driver,
-    &provider_memory_driver,
-    &provider_postgresql_driver,
-    &provider_mysql_driver,
+    &provider_sqlite_driver,     &provider_lmdb_driver,  &provider_memory_driver,
+    &provider_postgresql_driver, &provider_mysql_driver,
 };
 #define N_DRIVERS (sizeof(drivers) / sizeof(drivers[0]))
 #define DEFAULT_DRIVER "sqlite"
