@@ -74,7 +74,7 @@ struct msess {
 	/* Fixed for the session's life, so a SIGHUP changes only later ones: */
 	int max_channels;           /* max_channels_per_connection sent in its INIT */
 	long long run_uid, run_gid; /* its workers' ids (uid 0 mapped at login) */
-	char *extauth_key;  /* hooks.c: the key a query had checked externally */
+	char *extauth_key;          /* hooks.c: the key a query had checked externally */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
