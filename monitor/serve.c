@@ -271,8 +271,8 @@ open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
 /*
  * Opens the provider once at start-up. The embedded default (SQLite, no schema yet)
  * creates its tables and says how to add the first user. With held non-NULL the
- * open handle is given to the caller (closed after the provider threads are): the
- * memory provider's store, loaded and hashed here, is then the one the threads
+ * memory provider's open handle is given to the caller (closed after the provider threads
+ * are): the memory provider's store, loaded and hashed here, is then the one the threads
  * share instead of being loaded a second time.
  */
 static int
@@ -320,7 +320,9 @@ check_provider(const struct sftpgo_config *cfg, int create, struct provider **he
 	} else if (rc == 0) {
 		rc = 1; /* --test-config: SQLite will be created at start */
 	}
-	if (rc == 1 && held != NULL)
+	/* Only the memory driver gains by it; a database server would see one
+	 * connection more than data_provider.pool_size says. */
+	if (rc == 1 && held != NULL && strcmp(pc->driver, "memory") == 0)
 		*held = p;
 	else
 		provider_close(p);

@@ -801,17 +801,21 @@ START_TEST(too_long_refused_and_nothing_stored)
 	u.home_dir = strdup("/srv/long");
 	ck_assert_msg(provider_user_add(prov, &u, err, sizeof(err)) == 0, "%s", err);
 	user_free(&u);
-	/* a JSON column too long: 300 keys of 1000 bytes */
-	new_user(&u, "keys");
-	char *k = malloc(1001);
-	memset(k, 'k', 1000);
-	k[1000] = '\0';
-	for (int i = 0; i < 300; i++)
-		strlist_add(&u.public_keys, k);
-	free(k);
-	ck_assert_int_eq(provider_user_add(prov, &u, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "public_keys: stored JSON longer than"));
-	user_free(&u);
+	/* a JSON column too long for SQL text columns: 300 keys of 1000 bytes (the
+	 * key/value drivers store a user as one value and have no such limit) */
+	if (cur->raw != NULL) {
+		new_user(&u, "keys");
+		char *k = malloc(1001);
+		memset(k, 'k', 1000);
+		k[1000] = '\0';
+		for (int i = 0; i < 300; i++)
+			strlist_add(&u.public_keys, k);
+		free(k);
+		ck_assert_int_eq(provider_user_add(prov, &u, err, sizeof(err)), -1);
+		ck_assert_ptr_nonnull(
+		    strstr(err, "public_keys: stored JSON longer than"));
+		user_free(&u);
+	}
 	new_user(&u, "home");
 	free(u.home_dir);
 	u.home_dir = calloc(1, 400);
@@ -848,7 +852,8 @@ START_TEST(invalid_utf8_refused_and_nothing_stored)
 	new_user(&u, "carol");
 	strlist_add(&u.public_keys, "ssh-ed25519 AAAA \xed\xa0\x80"); /* a surrogate */
 	ck_assert_int_eq(provider_user_add(prov, &u, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "UTF-8"));
+	if (cur->raw != NULL) /* the kv drivers refuse it in the user codec's words */
+		ck_assert_msg(strstr(err, "UTF-8") != NULL, "%s", err);
 	user_free(&u);
 	ck_assert_int_eq(count_users(), 0);
 	/* a valid multi-byte name is stored and found */

@@ -473,12 +473,12 @@ KV_TEST(names_too_long)
 	new_user(&u, name);
 	/* refused: what the user codec could not read back is never stored */
 	ck_assert_int_eq(provider_user_add(prov, &u, err, sizeof(err)), -1);
-	ck_assert_msg(strncmp(err, "username: longer than ", 22) == 0, "%s", err);
+	ck_assert_msg(strstr(err, "at most 255 bytes") != NULL, "%s", err);
 	user_free(&u);
 	name[300] = '\0'; /* longer than 255, shorter than an LMDB key */
 	new_user(&u, name);
 	ck_assert_int_eq(provider_user_add(prov, &u, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "username: longer than 255 bytes");
+	ck_assert_msg(strstr(err, "at most 255 bytes") != NULL, "%s", err);
 	user_free(&u);
 	/* an update whose fields could not be read back is refused too */
 	int64_t id = add("alice");
