@@ -79,8 +79,12 @@ check "and the user is saved disabled" test "$(stored pldis status)" = 0
 N=$(n_records)
 check "a key the program adds is accepted at once" sh -c "echo ls | sftp $SSH_OPTS -P $PORT -o BatchMode=yes -o IdentitiesOnly=yes -o PreferredAuthentications=publickey -i $T/key -b - plkey@127.0.0.1"
 record_has() { record "$1" | grep -qx "$2"; }
-check "method publickey" record_has $((N + 1)) method=publickey
-check "one run for the key (query and signature)" test "$(n_records)" -eq $((N + 1))
+# The runs for one user: a refused login before (pldis) may still get a second
+# password attempt the client sent before it hung up, so counts are per user.
+runs_of() { awk -v u="\"username\":\"$1\"" 'BEGIN{RS="---\n"} index($0,u){print}' "$RECLOG"; }
+key_run_is_publickey() { runs_of plkey | grep -qx method=publickey; }
+check "method publickey" key_run_is_publickey
+check "one run for the key (query and signature)" test "$(runs_of plkey | grep -c '^method=')" -eq 1
 N=$(n_records)
 check "keyboard-interactive: the program, then the challenge" kbd_login plkbd
 check "method keyboard-interactive" record_has $((N + 1)) method=keyboard-interactive
