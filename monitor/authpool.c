@@ -220,11 +220,10 @@ run_job(struct provider **pp, struct job *j)
 static void *
 worker_thread(void *arg)
 {
-	struct provider *p = NULL;
+	struct provider *p = arg; /* the start-up handle (thread 0), or opened here */
 	char err[256];
-	(void)arg;
 
-	if (provider_open(pool_cfg, &p, err, sizeof(err)) != 0) {
+	if (p == NULL && provider_open(pool_cfg, &p, err, sizeof(err)) != 0) {
 		log_error("provider thread: %s", err);
 		p = NULL;
 	}
@@ -263,7 +262,8 @@ worker_thread(void *arg)
 }
 
 int
-authpool_start(const struct sftpgo_config *cfg, int n, char *err, size_t errlen)
+authpool_start(const struct sftpgo_config *cfg, int n, struct provider **first, char *err,
+               size_t errlen)
 {
 	int pfd[2];
 
@@ -279,13 +279,16 @@ authpool_start(const struct sftpgo_config *cfg, int n, char *err, size_t errlen)
 	result_w = pfd[1];
 	pool_cfg = cfg;
 	for (int i = 0; i < n; i++) {
-		if (pthread_create(&threads[i], NULL, worker_thread, NULL) != 0) {
+		void *arg = i == 0 && first != NULL ? *first : NULL;
+		if (pthread_create(&threads[i], NULL, worker_thread, arg) != 0) {
 			snprintf(err, errlen, "cannot start provider threads");
 			authpool_stop();
 			close(pfd[0]);
 			return -1;
 		}
 		nthreads++;
+		if (arg != NULL)
+			*first = NULL; /* the thread owns it now */
 	}
 	return pfd[0];
 }

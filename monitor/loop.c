@@ -167,7 +167,7 @@ monitor_run(struct monitor_params *p)
 	M.job_fd = authpool_start(
 	    p->cfg,
 	    p->cfg->data_provider.pool_size > 0 ? p->cfg->data_provider.pool_size : 2,
-	    err, sizeof(err));
+	    &p->start_provider, err, sizeof(err));
 	if (M.job_fd < 0) {
 		log_error("%s", err);
 		kill(M.listener_pid, SIGKILL);

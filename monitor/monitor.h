@@ -80,13 +80,15 @@ struct job {
 };
 /* Starts n threads, each with its own provider handle; results come back on the
  * returned fd (read struct job pointers from it). Returns the fd or -1. */
-int authpool_start(const struct sftpgo_config *cfg, int n, char *err, size_t errlen);
+struct provider;
+/* *first, when not NULL, becomes thread 0's handle (taken: *first is set to NULL). */
+int authpool_start(const struct sftpgo_config *cfg, int n, struct provider **first,
+                   char *err, size_t errlen);
 void authpool_submit(struct job *j);
 void authpool_stop(void);
 void job_free(struct job *j);
 /* On a pool thread: the external auth program's user (j->ext_out) validated and
  * saved (monitor/extauth.c). 0, or -1 with j->error. */
-struct provider;
 int extauth_apply(struct provider *p, const struct sftpgo_config *cfg, struct job *j);
 /* The same for the pre-login program's output (j->pre_out) merged onto the stored
  * user (spec section 4). 0 (nothing to change included), or -1 with j->error. */
@@ -116,6 +118,9 @@ void uid0_map_ids(const struct uid0_map *m, long long uid, long long gid,
 /* The event loop (monitor/loop.c). */
 struct monitor_params {
 	struct sftpgo_config *cfg;
+	/* Open provider handle for the first provider thread (authpool_start takes
+	 * it and sets this to NULL); NULL: every thread opens its own. */
+	struct provider *start_provider;
 	struct hostkeys *keys;
 	const char *libexec_dir;
 	const char *empty_dir; /* chroot of listener and sessions, "" when not root */

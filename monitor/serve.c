@@ -271,9 +271,9 @@ open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
 /*
  * Opens the provider once at start-up. The embedded default (SQLite, no schema yet)
  * creates its tables and says how to add the first user. With held non-NULL the
- * memory provider's open handle is given to the caller (closed after the provider threads
- * are): the memory provider's store, loaded and hashed here, is then the one the threads
- * share instead of being loaded a second time.
+ * open handle is given to the caller, who hands it to the first provider thread
+ * (monitor_params.start_provider): data_provider.pool_size handles in all, and the
+ * memory provider's store, loaded and hashed here, is not loaded a second time.
  */
 static int
 check_provider(const struct sftpgo_config *cfg, int create, struct provider **held,
@@ -320,9 +320,7 @@ check_provider(const struct sftpgo_config *cfg, int create, struct provider **he
 	} else if (rc == 0) {
 		rc = 1; /* --test-config: SQLite will be created at start */
 	}
-	/* Only the memory driver gains by it; a database server would see one
-	 * connection more than data_provider.pool_size says. */
-	if (rc == 1 && held != NULL && strcmp(pc->driver, "memory") == 0)
+	if (rc == 1 && held != NULL)
 		*held = p;
 	else
 		provider_close(p);
@@ -396,7 +394,8 @@ monitor_serve(int argc, char **argv)
 	struct serve_flags f;
 	struct sftpgo_config cfg;
 	struct hostkeys hk;
-	struct provider *held = NULL; /* check_provider's handle, kept while serving */
+	struct provider *held =
+	    NULL; /* check_provider's handle, until the pool owns it */
 	char err[512];
 	int rc = 1;
 
@@ -466,8 +465,10 @@ monitor_serve(int argc, char **argv)
 	             ? cfg.sftpd.bind_address
 	             : "[::]",
 	         cfg.sftpd.bind_port);
+	mp.start_provider = held;
+	held = NULL;
 	rc = monitor_run(&mp);
-	provider_close(held); /* after the provider threads' handles */
+	provider_close(mp.start_provider); /* NULL once the provider pool took it */
 	close(mp.listen_fd);
 	hostkeys_free(&hk);
 	log_close();

@@ -22,11 +22,7 @@
 
 #include "provider/provider.h"
 #include "regress/unit/check_main.h"
-
-#define BCRYPT "$2a$14$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK"
-#define KEY1                                                                             \
-	"ssh-ed25519 "                                                                   \
-	"AAAAC3NzaC1lZDI1NTE5AAAAIHfI9KZfbzIgmeEksFVeiBrCR5peIZ0zyudvHGG4bRf5 test"
+#include "regress/unit/provider_fixture.h"
 
 static char dir[256];
 static struct sftpgo_config cfg;
@@ -132,41 +128,10 @@ on_target(int i, void (*body)(const struct kv_target *t))
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static void
-new_user(struct sftpgo_user *u, const char *name)
-{
-	char home[300];
-
-	user_init(u);
-	u->username = strdup(name);
-	u->password = strdup(BCRYPT);
-	u->uid = 1001;
-	u->gid = 1001;
-	snprintf(home, sizeof(home), "/srv/sftp/%.200s", name);
-	u->home_dir = strdup(home);
-	u->perms = calloc(1, sizeof(*u->perms));
-	u->n_perms = 1;
-	u->perms[0].path = strdup("/");
-	strlist_add(&u->perms[0].perms, "*");
-	strlist_add(&u->public_keys, KEY1);
-}
-
-static int64_t
-add_on(struct provider *p, const char *name)
-{
-	struct sftpgo_user u;
-
-	new_user(&u, name);
-	ck_assert_msg(provider_user_add(p, &u, err, sizeof(err)) == 0, "%s", err);
-	int64_t id = u.id;
-	user_free(&u);
-	return id;
-}
-
 static int64_t
 add(const char *name)
 {
-	return add_on(prov, name);
+	return fixture_add(prov, name);
 }
 
 struct names {
@@ -530,7 +495,7 @@ KV_TEST(parallel_quota_updates_sum_exactly)
 	add("alice");
 	/* a user added through one handle is seen through another at once */
 	ck_assert_msg(provider_open(&cfg, &p2, err, sizeof(err)) == 0, "%s", err);
-	add_on(p2, "bob");
+	fixture_add(p2, "bob");
 	ck_assert_int_eq(provider_user_by_name(prov, "bob", &r, err, sizeof(err)), 0);
 	user_free(&r);
 	for (int i = 0; i < THREADS; i++)

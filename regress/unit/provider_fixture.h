@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The test user of the provider tests (check_provider_conformance.c,
- * check_provider_sqlite.c): stored as given, since hashing and validation are
- * account/'s (check_account_store).
+ * check_provider_sqlite.c, check_provider_kv.c): stored as given, since hashing and
+ * validation are account/'s (check_account_store).
  */
 #ifndef SFTPGO_REGRESS_PROVIDER_FIXTURE_H
 #define SFTPGO_REGRESS_PROVIDER_FIXTURE_H
