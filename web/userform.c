@@ -254,10 +254,10 @@ read_filesystem(const struct form *f, json_t *errors)
 	    p != NULL && (strcmp(p, "1") == 0 || strcmp(p, "2") == 0) ? *p - '0' : 0;
 	json_t *fs =
 	    json_pack("{s:i,s:{},s:{}}", "provider", provider, "s3config", "gcsconfig");
-	char name[32];
 
 	if (provider == 1)
 		for (size_t i = 0; i < sizeof(s3) / sizeof(s3[0]); i++) {
+			char name[32];
 			snprintf(name, sizeof(name), "s3_%s", s3[i]);
 			const char *v = form_get(f, name);
 			if (v != NULL && *v != '\0')
@@ -318,12 +318,31 @@ userform_decode(const struct form *f, json_t **user, json_t *errors)
 
 /* ---- user or form -> the template's values ---- */
 
+/* Appends "a::b" as a new line of a textarea (no line break before the first). */
 static void
-lines_of(struct wbuf *w, const char *line)
+put_pair_line(struct wbuf *w, const char *a, const char *b)
 {
 	if (w->len > 0)
 		wbuf_put_bytes(w, "\n", 1);
-	wbuf_put_bytes(w, line, strlen(line));
+	wbuf_put_bytes(w, a, strlen(a));
+	wbuf_put_bytes(w, "::", 2);
+	wbuf_put_bytes(w, b, strlen(b));
+}
+
+/* Appends the strings of array a joined by sep. */
+static void
+put_joined(struct wbuf *w, const json_t *a, const char *sep)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+	{
+		if (i > 0)
+			wbuf_put_bytes(w, sep, strlen(sep));
+		if (json_is_string(e))
+			wbuf_put_bytes(w, json_string_value(e), json_string_length(e));
+	}
 }
 
 static json_t *
@@ -339,17 +358,9 @@ static json_t *
 joined(const json_t *a, const char *sep)
 {
 	struct wbuf w;
-	size_t i;
-	json_t *e;
 
 	wbuf_init(&w, 0, 1u << 20);
-	json_array_foreach(a, i, e)
-	{
-		if (i > 0)
-			wbuf_put_bytes(&w, sep, strlen(sep));
-		if (json_is_string(e))
-			wbuf_put_bytes(&w, json_string_value(e), json_string_length(e));
-	}
+	put_joined(&w, a, sep);
 	return wbuf_string(&w);
 }
 
@@ -391,7 +402,6 @@ subdir_lines(const json_t *perms)
 	struct wbuf w;
 	const char *key;
 	json_t *list;
-	char line[8192];
 
 	wbuf_init(&w, 0, 1u << 20);
 	json_object_foreach((json_t *)perms, key, list)
@@ -399,9 +409,8 @@ subdir_lines(const json_t *perms)
 		if (strcmp(key, "/") == 0)
 			continue;
 		json_t *j = joined(list, ",");
-		snprintf(line, sizeof(line), "%s::%s", key, json_string_value(j));
+		put_pair_line(&w, key, json_string_value(j));
 		json_decref(j);
-		lines_of(&w, line);
 	}
 	return wbuf_string(&w);
 }
@@ -412,14 +421,11 @@ folder_lines(const json_t *folders)
 	struct wbuf w;
 	size_t i;
 	json_t *f;
-	char line[8400];
 
 	wbuf_init(&w, 0, 1u << 20);
 	json_array_foreach(folders, i, f)
 	{
-		snprintf(line, sizeof(line), "%s::%s", str_of(f, "virtual_path"),
-		         str_of(f, "mapped_path"));
-		lines_of(&w, line);
+		put_pair_line(&w, str_of(f, "virtual_path"), str_of(f, "mapped_path"));
 	}
 	return wbuf_string(&w);
 }
@@ -430,7 +436,6 @@ extension_lines(const json_t *exts, const char *which)
 	struct wbuf w;
 	size_t i;
 	json_t *e;
-	char line[8400];
 
 	wbuf_init(&w, 0, 1u << 20);
 	json_array_foreach(exts, i, e)
@@ -439,10 +444,8 @@ extension_lines(const json_t *exts, const char *which)
 		if (json_array_size(list) == 0)
 			continue;
 		json_t *j = joined(list, ",");
-		snprintf(line, sizeof(line), "%s::%s", str_of(e, "path"),
-		         json_string_value(j));
+		put_pair_line(&w, str_of(e, "path"), json_string_value(j));
 		json_decref(j);
-		lines_of(&w, line);
 	}
 	return wbuf_string(&w);
 }
@@ -625,12 +628,13 @@ permissions_text(const json_t *perms)
 		{
 			if ((strcmp(key, "/") == 0) != (pass == 0))
 				continue;
-			json_t *j = joined(list, ", ");
-			char part[8400];
-			snprintf(part, sizeof(part), "%s\"%s\": \"%s\"",
-			         w.len > 0 ? ", " : "", key, json_string_value(j));
-			json_decref(j);
-			wbuf_put_bytes(&w, part, strlen(part));
+			if (w.len > 0)
+				wbuf_put_bytes(&w, ", ", 2);
+			wbuf_put_bytes(&w, "\"", 1);
+			wbuf_put_bytes(&w, key, strlen(key));
+			wbuf_put_bytes(&w, "\": \"", 4);
+			put_joined(&w, list, ", ");
+			wbuf_put_bytes(&w, "\"", 1);
 		}
 	return wbuf_string(&w);
 }
@@ -651,21 +655,24 @@ bandwidth_part(char *out, size_t outlen, const char *what, json_int_t kbs)
 static json_t *
 quota_text(const json_t *u)
 {
-	char out[160], used[32], limit[32];
+	char out[160];
 	json_int_t files = int_of(u, "quota_files"), size = int_of(u, "quota_size"),
 	           used_size = int_of(u, "used_quota_size");
-	size_t n = (size_t)snprintf(out, sizeof(out), "Files: %" JSON_INTEGER_FORMAT,
-	                            int_of(u, "used_quota_files"));
+	int n = snprintf(out, sizeof(out), "Files: %" JSON_INTEGER_FORMAT,
+	                 int_of(u, "used_quota_files"));
 
+	/* every piece is a number or a short size: 160 bytes always hold them */
 	if (files > 0)
-		n += (size_t)snprintf(out + n, sizeof(out) - n, "/%" JSON_INTEGER_FORMAT,
-		                      files);
+		n += snprintf(out + n, sizeof(out) - (size_t)n, "/%" JSON_INTEGER_FORMAT,
+		              files);
 	if (used_size > 0 || size > 0) {
+		char used[32];
 		size_si(used_size, used, sizeof(used));
-		n += (size_t)snprintf(out + n, sizeof(out) - n, ". Size: %s", used);
+		n += snprintf(out + n, sizeof(out) - (size_t)n, ". Size: %s", used);
 		if (size > 0) {
+			char limit[32];
 			size_si(size, limit, sizeof(limit));
-			snprintf(out + n, sizeof(out) - n, "/%s", limit);
+			snprintf(out + n, sizeof(out) - (size_t)n, "/%s", limit);
 		}
 	}
 	return json_string(out);
@@ -758,47 +765,63 @@ duration_text(int64_t ms, char *out, size_t outlen)
 static json_t *
 transfer_text(const json_t *t, int64_t now_ms)
 {
-	char out[8400], size[32], speed[32], elapsed[32];
+	char head[16], tail[160] = "";
 	const char *op = str_of(t, "operation_type");
 	json_int_t bytes = int_of(t, "size");
 	int64_t ms = now_ms - int_of(t, "start_time");
-	size_t n = (size_t)snprintf(out, sizeof(out), "%s \"%s\"",
-	                            op != NULL && strcmp(op, "upload") == 0 ? "UL" : "DL",
-	                            str_of(t, "path"));
+	struct wbuf w;
 
+	snprintf(head, sizeof(head), "%s \"", strcmp(op, "upload") == 0 ? "UL" : "DL");
 	if (bytes > 0) {
+		char size[32], speed[32], elapsed[32];
 		size_si(bytes, size, sizeof(size));
 		duration_text(ms, elapsed, sizeof(elapsed));
 		size_si(ms > 0 ? (int64_t)((double)bytes * 1000.0 / (double)ms) : bytes,
 		        speed, sizeof(speed));
-		snprintf(out + n, sizeof(out) - n,
+		snprintf(tail, sizeof(tail),
 		         " Size: \"%s\" Elapsed: \"%s\" Speed: \"%s/s\"", size, elapsed,
 		         speed);
 	}
-	return json_string(out);
+	/* the path is the client's: any length */
+	wbuf_init(&w, 0, 1u << 20);
+	wbuf_put_bytes(&w, head, strlen(head));
+	wbuf_put_bytes(&w, str_of(t, "path"), strlen(str_of(t, "path")));
+	wbuf_put_bytes(&w, "\"", 1);
+	wbuf_put_bytes(&w, tail, strlen(tail));
+	return wbuf_string(&w);
 }
 
 json_t *
 userform_connection_row(const json_t *conn, int64_t now_ms)
 {
-	char dur[32], info[1200];
+	char dur[32];
 	const char *proto = str_of(conn, "protocol");
-	const char *cmd = str_of(conn, "ssh_command");
-	json_t *transfers = json_array(), *t;
+	json_t *transfers = json_array(), *t, *info;
 	size_t i;
-	size_t n;
+	struct wbuf w;
 
 	duration_text(now_ms - int_of(conn, "connection_time"), dur, sizeof(dur));
-	n = (size_t)snprintf(info, sizeof(info), "%s. Client: \"%s\" From: \"%s\"",
-	                     proto != NULL ? proto : "", str_of(conn, "client_version"),
-	                     str_of(conn, "remote_address"));
-	if (proto != NULL && strcmp(proto, "SSH") == 0 && cmd != NULL && n < sizeof(info))
-		snprintf(info + n, sizeof(info) - n, ". Command: \"%s\"", cmd);
+	wbuf_init(&w, 0, 1u << 20);
+	wbuf_put_bytes(&w, proto, strlen(proto));
+	wbuf_put_bytes(&w, ". Client: \"", 11);
+	wbuf_put_bytes(&w, str_of(conn, "client_version"),
+	               strlen(str_of(conn, "client_version")));
+	wbuf_put_bytes(&w, "\" From: \"", 9);
+	wbuf_put_bytes(&w, str_of(conn, "remote_address"),
+	               strlen(str_of(conn, "remote_address")));
+	wbuf_put_bytes(&w, "\"", 1);
+	if (strcmp(proto, "SSH") == 0) {
+		wbuf_put_bytes(&w, ". Command: \"", 12);
+		wbuf_put_bytes(&w, str_of(conn, "ssh_command"),
+		               strlen(str_of(conn, "ssh_command")));
+		wbuf_put_bytes(&w, "\"", 1);
+	}
+	info = wbuf_string(&w);
 	json_array_foreach(json_object_get(conn, "active_transfers"), i, t)
 	{
 		json_array_append_new(transfers, transfer_text(t, now_ms));
 	}
-	return json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", str_of(conn, "connection_id"),
+	return json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", str_of(conn, "connection_id"),
 	                 "username", str_of(conn, "username"), "duration", dur, "info",
 	                 info, "transfers", transfers);
 }

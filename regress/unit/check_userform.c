@@ -163,6 +163,28 @@ START_TEST(user_to_form_round_trip)
 }
 END_TEST
 
+/* Long values are never cut: a re-submitted edit page must not change the user. */
+START_TEST(long_values_kept)
+{
+	char *path = malloc(6001);
+	memset(path, 'p', 6000);
+	path[0] = '/';
+	path[6000] = '\0';
+	json_t *u = json_pack("{s:[{s:s,s:s}],s:{s:[s],s:[s]}}", "virtual_folders",
+	                      "virtual_path", path, "mapped_path", path, "permissions",
+	                      "/", "*", path, "list");
+	json_t *vals = userform_from_user(u), *v = json_object_get(vals, "u");
+
+	ck_assert_uint_eq(
+	    strlen(json_string_value(json_object_get(v, "virtual_folders"))), 12002);
+	ck_assert_uint_eq(
+	    strlen(json_string_value(json_object_get(v, "sub_dirs_permissions"))), 6006);
+	json_decref(vals);
+	json_decref(u);
+	free(path);
+}
+END_TEST
+
 START_TEST(form_shown_again_without_password)
 {
 	struct form f;
@@ -303,6 +325,7 @@ main(void)
 	tcase_add_test(tc, sftpgo_date_layout_and_empty_password);
 	tcase_add_loop_test(tc, bad_fields, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, user_to_form_round_trip);
+	tcase_add_test(tc, long_values_kept);
 	tcase_add_test(tc, form_shown_again_without_password);
 	tcase_add_test(tc, field_of_messages);
 	tcase_add_test(tc, sizes);
