@@ -231,12 +231,12 @@ run_failed(struct hproc *h, const char *why)
 
 /*
  * A notification runs in the background (SFTPGo does not wait for it either): at
- * nice 19 it only takes the CPU the transfers leave, instead of an equal share
- * per process (16 of them beside a session and a worker took 42 % of an upload
- * burst's rate). Done as soon as posix_spawn returns, when sftpgo-hookexec has
- * just been exec'd: its loading and the program's run are at the low priority,
- * while the vfork part the monitor waits for is not. Authentication programs,
- * which a login waits for, keep the server's priority.
+ * nice 19 it takes the CPU the transfers leave, instead of a share per process
+ * (16 of them at the server's priority would get 16 shares against the one of a
+ * session and of its worker). Done as soon as posix_spawn returns, when
+ * sftpgo-hookexec has just been exec'd: its loading and the program's run are
+ * at the low priority, while the vfork part the monitor waits for is not.
+ * Authentication programs, which a login waits for, keep the server's priority.
  */
 static void
 lower_priority(const struct hproc *h)

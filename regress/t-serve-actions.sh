@@ -20,7 +20,7 @@ make_sysuser "$U2" || skip_all "cannot create system users"
 HPORT=$((PORT_BASE + 121))
 RECLOG=$T/act/actions.log
 . "$top_srcdir/regress/hooks-lib.sh"
-ACTION_PRELUDE='case "$3" in *hang*) sleep 30 ;; esac' write_recorder "$T/action.sh"
+ACTION_PRELUDE='case "$3" in *hang*) sleep 30 ;; *afail*) exit 3 ;; esac' write_recorder "$T/action.sh"
 check "the HTTP receiver starts" start_receiver
 
 serve_config 120 "\"enable_scp\": true, \"enabled_ssh_commands\": [\"sha256sum\", \"scp\", \"pwd\"],
@@ -162,6 +162,8 @@ echo big >"$MODE"
 printf 'put %s /abig\n' "$T/empty" | sftp_pw bob pw >/dev/null
 check "an answer of 1 MiB: read no further than the cap, logged" wait_log 'abig.*failed: status 200, response body larger than 65536 bytes'
 echo ok >"$MODE"
+printf 'put %s /afail\n' "$T/empty" | sftp_pw bob pw >/dev/null
+check "a command that exits 3: logged" wait_log "action upload: command \\\\\"$T/action.sh\\\\\" failed: exit status 3"
 mv "$T/action.sh" "$T/action.off"
 printf 'put %s /amissing\n' "$T/empty" | sftp_pw bob pw >/dev/null
 check "missing command: logged" wait_log "action upload: command \\\\\"$T/action.sh\\\\\" failed: cannot run $T/action.sh: No such file or directory"
