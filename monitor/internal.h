@@ -146,6 +146,11 @@ extern struct monitor_state M;
 /* loop.c */
 struct event *timer_start(int secs, event_callback_fn cb, void *arg);
 void load_session_settings(void);
+/* monitor/cloud.c: u's S3 storage into ws, the secret decrypted into secret
+ * (the caller wipes it once ws is encoded). 0, or -1 with err. */
+struct wp_settings;
+int monitor_cloud_settings(struct wp_settings *ws, const struct sftpgo_user *u,
+                           char *secret, size_t secretsz, char *err, size_t errlen);
 /* "a,b,c" (malloc'd), NULL when out of memory. */
 char *join_list(const struct strlist *l);
 int max_auth_tries(void);

@@ -19,6 +19,7 @@
 #include "common/io.h"
 #include "logfile/logfile.h"
 #include "common/strlist.h"
+#include "account/cloud.h"
 #include "account/user.h"
 #include "monitor/folders.h"
 #include "monitor/internal.h"
@@ -72,8 +73,15 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	wp_set_int(&ws, WPK_TRACK_QUOTA, s->ql != NULL);
 	wp_set_int(&ws, WPK_QUOTA_SIZE, s->ql != NULL ? u->quota_size : 0);
 	wp_set_int(&ws, WPK_QUOTA_FILES, s->ql != NULL ? u->quota_files : 0);
+	char secret[CLOUD_SECRET_MAX + 1];
+	if (monitor_cloud_settings(&ws, u, secret, sizeof(secret), err, sizeof(err)) != 0) {
+		log_warn("[%s] cloud storage of %s: %s", s->conn_id, u->username, err);
+		json_decref(ws.perms);
+		return NULL;
+	}
 	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
+	explicit_bzero(secret, sizeof(secret));
 	if (o == NULL)
 		log_error("[%s] worker settings for %s refused: %s", s->conn_id,
 		          u->username, err);

@@ -393,6 +393,8 @@ file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 	struct stat fst;
 	int64_t final = -1; /* the upload's size, for the quota */
 
+	if (s->obj != NULL)
+		return obj_file_finish(s, h, ok, why);
 	if (!ok && !h->failed) {
 		h->failed = 1;
 		strlcpy(h->err, why, sizeof(h->err));
