@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "account/cloud.h"
@@ -28,6 +29,14 @@ s3_int(const json_t *s3, const char *k)
 	const json_t *v = json_object_get(s3, k);
 
 	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+char *
+monitor_cloud_log_prefix(const struct sftpgo_user *u)
+{
+	if (cloud_provider(u->filesystem) != 1)
+		return NULL;
+	return strdup(s3_str(json_object_get(u->filesystem, "s3config"), "key_prefix"));
 }
 
 int

@@ -169,6 +169,7 @@ mworker_free(struct mworker *w)
 		return;
 	free(w->username);
 	free(w->home);
+	free(w->cloud_prefix);
 	free(w->conn_id);
 	free(w->command);
 	free(w->exit_msg);
@@ -234,6 +235,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	if (w != NULL) {
 		w->username = strdup(s->user->username);
 		w->home = strdup(s->user->home_dir);
+		w->cloud_prefix = monitor_cloud_log_prefix(s->user);
 		w->conn_id = strdup(s->conn_id);
 		w->command = exec ? strdup(command) : NULL;
 		w->folders = json_incref(s->user->virtual_folders);
@@ -305,8 +307,13 @@ on_channel_open(struct msess *s, struct rpc_msg *m)
 static char *
 real_path(const struct mworker *w, const char *vpath)
 {
+	char *p = NULL;
+
 	if (vpath[0] == '\0')
 		return strdup("");
+	/* S3: "/" + key_prefix + the path, as SFTPGo's S3 file system names it */
+	if (w->cloud_prefix != NULL)
+		return asprintf(&p, "/%s%s", w->cloud_prefix, vpath + 1) < 0 ? NULL : p;
 	return mfolders_host_path(w->folders, w->home, vpath);
 }
 

@@ -8,6 +8,7 @@
 #      500       answer 500 InternalError to the next N requests
 #      droppart  read half of the next N UploadPart bodies, then drop the connection
 #      down      answer 500 to everything until mode "off"
+#      downput   answer 500 to every PUT and POST (uploads) until mode "off"
 #  - counters at "GET /__stats" (JSON): requests by operation, faults served.
 # Usage: s3-proxy.py LISTEN_PORT UPSTREAM_PORT ACCESS_KEY SECRET
 import hashlib
@@ -118,7 +119,8 @@ class Handler(BaseHTTPRequestHandler):
     def injected(self, op):
         with lock:
             mode = fault["mode"]
-            if mode == "down" or (mode == "500" and fault["n"] > 0):
+            if mode == "down" or (mode == "500" and fault["n"] > 0) or \
+                    (mode == "downput" and self.command in ("PUT", "POST")):
                 if mode == "500":
                     fault["n"] -= 1
                 stats["faults"] += 1
