@@ -29,9 +29,8 @@ cloud_provider(const json_t *fs)
 
 /* The s3config members this server honours; any other is refused by name. */
 static const char *const s3_fields[] = {
-    "bucket",   "region",        "access_key",       "access_secret",
-    "endpoint", "storage_class", "key_prefix",       "upload_part_size",
-    "upload_concurrency", NULL};
+    "bucket",        "region",     "access_key",       "access_secret",      "endpoint",
+    "storage_class", "key_prefix", "upload_part_size", "upload_concurrency", NULL};
 
 static int
 known_field(const char *k)
@@ -68,8 +67,8 @@ check_strings(const json_t *s3, char *err, size_t errlen)
 		if (strncmp(k, "upload_", 7) == 0)
 			continue;
 		if (!json_is_string(v) && !json_is_null(v))
-			return errf(err, errlen, "filesystem.s3config.%s: must be a string",
-			            k);
+			return errf(err, errlen,
+			            "filesystem.s3config.%s: must be a string", k);
 		if (json_is_string(v) && strlen(json_string_value(v)) > FIELD_MAX)
 			return errf(err, errlen, "filesystem.s3config.%s: longer than %d",
 			            k, FIELD_MAX);
@@ -88,8 +87,9 @@ check_int(const json_t *s3, const char *k, long long lo, long long hi, char *err
 	if (!json_is_integer(v) ||
 	    (json_integer_value(v) != 0 &&
 	     (json_integer_value(v) < lo || json_integer_value(v) > hi)))
-		return errf(err, errlen, "filesystem.s3config.%s: must be 0 or %lld to %lld",
-		            k, lo, hi);
+		return errf(err, errlen,
+		            "filesystem.s3config.%s: must be 0 or %lld to %lld", k, lo,
+		            hi);
 	return 0;
 }
 
@@ -110,19 +110,22 @@ validate_s3(const json_t *fs, char *err, size_t errlen)
 		return errf(err, errlen, "filesystem.s3config.region: required");
 	if (str_field(s3, "access_key")[0] == '\0' ||
 	    str_field(s3, "access_secret")[0] == '\0')
-		return errf(err, errlen,
-		            "filesystem.s3config.access_key and access_secret: both "
-		            "required (the AWS default credential chain is not supported)");
+		return errf(
+		    err, errlen,
+		    "filesystem.s3config.access_key and access_secret: both "
+		    "required (the AWS default credential chain is not supported)");
 	ep = str_field(s3, "endpoint");
-	if (ep[0] != '\0' && strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0)
-		return errf(err, errlen,
-		            "filesystem.s3config.endpoint: must be an http:// or https:// URL");
+	if (ep[0] != '\0' && strncmp(ep, "http://", 7) != 0 &&
+	    strncmp(ep, "https://", 8) != 0)
+		return errf(
+		    err, errlen,
+		    "filesystem.s3config.endpoint: must be an http:// or https:// URL");
 	if (cloud_clean_prefix(str_field(s3, "key_prefix"), prefix, sizeof(prefix)) != 0)
 		return errf(err, errlen,
 		            "filesystem.s3config.key_prefix: must be relative, without "
 		            "\".\" or \"..\" components");
-	if (check_int(s3, "upload_part_size", PART_SIZE_MIN, PART_SIZE_MAX, err, errlen) !=
-	        0 ||
+	if (check_int(s3, "upload_part_size", PART_SIZE_MIN, PART_SIZE_MAX, err,
+	              errlen) != 0 ||
 	    check_int(s3, "upload_concurrency", 1, CONCURRENCY_MAX, err, errlen) != 0)
 		return -1;
 	return 0;
@@ -227,10 +230,10 @@ gcm(int enc, const unsigned char *key, const unsigned char *nonce,
 }
 
 int
-cloud_secret_encrypt(const char *plain, char *out, size_t outsz, char *err,
-                     size_t errlen)
+cloud_secret_encrypt(const char *plain, char *out, size_t outsz, char *err, size_t errlen)
 {
-	unsigned char rnd[KEY_HEX / 2], nonce[NONCE_LEN], buf[NONCE_LEN + CLOUD_SECRET_MAX + TAG_LEN];
+	unsigned char rnd[KEY_HEX / 2], nonce[NONCE_LEN],
+	    buf[NONCE_LEN + CLOUD_SECRET_MAX + TAG_LEN];
 	char key[KEY_HEX + 1];
 	size_t n = strlen(plain);
 	int ct;
@@ -243,8 +246,8 @@ cloud_secret_encrypt(const char *plain, char *out, size_t outsz, char *err,
 		return errf(err, errlen, "access_secret: no random bytes");
 	to_hex(rnd, sizeof(rnd), key);
 	memcpy(buf, nonce, NONCE_LEN);
-	ct = gcm(1, (const unsigned char *)key, nonce, (const unsigned char *)plain, (int)n,
-	         buf + NONCE_LEN, buf + NONCE_LEN + n);
+	ct = gcm(1, (const unsigned char *)key, nonce, (const unsigned char *)plain,
+	         (int)n, buf + NONCE_LEN, buf + NONCE_LEN + n);
 	if (ct != (int)n) {
 		explicit_bzero(buf, sizeof(buf));
 		return errf(err, errlen, "access_secret: encryption failed");
@@ -283,8 +286,7 @@ cloud_secret_decrypt(const char *stored, char *out, size_t outsz, char *err,
 	if (n < NONCE_LEN + TAG_LEN || (size_t)(n - NONCE_LEN - TAG_LEN) >= outsz)
 		return errf(err, errlen, "access_secret: malformed $aes$ value");
 	pt = gcm(0, (const unsigned char *)key, buf, buf + NONCE_LEN,
-	         (int)(n - NONCE_LEN - TAG_LEN), (unsigned char *)out,
-	         buf + n - TAG_LEN);
+	         (int)(n - NONCE_LEN - TAG_LEN), (unsigned char *)out, buf + n - TAG_LEN);
 	explicit_bzero(buf, sizeof(buf));
 	if (pt < 0) {
 		explicit_bzero(out, outsz);
@@ -298,7 +300,8 @@ int
 cloud_prepare_for_store(json_t *fs, char *err, size_t errlen)
 {
 	json_t *s3 = json_object_get(fs, "s3config");
-	char prefix[FIELD_MAX + 2], enc[5 + KEY_HEX + 1 + 2 * (NONCE_LEN + CLOUD_SECRET_MAX + TAG_LEN) + 1];
+	char prefix[FIELD_MAX + 2],
+	    enc[5 + KEY_HEX + 1 + 2 * (NONCE_LEN + CLOUD_SECRET_MAX + TAG_LEN) + 1];
 	const char *secret;
 
 	if (cloud_provider(fs) != 1 || !json_is_object(s3))

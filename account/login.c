@@ -26,8 +26,8 @@ cloud_refusal(const struct sftpgo_user *u, char *err, size_t errlen)
 
 	if (cloud_validate(u->filesystem, why, sizeof(why)) == 0)
 		return 0;
-	return errf(err, errlen, "user \"%s\": %s", u->username != NULL ? u->username : "",
-	            why);
+	return errf(err, errlen, "user \"%s\": %s",
+	            u->username != NULL ? u->username : "", why);
 }
 
 int

@@ -667,7 +667,8 @@ flag_int(const struct cli *c, int id, const char *v, long long min, long long ma
 static int
 set_filesystem(const struct cli *c, struct sftpgo_user *u)
 {
-	json_t *fs = u->filesystem != NULL ? json_deep_copy(u->filesystem) : json_object();
+	json_t *fs =
+	    u->filesystem != NULL ? json_deep_copy(u->filesystem) : json_object();
 	json_t *s3;
 	long long n;
 	int rc = 0;
@@ -696,7 +697,8 @@ set_filesystem(const struct cli *c, struct sftpgo_user *u)
 		} else {
 			val = json_string(v);
 		}
-		if (val == NULL || json_object_set_new(s3, s3_members[id - O_S3_FIRST], val) != 0)
+		if (val == NULL ||
+		    json_object_set_new(s3, s3_members[id - O_S3_FIRST], val) != 0)
 			rc = runtime_error(c, "out of memory");
 	}
 out:

@@ -74,7 +74,8 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	wp_set_int(&ws, WPK_QUOTA_SIZE, s->ql != NULL ? u->quota_size : 0);
 	wp_set_int(&ws, WPK_QUOTA_FILES, s->ql != NULL ? u->quota_files : 0);
 	char secret[CLOUD_SECRET_MAX + 1];
-	if (monitor_cloud_settings(&ws, u, secret, sizeof(secret), err, sizeof(err)) != 0) {
+	if (monitor_cloud_settings(&ws, u, secret, sizeof(secret), err, sizeof(err)) !=
+	    0) {
 		log_warn("[%s] cloud storage of %s: %s", s->conn_id, u->username, err);
 		json_decref(ws.perms);
 		return NULL;

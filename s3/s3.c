@@ -129,8 +129,9 @@ key_url(struct s3 *c, const char *key, const char *query)
 {
 	char *ek = s3_encode(key, 1), *url = NULL;
 
-	if (ek != NULL && asprintf(&url, "%s/%s%s%s", c->base, ek,
-	                           query != NULL ? "?" : "", query != NULL ? query : "") < 0)
+	if (ek != NULL &&
+	    asprintf(&url, "%s/%s%s%s", c->base, ek, query != NULL ? "?" : "",
+	             query != NULL ? query : "") < 0)
 		url = NULL;
 	free(ek);
 	return url;
@@ -142,7 +143,8 @@ static const xmlNode *
 xml_child(const xmlNode *n, const char *name)
 {
 	for (const xmlNode *k = n != NULL ? n->children : NULL; k != NULL; k = k->next)
-		if (k->type == XML_ELEMENT_NODE && strcmp((const char *)k->name, name) == 0)
+		if (k->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)k->name, name) == 0)
 			return k;
 	return NULL;
 }
@@ -524,9 +526,8 @@ setup_endpoint(struct s3 *c, const struct s3_config *cfg, char *err, size_t errl
 				url = NULL;
 		} else {
 			const char *sep = strstr(ep, "://");
-			if (sep != NULL &&
-			    asprintf(&url, "%.*s://%s.%s", (int)(sep - ep), ep, c->bucket,
-			             sep + 3) < 0)
+			if (sep != NULL && asprintf(&url, "%.*s://%s.%s", (int)(sep - ep),
+			                            ep, c->bucket, sep + 3) < 0)
 				url = NULL;
 		}
 	} else if (asprintf(&url, "%s", ep) < 0) {
@@ -562,7 +563,8 @@ setup_endpoint(struct s3 *c, const struct s3_config *cfg, char *err, size_t errl
 		snprintf(bare, sizeof(bare), "%s", h[0] == '[' ? h + 1 : h);
 		if (bare[0] != '\0' && bare[strlen(bare) - 1] == ']')
 			bare[strlen(bare) - 1] = '\0';
-		if (inet_pton(AF_INET, bare, tmp) != 1 && inet_pton(AF_INET6, bare, tmp) != 1 &&
+		if (inet_pton(AF_INET, bare, tmp) != 1 &&
+		    inet_pton(AF_INET6, bare, tmp) != 1 &&
 		    pin_address(c, host, port, err, errlen) != 0)
 			goto out;
 	}
@@ -599,7 +601,8 @@ s3_new(const struct s3_config *cfg, char *err, size_t errlen)
 	c->bucket = strdup(cfg->bucket);
 	c->region = strdup(cfg->region);
 	c->storage_class = strdup(cfg->storage_class != NULL ? cfg->storage_class : "");
-	c->part_size = cfg->part_size < S3_MIN_PART_SIZE ? S3_MIN_PART_SIZE : cfg->part_size;
+	c->part_size =
+	    cfg->part_size < S3_MIN_PART_SIZE ? S3_MIN_PART_SIZE : cfg->part_size;
 	c->concurrency = cfg->concurrency == 0 ? 1 : cfg->concurrency;
 	if (c->concurrency > S3_MAX_CONCURRENCY)
 		c->concurrency = S3_MAX_CONCURRENCY;
@@ -613,7 +616,8 @@ s3_new(const struct s3_config *cfg, char *err, size_t errlen)
 		s3_free(c);
 		return NULL;
 	}
-	if (setup_endpoint(c, cfg, err, errlen) != 0 || (c->easy = curl_easy_init()) == NULL) {
+	if (setup_endpoint(c, cfg, err, errlen) != 0 ||
+	    (c->easy = curl_easy_init()) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "out of memory");
 		s3_free(c);
@@ -766,7 +770,8 @@ s3_list(struct s3 *c, const char *prefix, int delim, unsigned max, s3_list_fn fn
 		}
 		rc = perform(c, &r, "ListObjectsV2");
 		if (rc == 0) {
-			rc = list_page(&r, fn, ud, max, &seen, &more, token, sizeof(token));
+			rc = list_page(&r, fn, ud, max, &seen, &more, token,
+			               sizeof(token));
 			if (rc == EIO)
 				seterr(c, "ListObjectsV2: unreadable answer");
 		}
@@ -788,7 +793,8 @@ s3_get_range(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
 		return 0;
 	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)off,
 	         (unsigned long long)(off + len - 1));
-	if (req_init(&r, "GET", key_url(c, key, NULL)) != 0 || req_header(&r, range) != 0) {
+	if (req_init(&r, "GET", key_url(c, key, NULL)) != 0 ||
+	    req_header(&r, range) != 0) {
 		req_free(&r);
 		return ENOMEM;
 	}
@@ -961,7 +967,8 @@ mp_upload_parts(struct multipart *m, int fd, uint64_t size)
 		/* re-add parts whose back-off is over */
 		for (unsigned i = 0; i < n; i++) {
 			struct req *r = &slots[i];
-			if (r->part != 0 && r->not_before_ms != 0 && now_ms() >= r->not_before_ms) {
+			if (r->part != 0 && r->not_before_ms != 0 &&
+			    now_ms() >= r->not_before_ms) {
 				r->not_before_ms = 0;
 				req_reset_answer(r);
 				setup_easy(c, easy[i], r);
@@ -985,11 +992,12 @@ mp_upload_parts(struct multipart *m, int fd, uint64_t size)
 			curl_multi_remove_handle(multi, easy[i]);
 			active--;
 			if (retriable(r) && r->attempt <= c->retries) {
-				log_info("s3: UploadPart %d: %s, retrying (attempt %u of %u)",
-				         r->part,
-				         r->cc != CURLE_OK ? curl_easy_strerror(r->cc)
-				                           : "server error",
-				         r->attempt + 1, c->retries + 1);
+				log_info(
+				    "s3: UploadPart %d: %s, retrying (attempt %u of %u)",
+				    r->part,
+				    r->cc != CURLE_OK ? curl_easy_strerror(r->cc)
+				                      : "server error",
+				    r->attempt + 1, c->retries + 1);
 				r->not_before_ms = now_ms() + backoff_for(c, r->attempt);
 				r->attempt++;
 				continue;
@@ -1033,9 +1041,10 @@ mp_complete(struct multipart *m)
 		return ENOMEM;
 	o = (size_t)snprintf(xml, cap, "<CompleteMultipartUpload>");
 	for (unsigned i = 0; i < m->nparts; i++)
-		o += (size_t)snprintf(xml + o, cap - o,
-		                      "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>",
-		                      i + 1, m->etags[i]);
+		o += (size_t)snprintf(
+		    xml + o, cap - o,
+		    "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>", i + 1,
+		    m->etags[i]);
 	o += (size_t)snprintf(xml + o, cap - o, "</CompleteMultipartUpload>");
 	snprintf(q, sizeof(q), "uploadId=%s", m->enc_id);
 	if (req_init(&r, "POST", key_url(m->c, m->key, q)) != 0 ||

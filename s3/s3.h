@@ -29,10 +29,10 @@ struct s3_config {
 	const char *storage_class;
 	uint64_t part_size; /* multipart part size in bytes (>= S3_MIN_PART_SIZE) */
 	unsigned concurrency;
-	unsigned retries;      /* extra attempts after the first */
-	unsigned backoff_ms;   /* first wait; doubled each retry */
-	const char *ca_file;   /* read into memory by s3_new; NULL = system bundle */
-	int path_style;        /* force path-style even without an endpoint */
+	unsigned retries;    /* extra attempts after the first */
+	unsigned backoff_ms; /* first wait; doubled each retry */
+	const char *ca_file; /* read into memory by s3_new; NULL = system bundle */
+	int path_style;      /* force path-style even without an endpoint */
 };
 
 struct s3_object {

@@ -408,12 +408,13 @@ obj_rename_checks(struct sftp_server *s, uint32_t id, const struct vpath *from,
 		*rc = reply_store(s, id, "rename", from->p, err);
 		return -1;
 	}
-	if (!src->is_dir && (filter_denies(s, "Rename", from->p) ||
-	                     filter_denies(s, "Rename", to->p))) {
+	if (!src->is_dir &&
+	    (filter_denies(s, "Rename", from->p) || filter_denies(s, "Rename", to->p))) {
 		*rc = reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
 		return -1;
 	}
-	if (src->is_dir && (err = s->obj->ops->dir_empty(s->obj->ctx, from->p, &empty)) != 0) {
+	if (src->is_dir &&
+	    (err = s->obj->ops->dir_empty(s->obj->ctx, from->p, &empty)) != 0) {
 		*rc = reply_store(s, id, "rename", from->p, err);
 		return -1;
 	}
@@ -552,7 +553,8 @@ open_write(struct sftp_server *s, uint32_t id, const char *vpath,
 	    (exists && !perm_has_parent(perms(s), vpath, PERM_OVERWRITE)))
 		return reply_denied(s, id, "upload", vpath);
 	if (exists && (pflags & SSH_FXF_APPEND) && !(pflags & SSH_FXF_TRUNC)) {
-		log_info("upload \"%s\": resume is not supported on object storage", vpath);
+		log_info("upload \"%s\": resume is not supported on object storage",
+		         vpath);
 		return reply_status(s, id, SSH_FX_OP_UNSUPPORTED,
 		                    "Resume is not supported on object storage");
 	}
@@ -638,7 +640,8 @@ obj_file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why
 		if (err != 0) {
 			/* SFTPGo lost this error (spec 17 row 25): CLOSE fails here */
 			h->failed = 1;
-			strlcpy(h->err, store_error(s)[0] ? store_error(s) : strerror(err),
+			strlcpy(h->err,
+			        store_error(s)[0] ? store_error(s) : strerror(err),
 			        sizeof(h->err));
 			log_info("upload \"%s\": %s", h->vpath, h->err);
 		}
@@ -685,16 +688,17 @@ window_read(struct sftp_server *s, struct handle *h, uint64_t off, uint8_t *dst,
 		return 0;
 	if (len > h->o_size - off)
 		len = (uint32_t)(h->o_size - off);
-	if (h->o_buf == NULL || off < h->o_buf_off || off + len > h->o_buf_off + h->o_buf_len) {
+	if (h->o_buf == NULL || off < h->o_buf_off ||
+	    off + len > h->o_buf_off + h->o_buf_len) {
 		if (ra < len)
 			ra = len;
 		if (h->o_buf == NULL && (h->o_buf = malloc(ra)) == NULL)
 			return ENOMEM;
 		h->o_buf_len = 0;
 		h->o_buf_off = off;
-		err = s->obj->ops->read(s->obj->ctx, h->vpath, off, h->o_buf,
-		                        ra < h->o_size - off ? ra : (size_t)(h->o_size - off),
-		                        &h->o_buf_len);
+		err = s->obj->ops->read(
+		    s->obj->ctx, h->vpath, off, h->o_buf,
+		    ra < h->o_size - off ? ra : (size_t)(h->o_size - off), &h->o_buf_len);
 		if (err != 0)
 			return err;
 	}
@@ -742,7 +746,8 @@ o_read(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	h->bytes += got;
 	if (s->st->download_bandwidth != 0) {
 		/* the same per-transfer limit as local reads (ops_file.c) */
-		int64_t want = (int64_t)(h->bytes / 1000u * 1000u / s->st->download_bandwidth);
+		int64_t want =
+		    (int64_t)(h->bytes / 1000u * 1000u / s->st->download_bandwidth);
 		int64_t el = elapsed_ms(&h->start);
 		if (want > el) {
 			struct timespec ts = {(time_t)((want - el) / 1000),

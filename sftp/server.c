@@ -599,8 +599,8 @@ sftp_process_packet(struct sftp_server *s, const uint8_t *pkt, size_t len)
 	}
 	if (!request_permitted(s, idx))
 		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
-	sftp_handler_fn fn = s->obj != NULL && obj_handler(idx) != NULL ? obj_handler(idx)
-	                                                                : reqs[idx].fn;
+	sftp_handler_fn fn =
+	    s->obj != NULL && obj_handler(idx) != NULL ? obj_handler(idx) : reqs[idx].fn;
 	if (fn(s, id, &r) != 0) {
 		log_info("malformed %s request", reqs[idx].name);
 		return reply_status(s, id, SSH_FX_BAD_MESSAGE, "Bad message");

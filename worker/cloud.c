@@ -93,7 +93,8 @@ static int
 list_one(const struct s3_object *o, void *ud)
 {
 	struct lister *l = ud;
-	struct sftp_objstat st = {.is_dir = o->is_prefix, .size = o->size, .mtime = o->mtime};
+	struct sftp_objstat st = {
+	    .is_dir = o->is_prefix, .size = o->size, .mtime = o->mtime};
 	char name[1100];
 	size_t n;
 
@@ -268,13 +269,14 @@ wcloud_new(struct sftp_settings *st, char *err, size_t errlen)
 	}
 	if (cfg.bucket[0] == '\0' || cfg.region[0] == '\0' || cfg.access_key[0] == '\0' ||
 	    cfg.access_secret[0] == '\0') {
-		snprintf(err, errlen, "s3: bucket, region, access_key and access_secret "
-		                      "are required");
+		snprintf(err, errlen,
+		         "s3: bucket, region, access_key and access_secret "
+		         "are required");
 		free(w);
 		return NULL;
 	}
-	if (cloud_clean_prefix(or_empty(st->s3.key_prefix), w->prefix, sizeof(w->prefix)) !=
-	    0) {
+	if (cloud_clean_prefix(or_empty(st->s3.key_prefix), w->prefix,
+	                       sizeof(w->prefix)) != 0) {
 		snprintf(err, errlen, "s3: bad key_prefix");
 		free(w);
 		return NULL;

@@ -464,7 +464,8 @@ main(int argc, char **argv)
 	if (cloud != NULL && st.command != NULL && syscmd_is_system(st.command)) {
 		/* git and rsync would see the local spool directory, not the bucket */
 		log_info("command for \"%s\" refused: %s is not supported on cloud "
-		         "storage", user_buf, st.command);
+		         "storage",
+		         user_buf, st.command);
 		wev_exit("sftpgo: command unsupported for this configuration\n");
 		wcloud_free(cloud);
 		sftp_settings_free(&st);
