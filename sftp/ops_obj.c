@@ -744,17 +744,7 @@ o_read(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	w->len += got;
 	wbuf_patch_u32(w, lenpos, (uint32_t)got);
 	h->bytes += got;
-	if (s->st->download_bandwidth != 0) {
-		/* the same per-transfer limit as local reads (ops_file.c) */
-		int64_t want =
-		    (int64_t)(h->bytes / 1000u * 1000u / s->st->download_bandwidth);
-		int64_t el = elapsed_ms(&h->start);
-		if (want > el) {
-			struct timespec ts = {(time_t)((want - el) / 1000),
-			                      (long)((want - el) % 1000) * 1000000L};
-			nanosleep(&ts, NULL);
-		}
-	}
+	transfer_throttle(h, s->st->download_bandwidth);
 	return sftp_reply_end(w, start);
 }
 

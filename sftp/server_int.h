@@ -155,6 +155,9 @@ uint32_t errno_to_status(int err);
  */
 int filter_denies(struct sftp_server *s, const char *op, const char *vpath);
 
+/* The per-transfer bandwidth limit (SFTPGo's): sleeps after a READ or WRITE. */
+void transfer_throttle(const struct handle *h, uint32_t kbps);
+
 /* Handles */
 struct handle *handle_alloc(struct sftp_server *s, enum handle_kind kind,
                             const char *vpath);
