@@ -36,6 +36,9 @@ struct s3 {
 	uint64_t part_size;
 	unsigned concurrency, retries, backoff_ms;
 	CURL *easy;
+	/* the parallel transfers' handles, kept so their connections are reused */
+	CURLM *multi;
+	CURL *pool[S3_MAX_CONCURRENCY];
 	char err[256];
 };
 
@@ -633,6 +636,15 @@ s3_free(struct s3 *c)
 		return;
 	if (c->easy != NULL)
 		curl_easy_cleanup(c->easy);
+	for (unsigned i = 0; i < S3_MAX_CONCURRENCY; i++) {
+		if (c->pool[i] == NULL)
+			continue;
+		if (c->multi != NULL)
+			curl_multi_remove_handle(c->multi, c->pool[i]);
+		curl_easy_cleanup(c->pool[i]);
+	}
+	if (c->multi != NULL)
+		curl_multi_cleanup(c->multi);
 	if (c->userpwd != NULL)
 		explicit_bzero(c->userpwd, strlen(c->userpwd));
 	free(c->userpwd);
@@ -924,108 +936,170 @@ mp_part_req(struct multipart *m, struct req *r, unsigned part, int fd, uint64_t 
 	r->fd = fd;
 	r->off = off;
 	r->len = size - off < m->c->part_size ? size - off : m->c->part_size;
-	r->part = (int)part;
 	return 0;
 }
 
 /*
- * The parts, concurrency at a time on a curl multi handle; a part that fails
- * transiently is put back with its back-off. The first hard failure stops all.
+ * n requests, at most conc at a time on a curl multi handle: make(i) prepares
+ * request i, done() takes a finished one (0 or an errno). A request that fails
+ * transiently is put back with its back-off; the first hard failure stops all.
  */
+struct parallel {
+	struct s3 *c;
+	unsigned n, conc;
+	const char *what;
+	int (*make)(void *ud, unsigned i, struct req *r);
+	int (*done)(void *ud, struct req *r);
+	void *ud;
+};
+
+/* Starts requests in free slots, and again those whose back-off is over. */
+static int
+par_fill(struct parallel *p, CURLM *multi, CURL **easy, struct req *slots, int *busy,
+         unsigned *next, unsigned *active)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < p->conc && err == 0; i++) {
+		struct req *r = &slots[i];
+		if (!busy[i] && *next < p->n) {
+			if ((err = p->make(p->ud, *next, r)) != 0)
+				break;
+			r->part = (int)*next;
+			r->attempt = 1;
+			busy[i] = 1;
+			(*next)++;
+		} else if (!(busy[i] && r->not_before_ms != 0 &&
+		             now_ms() >= r->not_before_ms)) {
+			continue;
+		}
+		r->not_before_ms = 0;
+		req_reset_answer(r);
+		setup_easy(p->c, easy[i], r);
+		curl_multi_add_handle(multi, easy[i]);
+		(*active)++;
+	}
+	return err;
+}
+
+/* A finished transfer: retried later, or handed to done(). */
+static int
+par_finish(struct parallel *p, CURLMsg *msg, CURL **easy, struct req *slots, int *busy,
+           unsigned *finished)
+{
+	unsigned i = 0;
+	struct req *r;
+	int err;
+
+	while (i < p->conc && easy[i] != msg->easy_handle)
+		i++;
+	if (i == p->conc)
+		return 0;
+	r = &slots[i];
+	r->cc = msg->data.result;
+	if (retriable(r) && r->attempt <= p->c->retries) {
+		log_info("s3: %s %d: %s, retrying (attempt %u of %u)", p->what,
+		         r->part + 1,
+		         r->cc != CURLE_OK ? curl_easy_strerror(r->cc) : "server error",
+		         r->attempt + 1, p->c->retries + 1);
+		r->not_before_ms = now_ms() + backoff_for(p->c, r->attempt);
+		r->attempt++;
+		return 0;
+	}
+	err = req_result(p->c, r, p->what);
+	if (err == 0)
+		err = p->done(p->ud, r);
+	req_free(r);
+	busy[i] = 0;
+	(*finished)++;
+	return err;
+}
+
+static int
+run_parallel(struct parallel *p)
+{
+	struct s3 *c = p->c;
+	CURL **easy = c->pool;
+	struct req *slots = calloc(p->conc, sizeof(*slots));
+	int *busy = calloc(p->conc, sizeof(*busy));
+	unsigned next = 0, finished = 0, active = 0;
+	int err = 0;
+
+	if (c->multi == NULL)
+		c->multi = curl_multi_init();
+	if (c->multi == NULL || slots == NULL || busy == NULL ||
+	    p->conc > S3_MAX_CONCURRENCY)
+		err = ENOMEM;
+	for (unsigned i = 0; err == 0 && i < p->conc; i++)
+		if (easy[i] == NULL && (easy[i] = curl_easy_init()) == NULL)
+			err = ENOMEM;
+	while (err == 0 && finished < p->n) {
+		int running = 0, left = 0;
+		CURLMsg *msg;
+		if ((err = par_fill(p, c->multi, easy, slots, busy, &next, &active)) != 0)
+			break;
+		curl_multi_perform(c->multi, &running);
+		while (err == 0 &&
+		       (msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_multi_remove_handle(c->multi, msg->easy_handle);
+			active--;
+			err = par_finish(p, msg, easy, slots, busy, &finished);
+		}
+		/* wait for the sockets; without transfers, for a back-off to end */
+		if (err == 0 && finished < p->n && next >= p->n)
+			curl_multi_poll(c->multi, NULL, 0, active > 0 ? 1000 : 20, NULL);
+		else if (err == 0 && finished < p->n && active == p->conc)
+			curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+	}
+	/* an early stop leaves transfers attached: detach them (their connections
+	 * are closed by libcurl, not reused half-way) */
+	for (unsigned i = 0; slots != NULL && i < p->conc; i++) {
+		if (busy != NULL && busy[i] && easy[i] != NULL)
+			curl_multi_remove_handle(c->multi, easy[i]);
+		req_free(&slots[i]);
+	}
+	free(slots);
+	free(busy);
+	return err;
+}
+
+struct part_job {
+	struct multipart *m;
+	int fd;
+	uint64_t size;
+};
+
+static int
+part_make(void *ud, unsigned i, struct req *r)
+{
+	struct part_job *j = ud;
+
+	return mp_part_req(j->m, r, i + 1, j->fd, j->size);
+}
+
+static int
+part_done(void *ud, struct req *r)
+{
+	struct part_job *j = ud;
+
+	if (r->etag[0] == '\0') {
+		seterr(j->m->c, "UploadPart %d: no ETag", r->part + 1);
+		return EIO;
+	}
+	memcpy(j->m->etags[r->part], r->etag, sizeof(r->etag));
+	return 0;
+}
+
 static int
 mp_upload_parts(struct multipart *m, int fd, uint64_t size)
 {
-	struct s3 *c = m->c;
-	unsigned n = c->concurrency, next = 1, done = 0, active = 0;
-	CURLM *multi = curl_multi_init();
-	CURL **easy = calloc(n, sizeof(*easy));
-	struct req *slots = calloc(n, sizeof(*slots));
-	int err = 0;
+	struct part_job j = {m, fd, size};
+	struct parallel p = {
+	    m->c, m->nparts, m->c->concurrency, "UploadPart", part_make, part_done, &j};
 
-	if (multi == NULL || easy == NULL || slots == NULL)
-		err = ENOMEM;
-	for (unsigned i = 0; err == 0 && i < n; i++)
-		if ((easy[i] = curl_easy_init()) == NULL)
-			err = ENOMEM;
-	for (unsigned i = 0; i < n; i++)
-		slots[i].part = 0; /* free slot */
-	while (err == 0 && done < m->nparts) {
-		/* fill free slots with new parts */
-		for (unsigned i = 0; i < n && next <= m->nparts && err == 0; i++) {
-			if (slots[i].part != 0)
-				continue;
-			if ((err = mp_part_req(m, &slots[i], next, fd, size)) != 0)
-				break;
-			slots[i].attempt = 1;
-			setup_easy(c, easy[i], &slots[i]);
-			curl_multi_add_handle(multi, easy[i]);
-			active++;
-			next++;
-		}
-		if (err != 0)
-			break;
-		/* re-add parts whose back-off is over */
-		for (unsigned i = 0; i < n; i++) {
-			struct req *r = &slots[i];
-			if (r->part != 0 && r->not_before_ms != 0 &&
-			    now_ms() >= r->not_before_ms) {
-				r->not_before_ms = 0;
-				req_reset_answer(r);
-				setup_easy(c, easy[i], r);
-				curl_multi_add_handle(multi, easy[i]);
-				active++;
-			}
-		}
-		int running = 0, left = 0;
-		curl_multi_perform(multi, &running);
-		curl_multi_poll(multi, NULL, 0, active > 0 ? 200 : 20, NULL);
-		CURLMsg *msg;
-		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
-			struct req *r = NULL;
-			unsigned i;
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			for (i = 0; i < n && easy[i] != msg->easy_handle; i++)
-				;
-			r = &slots[i];
-			r->cc = msg->data.result;
-			curl_multi_remove_handle(multi, easy[i]);
-			active--;
-			if (retriable(r) && r->attempt <= c->retries) {
-				log_info(
-				    "s3: UploadPart %d: %s, retrying (attempt %u of %u)",
-				    r->part,
-				    r->cc != CURLE_OK ? curl_easy_strerror(r->cc)
-				                      : "server error",
-				    r->attempt + 1, c->retries + 1);
-				r->not_before_ms = now_ms() + backoff_for(c, r->attempt);
-				r->attempt++;
-				continue;
-			}
-			err = req_result(c, r, "UploadPart");
-			if (err == 0 && r->etag[0] == '\0') {
-				seterr(c, "UploadPart %d: no ETag", r->part);
-				err = EIO;
-			}
-			if (err == 0)
-				memcpy(m->etags[r->part - 1], r->etag, sizeof(r->etag));
-			req_free(r);
-			r->part = 0;
-			done++;
-		}
-	}
-	for (unsigned i = 0; easy != NULL && i < n; i++) {
-		if (easy[i] != NULL) {
-			curl_multi_remove_handle(multi, easy[i]);
-			curl_easy_cleanup(easy[i]);
-		}
-		if (slots != NULL)
-			req_free(&slots[i]);
-	}
-	free(easy);
-	free(slots);
-	curl_multi_cleanup(multi);
-	return err;
+	return run_parallel(&p);
 }
 
 static int
@@ -1058,6 +1132,73 @@ mp_complete(struct multipart *m)
 	err = perform(m->c, &r, "CompleteMultipartUpload");
 	req_free(&r);
 	free(xml);
+	return err;
+}
+
+struct range_job {
+	struct s3 *c;
+	const char *key;
+	uint64_t off;
+	char *buf;
+	size_t len, chunk;
+	size_t *got; /* per chunk */
+};
+
+static int
+range_make(void *ud, unsigned i, struct req *r)
+{
+	struct range_job *j = ud;
+	size_t start = (size_t)i * j->chunk;
+	size_t n = j->len - start < j->chunk ? j->len - start : j->chunk;
+	char range[80];
+
+	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu",
+	         (unsigned long long)(j->off + start),
+	         (unsigned long long)(j->off + start + n - 1));
+	if (req_init(r, "GET", key_url(j->c, j->key, NULL)) != 0 ||
+	    req_header(r, range) != 0)
+		return ENOMEM;
+	r->dst = j->buf + start;
+	r->dst_cap = n;
+	return 0;
+}
+
+static int
+range_done(void *ud, struct req *r)
+{
+	struct range_job *j = ud;
+
+	j->got[r->part] = r->dst_got;
+	return 0;
+}
+
+int
+s3_get_ranges(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
+              size_t chunk, unsigned conc, size_t *got)
+{
+	unsigned n = (unsigned)((len + chunk - 1) / chunk);
+	struct range_job j = {c, key, off, buf, len, chunk, calloc(n, sizeof(size_t))};
+	struct parallel p = {c,          n, conc < n ? conc : n, "GetObject", range_make,
+	                     range_done, &j};
+	int err;
+
+	*got = 0;
+	if (len <= chunk || conc <= 1) {
+		free(j.got);
+		return s3_get_range(c, key, off, buf, len, got);
+	}
+	if (j.got == NULL)
+		return ENOMEM;
+	err = run_parallel(&p);
+	/* what came is the prefix of whole chunks, then a short one at the end */
+	for (unsigned i = 0; err == 0 && i < n; i++) {
+		*got += j.got[i];
+		if (j.got[i] < (i + 1 < n ? chunk : len - (size_t)i * chunk))
+			break;
+	}
+	if (err == ERANGE) /* the window starts at or past the end */
+		err = 0;
+	free(j.got);
 	return err;
 }
 

@@ -64,6 +64,9 @@ int s3_list(struct s3 *c, const char *prefix, int delim, unsigned max, s3_list_f
 /* Ranged GET of [off, off + len) into buf; *got is what came (less at the end). */
 int s3_get_range(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
                  size_t *got);
+/* The same in chunks of chunk bytes, conc ranged GETs at a time. */
+int s3_get_ranges(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
+                  size_t chunk, unsigned conc, size_t *got);
 /*
  * Uploads size bytes of fd (read with pread from 0) as key: one PUT below the part
  * size, else a multipart upload with cfg.concurrency parts in flight, aborted on

@@ -19,6 +19,8 @@
 #define S3_BACKOFF_MS 200
 #define S3_DEFAULT_PART_MB 5
 #define S3_DEFAULT_CONCURRENCY 2
+#define S3_DOWNLOAD_CHUNK (2u * 1024u * 1024u)
+#define S3_DOWNLOAD_CONCURRENCY 4
 #define KEY_MAX (SFTP_PATH_MAX + 1100)
 
 struct wcloud {
@@ -166,7 +168,10 @@ c_read(void *ctx, const char *vpath, uint64_t off, void *buf, size_t len, size_t
 	char key[KEY_MAX];
 	int err = key_of(w, vpath, 0, key, sizeof(key));
 
-	return err != 0 ? err : s3_get_range(w->c, key, off, buf, len, got);
+	/* SFTPGo's downloader: parallel ranged GETs (its window is the engine's) */
+	return err != 0 ? err
+	                : s3_get_ranges(w->c, key, off, buf, len, S3_DOWNLOAD_CHUNK,
+	                                S3_DOWNLOAD_CONCURRENCY, got);
 }
 
 static int
