@@ -30,7 +30,7 @@
 #include "sftp/server_int.h"
 
 #define OBJ_READDIR_MAX 100
-#define OBJ_DEFAULT_READ_AHEAD (8u * 1024u * 1024u)
+#define OBJ_DEFAULT_READ_AHEAD (16u * 1024u * 1024u)
 
 struct obj_entry {
 	char *name;
@@ -681,7 +681,6 @@ window_read(struct sftp_server *s, struct handle *h, uint64_t off, uint8_t *dst,
             uint32_t len, size_t *got)
 {
 	size_t ra = s->obj->read_ahead != 0 ? s->obj->read_ahead : OBJ_DEFAULT_READ_AHEAD;
-	int err;
 
 	*got = 0;
 	if (off >= h->o_size)
@@ -696,7 +695,7 @@ window_read(struct sftp_server *s, struct handle *h, uint64_t off, uint8_t *dst,
 			return ENOMEM;
 		h->o_buf_len = 0;
 		h->o_buf_off = off;
-		err = s->obj->ops->read(
+		int err = s->obj->ops->read(
 		    s->obj->ctx, h->vpath, off, h->o_buf,
 		    ra < h->o_size - off ? ra : (size_t)(h->o_size - off), &h->o_buf_len);
 		if (err != 0)
