@@ -11,29 +11,23 @@
 
 #include "account/account.h"
 #include "account/cidr.h"
+#include "account/cloud.h"
 #include "common/errf.h"
 
 /*
- * An account stored with an S3 or GCS filesystem (by another tool, or an SFTPGo
- * database) must not be served its local home instead: refused until cloud storage
- * exists. add/update refuse such accounts already (user_validate).
+ * An account stored with a filesystem this server does not serve (GCS, or S3
+ * fields it does not honour; written by another tool or an SFTPGo database)
+ * must not be served its local home instead: refused with the validation's reason.
  */
 static int
 cloud_refusal(const struct sftpgo_user *u, char *err, size_t errlen)
 {
-	const json_t *prov =
-	    u->filesystem != NULL ? json_object_get(u->filesystem, "provider") : NULL;
-	json_int_t p = json_is_integer(prov) ? json_integer_value(prov) : 0;
+	char why[256];
 
-	if (p == 0)
+	if (cloud_validate(u->filesystem, why, sizeof(why)) == 0)
 		return 0;
-	return errf(err, errlen,
-	            "user \"%s\" has filesystem.provider %lld (%s): cloud storage is not "
-	            "supported yet",
-	            u->username != NULL ? u->username : "", (long long)p,
-	            p == 1   ? "S3"
-	            : p == 2 ? "GCS"
-	                     : "unknown");
+	return errf(err, errlen, "user \"%s\": %s",
+	            u->username != NULL ? u->username : "", why);
 }
 
 int

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "account/account.h"
+#include "account/cloud.h"
 #include "account/folders.h"
 #include "auth/auth.h"
 #include "common/errf.h"
@@ -61,6 +62,8 @@ account_prepare_for_store(struct sftpgo_user *u, const char *users_base_dir, cha
 	if (apply_base_dir(u, users_base_dir, err, errlen) != 0 ||
 	    user_validate(u, err, errlen) != 0 ||
 	    user_folders_normalize(u, err, errlen) != 0 ||
+	    (u->filesystem != NULL &&
+	     cloud_prepare_for_store(u->filesystem, err, errlen) != 0) ||
 	    hash_password(u, err, errlen) != 0)
 		return -1;
 	return 0;

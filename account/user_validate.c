@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account/cloud.h"
 #include "account/cidr.h"
 #include "account/folders.h"
 #include "account/user.h"
@@ -277,21 +278,6 @@ validate_numbers(const struct sftpgo_user *u, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-validate_filesystem(const json_t *fs, char *err, size_t errlen)
-{
-	const json_t *prov = fs != NULL ? json_object_get(fs, "provider") : NULL;
-
-	if (prov == NULL || json_is_null(prov))
-		return 0;
-	if (!json_is_integer(prov) || json_integer_value(prov) != 0)
-		return errf(
-		    err, errlen,
-		    "filesystem.provider: only 0 (local filesystem) is "
-		    "supported: cloud storage (1 S3, 2 GCS) is not supported yet");
-	return 0;
-}
-
 int
 user_validate(const struct sftpgo_user *u, char *err, size_t errlen)
 {
@@ -301,7 +287,7 @@ user_validate(const struct sftpgo_user *u, char *err, size_t errlen)
 	    validate_filters(&u->filters, err, errlen) != 0 ||
 	    validate_credentials(u, err, errlen) != 0 ||
 	    validate_numbers(u, err, errlen) != 0 ||
-	    validate_filesystem(u->filesystem, err, errlen) != 0 ||
+	    cloud_validate(u->filesystem, err, errlen) != 0 ||
 	    user_folders_check(u, NULL, err, errlen) != 0)
 		return -1;
 	return 0;

@@ -71,7 +71,25 @@ enum opt_id {
 	O_DENIED_EXT,
 	O_VIRTUAL_FOLDER,
 	O_LIBEXEC_DIR,
+	/* SFTPGo's filesystem flags (portable mode's names) */
+	O_FS_PROVIDER,
+	O_S3_FIRST,
+	O_S3_BUCKET = O_S3_FIRST,
+	O_S3_REGION,
+	O_S3_ACCESS_KEY,
+	O_S3_ACCESS_SECRET,
+	O_S3_ENDPOINT,
+	O_S3_STORAGE_CLASS,
+	O_S3_KEY_PREFIX,
+	O_S3_PART_SIZE,
+	O_S3_CONCURRENCY,
+	O_S3_LAST = O_S3_CONCURRENCY,
 };
+
+/* s3config member of each --s3-* flag, in enum order */
+static const char *const s3_members[] = {
+    "bucket",        "region",     "access_key",       "access_secret",     "endpoint",
+    "storage_class", "key_prefix", "upload_part_size", "upload_concurrency"};
 
 static const struct {
 	struct option opt;
@@ -103,6 +121,16 @@ static const struct {
     {{"denied-extensions", required_argument, NULL, O_DENIED_EXT}, A_EDIT},
     {{"virtual-folder", required_argument, NULL, O_VIRTUAL_FOLDER}, A_EDIT},
     {{"libexec-dir", required_argument, NULL, O_LIBEXEC_DIR}, A_EDIT | A_DELETE},
+    {{"fs-provider", required_argument, NULL, O_FS_PROVIDER}, A_EDIT},
+    {{"s3-bucket", required_argument, NULL, O_S3_BUCKET}, A_EDIT},
+    {{"s3-region", required_argument, NULL, O_S3_REGION}, A_EDIT},
+    {{"s3-access-key", required_argument, NULL, O_S3_ACCESS_KEY}, A_EDIT},
+    {{"s3-access-secret", required_argument, NULL, O_S3_ACCESS_SECRET}, A_EDIT},
+    {{"s3-endpoint", required_argument, NULL, O_S3_ENDPOINT}, A_EDIT},
+    {{"s3-storage-class", required_argument, NULL, O_S3_STORAGE_CLASS}, A_EDIT},
+    {{"s3-key-prefix", required_argument, NULL, O_S3_KEY_PREFIX}, A_EDIT},
+    {{"s3-upload-part-size", required_argument, NULL, O_S3_PART_SIZE}, A_EDIT},
+    {{"s3-upload-concurrency", required_argument, NULL, O_S3_CONCURRENCY}, A_EDIT},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -123,6 +151,8 @@ struct cli {
 	struct strlist folders; /* --virtual-folder "/vpath::/mapped/path" */
 	int folders_given;
 	const char *libexec_dir; /* where sftpgo-hookexec is (provider actions) */
+	const char *fs_provider;
+	const char *s3[O_S3_LAST - O_S3_FIRST + 1]; /* NULL: not given */
 };
 
 static int
@@ -161,6 +191,11 @@ usage(FILE *f)
 	       "      [--allowed-extensions \"/dir::.ext1,.ext2\"]... "
 	       "[--denied-extensions \"/dir::.ext\"]...\n"
 	       "      [--virtual-folder /vpath::/mapped/path]...\n"
+	       "      [--fs-provider 0|1] [--s3-bucket B] [--s3-region R] "
+	       "[--s3-access-key K]\n"
+	       "      [--s3-access-secret S] [--s3-endpoint URL] [--s3-storage-class C]\n"
+	       "      [--s3-key-prefix P] [--s3-upload-part-size MiB] "
+	       "[--s3-upload-concurrency N]\n"
 	       "  sftpgo user update --username U [the same flags; only those given "
 	       "change]\n"
 	       "  sftpgo user delete --username U\n"
@@ -232,7 +267,14 @@ store_flag(struct cli *c, int id, const char *arg)
 	case O_LIBEXEC_DIR:
 		c->libexec_dir = arg;
 		break;
+	case O_FS_PROVIDER:
+		c->fs_provider = arg;
+		break;
 	default:
+		if (id >= O_S3_FIRST && id <= O_S3_LAST) {
+			c->s3[id - O_S3_FIRST] = arg;
+			break;
+		}
 		c->num[id - O_CONFIG_DIR] = arg;
 		break;
 	}
@@ -606,6 +648,78 @@ set_folders(const struct cli *c, struct sftpgo_user *u)
 	return 0;
 }
 
+/* A strict decimal integer flag value in [min, max]. */
+static int
+flag_int(const struct cli *c, int id, const char *v, long long min, long long max,
+         long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	if (v[0] == '\0' || *end != '\0' || errno != 0 || *out < min || *out > max)
+		return bad_input(c, "--%s: \"%s\" is not an integer in [%lld, %lld]",
+		                 flag_name(id), v, min, max);
+	return 0;
+}
+
+/* --fs-provider and --s3-*: merged into filesystem (the others are kept). */
+static int
+set_filesystem(const struct cli *c, struct sftpgo_user *u)
+{
+	json_t *fs =
+	    u->filesystem != NULL ? json_deep_copy(u->filesystem) : json_object();
+	json_t *s3;
+	long long n;
+	int rc = 0;
+
+	if (fs == NULL)
+		return runtime_error(c, "out of memory");
+	if (c->fs_provider != NULL &&
+	    ((rc = flag_int(c, O_FS_PROVIDER, c->fs_provider, 0, 2, &n)) != 0 ||
+	     json_object_set_new(fs, "provider", json_integer(n)) != 0))
+		goto out;
+	s3 = json_object_get(fs, "s3config");
+	if (!json_is_object(s3)) {
+		s3 = json_object();
+		json_object_set_new(fs, "s3config", s3);
+	}
+	for (int id = O_S3_FIRST; id <= O_S3_LAST && rc == 0; id++) {
+		const char *v = c->s3[id - O_S3_FIRST];
+		json_t *val;
+		if (v == NULL)
+			continue;
+		if (id == O_S3_PART_SIZE || id == O_S3_CONCURRENCY) {
+			if ((rc = flag_int(c, id, v, 0, id == O_S3_PART_SIZE ? 5120 : 64,
+			                   &n)) != 0)
+				break;
+			val = json_integer(n);
+		} else {
+			val = json_string(v);
+		}
+		if (val == NULL ||
+		    json_object_set_new(s3, s3_members[id - O_S3_FIRST], val) != 0)
+			rc = runtime_error(c, "out of memory");
+	}
+out:
+	if (rc == 0) {
+		json_decref(u->filesystem);
+		u->filesystem = fs;
+	} else {
+		json_decref(fs);
+	}
+	return rc;
+}
+
+static int
+filesystem_given(const struct cli *c)
+{
+	for (int i = 0; i <= O_S3_LAST - O_S3_FIRST; i++)
+		if (c->s3[i] != NULL)
+			return 1;
+	return c->fs_provider != NULL;
+}
+
 /* Applies every flag given on the command line over u. */
 static int
 apply_flags(const struct cli *c, struct sftpgo_user *u)
@@ -632,6 +746,8 @@ apply_flags(const struct cli *c, struct sftpgo_user *u)
 	if (c->ext_given && (rc = set_file_extensions(c, u)) != 0)
 		return rc;
 	if (c->folders_given && (rc = set_folders(c, u)) != 0)
+		return rc;
+	if (filesystem_given(c) && (rc = set_filesystem(c, u)) != 0)
 		return rc;
 	for (int k = 0; k < 2; k++) {
 		const struct strlist *src = k == 0 ? &c->allowed_ip : &c->denied_ip;
@@ -671,6 +787,14 @@ flag_for_field(const char *msg)
 	    {"download_bandwidth", "--download-bandwidth"},
 	    {"expiration_date", "--expiration-date"},
 	    {"virtual_folders", "--virtual-folder"},
+	    {"filesystem.provider", "--fs-provider"},
+	    {"filesystem.s3config.bucket", "--s3-bucket"},
+	    {"filesystem.s3config.region", "--s3-region"},
+	    {"filesystem.s3config.access_key", "--s3-access-key and --s3-access-secret"},
+	    {"filesystem.s3config.endpoint", "--s3-endpoint"},
+	    {"filesystem.s3config.key_prefix", "--s3-key-prefix"},
+	    {"filesystem.s3config.upload_part_size", "--s3-upload-part-size"},
+	    {"filesystem.s3config.upload_concurrency", "--s3-upload-concurrency"},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i].field);

@@ -19,3 +19,16 @@ $SUDO apt-get install -y --no-install-recommends \
 	mariadb-client openssl
 # issue 15: YAML configuration files
 $SUDO apt-get install -y --no-install-recommends libyaml-dev
+# issue 14: S3 storage (libxml2 for the worker's S3 client); the tests' S3 server,
+# s3rver from npm (Debian ships no S3 server), pinned, under /opt/sftpgo-test-s3;
+# python3-cryptography reads and writes SFTPGo's $aes$ secrets independently
+$SUDO apt-get install -y --no-install-recommends libxml2-dev python3-cryptography
+# bench/s3-vs-rclone.sh: what a user would pick instead
+$SUDO apt-get install -y --no-install-recommends rclone bc
+# a node that came with its own npm (a vendor build) is kept: Debian's npm would clash
+command -v npm >/dev/null || $SUDO apt-get install -y --no-install-recommends nodejs npm
+if [ ! -x /opt/sftpgo-test-s3/node_modules/.bin/s3rver ]; then
+	$SUDO mkdir -p /opt/sftpgo-test-s3
+	(cd /opt/sftpgo-test-s3 && $SUDO npm install --no-audit --no-fund --loglevel=error \
+		s3rver@3.7.1)
+fi

@@ -104,6 +104,7 @@ struct mworker {
 	char *command;        /* exec channels: the command line; NULL for sftp */
 	char *exit_msg;       /* exec channels: the worker's last words for stderr */
 	char *username, *home, *conn_id;
+	char *cloud_prefix; /* S3 users: key_prefix, for log paths; else NULL */
 	json_t *folders;    /* the user's virtual_folders, for log paths; may be NULL */
 	struct qledger *ql; /* quota.c: the user's ledger, NULL if not counted */
 	int64_t res_size, res_files; /* what this worker holds reserved in it */
@@ -146,6 +147,13 @@ extern struct monitor_state M;
 /* loop.c */
 struct event *timer_start(int secs, event_callback_fn cb, void *arg);
 void load_session_settings(void);
+/* monitor/cloud.c: u's S3 storage into ws, the secret decrypted into secret
+ * (the caller wipes it once ws is encoded). 0, or -1 with err. */
+struct wp_settings;
+/* u's key_prefix when u is an S3 user (malloc'd), else NULL. */
+char *monitor_cloud_log_prefix(const struct sftpgo_user *u);
+int monitor_cloud_settings(struct wp_settings *ws, const struct sftpgo_user *u,
+                           char *secret, size_t secretsz, char *err, size_t errlen);
 /* "a,b,c" (malloc'd), NULL when out of memory. */
 char *join_list(const struct strlist *l);
 int max_auth_tries(void);

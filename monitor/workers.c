@@ -19,6 +19,7 @@
 #include "common/io.h"
 #include "logfile/logfile.h"
 #include "common/strlist.h"
+#include "account/cloud.h"
 #include "account/user.h"
 #include "monitor/folders.h"
 #include "monitor/internal.h"
@@ -72,8 +73,16 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	wp_set_int(&ws, WPK_TRACK_QUOTA, s->ql != NULL);
 	wp_set_int(&ws, WPK_QUOTA_SIZE, s->ql != NULL ? u->quota_size : 0);
 	wp_set_int(&ws, WPK_QUOTA_FILES, s->ql != NULL ? u->quota_files : 0);
+	char secret[CLOUD_SECRET_MAX + 1];
+	if (monitor_cloud_settings(&ws, u, secret, sizeof(secret), err, sizeof(err)) !=
+	    0) {
+		log_warn("[%s] cloud storage of %s: %s", s->conn_id, u->username, err);
+		json_decref(ws.perms);
+		return NULL;
+	}
 	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
+	explicit_bzero(secret, sizeof(secret));
 	if (o == NULL)
 		log_error("[%s] worker settings for %s refused: %s", s->conn_id,
 		          u->username, err);
@@ -161,6 +170,7 @@ mworker_free(struct mworker *w)
 		return;
 	free(w->username);
 	free(w->home);
+	free(w->cloud_prefix);
 	free(w->conn_id);
 	free(w->command);
 	free(w->exit_msg);
@@ -226,6 +236,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	if (w != NULL) {
 		w->username = strdup(s->user->username);
 		w->home = strdup(s->user->home_dir);
+		w->cloud_prefix = monitor_cloud_log_prefix(s->user);
 		w->conn_id = strdup(s->conn_id);
 		w->command = exec ? strdup(command) : NULL;
 		w->folders = json_incref(s->user->virtual_folders);
@@ -297,8 +308,13 @@ on_channel_open(struct msess *s, struct rpc_msg *m)
 static char *
 real_path(const struct mworker *w, const char *vpath)
 {
+	char *p = NULL;
+
 	if (vpath[0] == '\0')
 		return strdup("");
+	/* S3: "/" + key_prefix + the path, as SFTPGo's S3 file system names it */
+	if (w->cloud_prefix != NULL)
+		return asprintf(&p, "/%s%s", w->cloud_prefix, vpath + 1) < 0 ? NULL : p;
 	return mfolders_host_path(w->folders, w->home, vpath);
 }
 

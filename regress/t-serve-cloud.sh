@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# Accounts with an S3 (filesystem.provider 1) or GCS (2) filesystem, stored behind the
-# CLI's back (an SFTPGo database), are refused at login with a log line naming the
-# reason, never served their local home; the CLI refuses to store them.
+# Accounts whose filesystem this server does not serve (GCS, provider 2; S3 rows
+# missing required fields), stored behind the CLI's back (an SFTPGo database), are
+# refused at login with a log line naming the reason, never served their local
+# home; the CLI refuses to store them. (Working S3 accounts: t-serve-s3.sh.)
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
@@ -22,13 +23,13 @@ echo "get local.txt $T/got.txt" >"$T/batch"
 check_not "an S3 account cannot log in" sh -c "sshpass -p s3pw sftp $SSH_OPTS -P $PORT -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - s3u@127.0.0.1 <'$T/batch'"
 check_not "its local home was not served" test -e "$T/got.txt"
 check "the refusal is logged with the reason" \
-	wait_log '"connection_failed".*"username":"s3u".*filesystem.provider 1 (S3): cloud storage is not supported yet'
+	wait_log '"connection_failed".*"username":"s3u".*filesystem.s3config.region: required'
 check_not "a GCS account cannot log in" sh -c "sshpass -p gcspw sftp $SSH_OPTS -P $PORT -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - gcsu@127.0.0.1 <'$T/batch'"
 check "the GCS refusal is logged with the reason" \
-	wait_log '"username":"gcsu".*filesystem.provider 2 (GCS): cloud storage is not supported yet'
+	wait_log '"username":"gcsu".*filesystem.provider: 2 (Google Cloud Storage) is not supported yet'
 check_not "user update of an S3 account is refused" "$SFTPGO" user update \
 	--config-dir "$CFG" --username s3u --max-sessions 2
 check "the update refusal says why" sh -c "'$SFTPGO' user update --config-dir '$CFG' \
-	--username s3u --max-sessions 2 2>&1 | grep -q 'cloud storage (1 S3, 2 GCS) is not supported yet'"
+	--username s3u --max-sessions 2 2>&1 | grep -q 'filesystem.s3config.region: required'"
 stop_server
 done_testing

@@ -393,6 +393,8 @@ file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 	struct stat fst;
 	int64_t final = -1; /* the upload's size, for the quota */
 
+	if (s->obj != NULL)
+		return obj_file_finish(s, h, ok, why);
 	if (!ok && !h->failed) {
 		h->failed = 1;
 		strlcpy(h->err, why, sizeof(h->err));
@@ -448,8 +450,8 @@ h_close(struct sftp_server *s, uint32_t id, struct rbuf *r)
  * worker sleeps the difference inside the READ or WRITE (the worker serves one
  * channel of one user: nobody else is held up).
  */
-static void
-throttle(const struct handle *h, uint32_t kbps)
+void
+transfer_throttle(const struct handle *h, uint32_t kbps)
 {
 	int64_t want_ms, el;
 	struct timespec ts;
@@ -502,7 +504,7 @@ h_read(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	w->len += (size_t)n;
 	wbuf_patch_u32(w, lenpos, (uint32_t)n);
 	h->bytes += (uint64_t)n;
-	throttle(h, s->st->download_bandwidth);
+	transfer_throttle(h, s->st->download_bandwidth);
 	return sftp_reply_end(w, start);
 }
 
@@ -557,7 +559,7 @@ h_write(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		done += (uint32_t)n;
 	}
 	h->bytes += len;
-	throttle(h, s->st->upload_bandwidth);
+	transfer_throttle(h, s->st->upload_bandwidth);
 	return reply_ok(s, id);
 }
 

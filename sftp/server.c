@@ -143,6 +143,12 @@ fail:
 }
 
 void
+sftp_server_set_objstore(struct sftp_server *s, const struct sftp_objstore *o)
+{
+	s->obj = o;
+}
+
+void
 sftp_server_set_names(struct sftp_server *s, int on)
 {
 	s->names = on;
@@ -413,6 +419,7 @@ handle_reply(struct sftp_server *s, uint32_t id, const struct handle *h)
 void
 handle_release(struct handle *h)
 {
+	obj_handle_release(h);
 	if (h->dir != NULL)
 		closedir(h->dir);
 	else if (h->fd >= 0)
@@ -592,7 +599,9 @@ sftp_process_packet(struct sftp_server *s, const uint8_t *pkt, size_t len)
 	}
 	if (!request_permitted(s, idx))
 		return reply_status(s, id, SSH_FX_PERMISSION_DENIED, "Permission denied");
-	if (reqs[idx].fn(s, id, &r) != 0) {
+	sftp_handler_fn fn =
+	    s->obj != NULL && obj_handler(idx) != NULL ? obj_handler(idx) : reqs[idx].fn;
+	if (fn(s, id, &r) != 0) {
 		log_info("malformed %s request", reqs[idx].name);
 		return reply_status(s, id, SSH_FX_BAD_MESSAGE, "Bad message");
 	}

@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "sftp/codec.h"
+#include "sftp/objstore.h"
 #include "sftp/path.h"
 #include "sftp/settings.h"
 #include "sftp/sftp.h"
@@ -37,6 +38,13 @@ struct handle {
 	 * the size it may reach; bytes and files reserved for it */
 	int q_on, q_new;
 	int64_t q_base, q_allow, q_taken, q_files_taken;
+	/* object stores (sftp/ops_obj.c): the object's size, a read-ahead window,
+	 * a directory listing taken at OPENDIR */
+	uint64_t o_size;
+	uint8_t *o_buf;
+	uint64_t o_buf_off;
+	size_t o_buf_len;
+	struct obj_listing *o_list;
 };
 
 /* Request table indexes: sftp-server's names and order (-p, -P, -Q). */
@@ -99,6 +107,7 @@ struct sftp_server {
 	unsigned ucache_next, gcache_next;
 	int64_t q_pool; /* quota bytes reserved and not yet given to an upload */
 	int q_writers;  /* counted uploads open */
+	const struct sftp_objstore *obj; /* NULL: the local file system */
 };
 
 /* A client path, normalised; err != 0 when it cannot be (reply with it). */
@@ -146,6 +155,9 @@ uint32_t errno_to_status(int err);
  */
 int filter_denies(struct sftp_server *s, const char *op, const char *vpath);
 
+/* The per-transfer bandwidth limit (SFTPGo's): sleeps after a READ or WRITE. */
+void transfer_throttle(const struct handle *h, uint32_t kbps);
+
 /* Handles */
 struct handle *handle_alloc(struct sftp_server *s, enum handle_kind kind,
                             const char *vpath);
@@ -159,6 +171,11 @@ const char *group_name(struct sftp_server *s, unsigned gid);
 
 /* Handlers: return 0 when a reply was queued, -1 for a malformed packet. */
 typedef int (*sftp_handler_fn)(struct sftp_server *s, uint32_t id, struct rbuf *r);
+
+/* Object stores (sftp/ops_obj.c): the handler replacing request idx's, or NULL. */
+sftp_handler_fn obj_handler(unsigned idx);
+int obj_file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why);
+void obj_handle_release(struct handle *h);
 int h_open(struct sftp_server *s, uint32_t id, struct rbuf *r);
 int h_close(struct sftp_server *s, uint32_t id, struct rbuf *r);
 int h_read(struct sftp_server *s, uint32_t id, struct rbuf *r);

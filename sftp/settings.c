@@ -37,5 +37,14 @@ sftp_settings_free(struct sftp_settings *st)
 			close(st->folders[i].fd);
 	}
 	free(st->folders);
+	if (st->s3.access_secret != NULL)
+		explicit_bzero(st->s3.access_secret, strlen(st->s3.access_secret));
+	free(st->s3.bucket);
+	free(st->s3.region);
+	free(st->s3.access_key);
+	free(st->s3.access_secret);
+	free(st->s3.endpoint);
+	free(st->s3.storage_class);
+	free(st->s3.key_prefix);
 	memset(st, 0, sizeof(*st));
 }

@@ -52,6 +52,14 @@ struct sftp_settings {
 	int64_t quota_size;
 	int64_t quota_files;
 	int quota_scan;
+	/* cloud storage: read by sftpgo-worker (worker/cloud.c), which gives the
+	 * engine an object store (sftp/objstore.h); 0 = the local file system */
+	int fs_provider;
+	struct {
+		char *bucket, *region, *access_key, *access_secret, *endpoint;
+		char *storage_class, *key_prefix;
+		int part_size_mb, concurrency; /* 0: SFTPGo's defaults (5 MiB, 2) */
+	} s3;
 };
 
 /* Defaults; -1 only when out of memory. */

@@ -25,11 +25,13 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "sftp/local.h"
+#include "sftp/objstore.h"
 #include "sftp/path.h"
 #include "sftp/sftp.h"
 #include "sshcmd/sshcmd.h"
 #include "sshcmd/syscmd.h"
 #include "worker/events.h"
+#include "worker/cloud.h"
 #include "worker/quota.h"
 #include "worker/settings.h"
 #include "worker/sysexec.h"
@@ -410,6 +412,7 @@ main(int argc, char **argv)
 	struct sftp_server *s;
 	char err[512], sd[SFTP_PATH_MAX];
 	int chrooted, rootfd, rc;
+	struct wcloud *cloud = NULL;
 
 	install_signals();
 	if (parse_args(argc, argv, &o) != 0)
@@ -451,6 +454,23 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	/* cloud storage: the client is built while the endpoint can be resolved and
+	 * the CA bundle read (doc/design-notes.md "Cloud storage") */
+	if (st.fs_provider == 1 && (cloud = wcloud_new(&st, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		log_error("%s", err);
+		return 1;
+	}
+	if (cloud != NULL && st.command != NULL && syscmd_is_system(st.command)) {
+		/* git and rsync would see the local spool directory, not the bucket */
+		log_info("command for \"%s\" refused: %s is not supported on cloud "
+		         "storage",
+		         user_buf, st.command);
+		wev_exit("sftpgo: command unsupported for this configuration\n");
+		wcloud_free(cloud);
+		sftp_settings_free(&st);
+		return 1;
+	}
 	/* git and rsync: root builds their jail before any privilege is dropped */
 	if (st.command != NULL && o.command == NULL && syscmd_is_system(st.command)) {
 		gid_t gid = 0;
@@ -476,6 +496,15 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	if (st.quota_scan && cloud != NULL) {
+		int64_t files = 0, size = 0;
+		rc = wcloud_scan(cloud, &files, &size, err, sizeof(err));
+		rc = wquota_send_scan(rc, files, size, rc == 0 ? "" : err);
+		wcloud_free(cloud);
+		close(rootfd);
+		sftp_settings_free(&st);
+		return rc;
+	}
 	if (st.quota_scan) { /* recount as the user: nothing served, nothing created */
 		rc = st.home_dir == NULL
 		         ? 1
@@ -499,6 +528,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		return 1;
 	}
+	if (cloud != NULL)
+		sftp_server_set_objstore(s, wcloud_store(cloud));
 	sftp_server_set_filters(s, o.allow, o.deny);
 	sftp_server_set_names(s, !chrooted);
 	sftp_server_pin_names(s, own_ids.uid, own_ids.uname, own_ids.gid, own_ids.gname);
@@ -506,6 +537,7 @@ main(int argc, char **argv)
 		rc = serve_command(s, o.command != NULL ? o.command : st.command,
 		                   o.monitor_fd >= 0);
 		sftp_server_free(s);
+		wcloud_free(cloud);
 		sftp_settings_free(&st);
 		return rc;
 	}
@@ -513,6 +545,7 @@ main(int argc, char **argv)
 	rc = sftp_serve(s, STDIN_FILENO, STDOUT_FILENO);
 	log_info("session closed for \"%s\"", user_buf);
 	sftp_server_free(s);
+	wcloud_free(cloud);
 	sftp_settings_free(&st);
 	return rc == 0 ? 0 : 1;
 }

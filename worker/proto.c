@@ -40,6 +40,20 @@ const struct wp_def wp_settings_keys[WPK_COUNT] = {
     [WPK_QUOTA_SIZE] = {"quota_size", WP_INT, 0, INT64_MAX, 0, "0"},
     [WPK_QUOTA_FILES] = {"quota_files", WP_INT, 0, INT64_MAX, 0, "0"},
     [WPK_QUOTA_SCAN] = {"quota_scan", WP_BOOL, 0, 1, 0, "false"},
+    [WPK_FS_PROVIDER] = {"fs_provider", WP_INT, 0, 1, 0, "0 (local)"},
+    [WPK_S3_BUCKET] = {"s3_bucket", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
+    [WPK_S3_REGION] = {"s3_region", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
+    [WPK_S3_ACCESS_KEY] = {"s3_access_key", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
+    [WPK_S3_ACCESS_SECRET] = {"s3_access_secret", WP_STRING, 0, WP_S3_STRING_MAX, 0,
+                              "\"\""},
+    [WPK_S3_ENDPOINT] = {"s3_endpoint", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
+    [WPK_S3_STORAGE_CLASS] = {"s3_storage_class", WP_STRING, 0, WP_S3_STRING_MAX, 0,
+                              "\"\""},
+    [WPK_S3_KEY_PREFIX] = {"s3_key_prefix", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
+    [WPK_S3_UPLOAD_PART_SIZE] = {"s3_upload_part_size", WP_INT, 0, WP_S3_PART_SIZE_MAX, 0,
+                                 "0 (5 MiB)"},
+    [WPK_S3_UPLOAD_CONCURRENCY] = {"s3_upload_concurrency", WP_INT, 0,
+                                   WP_S3_CONCURRENCY_MAX, 0, "0 (2)"},
 };
 
 const struct wp_def wp_event_fields[WPF_COUNT] = {
@@ -330,35 +344,35 @@ void
 wp_set_str(struct wp_settings *ws, enum wp_key k, const char *s)
 {
 	ws->s[k] = s;
-	ws->present |= 1u << k;
+	ws->present |= 1ull << k;
 }
 
 void
 wp_set_int(struct wp_settings *ws, enum wp_key k, long long n)
 {
 	ws->n[k] = n;
-	ws->present |= 1u << k;
+	ws->present |= 1ull << k;
 }
 
 void
 wp_set_perms(struct wp_settings *ws, json_t *perms)
 {
 	ws->perms = perms;
-	ws->present |= 1u << WPK_PERMISSIONS;
+	ws->present |= 1ull << WPK_PERMISSIONS;
 }
 
 void
 wp_set_file_extensions(struct wp_settings *ws, json_t *filters)
 {
 	ws->file_extensions = filters;
-	ws->present |= 1u << WPK_FILE_EXTENSIONS;
+	ws->present |= 1ull << WPK_FILE_EXTENSIONS;
 }
 
 void
 wp_set_folders(struct wp_settings *ws, json_t *folders)
 {
 	ws->folders = folders;
-	ws->present |= 1u << WPK_VIRTUAL_FOLDERS;
+	ws->present |= 1ull << WPK_VIRTUAL_FOLDERS;
 }
 
 /* Where an object-valued key lives in ws (permissions for every other key). */
@@ -386,7 +400,7 @@ object_value(const struct wp_settings *ws, enum wp_key k)
 int
 wp_has(const struct wp_settings *ws, enum wp_key k)
 {
-	return (ws->present & (1u << k)) != 0;
+	return (ws->present & (1ull << k)) != 0;
 }
 
 json_t *
@@ -459,7 +473,7 @@ wp_settings_decode(struct wp_settings *ws, const char *json, size_t len, char *e
 			return -1;
 		value_store(&wp_settings_keys[k], v, &ws->s[k], &ws->n[k],
 		            object_slot(ws, (enum wp_key)k));
-		ws->present |= 1u << k;
+		ws->present |= 1ull << k;
 	}
 	return 0;
 }

@@ -65,6 +65,17 @@ enum wp_key {
 	WPK_QUOTA_SIZE,
 	WPK_QUOTA_FILES,
 	WPK_QUOTA_SCAN,
+	/* cloud storage (doc/design-notes.md "Cloud storage") */
+	WPK_FS_PROVIDER,
+	WPK_S3_BUCKET,
+	WPK_S3_REGION,
+	WPK_S3_ACCESS_KEY,
+	WPK_S3_ACCESS_SECRET,
+	WPK_S3_ENDPOINT,
+	WPK_S3_STORAGE_CLASS,
+	WPK_S3_KEY_PREFIX,
+	WPK_S3_UPLOAD_PART_SIZE,
+	WPK_S3_UPLOAD_CONCURRENCY,
 	WPK_COUNT
 };
 
@@ -76,8 +87,13 @@ enum wp_key {
  * after the settings frame (one byte "F" with SCM_RIGHTS, in list order). */
 #define WP_FOLDERS_MAX 64u
 #define WP_FOLDER_FD_BYTE 'F'
+/* S3: part size in MiB (SFTPGo's upload_part_size) and parts in flight */
+#define WP_S3_PART_SIZE_MAX 5120
+#define WP_S3_CONCURRENCY_MAX 64
+#define WP_S3_STRING_MAX 1024
 
 extern const struct wp_def wp_settings_keys[WPK_COUNT];
+_Static_assert(WPK_COUNT <= 64, "struct wp_settings.present has 64 bits");
 
 /*
  * One settings object. Only the keys in `present` are sent or were received.
@@ -86,7 +102,7 @@ extern const struct wp_def wp_settings_keys[WPK_COUNT];
  * integers are in n; a umask is its string in s and its value in n.
  */
 struct wp_settings {
-	uint32_t present; /* 1u << WPK_x */
+	uint64_t present; /* 1ull << WPK_x */
 	const char *s[WPK_COUNT];
 	long long n[WPK_COUNT];
 	json_t *perms;

@@ -161,13 +161,20 @@ scan_folders(const struct sftp_settings *st, int64_t *files, int64_t *size, char
 int
 wquota_scan_report(const char *home, const struct sftp_settings *st)
 {
-	struct wp_event e;
 	char err[512] = "";
 	int64_t files = 0, size = 0;
 	int rc = wquota_scan(home, &files, &size, err, sizeof(err));
 
 	if (rc == 0)
 		rc = scan_folders(st, &files, &size, err, sizeof(err));
+	return wquota_send_scan(rc, files, size, err);
+}
+
+int
+wquota_send_scan(int rc, int64_t files, int64_t size, const char *err)
+{
+	struct wp_event e;
+
 	wp_event_init(&e, WPE_QUOTA_SCAN);
 	e.n[WPF_OK] = rc == 0;
 	e.n[WPF_FILES] = rc == 0 ? files : 0;

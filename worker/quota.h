@@ -24,5 +24,7 @@ int wquota_scan(const char *dir, int64_t *files, int64_t *size, char *err, size_
 /* Scans home, then each virtual folder the monitor passed (st), and sends the
  * quota_scan event with the sum. Exit status. */
 int wquota_scan_report(const char *home, const struct sftp_settings *st);
+/* Sends the quota_scan event of a scan that ended with rc (0 = ok). Exit status. */
+int wquota_send_scan(int rc, int64_t files, int64_t size, const char *err);
 
 #endif

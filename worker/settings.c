@@ -143,6 +143,20 @@ string_field(struct sftp_settings *st, enum wp_key k)
 		return &st->start_dir;
 	case WPK_COMMAND:
 		return &st->command;
+	case WPK_S3_BUCKET:
+		return &st->s3.bucket;
+	case WPK_S3_REGION:
+		return &st->s3.region;
+	case WPK_S3_ACCESS_KEY:
+		return &st->s3.access_key;
+	case WPK_S3_ACCESS_SECRET:
+		return &st->s3.access_secret;
+	case WPK_S3_ENDPOINT:
+		return &st->s3.endpoint;
+	case WPK_S3_STORAGE_CLASS:
+		return &st->s3.storage_class;
+	case WPK_S3_KEY_PREFIX:
+		return &st->s3.key_prefix;
 	default:
 		return NULL;
 	}
@@ -197,6 +211,15 @@ apply_number(struct sftp_settings *st, enum wp_key k, long long n)
 		break;
 	case WPK_QUOTA_SCAN:
 		st->quota_scan = (int)n;
+		break;
+	case WPK_FS_PROVIDER:
+		st->fs_provider = (int)n;
+		break;
+	case WPK_S3_UPLOAD_PART_SIZE:
+		st->s3.part_size_mb = (int)n;
+		break;
+	case WPK_S3_UPLOAD_CONCURRENCY:
+		st->s3.concurrency = (int)n;
 		break;
 	default:
 		break;

@@ -345,7 +345,34 @@ static const struct {
     {"{\"public_keys\": [\"ssh-ed25519 notbase64!\"]}", "public_keys"},
     {"{\"public_keys\": [\"" KEY1 "\", \"garbage\"]}", "key 2"},
     {"{\"public_keys\": [], \"password\": \"\"}", "password"},
-    {"{\"filesystem\": {\"provider\": 1}}", "filesystem.provider"},
+    {"{\"filesystem\": {\"provider\": 1}}", "filesystem.s3config: must be an object"},
+    {"{\"filesystem\": {\"provider\": 1, \"s3config\": {\"region\": \"r\"}}}",
+     "filesystem.s3config.bucket: required"},
+    {"{\"filesystem\": {\"provider\": 1, \"s3config\": {\"bucket\": \"b\"}}}",
+     "filesystem.s3config.region: required"},
+    {"{\"filesystem\": {\"provider\": 1, \"s3config\": {\"bucket\": \"b\", "
+     "\"region\": \"r\", \"access_key\": \"k\"}}}",
+     "access_key and access_secret: both required"},
+    {"{\"filesystem\": {\"provider\": 1, \"s3config\": {\"bucket\": \"b\", "
+     "\"region\": \"r\", \"access_key\": \"k\", \"access_secret\": \"s\", "
+     "\"key_prefix\": \"/abs\"}}}",
+     "filesystem.s3config.key_prefix"},
+    {"{\"filesystem\": {\"provider\": 1, \"s3config\": {\"bucket\": \"b\", "
+     "\"region\": \"r\", \"access_key\": \"k\", \"access_secret\": \"s\", "
+     "\"key_prefix\": \"a/../b\"}}}",
+     "filesystem.s3config.key_prefix"},
+    {"{\"filesystem\": {\"provider\": 1, \"s3config\": {\"bucket\": \"b\", "
+     "\"region\": \"r\", \"access_key\": \"k\", \"access_secret\": \"s\", "
+     "\"endpoint\": \"ftp://x\"}}}",
+     "filesystem.s3config.endpoint"},
+    {"{\"filesystem\": {\"provider\": 1, \"s3config\": {\"bucket\": \"b\", "
+     "\"region\": \"r\", \"access_key\": \"k\", \"access_secret\": \"s\", "
+     "\"upload_part_size\": 4}}}",
+     "filesystem.s3config.upload_part_size"},
+    {"{\"filesystem\": {\"provider\": 1, \"s3config\": {\"bucket\": \"b\", "
+     "\"region\": \"r\", \"access_key\": \"k\", \"access_secret\": \"s\", "
+     "\"force_path_style\": true}}}",
+     "filesystem.s3config.force_path_style: not supported"},
     {"{\"filters\": {\"file_extensions\": [{\"path\": \"dir\", \"denied_extensions\":"
      " [\".a\"]}]}}",
      "invalid path \"dir\" for file extensions filter"},
@@ -360,7 +387,7 @@ static const struct {
      "file_extensions: entry 1"},
     {"{\"filters\": {\"file_extensions\": [\"/d::.a\"]}}", "file_extensions: entry 1"},
     {"{\"filesystem\": {\"provider\": 2}}",
-     "cloud storage (1 S3, 2 GCS) is not supported yet"},
+     "filesystem.provider: 2 (Google Cloud Storage) is not supported yet"},
 };
 
 /* SFTPGo stores each filter path cleaned and the extensions as given. */

@@ -56,6 +56,16 @@ static const struct {
     {WPK_QUOTA_SIZE, "1000", "\"1000\"", "-1"},
     {WPK_QUOTA_FILES, "9223372036854775807", "1.5", NULL},
     {WPK_QUOTA_SCAN, "false", "null", NULL},
+    {WPK_FS_PROVIDER, "1", "\"1\"", "2"},
+    {WPK_S3_BUCKET, "\"b\"", "1", NULL},
+    {WPK_S3_REGION, "\"us-east-1\"", "[]", NULL},
+    {WPK_S3_ACCESS_KEY, "\"AK\"", "{}", NULL},
+    {WPK_S3_ACCESS_SECRET, "\"sk\"", "true", NULL},
+    {WPK_S3_ENDPOINT, "\"http://127.0.0.1:9000\"", "9000", NULL},
+    {WPK_S3_STORAGE_CLASS, "\"STANDARD\"", "null", NULL},
+    {WPK_S3_KEY_PREFIX, "\"users/al/\"", "0", NULL},
+    {WPK_S3_UPLOAD_PART_SIZE, "5120", "\"5\"", "5121"},
+    {WPK_S3_UPLOAD_CONCURRENCY, "64", "1.5", "65"},
 };
 
 static int
@@ -221,13 +231,23 @@ START_TEST(settings_round_trip)
 	wp_set_int(&ws, WPK_QUOTA_SIZE, 1000);
 	wp_set_int(&ws, WPK_QUOTA_FILES, 3);
 	wp_set_int(&ws, WPK_QUOTA_SCAN, 1);
+	wp_set_int(&ws, WPK_FS_PROVIDER, 1);
+	wp_set_str(&ws, WPK_S3_BUCKET, "b");
+	wp_set_str(&ws, WPK_S3_REGION, "eu-west-1");
+	wp_set_str(&ws, WPK_S3_ACCESS_KEY, "AK");
+	wp_set_str(&ws, WPK_S3_ACCESS_SECRET, "SK");
+	wp_set_str(&ws, WPK_S3_ENDPOINT, "http://[::1]:9000");
+	wp_set_str(&ws, WPK_S3_STORAGE_CLASS, "STANDARD_IA");
+	wp_set_str(&ws, WPK_S3_KEY_PREFIX, "p/");
+	wp_set_int(&ws, WPK_S3_UPLOAD_PART_SIZE, 8);
+	wp_set_int(&ws, WPK_S3_UPLOAD_CONCURRENCY, 4);
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	ck_assert_msg(o != NULL, "%s", err);
 	char *s = json_dumps(o, JSON_COMPACT);
 	/* the wire order is the table's */
 	ck_assert_ptr_nonnull(strstr(s, "{\"username\":\"al\",\"connection_id\":\"c1\""));
 	ck_assert_int_eq(wp_settings_decode(&back, s, strlen(s), err, sizeof(err)), 0);
-	ck_assert_uint_eq(back.present, (1u << WPK_COUNT) - 1);
+	ck_assert_uint_eq(back.present, (1ull << WPK_COUNT) - 1);
 	for (unsigned i = 0; i < WPK_COUNT; i++) {
 		if (wp_settings_keys[i].type == WP_PERMS)
 			ck_assert(json_equal(back.perms, perms));

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A cloud user's storage in the worker settings (doc/design-notes.md "Cloud
+ * storage"): the monitor is the only process that decrypts the stored $aes$
+ * secret; it goes to the worker in the settings frame and nowhere else.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account/cloud.h"
+#include "account/user.h"
+#include "common/errf.h"
+#include "monitor/internal.h"
+#include "worker/proto.h"
+
+static const char *
+s3_str(const json_t *s3, const char *k)
+{
+	const json_t *v = json_object_get(s3, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static long long
+s3_int(const json_t *s3, const char *k)
+{
+	const json_t *v = json_object_get(s3, k);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+char *
+monitor_cloud_log_prefix(const struct sftpgo_user *u)
+{
+	if (cloud_provider(u->filesystem) != 1)
+		return NULL;
+	return strdup(s3_str(json_object_get(u->filesystem, "s3config"), "key_prefix"));
+}
+
+int
+monitor_cloud_settings(struct wp_settings *ws, const struct sftpgo_user *u, char *secret,
+                       size_t secretsz, char *err, size_t errlen)
+{
+	const json_t *s3 = json_object_get(u->filesystem, "s3config");
+
+	secret[0] = '\0';
+	if (cloud_provider(u->filesystem) == 0)
+		return 0;
+	/* what add/update refuse is refused here too (a row written elsewhere) */
+	if (cloud_validate(u->filesystem, err, errlen) != 0)
+		return -1;
+	if (cloud_secret_decrypt(s3_str(s3, "access_secret"), secret, secretsz, err,
+	                         errlen) != 0)
+		return -1;
+	wp_set_int(ws, WPK_FS_PROVIDER, 1);
+	wp_set_str(ws, WPK_S3_BUCKET, s3_str(s3, "bucket"));
+	wp_set_str(ws, WPK_S3_REGION, s3_str(s3, "region"));
+	wp_set_str(ws, WPK_S3_ACCESS_KEY, s3_str(s3, "access_key"));
+	wp_set_str(ws, WPK_S3_ACCESS_SECRET, secret);
+	wp_set_str(ws, WPK_S3_ENDPOINT, s3_str(s3, "endpoint"));
+	wp_set_str(ws, WPK_S3_STORAGE_CLASS, s3_str(s3, "storage_class"));
+	wp_set_str(ws, WPK_S3_KEY_PREFIX, s3_str(s3, "key_prefix"));
+	wp_set_int(ws, WPK_S3_UPLOAD_PART_SIZE, s3_int(s3, "upload_part_size"));
+	wp_set_int(ws, WPK_S3_UPLOAD_CONCURRENCY, s3_int(s3, "upload_concurrency"));
+	return 0;
+}
