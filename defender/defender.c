@@ -284,8 +284,8 @@ host_total(const struct defender_host *h)
 static time_t
 ban_length(const struct defender_params *p, unsigned earlier)
 {
-	long long s = p->ban_time_s + (long long)p->ban_time_s *
-	                                  p->ban_time_increment / 100 * (long long)earlier;
+	long long s = p->ban_time_s + (long long)p->ban_time_s * p->ban_time_increment /
+	                                  100 * (long long)earlier;
 
 	return (time_t)(s > BAN_MAX_S ? BAN_MAX_S : s);
 }
@@ -305,9 +305,8 @@ event_score(const struct defender_params *p, enum defender_event ev)
 }
 
 int
-defender_add_event(struct defender *d, const char *ip, enum defender_event ev,
-                   time_t now, char key_out[DEFENDER_KEY_MAX], time_t *until,
-                   size_t *dropped_bans)
+defender_add_event(struct defender *d, const char *ip, enum defender_event ev, time_t now,
+                   char key_out[DEFENDER_KEY_MAX], time_t *until, size_t *dropped_bans)
 {
 	char key[DEFENDER_KEY_MAX];
 	int score = event_score(&d->p, ev);
@@ -406,8 +405,8 @@ host_json(const struct defender *d, const struct defender_host *h, time_t now)
 }
 
 char *
-defender_list_json(const struct defender *d, time_t now, size_t offset,
-                   size_t max_bytes, size_t *next)
+defender_list_json(const struct defender *d, time_t now, size_t offset, size_t max_bytes,
+                   size_t *next)
 {
 	json_t *a = json_array();
 	size_t budget = max_bytes / LIST_ENTRY_MAX, i;
@@ -450,8 +449,7 @@ read_file(const char *path, size_t max, char **out, char *err, size_t errlen)
 		return -1;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL ||
-	    io_read_full(fd, buf, (size_t)st.st_size) != 0) {
+	if (buf == NULL || io_read_full(fd, buf, (size_t)st.st_size) != 0) {
 		snprintf(err, errlen, "%s: cannot read it", path);
 		free(buf);
 		close(fd);
@@ -476,8 +474,8 @@ list_add(struct cidr *l, size_t *n, const char *entry, int want_net)
 
 /* SFTPGo 2.x's {"addresses": [...], "networks": [...]}. */
 static int
-list_from_json(const char *path, const char *text, struct cidr *l, size_t *n,
-               char *err, size_t errlen)
+list_from_json(const char *path, const char *text, struct cidr *l, size_t *n, char *err,
+               size_t errlen)
 {
 	static const char *const names[] = {"addresses", "networks"};
 	json_error_t je;
@@ -485,8 +483,8 @@ list_from_json(const char *path, const char *text, struct cidr *l, size_t *n,
 	int rc = 0;
 
 	if (!json_is_object(root)) {
-		snprintf(err, errlen, "%s: not a JSON object (line %d: %s)", path, je.line,
-		         je.text);
+		snprintf(err, errlen, "%s: not a JSON object (line %d: %s)", path,
+		         je.line, je.text);
 		json_decref(root);
 		return -1;
 	}
@@ -500,12 +498,14 @@ list_from_json(const char *path, const char *text, struct cidr *l, size_t *n,
 		}
 		json_array_foreach(arr, i, v)
 		{
-			if (!json_is_string(v) || list_add(l, n, json_string_value(v), k) != 0) {
-				snprintf(err, errlen,
-				         "%s: %s entry %zu: not a valid %s (or more than %d "
-				         "entries)",
-				         path, names[k], i, k ? "network" : "address",
-				         DEFENDER_LIST_MAX);
+			if (!json_is_string(v) ||
+			    list_add(l, n, json_string_value(v), k) != 0) {
+				snprintf(
+				    err, errlen,
+				    "%s: %s entry %zu: not a valid %s (or more than %d "
+				    "entries)",
+				    path, names[k], i, k ? "network" : "address",
+				    DEFENDER_LIST_MAX);
 				rc = -1;
 				break;
 			}
@@ -534,10 +534,11 @@ list_from_lines(const char *path, char *text, struct cidr *l, size_t *n, char *e
 		while (e > p && isspace((unsigned char)e[-1]))
 			*--e = '\0';
 		if (*p != '\0' && list_add(l, n, p, -1) != 0) {
-			snprintf(err, errlen,
-			         "%s line %d: not an IP address or network (or more than %d "
-			         "entries)",
-			         path, line, DEFENDER_LIST_MAX);
+			snprintf(
+			    err, errlen,
+			    "%s line %d: not an IP address or network (or more than %d "
+			    "entries)",
+			    path, line, DEFENDER_LIST_MAX);
 			return -1;
 		}
 		p = eol != NULL ? eol + 1 : NULL;
@@ -599,10 +600,11 @@ defender_save(const struct defender *d, const char *path, time_t now, char *err,
 		if (h->bans == 0)
 			continue;
 		json_array_append_new(
-		    hosts, json_pack("{s:s,s:I,s:I,s:i}", "ip", h->key, "ban_until",
-		                     (json_int_t)(h->banned_until > now ? h->banned_until : 0),
-		                     "ban_ended", (json_int_t)h->ban_ended, "bans",
-		                     (int)h->bans));
+		    hosts,
+		    json_pack("{s:s,s:I,s:I,s:i}", "ip", h->key, "ban_until",
+		              (json_int_t)(h->banned_until > now ? h->banned_until : 0),
+		              "ban_ended", (json_int_t)h->ban_ended, "bans",
+		              (int)h->bans));
 	}
 	root = json_pack("{s:i,s:o}", "version", 1, "hosts", hosts);
 	text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
@@ -654,8 +656,7 @@ restore_host(struct defender *d, json_t *v, time_t now)
 }
 
 int
-defender_load(struct defender *d, const char *path, time_t now, char *err,
-              size_t errlen)
+defender_load(struct defender *d, const char *path, time_t now, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *root, *hosts, *v;

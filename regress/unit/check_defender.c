@@ -70,8 +70,8 @@ START_TEST(test_threshold_and_scores)
 	defender_init(&d, &defaults);
 	/* 7 unknown users = 14 < 15; the 8th bans */
 	for (int i = 0; i < 7; i++)
-		ck_assert_int_eq(event(&d, "192.0.2.1", DEFENDER_EV_INVALID, 1000 + i, NULL),
-		                 0);
+		ck_assert_int_eq(
+		    event(&d, "192.0.2.1", DEFENDER_EV_INVALID, 1000 + i, NULL), 0);
 	ck_assert_int_eq(defender_score(&d, "192.0.2.1", 1010), 14);
 	ck_assert(!defender_is_banned(&d, "192.0.2.1", 1010));
 	ck_assert_int_eq(event(&d, "192.0.2.1", DEFENDER_EV_INVALID, 1010, &until), 1);
@@ -82,11 +82,13 @@ START_TEST(test_threshold_and_scores)
 	ck_assert_int_eq(event(&d, "192.0.2.1", DEFENDER_EV_INVALID, 1012, NULL), 0);
 	/* a bad password of an existing user weighs score_valid */
 	for (int i = 0; i < 14; i++)
-		ck_assert_int_eq(event(&d, "192.0.2.2", DEFENDER_EV_VALID, 1000, NULL), 0);
+		ck_assert_int_eq(event(&d, "192.0.2.2", DEFENDER_EV_VALID, 1000, NULL),
+		                 0);
 	ck_assert_int_eq(event(&d, "192.0.2.2", DEFENDER_EV_VALID, 1000, NULL), 1);
 	/* limit exceeded: 3 each: 5 of them */
 	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(event(&d, "192.0.2.3", DEFENDER_EV_LIMIT, 1000, NULL), 0);
+		ck_assert_int_eq(event(&d, "192.0.2.3", DEFENDER_EV_LIMIT, 1000, NULL),
+		                 0);
 	ck_assert_int_eq(event(&d, "192.0.2.3", DEFENDER_EV_LIMIT, 1000, NULL), 1);
 	ck_assert(!defender_is_banned(&d, "192.0.2.4", 1000));
 	defender_free(&d);
@@ -101,7 +103,8 @@ START_TEST(test_zero_score_ignored)
 	p.score_limit_exceeded = 0;
 	defender_init(&d, &p);
 	for (int i = 0; i < 100; i++)
-		ck_assert_int_eq(event(&d, "192.0.2.1", DEFENDER_EV_LIMIT, 1000, NULL), 0);
+		ck_assert_int_eq(event(&d, "192.0.2.1", DEFENDER_EV_LIMIT, 1000, NULL),
+		                 0);
 	ck_assert_uint_eq(d.n_hosts, 0);
 	defender_free(&d);
 }
@@ -168,8 +171,8 @@ START_TEST(test_ipv6_group)
 		snprintf(ip, sizeof(ip), "2001:db8:0:1::%d", i);
 		ck_assert_int_eq(event(&d, ip, DEFENDER_EV_INVALID, 1000, NULL), 0);
 	}
-	ck_assert_int_eq(event(&d, "2001:db8:0:1:ffff::", DEFENDER_EV_INVALID, 1000, NULL),
-	                 1);
+	ck_assert_int_eq(
+	    event(&d, "2001:db8:0:1:ffff::", DEFENDER_EV_INVALID, 1000, NULL), 1);
 	ck_assert(defender_is_banned(&d, "2001:db8:0:1:1234::9", 1001));
 	ck_assert(!defender_is_banned(&d, "2001:db8:0:2::1", 1001));
 	ck_assert_int_eq(defender_unban(&d, "2001:db8:0:1::77"), 1);
@@ -199,7 +202,8 @@ START_TEST(test_safe_and_block)
 	struct cidr *s = cidrs(safe, &ns), *b = cidrs(block, &nb);
 	defender_set_lists(&d, s, ns, b, nb);
 	for (int i = 0; i < 100; i++)
-		ck_assert_int_eq(event(&d, "192.0.2.9", DEFENDER_EV_INVALID, 1000, NULL), 0);
+		ck_assert_int_eq(event(&d, "192.0.2.9", DEFENDER_EV_INVALID, 1000, NULL),
+		                 0);
 	ck_assert(!defender_is_banned(&d, "192.0.2.9", 1000));
 	ck_assert_uint_eq(d.n_hosts, 0);
 	ck_assert(defender_is_banned(&d, "198.51.100.7", 1000));
@@ -328,22 +332,22 @@ START_TEST(test_list_files)
 	struct cidr *l;
 
 	ck_assert_int_eq(load_list_text("# safe\n192.0.2.1\n\n  10.0.0.0/8  # lan\n"
-	                                 "2001:db8::/48\n",
-	                                 &n, err, sizeof(err)),
+	                                "2001:db8::/48\n",
+	                                &n, err, sizeof(err)),
 	                 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_int_eq(load_list_text("{\"addresses\":[\"192.0.2.1\",\"2001:db8::68\"],"
-	                                 "\"networks\":[\"192.0.2.0/24\"]}",
-	                                 &n, err, sizeof(err)),
+	                                "\"networks\":[\"192.0.2.0/24\"]}",
+	                                &n, err, sizeof(err)),
 	                 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_int_eq(load_list_text("192.0.2.1\nnot-an-ip\n", &n, err, sizeof(err)),
 	                 -1);
 	ck_assert_ptr_nonnull(strstr(err, "line 2"));
 	ck_assert_int_eq(load_list_text("10.0.0.0/33\n", &n, err, sizeof(err)), -1);
-	ck_assert_int_eq(load_list_text("{\"addresses\":[\"192.0.2.0/24\"]}", &n, err,
-	                                 sizeof(err)),
-	                 -1);
+	ck_assert_int_eq(
+	    load_list_text("{\"addresses\":[\"192.0.2.0/24\"]}", &n, err, sizeof(err)),
+	    -1);
 	ck_assert_int_eq(load_list_text("{\"networks\":\"x\"}", &n, err, sizeof(err)),
 	                 -1);
 	ck_assert_int_eq(load_list_text("{broken", &n, err, sizeof(err)), -1);
