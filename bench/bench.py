@@ -1144,19 +1144,19 @@ class Bench:
         def attack(srv, done, prompted):
             argv = ["sshpass", "-p", "wrong", "ssh", "-F", "/dev/null",
                     "-o", "BindAddress=127.0.0.2", "-o", "StrictHostKeyChecking=no",
-                    "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=QUIET",
+                    "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
                     "-o", "PreferredAuthentications=password",
                     "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
                     "-o", "ConnectTimeout=10", "-p", str(srv.port),
                     "%s@127.0.0.1" % self.env.user, "true"]
             try:
                 for _ in range(n_att):
-                    rc = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, timeout=30).returncode
-                    # sshpass 5: the password was asked for and refused (a
-                    # connection closed at accept never gets that far)
-                    prompted[0] += rc == 5
+                    err = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, timeout=30).stderr
+                    # the password was asked for and refused (a connection
+                    # closed at accept never gets that far)
+                    prompted[0] += b"Permission denied" in err
             finally:
                 done.set()
 
