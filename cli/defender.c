@@ -98,7 +98,8 @@ admin_connect(const struct defender_opts *o)
 	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/admin.sock", cfg.config_dir);
 	config_free(&cfg);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "sftpgo: the config dir's path is too long for a socket\n");
+		fprintf(stderr,
+		        "sftpgo: the config dir's path is too long for a socket\n");
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -157,7 +158,8 @@ do_list(int fd, const struct defender_opts *o)
 		struct rpc_msg m;
 		json_t *page;
 
-		if (rpc_send_admin_defender_list(fd, &q) != 0 || admin_answer(fd, &m) != 0) {
+		if (rpc_send_admin_defender_list(fd, &q) != 0 ||
+		    admin_answer(fd, &m) != 0) {
 			rc = -1;
 			break;
 		}

@@ -170,8 +170,8 @@ tell_listener(const char *key, uint32_t secs)
 	size_t len = 0;
 	int reset = 0;
 
-	if (M.listener_fd >= 0 && (bans_add(buf, &len, &reset, key, secs) != 0 ||
-	                           bans_flush(buf, len, 0) != 0))
+	if (M.listener_fd >= 0 &&
+	    (bans_add(buf, &len, &reset, key, secs) != 0 || bans_flush(buf, len, 0) != 0))
 		log_error("defender: cannot tell the listener about %s", key);
 }
 
@@ -259,7 +259,8 @@ admin_list(int fd, struct rpc_msg *m)
 	defender_expire(&DF.d, time(NULL));
 	s = defender_list_json(&DF.d, time(NULL), m->admin_defender_list.offset,
 	                       RPC_ADMIN_TEXT_MAX, &next);
-	rc = s != NULL ? admin_reply(fd, 1, next, s) : admin_reply(fd, 0, 0, "out of memory");
+	rc = s != NULL ? admin_reply(fd, 1, next, s)
+	               : admin_reply(fd, 0, 0, "out of memory");
 	free(s);
 	return rc;
 }
@@ -282,8 +283,10 @@ admin_unban(int fd, struct rpc_msg *m)
 	(void)defender_key(ip, key, sizeof(key));
 	tell_listener(key, 0);
 	save_bans();
-	log_app(LOGL_INFO, "defender", "host %s (address group %s) unbanned by an "
-	        "administrator", ip, key);
+	log_app(LOGL_INFO, "defender",
+	        "host %s (address group %s) unbanned by an "
+	        "administrator",
+	        ip, key);
 	snprintf(msg, sizeof(msg), "%s unbanned", key);
 	return admin_reply(fd, 1, 0, msg);
 }
@@ -354,8 +357,9 @@ on_admin_accept(evutil_socket_t lfd, short what, void *arg)
 	if (fd < 0)
 		return;
 	if (!peer_is_admin(fd) || DF.n_conns >= ADMIN_CONNS_MAX) {
-		log_warn("admin socket: connection refused (not root, or %d already open)",
-		         ADMIN_CONNS_MAX);
+		log_warn(
+		    "admin socket: connection refused (not root, or %d already open)",
+		    ADMIN_CONNS_MAX);
 		close(fd);
 		return;
 	}
@@ -406,6 +410,7 @@ admin_open(void)
 		return -1;
 	}
 	umask(old);
+	(void)chmod(sa.sun_path, 0600); /* srw-------: root (or the server's uid) */
 	snprintf(DF.admin_path, sizeof(DF.admin_path), "%s", sa.sun_path);
 	DF.admin_fd = fd;
 	DF.admin_ev = event_new(M.base, fd, EV_READ | EV_PERSIST, on_admin_accept, NULL);

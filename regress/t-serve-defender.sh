@@ -129,6 +129,23 @@ check_not "unban of an address not known" "$SFTPGO" defender unban --ip 127.0.0.
 	--config-dir "$CFG"
 check_not "unban of a non-address" "$SFTPGO" defender unban --ip 127.0.0.x --config-dir "$CFG"
 check_not "unban without --ip" "$SFTPGO" defender unban --config-dir "$CFG"
+check "the admin socket is root's only (mode 0600)" sh -c \
+	"[ \$(stat -c %a '$CFG/admin.sock') = 600 ]"
+check_not "another user cannot use it" setpriv --reuid=nobody --regid=nogroup \
+	--clear-groups "$SFTPGO" defender list --config-dir "$CFG"
+# a malformed frame, a message an admin may not send (a LOG), then a good one
+check "bad frames on the admin socket: that connection is closed" $PY - "$CFG/admin.sock" <<'EOP'
+import socket, struct, sys
+for frame in (b"\x00\x00\x00\x09\x3e\xff\xff", struct.pack("!IBII", 9, 11, 0, 0)):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    s.send(frame)
+    s.settimeout(5)
+    assert s.recv(100) == b"", "answered a bad frame"
+    s.close()
+EOP
+check "... logged" wait_log 'admin socket: '
+check "... and the server still answers" listed '^127.0.0.5 banned'
 
 # score_limit_exceeded: max_startups_per_ip 1 (SIGHUP), one pre-auth connection held
 sed -i 's/"session_pool_size": 2/"session_pool_size": 2, "max_startups_per_ip": 1/' "$CFG/sftpgo.json"
