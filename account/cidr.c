@@ -132,6 +132,28 @@ cidr_contains(const struct cidr *c, const char *ip)
 	return contains_addr(c, family, addr);
 }
 
+int
+cidr_addr_parse(const char *ip, int *family, uint8_t addr[16])
+{
+	if (ip == NULL || parse_addr(ip, family, addr) != 0)
+		return -1;
+	fold_v4mapped(family, addr);
+	return 0;
+}
+
+int
+cidr_contains_addr(const struct cidr *c, int family, const uint8_t addr[16])
+{
+	return contains_addr(c, family, addr);
+}
+
+int
+cidr_equal(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == b->family && a->prefix == b->prefix &&
+	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
 /* 1 when s parses and contains the address, 0 when it does not, -1 unparsable. */
 static int
 entry_contains(const char *s, int family, const uint8_t addr[16])

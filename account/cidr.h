@@ -17,6 +17,12 @@ struct cidr {
 int cidr_parse(const char *s, struct cidr *out);
 /* ip is a textual address; an IPv4-mapped IPv6 address matches IPv4 ranges. */
 int cidr_contains(const struct cidr *c, const char *ip);
+/* A textual address parsed once for many cidr_contains_addr() calls (IPv4-mapped
+ * folded to IPv4). 0 or -1. */
+int cidr_addr_parse(const char *ip, int *family, uint8_t addr[16]);
+int cidr_contains_addr(const struct cidr *c, int family, const uint8_t addr[16]);
+/* The same network (family, prefix, address). */
+int cidr_equal(const struct cidr *a, const struct cidr *b);
 /*
  * SFTPGo semantics: denied if ip is in any denied range, or allowed is non-empty and
  * ip is in none of its ranges. Unparsable entries never allow. 1 allowed, 0 not.

@@ -35,6 +35,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import threading
 import sys
 import time
 
@@ -65,17 +66,20 @@ PROFILES = {
 
 LOG_DIR = "/tmp"  # set by Env.setup() to the run's logs/ directory
 
-SERVER_KEYS = ["ours", "openssh", "internal", "quota", "pg", "bolt", "actions"]
+SERVER_KEYS = ["ours", "openssh", "internal", "quota", "pg", "bolt", "actions",
+               "defender"]
 SERVER_LABELS = {"ours": "ours", "openssh": "OpenSSH sftp-server",
                  "internal": "OpenSSH internal-sftp",
                  "quota": "ours with quota tracking on",
                  "pg": "ours on PostgreSQL",
                  "bolt": "ours with the bolt (LMDB) data provider",
-                 "actions": "ours with upload/download actions"}
+                 "actions": "ours with upload/download actions",
+                 "defender": "ours with common.defender enabled"}
 # Columns beside ours (SQLite) with their ratio to it: --quota, --pg, --bolt, --actions.
 EXTRA_COLS = [("quota", "ours+quota", "quota/ours"), ("pg", "ours+pg", "pg/ours"),
               ("bolt", "ours+bolt", "bolt/ours"),
-              ("actions", "ours+actions", "actions/ours")]
+              ("actions", "ours+actions", "actions/ours"),
+              ("defender", "ours+defender", "defender/ours")]
 # --quota: the bench user's limits on the "quota" server (large enough never to
 # refuse; every upload still reserves from the monitor's ledger in chunks)
 QUOTA_SIZE = 1 << 40
@@ -586,6 +590,7 @@ class Ours(Server):
     user_flags = []
     driver, db_name = "sqlite", "sftpgo.db"
     sftpd_extra = {}
+    conf_extra = {}
 
     def __init__(self, env, port, binary, libexec):
         super().__init__(env, port)
@@ -616,6 +621,7 @@ class Ours(Server):
             "httpd": {"bind_port": 0},
         }
         conf["sftpd"].update(self.sftpd_extra)
+        conf.update(self.conf_extra)
         with open(os.path.join(d, "sftpgo.json"), "w") as f:
             json.dump(conf, f, indent=2)
         self.host_dir = env.mkdir_user(os.path.join(env.base, "%s-home" % self.key))
@@ -694,6 +700,16 @@ class OursActions(Ours):
     background_work = True
     sftpd_extra = {"actions": {"execute_on": ["upload", "download"],
                                "command": "/bin/true"}}
+
+
+class OursDefender(Ours):
+    """The same server with the brute-force defender on, SFTPGo 2.x's defaults
+    (--defender; column defender/ours): rows g)."""
+    key = "defender"
+    conf_extra = {"common": {"defender": {"enabled": True}}}
+
+    def config_dir(self):
+        return os.path.join(self.env.base, "%s-conf" % self.key)
 
 
 # ---------------------------------------------------------------- clients
@@ -1110,6 +1126,74 @@ class Bench:
             self.res.add("login:burst-err", srv.key, bad)
         self.rounds("login", one)
 
+    # g) the defender: a password-guessing address beside a user logging in
+    def t_defender(self):
+        n_att = self.args.attempts
+        sec = ("g) defender: %d failed passwords from 127.0.0.2 while 127.0.0.1 logs "
+               "in (publickey, sftp pwd, exit)" % n_att)
+        self.res.define("defender:idle", sec, "login latency, idle server", "ms", "lower")
+        self.res.define("defender:attack", sec, "login latency during the attack", "ms",
+                        "lower")
+        self.res.define("defender:ratio", sec, "attack / idle", "ratio", "lower")
+        self.res.define("defender:scored", sec, "attempts that reached authentication",
+                        "count", "lower")
+        self.res.define("defender:secs", sec, "attack duration", "s", "lower")
+        if shutil.which("sshpass") is None:
+            raise BenchError("sshpass is not installed")
+        batch = write_batch(self.env, "pwd.batch", ["pwd"])
+
+        def login_ms(srv):
+            t0 = time.monotonic()
+            run(sftp_argv(self.env, srv, batch), timeout=60)
+            return (time.monotonic() - t0) * 1000
+
+        def attack(srv, done, prompted):
+            argv = ["sshpass", "-p", "wrong", "ssh", "-F", "/dev/null",
+                    "-o", "BindAddress=127.0.0.2", "-o", "StrictHostKeyChecking=no",
+                    "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                    "-o", "PreferredAuthentications=password",
+                    "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
+                    "-o", "ConnectTimeout=10", "-p", str(srv.port),
+                    "%s@127.0.0.1" % self.env.user, "true"]
+            try:
+                for _ in range(n_att):
+                    err = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, timeout=30).stderr
+                    # the password was asked for and refused (a connection
+                    # closed at accept never gets that far)
+                    prompted[0] += b"Permission denied" in err
+            finally:
+                done.set()
+
+        def one(srv):
+            if srv.key not in ("ours", "defender"):
+                raise BenchError("only ours and ours+defender (--defender)")
+            if srv.key == "defender":  # a new round starts unbanned
+                subprocess.run([self.args.sftpgo_bin, "defender", "unban", "--ip",
+                                "127.0.0.2", "--config-dir", srv.config_dir()],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            srv.quiesce()
+            idle = [login_ms(srv) for _ in range(self.s["logins"])]
+            done, prompted = threading.Event(), [0]
+            t0 = time.monotonic()
+            th = threading.Thread(target=attack, args=(srv, done, prompted), daemon=True)
+            th.start()
+            busy = []
+            while not done.is_set():
+                busy.append(login_ms(srv))
+            th.join()
+            secs = time.monotonic() - t0
+            if not busy:
+                raise BenchError("no login completed during the attack")
+            i, b = statistics.median(idle), statistics.median(busy)
+            self.res.add("defender:idle", srv.key, i)
+            self.res.add("defender:attack", srv.key, b)
+            self.res.add("defender:ratio", srv.key, b / i)
+            self.res.add("defender:scored", srv.key, prompted[0])
+            self.res.add("defender:secs", srv.key, secs)
+        self.rounds("defender", one, rounds=1)
+
     # f) idle authenticated sessions held open
     def t_idle(self):
         n = self.args.sessions or self.s["idle"]
@@ -1358,8 +1442,14 @@ def parse_args():
     ap.add_argument("--actions", action="store_true",
                     help="also run ours with an upload and download action "
                          "(server \"actions\"; column actions/ours)")
+    ap.add_argument("--defender", action="store_true",
+                    help="also run ours with common.defender enabled (server "
+                         "\"defender\"; column defender/ours; test \"defender\")")
+    ap.add_argument("--attempts", type=int, default=1000,
+                    help="failed password attempts of the defender test (default 1000)")
     ap.add_argument("--only", default="",
-                    help="comma list of tests: sftp,scp,small,meta,login,idle,par,worker")
+                    help="comma list of tests: sftp,scp,small,meta,login,idle,par,worker,"
+                         "defender (not run by default: --only defender --defender)")
     ap.add_argument("--port-base", type=int, default=47000)
     ap.add_argument("--json", help="JSON output file (default bench/results/<time>.json)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (debugging)")
@@ -1372,12 +1462,15 @@ def parse_args():
         a.servers += ",bolt"
     if a.actions and "actions" not in a.servers.split(","):
         a.servers += ",actions"
+    if a.defender and "defender" not in a.servers.split(","):
+        a.servers += ",defender"
     if a.sizes is None:
         a.sizes = "quick" if a.quick else "full"
     return a
 
 
-TESTS = ["sftp", "scp", "small", "meta", "login", "idle", "par", "worker"]
+TESTS = ["sftp", "scp", "small", "meta", "login", "idle", "par", "worker", "defender"]
+DEFAULT_TESTS = [t for t in TESTS if t != "defender"]
 
 
 def main():
@@ -1387,7 +1480,7 @@ def main():
     sizes = dict(PROFILES[args.sizes])
     if args.rounds:
         sizes["rounds"] = args.rounds
-    only = [t for t in args.only.split(",") if t] or TESTS
+    only = [t for t in args.only.split(",") if t] or DEFAULT_TESTS
     for t in only:
         if t not in TESTS:
             sys.exit("bench: unknown test %r (known: %s)" % (t, ",".join(TESTS)))
@@ -1417,9 +1510,10 @@ def main():
                 continue
             while not port_free(port):
                 port += 1
-            if key in ("ours", "quota", "pg", "bolt", "actions"):
+            if key in ("ours", "quota", "pg", "bolt", "actions", "defender"):
                 cls = {"ours": Ours, "quota": OursQuota, "pg": OursPg,
-                       "bolt": OursBolt, "actions": OursActions}[key]
+                       "bolt": OursBolt, "actions": OursActions,
+                       "defender": OursDefender}[key]
                 srv = cls(env, port, args.sftpgo_bin, args.libexec_dir)
             else:
                 srv = OpenSSH(env, port, chroot=(key == "internal"))
@@ -1446,7 +1540,7 @@ def main():
             elif b.live():
                 {"sftp": b.t_sftp, "scp": b.t_scp, "small": b.t_small,
                  "meta": b.t_meta, "login": b.t_logins, "idle": b.t_idle,
-                 "par": b.t_parallel}[t]()
+                 "par": b.t_parallel, "defender": b.t_defender}[t]()
         for srv in servers:
             if not srv.ok:
                 for r in b.res.rows:

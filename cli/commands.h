@@ -7,6 +7,8 @@
 int admin_main(int argc, char **argv);
 /* `sftpgo quota scan ...`: cli/quota.c. argv[0] is "quota". */
 int quota_main(int argc, char **argv);
+/* `sftpgo defender list|unban ...`: cli/defender.c. argv[0] is "defender". */
+int defender_main(int argc, char **argv);
 
 struct sftpgo_config;
 /*

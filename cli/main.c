@@ -19,6 +19,8 @@ usage(FILE *f)
 	       "  initprovider  Create the data provider's tables\n"
 	       "  user          Add, update, delete, list and show users\n"
 	       "  quota         Recount the used quota from disk (quota scan)\n"
+	       "  defender      List or unban the hosts the running server's defender "
+	       "bans\n"
 	       "  help          Help about any command\n\n"
 	       "Flags:\n"
 	       "  -h, --help      help for sftpgo\n"
@@ -50,6 +52,8 @@ main(int argc, char **argv)
 		return admin_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "quota") == 0)
 		return quota_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "defender") == 0)
+		return defender_main(argc - 1, argv + 1);
 	fprintf(stderr, "sftpgo: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

@@ -39,6 +39,13 @@
 #define RPC_BANNER_MAX 245
 #define RPC_PROXY_ALLOWED_MAX 1024 /* sftpd.proxy_allowed entries */
 #define RPC_PROXY_ALLOWED_TEXT_MAX (RPC_PROXY_ALLOWED_MAX * 50)
+/* DEFENDER_BANS: "network seconds" entries joined by ',' (a network is at most
+ * RPC_IP_MAX bytes, seconds 10 digits): about 800 per frame. */
+#define RPC_DEFENDER_BANS_TEXT_MAX 60000
+#define RPC_DEFENDER_FOREVER 0xffffffffu /* seconds of a block-list entry */
+/* What the listener holds: bans (entries_hard_limit) plus the block list. */
+#define RPC_DEFENDER_ENTRIES_MAX 8192
+#define RPC_ADMIN_TEXT_MAX 60000 /* an admin answer (a page of JSON) */
 
 enum rpc_auth_verdict {
 	RPC_AUTH_DENIED = 0,
@@ -54,6 +61,7 @@ enum rpc_peer {
 	RPC_PEER_SESSION = 1u << 1,
 	RPC_PEER_WORKER = 1u << 2, /* reserved: workers speak stream frames today */
 	RPC_PEER_HTTPD = 1u << 3,  /* reserved: the REST/web process to come */
+	RPC_PEER_ADMIN = 1u << 4,  /* the admin socket's root client (sftpgo defender) */
 };
 
 /* Peer states (bit masks) in which the monitor accepts a message. */

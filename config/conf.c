@@ -263,6 +263,29 @@ static const struct keydef httpd_keys[] = {
     {0},
 };
 
+/* SFTPGo 2.x's common.defender (minutes, points; see man/sftpgo.json.5 and
+ * defender/defender.h). The limits fit what the listener holds. */
+static const struct keydef defender_keys[] = {
+    BOOL("enabled", common.defender.enabled),
+    INT("ban_time", common.defender.ban_time, 1, 525600),
+    INT("ban_time_increment", common.defender.ban_time_increment, 0, 100000),
+    INT("threshold", common.defender.threshold, 1, 1000000),
+    INT("score_invalid", common.defender.score_invalid, 0, 1000000),
+    INT("score_valid", common.defender.score_valid, 0, 1000000),
+    INT("score_limit_exceeded", common.defender.score_limit_exceeded, 0, 1000000),
+    INT("observation_time", common.defender.observation_time, 1, 525600),
+    INT("entries_soft_limit", common.defender.entries_soft_limit, 1, 4095),
+    INT("entries_hard_limit", common.defender.entries_hard_limit, 2, 4096),
+    PATH("safelist_file", common.defender.safelist_file),
+    PATH("blocklist_file", common.defender.blocklist_file),
+    {0},
+};
+
+static const struct keydef common_keys[] = {
+    {.name = "defender", .type = K_OBJ, .sub = defender_keys},
+    {0},
+};
+
 /* The serve command's log flags: environment only, as SFTPGo (not in the file). */
 static const struct keydef log_keys[] = {
     {.name = "file_path",
@@ -301,8 +324,8 @@ static const struct keydef log_keys[] = {
 
 static const struct section sections[] = {
     {"sftpd", sftpd_keys, 1}, {"data_provider", provider_keys, 1},
-    {"httpd", httpd_keys, 1}, {"log", log_keys, 0},
-    {NULL, NULL, 0},
+    {"httpd", httpd_keys, 1}, {"common", common_keys, 1},
+    {"log", log_keys, 0},     {NULL, NULL, 0},
 };
 
 /* ---- member access ---- */
@@ -1317,6 +1340,19 @@ config_defaults(struct sftpgo_config *cfg)
 	(void)set_str(&h->static_files_path, "static");
 	(void)set_str(&h->backups_path, "backups");
 
+	cfg->common.defender = (struct defender_config){
+	    .ban_time = 30,
+	    .ban_time_increment = 50,
+	    .threshold = 15,
+	    .score_invalid = 2,
+	    .score_valid = 1,
+	    .score_limit_exceeded = 3,
+	    .observation_time = 30,
+	    .entries_soft_limit = 100,
+	    .entries_hard_limit = 150,
+	    .safelist_file = cfg->common.defender.safelist_file,
+	    .blocklist_file = cfg->common.defender.blocklist_file};
+
 	(void)set_str(&l->file_path, "sftpgo.log");
 	l->max_size_mb = 10;
 	l->max_backups = 5;
@@ -1523,6 +1559,35 @@ config_not_built_warning(const struct sftpgo_config *cfg)
 	return NULL;
 }
 
+/* SFTPGo's rules for an enabled defender: each score below the threshold (one
+ * event alone never bans), the soft limit below the hard one. */
+static int
+defender_check(const struct defender_config *d, char *err, size_t errlen)
+{
+	static const char *const names[] = {"score_invalid", "score_valid",
+	                                    "score_limit_exceeded"};
+	const int scores[] = {d->score_invalid, d->score_valid, d->score_limit_exceeded};
+
+	if (!d->enabled)
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (scores[i] >= d->threshold) {
+			errf(err, errlen,
+			     "common.defender.%s: %d must be lower than "
+			     "common.defender.threshold (%d)",
+			     names[i], scores[i], d->threshold);
+			return -1;
+		}
+	if (d->entries_soft_limit >= d->entries_hard_limit) {
+		errf(err, errlen,
+		     "common.defender.entries_soft_limit: %d must be lower than "
+		     "common.defender.entries_hard_limit (%d)",
+		     d->entries_soft_limit, d->entries_hard_limit);
+		return -1;
+	}
+	return 0;
+}
+
 /* Derived values and cross-key rules, after the file and the environment. */
 static int
 finish(struct sftpgo_config *cfg, char *err, size_t errlen)
@@ -1548,6 +1613,8 @@ finish(struct sftpgo_config *cfg, char *err, size_t errlen)
 	if (s->enable_scp && !strlist_contains(&s->enabled_ssh_commands, "scp") &&
 	    strlist_add(&s->enabled_ssh_commands, "scp") < 0)
 		goto oom;
+	if (defender_check(&cfg->common.defender, err, errlen) < 0)
+		return -1;
 	if (resolve_paths(cfg) < 0)
 		goto oom;
 	return 0;

@@ -85,9 +85,30 @@ struct httpd_config {
 	char *certificate_key_file;
 };
 
+/* common.defender (SFTPGo 2.x's section and keys; not in a 0.9 file: off). */
+struct defender_config {
+	bool enabled;
+	int ban_time;             /* minutes, 30 */
+	int ban_time_increment;   /* percent of ban_time per earlier ban, 50 */
+	int threshold;            /* 15 */
+	int score_invalid;        /* 2 */
+	int score_valid;          /* 1 */
+	int score_limit_exceeded; /* 3 */
+	int observation_time;     /* minutes, 30 */
+	int entries_soft_limit;   /* 100 */
+	int entries_hard_limit;   /* 150 */
+	char *safelist_file;      /* absolute after load, "" = none */
+	char *blocklist_file;
+};
+
+struct common_config {
+	struct defender_config defender;
+};
+
 struct sftpgo_config {
-	char *config_dir;       /* absolute */
-	char *config_file_used; /* absolute path of the file read, NULL if none */
+	char *config_dir;            /* absolute */
+	char *config_file_used;      /* absolute path of the file read, NULL if none */
+	struct common_config common; /* SFTPGo 2.x's section: only its defender */
 	struct sftpd_config sftpd;
 	struct provider_config data_provider;
 	struct httpd_config httpd;

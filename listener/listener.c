@@ -65,6 +65,14 @@ struct ip_slot {
 };
 
 static struct ip_slot slots[MAX_TRACKED_IPS];
+
+/* The defender's verdicts (DEFENDER_BANS): networks refused right after accept. */
+struct ban {
+	struct cidr net;
+	time_t until; /* 0: for ever (the block list) */
+};
+static struct ban bans[RPC_DEFENDER_ENTRIES_MAX];
+static size_t n_bans;
 static int mon_fd = -1;
 /* Log lines go to the monitor; one is lost if the monitor is gone: we exit soon
  * after. */
@@ -103,17 +111,117 @@ peer_ip(const struct sockaddr_storage *ss, socklen_t sl, char *ip, size_t iplen,
 	return 0;
 }
 
+/* Is ip banned or block-listed now? Nothing is logged per refused connection:
+ * a banned client hammering the port costs the monitor nothing. */
+static int
+banned(const char *ip)
+{
+	uint8_t addr[16];
+	int family;
+	time_t now;
+
+	if (n_bans == 0 || cidr_addr_parse(ip, &family, addr) != 0)
+		return 0;
+	now = time(NULL);
+	for (size_t i = 0; i < n_bans; i++)
+		if ((bans[i].until == 0 || bans[i].until > now) &&
+		    cidr_contains_addr(&bans[i].net, family, addr))
+			return 1;
+	return 0;
+}
+
+static struct ban *
+ban_slot(const struct cidr *net)
+{
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < n_bans; i++)
+		if (cidr_equal(&bans[i].net, net))
+			return &bans[i];
+	if (n_bans == RPC_DEFENDER_ENTRIES_MAX) /* reclaim the ended ones */
+		for (size_t i = n_bans; i-- > 0;)
+			if (bans[i].until != 0 && bans[i].until <= now)
+				bans[i] = bans[--n_bans];
+	if (n_bans == RPC_DEFENDER_ENTRIES_MAX)
+		return NULL;
+	bans[n_bans].net = *net;
+	return &bans[n_bans++];
+}
+
+/* "network seconds" (0: lift, RPC_DEFENDER_FOREVER: block list). 0 or -1. */
+static int
+apply_ban(char *entry)
+{
+	char *sp = strchr(entry, ' ');
+	struct cidr net;
+	struct ban *b;
+	unsigned long long secs;
+	char *end;
+
+	if (sp == NULL)
+		return -1;
+	*sp = '\0';
+	errno = 0;
+	secs = strtoull(sp + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == sp + 1 || secs > RPC_DEFENDER_FOREVER ||
+	    cidr_parse(entry, &net) != 0)
+		return -1;
+	if ((b = ban_slot(&net)) == NULL)
+		return -1;
+	b->until = secs == RPC_DEFENDER_FOREVER ? 0 : time(NULL) + (time_t)secs;
+	if (secs == 0) /* lifted */
+		*b = bans[--n_bans];
+	return 0;
+}
+
+static void
+apply_bans(const struct rpc_defender_bans *db)
+{
+	char *copy = strdup(db->entries), *save = NULL;
+	int bad = 0;
+
+	if (db->reset)
+		n_bans = 0;
+	if (copy == NULL) {
+		log_error("defender: out of memory, bans not applied");
+		return;
+	}
+	for (char *t = strtok_r(copy, ",", &save); t != NULL;
+	     t = strtok_r(NULL, ",", &save))
+		bad += apply_ban(t) != 0;
+	free(copy);
+	if (bad > 0)
+		log_error("defender: %d ban entries refused (malformed or table full)",
+		          bad);
+}
+
+/* max_startups_per_ip was exceeded: the defender scores it (score_limit_exceeded). */
+static void
+report_limit(int monitor_fd, const char *ip)
+{
+	struct rpc_defender_event ev = {.fd = -1, .client_ip = ip, .kind = 0};
+
+	(void)rpc_send_defender_event(monitor_fd, &ev);
+}
+
 /* The client (its real address: the PROXY source when there was one) goes to the
- * monitor, within max_startups_per_ip. Closes our copy of fd either way. */
+ * monitor, within max_startups_per_ip and unless the defender banned that address
+ * (checked again here: the socket's peer was checked at accept, but behind a proxy
+ * only the header tells the real client). Closes our copy of fd either way. */
 static void
 hand_off(const struct listener_params *p, int fd, const char *ip, unsigned port,
          const char *banner_sent)
 {
+	if (banned(ip)) {
+		close(fd);
+		return;
+	}
 	struct ip_slot *s = slot_find(ip, 1);
 	if (s == NULL || (set.max_per_ip > 0 && s->n >= set.max_per_ip)) {
 		log_warn("refusing connection from %s: too many unauthenticated "
 		         "connections from this address (max_startups_per_ip %d)",
 		         ip, set.max_per_ip);
+		report_limit(p->monitor_fd, ip);
 		close(fd);
 		return;
 	}
@@ -275,7 +383,9 @@ accept_one(const struct listener_params *p)
 			usleep(100000);
 		return;
 	}
-	if (peer_ip(&ss, sl, ip, sizeof(ip), &port) != 0) {
+	/* A banned peer is closed before any byte either way (behind a proxy, this
+	 * is the proxy's address: the real client is checked after its header). */
+	if (peer_ip(&ss, sl, ip, sizeof(ip), &port) != 0 || banned(ip)) {
 		close(fd);
 		return;
 	}
@@ -352,6 +462,8 @@ monitor_message(void)
 			s->n--;
 	} else if (m.type == RPC_LISTENER_SETTINGS) {
 		apply_settings(&m.listener_settings);
+	} else if (m.type == RPC_DEFENDER_BANS) {
+		apply_bans(&m.defender_bans);
 	}
 	rpc_msg_free(&m);
 	return 0;

@@ -129,6 +129,12 @@ auth_failed(struct msess *s, struct job *j)
 	           max > 0 && s->auth_failures >= max ? RPC_AUTH_DENIED_DISCONNECT
 	                                              : RPC_AUTH_DENIED,
 	           j->creds_ok && j->kind != JOB_PUBKEY_QUERY ? j->error : "");
+	/* Scored after the answer (a ban kills this session). Not scored: a client
+	 * that proved its credentials (max_sessions, expired account...), and a
+	 * provider failure. */
+	if (!j->creds_ok && !j->provider_failed)
+		mdefender_event(s->ip,
+		                j->user_found ? DEFENDER_EV_VALID : DEFENDER_EV_INVALID);
 }
 
 void

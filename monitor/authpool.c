@@ -116,6 +116,7 @@ run_auth(struct provider *p, struct job *j)
 		if (rc == PROVIDER_NOT_FOUND)
 			snprintf(j->error, sizeof(j->error), "user not found");
 		else {
+			j->provider_failed = 1;
 			snprintf(j->error, sizeof(j->error), "provider error: %s", err);
 			/* the login is refused; the operator must see why */
 			log_error("login of \"%s\" refused: data provider error: %s",
@@ -123,6 +124,7 @@ run_auth(struct provider *p, struct job *j)
 		}
 		goto fail;
 	}
+	j->user_found = 1;
 	if (j->prelogin == 1) {
 		/* the lookup only: the pre-login program runs next (monitor/hooks.c) */
 		json_t *o = user_to_json(u, 1);
@@ -189,6 +191,7 @@ run_job(struct provider **pp, struct job *j)
 	if (p == NULL) {
 		snprintf(j->error, sizeof(j->error), "data provider unavailable: %s",
 		         why);
+		j->provider_failed = 1;
 		if (j->kind != JOB_QUOTA && j->kind != JOB_LAST_LOGIN)
 			log_error("login of \"%s\" refused: %s", j->username, j->error);
 		return;

@@ -31,6 +31,7 @@
 
 #include "common/rpc.h"
 #include "common/spawn.h"
+#include "defender/defender.h"
 #include "monitor/monitor.h"
 
 #define LOGIN_GRACE_SECS 120
@@ -246,6 +247,19 @@ void mhooks_prelogin(struct msess *s, struct job *j);
  * the caller's buffers of 24 bytes); the helper's path in path. 0 or -1. */
 int mhooks_auth_argv(const char *prog, char *path, size_t pathlen, char *uid, char *gid,
                      char *argv[5]);
+
+/* defender.c: common.defender (doc/design-notes.md "Defender") */
+int mdefender_start(void);
+/* SIGHUP: the new section (lists re-read, bans added to the file merged); -1 with
+ * err: nothing changed. */
+int mdefender_reload(const struct defender_config *nc, char *err, size_t errlen);
+void mdefender_stop(void);
+/* Scores one event of ip; a ban is logged, saved, told to the listener. */
+void mdefender_event(const char *ip, enum defender_event ev);
+/* Is ip banned or block-listed (the monitor's second check of NEWCONN)? */
+int mdefender_refused(const char *ip);
+/* The listener's table, from scratch: block list and bans (at its start, SIGHUP). */
+int mdefender_sync_listener(void);
 
 /* signals.c */
 void on_sigchld(evutil_socket_t sig, short what, void *arg);

@@ -65,6 +65,10 @@ listener_newconn(struct rpc_msg *m)
 
 	if (!valid_ip(nc->client_ip) || !is_stream_socket(nc->fd) || M.shutting_down)
 		return 0;
+	if (mdefender_refused(nc->client_ip)) { /* banned since the listener took it */
+		send_release(nc->client_ip);
+		return 1;
+	}
 	if (M.n_pending >= MAX_PENDING_CONNS) {
 		log_warn("dropping connection from %s: too many "
 		         "waiting for a session process",
@@ -88,10 +92,21 @@ listener_newconn(struct rpc_msg *m)
 	return 1;
 }
 
+/* max_startups_per_ip refused this address: score_limit_exceeded. */
+static int
+listener_defender_event(struct rpc_msg *m)
+{
+	if (!valid_ip(m->defender_event.client_ip))
+		return 0;
+	mdefender_event(m->defender_event.client_ip, DEFENDER_EV_LIMIT);
+	return 1;
+}
+
 /* What the listener may send (common/rpc_msgs.def says when): one handler each. */
 static int (*const listener_handlers[RPC_TYPE_MAX])(struct rpc_msg *) = {
     [RPC_LOG] = listener_log,
     [RPC_NEWCONN] = listener_newconn,
+    [RPC_DEFENDER_EVENT] = listener_defender_event,
 };
 
 static void
@@ -197,7 +212,10 @@ start_listener(void)
 	M.listener_fd = sv[0];
 	M.listener_ev = event_new(M.base, sv[0], EV_READ | EV_PERSIST, on_listener, NULL);
 	event_add(M.listener_ev, NULL);
-	/* It accepts nothing before these (a full buffer here is an error). */
+	/* It accepts nothing before its settings, so the defender's table goes
+	 * first: not one connection slips in before it (a full buffer is an error). */
+	if (mdefender_sync_listener() != 0)
+		return -1;
 	return send_listener_settings();
 }
 

@@ -162,7 +162,7 @@ monitor_run(struct monitor_params *p)
 	event_add(sig_hup, NULL);
 	M.refill_ev = evtimer_new(M.base, on_refill, NULL);
 
-	if (start_listener() != 0)
+	if (mdefender_start() != 0 || start_listener() != 0)
 		return 1;
 	M.job_fd = authpool_start(
 	    p->cfg,
@@ -186,6 +186,7 @@ monitor_run(struct monitor_params *p)
 	event_base_dispatch(M.base);
 
 	quota_stop();
+	mdefender_stop();
 	mhooks_stop();
 	authpool_stop();
 	/* what the pool finished after the loop ended (quota batches) */

@@ -34,6 +34,9 @@ int algos_check(const struct sftpd_config *sc, char *err, size_t errlen);
 /* listener_link.c: what the listener is given fits it (banner length: the SSH
  * identification line it writes; proxy_allowed entries), or -1 naming the key. */
 int listener_config_check(const struct sftpd_config *sc, char *err, size_t errlen);
+/* defender.c: common.defender's lists load (when enabled), or -1 naming the key and
+ * the file's line. */
+int mdefender_check(const struct defender_config *c, char *err, size_t errlen);
 /* Logs what loads but deserves a word (at start and on SIGHUP). */
 void listener_config_warn(const struct sftpd_config *sc);
 int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
@@ -64,6 +67,9 @@ struct job {
 	/* results */
 	int ok;
 	int creds_ok; /* the credentials matched: the reason may be told to the client */
+	/* for the defender: the user exists (score_valid) / the provider failed (no
+	 * score: not the client's doing); neither: an unknown user (score_invalid) */
+	int user_found, provider_failed;
 	char error[256];
 	struct sftpgo_user *user; /* on success (owned by the job until taken) */
 	uint64_t seq;             /* auth: when submitted (monitor/quota.c) */

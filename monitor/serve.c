@@ -355,6 +355,7 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	if (check_libexec(libexec_dir, err, sizeof(err)) != 0 ||
 	    algos_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
 	    listener_config_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
+	    mdefender_check(&cfg->common.defender, err, sizeof(err)) != 0 ||
 	    check_provider(cfg, 0, NULL, err, sizeof(err)) != 0 ||
 	    hostkeys_load(cfg, 0, &hk, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo: %s\n", err);
@@ -444,7 +445,8 @@ monitor_serve(int argc, char **argv)
 	memset(&hk, 0, sizeof(hk));
 	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0 ||
 	    algos_check(&cfg.sftpd, err, sizeof(err)) != 0 ||
-	    listener_config_check(&cfg.sftpd, err, sizeof(err)) != 0)
+	    listener_config_check(&cfg.sftpd, err, sizeof(err)) != 0 ||
+	    mdefender_check(&cfg.common.defender, err, sizeof(err)) != 0)
 		goto fail;
 	if (geteuid() == 0) {
 		mp.empty_dir = find_empty_dir(err, sizeof(err));

@@ -371,10 +371,13 @@ session_gone(struct msess *s, int status)
 		log_error("session process %ld exited during start-up "
 		          "(status %d)",
 		          (long)s->pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	if (s->state == S_PREAUTH && !s->attempted)
+	if (s->state == S_PREAUTH && !s->attempted) {
 		log_connection_failed(s->ip, "", "no_auth_tryed",
 		                      "connection closed or timed out before any "
 		                      "authentication attempt");
+		/* SFTPGo 2.0: score_invalid (bad protocol, login grace expiry) */
+		mdefender_event(s->ip, DEFENDER_EV_INVALID);
+	}
 	if (s->state == S_AUTHED)
 		log_app(LOGL_DEBUG, "sftpd", "connection %s closed, user %s", s->conn_id,
 		        s->user->username);

@@ -150,11 +150,16 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	if (config_load(&ncfg, M.p->config_dir_arg, M.p->config_file_arg, err,
 	                sizeof(err)) != 0 ||
 	    algos_check(&ncfg.sftpd, err, sizeof(err)) != 0 ||
-	    listener_config_check(&ncfg.sftpd, err, sizeof(err)) != 0) {
+	    listener_config_check(&ncfg.sftpd, err, sizeof(err)) != 0 ||
+	    mdefender_reload(&ncfg.common.defender, err, sizeof(err)) != 0) {
 		log_error("SIGHUP: configuration not reloaded: %s", err);
 		config_free(&ncfg);
 		return;
 	}
+	/* the defender took its new section: keep it (its strings swap) */
+	struct defender_config dtmp = M.p->cfg->common.defender;
+	M.p->cfg->common.defender = ncfg.common.defender;
+	ncfg.common.defender = dtmp;
 	/* Reloadable: what new sessions, logins and accepted connections use. Not:
 	 * bind address/port, provider, host keys, log destination (reopened only),
 	 * unprivileged_user (the listener runs as it: it cannot change ids). */
@@ -192,7 +197,8 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	if (M.p->unpriv_uid != (uid_t)-1)
 		uid0_map_resolve(M.p->cfg, M.p->unpriv_uid, M.p->unpriv_gid, &M.p->uid0);
 	listener_config_warn(cur);
-	send_listener_settings(); /* the banner too: load_session_settings made it */
+	send_listener_settings();  /* the banner too: load_session_settings made it */
+	mdefender_sync_listener(); /* the block list may have changed */
 	log_info("SIGHUP: configuration reloaded, log reopened");
 	/* Idle pool sessions carry the old settings: replace them. */
 	TAILQ_FOREACH(s, &M.sessions, link)
