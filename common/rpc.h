@@ -39,6 +39,10 @@
 #define RPC_BANNER_MAX 245
 #define RPC_PROXY_ALLOWED_MAX 1024 /* sftpd.proxy_allowed entries */
 #define RPC_PROXY_ALLOWED_TEXT_MAX (RPC_PROXY_ALLOWED_MAX * 50)
+/* Admin messages (sftpgo-httpd): a user's JSON, a reply chunk, a file parameter. */
+#define RPC_ADMIN_JSON_MAX 60000
+#define RPC_ADMIN_CHUNK 60000
+#define RPC_PATH_MAX 4096
 
 enum rpc_auth_verdict {
 	RPC_AUTH_DENIED = 0,
@@ -53,7 +57,7 @@ enum rpc_peer {
 	RPC_PEER_LISTENER = 1u << 0,
 	RPC_PEER_SESSION = 1u << 1,
 	RPC_PEER_WORKER = 1u << 2, /* reserved: workers speak stream frames today */
-	RPC_PEER_HTTPD = 1u << 3,  /* reserved: the REST/web process to come */
+	RPC_PEER_HTTPD = 1u << 3,  /* sftpgo-httpd, the admin HTTP process */
 };
 
 /* Peer states (bit masks) in which the monitor accepts a message. */

@@ -14,6 +14,8 @@
  *   kbdint.c        keyboard_interactive_auth_program runs
  *   workers.c       a worker per channel, its settings and events
  *   signals.c       SIGCHLD, SIGTERM/SIGINT, SIGHUP
+ *   httpd_link.c    sftpgo-httpd: start, restart, its messages, ADMIN_REPLY out
+ *   admin.c         the REST API's operations (provider jobs, connections, scans)
  *
  * Session states and what each may send is declared in common/rpc_msgs.def;
  * sessions.c adds the finer guards (one request at a time, answers only when asked).
@@ -75,6 +77,7 @@ struct msess {
 	int max_channels;           /* max_channels_per_connection sent in its INIT */
 	long long run_uid, run_gid; /* its workers' ids (uid 0 mapped at login) */
 	char *extauth_key;          /* hooks.c: the key a query had checked externally */
+	int64_t connected_ms;       /* when it logged in (GET /api/v1/connection) */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
@@ -140,6 +143,9 @@ struct monitor_state {
 	char *version_banner;
 	char *kex, *ciphers, *macs;
 	uint64_t spawn_failures;
+	pid_t httpd_pid; /* 0 when not running */
+	int httpd_sock;  /* its socketpair, -1 */
+	struct event *httpd_ev;
 };
 extern struct monitor_state M;
 
@@ -167,6 +173,17 @@ int send_listener_settings(void);
 void listener_gone(void);
 void release_slot(struct msess *s);
 void send_release(const char *ip);
+
+/* httpd_link.c: sftpgo-httpd (the REST API) */
+int start_httpd(void);
+void httpd_gone(int status);
+void httpd_stop(void);
+/* An answer for httpd's request req (body NULL: out of memory, 500). */
+void httpd_reply(uint32_t req, int status, const char *body);
+
+/* admin.c: the REST API's operations (ADMIN_* messages) */
+void admin_request(struct rpc_msg *m);
+void admin_free_all(void);
 
 /* sessions.c */
 const char *state_name(enum sess_state st);

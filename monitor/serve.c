@@ -226,6 +226,14 @@ find_empty_dir(char *err, size_t errlen)
 	return NULL;
 }
 
+/* Is this bind address a loopback one only? */
+static int
+loopback_only(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	       strcmp(addr, "localhost") == 0;
+}
+
 static int
 open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
 {
@@ -332,7 +340,7 @@ static int
 check_libexec(const char *dir, char *err, size_t errlen)
 {
 	static const char *const progs[] = {"sftpgo-listener", "sftpgo-session",
-	                                    "sftpgo-worker"};
+	                                    "sftpgo-worker", "sftpgo-httpd"};
 	char path[4096];
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
@@ -365,14 +373,37 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	return 0;
 }
 
+/*
+ * The REST API's socket (httpd.bind_port 0: none). A port that cannot be bound is
+ * logged and SFTP is served without the API (SFTPGo 0.9.6 stopped the whole
+ * service: design-notes "Admin HTTP process").
+ */
+static void
+open_httpd_socket(const struct sftpgo_config *cfg, struct monitor_params *mp)
+{
+	const struct httpd_config *hc = &cfg->httpd;
+	char err[512];
+
+	if (hc->bind_port == 0)
+		return;
+	mp->httpd_listen_fd = httpd_open_socket(hc, err, sizeof(err));
+	if (mp->httpd_listen_fd < 0) {
+		log_error("%s: the REST API is not served", err);
+		return;
+	}
+	log_info("REST API listening on %s:%d",
+	         hc->bind_address[0] ? hc->bind_address : "*", hc->bind_port);
+	if (hc->auth_user_file[0] == '\0' && !loopback_only(hc->bind_address))
+		log_warn(
+		    "httpd: no httpd.auth_user_file: the REST API on %s:%d is open to "
+		    "anyone who can reach it (no authentication, as SFTPGo)",
+		    hc->bind_address[0] ? hc->bind_address : "*", hc->bind_port);
+}
+
 /* Settings that load but deserve a word at every start. */
 static void
 warn_config(const struct sftpgo_config *cfg)
 {
-	const char *w = config_not_built_warning(cfg);
-
-	if (w != NULL)
-		log_warn("%s", w);
 	listener_config_warn(&cfg->sftpd);
 }
 
@@ -439,6 +470,7 @@ monitor_serve(int argc, char **argv)
 	                            .unpriv_uid = (uid_t)-1,
 	                            .unpriv_gid = (gid_t)-1,
 	                            .listen_fd = -1,
+	                            .httpd_listen_fd = -1,
 	                            .config_dir_arg = f.config_dir,
 	                            .config_file_arg = f.config_file};
 	memset(&hk, 0, sizeof(hk));
@@ -465,9 +497,12 @@ monitor_serve(int argc, char **argv)
 	             ? cfg.sftpd.bind_address
 	             : "[::]",
 	         cfg.sftpd.bind_port);
+	open_httpd_socket(&cfg, &mp);
 	mp.start_provider = held;
 	held = NULL;
 	rc = monitor_run(&mp);
+	if (mp.httpd_listen_fd >= 0)
+		close(mp.httpd_listen_fd);
 	provider_close(mp.start_provider); /* NULL once the provider pool took it */
 	close(mp.listen_fd);
 	hostkeys_free(&hk);

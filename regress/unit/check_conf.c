@@ -855,8 +855,10 @@ START_TEST(good_values_accepted)
 	           "data_provider.credentials_path", "cloud storage");
 	expect_bad("data_provider", "\"manage_users\": 0", "data_provider.manage_users",
 	           "REST API");
-	expect_bad("httpd", "\"bind_port\": 8081", "httpd.bind_port",
+	expect_bad("httpd", "\"auth_user_file\": \"/h\"", "httpd.auth_user_file",
 	           "not supported yet");
+	expect_good("httpd", "\"bind_port\": 8081, \"bind_address\": \"\", "
+	                     "\"backups_path\": \"/b\"");
 	expect_bad("httpd", "\"templates_path\": \"/t\"", "httpd.templates_path",
 	           "not supported yet");
 	/* the default value of such a key loads silently */
@@ -1173,7 +1175,7 @@ END_TEST
 /* Keys whose feature is not built yet: a non-default value from the environment too. */
 START_TEST(env_refused_named)
 {
-	expect_env_bad("SFTPGO_HTTPD__BIND_PORT", "9090", "not supported yet");
+	expect_env_bad("SFTPGO_HTTPD__CERTIFICATE_FILE", "/c.pem", "not supported yet");
 	expect_env_bad("SFTPGO_DATA_PROVIDER__CREDENTIALS_PATH", "/cs",
 	               "not supported yet");
 	expect_env_bad("SFTPGO_SFTPD__PROXY_ALLOWED", "10.0.0.0/99", "CIDR");
