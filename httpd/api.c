@@ -134,8 +134,7 @@ trim_into(const char *in, char *out, size_t outlen)
 }
 
 int
-api_check_output_file(const char *in, char *out, size_t outlen, char *err,
-                      size_t errlen)
+api_check_output_file(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 {
 	char q[600];
 
@@ -145,8 +144,8 @@ api_check_output_file(const char *in, char *out, size_t outlen, char *err,
 	}
 	api_quote(out, q, sizeof(q));
 	if (out[0] == '/') {
-		snprintf(err, errlen, "Invalid output_file %s: it must be a relative path",
-		         q);
+		snprintf(err, errlen,
+		         "Invalid output_file %s: it must be a relative path", q);
 		return -1;
 	}
 	if (strstr(out, "..") != NULL) {
@@ -157,8 +156,7 @@ api_check_output_file(const char *in, char *out, size_t outlen, char *err,
 }
 
 int
-api_check_input_file(const char *in, char *out, size_t outlen, char *err,
-                     size_t errlen)
+api_check_input_file(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 {
 	char q[600];
 
@@ -166,8 +164,8 @@ api_check_input_file(const char *in, char *out, size_t outlen, char *err,
 		in = "";
 	if (trim_into(in, out, outlen) != 0 || out[0] != '/') {
 		api_quote(in, q, sizeof(q));
-		snprintf(err, errlen, "Invalid input_file %s: it must be an absolute path",
-		         q);
+		snprintf(err, errlen,
+		         "Invalid input_file %s: it must be an absolute path", q);
 		return -1;
 	}
 	return 0;
@@ -181,8 +179,8 @@ api_decode_user(const char *data, size_t len, json_t **out, char *err, size_t er
 	size_t i = 0;
 
 	*out = NULL;
-	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' ||
-	                   data[i] == '\r'))
+	while (i < len &&
+	       (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
 		i++;
 	if (i == len) { /* Go's decoder on an empty body */
 		snprintf(err, errlen, "EOF");
@@ -195,13 +193,14 @@ api_decode_user(const char *data, size_t len, json_t **out, char *err, size_t er
 		return -1;
 	}
 	if (!json_is_object(j)) {
-		snprintf(err, errlen,
-		         "json: cannot unmarshal %s into Go value of type dataprovider.User",
-		         json_is_array(j)    ? "array"
-		         : json_is_string(j) ? "string"
-		         : json_is_number(j) ? "number"
-		         : json_is_boolean(j) ? "bool"
-		                              : "null");
+		snprintf(
+		    err, errlen,
+		    "json: cannot unmarshal %s into Go value of type dataprovider.User",
+		    json_is_array(j)     ? "array"
+		    : json_is_string(j)  ? "string"
+		    : json_is_number(j)  ? "number"
+		    : json_is_boolean(j) ? "bool"
+		                         : "null");
 		json_decref(j);
 		return -1;
 	}
@@ -222,13 +221,28 @@ api_decode_user(const char *data, size_t len, json_t **out, char *err, size_t er
 json_t *
 api_user_shape(json_t *u)
 {
-	static const char *const order[] = {
-	    "id",           "status",           "username",          "expiration_date",
-	    "password",     "public_keys",      "home_dir",          "virtual_folders",
-	    "uid",          "gid",              "max_sessions",      "quota_size",
-	    "quota_files",  "permissions",      "used_quota_size",   "used_quota_files",
-	    "last_quota_update", "upload_bandwidth", "download_bandwidth", "last_login",
-	    "filters",      "filesystem"};
+	static const char *const order[] = {"id",
+	                                    "status",
+	                                    "username",
+	                                    "expiration_date",
+	                                    "password",
+	                                    "public_keys",
+	                                    "home_dir",
+	                                    "virtual_folders",
+	                                    "uid",
+	                                    "gid",
+	                                    "max_sessions",
+	                                    "quota_size",
+	                                    "quota_files",
+	                                    "permissions",
+	                                    "used_quota_size",
+	                                    "used_quota_files",
+	                                    "last_quota_update",
+	                                    "upload_bandwidth",
+	                                    "download_bandwidth",
+	                                    "last_login",
+	                                    "filters",
+	                                    "filesystem"};
 	static const char *const omit_empty[] = {"password", "public_keys",
 	                                         "virtual_folders"};
 	json_t *o = u ? json_object() : NULL;

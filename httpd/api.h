@@ -44,8 +44,7 @@ int api_check_input_file(const char *in, char *out, size_t outlen, char *err,
  * (user_from_json). 0 with the object in *out, or -1 with the decoder's text in
  * err ("EOF" for an empty body, as SFTPGo).
  */
-int api_decode_user(const char *data, size_t len, json_t **out, char *err,
-                    size_t errlen);
+int api_decode_user(const char *data, size_t len, json_t **out, char *err, size_t errlen);
 /*
  * A user object (user_to_json's, taken) in SFTPGo's member order (spec section 3):
  * password, public_keys and virtual_folders left out when empty, filesystem with

@@ -146,17 +146,17 @@ log_request(struct hreq *h, int status, size_t size)
 	request_id(h->r, rid, sizeof(rid));
 	snprintf(uri, sizeof(uri), "http://%s%s", host ? host : "",
 	         evhttp_request_get_uri(h->r));
-	struct rpc_http_log m = {
-	    .fd = -1,
-	    .method = method_name(evhttp_request_get_command(h->r)),
-	    .proto = proto,
-	    .remote_addr = addr,
-	    .request_id = rid,
-	    .uri = uri,
-	    .user_agent = ua ? ua : "",
-	    .resp_status = (uint32_t)status,
-	    .resp_size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
-	    .elapsed_ms = (uint32_t)(monotonic_ms() - h->start_ms)};
+	struct rpc_http_log m = {.fd = -1,
+	                         .method = method_name(evhttp_request_get_command(h->r)),
+	                         .proto = proto,
+	                         .remote_addr = addr,
+	                         .request_id = rid,
+	                         .uri = uri,
+	                         .user_agent = ua ? ua : "",
+	                         .resp_status = (uint32_t)status,
+	                         .resp_size =
+	                             size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+	                         .elapsed_ms = (uint32_t)(monotonic_ms() - h->start_ms)};
 	/* a header line over its cap is logged cut rather than lost */
 	if (rpc_send_http_log(mon_fd, &m) != 0 && errno == EMSGSIZE) {
 		m.user_agent = "";
@@ -186,7 +186,8 @@ http_reply(struct hreq *h, int status, char *body)
 {
 	if (body == NULL) {
 		status = 500;
-		body = strdup("{\"error\":\"out of memory\",\"message\":\"\",\"status\":500}\n");
+		body = strdup(
+		    "{\"error\":\"out of memory\",\"message\":\"\",\"status\":500}\n");
 	}
 	size_t n = body ? strlen(body) : 0;
 	if (h->con != NULL) {
@@ -373,13 +374,15 @@ httpd_run(const struct httpd_params *p)
 	    http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
 	              EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, on_request, NULL);
-	struct evhttp_bound_socket *bs = evhttp_accept_socket_with_handle(http, p->listen_fd);
+	struct evhttp_bound_socket *bs =
+	    evhttp_accept_socket_with_handle(http, p->listen_fd);
 	if (bs == NULL)
 		fatal("httpd: cannot accept on the listening socket");
 	lev = evhttp_bound_socket_get_listener(bs);
 	resume_ev = evtimer_new(base, on_resume, NULL);
 	evconnlistener_set_error_cb(lev, on_accept_error);
-	struct event *mev = event_new(base, mon_fd, EV_READ | EV_PERSIST, on_monitor, NULL);
+	struct event *mev =
+	    event_new(base, mon_fd, EV_READ | EV_PERSIST, on_monitor, NULL);
 	if (mev == NULL || resume_ev == NULL || event_add(mev, NULL) != 0)
 		fatal("httpd: cannot watch the monitor socket");
 	log_info("httpd: serving the REST API");

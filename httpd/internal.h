@@ -19,7 +19,7 @@ struct hreq {
 	struct evhttp_request *r;
 	struct evhttp_connection *con; /* NULL once the client is gone */
 	struct evbuffer *reply;        /* the monitor's answer so far */
-	int64_t start_ms; /* monotonic */
+	int64_t start_ms;              /* monotonic */
 	struct evkeyvalq query;
 	int have_query;
 	char path[1024]; /* decoded */

@@ -314,13 +314,12 @@ on_user_list(struct hreq *h, const char *param)
 		http_reply(h, 200, strdup("[]\n"));
 		return;
 	}
-	struct rpc_admin_user_list m = {
-	    .fd = -1,
-	    .req = h->id,
-	    .limit = (uint32_t)(limit > 500 ? 500 : limit),
-	    .offset = (uint32_t)offset,
-	    .order = ord != NULL && strcmp(ord, "DESC") == 0,
-	    .username = name ? name : ""};
+	struct rpc_admin_user_list m = {.fd = -1,
+	                                .req = h->id,
+	                                .limit = (uint32_t)(limit > 500 ? 500 : limit),
+	                                .offset = (uint32_t)offset,
+	                                .order = ord != NULL && strcmp(ord, "DESC") == 0,
+	                                .username = name ? name : ""};
 	http_forward(h, RPC_ADMIN_USER_LIST, &m);
 }
 

@@ -276,9 +276,10 @@ run_user_update(struct provider *p, struct admin_op *op)
 	if (stored_name == NULL || decode_body(op, &u, 1) != 0)
 		goto out;
 	if (u.id != op->id) {
-		set_answer(op, 400,
-		           "user ID in request body does not match user ID in path parameter",
-		           "");
+		set_answer(
+		    op, 400,
+		    "user ID in request body does not match user ID in path parameter",
+		    "");
 		goto out;
 	}
 	reset_owned(&u, &stored);
@@ -365,14 +366,14 @@ open_under(int base, const char *rel, char *err, size_t errlen)
 		size_t n = slash ? (size_t)(slash - comp) : strlen(comp);
 		snprintf(name, sizeof(name), "%.*s", (int)n, comp);
 		if (slash == NULL) {
-			int fd = name[0] == '\0'
-			             ? -1
-			             : openat(dir, name,
-			                      O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-			                          O_CLOEXEC,
-			                      0600);
+			int fd = name[0] == '\0' ? -1
+			                         : openat(dir, name,
+			                                  O_WRONLY | O_CREAT | O_TRUNC |
+			                                      O_NOFOLLOW | O_CLOEXEC,
+			                                  0600);
 			if (fd < 0 && name[0] != '\0')
-				snprintf(err, errlen, "open %s: %s", rel, strerror(errno));
+				snprintf(err, errlen, "open %s: %s", rel,
+				         strerror(errno));
 			close(dir);
 			return fd;
 		}
@@ -384,7 +385,8 @@ open_under(int base, const char *rel, char *err, size_t errlen)
 			close(dir);
 			return -1;
 		}
-		int sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub =
+		    openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			snprintf(err, errlen, "open %.300s: %s", name, strerror(errno));
 		close(dir);
@@ -422,16 +424,15 @@ run_dumpdata(struct provider *p, struct admin_op *op)
 	char err[512];
 	json_t *users = json_array();
 
-	if (users == NULL ||
-	    provider_dump(p, dump_cb, users, err, sizeof(err)) != 0) {
+	if (users == NULL || provider_dump(p, dump_cb, users, err, sizeof(err)) != 0) {
 		json_decref(users);
 		set_answer(op, 500, "", users ? err : "out of memory");
 		return;
 	}
 	json_t *o = json_pack("{s:o}", "users", users);
-	char *text =
-	    o ? json_dumps(o, JSON_PRESERVE_ORDER | (op->flag ? JSON_INDENT(2) : JSON_COMPACT))
-	      : NULL;
+	char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER |
+	                                   (op->flag ? JSON_INDENT(2) : JSON_COMPACT))
+	               : NULL;
 	json_decref(o);
 	if (text == NULL) {
 		set_answer(op, 500, "", "out of memory");
@@ -513,8 +514,8 @@ run_loaddata(struct provider *p, struct admin_op *op)
 	}
 	if (st.st_size > ACCOUNT_DUMP_MAX_SIZE) {
 		snprintf(msg, sizeof(msg),
-		         "Unable to restore input file: %s size too big: %lld/%d bytes", q,
-		         (long long)st.st_size, ACCOUNT_DUMP_MAX_SIZE);
+		         "Unable to restore input file: %s size too big: %lld/%d bytes",
+		         q, (long long)st.st_size, ACCOUNT_DUMP_MAX_SIZE);
 		set_answer(op, 400, msg, "");
 		return;
 	}
@@ -701,8 +702,9 @@ scan_list_text(void)
 	json_t *a = json_array();
 
 	for (struct scan *s = scans; a != NULL && s != NULL; s = s->next)
-		json_array_append_new(a, json_pack("{s:s, s:I}", "username", s->username,
-		                                   "start_time", (json_int_t)s->start_ms));
+		json_array_append_new(a,
+		                      json_pack("{s:s, s:I}", "username", s->username,
+		                                "start_time", (json_int_t)s->start_ms));
 	char *t = a ? api_json_text(a) : NULL;
 	json_decref(a);
 	return t;
@@ -745,14 +747,16 @@ admin_done(struct job *j)
 		for (size_t i = 0; i < op->n_changed; i++) {
 			log_info("REST API: user %s %s", op->changed[i].u.username,
 			         strcmp(op->changed[i].action, "add") == 0 ? "added"
-			         : strcmp(op->changed[i].action, "update") == 0 ? "updated"
-			                                                         : "deleted");
+			         : strcmp(op->changed[i].action, "update") == 0
+			             ? "updated"
+			             : "deleted");
 			mhooks_user_changed(op->changed[i].action, &op->changed[i].u);
 		}
 		for (size_t i = 0; i < op->scans.n; i++) {
 			struct sftpgo_user *u = NULL;
 			for (size_t k = 0; k < op->n_changed && u == NULL; k++)
-				if (strcmp(op->changed[k].u.username, op->scans.v[i]) == 0)
+				if (strcmp(op->changed[k].u.username, op->scans.v[i]) ==
+				    0)
 					u = &op->changed[k].u;
 			if (u != NULL)
 				scan_start(u); /* silently skipped when one runs */
@@ -942,8 +946,8 @@ admin_request(struct rpc_msg *m)
 		if ((op = op_new(m->type, m->admin_dumpdata.req)) == NULL)
 			return;
 		/* checked again here: the monitor does the file I/O */
-		if (api_check_output_file(m->admin_dumpdata.output_file, file, sizeof(file),
-		                          err, sizeof(err)) != 0) {
+		if (api_check_output_file(m->admin_dumpdata.output_file, file,
+		                          sizeof(file), err, sizeof(err)) != 0) {
 			set_answer(op, 400, "", err);
 			httpd_reply(op->req, 400, op->body);
 			op_free(op);

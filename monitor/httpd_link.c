@@ -125,7 +125,8 @@ on_httpd(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (!rpc_permitted(&m, RPC_PEER_HTTPD, RPC_ST_ANY) ||
 	    httpd_handlers[m.type] == NULL || !httpd_handlers[m.type](&m)) {
-		log_error("httpd sent %s: not allowed, killing it", rpc_type_name(m.type));
+		log_error("httpd sent %s: not allowed, killing it",
+		          rpc_type_name(m.type));
 		if (M.httpd_pid > 0)
 			kill(M.httpd_pid, SIGKILL);
 	}
