@@ -88,7 +88,6 @@ struct section {
 #define R_MANAGE                                                                         \
 	"not supported yet: 0 (the user routes of the REST API refused) is not built "   \
 	"yet"
-#define R_HTTP_AUTH "not supported yet: HTTP basic authentication is not built yet"
 #define R_HTTPS "not supported yet: HTTPS is not built yet"
 #define R_WEB "not supported yet: the web admin (/web) is not built yet"
 #define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
@@ -255,7 +254,7 @@ static const struct keydef httpd_keys[] = {
     REFUSED_PATH("templates_path", httpd.templates_path, R_WEB),
     REFUSED_PATH("static_files_path", httpd.static_files_path, R_WEB),
     PATH("backups_path", httpd.backups_path),
-    REFUSED_PATH("auth_user_file", httpd.auth_user_file, R_HTTP_AUTH),
+    PATH("auth_user_file", httpd.auth_user_file),
     REFUSED_PATH("certificate_file", httpd.certificate_file, R_HTTPS),
     REFUSED_PATH("certificate_key_file", httpd.certificate_key_file, R_HTTPS),
     {0},

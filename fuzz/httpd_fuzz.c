@@ -5,7 +5,9 @@
  * libFuzzer target for what sftpgo-httpd reads from a client before the monitor
  * sees anything: the request path through the route table (route_match), the
  * {userID} and file parameters, and a body through the user JSON decoder
- * (api_decode_user, user_from_json). Input: "METHOD PATH\n" then the body.
+ * (api_decode_user, user_from_json); the first line as an Authorization header
+ * (basic_credentials) and the body as an htpasswd file (htpasswd_parse). Input:
+ * "METHOD PATH\n" then the body.
  * Properties: a matched route's parameter is a non-empty segment without '/';
  * a decoded body is an object that re-encodes and decodes again.
  */
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "httpd/api.h"
+#include "httpd/htpasswd.h"
 #include "httpd/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,13 +95,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(line, data, linelen);
 	line[linelen] = '\0';
-	if (strlen(line) == linelen)
+	if (strlen(line) == linelen) {
+		char user[256], pw[512];
 		check_path(line);
+		if (basic_credentials(line, user, sizeof(user), pw, sizeof(pw)) == 0 &&
+		    (strlen(user) >= sizeof(user) || strchr(user, ':') != NULL))
+			abort();
+	}
 	free(line);
 	if (nl == NULL)
 		return 0;
 	const char *body = (const char *)nl + 1;
 	size_t blen = size - linelen - 1;
+	struct htpasswd h;
+	if (htpasswd_parse(body, blen, &h) == 0) {
+		for (size_t i = 0; i < h.n; i++)
+			if (strchr(h.user[i], ':') != NULL ||
+			    strchr(h.hash[i], ':') != NULL)
+				abort();
+		htpasswd_free(&h);
+	}
 	if (api_decode_user(body, blen, &u, err, sizeof(err)) == 0) {
 		char *t = json_dumps(u, JSON_COMPACT);
 		json_t *again = NULL;

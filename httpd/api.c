@@ -158,11 +158,10 @@ api_check_output_file(const char *in, char *out, size_t outlen, char *err, size_
 int
 api_check_input_file(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 {
-	char q[600];
-
 	if (in == NULL)
 		in = "";
 	if (trim_into(in, out, outlen) != 0 || out[0] != '/') {
+		char q[600];
 		api_quote(in, q, sizeof(q));
 		snprintf(err, errlen,
 		         "Invalid input_file %s: it must be an absolute path", q);

@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/rpc.h"
 #include "httpd/api.h"
+#include "httpd/htpasswd.h"
 #include "httpd/httpd.h"
 #include "httpd/internal.h"
 
@@ -42,6 +43,8 @@ static struct evconnlistener *lev;
 static struct event *resume_ev;
 static char host_prefix[80];
 static unsigned long request_counter;
+static int auth_on;
+static struct htpasswd users;
 
 static const char *
 method_name(enum evhttp_cmd_type c)
@@ -192,8 +195,11 @@ http_reply(struct hreq *h, int status, char *body)
 	size_t n = body ? strlen(body) : 0;
 	if (h->con != NULL) {
 		struct evbuffer *out = evbuffer_new();
-		evhttp_add_header(evhttp_request_get_output_headers(h->r), "Content-Type",
-		                  "application/json; charset=utf-8");
+		struct evkeyvalq *oh = evhttp_request_get_output_headers(h->r);
+		evhttp_add_header(oh, "Content-Type", "application/json; charset=utf-8");
+		if (h->challenge)
+			evhttp_add_header(oh, "WWW-Authenticate",
+			                  "Basic realm=\"SFTPGo Web\"");
 		if (out != NULL && body != NULL)
 			evbuffer_add(out, body, n);
 		log_request(h, status, n);
@@ -230,6 +236,48 @@ http_body(struct hreq *h, size_t *len)
 	if (evbuffer_add(in, "", 1) != 0) /* NUL-terminated for the decoders */
 		return NULL;
 	return (const char *)evbuffer_pullup(in, -1);
+}
+
+int
+http_authorized(struct hreq *h)
+{
+	const char *hdr =
+	    evhttp_find_header(evhttp_request_get_input_headers(h->r), "Authorization");
+	char user[256] = "", pw[512] = "", *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (!auth_on)
+		return 1;
+	int ok = basic_credentials(hdr, user, sizeof(user), pw, sizeof(pw)) == 0 &&
+	         htpasswd_check(&users, user, pw);
+	explicit_bzero(pw, sizeof(pw));
+	if (ok)
+		return 1;
+	/* the peer, never X-Forwarded-For: this is the line fail2ban bans on */
+	if (h->con != NULL)
+		evhttp_connection_get_peer(h->con, &addr, &port);
+	log_warn("authentication failed for user \"%.64s\" from %s", user,
+	         addr ? addr : "unknown");
+	h->challenge = 1;
+	http_api_response(h, 401, "", "Unauthorized");
+	return 0;
+}
+
+static void
+set_users(const struct rpc_httpd_auth *m)
+{
+	struct htpasswd n;
+
+	if (htpasswd_parse(m->users, m->users_len, &n) != 0)
+		fatal("httpd: out of memory");
+	if (!m->valid)
+		n.valid = 0;
+	htpasswd_free(&users);
+	users = n;
+	if (!users.valid)
+		log_warn(
+		    "httpd.auth_user_file is missing or unparsable: every request is "
+		    "refused until it is fixed");
 }
 
 /* The client went away: its answers from the monitor are dropped when they come. */
@@ -317,6 +365,8 @@ on_monitor(evutil_socket_t fd, short what, void *arg)
 	}
 	if (m.type == RPC_ADMIN_REPLY)
 		on_admin_reply(&m.admin_reply);
+	else if (m.type == RPC_HTTPD_AUTH)
+		set_users(&m.httpd_auth);
 	else
 		log_error("httpd: unexpected %s from the monitor", rpc_type_name(m.type));
 	rpc_msg_free(&m);
@@ -362,6 +412,20 @@ httpd_run(const struct httpd_params *p)
 	                    sizeof(err)) != 0)
 		fatal("httpd: %s", err);
 	io_set_nonblock(p->listen_fd);
+	auth_on = p->auth;
+	users.valid = 0;
+	while (auth_on && !users.valid && users.n == 0) { /* nothing before the users */
+		struct rpc_msg m;
+		char e[256];
+		if (rpc_recv(mon_fd, &m, e, sizeof(e)) != 1)
+			_exit(0);
+		if (m.type == RPC_HTTPD_AUTH) {
+			set_users(&m.httpd_auth);
+			rpc_msg_free(&m);
+			break;
+		}
+		rpc_msg_free(&m);
+	}
 	io_set_nonblock(mon_fd);
 	base = event_base_new();
 	struct evhttp *http = base ? evhttp_new(base) : NULL;

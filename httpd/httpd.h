@@ -28,6 +28,7 @@ struct httpd_params {
 	const char *chroot_dir; /* "" = none */
 	uid_t uid;              /* (uid_t)-1 = keep */
 	gid_t gid;
+	int auth; /* httpd.auth_user_file is set: wait for HTTPD_AUTH, then require it */
 };
 
 /* Never returns (exits 0 when the monitor goes away). */

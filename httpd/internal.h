@@ -23,6 +23,7 @@ struct hreq {
 	struct evkeyvalq query;
 	int have_query;
 	char path[1024]; /* decoded */
+	int challenge;   /* 401: send WWW-Authenticate */
 };
 
 /* routes.c: dispatch one request (the route table: 404, 405, handlers). */
@@ -42,6 +43,9 @@ void http_api_response(struct hreq *h, int status, const char *message,
                        const char *error);
 /* Sends a typed request to the monitor; the answer comes as ADMIN_REPLY for h->id. */
 void http_forward(struct hreq *h, int type, const void *msg);
+/* HTTP basic authentication when httpd.auth_user_file is set: 1 when the request
+ * may go on, else answered 401 (the failure logged for fail2ban) and 0. */
+int http_authorized(struct hreq *h);
 /* The request body (up to the cap), NUL-terminated; len set. */
 const char *http_body(struct hreq *h, size_t *len);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * sftpgo-httpd DIR UID GID: exec'd by the monitor (never by hand). fd 0 is the
+ * sftpgo-httpd DIR UID GID AUTH: exec'd by the monitor (never by hand). fd 0 is the
  * listening socket (httpd.bind_address:bind_port), fd 3 the monitor's socketpair.
- * DIR "" = no chroot, UID/GID -1 = keep the ids (not started as root).
+ * DIR "" = no chroot, UID/GID -1 = keep the ids (not started as root); AUTH 1: the
+ * htpasswd text comes first (HTTPD_AUTH) and every API request needs it.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,7 +36,8 @@ main(int argc, char **argv)
 	int acc = 0;
 	socklen_t l = sizeof(acc);
 
-	if (argc != 4 || parse_id(argv[2], &uid) != 0 || parse_id(argv[3], &gid) != 0 ||
+	if (argc != 5 || (strcmp(argv[4], "0") != 0 && strcmp(argv[4], "1") != 0) ||
+	    parse_id(argv[2], &uid) != 0 || parse_id(argv[3], &gid) != 0 ||
 	    getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) != 0 || !acc ||
 	    fcntl(3, F_GETFD) < 0) {
 		fprintf(stderr, "sftpgo-httpd: started by the sftpgo monitor only\n");
@@ -52,6 +55,7 @@ main(int argc, char **argv)
 	    .chroot_dir = argv[1],
 	    .uid = uid < 0 ? (uid_t)-1 : (uid_t)uid,
 	    .gid = gid < 0 ? (gid_t)-1 : (gid_t)gid,
+	    .auth = argv[4][0] == '1',
 	};
 	httpd_run(&p);
 }

@@ -145,7 +145,7 @@ route_request(struct hreq *h)
 		http_api_response(h, 404, "Not Found", "");
 	else if (rc == 405)
 		http_api_response(h, 405, "Method not allowed", "");
-	else
+	else if (http_authorized(h)) /* never for 404 and 405 (spec section 11.1) */
 		routes[route].fn(h, param);
 }
 

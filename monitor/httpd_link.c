@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -28,6 +30,87 @@ static int restart_delay_s;
 static int64_t started_ms;
 static struct event *restart_ev;
 static struct log_rate http_lr;
+static struct event *auth_timer;
+static struct stat auth_seen; /* the auth_user_file last sent */
+static int auth_seen_ok;
+
+int
+httpd_auth_read(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	ssize_t n = 0;
+
+	*text = NULL;
+	*len = 0;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > RPC_ADMIN_CHUNK) {
+		snprintf(err, errlen, "httpd.auth_user_file %s: %s", path,
+		         fd < 0 ? strerror(errno)
+		                : "not a regular file of at most 60000 bytes");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*text = malloc((size_t)st.st_size + 1);
+	if (*text != NULL)
+		n = read(fd, *text, (size_t)st.st_size);
+	close(fd);
+	if (*text == NULL || n != st.st_size) {
+		snprintf(err, errlen, "httpd.auth_user_file %s: cannot read it", path);
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+/* The htpasswd text to httpd: at its start and when the file changed (a missing or
+ * unreadable file is sent as invalid: every request is refused meanwhile). */
+static void
+send_auth(int force)
+{
+	const char *path = M.p->cfg->httpd.auth_user_file;
+	struct stat st;
+	char *text = NULL, err[512];
+	size_t len = 0;
+	int ok = stat(path, &st) == 0;
+
+	if (!force && ok == auth_seen_ok &&
+	    (!ok || (st.st_mtim.tv_sec == auth_seen.st_mtim.tv_sec &&
+	             st.st_mtim.tv_nsec == auth_seen.st_mtim.tv_nsec &&
+	             st.st_size == auth_seen.st_size && st.st_ino == auth_seen.st_ino)))
+		return;
+	auth_seen_ok = ok;
+	if (ok)
+		auth_seen = st;
+	int valid = httpd_auth_read(path, &text, &len, err, sizeof(err)) == 0;
+	if (!valid)
+		log_error("%s: the REST API refuses every request until it is fixed",
+		          err);
+	else if (!force)
+		log_info("httpd.auth_user_file %s changed: users read again", path);
+	struct rpc_httpd_auth m = {.fd = -1,
+	                           .valid = (uint32_t)valid,
+	                           .users = text ? text : "",
+	                           .users_len = len};
+	if (M.httpd_sock >= 0 && rpc_send_httpd_auth(M.httpd_sock, &m) != 0)
+		log_error("httpd: cannot send the users: %s", strerror(errno));
+	if (text != NULL) {
+		explicit_bzero(text, len);
+		free(text);
+	}
+}
+
+static void
+on_auth_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	send_auth(0);
+}
 
 void
 httpd_reply(uint32_t req, int status, const char *body)
@@ -136,36 +219,12 @@ on_httpd(evutil_socket_t fd, short what, void *arg)
 int
 httpd_open_socket(const struct httpd_config *hc, char *err, size_t errlen)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-	                         .ai_socktype = SOCK_STREAM,
-	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	char port[16];
-	const char *host = hc->bind_address[0] ? hc->bind_address : NULL;
-	int one = 1, fd = -1;
+	char why[400];
+	int fd = listen_socket("httpd.bind_address", hc->bind_address, hc->bind_port, why,
+	                       sizeof(why));
 
-	snprintf(port, sizeof(port), "%d", hc->bind_port);
-	int rc = getaddrinfo(host, port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "httpd.bind_address \"%s\": %s", hc->bind_address,
-		         gai_strerror(rc));
-		return -1;
-	}
-	snprintf(err, errlen, "httpd: no address to listen on");
-	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		            ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
-			break;
-		snprintf(err, errlen, "httpd: cannot listen on %s port %s: %s",
-		         host ? host : "*", port, strerror(errno));
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
+	if (fd < 0)
+		snprintf(err, errlen, "httpd: %s", why);
 	return fd;
 }
 
@@ -173,32 +232,29 @@ httpd_open_socket(const struct httpd_config *hc, char *err, size_t errlen)
 int
 start_httpd(void)
 {
-	int sv[2];
-	char uid[24], gid[24];
-	char *const argv[] = {"sftpgo-httpd", (char *)M.p->empty_dir, uid, gid, NULL};
+	int auth = M.p->cfg->httpd.auth_user_file[0] != '\0';
+	int sock;
 
 	if (M.p->httpd_listen_fd < 0 || M.shutting_down)
 		return 0;
-	snprintf(uid, sizeof(uid), "%ld",
-	         M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
-	snprintf(gid, sizeof(gid), "%ld",
-	         M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		log_error("socketpair: %s", strerror(errno));
+	pid_t pid =
+	    spawn_confined("sftpgo-httpd", auth ? "1" : "0", M.p->httpd_listen_fd, &sock);
+	if (pid < 0)
 		return -1;
-	}
-	pid_t pid = spawn("sftpgo-httpd", argv, M.p->httpd_listen_fd, sv[1]);
-	close(sv[1]);
-	if (pid < 0) {
-		close(sv[0]);
-		return -1;
-	}
-	io_set_nonblock(sv[0]);
 	M.httpd_pid = pid;
-	M.httpd_sock = sv[0];
-	M.httpd_ev = event_new(M.base, sv[0], EV_READ | EV_PERSIST, on_httpd, NULL);
+	M.httpd_sock = sock;
+	M.httpd_ev = event_new(M.base, sock, EV_READ | EV_PERSIST, on_httpd, NULL);
 	event_add(M.httpd_ev, NULL);
 	started_ms = monotonic_ms();
+	if (auth) { /* it accepts nothing before these; checked again every second */
+		struct timeval sec = {1, 0};
+		send_auth(1);
+		if (auth_timer == NULL)
+			auth_timer =
+			    event_new(M.base, -1, EV_PERSIST, on_auth_timer, NULL);
+		if (auth_timer != NULL)
+			evtimer_add(auth_timer, &sec);
+	}
 	return 0;
 }
 
@@ -246,6 +302,10 @@ httpd_stop(void)
 	if (restart_ev != NULL) {
 		event_free(restart_ev);
 		restart_ev = NULL;
+	}
+	if (auth_timer != NULL) {
+		event_free(auth_timer);
+		auth_timer = NULL;
 	}
 	if (M.httpd_pid > 0)
 		kill(M.httpd_pid, SIGTERM);

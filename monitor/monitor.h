@@ -122,9 +122,14 @@ void uid0_map_resolve(const struct sftpgo_config *cfg, uid_t unpriv_uid, gid_t u
 void uid0_map_ids(const struct uid0_map *m, long long uid, long long gid,
                   long long *out_uid, long long *out_gid);
 
+/* serve.c: a listening TCP socket on addr:port ("" = every address, IPv6 and
+ * IPv4), or -1 with err (key names the setting in a resolver error). */
+int listen_socket(const char *key, const char *addr, int port, char *err, size_t errlen);
 /* httpd_link.c: the listening socket of httpd.bind_address:bind_port, or -1 with
  * err (opened by the monitor, passed to sftpgo-httpd). */
 int httpd_open_socket(const struct httpd_config *hc, char *err, size_t errlen);
+/* httpd.auth_user_file's text (malloc'd), or -1 with err naming the file. */
+int httpd_auth_read(const char *path, char **text, size_t *len, char *err, size_t errlen);
 
 /* The event loop (monitor/loop.c). */
 struct monitor_params {

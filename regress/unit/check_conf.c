@@ -855,7 +855,7 @@ START_TEST(good_values_accepted)
 	           "data_provider.credentials_path", "cloud storage");
 	expect_bad("data_provider", "\"manage_users\": 0", "data_provider.manage_users",
 	           "REST API");
-	expect_bad("httpd", "\"auth_user_file\": \"/h\"", "httpd.auth_user_file",
+	expect_bad("httpd", "\"certificate_file\": \"/c.pem\"", "httpd.certificate_file",
 	           "not supported yet");
 	expect_good("httpd", "\"bind_port\": 8081, \"bind_address\": \"\", "
 	                     "\"backups_path\": \"/b\"");
