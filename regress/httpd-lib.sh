@@ -2,14 +2,14 @@
 # Helpers for regress/t-httpd-*.sh: REST calls with curl, JSON answers read with
 # python3. Source after serve-lib.sh; HPORT is the REST API's port.
 
-# httpd_config N [extra sftpd members] [extra httpd members]: SFTP on PORT_BASE+N,
-# the REST API on PORT_BASE+N+1.
+# httpd_config N [extra sftpd members] [extra httpd members] [more top-level
+# members]: SFTP on PORT_BASE+N, the REST API on PORT_BASE+N+1.
 httpd_config() {
 	PORT=$((PORT_BASE + $1))
 	HPORT=$((PORT_BASE + $1 + 1))
 	cat >"$CFG/sftpgo.json" <<EOC
 {"sftpd": {"bind_port": $PORT, "bind_address": "127.0.0.1", "session_pool_size": 2${2:+, $2}},
- "httpd": {"bind_port": $HPORT, "bind_address": "127.0.0.1"${3:+, $3}}}
+ "httpd": {"bind_port": $HPORT, "bind_address": "127.0.0.1"${3:+, $3}}${4:+, $4}}
 EOC
 }
 

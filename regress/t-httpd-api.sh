@@ -13,7 +13,22 @@ U1=sftpgo-h1-$$
 make_sysuser "$U1" || skip_all "cannot create system users"
 UID1=$(id -u "$U1")
 GID1=$(id -g "$U1")
-httpd_config 100 "" '"backups_path": "'"$T/backups"'"'
+# provider actions: the action and the username of each call, in order
+mkdir -p "$T/act"
+chmod 1777 "$T/act"
+printf '#!/bin/sh\necho "$1 $2" >>%s/act/log\n' "$T" >"$T/action.sh"
+chmod 755 "$T/action.sh"
+httpd_config 100 "" '"backups_path": "'"$T/backups"'"' \
+	'"data_provider": {"actions": {"execute_on": ["add", "update", "delete"], "command": "'"$T/action.sh"'"}}'
+# wait_action "ACTION USER": the provider action ran for it
+wait_action() {
+	_i=0
+	while [ $_i -lt 100 ] && ! grep -qx "$1" "$T/act/log" 2>/dev/null; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	grep -qx "$1" "$T/act/log"
+}
 start_server || { fail "server starts"; exit 1; }
 wait_httpd || { fail "the REST API answers"; exit 1; }
 ok "the REST API answers"
@@ -89,6 +104,7 @@ api POST /api/v1/user '{"username":"bob","password":"bobpw","home_dir":"'"$T/hom
 expect "unknown members are ignored" 200
 BID=$(jget "j['id']")
 
+check "add fired the provider action" wait_action "add alice"
 api GET "/api/v1/user/$AID"
 expect "get by id" 200 "j['username']=='alice' and 'password' not in j"
 api GET /api/v1/user/abc
@@ -154,6 +170,16 @@ api DELETE "/api/v1/user/$OK2"
 expect "delete" 200 "j=={'error':'','message':'User deleted','status':200}"
 api DELETE "/api/v1/user/$OK2"
 expect "delete again: 404" 404
+check "update fired the provider action" wait_action "update alice"
+check "delete fired the provider action" wait_action "delete ok2"
+# 3 adds, 4 successful PUTs, 1 delete; the refused requests fired nothing
+i=0
+while [ $i -lt 100 ] && [ "$(grep -c . "$T/act/log")" -lt 8 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.3
+check "only successful changes fired actions (8)" test "$(grep -c . "$T/act/log")" -eq 8
 api DELETE /api/v1/user/x
 expect "delete: bad id 400" 400
 
@@ -265,6 +291,7 @@ api GET "/api/v1/loaddata?input_file=$T/backups/sub/dir/dump.json&scan_quota=1"
 expect "loaddata" 200 "j=={'error':'','message':'Data restored','status':200}"
 api GET /api/v1/user
 expect "restored users" 200 "[u['username'] for u in j]==['alice','bob']"
+check "loaddata fired add actions" sh -c "grep -c '^add alice\$' '$T/act/log' | grep -qx 2"
 printf 'ls\n' | sftp_pw alice alicepw >"$T/sftp2" 2>&1
 check "restored alice logs in with OpenSSH sftp" grep -q 'f1' "$T/sftp2"
 printf 'ls\n' | sftp_pw bob bobpw >"$T/sftp3" 2>&1
