@@ -85,9 +85,6 @@ struct section {
 	}
 
 /* Keys whose feature is not built yet ("honour or refuse", see man/sftpgo.json.5). */
-#define R_MANAGE                                                                         \
-	"not supported yet: 0 (the user routes of the REST API refused) is not built "   \
-	"yet"
 #define R_HTTPS "not supported yet: HTTPS is not built yet"
 #define R_WEB "not supported yet: the web admin (/web) is not built yet"
 #define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
@@ -215,8 +212,7 @@ static const struct keydef provider_keys[] = {
      .type = K_INT,
      .off = OFF(data_provider.manage_users),
      .min = 0,
-     .max = 1,
-     .refused = R_MANAGE},
+     .max = 1},
     INT("track_quota", data_provider.track_quota, 0, 2),
     INT("pool_size", data_provider.pool_size, 0, INT_MAX),
     STR("users_base_dir", data_provider.users_base_dir, NULL),

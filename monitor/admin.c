@@ -116,6 +116,21 @@ add_changed(struct admin_op *op, const char *action, const struct sftpgo_user *u
 	return rc;
 }
 
+#define METHOD_DISABLED                                                                  \
+	"Method disabled error: please set manage_users to 1 in your configuration to "  \
+	"enable this method"
+
+/* data_provider.manage_users 0: user writes are refused with SFTPGo's text, as
+ * status (403, or 500 for DELETE: spec section 1.5). 1 when refused (answered). */
+static int
+writes_disabled(struct admin_op *op, int status)
+{
+	if (M.p->cfg->data_provider.manage_users != 0)
+		return 0;
+	set_answer(op, status, "", METHOD_DISABLED);
+	return 1;
+}
+
 static const char *
 base_dir(void)
 {
@@ -246,6 +261,8 @@ run_user_add(struct provider *p, struct admin_op *op)
 	if (decode_body(op, &u, 0) != 0)
 		goto out;
 	u.id = 0;
+	if (writes_disabled(op, 403))
+		goto out;
 	reset_owned(&u, NULL);
 	if (account_prepare_for_store(&u, base_dir(), err, sizeof(err)) != 0) {
 		set_prepare_error(op, err);
@@ -290,6 +307,8 @@ run_user_update(struct provider *p, struct admin_op *op)
 	}
 	if (account_prepare_for_store(&u, NULL, err, sizeof(err)) != 0)
 		set_prepare_error(op, err);
+	else if (writes_disabled(op, 403))
+		; /* answered */
 	else if (provider_user_update(p, &u, err, sizeof(err)) != 0)
 		set_answer(op, 500, "", err);
 	else {
@@ -310,6 +329,10 @@ run_user_delete(struct provider *p, struct admin_op *op)
 
 	if (load_by_id(p, op, &u) != 0)
 		return;
+	if (writes_disabled(op, 500)) {
+		user_free(&u);
+		return;
+	}
 	if (provider_user_delete(p, op->id, err, sizeof(err)) != 0) {
 		set_answer(op, 500, "", err);
 	} else {
@@ -487,6 +510,8 @@ restore_user(struct provider *p, struct admin_op *op, struct sftpgo_user *u)
 		set_prepare_error(op, err);
 		return -1;
 	}
+	if (writes_disabled(op, 403))
+		return -1;
 	int w = rc == 0 ? provider_user_update(p, u, err, sizeof(err))
 	                : provider_user_add(p, u, err, sizeof(err));
 	if (w != 0) {
@@ -597,6 +622,12 @@ scan_store(struct provider *p, struct job *j)
 	struct scan_run *r = j->admin;
 	char err[256];
 
+	if (r->ok && (M.p->cfg->data_provider.manage_users == 0 ||
+	              M.p->cfg->data_provider.track_quota == 0)) {
+		snprintf(r->err, sizeof(r->err),
+		         "the usage is not stored (manage_users or track_quota is 0)");
+		r->ok = 0;
+	}
 	if (r->ok && provider_update_quota(p, r->u.username, r->files, r->size, 1, err,
 	                                   sizeof(err)) != 0) {
 		snprintf(r->err, sizeof(r->err), "%s", err);

@@ -4,7 +4,7 @@
 # every route and its error statuses, PUT merge, dump/load round trip followed by
 # SFTP logins with OpenSSH, connections listed and closed, quota scans, the
 # request log, sftpgo-httpd's privileges, path tricks in the file parameters.
-# covers: httpd.bind_port httpd.bind_address httpd.backups_path
+# covers: httpd.bind_port httpd.bind_address httpd.backups_path data_provider.manage_users
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 . "$top_srcdir/regress/httpd-lib.sh"
@@ -311,5 +311,26 @@ curl -s -o /dev/null -H 'X-Request-Id: my-req-1' -H 'X-Forwarded-For: 192.0.2.7,
 check "X-Request-Id and X-Forwarded-For in the log" grep -q '"remote_addr":"192.0.2.7","request_id":"my-req-1"' "$LOG"
 check "operations are logged by the monitor" grep -q 'REST API: user alice added' "$LOG"
 check "the server still serves SFTP" sh -c "printf 'ls\n' | sshpass -p alicepw sftp $SSH_OPTS -P $PORT -o BatchMode=no -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - alice@127.0.0.1"
+stop_server
+
+# data_provider.manage_users 0: reads work, writes refused as SFTPGo
+httpd_config 100 "" '"backups_path": "'"$T/backups"'"' '"data_provider": {"manage_users": 0}'
+: >"$LOG"
+start_server || { fail "server starts with manage_users 0"; exit 1; }
+wait_httpd
+DISABLED="Method disabled error: please set manage_users to 1 in your configuration to enable this method"
+api GET /api/v1/user
+expect "manage_users 0: list works" 200 "len(j)==2"
+AID=$(jget "j[0]['id']")
+api POST /api/v1/user '{"username":"new","password":"p","home_dir":"/tmp/new","permissions":{"/":["*"]}}'
+expect "manage_users 0: add 403" 403 "j['error']=='$DISABLED'"
+api PUT "/api/v1/user/$AID" '{"max_sessions":9}'
+expect "manage_users 0: update 403" 403 "j['error']=='$DISABLED'"
+api DELETE "/api/v1/user/$AID"
+expect "manage_users 0: delete 500 (spec section 1.5)" 500 "j['error']=='$DISABLED'"
+api GET "/api/v1/loaddata?input_file=$T/backups/sub/dir/dump.json"
+expect "manage_users 0: loaddata 403" 403
+api GET "/api/v1/user/$AID"
+expect "manage_users 0: nothing changed" 200 "j['max_sessions']!=9"
 stop_server
 done_testing

@@ -853,8 +853,7 @@ START_TEST(good_values_accepted)
 	expect_good("data_provider", "\"pre_login_program\": \"/bin/true\"");
 	expect_bad("data_provider", "\"credentials_path\": \"/var/creds\"",
 	           "data_provider.credentials_path", "cloud storage");
-	expect_bad("data_provider", "\"manage_users\": 0", "data_provider.manage_users",
-	           "REST API");
+	expect_good("data_provider", "\"manage_users\": 0");
 	expect_bad("httpd", "\"certificate_file\": \"/c.pem\"", "httpd.certificate_file",
 	           "not supported yet");
 	expect_good("httpd", "\"bind_port\": 8081, \"bind_address\": \"\", "
