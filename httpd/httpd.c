@@ -46,6 +46,13 @@ static unsigned long request_counter;
 static int auth_on;
 static struct htpasswd users;
 
+/* The client's connection, NULL once it went away (the request is then ours). */
+static struct evhttp_connection *
+peer(const struct hreq *h)
+{
+	return evhttp_request_get_connection(h->r);
+}
+
 static const char *
 method_name(enum evhttp_cmd_type c)
 {
@@ -126,8 +133,8 @@ remote_addr(struct hreq *h, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", xri);
 		return;
 	}
-	if (h->con != NULL)
-		evhttp_connection_get_peer(h->con, &addr, &port);
+	if (peer(h) != NULL)
+		evhttp_connection_get_peer(peer(h), &addr, &port);
 	if (addr == NULL)
 		snprintf(out, outlen, "unknown");
 	else if (strchr(addr, ':') != NULL)
@@ -193,7 +200,9 @@ http_reply(struct hreq *h, int status, char *body)
 		    "{\"error\":\"out of memory\",\"message\":\"\",\"status\":500}\n");
 	}
 	size_t n = body ? strlen(body) : 0;
-	if (h->con != NULL) {
+	/* also when the client went away: libevent detached the request, and
+	 * evhttp_send_reply frees it then */
+	{
 		struct evbuffer *out = evbuffer_new();
 		struct evkeyvalq *oh = evhttp_request_get_output_headers(h->r);
 		evhttp_add_header(oh, "Content-Type", "application/json; charset=utf-8");
@@ -254,8 +263,8 @@ http_authorized(struct hreq *h)
 	if (ok)
 		return 1;
 	/* the peer, never X-Forwarded-For: this is the line fail2ban bans on */
-	if (h->con != NULL)
-		evhttp_connection_get_peer(h->con, &addr, &port);
+	if (peer(h) != NULL)
+		evhttp_connection_get_peer(peer(h), &addr, &port);
 	log_warn("authentication failed for user \"%.64s\" from %s", user,
 	         addr ? addr : "unknown");
 	h->challenge = 1;
@@ -280,16 +289,6 @@ set_users(const struct rpc_httpd_auth *m)
 		    "refused until it is fixed");
 }
 
-/* The client went away: its answers from the monitor are dropped when they come. */
-static void
-on_conn_close(struct evhttp_connection *con, void *arg)
-{
-	(void)arg;
-	for (struct hreq *h = inflight; h != NULL; h = h->next)
-		if (h->con == con)
-			h->con = NULL;
-}
-
 static void
 on_request(struct evhttp_request *r, void *arg)
 {
@@ -304,9 +303,7 @@ on_request(struct evhttp_request *r, void *arg)
 	if (next_id == 0)
 		next_id = 1;
 	h->r = r;
-	h->con = evhttp_request_get_connection(r);
 	h->start_ms = monotonic_ms();
-	evhttp_connection_set_closecb(h->con, on_conn_close, NULL);
 	h->next = inflight;
 	inflight = h;
 	route_request(h);

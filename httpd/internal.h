@@ -15,11 +15,10 @@
 /* One request in flight. */
 struct hreq {
 	struct hreq *next;
-	uint32_t id; /* ADMIN_* req number */
-	struct evhttp_request *r;
-	struct evhttp_connection *con; /* NULL once the client is gone */
-	struct evbuffer *reply;        /* the monitor's answer so far */
-	int64_t start_ms;              /* monotonic */
+	uint32_t id;              /* ADMIN_* req number */
+	struct evhttp_request *r; /* ours until answered, even if the client left */
+	struct evbuffer *reply;   /* the monitor's answer so far */
+	int64_t start_ms;         /* monotonic */
 	struct evkeyvalq query;
 	int have_query;
 	char path[1024]; /* decoded */

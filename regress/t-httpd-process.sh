@@ -83,6 +83,18 @@ r = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/version" % port, timeout=
 print("status", r.status, "after", round(time.time() - t, 2), "s")
 EOP
 check "with 150 half-open clients the API still answers" grep -q '^status 200' "$T/many.out"
+# clients that leave before the monitor's answer comes
+$PY - "$HPORT" >"$T/gone.out" 2>&1 <<'EOP'
+import socket, sys, urllib.request
+port = int(sys.argv[1])
+for i in range(100):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /api/v1/user HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.close()
+r = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/providerstatus" % port, timeout=20)
+print("status", r.status)
+EOP
+check "clients leaving before their answer: the API still answers" grep -q '^status 200' "$T/gone.out"
 check "sftpgo-httpd was not restarted by them" test "$(pgrep -P "$SERVER_PID" -x sftpgo-httpd)" = "$new"
 stop_server
 
