@@ -44,6 +44,31 @@ expect() {
 	ok "$_d"
 }
 
+# api_until METHOD PATH CONDITION: api until the Python CONDITION on the answer
+# holds (10 s at most); the last answer stays in $STATUS and $T/body.
+api_until() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		api "$1" "$2"
+		[ "$(jget "$3" 2>/dev/null)" = True ] && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# open_sftp USER PASSWORD: an OpenSSH sftp session kept open by a FIFO on its stdin
+# (write commands to fd 7, close it to end); SFTP_PID, output in $T/sftp-open.out.
+open_sftp() {
+	mkfifo "$T/fifo"
+	sshpass -p "$2" sftp $SSH_OPTS -P "$PORT" -o BatchMode=no \
+		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
+		"$1@127.0.0.1" <"$T/fifo" >"$T/sftp-open.out" 2>&1 &
+	SFTP_PID=$!
+	BG_PIDS="$BG_PIDS $SFTP_PID"
+	exec 7>"$T/fifo"
+}
+
 # wait_httpd: until the REST API answers (it starts after the SFTP listener).
 wait_httpd() {
 	_i=0

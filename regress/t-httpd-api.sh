@@ -186,21 +186,8 @@ expect "delete: bad id 400" 400
 # --- connections ---------------------------------------------------------------
 api GET /api/v1/connection
 expect "no connections: []" 200 "j==[]"
-# an sftp session kept open by a FIFO on its stdin
-mkfifo "$T/fifo"
-sshpass -p alicepw sftp $SSH_OPTS -P "$PORT" -o BatchMode=no \
-	-o PreferredAuthentications=password -o PubkeyAuthentication=no \
-	alice@127.0.0.1 <"$T/fifo" >"$T/sftp-open.out" 2>&1 &
-SFTP_PID=$!
-BG_PIDS="$BG_PIDS $SFTP_PID"
-exec 7>"$T/fifo"
-i=0
-while [ $i -lt 100 ]; do
-	api GET /api/v1/connection
-	[ "$(jget "len(j)" 2>/dev/null)" = 1 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+open_sftp alice alicepw
+api_until GET /api/v1/connection "len(j)==1"
 expect "an open sftp session is listed" 200 "len(j)==1 and j[0]['username']=='alice' and j[0]['protocol']=='SFTP' and j[0]['active_transfers']==[] and j[0]['remote_address'].startswith('127.0.0.1:')"
 expect "connection members in SFTPGo's order" 200 "list(j[0])==['username','connection_id','client_version','remote_address','connection_time','last_activity','protocol','active_transfers','ssh_command']"
 CID=$(jget "j[0]['connection_id']")
@@ -208,13 +195,7 @@ api DELETE /api/v1/connection/nosuchid
 expect "close an unknown connection: 404" 404 "j=={'error':'','message':'Not Found','status':404}"
 api DELETE "/api/v1/connection/$CID"
 expect "close the connection" 200 "j=={'error':'','message':'Connection closed','status':200}"
-i=0
-while [ $i -lt 100 ]; do
-	api GET /api/v1/connection
-	[ "$(jget "len(j)" 2>/dev/null)" = 0 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+api_until GET /api/v1/connection "j==[]"
 expect "... it is gone" 200 "j==[]"
 exec 7>&-
 wait "$SFTP_PID"
@@ -232,13 +213,7 @@ expect "scan: the body must decode as a user (400)" 400
 STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/x-www-form-urlencoded' \
 	--data-binary '{"username":"alice"}' "http://127.0.0.1:$HPORT/api/v1/quota_scan")
 expect "scan started (any content type)" 201 "j=={'error':'','message':'Scan started','status':201}"
-i=0
-while [ $i -lt 100 ]; do
-	api GET "/api/v1/user/$AID"
-	[ "$(jget "j['used_quota_files']" 2>/dev/null)" = 2 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+api_until GET "/api/v1/user/$AID" "j['used_quota_files']==2"
 expect "the scan counted the home (as the user)" 200 "j['used_quota_files']==2 and j['used_quota_size']==5000 and j['last_quota_update']>0"
 api GET /api/v1/quota_scan
 expect "scan list empty again" 200 "j==[]"

@@ -28,6 +28,16 @@ wait_httpd || { fail "the REST API answers"; exit 1; }
 as() {
 	STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -u "$1" "http://127.0.0.1:$HPORT/api/v1/version")
 }
+# as_until STATUS USER:PASS: until the answer has that status (10 s at most)
+as_until() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		as "$2"
+		[ "$STATUS" = "$1" ] && return 0
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+}
 api GET /api/v1/version
 expect "no credentials: 401 JSON" 401 "j=={'error':'Unauthorized','message':'','status':401}"
 check "401 asks for Basic" sh -c "curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/api/v1/user | grep -qi '^www-authenticate: Basic realm=\"SFTPGo Web\"'"
@@ -57,34 +67,16 @@ expect "405 without authentication" 405
 # re-read when the file changes
 htpasswd -cbB "$T/new" erin erinpw 2>/dev/null
 cp "$T/new" "$PW.tmp" && mv "$PW.tmp" "$PW"
-i=0
-while [ $i -lt 50 ]; do
-	as erin:erinpw
-	[ "$STATUS" = 200 ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
+as_until 200 erin:erinpw
 expect "a changed file is read again" 200
 as alice:alicepw
 expect "... users no longer in it are refused" 401
 check "the re-read is logged" grep -q 'auth_user_file .* changed: users read again' "$LOG"
 printf 'erin:%s\nbroken line without colon\n' "$(cut -d: -f2 "$T/new")" >"$PW.tmp" && mv "$PW.tmp" "$PW"
-i=0
-while [ $i -lt 50 ]; do
-	as erin:erinpw
-	[ "$STATUS" = 401 ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
+as_until 401 erin:erinpw
 expect "an unparsable file refuses everyone" 401
 cp "$T/new" "$PW.tmp" && mv "$PW.tmp" "$PW"
-i=0
-while [ $i -lt 50 ]; do
-	as erin:erinpw
-	[ "$STATUS" = 200 ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
+as_until 200 erin:erinpw
 expect "... until it is fixed" 200
 
 # fail2ban: the failures above, through the shipped filter

@@ -15,21 +15,14 @@ start_server || { fail "server starts"; exit 1; }
 wait_httpd || { fail "the REST API answers"; exit 1; }
 add_user alice "$U1" --password alicepw
 
-# an SFTP session kept open by a FIFO on its stdin
-mkfifo "$T/fifo"
-sshpass -p alicepw sftp $SSH_OPTS -P "$PORT" -o BatchMode=no \
-	-o PreferredAuthentications=password -o PubkeyAuthentication=no \
-	alice@127.0.0.1 <"$T/fifo" >"$T/sftp.out" 2>&1 &
-SFTP_PID=$!
-BG_PIDS="$BG_PIDS $SFTP_PID"
-exec 7>"$T/fifo"
+open_sftp alice alicepw
 echo "pwd" >&7
 i=0
-while [ $i -lt 100 ] && ! grep -q 'Remote working directory' "$T/sftp.out"; do
+while [ $i -lt 100 ] && ! grep -q 'Remote working directory' "$T/sftp-open.out"; do
 	sleep 0.1
 	i=$((i + 1))
 done
-check "the SFTP session is open" grep -q 'Remote working directory' "$T/sftp.out"
+check "the SFTP session is open" grep -q 'Remote working directory' "$T/sftp-open.out"
 
 # a request in progress: headers sent, the body still coming
 $PY - "$HPORT" >"$T/slow.out" 2>&1 <<'EOP' &
@@ -60,7 +53,7 @@ echo "pwd" >&7
 echo "bye" >&7
 exec 7>&-
 wait "$SFTP_PID"
-check "the SFTP session went on through the restart" test "$(grep -c 'Remote working directory' "$T/sftp.out")" -eq 2
+check "the SFTP session went on through the restart" test "$(grep -c 'Remote working directory' "$T/sftp-open.out")" -eq 2
 
 # slow and many clients: header timeout, connection cap; the API keeps serving
 $PY - "$HPORT" >"$T/many.out" 2>&1 <<'EOP'
