@@ -46,6 +46,10 @@
 /* What the listener holds: bans (entries_hard_limit) plus the block list. */
 #define RPC_DEFENDER_ENTRIES_MAX 8192
 #define RPC_ADMIN_TEXT_MAX 60000 /* an admin answer (a page of JSON) */
+/* Admin messages (sftpgo-httpd): a user's JSON, a reply chunk, a file parameter. */
+#define RPC_ADMIN_JSON_MAX 60000
+#define RPC_ADMIN_CHUNK 60000
+#define RPC_PATH_MAX 4096
 
 enum rpc_auth_verdict {
 	RPC_AUTH_DENIED = 0,
@@ -60,7 +64,7 @@ enum rpc_peer {
 	RPC_PEER_LISTENER = 1u << 0,
 	RPC_PEER_SESSION = 1u << 1,
 	RPC_PEER_WORKER = 1u << 2, /* reserved: workers speak stream frames today */
-	RPC_PEER_HTTPD = 1u << 3,  /* reserved: the REST/web process to come */
+	RPC_PEER_HTTPD = 1u << 3,  /* sftpgo-httpd, the admin HTTP process */
 	RPC_PEER_ADMIN = 1u << 4,  /* the admin socket's root client (sftpgo defender) */
 };
 

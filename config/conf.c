@@ -85,9 +85,8 @@ struct section {
 	}
 
 /* Keys whose feature is not built yet ("honour or refuse", see man/sftpgo.json.5). */
-#define R_HTTPD                                                                          \
-	"not supported yet: the REST API and web admin (the HTTP server) are not built " \
-	"yet"
+#define R_HTTPS "not supported yet: HTTPS is not built yet"
+#define R_WEB "not supported yet: the web admin (/web) is not built yet"
 #define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
 #define REFUSED(n, m, why)                                                               \
 	{                                                                                \
@@ -213,8 +212,7 @@ static const struct keydef provider_keys[] = {
      .type = K_INT,
      .off = OFF(data_provider.manage_users),
      .min = 0,
-     .max = 1,
-     .refused = R_HTTPD},
+     .max = 1},
     INT("track_quota", data_provider.track_quota, 0, 2),
     INT("pool_size", data_provider.pool_size, 0, INT_MAX),
     STR("users_base_dir", data_provider.users_base_dir, NULL),
@@ -242,24 +240,19 @@ static const struct keydef provider_keys[] = {
 };
 
 /*
- * Nothing here is built yet: every key is refused when it differs from its default,
- * except httpd.bind_port 0 ("disabled" is what happens); the default 8080 only warns
- * at start (config_not_built_warning()).
+ * The REST API (sftpgo-httpd) honours bind_port, bind_address and backups_path;
+ * the rest is refused when it differs from its default (the web admin, HTTP
+ * authentication and HTTPS are not built yet).
  */
 static const struct keydef httpd_keys[] = {
-    {.name = "bind_port",
-     .type = K_INT,
-     .off = OFF(httpd.bind_port),
-     .min = 0,
-     .max = 65535,
-     .refused = R_HTTPD},
-    REFUSED("bind_address", httpd.bind_address, R_HTTPD),
-    REFUSED_PATH("templates_path", httpd.templates_path, R_HTTPD),
-    REFUSED_PATH("static_files_path", httpd.static_files_path, R_HTTPD),
-    REFUSED_PATH("backups_path", httpd.backups_path, R_HTTPD),
-    REFUSED_PATH("auth_user_file", httpd.auth_user_file, R_HTTPD),
-    REFUSED_PATH("certificate_file", httpd.certificate_file, R_HTTPD),
-    REFUSED_PATH("certificate_key_file", httpd.certificate_key_file, R_HTTPD),
+    INT("bind_port", httpd.bind_port, 0, 65535),
+    STR("bind_address", httpd.bind_address, NULL),
+    REFUSED_PATH("templates_path", httpd.templates_path, R_WEB),
+    REFUSED_PATH("static_files_path", httpd.static_files_path, R_WEB),
+    PATH("backups_path", httpd.backups_path),
+    PATH("auth_user_file", httpd.auth_user_file),
+    REFUSED_PATH("certificate_file", httpd.certificate_file, R_HTTPS),
+    REFUSED_PATH("certificate_key_file", httpd.certificate_key_file, R_HTTPS),
     {0},
 };
 
@@ -1494,8 +1487,7 @@ is_default(const struct sftpgo_config *c, const struct sftpgo_config *d,
 }
 
 /*
- * "Honour or refuse": a key whose feature is not built yet may only hold its default
- * (httpd.bind_port may also be 0: the HTTP server is off, which is the truth).
+ * "Honour or refuse": a key whose feature is not built yet may only hold its default.
  */
 static int
 check_refused(const struct sftpgo_config *c, const struct sftpgo_config *d,
@@ -1512,8 +1504,6 @@ check_refused(const struct sftpgo_config *c, const struct sftpgo_config *d,
 			continue;
 		}
 		if (k->refused == NULL || is_default(c, d, k))
-			continue;
-		if (k->off == OFF(httpd.bind_port) && c->httpd.bind_port == 0)
 			continue;
 		snprintf(key, sizeof(key), "%s.%s%s%s", section, obj ? obj : "",
 		         obj ? "." : "", k->name);
@@ -1545,18 +1535,6 @@ refuse_not_built(const struct sftpgo_config *cfg, const char *src, char *err,
 		rc = check_refused(cfg, &d, src, s->name, NULL, s->keys, err, errlen);
 	config_free(&d);
 	return rc;
-}
-
-const char *
-config_not_built_warning(const struct sftpgo_config *cfg)
-{
-	if (cfg->httpd.bind_port != 0)
-		return "httpd.bind_port is set (SFTPGo's default 8080) but the REST API "
-		       "and "
-		       "web admin (the HTTP server) are not built yet: nothing listens "
-		       "on "
-		       "that port; set httpd.bind_port to 0 to silence this warning";
-	return NULL;
 }
 
 /* SFTPGo's rules for an enabled defender: each score below the threshold (one

@@ -122,11 +122,6 @@ struct sftpgo_config {
  */
 int config_load(struct sftpgo_config *cfg, const char *config_dir,
                 const char *config_file, char *err, size_t errlen);
-/*
- * The one warning about a default that would mean "on" for a feature not built yet
- * (httpd.bind_port 8080): NULL when there is nothing to say.
- */
-const char *config_not_built_warning(const struct sftpgo_config *cfg);
 /* Defaults only (used by tests and when writing a sample file). */
 void config_defaults(struct sftpgo_config *cfg);
 void config_free(struct sftpgo_config *cfg);

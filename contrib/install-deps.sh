@@ -12,6 +12,7 @@ $SUDO apt-get install -y --no-install-recommends \
 	libbsd-dev libmd-dev libargon2-dev libcrypt-dev zlib1g-dev check \
 	openssh-client openssh-server openssh-sftp-server openssh-tests \
 	sshpass rsync git curl procps psmisc python3 python3-paramiko ca-certificates \
+	apache2-utils fail2ban \
 	liblmdb-dev lmdb-utils libcurl4-openssl-dev
 # SQL data providers: client libraries, and the servers the tests start
 $SUDO apt-get install -y --no-install-recommends \

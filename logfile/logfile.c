@@ -645,15 +645,17 @@ log_http(const char *remote_addr, const char *proto, const char *method,
 {
 	struct wbuf w;
 
+	/* ../shared/spec/rest-api-v1.md section 14: the six request keys sorted, then
+	 * the response's */
 	line_start(&w, LOGL_INFO, "httpd");
-	kv_str(&w, "remote_addr", remote_addr);
-	kv_str(&w, "proto", proto);
 	kv_str(&w, "method", method);
-	kv_str(&w, "user_agent", user_agent);
+	kv_str(&w, "proto", proto);
+	kv_str(&w, "remote_addr", remote_addr);
+	kv_str(&w, "request_id", request_id);
 	kv_str(&w, "uri", uri);
+	kv_str(&w, "user_agent", user_agent);
 	kv_int(&w, "resp_status", resp_status);
 	kv_int(&w, "resp_size", resp_size);
 	kv_int(&w, "elapsed_ms", elapsed_ms);
-	kv_str(&w, "request_id", request_id);
 	line_finish(&w);
 }

@@ -69,7 +69,8 @@ void log_command(const struct log_command *c);
 void log_connection_failed(const char *client_ip, const char *username,
                            const char *login_type, const char *error);
 
-/* sender httpd */
+/* sender httpd: method, proto, remote_addr, request_id, uri, user_agent,
+ * resp_status, resp_size, elapsed_ms (REST API spec section 14) */
 void log_http(const char *remote_addr, const char *proto, const char *method,
               const char *user_agent, const char *uri, int resp_status, int64_t resp_size,
               int64_t elapsed_ms, const char *request_id);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "logfile/logfile.h"
 #include "monitor/internal.h"
 
@@ -165,6 +166,7 @@ auth_succeeded(struct msess *s, struct job *j)
 	uid0_map_ids(&M.p->uid0, u->uid, u->gid, &s->run_uid, &s->run_gid);
 	s->ql = quota_attach(u, j->seq);
 	s->state = S_AUTHED;
+	s->connected_ms = epoch_ms();
 	if (s->grace) {
 		event_free(s->grace);
 		s->grace = NULL;
@@ -196,6 +198,11 @@ on_job(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 
 	while (read(fd, &j, sizeof(j)) == (ssize_t)sizeof(j)) {
+		if (j->done != NULL) {
+			j->done(j);
+			job_free(j);
+			continue;
+		}
 		if (j->kind == JOB_QUOTA) {
 			quota_job_done(j);
 			job_free(j);

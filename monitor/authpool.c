@@ -188,6 +188,13 @@ run_job(struct provider **pp, struct job *j)
 	char why[200];
 	struct provider *p = reopen(pp, why, sizeof(why));
 
+	if (j->run != NULL) {
+		if (p == NULL)
+			snprintf(j->error, sizeof(j->error),
+			         "data provider unavailable: %s", why);
+		j->run(p, j);
+		return;
+	}
 	if (p == NULL) {
 		snprintf(j->error, sizeof(j->error), "data provider unavailable: %s",
 		         why);

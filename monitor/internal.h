@@ -14,6 +14,8 @@
  *   kbdint.c        keyboard_interactive_auth_program runs
  *   workers.c       a worker per channel, its settings and events
  *   signals.c       SIGCHLD, SIGTERM/SIGINT, SIGHUP
+ *   httpd_link.c    sftpgo-httpd: start, restart, its messages, ADMIN_REPLY out
+ *   admin.c         the REST API's operations (provider jobs, connections, scans)
  *
  * Session states and what each may send is declared in common/rpc_msgs.def;
  * sessions.c adds the finer guards (one request at a time, answers only when asked).
@@ -76,6 +78,7 @@ struct msess {
 	int max_channels;           /* max_channels_per_connection sent in its INIT */
 	long long run_uid, run_gid; /* its workers' ids (uid 0 mapped at login) */
 	char *extauth_key;          /* hooks.c: the key a query had checked externally */
+	int64_t connected_ms;       /* when it logged in (GET /api/v1/connection) */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
@@ -142,6 +145,9 @@ struct monitor_state {
 	char *version_banner;
 	char *kex, *ciphers, *macs;
 	uint64_t spawn_failures;
+	pid_t httpd_pid; /* 0 when not running */
+	int httpd_sock;  /* its socketpair, -1 */
+	struct event *httpd_ev;
 };
 extern struct monitor_state M;
 
@@ -165,6 +171,10 @@ int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
 
 /* spawn.c */
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
+/* An unprivileged libexec program (the listener, httpd): argv PROG EMPTY_DIR UID
+ * GID [EXTRA], fd 0/1 = io, fd 3 its end of a new SEQPACKET socketpair, whose
+ * other end (non-blocking) goes to *sock. The pid, or -1 (logged). */
+pid_t spawn_confined(const char *prog, const char *extra, int io, int *sock);
 /* spawn() from another libexec dir (the CLI's quota scan has no monitor state). */
 pid_t spawn_libexec(const char *dir, const char *prog, char *const argv[], int io,
                     int ctl);
@@ -176,6 +186,17 @@ int send_listener_settings(void);
 void listener_gone(void);
 void release_slot(struct msess *s);
 void send_release(const char *ip);
+
+/* httpd_link.c: sftpgo-httpd (the REST API) */
+int start_httpd(void);
+void httpd_gone(int status);
+void httpd_stop(void);
+/* An answer for httpd's request req (body NULL: out of memory, 500). */
+void httpd_reply(uint32_t req, int status, const char *body);
+
+/* admin.c: the REST API's operations (ADMIN_* messages) */
+void admin_request(struct rpc_msg *m);
+void admin_free_all(void);
 
 /* sessions.c */
 const char *state_name(enum sess_state st);

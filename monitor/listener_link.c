@@ -189,28 +189,14 @@ send_listener_settings(void)
 int
 start_listener(void)
 {
-	int sv[2];
-	char uid[24], gid[24];
-	char *const argv[] = {"sftpgo-listener", (char *)M.p->empty_dir, uid, gid, NULL};
+	int sock;
+	pid_t pid = spawn_confined("sftpgo-listener", NULL, M.p->listen_fd, &sock);
 
-	snprintf(uid, sizeof(uid), "%ld",
-	         M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
-	snprintf(gid, sizeof(gid), "%ld",
-	         M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		log_error("socketpair: %s", strerror(errno));
+	if (pid < 0)
 		return -1;
-	}
-	pid_t pid = spawn("sftpgo-listener", argv, M.p->listen_fd, sv[1]);
-	close(sv[1]);
-	if (pid < 0) {
-		close(sv[0]);
-		return -1;
-	}
-	io_set_nonblock(sv[0]);
 	M.listener_pid = pid;
-	M.listener_fd = sv[0];
-	M.listener_ev = event_new(M.base, sv[0], EV_READ | EV_PERSIST, on_listener, NULL);
+	M.listener_fd = sock;
+	M.listener_ev = event_new(M.base, sock, EV_READ | EV_PERSIST, on_listener, NULL);
 	event_add(M.listener_ev, NULL);
 	/* It accepts nothing before its settings, so the defender's table goes
 	 * first: not one connection slips in before it (a full buffer is an error). */

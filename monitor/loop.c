@@ -144,6 +144,7 @@ monitor_run(struct monitor_params *p)
 	memset(&M, 0, sizeof(M));
 	M.p = p;
 	M.listener_fd = -1;
+	M.httpd_sock = -1;
 	TAILQ_INIT(&M.sessions);
 	TAILQ_INIT(&M.workers);
 	TAILQ_INIT(&M.pending);
@@ -182,6 +183,8 @@ monitor_run(struct monitor_params *p)
 	}
 	schedule_refill(0);
 	quota_start();
+	if (start_httpd() != 0)
+		log_error("httpd: cannot start sftpgo-httpd: the REST API is not served");
 
 	event_base_dispatch(M.base);
 
@@ -194,6 +197,7 @@ monitor_run(struct monitor_params *p)
 	while (read(M.job_fd, &done, sizeof(done)) == (ssize_t)sizeof(done))
 		job_free(done);
 	quota_free_all();
+	admin_free_all();
 	event_free(job_ev);
 	close(M.job_fd);
 	event_free(sig_chld);

@@ -55,6 +55,7 @@ enum job_kind {
 };
 /* "password", "publickey", "keyboard-interactive" (login_type of the logs) */
 const char *job_method(enum job_kind k);
+struct provider;
 struct job {
 	enum job_kind kind;
 	uint64_t sess_id;
@@ -82,6 +83,12 @@ struct job {
 	char *pre_out;  /* the pre-login program's stdout */
 	size_t pre_out_len;
 	void *ledger; /* JOB_QUOTA: whose */
+	/* Any other work (the REST API, monitor/admin.c): run on a provider thread
+	 * (p NULL when the provider could not be opened: j->error says why), then
+	 * done on the event loop; admin is theirs (done frees it). */
+	void (*run)(struct provider *p, struct job *j);
+	void (*done)(struct job *j);
+	void *admin;
 	struct job *next;
 };
 /* Starts n threads, each with its own provider handle; results come back on the
@@ -121,6 +128,15 @@ void uid0_map_resolve(const struct sftpgo_config *cfg, uid_t unpriv_uid, gid_t u
 void uid0_map_ids(const struct uid0_map *m, long long uid, long long gid,
                   long long *out_uid, long long *out_gid);
 
+/* serve.c: a listening TCP socket on addr:port ("" = every address, IPv6 and
+ * IPv4), or -1 with err (key names the setting in a resolver error). */
+int listen_socket(const char *key, const char *addr, int port, char *err, size_t errlen);
+/* httpd_link.c: the listening socket of httpd.bind_address:bind_port, or -1 with
+ * err (opened by the monitor, passed to sftpgo-httpd). */
+int httpd_open_socket(const struct httpd_config *hc, char *err, size_t errlen);
+/* httpd.auth_user_file's text (malloc'd), or -1 with err naming the file. */
+int httpd_auth_read(const char *path, char **text, size_t *len, char *err, size_t errlen);
+
 /* The event loop (monitor/loop.c). */
 struct monitor_params {
 	struct sftpgo_config *cfg;
@@ -133,6 +149,7 @@ struct monitor_params {
 	uid_t unpriv_uid;      /* (uid_t)-1 when not root */
 	gid_t unpriv_gid;
 	int listen_fd;
+	int httpd_listen_fd; /* httpd.bind_address:bind_port, -1: no REST API */
 	const char *config_dir_arg;
 	const char *config_file_arg;
 	/* sftpd.uid0_service_account, resolved at start (and on SIGHUP) when root */

@@ -22,6 +22,7 @@
 #include "common/version.h"
 #include "monitor/monitor.h"
 #include "provider/provider.h"
+#include "httpd/htpasswd.h"
 
 struct serve_flags {
 	const char *config_dir;
@@ -226,27 +227,33 @@ find_empty_dir(char *err, size_t errlen)
 	return NULL;
 }
 
+/* Is this bind address a loopback one only? */
 static int
-open_listen_socket(const struct sftpd_config *sc, char *err, size_t errlen)
+loopback_only(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	       strcmp(addr, "localhost") == 0;
+}
+
+int
+listen_socket(const char *key, const char *addr, int bind_port, char *err, size_t errlen)
 {
 	struct addrinfo hints = {.ai_family = AF_UNSPEC,
 	                         .ai_socktype = SOCK_STREAM,
 	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	char port[16];
-	const char *host =
-	    sc->bind_address && sc->bind_address[0] ? sc->bind_address : "::";
+	const char *host = addr && addr[0] ? addr : "::";
 	int one = 1, zero = 0, fd = -1;
 
-	snprintf(port, sizeof(port), "%d", sc->bind_port);
+	snprintf(port, sizeof(port), "%d", bind_port);
 	int rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0 && strcmp(host, "::") == 0) {
 		host = "0.0.0.0";
 		rc = getaddrinfo(host, port, &hints, &res);
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "sftpd.bind_address \"%s\": %s", host,
-		         gai_strerror(rc));
+		snprintf(err, errlen, "%s \"%s\": %s", key, host, gai_strerror(rc));
 		return -1;
 	}
 	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
@@ -332,7 +339,7 @@ static int
 check_libexec(const char *dir, char *err, size_t errlen)
 {
 	static const char *const progs[] = {"sftpgo-listener", "sftpgo-session",
-	                                    "sftpgo-worker"};
+	                                    "sftpgo-worker", "sftpgo-httpd"};
 	char path[4096];
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
@@ -366,14 +373,59 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	return 0;
 }
 
+/*
+ * The REST API's socket (httpd.bind_port 0: none). A port that cannot be bound is
+ * logged and SFTP is served without the API (SFTPGo 0.9.6 stopped the whole
+ * service: design-notes "Admin HTTP process").
+ */
+static int
+open_httpd_socket(const struct sftpgo_config *cfg, struct monitor_params *mp)
+{
+	const struct httpd_config *hc = &cfg->httpd;
+	char err[512];
+
+	if (hc->bind_port == 0)
+		return 0;
+	if (hc->auth_user_file[0] != '\0') { /* SFTPGo: unreadable = no start */
+		char *text;
+		size_t len;
+		struct htpasswd h;
+		if (httpd_auth_read(hc->auth_user_file, &text, &len, err, sizeof(err)) !=
+		        0 ||
+		    htpasswd_parse(text, len, &h) != 0 || !h.valid) {
+			if (text != NULL)
+				snprintf(err, sizeof(err),
+				         "httpd.auth_user_file %s: not an "
+				         "htpasswd file (user:hash lines)",
+				         hc->auth_user_file);
+			log_error("%s", err);
+			fprintf(stderr, "sftpgo: %s\n", err);
+			free(text);
+			return -1;
+		}
+		htpasswd_free(&h);
+		explicit_bzero(text, len);
+		free(text);
+	}
+	mp->httpd_listen_fd = httpd_open_socket(hc, err, sizeof(err));
+	if (mp->httpd_listen_fd < 0) {
+		log_error("%s: the REST API is not served", err);
+		return 0;
+	}
+	log_info("REST API listening on %s:%d",
+	         hc->bind_address[0] ? hc->bind_address : "*", hc->bind_port);
+	if (hc->auth_user_file[0] == '\0' && !loopback_only(hc->bind_address))
+		log_warn(
+		    "httpd: no httpd.auth_user_file: the REST API on %s:%d is open to "
+		    "anyone who can reach it (no authentication, as SFTPGo)",
+		    hc->bind_address[0] ? hc->bind_address : "*", hc->bind_port);
+	return 0;
+}
+
 /* Settings that load but deserve a word at every start. */
 static void
 warn_config(const struct sftpgo_config *cfg)
 {
-	const char *w = config_not_built_warning(cfg);
-
-	if (w != NULL)
-		log_warn("%s", w);
 	listener_config_warn(&cfg->sftpd);
 }
 
@@ -440,6 +492,7 @@ monitor_serve(int argc, char **argv)
 	                            .unpriv_uid = (uid_t)-1,
 	                            .unpriv_gid = (gid_t)-1,
 	                            .listen_fd = -1,
+	                            .httpd_listen_fd = -1,
 	                            .config_dir_arg = f.config_dir,
 	                            .config_file_arg = f.config_file};
 	memset(&hk, 0, sizeof(hk));
@@ -459,7 +512,8 @@ monitor_serve(int argc, char **argv)
 	if (check_provider(&cfg, 1, &held, err, sizeof(err)) != 0 ||
 	    hostkeys_load(&cfg, 1, &hk, err, sizeof(err)) != 0)
 		goto fail;
-	mp.listen_fd = open_listen_socket(&cfg.sftpd, err, sizeof(err));
+	mp.listen_fd = listen_socket("sftpd.bind_address", cfg.sftpd.bind_address,
+	                             cfg.sftpd.bind_port, err, sizeof(err));
 	if (mp.listen_fd < 0)
 		goto fail;
 	log_info("SFTP server listening on %s:%d",
@@ -467,9 +521,19 @@ monitor_serve(int argc, char **argv)
 	             ? cfg.sftpd.bind_address
 	             : "[::]",
 	         cfg.sftpd.bind_port);
+	if (open_httpd_socket(&cfg, &mp) != 0) {
+		provider_close(held);
+		close(mp.listen_fd);
+		hostkeys_free(&hk);
+		log_close();
+		config_free(&cfg);
+		return 1;
+	}
 	mp.start_provider = held;
 	held = NULL;
 	rc = monitor_run(&mp);
+	if (mp.httpd_listen_fd >= 0)
+		close(mp.httpd_listen_fd);
 	provider_close(mp.start_provider); /* NULL once the provider pool took it */
 	close(mp.listen_fd);
 	hostkeys_free(&hk);

@@ -31,6 +31,10 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 			}
 			continue;
 		}
+		if (pid == M.httpd_pid) {
+			httpd_gone(status);
+			continue;
+		}
 		struct msess *s;
 		TAILQ_FOREACH(s, &M.sessions, link)
 		if (s->pid == pid)
@@ -59,6 +63,8 @@ kill_all(int sig)
 
 	if (M.listener_pid > 0)
 		kill(M.listener_pid, sig);
+	if (M.httpd_pid > 0)
+		kill(M.httpd_pid, sig);
 	TAILQ_FOREACH(s, &M.sessions, link)
 	kill(s->pid, sig);
 	TAILQ_FOREACH(w, &M.workers, link)
@@ -68,8 +74,8 @@ kill_all(int sig)
 void
 maybe_exit(void)
 {
-	if (M.shutting_down && M.listener_pid == 0 && TAILQ_EMPTY(&M.sessions) &&
-	    TAILQ_EMPTY(&M.workers) && hooks_programs_idle())
+	if (M.shutting_down && M.listener_pid == 0 && M.httpd_pid == 0 &&
+	    TAILQ_EMPTY(&M.sessions) && TAILQ_EMPTY(&M.workers) && hooks_programs_idle())
 		event_base_loopbreak(M.base);
 }
 
@@ -98,6 +104,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	log_info("received signal %d, shutting down", (int)sig);
 	if (M.listener_pid > 0)
 		kill(M.listener_pid, SIGTERM);
+	httpd_stop();
 	while ((c = TAILQ_FIRST(&M.pending)) != NULL) {
 		TAILQ_REMOVE(&M.pending, c, link);
 		close(c->fd);

@@ -8,8 +8,10 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "common/log.h"
 #include "common/spawn.h"
 #include "monitor/internal.h"
@@ -20,6 +22,33 @@ pid_t
 spawn(const char *prog, char *const argv[], int io, int ctl)
 {
 	return spawn_libexec(M.p->libexec_dir, prog, argv, io, ctl);
+}
+
+pid_t
+spawn_confined(const char *prog, const char *extra, int io, int *sock)
+{
+	int sv[2];
+	char uid[24], gid[24];
+	char *const argv[] = {(char *)prog, (char *)M.p->empty_dir, uid,
+	                      gid,          (char *)extra,          NULL};
+
+	snprintf(uid, sizeof(uid), "%ld",
+	         M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);
+	snprintf(gid, sizeof(gid), "%ld",
+	         M.p->unpriv_gid == (gid_t)-1 ? -1L : (long)M.p->unpriv_gid);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_error("socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = spawn(prog, argv, io, sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	io_set_nonblock(sv[0]);
+	*sock = sv[0];
+	return pid;
 }
 
 pid_t

@@ -15,11 +15,13 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (uid mapping and chroot are real)"
 command -v sshpass >/dev/null || skip_all "sshpass not installed"
 
-# serve_config N [extra sftpd keys as JSON members]: port PORT_BASE+N.
+# serve_config N [extra sftpd keys as JSON members]: port PORT_BASE+N, no REST API
+# (regress/httpd-lib.sh httpd_config has one).
 serve_config() {
 	PORT=$((PORT_BASE + $1))
 	cat >"$CFG/sftpgo.json" <<EOC
-{"sftpd": {"bind_port": $PORT, "bind_address": "127.0.0.1", "session_pool_size": 2${2:+, $2}}}
+{"sftpd": {"bind_port": $PORT, "bind_address": "127.0.0.1", "session_pool_size": 2${2:+, $2}},
+ "httpd": {"bind_port": 0}}
 EOC
 }
 

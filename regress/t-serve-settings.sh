@@ -3,7 +3,7 @@
 # sftpd.umask, setstat_mode and upload_mode and data_provider.pool_size through
 # `sftpgo serve` with real clients; SFTPGo 0.9.6's own sample sftpgo.json serves
 # unchanged (port and address from SFTPGO_ variables); the default httpd.bind_port
-# (8080, nothing built behind it) logs one warning at start, 0 none.
+# (8080) starts the REST API (or says why the port could not be bound), 0 none.
 # covers: sftpd.umask sftpd.setstat_mode sftpd.upload_mode data_provider.pool_size
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
@@ -49,7 +49,8 @@ if $PY -c "import paramiko" 2>/dev/null; then
 else
 	ok "# python3-paramiko missing: cut upload not checked"
 fi
-check "one warning about httpd.bind_port 8080" test "$(grep -c 'httpd.bind_port is set' "$LOG")" -eq 1
+check "httpd.bind_port 8080 by default: the REST API or why not" grep -Eq \
+	'REST API listening on 127.0.0.1:8080|cannot listen on 127.0.0.1 port 8080' "$LOG"
 threads5=$(ls "/proc/$SERVER_PID/task" | wc -l)
 stop_server
 
@@ -61,7 +62,7 @@ if $PY -c "import paramiko" 2>/dev/null; then
 	sleep 1
 	check "upload_mode 0: the cut upload is there, partial" test -s "$T/homes/sam/cut.bin"
 fi
-check_not "httpd.bind_port 0: no warning" grep -q "httpd.bind_port" "$LOG"
+check_not "httpd.bind_port 0: no REST API" grep -q "REST API listening" "$LOG"
 threads1=$(ls "/proc/$SERVER_PID/task" | wc -l)
 stop_server
 config '' '"pool_size": 6' '"bind_port": 0'
@@ -79,7 +80,8 @@ export SFTPGO_SFTPD__BIND_PORT=$PORT SFTPGO_SFTPD__BIND_ADDRESS=127.0.0.1 \
 start_server || { fail "the 0.9.6 sample serves"; exit 1; }
 ok "SFTPGo 0.9.6's sample sftpgo.json serves unchanged"
 check "a login with the 0.9.6 sample" ls_b
-check "one warning about httpd.bind_port 8080" test "$(grep -c 'httpd.bind_port is set' "$LOG")" -eq 1
+check "httpd.bind_port 8080 by default: the REST API or why not" grep -Eq \
+	'REST API listening on 127.0.0.1:8080|cannot listen on 127.0.0.1 port 8080' "$LOG"
 stop_server
 unset SFTPGO_SFTPD__BIND_PORT SFTPGO_SFTPD__BIND_ADDRESS SFTPGO_SFTPD__PROXY_PROTOCOL \
 	SFTPGO_DATA_PROVIDER__PRE_LOGIN_PROGRAM

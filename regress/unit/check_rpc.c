@@ -125,13 +125,13 @@ round_trip(int type, int at_max)
 	free_strs(sp, strs);
 }
 
-/* How many messages are declared (type numbers may leave gaps: each engineer's
- * range). */
-static const int n_declared = 0
-#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields) +1
+/* How many messages common/rpc_msgs.def declares. */
+enum {
+#define RPC_MSG(NAME, name, num, dir, peers, states, fdpol, fields) RPC_COUNT_##NAME,
 #include "common/rpc_msgs.def"
 #undef RPC_MSG
-    ;
+	RPC_MSG_COUNT
+};
 
 START_TEST(every_message_round_trips)
 {
@@ -143,7 +143,7 @@ START_TEST(every_message_round_trips)
 		round_trip(t, 0);
 		n++;
 	}
-	ck_assert_int_eq(n, n_declared);
+	ck_assert_int_eq(n, RPC_MSG_COUNT);
 }
 END_TEST
 
@@ -261,7 +261,8 @@ START_TEST(declarations_consistent)
 {
 	for (int t = 0; t < 256; t++) {
 		const struct rpc_msg_spec *sp = rpc_msg_spec(t);
-		if (t == 0 || t >= RPC_TYPE_MAX || sp == NULL) { /* or a gap */
+		if (t == 0 || t >= RPC_TYPE_MAX || sp == NULL) {
+			/* numbers are given out in ranges: a gap is not a message */
 			ck_assert_ptr_null(sp);
 			ck_assert_str_eq(rpc_type_name(t), "unknown");
 			continue;
@@ -305,7 +306,7 @@ START_TEST(decode_rejects_bad_frames)
 		const struct rpc_msg_spec *sp = rpc_msg_spec(t);
 		struct rpc_msg in; /* its union holds any message struct */
 		char *strs[16];
-		if (sp == NULL) /* an unused number */
+		if (sp == NULL) /* a gap between the numbers given out */
 			continue;
 		fill(&in.fd, sp, 0, -1, strs);
 		for (int i = 0; i < sp->nfields; i++) /* non-empty strings */
