@@ -19,3 +19,5 @@ $SUDO apt-get install -y --no-install-recommends \
 	mariadb-client openssl
 # issue 15: YAML configuration files
 $SUDO apt-get install -y --no-install-recommends libyaml-dev
+# issue 15: mkpasswd (whois) makes the yescrypt/sha-crypt/bcrypt hashes of t-user-import
+$SUDO apt-get install -y --no-install-recommends whois
