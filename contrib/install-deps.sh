@@ -21,3 +21,5 @@ $SUDO apt-get install -y --no-install-recommends \
 $SUDO apt-get install -y --no-install-recommends libyaml-dev
 # issue 15: mkpasswd (whois) makes the yescrypt/sha-crypt/bcrypt hashes of t-user-import
 $SUDO apt-get install -y --no-install-recommends whois
+# issue 15: capsh (libcap2-bin) and systemd-analyze (systemd) check the service files
+$SUDO apt-get install -y --no-install-recommends libcap2-bin systemd
