@@ -83,8 +83,7 @@ usage(FILE *f)
 	        "See sftpgo-user(8), IMPORT.\n");
 }
 
-static int __attribute__((format(printf, 1, 2)))
-bad_flag(const char *fmt, ...)
+static int __attribute__((format(printf, 1, 2))) bad_flag(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -136,8 +135,7 @@ set_format(struct import_opts *o, const char *arg)
 			o->format = (enum import_format)i;
 			return 0;
 		}
-	return bad_flag("--format: \"%s\" is not unix-passwd, pure-ftpd or proftpd",
-	                arg);
+	return bad_flag("--format: \"%s\" is not unix-passwd, pure-ftpd or proftpd", arg);
 }
 
 /* Parses the flags; 0, -1 for --help, or an exit status. */
@@ -165,7 +163,8 @@ parse_flags(struct import_opts *o, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	for (int id; rc == 0 && (id = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1;) {
+	for (int id;
+	     rc == 0 && (id = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1;) {
 		switch (id) {
 		case 'h':
 			usage(stdout);
@@ -223,8 +222,9 @@ parse_flags(struct import_opts *o, int argc, char **argv)
 		return bad_flag("unexpected argument \"%s\"", argv[optind]);
 	if (o->format == IMPORT_UNIX_PASSWD) {
 		if (o->input_file != NULL)
-			return bad_flag("--input-file is for pure-ftpd and proftpd; "
-			                "unix-passwd reads --passwd-file and --shadow-file");
+			return bad_flag(
+			    "--input-file is for pure-ftpd and proftpd; "
+			    "unix-passwd reads --passwd-file and --shadow-file");
 		/* System accounts (uid < 1000) and nobody are never wanted: Debian's
 		 * UID_MIN and UID_MAX unless given. */
 		if (!min_given)
@@ -258,10 +258,10 @@ read_lines(const char *path, int (*cb)(char *text, size_t len, int lineno, void 
 	    st.st_size > FILE_MAX_BYTES || (f = fdopen(fd, "r")) == NULL) {
 		int e = fd < 0 ? errno : 0;
 		fprintf(stderr, "sftpgo user import: %s: %s\n", path,
-		        e != 0                         ? strerror(e)
-		        : !S_ISREG(st.st_mode)         ? "not a regular file"
+		        e != 0                        ? strerror(e)
+		        : !S_ISREG(st.st_mode)        ? "not a regular file"
 		        : st.st_size > FILE_MAX_BYTES ? "larger than 64 MiB"
-		                                       : strerror(errno));
+		                                      : strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return EXIT_BAD_INPUT;
@@ -313,8 +313,8 @@ keep_line(char *text, size_t len, int lineno, void *arg)
 		return EXIT_RUNTIME;
 	memcpy(l->text, text, len);
 	l->text[len] = '\0';
-	l->verdict = import_parse_line(t->format, l->text, len, &l->rec, l->why,
-	                               sizeof(l->why));
+	l->verdict =
+	    import_parse_line(t->format, l->text, len, &l->rec, l->why, sizeof(l->why));
 	t->n++;
 	return 0;
 }
@@ -344,10 +344,11 @@ keep_shadow(char *text, size_t len, int lineno, void *arg)
 	l->lineno = lineno;
 	if ((l->text = strndup(text, len)) == NULL)
 		return EXIT_RUNTIME;
-	enum import_verdict v = import_parse_shadow(l->text, len, &l->s, why, sizeof(why));
+	enum import_verdict v =
+	    import_parse_shadow(l->text, len, &l->s, why, sizeof(why));
 	if (v == IMPORT_REFUSED) {
-		fprintf(stderr, "sftpgo user import: shadow line %d: refused: %s\n", lineno,
-		        why);
+		fprintf(stderr, "sftpgo user import: shadow line %d: refused: %s\n",
+		        lineno, why);
 		t->refused++;
 	}
 	if (v != IMPORT_OK) {
@@ -412,9 +413,10 @@ mark_duplicates(struct line_table *t)
 			j++;
 		for (size_t k = i; j - i > 1 && k < j; k++) {
 			idx[k]->verdict = IMPORT_REFUSED;
-			snprintf(idx[k]->why, sizeof(idx[k]->why),
-			         "%s: the name is on %zu lines (first %d): none is imported",
-			         idx[k]->rec.name, j - i, idx[i]->lineno);
+			snprintf(
+			    idx[k]->why, sizeof(idx[k]->why),
+			    "%s: the name is on %zu lines (first %d): none is imported",
+			    idx[k]->rec.name, j - i, idx[i]->lineno);
 		}
 		i = j;
 	}
@@ -433,10 +435,11 @@ add_ip_list(struct strlist *dst, const char *list)
 	for (char *t = copy != NULL ? strtok_r(copy, ",", &save) : NULL;
 	     rc == 0 && t != NULL; t = strtok_r(NULL, ",", &save)) {
 		char cidr[128];
-		const char *suffix = strchr(t, '/') != NULL  ? ""
+		const char *suffix = strchr(t, '/') != NULL   ? ""
 		                     : strchr(t, ':') != NULL ? "/128"
 		                                              : "/32";
-		if ((size_t)snprintf(cidr, sizeof(cidr), "%s%s", t, suffix) >= sizeof(cidr))
+		if ((size_t)snprintf(cidr, sizeof(cidr), "%s%s", t, suffix) >=
+		    sizeof(cidr))
 			rc = -1;
 		else
 			rc = strlist_add(dst, cidr);
@@ -561,12 +564,14 @@ import_user(struct run *x, const struct line *l, struct sftpgo_user *u)
 	if (x->o->dry_run) {
 		struct sftpgo_user existing;
 		user_init(&existing);
-		int rc = provider_user_by_name(x->p, u->username, &existing, err, sizeof(err));
+		int rc =
+		    provider_user_by_name(x->p, u->username, &existing, err, sizeof(err));
 		user_free(&existing);
 		if (rc == 0)
 			snprintf(err, sizeof(err), "username: user \"%s\" already exists",
 			         u->username);
-		if (rc <= 0 || account_prepare_for_store(u, NULL, err, sizeof(err)) != 0) {
+		if (rc <= 0 ||
+		    account_prepare_for_store(u, NULL, err, sizeof(err)) != 0) {
 			refused(x, l->lineno, err);
 			return;
 		}
@@ -603,8 +608,8 @@ import_line(struct run *x, const struct line *l, const struct shadow_table *sh)
 		return;
 	}
 	if ((skip = filtered(x->o, &l->rec, why, sizeof(why))) != NULL) {
-		printf("%s line %d: skipped \"%s\": %s\n", x->file, l->lineno, l->rec.name,
-		       skip);
+		printf("%s line %d: skipped \"%s\": %s\n", x->file, l->lineno,
+		       l->rec.name, skip);
 		x->n.skipped++;
 		return;
 	}
@@ -651,7 +656,8 @@ load_files(const struct import_opts *o, struct line_table *t, struct shadow_tabl
 	if ((rc = read_lines(*file, keep_line, t)) != 0)
 		return rc;
 	if (o->format == IMPORT_UNIX_PASSWD) {
-		const char *shadow = o->shadow_file != NULL ? o->shadow_file : "/etc/shadow";
+		const char *shadow =
+		    o->shadow_file != NULL ? o->shadow_file : "/etc/shadow";
 		if ((rc = read_lines(shadow, keep_shadow, sh)) != 0)
 			return rc;
 		index_shadow(sh);

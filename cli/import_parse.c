@@ -142,7 +142,8 @@ parse_home(char *home, char *why, size_t whylen)
 	while (n > 1 && home[n - 1] == '/')
 		home[--n] = '\0';
 	if (home[0] != '/')
-		return refuse(why, whylen, "home \"%.60s\" is not an absolute path", home);
+		return refuse(why, whylen, "home \"%.60s\" is not an absolute path",
+		              home);
 	if (n > IMPORT_HOME_MAX)
 		return refuse(why, whylen, "home longer than %d bytes", IMPORT_HOME_MAX);
 	return IMPORT_OK;
@@ -171,8 +172,8 @@ parse_common(char **f, struct import_record *r, char *why, size_t whylen)
 	if ((v = parse_name(f[0], why, whylen)) != IMPORT_OK)
 		return v;
 	if (strlen(f[1]) > IMPORT_HASH_MAX)
-		return refuse(why, whylen, "%s: password field longer than %d bytes", f[0],
-		              IMPORT_HASH_MAX);
+		return refuse(why, whylen, "%s: password field longer than %d bytes",
+		              f[0], IMPORT_HASH_MAX);
 	r->name = f[0];
 	r->hash = f[1];
 	if ((v = parse_id("uid", f[2], &r->uid, why, whylen)) != IMPORT_OK ||
@@ -190,8 +191,8 @@ parse_pure_limits(char **f, int n, struct import_record *r, char *why, size_t wh
 		int field;
 		const char *what;
 	} unsupported[] = {
-	    {8, "upload ratio"},        {9, "download ratio"},
-	    {13, "allowed local IPs"},  {14, "denied local IPs"},
+	    {8, "upload ratio"},       {9, "download ratio"},
+	    {13, "allowed local IPs"}, {14, "denied local IPs"},
 	    {17, "time restrictions"},
 	};
 	int64_t ul, dl;
@@ -199,14 +200,16 @@ parse_pure_limits(char **f, int n, struct import_record *r, char *why, size_t wh
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
 		int k = unsupported[i].field;
 		if (k < n && f[k][0] != '\0' && strcmp(f[k], "0") != 0)
-			return refuse(why, whylen,
-			              "%s: %s \"%.40s\" has no equivalent here (not imported "
-			              "rather than silently widened)",
-			              r->name, unsupported[i].what, f[k]);
+			return refuse(
+			    why, whylen,
+			    "%s: %s \"%.40s\" has no equivalent here (not imported "
+			    "rather than silently widened)",
+			    r->name, unsupported[i].what, f[k]);
 	}
 	if (parse_number(f[6], INT64_MAX, 0, &ul) != 0 ||
 	    parse_number(f[7], INT64_MAX, 0, &dl) != 0)
-		return refuse(why, whylen, "%s: bandwidth is not a decimal number", r->name);
+		return refuse(why, whylen, "%s: bandwidth is not a decimal number",
+		              r->name);
 	r->upload_bw = ul / 1024;
 	r->download_bw = dl / 1024;
 	if (r->upload_bw > INT32_MAX || r->download_bw > INT32_MAX)
@@ -223,8 +226,8 @@ parse_pure_limits(char **f, int n, struct import_record *r, char *why, size_t wh
 }
 
 enum import_verdict
-import_parse_line(enum import_format fmt, char *line, size_t len,
-                  struct import_record *r, char *why, size_t whylen)
+import_parse_line(enum import_format fmt, char *line, size_t len, struct import_record *r,
+                  char *why, size_t whylen)
 {
 	char *f[MAX_FIELDS];
 	enum import_verdict v;
@@ -243,11 +246,14 @@ import_parse_line(enum import_format fmt, char *line, size_t len,
 	n = split_fields(line, f);
 	if (fmt == IMPORT_PURE_FTPD) {
 		if (n < 0)
-			return refuse(why, whylen, "more than 18 fields, Pure-FTPd has 17 or 18");
+			return refuse(why, whylen,
+			              "more than 18 fields, Pure-FTPd has 17 or 18");
 		if (n != 17 && n != 18)
-			return refuse(why, whylen, "%d fields, Pure-FTPd has 17 or 18", n);
+			return refuse(why, whylen, "%d fields, Pure-FTPd has 17 or 18",
+			              n);
 	} else if (n != 7) {
-		return n < 0 ? refuse(why, whylen, "more than 7 fields, a passwd line has 7")
+		return n < 0 ? refuse(why, whylen,
+		                      "more than 7 fields, a passwd line has 7")
 		             : refuse(why, whylen, "%d fields, a passwd line has 7", n);
 	}
 	if ((v = parse_common(f, r, why, whylen)) != IMPORT_OK)
@@ -279,13 +285,14 @@ import_parse_shadow(char *line, size_t len, struct import_shadow *s, char *why,
 		return v;
 	int n = split_fields(line, f);
 	if (n != 9)
-		return n < 0 ? refuse(why, whylen, "more than 9 fields, a shadow line has 9")
+		return n < 0 ? refuse(why, whylen,
+		                      "more than 9 fields, a shadow line has 9")
 		             : refuse(why, whylen, "%d fields, a shadow line has 9", n);
 	if ((v = parse_name(f[0], why, whylen)) != IMPORT_OK)
 		return v;
 	if (strlen(f[1]) > IMPORT_HASH_MAX)
-		return refuse(why, whylen, "%s: password field longer than %d bytes", f[0],
-		              IMPORT_HASH_MAX);
+		return refuse(why, whylen, "%s: password field longer than %d bytes",
+		              f[0], IMPORT_HASH_MAX);
 	s->name = f[0];
 	s->hash = f[1];
 	for (int i = 0; i < 4; i++)

@@ -48,8 +48,7 @@ enum import_verdict { IMPORT_OK = 0, IMPORT_IGNORE = 1, IMPORT_REFUSED = -1 };
  * equivalent here (ratios, server-side IP filters, time restrictions).
  */
 enum import_verdict import_parse_line(enum import_format f, char *line, size_t len,
-                                      struct import_record *r, char *why,
-                                      size_t whylen);
+                                      struct import_record *r, char *why, size_t whylen);
 /* The same for one shadow line. */
 enum import_verdict import_parse_shadow(char *line, size_t len, struct import_shadow *s,
                                         char *why, size_t whylen);

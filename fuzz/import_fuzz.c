@@ -52,8 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(line, data, size);
 		line[size] = '\0';
 		why[0] = '\0';
-		enum import_verdict v =
-		    import_parse_line((enum import_format)f, line, size, &r, why, sizeof(why));
+		enum import_verdict v = import_parse_line((enum import_format)f, line,
+		                                          size, &r, why, sizeof(why));
 		if (v == IMPORT_REFUSED && why[0] == '\0')
 			abort();
 		if (v == IMPORT_OK)

@@ -44,8 +44,9 @@ START_TEST(passwd_line)
 	ck_assert_int_eq(r.uid, 1001);
 	ck_assert_int_eq(r.gid, 1002);
 	ck_assert_str_eq(r.home, "/home/alice");
-	ck_assert_int_eq(parse(IMPORT_UNIX_PASSWD, "bob:$6$s$h:2147483647:0::/srv/b/:/bin/sh"),
-	                 IMPORT_OK);
+	ck_assert_int_eq(
+	    parse(IMPORT_UNIX_PASSWD, "bob:$6$s$h:2147483647:0::/srv/b/:/bin/sh"),
+	    IMPORT_OK);
 	ck_assert_int_eq(r.hash_in_shadow, 0);
 	ck_assert_str_eq(r.home, "/srv/b");
 	ck_assert_int_eq(r.uid, 2147483647);
@@ -59,25 +60,31 @@ START_TEST(passwd_refusals)
 	char longname[400], longhome[400];
 
 	refused(IMPORT_UNIX_PASSWD, "alice:x:1001:1002::/home/alice", "6 fields");
-	refused(IMPORT_UNIX_PASSWD, "alice:x:1001:1002::/home/alice:/bin/sh:extra", "8 fields");
+	refused(IMPORT_UNIX_PASSWD, "alice:x:1001:1002::/home/alice:/bin/sh:extra",
+	        "8 fields");
 	refused(IMPORT_UNIX_PASSWD, "a:b:c:d:e:f:g:h:i:j:k:l:m:n:o:p:q:r:s:t", "fields");
 	refused(IMPORT_UNIX_PASSWD, ":x:1001:1002::/home/a:/bin/sh", "empty user name");
 	refused(IMPORT_UNIX_PASSWD, "alice:x:-1:1002::/home/a:/bin/sh", "uid");
 	refused(IMPORT_UNIX_PASSWD, "alice:x:+5:1002::/home/a:/bin/sh", "uid");
 	refused(IMPORT_UNIX_PASSWD, "alice:x:2147483648:1002::/home/a:/bin/sh", "uid");
-	refused(IMPORT_UNIX_PASSWD, "alice:x:99999999999999999999:1::/home/a:/bin/sh", "uid");
+	refused(IMPORT_UNIX_PASSWD, "alice:x:99999999999999999999:1::/home/a:/bin/sh",
+	        "uid");
 	refused(IMPORT_UNIX_PASSWD, "alice:x::1002::/home/a:/bin/sh", "uid");
 	refused(IMPORT_UNIX_PASSWD, "alice:x:1001:1e3::/home/a:/bin/sh", "gid");
 	refused(IMPORT_UNIX_PASSWD, "alice:x:1001: 1::/home/a:/bin/sh", "gid");
-	refused(IMPORT_UNIX_PASSWD, "alice:x:1001:1002::home/a:/bin/sh", "not an absolute");
+	refused(IMPORT_UNIX_PASSWD, "alice:x:1001:1002::home/a:/bin/sh",
+	        "not an absolute");
 	refused(IMPORT_UNIX_PASSWD, "alice:x:1001:1002:::/bin/sh", "not an absolute");
 	refused(IMPORT_UNIX_PASSWD, "+nisuser::0:0:::", "NIS");
 	refused(IMPORT_UNIX_PASSWD, "al\tice:x:1:1::/h:/bin/sh", "control character");
-	refused(IMPORT_UNIX_PASSWD, "alice:x:1:1::/h:/bin/sh\r", "control character 0x0d");
+	refused(IMPORT_UNIX_PASSWD, "alice:x:1:1::/h:/bin/sh\r",
+	        "control character 0x0d");
 	refused(IMPORT_UNIX_PASSWD, "al\xe9ice:x:1:1::/h:/bin/sh", "not valid UTF-8");
 	refused(IMPORT_UNIX_PASSWD, "al\xc0\xafice:x:1:1::/h:/bin/sh", "not valid UTF-8");
-	refused(IMPORT_UNIX_PASSWD, "al\xed\xa0\x80ice:x:1:1::/h:/bin/sh", "not valid UTF-8");
-	refused(IMPORT_UNIX_PASSWD, "al\xf4\x90\x80\x80:x:1:1::/h:/bin/sh", "not valid UTF-8");
+	refused(IMPORT_UNIX_PASSWD, "al\xed\xa0\x80ice:x:1:1::/h:/bin/sh",
+	        "not valid UTF-8");
+	refused(IMPORT_UNIX_PASSWD, "al\xf4\x90\x80\x80:x:1:1::/h:/bin/sh",
+	        "not valid UTF-8");
 	refused(IMPORT_UNIX_PASSWD, "alice\xe2\x82:x:1:1::/h:/bin/sh", "not valid UTF-8");
 	ck_assert_int_eq(parse(IMPORT_UNIX_PASSWD, "\xc3\xa9lise:x:1:1::/h:/bin/sh"),
 	                 IMPORT_OK); /* valid UTF-8: the account validation decides */
@@ -103,9 +110,9 @@ START_TEST(line_limits)
 
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	ck_assert_int_eq(import_parse_line(IMPORT_PROFTPD, big, strlen(big), &r, why,
-	                                   sizeof(why)),
-	                 IMPORT_REFUSED);
+	ck_assert_int_eq(
+	    import_parse_line(IMPORT_PROFTPD, big, strlen(big), &r, why, sizeof(why)),
+	    IMPORT_REFUSED);
 	ck_assert_ptr_nonnull(strstr(why, "line longer than 4096"));
 	memcpy(buf, "alice:x\0:1:1::/h:/bin/sh", 24);
 	ck_assert_int_eq(import_parse_line(IMPORT_PROFTPD, buf, 24, &r, why, sizeof(why)),
@@ -130,17 +137,19 @@ END_TEST
 
 START_TEST(pureftpd_line)
 {
-	ck_assert_int_eq(parse(IMPORT_PURE_FTPD,
-	                       "joe:$2b$06$abcdefghijklmnopqrstuuFoBUs1x6ElXaSTkYeOmux1nR5euQixO:"
-	                       "2000:2000::/home/ftpusers/joe/./:102400:204800:::5:100:"
-	                       "1048576:::192.0.2.1,10.0.0.0/8:2001:db8::1::"),
-	                 IMPORT_REFUSED); /* an IPv6 address has ':' : pure-pw cannot
-	                                     store it either, the field count says so */
-	ck_assert_int_eq(parse(IMPORT_PURE_FTPD,
-	                       "joe:$2b$06$abcdefghijklmnopqrstuuFoBUs1x6ElXaSTkYeOmux1nR5euQixO:"
-	                       "2000:2000:Joe:/home/ftpusers/joe/./:102400:204800:::5:100:"
-	                       "1048576:::192.0.2.1,10.0.0.0/8:198.51.100.7:"),
-	                 IMPORT_OK);
+	ck_assert_int_eq(
+	    parse(IMPORT_PURE_FTPD,
+	          "joe:$2b$06$abcdefghijklmnopqrstuuFoBUs1x6ElXaSTkYeOmux1nR5euQixO:"
+	          "2000:2000::/home/ftpusers/joe/./:102400:204800:::5:100:"
+	          "1048576:::192.0.2.1,10.0.0.0/8:2001:db8::1::"),
+	    IMPORT_REFUSED); /* an IPv6 address has ':' : pure-pw cannot
+	                        store it either, the field count says so */
+	ck_assert_int_eq(
+	    parse(IMPORT_PURE_FTPD,
+	          "joe:$2b$06$abcdefghijklmnopqrstuuFoBUs1x6ElXaSTkYeOmux1nR5euQixO:"
+	          "2000:2000:Joe:/home/ftpusers/joe/./:102400:204800:::5:100:"
+	          "1048576:::192.0.2.1,10.0.0.0/8:198.51.100.7:"),
+	    IMPORT_OK);
 	ck_assert_str_eq(r.home, "/home/ftpusers/joe");
 	ck_assert_int_eq(r.upload_bw, 100);
 	ck_assert_int_eq(r.download_bw, 200);
@@ -150,19 +159,21 @@ START_TEST(pureftpd_line)
 	ck_assert_str_eq(r.allowed_ip, "192.0.2.1,10.0.0.0/8");
 	ck_assert_str_eq(r.denied_ip, "198.51.100.7");
 	/* 17 fields (no time restrictions) and a chroot in the middle */
-	ck_assert_int_eq(parse(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp/./ann:::::::::::"),
-	                 IMPORT_OK);
+	ck_assert_int_eq(
+	    parse(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp/./ann:::::::::::"),
+	    IMPORT_OK);
 	ck_assert_str_eq(r.home, "/srv/ftp");
 	ck_assert_int_eq(r.upload_bw, 0);
 	refused(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp:::::::::::::::", "fields");
-	refused(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp:::3:::::::::", "upload ratio");
-	refused(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp::::::::10.0.0.1::::",
-	        "allowed local IPs");
+	refused(IMPORT_PURE_FTPD,
+	        "ann:$1$x$y:1:1::/srv/ftp:::3:::::::::", "upload ratio");
+	refused(IMPORT_PURE_FTPD,
+	        "ann:$1$x$y:1:1::/srv/ftp::::::::10.0.0.1::::", "allowed local IPs");
 	refused(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp::::::::::::0900-1800",
 	        "time restrictions");
 	refused(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp:abc:::::::::::", "bandwidth");
-	refused(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp:::::99999999999:::::::",
-	        "max connections");
+	refused(IMPORT_PURE_FTPD,
+	        "ann:$1$x$y:1:1::/srv/ftp:::::99999999999:::::::", "max connections");
 	refused(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::/srv/ftp:::::::-1:::::", "quota");
 	refused(IMPORT_PURE_FTPD, "ann:$1$x$y:1:1::ftp/./ann:::::::::::", "absolute");
 }
