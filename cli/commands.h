@@ -8,6 +8,8 @@ int admin_main(int argc, char **argv);
 /* `sftpgo quota scan ...`: cli/quota.c. argv[0] is "quota". */
 int quota_main(int argc, char **argv);
 
+/* `sftpgo portable ...`: cli/portable.c. argv[0] is "portable". */
+int portable_main(int argc, char **argv);
 /* `sftpgo user import ...`: cli/import.c. argv[0] is "import". */
 int import_main(int argc, char **argv);
 

@@ -19,6 +19,7 @@ usage(FILE *f)
 	       "  initprovider  Create the data provider's tables\n"
 	       "  user          Add, update, delete, list and show users\n"
 	       "  quota         Recount the used quota from disk (quota scan)\n"
+	       "  portable      Serve a single directory\n"
 	       "  help          Help about any command\n\n"
 	       "Flags:\n"
 	       "  -h, --help      help for sftpgo\n"
@@ -48,6 +49,8 @@ main(int argc, char **argv)
 		return monitor_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "initprovider") == 0 || strcmp(cmd, "user") == 0)
 		return admin_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "portable") == 0)
+		return portable_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "quota") == 0)
 		return quota_main(argc - 1, argv + 1);
 	fprintf(stderr, "sftpgo: unknown command \"%s\"\n", cmd);

@@ -23,3 +23,7 @@ $SUDO apt-get install -y --no-install-recommends libyaml-dev
 $SUDO apt-get install -y --no-install-recommends whois
 # issue 15: capsh (libcap2-bin) and systemd-analyze (systemd) check the service files
 $SUDO apt-get install -y --no-install-recommends libcap2-bin systemd
+# issue 15: portable mode's mDNS (libavahi-client); t-portable starts dbus-daemon and
+# avahi-daemon itself and browses with avahi-browse
+$SUDO apt-get install -y --no-install-recommends libavahi-client-dev avahi-daemon \
+	avahi-utils dbus
