@@ -57,7 +57,8 @@ group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *arg)
 
 	if (state == AVAHI_ENTRY_GROUP_ESTABLISHED)
 		settle(m, 1, 0);
-	else if (state == AVAHI_ENTRY_GROUP_COLLISION || state == AVAHI_ENTRY_GROUP_FAILURE)
+	else if (state == AVAHI_ENTRY_GROUP_COLLISION ||
+	         state == AVAHI_ENTRY_GROUP_FAILURE)
 		settle(m, -1, avahi_client_errno(avahi_entry_group_get_client(g)));
 }
 
@@ -66,7 +67,8 @@ publish(struct mdns *m, AvahiClient *c)
 {
 	int rc;
 
-	if (m->group == NULL && (m->group = avahi_entry_group_new(c, group_cb, m)) == NULL) {
+	if (m->group == NULL &&
+	    (m->group = avahi_entry_group_new(c, group_cb, m)) == NULL) {
 		settle(m, -1, avahi_client_errno(c));
 		return;
 	}
@@ -149,10 +151,11 @@ mdns_advertise(int port, const char *version, const char *user, const char *pass
 		return NULL;
 	}
 	/* No-fail flag unset: without a daemon the client fails at once. */
-	m->client = avahi_client_new(avahi_threaded_poll_get(m->poll), 0, client_cb, m,
-	                             &error);
+	m->client =
+	    avahi_client_new(avahi_threaded_poll_get(m->poll), 0, client_cb, m, &error);
 	if (m->client == NULL) {
-		snprintf(err, errlen, "no Avahi daemon to talk to (%s)", avahi_strerror(error));
+		snprintf(err, errlen, "no Avahi daemon to talk to (%s)",
+		         avahi_strerror(error));
 		free_mdns(m);
 		return NULL;
 	}
@@ -167,7 +170,8 @@ mdns_advertise(int port, const char *version, const char *user, const char *pass
 	}
 	int state = wait_settled(m);
 	if (state != 1) {
-		snprintf(err, errlen, "the Avahi daemon did not register the service (%s)",
+		snprintf(err, errlen,
+		         "the Avahi daemon did not register the service (%s)",
 		         state == 0 ? "no answer in 5 s" : avahi_strerror(m->error));
 		free_mdns(m);
 		return NULL;

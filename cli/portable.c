@@ -40,8 +40,8 @@ struct portable {
 	int perms_given, commands_given;
 	long port;
 	int advertise, advertise_credentials;
-	char dir[PATH_MAX];     /* the served directory, absolute */
-	char tmp[PATH_MAX];     /* the private config dir */
+	char dir[PATH_MAX]; /* the served directory, absolute */
+	char tmp[PATH_MAX]; /* the private config dir */
 	char generated_pw[16];
 };
 
@@ -63,22 +63,23 @@ bad(const char *fmt, const char *arg)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "Usage:\n  sftpgo portable [flags]\n\nFlags:\n"
-	        "  -C, --advertise-credentials   put username/password in the mDNS TXT "
-	        "record\n"
-	        "  -S, --advertise-service[=false]  advertise over mDNS (default true)\n"
-	        "  -d, --directory string        directory to serve (default \".\")\n"
-	        "  -l, --log-file-path string    JSON log file (empty: standard error)\n"
-	        "  -p, --password string         empty: a generated one\n"
-	        "  -g, --permissions strings     permissions for / (default list,download)\n"
-	        "  -k, --public-key strings      authorized_keys lines\n"
-	        "  -s, --sftpd-port int          0: a random free port in 49152..64151\n"
-	        "  -c, --ssh-commands strings    (default md5sum,sha1sum,cd,pwd)\n"
-	        "  -u, --username string         empty: \"user\"\n"
-	        "  -f, --fs-provider int, --s3-*, --gcs-*: cloud storage, refused (not "
-	        "supported yet)\n"
-	        "See sftpgo(8), PORTABLE MODE.\n");
+	fprintf(
+	    f,
+	    "Usage:\n  sftpgo portable [flags]\n\nFlags:\n"
+	    "  -C, --advertise-credentials   put username/password in the mDNS TXT "
+	    "record\n"
+	    "  -S, --advertise-service[=false]  advertise over mDNS (default true)\n"
+	    "  -d, --directory string        directory to serve (default \".\")\n"
+	    "  -l, --log-file-path string    JSON log file (empty: standard error)\n"
+	    "  -p, --password string         empty: a generated one\n"
+	    "  -g, --permissions strings     permissions for / (default list,download)\n"
+	    "  -k, --public-key strings      authorized_keys lines\n"
+	    "  -s, --sftpd-port int          0: a random free port in 49152..64151\n"
+	    "  -c, --ssh-commands strings    (default md5sum,sha1sum,cd,pwd)\n"
+	    "  -u, --username string         empty: \"user\"\n"
+	    "  -f, --fs-provider int, --s3-*, --gcs-*: cloud storage, refused (not "
+	    "supported yet)\n"
+	    "See sftpgo(8), PORTABLE MODE.\n");
 }
 
 /* cobra's string lists: comma-separated, repeatable. */
@@ -92,8 +93,8 @@ add_list(struct strlist *l, int *given, const char *arg)
 		strlist_free(l);
 		*given = 1;
 	}
-	for (char *t = copy != NULL ? strtok_r(copy, ",", &save) : NULL; rc == 0 && t != NULL;
-	     t = strtok_r(NULL, ",", &save))
+	for (char *t = copy != NULL ? strtok_r(copy, ",", &save) : NULL;
+	     rc == 0 && t != NULL; t = strtok_r(NULL, ",", &save))
 		rc = strlist_add(l, t);
 	free(copy);
 	return rc;
@@ -118,7 +119,8 @@ parse_port(struct portable *p, const char *arg)
 
 	errno = 0;
 	p->port = strtol(arg, &end, 10);
-	if (arg[0] == '\0' || *end != '\0' || errno != 0 || p->port < 0 || p->port > 65535)
+	if (arg[0] == '\0' || *end != '\0' || errno != 0 || p->port < 0 ||
+	    p->port > 65535)
 		return bad("--sftpd-port: not a port number in [0, 65535]:", arg);
 	return 0;
 }
@@ -162,8 +164,8 @@ parse_flags(struct portable *p, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while (rc == 0 &&
-	       (c = getopt_long(argc, argv, "+:CSd:l:p:g:k:s:c:u:f:h", opts, &li)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, "+:CSd:l:p:g:k:s:c:u:f:h", opts,
+	                                   &li)) != -1) {
 		const char *flag = li >= 0 ? opts[li].name : "?";
 		li = -1;
 		switch (c) {
@@ -171,10 +173,14 @@ parse_flags(struct portable *p, int argc, char **argv)
 			usage(stdout);
 			return -1;
 		case 'C':
-			rc = bool_arg(optarg, &p->advertise_credentials) ? bad("-C: not a boolean:", optarg) : 0;
+			rc = bool_arg(optarg, &p->advertise_credentials)
+			         ? bad("-C: not a boolean:", optarg)
+			         : 0;
 			break;
 		case 'S':
-			rc = bool_arg(optarg, &p->advertise) ? bad("-S: not a boolean:", optarg) : 0;
+			rc = bool_arg(optarg, &p->advertise)
+			         ? bad("-S: not a boolean:", optarg)
+			         : 0;
 			break;
 		case 'd':
 			p->directory = optarg;
@@ -189,31 +195,39 @@ parse_flags(struct portable *p, int argc, char **argv)
 			p->username = optarg;
 			break;
 		case 'g':
-			rc = add_list(&p->perms, &p->perms_given, optarg) ? EXIT_RUNTIME : 0;
+			rc = add_list(&p->perms, &p->perms_given, optarg) ? EXIT_RUNTIME
+			                                                  : 0;
 			break;
 		case 'k':
 			rc = strlist_add(&p->keys, optarg) ? EXIT_RUNTIME : 0;
 			break;
 		case 'c':
-			rc = add_list(&p->commands, &p->commands_given, optarg) ? EXIT_RUNTIME : 0;
+			rc = add_list(&p->commands, &p->commands_given, optarg)
+			         ? EXIT_RUNTIME
+			         : 0;
 			break;
 		case 's':
 			rc = parse_port(p, optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "0") != 0)
-				rc = bad("--fs-provider: cloud storage (1 S3, 2 GCS) is not "
-				         "supported yet; only 0 (local) is:",
-				         optarg);
+				rc = bad(
+				    "--fs-provider: cloud storage (1 S3, 2 GCS) is not "
+				    "supported yet; only 0 (local) is:",
+				    optarg);
 			break;
 		case O_CLOUD:
-			fprintf(stderr, "sftpgo portable: --%s: cloud storage (S3, GCS) is not "
-			                "supported yet\n", flag);
+			fprintf(stderr,
+			        "sftpgo portable: --%s: cloud storage (S3, GCS) is not "
+			        "supported yet\n",
+			        flag);
 			rc = EXIT_BAD_INPUT;
 			break;
 		case 'x':
-			fprintf(stderr, "sftpgo portable: --%s: file extension filters are not "
-			                "supported in portable mode yet\n", flag);
+			fprintf(stderr,
+			        "sftpgo portable: --%s: file extension filters are not "
+			        "supported in portable mode yet\n",
+			        flag);
 			rc = EXIT_BAD_INPUT;
 			break;
 		case O_LIBEXEC:
@@ -250,11 +264,13 @@ check_commands(struct portable *p)
 		for (const char *const *k = inprocess_commands; *k != NULL; k++)
 			known |= strcmp(*k, c) == 0;
 		if (!known)
-			return bad(strncmp(c, "git-", 4) == 0 || strcmp(c, "rsync") == 0
-			               ? "--ssh-commands: git and rsync run in a jail that needs "
-			                 "root; portable mode runs as you and cannot offer"
-			               : "--ssh-commands: unknown SSH command",
-			           c);
+			return bad(
+			    strncmp(c, "git-", 4) == 0 || strcmp(c, "rsync") == 0
+			        ? "--ssh-commands: git and rsync run in a jail that "
+			          "needs "
+			          "root; portable mode runs as you and cannot offer"
+			        : "--ssh-commands: unknown SSH command",
+			    c);
 	}
 	return 0;
 }
@@ -322,7 +338,8 @@ write_json(const char *dir, const char *name, json_t *j)
 	char path[PATH_MAX];
 	int rc = -1;
 
-	if (j != NULL && (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
+	if (j != NULL &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
 		rc = json_dump_file(j, path, JSON_INDENT(1));
 	if (rc == 0)
 		rc = chmod(path, 0600);
@@ -337,16 +354,16 @@ write_config(const struct portable *p, const char *password)
 	char dump[PATH_MAX + 16];
 
 	snprintf(dump, sizeof(dump), "%s/users.json", p->tmp);
-	json_t *cfg = json_pack(
-	    "{s:{s:I, s:s, s:i, s:o}, s:{s:s, s:s}, s:{s:i}}", "sftpd", "bind_port",
-	    (json_int_t)p->port, "bind_address", "", "max_auth_tries", 12,
-	    "enabled_ssh_commands", string_array(&p->commands), "data_provider", "driver",
-	    "memory", "name", dump, "httpd", "bind_port", 0);
-	json_t *user = json_pack("{s:s, s:s?, s:o, s:s, s:I, s:I, s:{s:o}, s:i}", "username",
-	                         p->username, "password", password, "public_keys",
-	                         string_array(&p->keys), "home_dir", p->dir, "uid",
-	                         (json_int_t)getuid(), "gid", (json_int_t)getgid(),
-	                         "permissions", "/", string_array(&p->perms), "status", 1);
+	json_t *cfg = json_pack("{s:{s:I, s:s, s:i, s:o}, s:{s:s, s:s}, s:{s:i}}",
+	                        "sftpd", "bind_port", (json_int_t)p->port, "bind_address",
+	                        "", "max_auth_tries", 12, "enabled_ssh_commands",
+	                        string_array(&p->commands), "data_provider", "driver",
+	                        "memory", "name", dump, "httpd", "bind_port", 0);
+	json_t *user = json_pack(
+	    "{s:s, s:s?, s:o, s:s, s:I, s:I, s:{s:o}, s:i}", "username", p->username,
+	    "password", password, "public_keys", string_array(&p->keys), "home_dir",
+	    p->dir, "uid", (json_int_t)getuid(), "gid", (json_int_t)getgid(),
+	    "permissions", "/", string_array(&p->perms), "status", 1);
 	json_t *users = user != NULL ? json_pack("{s:[o]}", "users", user) : NULL;
 	int rc = write_json(p->tmp, "users.json", users);
 	if (write_json(p->tmp, "sftpgo.json", cfg) != 0)
@@ -359,8 +376,9 @@ write_config(const struct portable *p, const char *password)
 static void
 remove_tmp(const char *tmp)
 {
-	static const char *const names[] = {"sftpgo.json", "users.json", "id_rsa", "id_rsa.pub",
-	                                    "id_ed25519", "id_ed25519.pub", NULL};
+	static const char *const names[] = {"sftpgo.json", "users.json", "id_rsa",
+	                                    "id_rsa.pub",  "id_ed25519", "id_ed25519.pub",
+	                                    NULL};
 	char path[PATH_MAX + 32];
 
 	for (const char *const *n = names; *n != NULL; n++) {
@@ -368,7 +386,8 @@ remove_tmp(const char *tmp)
 		(void)unlink(path);
 	}
 	if (rmdir(tmp) != 0)
-		fprintf(stderr, "sftpgo portable: cannot remove %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "sftpgo portable: cannot remove %s: %s\n", tmp,
+		        strerror(errno));
 }
 
 static int
@@ -378,10 +397,11 @@ prepare(struct portable *p, const char **password)
 	int rc;
 
 	if (geteuid() == 0)
-		return bad("portable mode serves a directory as the user who runs it; as "
-		           "root the files would belong to sftpd.uid0_service_account: run "
-		           "it as the directory's owner",
-		           NULL);
+		return bad(
+		    "portable mode serves a directory as the user who runs it; as "
+		    "root the files would belong to sftpd.uid0_service_account: run "
+		    "it as the directory's owner",
+		    NULL);
 	if ((rc = check_commands(p)) != 0)
 		return rc;
 	if (realpath(p->directory, p->dir) == NULL)
@@ -399,11 +419,13 @@ prepare(struct portable *p, const char **password)
 	snprintf(p->tmp, sizeof(p->tmp), "%s/sftpgo-portable-XXXXXX",
 	         tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : "/tmp");
 	if (mkdtemp(p->tmp) == NULL) {
-		fprintf(stderr, "sftpgo portable: mkdtemp %s: %s\n", p->tmp, strerror(errno));
+		fprintf(stderr, "sftpgo portable: mkdtemp %s: %s\n", p->tmp,
+		        strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	if (write_config(p, *password) != 0) {
-		fprintf(stderr, "sftpgo portable: cannot write the configuration in %s\n", p->tmp);
+		fprintf(stderr, "sftpgo portable: cannot write the configuration in %s\n",
+		        p->tmp);
 		remove_tmp(p->tmp);
 		return EXIT_RUNTIME;
 	}
@@ -413,9 +435,10 @@ prepare(struct portable *p, const char **password)
 static void
 print_ready(const struct portable *p, const char *password)
 {
-	printf("Portable mode ready, SFTP port: %ld, user: \"%s\", password: \"%s\", public "
-	       "keys: %zu, directory: \"%s\", permissions: ",
-	       p->port, p->username, password != NULL ? password : "", p->keys.n, p->dir);
+	printf(
+	    "Portable mode ready, SFTP port: %ld, user: \"%s\", password: \"%s\", public "
+	    "keys: %zu, directory: \"%s\", permissions: ",
+	    p->port, p->username, password != NULL ? password : "", p->keys.n, p->dir);
 	for (size_t i = 0; i < p->perms.n; i++)
 		printf("%s%s", i ? "," : "", p->perms.v[i]);
 	printf(", ssh commands: ");
@@ -435,16 +458,18 @@ advertise(const struct portable *p, const char *password)
 	if (!p->advertise)
 		return NULL;
 	if (p->advertise_credentials && password == NULL)
-		printf("mDNS: the account has no password (public keys only): no password "
-		       "record\n");
+		printf(
+		    "mDNS: the account has no password (public keys only): no password "
+		    "record\n");
 	m = mdns_advertise((int)p->port, sftpgo_version(), user,
 	                   p->advertise_credentials ? password : NULL, err, sizeof(err));
 	if (m == NULL)
-		fprintf(stderr,
-		        "sftpgo portable: warning: the service is not advertised over mDNS: "
-		        "%s; start avahi-daemon (with D-Bus) or pass "
-		        "--advertise-service=false\n",
-		        err);
+		fprintf(
+		    stderr,
+		    "sftpgo portable: warning: the service is not advertised over mDNS: "
+		    "%s; start avahi-daemon (with D-Bus) or pass "
+		    "--advertise-service=false\n",
+		    err);
 	else
 		printf("mDNS: advertised as \"SFTPGo portable %ld\" (_sftp-ssh._tcp)%s\n",
 		       p->port, user != NULL ? " with the credentials" : "");
