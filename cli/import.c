@@ -115,19 +115,6 @@ parse_id_flag(const char *name, const char *arg, int64_t *out)
 }
 
 static int
-add_usernames(struct strlist *l, const char *arg)
-{
-	char *copy = strdup(arg), *save = NULL;
-	int rc = copy != NULL ? 0 : -1;
-
-	for (char *t = copy != NULL ? strtok_r(copy, ",", &save) : NULL;
-	     rc == 0 && t != NULL; t = strtok_r(NULL, ",", &save))
-		rc = strlist_add(l, t);
-	free(copy);
-	return rc;
-}
-
-static int
 set_format(struct import_opts *o, const char *arg)
 {
 	for (size_t i = 0; i < 3; i++)
@@ -196,7 +183,8 @@ parse_flags(struct import_opts *o, int argc, char **argv)
 			rc = parse_id_flag("force-gid", optarg, &o->force_gid);
 			break;
 		case 'n':
-			rc = add_usernames(&o->usernames, optarg) != 0 ? EXIT_RUNTIME : 0;
+			rc = strlist_add_split(&o->usernames, optarg) != 0 ? EXIT_RUNTIME
+			                                                   : 0;
 			break;
 		case 'd':
 			o->dry_run = 1;

@@ -225,6 +225,19 @@ parse_pure_limits(char **f, int n, struct import_record *r, char *why, size_t wh
 	return IMPORT_OK;
 }
 
+/* The checks of every line, before it is split: IMPORT_OK to go on. */
+static enum import_verdict
+check_line(const char *line, size_t len, char *why, size_t whylen)
+{
+	if (len > IMPORT_LINE_MAX)
+		return refuse(why, whylen, "line longer than %d bytes", IMPORT_LINE_MAX);
+	if (memchr(line, '\0', len) != NULL)
+		return refuse(why, whylen, "NUL byte in the line");
+	if (len == 0 || line[0] == '#')
+		return IMPORT_IGNORE;
+	return check_text(line, len, why, whylen);
+}
+
 enum import_verdict
 import_parse_line(enum import_format fmt, char *line, size_t len, struct import_record *r,
                   char *why, size_t whylen)
@@ -235,13 +248,7 @@ import_parse_line(enum import_format fmt, char *line, size_t len, struct import_
 
 	memset(r, 0, sizeof(*r));
 	r->allowed_ip = r->denied_ip = "";
-	if (len > IMPORT_LINE_MAX)
-		return refuse(why, whylen, "line longer than %d bytes", IMPORT_LINE_MAX);
-	if (memchr(line, '\0', len) != NULL)
-		return refuse(why, whylen, "NUL byte in the line");
-	if (len == 0 || line[0] == '#')
-		return IMPORT_IGNORE;
-	if ((v = check_text(line, len, why, whylen)) != IMPORT_OK)
+	if ((v = check_line(line, len, why, whylen)) != IMPORT_OK)
 		return v;
 	n = split_fields(line, f);
 	if (fmt == IMPORT_PURE_FTPD) {
@@ -275,13 +282,7 @@ import_parse_shadow(char *line, size_t len, struct import_shadow *s, char *why,
 	const int field[4] = {2, 4, 6, 7};
 
 	memset(s, 0, sizeof(*s));
-	if (len > IMPORT_LINE_MAX)
-		return refuse(why, whylen, "line longer than %d bytes", IMPORT_LINE_MAX);
-	if (memchr(line, '\0', len) != NULL)
-		return refuse(why, whylen, "NUL byte in the line");
-	if (len == 0 || line[0] == '#')
-		return IMPORT_IGNORE;
-	if ((v = check_text(line, len, why, whylen)) != IMPORT_OK)
+	if ((v = check_line(line, len, why, whylen)) != IMPORT_OK)
 		return v;
 	int n = split_fields(line, f);
 	if (n != 9)

@@ -82,22 +82,16 @@ usage(FILE *f)
 	    "See sftpgo(8), PORTABLE MODE.\n");
 }
 
-/* cobra's string lists: comma-separated, repeatable. */
+/* cobra's string lists: comma-separated, repeatable; the first use replaces the
+ * default. */
 static int
 add_list(struct strlist *l, int *given, const char *arg)
 {
-	char *copy = strdup(arg), *save = NULL;
-	int rc = copy != NULL ? 0 : -1;
-
 	if (given != NULL && !*given) {
 		strlist_free(l);
 		*given = 1;
 	}
-	for (char *t = copy != NULL ? strtok_r(copy, ",", &save) : NULL;
-	     rc == 0 && t != NULL; t = strtok_r(NULL, ",", &save))
-		rc = strlist_add(l, t);
-	free(copy);
-	return rc;
+	return strlist_add_split(l, arg);
 }
 
 static int
