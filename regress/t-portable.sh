@@ -47,8 +47,8 @@ portable() {
 	return 1
 }
 stop_portable() {
-	pkill -TERM -P "$PPID_" -x sftpgo 2>/dev/null
-	pkill -TERM -u "$PUID" -x sftpgo 2>/dev/null
+	# the monitor: the oldest sftpgo of the test's own throwaway uid
+	kill -TERM "$(pgrep -o -u "$PUID" -x sftpgo)" 2>/dev/null
 	wait "$PPID_"
 	PSTATUS=$?
 }
