@@ -455,6 +455,7 @@ def clear_dir(path):
 class Server:
     key = ""
     scp_ok = True
+    background_work = False  # processes that outlive a round (actions)
 
     def __init__(self, env, port):
         self.env = env
@@ -690,6 +691,7 @@ class OursActions(Ours):
     """The same server with an upload and download action (--actions): a command
     that does nothing (/bin/true), so the row measures what firing costs."""
     key = "actions"
+    background_work = True
     sftpd_extra = {"actions": {"execute_on": ["upload", "download"],
                                "command": "/bin/true"}}
 
@@ -935,6 +937,10 @@ class Bench:
                     self.failed[(name, srv.key)] = str(e)
                     self.note_fail(name, srv.key, str(e))
                 finally:
+                    if srv.background_work:
+                        # its actions still running would slow the next
+                        # server's round, not its own
+                        srv.quiesce(timeout=60)
                     if srv.host_dir and os.path.isdir(srv.host_dir):
                         clear_dir(srv.host_dir)
                     clear_dir(os.path.join(self.env.base, "dl"))

@@ -42,6 +42,20 @@ utf8_seq_len(const unsigned char *p, size_t n)
 }
 
 int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t l = p[i] != 0 ? utf8_seq_len(p + i, len - i) : 0;
+		if (l == 0)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+int
 json_put_string(struct wbuf *w, const char *s, size_t maxlen)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -22,4 +22,7 @@ int json_put_kv_str(struct wbuf *w, int first, const char *key, const char *valu
 /* Appends ,"key":N */
 int json_put_kv_int(struct wbuf *w, int first, const char *key, int64_t value);
 
+/* Is s (len bytes) valid UTF-8 without NUL bytes, overlong forms or surrogates? */
+int utf8_valid(const char *s, size_t len);
+
 #endif

@@ -12,7 +12,7 @@ bad=0
 
 c_files=$(git ls-files '*.c' '*.h')
 scripts=$(git ls-files '*.sh' '*.py' '*.inc' 'Makefile.am' 'configure.ac' \
-	'regress/run-all' 'fuzz/run-fuzz' 'bench/run' '.ci/run')
+	'regress/run-all' 'fuzz/run-fuzz' 'bench/run' 'bench/soak' '.ci/run')
 
 for f in $c_files; do
 	if [ "$(head -n 1 "$f")" != "/* $SPDX */" ]; then

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,9 +46,11 @@ static struct hproc_list queued = TAILQ_HEAD_INITIALIZER(queued);
 static int n_running[HOOK_CLASSES], n_queued[HOOK_CLASSES];
 static int stopped; /* classes hooks_exec_stop() ended: nothing new starts */
 
-/* Per class: how many programs run at once, how many wait. */
+/* Per class: how many programs run at once, how many wait. A put -r of a few
+ * hundred small files reaches the monitor as one burst of events: the
+ * notification queue holds thousands (an entry is its argv and environment). */
 static const int run_max[HOOK_CLASSES] = {16, 32};
-static const int queue_max[HOOK_CLASSES] = {256, 64};
+static const int queue_max[HOOK_CLASSES] = {HOOK_NOTIFY_QUEUE_MAX, 64};
 
 static char **
 vec_dup(char *const v[])
@@ -226,6 +229,24 @@ run_failed(struct hproc *h, const char *why)
 	finish(h);
 }
 
+/*
+ * A notification runs in the background (SFTPGo does not wait for it either): at
+ * nice 19 it takes the CPU the transfers leave, instead of a share per process
+ * (16 of them at the server's priority would get 16 shares against the one of a
+ * session and of its worker). Done as soon as posix_spawn returns, when
+ * sftpgo-hookexec has just been exec'd: its loading and the program's run are
+ * at the low priority, while the vfork part the monitor waits for is not.
+ * Authentication programs, which a login waits for, keep the server's priority.
+ */
+static void
+lower_priority(const struct hproc *h)
+{
+	if (h->pid > 0 && h->cls == HOOK_NOTIFY &&
+	    setpriority(PRIO_PROCESS, (id_t)h->pid, HOOK_NOTIFY_NICE) != 0)
+		log_debug("hook %s: cannot lower its priority: %s", h->argv[0],
+		          strerror(errno));
+}
+
 /* fd 0 /dev/null, 1 stdout pipe or /dev/null, 2 /dev/null, 3 the exec error pipe */
 static int
 start(struct hproc *h)
@@ -264,6 +285,7 @@ start(struct hproc *h)
 		const int fds[] = {null, out[1] >= 0 ? out[1] : null, null, errp[1]};
 		h->pid = spawn_fds(path, av, h->envp, fds, 4);
 		free(av);
+		lower_priority(h);
 	}
 	close(null);
 	if (out[1] >= 0)

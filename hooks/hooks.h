@@ -39,6 +39,10 @@ enum hook_class {
 #define HOOK_ACTION_SECS 30   /* file action command (SFTPGo) */
 #define HOOK_PROVIDER_SECS 15 /* provider action command and every HTTP call */
 #define HOOK_AUTH_SECS 60     /* external auth and pre-login programs */
+/* Notifications waiting for a slot, per kind (programs, HTTP calls): beyond it
+ * one is dropped with a warn line. */
+#define HOOK_NOTIFY_QUEUE_MAX 4096
+#define HOOK_NOTIFY_NICE 19 /* notification programs run at this nice value */
 
 struct hook_result {
 	int started;   /* 0: the program could not be run (err says why) */

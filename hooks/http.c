@@ -50,11 +50,22 @@ past_drain(void)
 	return __atomic_load_n(&stopping, __ATOMIC_RELAXED) &&
 	       monotonic_ms() > __atomic_load_n(&drain_until, __ATOMIC_RELAXED);
 }
-static const int queue_max[HOOK_CLASSES] = {256, 64};
+static const int queue_max[HOOK_CLASSES] = {HOOK_NOTIFY_QUEUE_MAX, 64};
 static pthread_t threads[HTTP_THREADS];
 static int nthreads;
 static int res_r = -1, res_w = -1;
 static struct event *res_ev;
+/* SSL_CERT_FILE and SSL_CERT_DIR of the server's environment, read at start: as
+ * in SFTPGo (Go's crypto/x509 on Linux), each replaces its part of the system
+ * store (libcurl's bundle file, its certificate directory). NULL: the system's. */
+static char *ca_file, *ca_dir;
+
+static char *
+env_path(const char *name)
+{
+	const char *v = getenv(name);
+	return v != NULL && v[0] != '\0' ? strdup(v) : NULL;
+}
 
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
@@ -98,6 +109,10 @@ perform(struct hreq *q)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	if (ca_dir != NULL)
+		curl_easy_setopt(c, CURLOPT_CAPATH, ca_dir);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "Go-http-client/1.1");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
@@ -203,6 +218,10 @@ hooks_http_start(char *err, size_t errlen)
 	}
 	res_r = p[0];
 	res_w = p[1];
+	free(ca_file);
+	free(ca_dir);
+	ca_file = env_path("SSL_CERT_FILE");
+	ca_dir = env_path("SSL_CERT_DIR");
 	io_set_nonblock(res_r);
 	res_ev = event_new(H.base, res_r, EV_READ | EV_PERSIST, on_result, NULL);
 	if (res_ev == NULL || event_add(res_ev, NULL) != 0) {
@@ -289,5 +308,8 @@ hooks_http_shutdown(void)
 	if (res_w >= 0)
 		close(res_w);
 	res_r = res_w = -1;
+	free(ca_file);
+	free(ca_dir);
+	ca_file = ca_dir = NULL;
 	curl_global_cleanup();
 }

@@ -4,10 +4,13 @@
 # (method, raw path with its query, the headers the tests check, the body) in
 # OUT. How it answers is read from MODEFILE at each request: ok (200), 500,
 # redirect (302 to /elsewhere), slow (waits 20 s, then 200), big (200 with 1 MiB).
-# Usage: hook-receiver.py PORT OUT MODEFILE
+# With CERT and KEY (PEM files) it speaks HTTPS: a client that does not trust
+# CERT's issuer fails its handshake and is not recorded.
+# Usage: hook-receiver.py PORT OUT MODEFILE [CERT KEY]
 import http.server
 import json
 import socketserver
+import ssl
 import sys
 import time
 
@@ -61,5 +64,15 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        pass  # a refused TLS handshake: the client logs it
 
-Server(("127.0.0.1", PORT), Handler).serve_forever()
+
+srv = Server(("127.0.0.1", PORT), Handler)
+if len(sys.argv) > 5:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+    # the handshake runs in the request's thread, not in accept()
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                 do_handshake_on_connect=False)
+srv.serve_forever()

@@ -125,13 +125,14 @@ ssh_pw() {
 		-o PubkeyAuthentication=no "$_u@127.0.0.1" "$@"
 }
 
-# wait_log PATTERN [N]: until the log has N lines (default 1) matching PATTERN.
+# wait_log PATTERN [N [TENTHS]]: until the log has N lines (default 1) matching
+# PATTERN, for at most TENTHS tenths of a second (default 100).
 wait_log() {
 	_i=0
 	while :; do
 		_c=$(grep -c -- "$1" "$LOG" 2>/dev/null)
 		[ "${_c:-0}" -ge "${2:-1}" ] && return 0
-		[ $_i -ge 100 ] && return 1
+		[ $_i -ge "${3:-100}" ] && return 1
 		sleep 0.1
 		_i=$((_i + 1))
 	done

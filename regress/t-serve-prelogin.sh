@@ -6,7 +6,8 @@
 # SFTPGO_LOGIND_METHOD as the service account; empty output changes nothing, a
 # partial user is merged onto the stored one (permissions kept unless named) and
 # saved, and this very login is checked against the result. Bad programs: exit
-# status, invalid JSON, a username change, a user that does not validate.
+# status, invalid JSON, megabytes of output, invalid UTF-8, a username change, a
+# user that does not validate.
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 
@@ -37,6 +38,8 @@ case "\$SFTPGO_LOGIND_USER" in
 *'"username":"plrename"'*) echo '{"username":"someone"}' ;;
 *'"username":"plinvalid"'*) echo '{"home_dir":"relative"}' ;;
 *'"username":"plkbd"'*) echo '{"max_sessions":7}' ;;
+*'"username":"plbig"'*) head -c 3000000 /dev/zero | tr '\\0' ' '; echo '{}' ;;
+*'"username":"plutf8"'*) printf '{"home_dir":"/tmp/\\377\\376"}' ;;
 esac
 EOS
 chmod 755 "$T/pre.sh"
@@ -49,7 +52,7 @@ cat >"$CFG/sftpgo.json" <<EOC
 EOC
 start_server || { fail "server starts"; exit 1; }
 ok "server starts"
-for n in pl1 plempty pldis plkey plfail plbad plrename plinvalid plkbd; do
+for n in pl1 plempty pldis plkey plfail plbad plrename plinvalid plkbd plbig plutf8; do
 	add_user "$n" "$U1" --password pw
 done
 NOBODY=$SERVICE_UID
@@ -100,6 +103,9 @@ bad plfail 'exit status 2'
 bad plbad ''
 bad plrename 'the username cannot be changed'
 bad plinvalid ''
+bad plbig 'output larger than 1048576 bytes'
+bad plutf8 ''
+check "plutf8: not saved" test "$(stored plutf8 home_dir)" = "$T/homes/plutf8"
 check "plinvalid: not saved" test "$(stored plinvalid home_dir)" = "$T/homes/plinvalid"
 check "the server still serves" pwlogin pl1
 stop_server

@@ -66,6 +66,7 @@ env=SFTPGO_USER_UID=1234
 env=SFTPGO_USER_UPLOAD_BANDWIDTH=11
 env=SFTPGO_USER_USERNAME=ann
 uid=$SERVICE_UID gid=$SERVICE_GID
+fds=/dev/null /dev/null /dev/null
 EOW
 	record "$1" >"$T/got"
 	diff "$T/want" "$T/got"
