@@ -19,10 +19,18 @@ int auth_password_is_hashed(const char *s);
 int auth_password_hash(const char *password, char *out, size_t outlen);
 /*
  * Verifies password against a stored hash: argon2id, bcrypt ($2a$ $2b$ $2y$),
- * sha512crypt ($6$), md5crypt ($1$), apr1 ($apr1$), pbkdf2 ($pbkdf2-sha1|256|512$).
+ * sha512crypt ($6$), sha256crypt ($5$), yescrypt ($y$), md5crypt ($1$), apr1 ($apr1$),
+ * pbkdf2 ($pbkdf2-sha1|256|512$); the crypt(3) schemes through libxcrypt.
  * Returns 1 match, 0 no match or unknown format. Constant-time comparison.
  */
 int auth_password_verify(const char *stored, const char *password);
+/*
+ * Why a hash taken from another system (user import) could never match here, or
+ * NULL when auth_password_verify can check it: an unknown scheme, traditional DES
+ * or plain text, a malformed salt (libxcrypt's crypt_checksalt), a cost above the
+ * bounds verification applies.
+ */
+const char *auth_password_hash_problem(const char *stored);
 /* Burns the same time as verifying a default argon2id hash: for unknown users. */
 void auth_password_dummy_verify(const char *password);
 

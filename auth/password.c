@@ -38,7 +38,9 @@
 #define ARGON2_MAX_PARALLELISM 8
 #define BCRYPT_MIN_COST 4
 #define BCRYPT_MAX_COST 16
-#define SHA512CRYPT_MAX_ROUNDS 1000000
+#define SHA512CRYPT_MAX_ROUNDS 1000000 /* sha256crypt too */
+#define YESCRYPT_MAX_N_LOG2 20
+#define YESCRYPT_MAX_MEMORY (256ULL << 20) /* 128 * r * N bytes */
 #define PBKDF2_MAX_ITERATIONS 2000000
 #define PBKDF2_MIN_KEY_LEN 16
 #define PBKDF2_MAX_KEY_LEN 64
@@ -51,7 +53,8 @@ static const char dummy_hash[] = "$argon2id$v=19$m=65536,t=1,p=2$zW6YxmyPy46ZRRL
                                  "Le3ReqOwtW7Xj2XFOvxq6YM1SeMAjMEMidKcbCyPi5g";
 
 static const char *const hashed_prefixes[] = {
-    "$2a$", "$2b$", "$2y$", "$pbkdf2-", "$1$", "$6$", "$apr1$", "$argon2id$",
+    "$2a$", "$2b$", "$2y$", "$pbkdf2-", "$1$",
+    "$5$",  "$6$",  "$y$",  "$apr1$",   "$argon2id$",
 };
 
 static int
@@ -156,9 +159,10 @@ bcrypt_params_ok(const char *stored)
 	return cost >= BCRYPT_MIN_COST && cost <= BCRYPT_MAX_COST;
 }
 
-/* "$6$[rounds=N$]salt$hash": the rounds are bounded, the rest is libxcrypt's. */
+/* "$6$[rounds=N$]salt$hash" (and "$5$..."): the rounds are bounded, the rest is
+ * libxcrypt's. */
 static int
-sha512crypt_params_ok(const char *stored)
+shacrypt_params_ok(const char *stored)
 {
 	const char *p = stored + 3;
 	uint64_t rounds;
@@ -171,8 +175,44 @@ sha512crypt_params_ok(const char *stored)
 	return rounds <= SHA512CRYPT_MAX_ROUNDS;
 }
 
-/* bcrypt, sha512crypt and md5crypt go through libxcrypt; the output is the full
- * hash string, compared in constant time with the stored one. */
+/* One character of yescrypt's parameter encoding: values 0..47 take one character
+ * (index in the crypt alphabet); a longer encoding is refused. */
+static int
+yescrypt_digit(char c)
+{
+	static const char itoa64[] =
+	    "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	const char *at = c != '\0' ? strchr(itoa64, c) : NULL;
+
+	if (at == NULL || at - itoa64 > 47)
+		return -1;
+	return (int)(at - itoa64);
+}
+
+/*
+ * "$y$" flavor N_log2 r "$salt$hash" (libxcrypt's "$y$j9T$..."): only the three
+ * one-character parameters, no optional ones (p, t, g, ROM), and a memory cost
+ * (128 * r * 2^N_log2 bytes) of at most 256 MiB, so a hostile hash cannot make a
+ * login allocate gigabytes.
+ */
+static int
+yescrypt_params_ok(const char *stored)
+{
+	const char *p = stored + 3;
+	int flavor, nlog2, r;
+
+	if (strlen(p) < 4 || p[3] != '$')
+		return 0;
+	flavor = yescrypt_digit(p[0]);
+	nlog2 = yescrypt_digit(p[1]) + 1;
+	r = yescrypt_digit(p[2]) + 1;
+	if (flavor < 0 || nlog2 < 1 || r < 1 || nlog2 > YESCRYPT_MAX_N_LOG2)
+		return 0;
+	return 128ULL * (unsigned long long)r * (1ULL << nlog2) <= YESCRYPT_MAX_MEMORY;
+}
+
+/* bcrypt, sha512crypt, sha256crypt, yescrypt and md5crypt go through libxcrypt; the
+ * output is the full hash string, compared in constant time with the stored one. */
 static int
 verify_libxcrypt(const char *stored, const char *password)
 {
@@ -283,9 +323,10 @@ auth_password_verify(const char *stored, const char *password)
 	if (has_prefix(stored, "$2a$") || has_prefix(stored, "$2b$") ||
 	    has_prefix(stored, "$2y$"))
 		return bcrypt_params_ok(stored) && verify_libxcrypt(stored, password);
-	if (has_prefix(stored, "$6$"))
-		return sha512crypt_params_ok(stored) &&
-		       verify_libxcrypt(stored, password);
+	if (has_prefix(stored, "$6$") || has_prefix(stored, "$5$"))
+		return shacrypt_params_ok(stored) && verify_libxcrypt(stored, password);
+	if (has_prefix(stored, "$y$"))
+		return yescrypt_params_ok(stored) && verify_libxcrypt(stored, password);
 	if (has_prefix(stored, "$1$"))
 		return verify_libxcrypt(stored, password);
 	if (has_prefix(stored, "$apr1$"))
@@ -293,6 +334,46 @@ auth_password_verify(const char *stored, const char *password)
 	if (has_prefix(stored, "$pbkdf2-"))
 		return verify_pbkdf2(stored, password, pwlen);
 	return 0;
+}
+
+/* The libxcrypt schemes: bounded costs, then libxcrypt's own syntax check. */
+static const char *
+libxcrypt_problem(const char *stored)
+{
+	if ((has_prefix(stored, "$6$") || has_prefix(stored, "$5$")) &&
+	    !shacrypt_params_ok(stored))
+		return "sha-crypt rounds malformed or above 1000000";
+	if (has_prefix(stored, "$y$") && !yescrypt_params_ok(stored))
+		return "yescrypt parameters malformed or above 256 MiB of memory";
+	if ((has_prefix(stored, "$2a$") || has_prefix(stored, "$2b$") ||
+	     has_prefix(stored, "$2y$")) &&
+	    !bcrypt_params_ok(stored))
+		return "bcrypt hash malformed or cost outside 4..16";
+	int rc = crypt_checksalt(stored);
+	if (rc != CRYPT_SALT_OK && rc != CRYPT_SALT_METHOD_LEGACY)
+		return "hash malformed (libxcrypt refuses its salt)";
+	return NULL;
+}
+
+const char *
+auth_password_hash_problem(const char *stored)
+{
+	if (stored == NULL || stored[0] == '\0')
+		return "no password hash";
+	if (strlen(stored) > STORED_MAX_LEN)
+		return "hash longer than 1024 bytes";
+	if (!auth_password_is_hashed(stored))
+		return stored[0] == '$'
+		           ? "unsupported hash scheme"
+		           : "not a supported hash (traditional DES crypt and "
+		             "plain text are refused)";
+	if (has_prefix(stored, "$argon2id$"))
+		return argon2_params_ok(stored)
+		           ? NULL
+		           : "argon2id parameters malformed or too costly";
+	if (has_prefix(stored, "$apr1$") || has_prefix(stored, "$pbkdf2-"))
+		return NULL; /* parsed and bounded at verification */
+	return libxcrypt_problem(stored);
 }
 
 void

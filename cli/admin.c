@@ -203,6 +203,7 @@ usage(FILE *f)
 	       "sftpgo-hookexec is)\n"
 	       "  sftpgo user list [--json]\n"
 	       "  sftpgo user show --username U\n"
+	       "  sftpgo user import --help (from passwd/shadow, Pure-FTPd, ProFTPD)\n"
 	       "Every command accepts --config-dir D and --config-file F. See "
 	       "sftpgo-user(8).\n");
 }
@@ -944,22 +945,50 @@ static void
 user_changed(const struct cli *c, const struct sftpgo_config *cfg, struct provider *p,
              const char *action, const struct sftpgo_user *deleted)
 {
-	struct sftpgo_user u;
-	char err[1024];
-
 	if (deleted != NULL) {
 		cli_user_changed(cfg, c->libexec_dir, action, deleted);
 		return;
 	}
+	cli_user_stored(cfg, p, c->libexec_dir, action, c->username, c->name);
+}
+
+void
+cli_user_stored(const struct sftpgo_config *cfg, struct provider *p,
+                const char *libexec_dir, const char *action, const char *username,
+                const char *cmd_name)
+{
+	struct sftpgo_user u;
+	char err[1024];
+
 	user_init(&u);
-	if (provider_user_by_name(p, c->username, &u, err, sizeof(err)) != 0)
+	if (provider_user_by_name(p, username, &u, err, sizeof(err)) != 0)
 		fprintf(stderr,
 		        "sftpgo %s: provider action %s not run: cannot read the "
 		        "user back: %s\n",
-		        c->name, action, err);
+		        cmd_name, action, err);
 	else
-		cli_user_changed(cfg, c->libexec_dir, action, &u);
+		cli_user_changed(cfg, libexec_dir, action, &u);
 	user_free(&u);
+}
+
+int
+cli_user_add_new(struct provider *p, const char *users_base_dir, struct sftpgo_user *u,
+                 char *err, size_t errlen)
+{
+	struct sftpgo_user existing;
+	int rc;
+
+	user_init(&existing);
+	rc = provider_user_by_name(p, u->username, &existing, err, errlen);
+	user_free(&existing);
+	if (rc == 0) {
+		snprintf(err, errlen, "username: user \"%s\" already exists",
+		         u->username);
+		return CLI_USER_EXISTS;
+	}
+	if (rc < 0 || account_prepare_for_store(u, users_base_dir, err, errlen) != 0)
+		return -1;
+	return provider_user_add(p, u, err, errlen) != 0 ? -1 : 0;
 }
 
 static int
@@ -975,9 +1004,7 @@ cmd_add(const struct cli *c, const struct sftpgo_config *cfg, struct provider *p
 		return bad_input(c, "--username is required");
 	u.username = strdup(c->username);
 	if (!c->perms_given) { /* default: everything under "/" */
-		json_t *all = json_pack("{s:[s]}", "/", perm_name(PERM_ALL));
-		rc = all != NULL ? user_perms_from_json(all, &u, err, sizeof(err)) : -1;
-		json_decref(all);
+		rc = cli_user_perms_all(&u);
 		if (rc != 0) {
 			user_free(&u);
 			return runtime_error(c, "out of memory");
@@ -994,18 +1021,12 @@ cmd_add(const struct cli *c, const struct sftpgo_config *cfg, struct provider *p
 		    c, "--uid and --gid are required (the user's files belong to "
 		       "them; 0/root is refused)");
 	}
-	struct sftpgo_user existing;
-	user_init(&existing);
-	rc = provider_user_by_name(p, u.username, &existing, err, sizeof(err));
-	user_free(&existing);
-	if (rc == 0) {
+	rc = cli_user_add_new(p, users_base_dir, &u, err, sizeof(err));
+	if (rc == CLI_USER_EXISTS) {
 		user_free(&u);
-		return bad_input(c, "--username: user \"%s\" already exists",
-		                 c->username);
+		return bad_input(c, "--%s", err);
 	}
-	if (rc < 0 ||
-	    (rc = account_prepare_for_store(&u, users_base_dir, err, sizeof(err))) != 0 ||
-	    (rc = provider_user_add(p, &u, err, sizeof(err))) != 0) {
+	if (rc != 0) {
 		user_free(&u);
 		return provider_error(c, err);
 	}
@@ -1021,6 +1042,17 @@ cmd_add(const struct cli *c, const struct sftpgo_config *cfg, struct provider *p
 	user_free(&u);
 	user_changed(c, cfg, p, "add", NULL);
 	return 0;
+}
+
+int
+cli_user_perms_all(struct sftpgo_user *u)
+{
+	char err[300];
+	json_t *all = json_pack("{s:[s]}", "/", perm_name(PERM_ALL));
+	int rc = all != NULL ? user_perms_from_json(all, u, err, sizeof(err)) : -1;
+
+	json_decref(all);
+	return rc;
 }
 
 static int
@@ -1241,6 +1273,8 @@ admin_main(int argc, char **argv)
 	};
 	struct cli c;
 
+	if (strcmp(argv[0], "user") == 0 && argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	memset(&c, 0, sizeof(c));
 	c.libexec_dir = SFTPGO_LIBEXECDIR;
 	if (strcmp(argv[0], "initprovider") == 0) {

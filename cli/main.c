@@ -21,6 +21,7 @@ usage(FILE *f)
 	       "  quota         Recount the used quota from disk (quota scan)\n"
 	       "  defender      List or unban the hosts the running server's defender "
 	       "bans\n"
+	       "  portable      Serve a single directory\n"
 	       "  help          Help about any command\n\n"
 	       "Flags:\n"
 	       "  -h, --help      help for sftpgo\n"
@@ -50,6 +51,8 @@ main(int argc, char **argv)
 		return monitor_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "initprovider") == 0 || strcmp(cmd, "user") == 0)
 		return admin_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "portable") == 0)
+		return portable_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "quota") == 0)
 		return quota_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "defender") == 0)

@@ -45,3 +45,16 @@ strlist_free(struct strlist *l)
 	l->v = NULL;
 	l->n = 0;
 }
+
+int
+strlist_add_split(struct strlist *l, const char *csv)
+{
+	char *copy = strdup(csv), *save = NULL;
+	int rc = copy != NULL ? 0 : -1;
+
+	for (char *t = copy != NULL ? strtok_r(copy, ",", &save) : NULL;
+	     rc == 0 && t != NULL; t = strtok_r(NULL, ",", &save))
+		rc = strlist_add(l, t);
+	free(copy);
+	return rc;
+}

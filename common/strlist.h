@@ -11,6 +11,8 @@ struct strlist {
 };
 
 int strlist_add(struct strlist *l, const char *s);
+/* Adds each non-empty item of a comma-separated list (a CLI's "a,b,c"). 0 or -1. */
+int strlist_add_split(struct strlist *l, const char *csv);
 int strlist_contains(const struct strlist *l, const char *s);
 void strlist_free(struct strlist *l);
 

@@ -33,3 +33,11 @@ if [ ! -x /opt/sftpgo-test-s3/node_modules/.bin/s3rver ]; then
 	(cd /opt/sftpgo-test-s3 && $SUDO npm install --no-audit --no-fund --loglevel=error \
 		s3rver@3.7.1)
 fi
+# issue 15: mkpasswd (whois) makes the yescrypt/sha-crypt/bcrypt hashes of t-user-import
+$SUDO apt-get install -y --no-install-recommends whois
+# issue 15: capsh (libcap2-bin) and systemd-analyze (systemd) check the service files
+$SUDO apt-get install -y --no-install-recommends libcap2-bin systemd
+# issue 15: portable mode's mDNS (libavahi-client); t-portable starts dbus-daemon and
+# avahi-daemon itself and browses with avahi-browse
+$SUDO apt-get install -y --no-install-recommends libavahi-client-dev avahi-daemon \
+	avahi-utils dbus

@@ -29,6 +29,33 @@ check "man pages installed" test -f "$P/usr/share/man/man8/sftpgo.8"
 check "systemd unit names the installed paths" \
 	grep -q "^ExecStart=$P/usr/bin/sftpgo serve --config-dir $P/etc/sftpgo " \
 	"$P/usr/lib/systemd/system/sftpgo.service"
+# The service files (issue 15 item 5): the hardened unit, OpenRC and sysvinit.
+UNIT=$P/usr/lib/systemd/system/sftpgo.service
+check "unit: capability bounding set is exactly the monitor's" test \
+	"$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")" = \
+	"CAP_SETUID CAP_SETGID CAP_SYS_CHROOT CAP_DAC_READ_SEARCH CAP_CHOWN CAP_KILL CAP_NET_BIND_SERVICE CAP_SYS_ADMIN"
+check "unit: no ambient capabilities, NoNewPrivileges" sh -c \
+	"grep -qx 'AmbientCapabilities=' '$UNIT' && grep -qx 'NoNewPrivileges=yes' '$UNIT'"
+check "unit: ProtectSystem=strict, the config dir writable" sh -c \
+	"grep -qx 'ProtectSystem=strict' '$UNIT' && grep -q '^ReadWritePaths=$P/etc/sftpgo ' '$UNIT'"
+check "unit: PrivateTmp, ProtectHome=no (homes are served)" sh -c \
+	"grep -qx 'PrivateTmp=yes' '$UNIT' && grep -qx 'ProtectHome=no' '$UNIT'"
+if command -v systemd-analyze >/dev/null; then
+	check "unit: systemd-analyze verify" systemd-analyze verify --man=no "$UNIT"
+else
+	ok "# SKIP systemd-analyze not installed"
+fi
+for s in sftpgo.openrc sftpgo.init; do
+	check "$s installed executable in datadir/sftpgo/init.d" test -x "$P/usr/share/sftpgo/init.d/$s"
+	check "$s is sh syntax" sh -n "$P/usr/share/sftpgo/init.d/$s"
+	check "$s names the installed paths" sh -c \
+		"grep -q '$P/usr/bin/sftpgo' '$P/usr/share/sftpgo/init.d/$s' && grep -q '$P/etc/sftpgo' '$P/usr/share/sftpgo/init.d/$s'"
+	check "$s uses the unit's bounding set" grep -qF -- \
+		'-all,+setuid,+setgid,+sys_chroot,+dac_read_search,+chown,+kill,+net_bind_service,+sys_admin' \
+		"$P/usr/share/sftpgo/init.d/$s"
+done
+check "OpenRC script runs under openrc-run" sh -c "head -n 1 '$P/usr/share/sftpgo/init.d/sftpgo.openrc' | grep -qx '#!/sbin/openrc-run'"
+check "sysvinit script has an LSB header" grep -q '^### BEGIN INIT INFO' "$P/usr/share/sftpgo/init.d/sftpgo.init"
 echo '{"sftpd": {"bind_address": "127.0.0.1"}}' >"$P/etc/sftpgo/sftpgo.json.admin"
 cp "$P/etc/sftpgo/sftpgo.json.admin" "$P/etc/sftpgo/sftpgo.json"
 (cd "$T/src" && make install) >/dev/null 2>&1

@@ -35,6 +35,14 @@ static const struct {
     {"$6$Xy7.q/z$KCKJF.AEqh4XmBUo5dc96H.iht0NnRKeffjjtbYuncYb9dU/aUZlWwOVDEiOxgsZkVXNmb"
      "IenErodNDWk4Wcr.",
      ""},
+    /* sha256crypt and yescrypt (mkpasswd from Debian's whois package) */
+    {"$5$saltsalt$gOjOtoMpVhru2uyjeJSEc/JaLQWOXMNmlOnj6T4AtC.", "password"},
+    {"$5$rounds=1000$YjCf/XOKcvZnLaSi$kKUC3Ge.vdxjLqB/ov2429n5pE5R0YHnI7hKK5uBBQ3",
+     "hunter2"},
+    {"$y$j9T$NKjWoM.CuPuU5sNuj9xhc1$UPUwy.OCFpBV9uuKVy7LelifJ776L/HcCbe3GFsWLV4",
+     "password"},
+    {"$y$j7T$0ZRbQtCLPOxX16AgA5TJZ1$bmOlSy0CC51bTMM16RRJYdQj1Bnli16ZO.xCZZqDXB5",
+     "correct horse"},
     /* md5crypt */
     {"$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", "password"},
     {"$1$ab/cd$eDK2IVsHz1Jw204Snq71t/", "Tr0ub4dor&3"},
@@ -196,11 +204,12 @@ END_TEST
 
 START_TEST(is_hashed_prefixes)
 {
-	static const char *yes[] = {"$2a$x", "$2b$x", "$2y$x",   "$pbkdf2-sha256$1$a$b",
-	                            "$1$x",  "$6$x",  "$apr1$x", "$argon2id$x"};
+	static const char *yes[] = {
+	    "$2a$x", "$2b$x",   "$2y$x",   "$pbkdf2-sha256$1$a$b", "$1$x", "$5$abc",
+	    "$6$x",  "$y$j9T$", "$apr1$x", "$argon2id$x"};
 	static const char *no[] = {
-	    "",      "password",     "$2x$",  "$5$abc", "$argon2i$v=19",
-	    "$apr$", "pbkdf2-sha1$", " $1$x", "$y$j9T$"};
+	    "",      "password",     "$2x$",  "$7$abc",  "$argon2i$v=19",
+	    "$apr$", "pbkdf2-sha1$", " $1$x", "$gy$j9T$"};
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
 		ck_assert_msg(auth_password_is_hashed(yes[i]) == 1, "%s", yes[i]);
@@ -217,8 +226,8 @@ START_TEST(verify_unknown_formats)
 	    "",
 	    "password",
 	    "$",
-	    "$5$saltsalt$Gcm6FsVtF/Qa77ZKD.iwsJlCVPY0XSMgLJL0Hnww/c1",
-	    "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+	    "$gy$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+	    "$7$CU..../....F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.R",
 	    "$argon2i$v=19$m=4096,t=3,p=1$MDEyMzQ1Njc4OWFiY2RlZg$abc",
 	    "$pbkdf2-md5$1000$salt$AAAAAAAAAAAAAAAAAAAAAA==",
 	    "$2x$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
@@ -255,6 +264,16 @@ START_TEST(verify_absurd_costs)
 	    "ZAFHE0C4wMDBWMAMyYeDakAopJ9xy04GnRpPeQMg"
 	    "mu6wARcX5qgdWB79s3HBuMFBXScCMUWzYK38/",
 	    "$6$rounds=99999999999999999999$NaCl$WO9y",
+	    "$5$rounds=1000001$YjCf/XOKcvZnLaSi$kKUC3Ge.vdxjLqB/"
+	    "ov2429n5pE5R0YHnI7hKK5uBBQ3",
+	    /* yescrypt: N = 2^23 (over the bound), r = 32 with N = 2^17 (512 MiB),
+	     * optional parameters, a multi-character encoding, a short field */
+	    "$y$jKT$NKjWoM.CuPuU5sNuj9xhc1$UPUwy.OCFpBV9uuKVy7LelifJ776L/HcCbe3GFsWLV4",
+	    "$y$jET$NKjWoM.CuPuU5sNuj9xhc1$UPUwy.OCFpBV9uuKVy7LelifJ776L/HcCbe3GFsWLV4",
+	    "$y$j9T/$NKjWoM.CuPuU5sNuj9xhc1$UPUwy.OCFpBV9uuKVy7LelifJ776L/HcCbe3GFsWLV4",
+	    "$y$jzT$NKjWoM.CuPuU5sNuj9xhc1$UPUwy.OCFpBV9uuKVy7LelifJ776L/HcCbe3GFsWLV4",
+	    "$y$j9$NKjWoM.CuPuU5sNuj9xhc1$UPUwy.OCFpBV9uuKVy7LelifJ776L/HcCbe3GFsWLV4",
+	    "$y$",
 	    "$6$rounds=$NaCl4pepper$WO9yl995",
 	    "$6$rounds=-5$NaCl4pepper$WO9yl995",
 	    "$pbkdf2-sha256$2000001$E86a9YMX3zC7$R5J62hsSq+pYw00hLLPKBbcGXmq7fj5+/"
@@ -404,6 +423,40 @@ START_TEST(verify_malformed)
 END_TEST
 
 /* A key longer than the bound is refused even when it would be correct. */
+/* What user import checks before storing a foreign hash. */
+START_TEST(hash_problem)
+{
+	static const char *good[] = {
+	    "$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/"
+	    "jctKu9YterLp8wwnSq.qc."
+	    "eoxqOmSuNp2xS0ktL3nh/",
+	    "$5$saltsalt$gOjOtoMpVhru2uyjeJSEc/JaLQWOXMNmlOnj6T4AtC.",
+	    "$y$j9T$NKjWoM.CuPuU5sNuj9xhc1$UPUwy.OCFpBV9uuKVy7LelifJ776L/HcCbe3GFsWLV4",
+	    "$2b$06$abcdefghijklmnopqrstuuFoBUs1x6ElXaSTkYeOmux1nR5euQixO",
+	    "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/",
+	    "$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/",
+	};
+	static const char *bad[] = {
+	    "",
+	    "abJnggxhB/yWI", /* DES */
+	    "plain text",
+	    "$7$CU..../....F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o",
+	    "$y$jKT$NKjWoM.CuPuU5sNuj9xhc1$UPUwy.OCFpBV9uuKVy7LelifJ776L/HcCbe3GFsWLV4",
+	    "$6$rounds=1000001$NaCl$WO9y",
+	    "$2a$31$ajq8Q7fbtFRQvXpdCq7Jcuy.Rx1h/L4J60Otx.gyNLbAYctGMJ9tK",
+	    "$6$sa!t$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq",
+	    "$argon2id$v=19$m=9999999,t=3,p=1$MDEyMzQ1Njc4OWFiY2RlZg$abc",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(auth_password_hash_problem(good[i]) == NULL, "%s: %s",
+		              good[i], auth_password_hash_problem(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(auth_password_hash_problem(bad[i]) != NULL, "%s", bad[i]);
+	ck_assert_ptr_nonnull(auth_password_hash_problem(NULL));
+}
+END_TEST
+
 START_TEST(verify_pbkdf2_key_length_bound)
 {
 	/* 96 bytes of base64 zeros: over the 64-byte bound. */
@@ -534,6 +587,7 @@ main(void)
 	tcase_add_test(tc3, verify_caps_boundary_accepted);
 	tcase_add_test(tc3, verify_malformed);
 	tcase_add_test(tc3, verify_pbkdf2_key_length_bound);
+	tcase_add_test(tc3, hash_problem);
 	tcase_add_test(tc3, verify_long_password_refused);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tc2);

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `sftpgo portable`: serves one directory on demand as the user who runs it, with
+ * SFTPGo 0.9's flags, no configuration file and no database. It writes a private
+ * configuration (a memory provider holding the one account) into a fresh 0700
+ * temporary directory, runs the ordinary `sftpgo serve` on it, advertises the
+ * service over mDNS through Avahi, and removes the directory at exit. Without
+ * root nothing can chroot or change ids: every process runs as the caller and
+ * the worker's openat2(RESOLVE_IN_ROOT) lookups keep the client inside the
+ * directory (sftpgo(8), PORTABLE MODE). Syntax in sftpgo(8).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/commands.h"
+#include "cli/mdns.h"
+#include "common/strlist.h"
+#include "common/version.h"
+#include "monitor/monitor.h"
+
+#define EXIT_BAD_INPUT 2
+#define EXIT_RUNTIME 1
+
+struct portable {
+	const char *directory, *username, *password, *log_file, *libexec_dir;
+	struct strlist keys, perms, commands;
+	int perms_given, commands_given;
+	long port;
+	int advertise, advertise_credentials;
+	char dir[PATH_MAX]; /* the served directory, absolute */
+	char tmp[PATH_MAX]; /* the private config dir */
+	char generated_pw[16];
+};
+
+/* The SSH commands served in process; git and rsync need the jail (root). */
+static const char *const inprocess_commands[] = {
+    "scp", "md5sum", "sha1sum", "sha256sum", "sha384sum", "sha512sum", "cd", "pwd", NULL};
+
+static int
+bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "sftpgo portable: ");
+	fprintf(stderr, "%s", fmt);
+	if (arg != NULL)
+		fprintf(stderr, " \"%s\"", arg);
+	fputc('\n', stderr);
+	return EXIT_BAD_INPUT;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "Usage:\n  sftpgo portable [flags]\n\nFlags:\n"
+	    "  -C, --advertise-credentials   put username/password in the mDNS TXT "
+	    "record\n"
+	    "  -S, --advertise-service[=false]  advertise over mDNS (default true)\n"
+	    "  -d, --directory string        directory to serve (default \".\")\n"
+	    "  -l, --log-file-path string    JSON log file (empty: standard error)\n"
+	    "  -p, --password string         empty: a generated one\n"
+	    "  -g, --permissions strings     permissions for / (default list,download)\n"
+	    "  -k, --public-key strings      authorized_keys lines\n"
+	    "  -s, --sftpd-port int          0: a random free port in 49152..64151\n"
+	    "  -c, --ssh-commands strings    (default md5sum,sha1sum,cd,pwd)\n"
+	    "  -u, --username string         empty: \"user\"\n"
+	    "  -f, --fs-provider int, --s3-*, --gcs-*: cloud storage, refused (not "
+	    "supported yet)\n"
+	    "See sftpgo(8), PORTABLE MODE.\n");
+}
+
+/* cobra's string lists: comma-separated, repeatable; the first use replaces the
+ * default. */
+static int
+add_list(struct strlist *l, int *given, const char *arg)
+{
+	if (given != NULL && !*given) {
+		strlist_free(l);
+		*given = 1;
+	}
+	return strlist_add_split(l, arg);
+}
+
+static int
+bool_arg(const char *arg, int *out)
+{
+	if (arg == NULL || strcmp(arg, "true") == 0 || strcmp(arg, "1") == 0)
+		*out = 1;
+	else if (strcmp(arg, "false") == 0 || strcmp(arg, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_port(struct portable *p, const char *arg)
+{
+	char *end;
+
+	errno = 0;
+	p->port = strtol(arg, &end, 10);
+	if (arg[0] == '\0' || *end != '\0' || errno != 0 || p->port < 0 ||
+	    p->port > 65535)
+		return bad("--sftpd-port: not a port number in [0, 65535]:", arg);
+	return 0;
+}
+
+/* 0, -1 for --help, or an exit status. */
+static int
+parse_flags(struct portable *p, int argc, char **argv)
+{
+	enum { O_LIBEXEC = 256, O_CLOUD };
+	static const struct option opts[] = {
+	    {"advertise-credentials", optional_argument, NULL, 'C'},
+	    {"advertise-service", optional_argument, NULL, 'S'},
+	    {"directory", required_argument, NULL, 'd'},
+	    {"log-file-path", required_argument, NULL, 'l'},
+	    {"password", required_argument, NULL, 'p'},
+	    {"permissions", required_argument, NULL, 'g'},
+	    {"public-key", required_argument, NULL, 'k'},
+	    {"sftpd-port", required_argument, NULL, 's'},
+	    {"ssh-commands", required_argument, NULL, 'c'},
+	    {"username", required_argument, NULL, 'u'},
+	    {"fs-provider", required_argument, NULL, 'f'},
+	    {"libexec-dir", required_argument, NULL, O_LIBEXEC},
+	    {"s3-bucket", required_argument, NULL, O_CLOUD},
+	    {"s3-region", required_argument, NULL, O_CLOUD},
+	    {"s3-access-key", required_argument, NULL, O_CLOUD},
+	    {"s3-access-secret", required_argument, NULL, O_CLOUD},
+	    {"s3-endpoint", required_argument, NULL, O_CLOUD},
+	    {"s3-storage-class", required_argument, NULL, O_CLOUD},
+	    {"s3-key-prefix", required_argument, NULL, O_CLOUD},
+	    {"gcs-bucket", required_argument, NULL, O_CLOUD},
+	    {"gcs-credentials-file", required_argument, NULL, O_CLOUD},
+	    {"gcs-key-prefix", required_argument, NULL, O_CLOUD},
+	    {"gcs-storage-class", required_argument, NULL, O_CLOUD},
+	    {"gcs-automatic-credentials", required_argument, NULL, O_CLOUD},
+	    {"allowed-extensions", required_argument, NULL, 'x'},
+	    {"denied-extensions", required_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c, rc = 0, li = -1;
+
+	opterr = 0;
+	optind = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, "+:CSd:l:p:g:k:s:c:u:f:h", opts,
+	                                   &li)) != -1) {
+		const char *flag = li >= 0 ? opts[li].name : "?";
+		li = -1;
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return -1;
+		case 'C':
+			rc = bool_arg(optarg, &p->advertise_credentials)
+			         ? bad("-C: not a boolean:", optarg)
+			         : 0;
+			break;
+		case 'S':
+			rc = bool_arg(optarg, &p->advertise)
+			         ? bad("-S: not a boolean:", optarg)
+			         : 0;
+			break;
+		case 'd':
+			p->directory = optarg;
+			break;
+		case 'l':
+			p->log_file = optarg;
+			break;
+		case 'p':
+			p->password = optarg;
+			break;
+		case 'u':
+			p->username = optarg;
+			break;
+		case 'g':
+			rc = add_list(&p->perms, &p->perms_given, optarg) ? EXIT_RUNTIME
+			                                                  : 0;
+			break;
+		case 'k':
+			rc = strlist_add(&p->keys, optarg) ? EXIT_RUNTIME : 0;
+			break;
+		case 'c':
+			rc = add_list(&p->commands, &p->commands_given, optarg)
+			         ? EXIT_RUNTIME
+			         : 0;
+			break;
+		case 's':
+			rc = parse_port(p, optarg);
+			break;
+		case 'f':
+			if (strcmp(optarg, "0") != 0)
+				rc = bad(
+				    "--fs-provider: cloud storage (1 S3, 2 GCS) is not "
+				    "supported yet; only 0 (local) is:",
+				    optarg);
+			break;
+		case O_CLOUD:
+			fprintf(stderr,
+			        "sftpgo portable: --%s: cloud storage (S3, GCS) is not "
+			        "supported yet\n",
+			        flag);
+			rc = EXIT_BAD_INPUT;
+			break;
+		case 'x':
+			fprintf(stderr,
+			        "sftpgo portable: --%s: file extension filters are not "
+			        "supported in portable mode yet\n",
+			        flag);
+			rc = EXIT_BAD_INPUT;
+			break;
+		case O_LIBEXEC:
+			p->libexec_dir = optarg;
+			break;
+		case ':':
+			rc = bad("flag needs a value:", argv[optind - 1]);
+			break;
+		default:
+			rc = bad("unknown flag", argv[optind - 1]);
+			break;
+		}
+	}
+	if (rc == 0 && optind < argc)
+		rc = bad("unexpected argument", argv[optind]);
+	return rc;
+}
+
+/* "*" is every command served in process; git and rsync are refused (the jail
+ * that confines them needs root, which portable mode does not have). */
+static int
+check_commands(struct portable *p)
+{
+	if (strlist_contains(&p->commands, "*")) {
+		strlist_free(&p->commands);
+		for (const char *const *c = inprocess_commands; *c != NULL; c++)
+			if (strlist_add(&p->commands, *c) != 0)
+				return EXIT_RUNTIME;
+		return 0;
+	}
+	for (size_t i = 0; i < p->commands.n; i++) {
+		const char *c = p->commands.v[i];
+		int known = 0;
+		for (const char *const *k = inprocess_commands; *k != NULL; k++)
+			known |= strcmp(*k, c) == 0;
+		if (!known)
+			return bad(
+			    strncmp(c, "git-", 4) == 0 || strcmp(c, "rsync") == 0
+			        ? "--ssh-commands: git and rsync run in a jail that "
+			          "needs "
+			          "root; portable mode runs as you and cannot offer"
+			        : "--ssh-commands: unknown SSH command",
+			    c);
+	}
+	return 0;
+}
+
+/* SFTPGo's generated password: 8 characters of [A-Za-z0-9], here from getrandom. */
+static int
+generate_password(char *out, size_t n)
+{
+	static const char alphabet[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t i = 0;
+
+	while (i + 1 < n && i < 8) {
+		unsigned char b;
+		if (getrandom(&b, 1, 0) != 1)
+			return -1;
+		if (b >= 248) /* 248 = 4 * 62: no modulo bias */
+			continue;
+		out[i++] = alphabet[b % 62];
+	}
+	out[i] = '\0';
+	return 0;
+}
+
+/* A free port in 49152..64151 (SFTPGo's range), checked by binding it. */
+static int
+random_port(long *port)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		uint16_t r;
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			return -1;
+		long candidate = 49152 + r % 15000;
+		int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+		                         .sin6_port = htons((uint16_t)candidate)};
+		if (fd < 0)
+			return -1;
+		int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(fd);
+		if (ok) {
+			*port = candidate;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static json_t *
+string_array(const struct strlist *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < l->n; i++)
+		if (json_array_append_new(a, json_string(l->v[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static int
+write_json(const char *dir, const char *name, json_t *j)
+{
+	char path[PATH_MAX];
+	int rc = -1;
+
+	if (j != NULL &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
+		rc = json_dump_file(j, path, JSON_INDENT(1));
+	if (rc == 0)
+		rc = chmod(path, 0600);
+	json_decref(j);
+	return rc;
+}
+
+/* sftpgo.json and the memory provider's dump with the one account. */
+static int
+write_config(const struct portable *p, const char *password)
+{
+	char dump[PATH_MAX + 16];
+
+	snprintf(dump, sizeof(dump), "%s/users.json", p->tmp);
+	json_t *cfg = json_pack("{s:{s:I, s:s, s:i, s:o}, s:{s:s, s:s}, s:{s:i}}",
+	                        "sftpd", "bind_port", (json_int_t)p->port, "bind_address",
+	                        "", "max_auth_tries", 12, "enabled_ssh_commands",
+	                        string_array(&p->commands), "data_provider", "driver",
+	                        "memory", "name", dump, "httpd", "bind_port", 0);
+	json_t *user = json_pack(
+	    "{s:s, s:s?, s:o, s:s, s:I, s:I, s:{s:o}, s:i}", "username", p->username,
+	    "password", password, "public_keys", string_array(&p->keys), "home_dir",
+	    p->dir, "uid", (json_int_t)getuid(), "gid", (json_int_t)getgid(),
+	    "permissions", "/", string_array(&p->perms), "status", 1);
+	json_t *users = user != NULL ? json_pack("{s:[o]}", "users", user) : NULL;
+	int rc = write_json(p->tmp, "users.json", users);
+	if (write_json(p->tmp, "sftpgo.json", cfg) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* Everything the server left in the private dir (config, dump, host keys, a
+ * database journal if any), then the dir. */
+static void
+remove_tmp(const char *tmp)
+{
+	static const char *const names[] = {"sftpgo.json", "users.json", "id_rsa",
+	                                    "id_rsa.pub",  "id_ed25519", "id_ed25519.pub",
+	                                    NULL};
+	char path[PATH_MAX + 32];
+
+	for (const char *const *n = names; *n != NULL; n++) {
+		snprintf(path, sizeof(path), "%s/%s", tmp, *n);
+		(void)unlink(path);
+	}
+	if (rmdir(tmp) != 0)
+		fprintf(stderr, "sftpgo portable: cannot remove %s: %s\n", tmp,
+		        strerror(errno));
+}
+
+static int
+prepare(struct portable *p, const char **password)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	int rc;
+
+	if (geteuid() == 0)
+		return bad(
+		    "portable mode serves a directory as the user who runs it; as "
+		    "root the files would belong to sftpd.uid0_service_account: run "
+		    "it as the directory's owner",
+		    NULL);
+	if ((rc = check_commands(p)) != 0)
+		return rc;
+	if (realpath(p->directory, p->dir) == NULL)
+		return bad("--directory: cannot use", p->directory);
+	*password = p->password != NULL && p->password[0] != '\0' ? p->password : NULL;
+	if (*password == NULL && p->keys.n == 0) {
+		if (generate_password(p->generated_pw, sizeof(p->generated_pw)) != 0)
+			return EXIT_RUNTIME;
+		*password = p->generated_pw;
+	}
+	if (p->port == 0 && random_port(&p->port) != 0) {
+		fprintf(stderr, "sftpgo portable: no free port found in 49152..64151\n");
+		return EXIT_RUNTIME;
+	}
+	snprintf(p->tmp, sizeof(p->tmp), "%s/sftpgo-portable-XXXXXX",
+	         tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : "/tmp");
+	if (mkdtemp(p->tmp) == NULL) {
+		fprintf(stderr, "sftpgo portable: mkdtemp %s: %s\n", p->tmp,
+		        strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (write_config(p, *password) != 0) {
+		fprintf(stderr, "sftpgo portable: cannot write the configuration in %s\n",
+		        p->tmp);
+		remove_tmp(p->tmp);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static void
+print_ready(const struct portable *p, const char *password)
+{
+	printf(
+	    "Portable mode ready, SFTP port: %ld, user: \"%s\", password: \"%s\", public "
+	    "keys: %zu, directory: \"%s\", permissions: ",
+	    p->port, p->username, password != NULL ? password : "", p->keys.n, p->dir);
+	for (size_t i = 0; i < p->perms.n; i++)
+		printf("%s%s", i ? "," : "", p->perms.v[i]);
+	printf(", ssh commands: ");
+	for (size_t i = 0; i < p->commands.n; i++)
+		printf("%s%s", i ? "," : "", p->commands.v[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+static struct mdns *
+advertise(const struct portable *p, const char *password)
+{
+	char err[256];
+	struct mdns *m;
+	const char *user = p->advertise_credentials ? p->username : NULL;
+
+	if (!p->advertise)
+		return NULL;
+	if (p->advertise_credentials && password == NULL)
+		printf(
+		    "mDNS: the account has no password (public keys only): no password "
+		    "record\n");
+	m = mdns_advertise((int)p->port, sftpgo_version(), user,
+	                   p->advertise_credentials ? password : NULL, err, sizeof(err));
+	if (m == NULL)
+		fprintf(
+		    stderr,
+		    "sftpgo portable: warning: the service is not advertised over mDNS: "
+		    "%s; start avahi-daemon (with D-Bus) or pass "
+		    "--advertise-service=false\n",
+		    err);
+	else
+		printf("mDNS: advertised as \"SFTPGo portable %ld\" (_sftp-ssh._tcp)%s\n",
+		       p->port, user != NULL ? " with the credentials" : "");
+	fflush(stdout);
+	return m;
+}
+
+static int
+serve(const struct portable *p)
+{
+	char *argv[10];
+	int argc = 0;
+
+	argv[argc++] = "serve";
+	argv[argc++] = "--config-dir";
+	argv[argc++] = (char *)p->tmp;
+	argv[argc++] = "--log-file-path";
+	argv[argc++] = (char *)(p->log_file != NULL ? p->log_file : "");
+	if (p->libexec_dir != NULL) {
+		argv[argc++] = "--libexec-dir";
+		argv[argc++] = (char *)p->libexec_dir;
+	}
+	argv[argc] = NULL;
+	return monitor_serve(argc, argv);
+}
+
+int
+portable_main(int argc, char **argv)
+{
+	struct portable p = {.directory = ".", .username = "user", .advertise = 1};
+	const char *password = NULL;
+	int rc;
+
+	if (add_list(&p.perms, NULL, "list,download") != 0 ||
+	    add_list(&p.commands, NULL, "md5sum,sha1sum,cd,pwd") != 0)
+		return EXIT_RUNTIME;
+	rc = parse_flags(&p, argc, argv);
+	if (rc == 0)
+		rc = prepare(&p, &password);
+	if (rc == 0) {
+		print_ready(&p, password);
+		struct mdns *m = advertise(&p, password);
+		rc = serve(&p);
+		mdns_stop(m);
+		remove_tmp(p.tmp);
+	}
+	explicit_bzero(p.generated_pw, sizeof(p.generated_pw));
+	strlist_free(&p.keys);
+	strlist_free(&p.perms);
+	strlist_free(&p.commands);
+	return rc < 0 ? 0 : rc;
+}

@@ -1,0 +1,177 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# `sftpgo portable` (issue 15 item 2) run by an ordinary user with no config file
+# and no database: SFTPGo's flags, generated password, random port, SFTP logins
+# confined to the directory, the private temp dir removed at exit, every refused
+# flag; then mDNS: with no Avahi daemon a clear warning and the server still
+# serves; with a private D-Bus + avahi-daemon started here, avahi-browse sees
+# "SFTPGo portable <port>" with the version (and the credentials only with -C).
+. "$top_srcdir/regress/lib.sh"
+. "$top_srcdir/regress/serve-lib.sh"
+
+need() { command -v "$1" >/dev/null || { [ -n "${CI:-}" ] && fail "$1 installed"; skip_all "$1 not installed"; }; }
+need setpriv
+need avahi-daemon
+need avahi-browse
+need dbus-daemon
+
+U1=sftpgo-pt1-$$
+make_sysuser "$U1" || skip_all "cannot create system users"
+PUID=$(id -u "$U1")
+mkdir -p "$T/run/share/sub" "$T/tmp"
+echo hello >"$T/run/share/h.txt"
+echo secret >"$T/run/outside.txt"
+ln -s /etc/hostname "$T/run/share/link"
+chown -R "$U1:$U1" "$T/run" "$T/tmp"
+PORT=$((PORT_BASE + 140))
+# No Avahi reachable unless a test starts one: a bus socket that does not exist.
+BUS=unix:path=$T/no-bus.sock
+as_user() { setpriv --reuid="$PUID" --regid="$(id -g "$U1")" --clear-groups \
+	env HOME="$T/run" TMPDIR="$T/tmp" DBUS_SYSTEM_BUS_ADDRESS="$BUS" "$@"; }
+PPID_=
+# portable ARGS...: started in $T/run as the user; output in $T/p.out, $T/p.err.
+portable() {
+	rm -f "$T/p.log"
+	(cd "$T/run" && as_user "$SFTPGO" portable --libexec-dir "$top_builddir" -l "$T/p.log" "$@" \
+		>"$T/p.out" 2>"$T/p.err") &
+	PPID_=$!
+	BG_PIDS="$BG_PIDS $PPID_"
+	_i=0
+	while [ $_i -lt 300 ]; do
+		grep -q '"SFTP server listening' "$T/p.log" 2>/dev/null && return 0
+		kill -0 "$PPID_" 2>/dev/null || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "# portable did not start: $(cat "$T/p.out" "$T/p.err" | tr '\n' ' ')"
+	return 1
+}
+stop_portable() {
+	# the monitor: the oldest sftpgo of the test's own throwaway uid
+	kill -TERM "$(pgrep -o -u "$PUID" -x sftpgo)" 2>/dev/null
+	wait "$PPID_"
+	PSTATUS=$?
+}
+chmod 777 "$T"
+touch "$T/p.log" && chmod 666 "$T/p.log"
+portable -d share -s "$PORT" -p portpw || fail "portable starts"
+ok "portable starts as an ordinary user (no config file, no database)"
+check "the ready line gives port, user, password and directory" grep -qF \
+	"Portable mode ready, SFTP port: $PORT, user: \"user\", password: \"portpw\", public keys: 0, directory: \"$T/run/share\", permissions: list,download, ssh commands: md5sum,sha1sum,cd,pwd" "$T/p.out"
+check "no Avahi daemon: a clear warning" grep -qF "warning: the service is not advertised over mDNS: no Avahi daemon to talk to" "$T/p.err"
+server=$(pgrep -u "$PUID" -x sftpgo | head -n 1)
+check "every process runs as the user" sh -c "test -z \"\$(ps -o uid= --ppid '$server' | grep -vw '$PUID')\""
+TMPD=$(sed -n 's/.*config dir: \([^,]*\),.*/\1/p' "$T/p.log" | head -n 1)
+check "the private config dir is under TMPDIR, mode 0700" test "$(stat -c %a "$TMPD")" = 700
+check "... and holds no database" test ! -e "$TMPD/sftpgo.db"
+getf() { printf 'get %s %s\n' "$2" "$3" | sftp_pw user "$1" >/dev/null 2>&1; }
+check "SFTP login with the given password, download" getf portpw h.txt "$T/got.txt"
+check "... the file came" grep -qx hello "$T/got.txt"
+check_not "a wrong password is refused" getf nope h.txt "$T/got2.txt"
+check_not "default permissions: no upload" sh -c "echo 'put $T/run/outside.txt up.txt' | sshpass -p portpw sftp $SSH_OPTS -P $PORT -o PreferredAuthentications=password -o PubkeyAuthentication=no -b - user@127.0.0.1"
+check_not "confined: ../outside.txt is out of reach" getf portpw ../outside.txt "$T/got3.txt"
+check_not "confined: a symlink to /etc/hostname resolves inside the directory" getf portpw link "$T/got4.txt"
+check "md5sum (a default SSH command) runs" sh -c "ssh_pw() { sshpass -p portpw ssh $SSH_OPTS -p $PORT -o PreferredAuthentications=password -o PubkeyAuthentication=no user@127.0.0.1 \"\$@\"; }; ssh_pw md5sum h.txt | grep -q \"\$(md5sum <'$T/run/share/h.txt' | cut -d' ' -f1)\""
+stop_portable
+check "SIGTERM: exit status 0" test "$PSTATUS" -eq 0
+check "the private config dir is removed" test ! -e "$TMPD"
+
+# --- refused flags and conditions -------------------------------------------------
+expect_refused() { # "description" "message" args...
+	_d=$1 _m=$2
+	shift 2
+	(cd "$T/run" && as_user "$SFTPGO" portable "$@") >"$T/r.out" 2>&1
+	_rc=$?
+	if [ "$_rc" -eq 2 ] && grep -qF -- "$_m" "$T/r.out"; then ok "$_d"; else
+		fail "$_d" "exit $_rc: $(tr '\n' ' ' <"$T/r.out")"
+	fi
+}
+expect_refused "S3 refused until cloud storage exists" "cloud storage (1 S3, 2 GCS) is not supported yet" -f 1
+expect_refused "an S3 flag refused" '--s3-bucket: cloud storage (S3, GCS) is not supported yet' --s3-bucket b
+expect_refused "a GCS flag refused" '--gcs-credentials-file: cloud storage' --gcs-credentials-file=/x
+expect_refused "git needs the jail (root): refused" "git and rsync run in a jail that needs root" -c git-receive-pack
+expect_refused "rsync refused" "git and rsync run in a jail that needs root" -c md5sum,rsync
+expect_refused "an unknown SSH command refused" 'unknown SSH command "ls"' -c ls
+expect_refused "a port out of range refused" "not a port number" -s 70000
+expect_refused "a missing directory refused" '--directory: cannot use "nothere"' -d nothere
+expect_refused "extension filters refused (not supported in portable mode yet)" "file extension filters are not supported" --allowed-extensions "/::.txt"
+expect_refused "an unknown flag refused" 'unknown flag "--bogus"' --bogus
+"$SFTPGO" portable -d "$T/run/share" >"$T/r.out" 2>&1
+check "root is refused (portable serves as the user who runs it)" sh -c \
+	"test $? -eq 2 && grep -q 'as the user who runs it' '$T/r.out'"
+
+# --- mDNS through a private D-Bus and avahi-daemon ---------------------------------
+cat >"$T/dbus.conf" <<EOC
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$T/bus.sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/><allow own="*"/>
+    <allow send_destination="*"/><allow receive_sender="*"/>
+  </policy>
+</busconfig>
+EOC
+printf '[server]\nuse-ipv4=yes\nuse-ipv6=no\nenable-dbus=yes\n[publish]\n[reflector]\n[rlimits]\n' >"$T/avahi.conf"
+DBUS_PID=$(dbus-daemon --config-file="$T/dbus.conf" --fork --print-pid) || fail "dbus-daemon starts"
+BG_PIDS="$BG_PIDS $DBUS_PID"
+BUS=unix:path=$T/bus.sock
+DBUS_SYSTEM_BUS_ADDRESS=$BUS avahi-daemon -f "$T/avahi.conf" --no-drop-root --no-chroot \
+	>"$T/avahi.out" 2>&1 &
+AVAHI_PID=$!
+BG_PIDS="$BG_PIDS $AVAHI_PID"
+avahi_up() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		grep -q 'Server startup complete' "$T/avahi.out" && return 0
+		kill -0 "$AVAHI_PID" 2>/dev/null || return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+check "avahi-daemon starts (private D-Bus)" avahi_up
+browse() { DBUS_SYSTEM_BUS_ADDRESS=$BUS timeout 15 avahi-browse -rtpk _sftp-ssh._tcp 2>/dev/null; }
+# withdrawn PORT: the service disappears from the daemon (5 s at most)
+withdrawn() {
+	_i=0
+	while [ $_i -lt 10 ]; do
+		browse | grep -q "SFTPGo\\\\032portable\\\\032$1;" || return 0
+		sleep 0.5
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+portable -d share -C || fail "portable with -C starts"
+P0=$(sed -n 's/^Portable mode ready, SFTP port: \([0-9]*\),.*/\1/p' "$T/p.out")
+PW=$(sed -n 's/.*password: "\([^"]*\)".*/\1/p' "$T/p.out")
+check "port 0: a random port in 49152..64151" test "$P0" -ge 49152 -a "$P0" -le 64151
+check "a generated password of 8 letters and digits" sh -c "echo '$PW' | grep -qxE '[A-Za-z0-9]{8}'"
+check "the console says it is advertised" grep -qF "mDNS: advertised as \"SFTPGo portable $P0\" (_sftp-ssh._tcp) with the credentials" "$T/p.out"
+browse >"$T/browse.out"
+check "avahi-browse sees \"SFTPGo portable $P0\"" grep -q "^=;.*;SFTPGo\\\\032portable\\\\032$P0;_sftp-ssh._tcp;local;.*;$P0;" "$T/browse.out"
+check "... with user, password and version TXT records" grep -qF "\"password=$PW\" \"user=user\" \"version=$("$SFTPGO" -v | sed 's/^SFTPGo version: //')\"" "$T/browse.out"
+PORT=$P0
+check "login with the generated password" getf "$PW" h.txt "$T/got5.txt"
+stop_portable
+check "stopped: exit 0" test "$PSTATUS" -eq 0
+check "... and the service is withdrawn" withdrawn "$P0"
+
+ssh-keygen -q -t ed25519 -N '' -f "$T/key" && chmod 644 "$T/key.pub"
+portable -d share -k "$(cat "$T/key.pub")" -c '*' -g '*' || fail "portable with a key starts"
+P1=$(sed -n 's/^Portable mode ready, SFTP port: \([0-9]*\),.*/\1/p' "$T/p.out")
+check "a key and no password: no password generated" grep -qF 'password: "", public keys: 1' "$T/p.out"
+check "\"*\" SSH commands: the in-process ones, scp included, no git" grep -qF \
+	'ssh commands: scp,md5sum,sha1sum,sha256sum,sha384sum,sha512sum,cd,pwd' "$T/p.out"
+browse >"$T/browse3.out"
+check "without -C: only the version record" sh -c "grep '^=;.*$P1' '$T/browse3.out' | grep -q '\"version=' && ! grep '^=;.*$P1' '$T/browse3.out' | grep -q 'user='"
+PORT=$P1
+up() { echo "put $T/key.pub up.pub" | sftp_key user "$T/key" >/dev/null 2>&1; }
+check "key login, upload with -g '*'" up
+check "... the file belongs to the user who runs portable" test "$(stat -c %u "$T/run/share/up.pub")" = "$PUID"
+stop_portable
+kill "$AVAHI_PID" "$DBUS_PID" 2>/dev/null
+done_testing
