@@ -19,3 +19,5 @@ $SUDO apt-get install -y --no-install-recommends \
 	mariadb-client openssl
 # issue 15: YAML configuration files
 $SUDO apt-get install -y --no-install-recommends libyaml-dev
+# issue 16: seccomp sandboxes
+$SUDO apt-get install -y --no-install-recommends libseccomp-dev

@@ -19,6 +19,7 @@
 
 #include "common/confine.h"
 #include "jail/jail.h"
+#include "sandbox/sandbox.h"
 
 /*
  * Where the new root is built: a tmpfs mounted over /tmp inside the new mount
@@ -289,6 +290,11 @@ jail_spawn(const struct jail *j, const char *prog, char *const argv[], int in, i
 	}
 	if (pid == 0) {
 		child_setup(j, in, out, errfd);
+		if (sandbox_install(SANDBOX_JAIL, NULL, err, errlen) != 0) {
+			dprintf(STDERR_FILENO, "sftpgo: %s\n", err);
+			_exit(127);
+		}
+		sandbox_selftest(SANDBOX_JAIL);
 		execve(prog, argv, env);
 		dprintf(STDERR_FILENO, "sftpgo: cannot run %s: %s\n", argv[0],
 		        strerror(errno));

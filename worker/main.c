@@ -35,6 +35,8 @@
 #include "worker/sysexec.h"
 #include "common/rpc.h"
 #include "worker/worker.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sandbox.h"
 
 #define MAX_SETTINGS (1024u * 1024u)
 
@@ -402,6 +404,25 @@ serve_command(struct sftp_server *s, const char *command, int monitored)
 	return status;
 }
 
+/*
+ * Started by the monitor: confined, settings and folders read, root opened; from
+ * here on the worker's list (stand-alone, as an sshd subsystem, it has none).
+ */
+static int
+sandbox_worker(char *err, size_t errlen)
+{
+	struct sandbox_report rep;
+
+	if (wev_sandbox_report(&rep) != 0) {
+		snprintf(err, errlen, "seccomp: cannot build the report frame");
+		return -1;
+	}
+	if (sandbox_install(SANDBOX_WORKER, &rep, err, errlen) != 0)
+		return -1;
+	sandbox_selftest(SANDBOX_WORKER);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -472,6 +493,11 @@ main(int argc, char **argv)
 	if ((rootfd = open_root(&st, chrooted)) < 0) {
 		snprintf(err, sizeof(err), "root directory %s: %s",
 		         st.home_dir != NULL ? st.home_dir : "/", strerror(errno));
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		log_error("%s", err);
+		return 1;
+	}
+	if (o.monitor_fd >= 0 && sandbox_worker(err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		log_error("%s", err);
 		return 1;
