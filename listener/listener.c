@@ -413,8 +413,9 @@ listener_run(const struct listener_params *p)
 				pending_read(p, who[i - 2]);
 		pending_expire(p, time(NULL));
 		if (pf[0].revents & POLLIN) {
+			accept_one(
+			    p); /* first: a restarted listener must not see it again */
 			sandbox_selftest(SANDBOX_LISTENER);
-			accept_one(p);
 		}
 	}
 }

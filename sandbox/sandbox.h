@@ -74,5 +74,8 @@ struct sandbox_call {
 };
 const struct sandbox_call *sandbox_base(void);
 const struct sandbox_call *sandbox_list(enum sandbox_role role);
+/* A call's number on this architecture, also for calls newer than libseccomp;
+ * __NR_SCMP_ERROR when unknown. */
+int sandbox_syscall_nr(const char *name);
 
 #endif
