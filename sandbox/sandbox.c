@@ -111,11 +111,18 @@ syscall_name(long nr)
  * A call outside the list: one line to stderr and to the monitor, then a call no
  * list allows; SIGSYS is blocked here, so the kernel kills with the default action.
  */
+/* One try: in the handler there is nothing to do about a failure. */
+static void
+write_once(int fd, const void *p, size_t n)
+{
+	ssize_t r = write(fd, p, n);
+	(void)r;
+}
+
 static void
 on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
 	char line[200];
-	uint8_t frame[SANDBOX_FRAME_MAX + sizeof(line)];
 	size_t n = 0;
 	long nr = si->si_syscall;
 
@@ -131,13 +138,13 @@ on_sigsys(int sig, siginfo_t *si, void *ctx)
 	n = put_num(line, n, sizeof(line), nr);
 	n = put_str(line, n, sizeof(line), "), not in its allow-list: killed");
 	if (trap.report.fd >= 0) {
+		uint8_t frame[SANDBOX_FRAME_MAX + sizeof(line)];
 		size_t fl = report_frame(line, n, frame, sizeof(frame));
-		if (fl > 0 && write(trap.report.fd, frame, fl) < 0)
-			n += 0; /* nothing left to try: stderr still gets the line */
+		if (fl > 0)
+			write_once(trap.report.fd, frame, fl);
 	}
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) < 0)
-		n = 0;
+	write_once(STDERR_FILENO, line, n);
 	syscall(SYS_reboot, 0, 0, 0, 0);
 	_exit(128 + SIGSYS); /* not reached: reboot is in no list */
 }
@@ -197,6 +204,7 @@ allow_own_code_rules(scmp_filter_ctx ctx)
  * Sanitizer builds: what the ASan/UBSan runtime calls when it reports (the report
  * must come out, not a SIGSYS in its middle) and while it runs.
  */
+#ifdef __SANITIZE_ADDRESS__
 static const char *const sanitizer_extra[] = {
     "openat",
     "open",
@@ -220,23 +228,22 @@ static const char *const sanitizer_extra[] = {
     "geteuid",
     "uname",
     NULL};
+#endif
 
 static int
 build_filter(scmp_filter_ctx ctx, enum sandbox_role role)
 {
 	const struct sandbox_call *lists[] = {sandbox_base(), sandbox_list(role)};
-	int sanitized = 0;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-	sanitized = 1;
-#endif
 	for (size_t l = 0; l < 2; l++)
 		for (size_t i = 0; lists[l][i].name != NULL; i++)
 			if (allow_name(ctx, lists[l][i].name) != 0)
 				return -1;
-	for (size_t i = 0; sanitized && sanitizer_extra[i] != NULL; i++)
+#ifdef __SANITIZE_ADDRESS__
+	for (size_t i = 0; sanitizer_extra[i] != NULL; i++)
 		if (allow_name(ctx, sanitizer_extra[i]) != 0)
 			return -1;
+#endif
 	if (role == SANDBOX_JAIL) /* local sockets only (the jail's netns is empty) */
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		                        SCMP_A0(SCMP_CMP_EQ, AF_UNIX));

@@ -52,7 +52,13 @@ START_TEST(every_name_is_a_syscall)
 }
 END_TEST
 
-enum action { ACT_FORBIDDEN, ACT_EXEC_MAP, ACT_ALLOWED };
+enum action {
+	ACT_FORBIDDEN,
+	ACT_EXEC_MAP,
+	ACT_INET_SOCKET,
+	ACT_UNIX_SOCKET,
+	ACT_ALLOWED
+};
 
 /* A child installs role's filter with a LOG report on sock, then does what. */
 static pid_t
@@ -76,11 +82,20 @@ child(enum sandbox_role role, int sock, enum action what)
 		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		(void)p;
 	}
+	if (what == ACT_INET_SOCKET || what == ACT_UNIX_SOCKET) {
+		int s =
+		    socket(what == ACT_INET_SOCKET ? AF_INET : AF_UNIX, SOCK_STREAM, 0);
+		if (s < 0)
+			_exit(5);
+		close(s);
+	}
 	/* allowed everywhere: memory, time, a write, leaving */
-	void *m = malloc(1 << 20);
+	volatile char *m = malloc(1 << 20);
 	struct timespec ts;
+	if (m != NULL)
+		m[0] = 1;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	free(m);
+	free((void *)m);
 	if (write(sock, "", 0) < 0)
 		_exit(4);
 	_exit(0);
@@ -164,6 +179,13 @@ START_TEST(jail_kills_without_report)
 	ck_assert_str_eq(line, "");
 	status = run(SANDBOX_JAIL, ACT_EXEC_MAP, line, sizeof(line), &pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x",
+	              status);
+	/* local sockets only */
+	status = run(SANDBOX_JAIL, ACT_UNIX_SOCKET, line, sizeof(line), &pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x",
+	              status);
+	status = run(SANDBOX_JAIL, ACT_INET_SOCKET, line, sizeof(line), &pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status %#x",
 	              status);
 }
 END_TEST
