@@ -41,3 +41,5 @@ $SUDO apt-get install -y --no-install-recommends libcap2-bin systemd
 # avahi-daemon itself and browses with avahi-browse
 $SUDO apt-get install -y --no-install-recommends libavahi-client-dev avahi-daemon \
 	avahi-utils dbus
+# issue 16: seccomp sandboxes
+$SUDO apt-get install -y --no-install-recommends libseccomp-dev

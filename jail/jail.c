@@ -19,6 +19,7 @@
 
 #include "common/confine.h"
 #include "jail/jail.h"
+#include "sandbox/sandbox.h"
 
 /*
  * Where the new root is built: a tmpfs mounted over /tmp inside the new mount
@@ -288,7 +289,15 @@ jail_spawn(const struct jail *j, const char *prog, char *const argv[], int in, i
 		return -1;
 	}
 	if (pid == 0) {
+		/* The filter first: libseccomp allocates, which RLIMIT_AS can refuse
+		 * (the ASan build's shadow already fills it); what child_setup calls
+		 * is in the jail's list. */
+		if (sandbox_install(SANDBOX_JAIL, NULL, err, errlen) != 0) {
+			dprintf(errfd, "sftpgo: %s\n", err);
+			_exit(127);
+		}
 		child_setup(j, in, out, errfd);
+		sandbox_selftest(SANDBOX_JAIL);
 		execve(prog, argv, env);
 		dprintf(STDERR_FILENO, "sftpgo: cannot run %s: %s\n", argv[0],
 		        strerror(errno));

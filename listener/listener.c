@@ -23,6 +23,7 @@
 #include "common/sshident.h"
 #include "listener/listener.h"
 #include "listener/proxyproto.h"
+#include "sandbox/sandbox.h"
 
 #define MAX_TRACKED_IPS 4096
 /* Connections still sending their PROXY header; RLIMIT_NOFILE below leaves room. */
@@ -487,6 +488,10 @@ listener_run(const struct listener_params *p)
 	if (confine_process(p->chroot_dir, p->uid, p->gid, LISTENER_NOFILE, err,
 	                    sizeof(err)) != 0)
 		fatal("listener: %s", err);
+	struct sandbox_report rep;
+	if (sandbox_report_rpc(&rep, mon_fd) != 0 ||
+	    sandbox_install(SANDBOX_LISTENER, &rep, err, sizeof(err)) != 0)
+		fatal("listener: %s", err);
 	while (!set.have) /* nothing is accepted before the first settings */
 		if (monitor_message() != 0)
 			_exit(0);
@@ -519,7 +524,10 @@ listener_run(const struct listener_params *p)
 			if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
 				pending_read(p, who[i - 2]);
 		pending_expire(p, time(NULL));
-		if (pf[0].revents & POLLIN)
-			accept_one(p);
+		if (pf[0].revents & POLLIN) {
+			accept_one(
+			    p); /* first: a restarted listener must not see it again */
+			sandbox_selftest(SANDBOX_LISTENER);
+		}
 	}
 }

@@ -287,5 +287,12 @@ void on_sigchld(evutil_socket_t sig, short what, void *arg);
 void on_sigterm(evutil_socket_t sig, short what, void *arg);
 void on_sighup(evutil_socket_t sig, short what, void *arg);
 void maybe_exit(void);
+/*
+ * A child killed by SIGSYS broke its seccomp allow-list (sandbox/sandbox.h; the
+ * call itself is in the LOG line its handler sent just before): logs the role, pid
+ * and user. 1 when status was such a death (logged), else 0.
+ */
+int sandbox_killed(int status, const char *role, pid_t pid, const char *user,
+                   const char *conn_id);
 
 #endif

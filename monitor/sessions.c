@@ -364,7 +364,10 @@ session_gone(struct msess *s, int status)
 {
 	if (s->ev != NULL && event_pending(s->ev, EV_READ, NULL))
 		session_drain(s);
-	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
+	if (sandbox_killed(status, "session", s->pid,
+	                   s->user != NULL ? s->user->username : "", s->conn_id)) {
+		/* logged with the user */
+	} else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
 		log_warn("session process %ld (%s) killed by signal %d", (long)s->pid,
 		         state_name(s->state), WTERMSIG(status));
 	else if (s->state == S_STARTING && !M.shutting_down && !s->dying)

@@ -13,6 +13,19 @@
 #include "logfile/logfile.h"
 #include "monitor/internal.h"
 
+int
+sandbox_killed(int status, const char *role, pid_t pid, const char *user,
+               const char *conn_id)
+{
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
+		return 0;
+	log_app(LOGL_ERROR, "sftpd",
+	        "%s%s%sseccomp: %s process %ld (user %s) killed by its filter (SIGSYS)",
+	        conn_id[0] ? "[" : "", conn_id, conn_id[0] ? "] " : "", role, (long)pid,
+	        user[0] ? user : "-");
+	return 1;
+}
+
 void
 on_sigchld(evutil_socket_t sig, short what, void *arg)
 {
@@ -24,6 +37,7 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == M.listener_pid) {
+			sandbox_killed(status, "listener", pid, "", "");
 			listener_gone();
 			if (!M.shutting_down) {
 				log_error("listener exited, restarting it");

@@ -398,7 +398,10 @@ worker_gone(struct mworker *w, int status)
 	if (w->ev != NULL && event_pending(w->ev, EV_READ, NULL))
 		while (worker_read(w))
 			;
-	if (WIFSIGNALED(status))
+	if (sandbox_killed(status, "worker", w->pid, w->username ? w->username : "",
+	                   w->conn_id ? w->conn_id : "")) {
+		/* logged with the user */
+	} else if (WIFSIGNALED(status))
 		log_app(LOGL_WARN, "sftpd", "[%s] sftp worker %ld killed by signal %d",
 		        w->conn_id, (long)w->pid, WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0 && w->command != NULL)

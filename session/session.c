@@ -26,6 +26,7 @@
 #include <libssh/server.h>
 
 #include "common/confine.h"
+#include "sandbox/sandbox.h"
 #include "common/io.h"
 #include "common/log.h"
 #include "common/rpc.h"
@@ -153,6 +154,11 @@ setup(void)
 		bind_opt(b, SSH_BIND_OPTIONS_HMAC_S_C, in->macs, "macs");
 	}
 	if (confine_process(in->chroot_dir, uid, gid, 32, err, sizeof(err)) != 0)
+		fatal("session: %s", err);
+	/* Host keys loaded, confined: from here on only the session's list. */
+	struct sandbox_report rep;
+	if (sandbox_report_rpc(&rep, MM_FD) != 0 ||
+	    sandbox_install(SANDBOX_SESSION, &rep, err, sizeof(err)) != 0)
 		fatal("session: %s", err);
 	rpc_msg_free(&m);
 	return b;
@@ -811,6 +817,7 @@ serve_connection(ssh_bind b, int fd, const char *banner_sent)
 		if (S.hangup || !ssh_is_connected(S.s))
 			break;
 		if (S.authed && !nonblocking) {
+			sandbox_selftest(SANDBOX_SESSION);
 			readahead_quickack(0);
 			ssh_set_blocking(S.s, 0);
 			nonblocking = 1;

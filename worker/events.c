@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "worker/events.h"
 #include "worker/proto.h"
+#include "sandbox/sandbox.h"
 
 static int ev_fd = -1;
 static int ev_framed;
@@ -284,4 +285,35 @@ wev_level_from_name(const char *name)
 		if (strcasecmp(names[i].name, name) == 0)
 			return (int)names[i].l;
 	return -1;
+}
+
+int
+wev_sandbox_report(struct sandbox_report *r)
+{
+	struct wp_event e;
+	char *js;
+	size_t n;
+	int rc = -1;
+
+	if (ev_fd < 0 || !ev_framed)
+		return -1;
+	wp_event_init(&e, WPE_LOG);
+	e.s[WPF_LEVEL] = wp_log_levels[LOGL_ERROR];
+	e.s[WPF_MESSAGE] = "";
+	if ((js = wp_event_encode(&e)) == NULL)
+		return -1;
+	n = strlen(js);
+	/* the message is the last member: the JSON ends with its empty string */
+	if (n >= 3 && n + 4 <= sizeof(r->frame) && strcmp(js + n - 3, "\"\"}") == 0) {
+		poke_u32(r->frame, (uint32_t)n);
+		memcpy(r->frame + 4, js, n);
+		r->fd = ev_fd;
+		r->len = n + 4;
+		r->text_at = n + 4 - 2;
+		r->len_at[0] = 0;
+		r->len_at[1] = SIZE_MAX;
+		rc = 0;
+	}
+	free(js);
+	return rc;
 }

@@ -40,6 +40,13 @@ void wev_emit(const struct wp_event *e);
 void wev_flush(void);
 int wev_monitor_fd(void);
 
+/*
+ * The frame of an error log event whose message the seccomp handler fills in
+ * (sandbox/sandbox.h), for the monitor's descriptor. 0, or -1 when there is none.
+ */
+struct sandbox_report;
+int wev_sandbox_report(struct sandbox_report *r);
+
 /* One transfer event as the wire has it (new string); exposed for tests. */
 char *wev_format_transfer(const char *sender, const char *path, uint64_t size_bytes,
                           int64_t elapsed_ms, int ok, const char *error);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sandbox/sandbox.h"
 #include "common/confine.h"
 #include "common/log.h"
 #include "jail/jail.h"
@@ -85,8 +86,8 @@ parent_release(const struct jail *j, char *err, size_t errlen)
 	if (drop_privileges(j->uid, j->gid, err, errlen) != 0)
 		return -1;
 	prctl(PR_SET_DUMPABLE, 0);
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	return 0;
+	/* it only waits, reads the child's stderr and recounts: the jail's list */
+	return sandbox_install(SANDBOX_JAIL, NULL, err, errlen);
 }
 
 /* Runs c in the jail; its exit status (0 or 1, as SFTPGo reports it). */
@@ -119,6 +120,11 @@ run_confined(const struct jail *j, const struct syscmd *c, char *msg, size_t msg
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	child_pid = 0;
+	if (pid > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		log_error("confined exec for \"%s\": %s (pid %ld) killed by the jail's "
+		          "seccomp filter (SIGSYS; the kernel's audit record names the "
+		          "call)",
+		          j->username, c->argv[0], (long)pid);
 	return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# sftpgo serve: every role's seccomp filter is in place (Seccomp: 2 in
+# /proc/PID/status of the listener, an idle session, a worker, while a normal
+# login and transfer work and nothing is reported), and a call outside a role's
+# list kills the process with SIGSYS and is logged by the monitor with the role,
+# the pid, the user and the call. SFTPGO_SANDBOX_SELFTEST=ROLE makes that role's
+# process call syslog(2) once its filter is in place (the listener at its first
+# accept, the session once authenticated, the worker at start, the jail's program
+# before its execve).
+. "$top_srcdir/regress/lib.sh"
+. "$top_srcdir/regress/serve-lib.sh"
+
+U1=sftpgo-sb1-$$
+make_sysuser "$U1" || skip_all "cannot create system users"
+serve_config 91 '"enabled_ssh_commands": ["*"]'
+ssh-keygen -q -t ed25519 -N '' -f "$T/key"
+
+seccomp_mode() { awk '/^Seccomp:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+# run_selftest ROLE: a fresh server whose ROLE processes break their list.
+run_selftest() {
+	stop_server
+	[ -f "$LOG" ] && cp "$LOG" "$T/log.before-$1"
+	: >"$LOG"
+	SFTPGO_SANDBOX_SELFTEST=$1
+	export SFTPGO_SANDBOX_SELFTEST
+	start_server || fail "server starts ($1 self-test)"
+	unset SFTPGO_SANDBOX_SELFTEST
+}
+# reported ROLE USER: the handler's line (the call) and the monitor's (the user),
+# for the same pid.
+reported() {
+	wait_log "seccomp: $1 process [0-9]* (user $2) killed by its filter (SIGSYS)" &&
+		wait_log "seccomp: $1 process [0-9]* made system call syslog ([0-9]*), not in its allow-list: killed" || return 1
+	_p1=$(grep -o "seccomp: $1 process [0-9]* made system call" "$LOG" | head -n 1 | awk '{print $4}')
+	_p2=$(grep -o "seccomp: $1 process [0-9]* (user" "$LOG" | head -n 1 | awk '{print $4}')
+	[ -n "$_p1" ] && [ "$_p1" = "$_p2" ]
+}
+
+# --- filters in place, quiet on normal use ----------------------------------------
+start_server || { fail "server starts"; exit 1; }
+ok "server starts"
+add_user carol "$U1" --password carolpw --public-key-file "$T/key.pub" --permissions "/:*"
+lpid=$(pgrep -P "$SERVER_PID" -x sftpgo-listener | head -n 1)
+spid=$(pgrep -P "$SERVER_PID" -x sftpgo-session | head -n 1)
+check "the listener runs under its filter" test "$(seccomp_mode "$lpid")" = 2
+check "an idle session runs under its filter" test "$(seccomp_mode "$spid")" = 2
+head -c 300000 /dev/urandom >"$T/up.bin"
+printf 'put %s up.bin\nget up.bin %s\nls -l\nrename up.bin b.bin\nrm b.bin\nmkdir d\nrmdir d\n' \
+	"$T/up.bin" "$T/down.bin" | sftp_pw carol carolpw >"$T/sftp.out" 2>&1
+check "a login, an upload and a download work under the filters" cmp "$T/up.bin" "$T/down.bin"
+sleep 60 | ssh $SSH_OPTS -p "$PORT" -o BatchMode=yes -o IdentitiesOnly=yes \
+	-i "$T/key" -s carol@127.0.0.1 sftp >/dev/null 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+check "a held channel's worker starts" wait_log 'sftp worker [0-9]* started for user carol' 2
+wpid=$(grep -o 'sftp worker [0-9]* started' "$LOG" | tail -n 1 | awk '{print $3}')
+worker_filtered() {
+	_i=0
+	until [ "$(seccomp_mode "$wpid")" = 2 ]; do
+		[ $_i -ge 100 ] && return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+check "the worker runs under its filter" worker_filtered
+check "no violation was reported" sh -c "! grep -q 'seccomp: ' '$LOG'"
+
+# --- each role's filter kills, and the monitor says who and what -------------------
+run_selftest listener
+tcp_banner >/dev/null 2>&1
+check "listener: the forbidden call is logged with its pid and the call" reported listener -
+check "listener: restarted after its death" wait_log 'listener exited, restarting it'
+
+run_selftest session
+echo ls | sftp_pw carol carolpw >/dev/null 2>&1
+check "session: killed after authentication, logged with the user and the call" \
+	reported session carol
+
+run_selftest worker
+echo ls | sftp_pw carol carolpw >/dev/null 2>&1
+check "worker: killed at start, logged with the user and the call" reported worker carol
+check "worker: the line carries the connection id" \
+	grep -q '\[[0-9a-f]*\] seccomp: worker process [0-9]* (user carol) killed' "$LOG"
+
+if command -v git >/dev/null && command -v rsync >/dev/null; then
+	run_selftest jail
+	ssh $SSH_OPTS -p "$PORT" -o BatchMode=yes -o IdentitiesOnly=yes -i "$T/key" \
+		carol@127.0.0.1 "rsync --server --sender -e.LsfxC . /" >/dev/null 2>&1 </dev/null
+	check "jail: the program is killed by SIGSYS and the worker logs it" \
+		wait_log 'confined exec for \\"carol\\": rsync (pid [0-9]*) killed by the jail.s seccomp filter (SIGSYS'
+else
+	[ -n "${CI:-}" ] && fail "git and rsync installed"
+fi
+
+stop_server
+done_testing
