@@ -527,7 +527,8 @@ main(int argc, char **argv)
 		return rc;
 	}
 	/* An S3 user's worker talks to its endpoint through libcurl: those calls are not
-	 * in the worker's list yet (design-notes "Not done yet"), so it runs unfiltered. */
+	 * in the worker's list yet (design-notes "Not done yet"), so it runs unfiltered.
+	 */
 	if (o.monitor_fd >= 0 && cloud == NULL && sandbox_worker(err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		log_error("%s", err);
