@@ -168,15 +168,22 @@ START_TEST(cloud_filesystem_refused)
 	u.filesystem = json_pack("{s:i}", "provider", 0);
 	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
 	json_decref(u.filesystem);
+	/* S3 is served, but only a complete, valid s3config (account/cloud.c) */
 	u.filesystem = json_pack("{s:i}", "provider", 1);
 	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
-	ck_assert_str_eq(err,
-	                 "user \"bob\" has filesystem.provider 1 (S3): cloud storage is "
-	                 "not supported yet");
+	ck_assert_str_eq(err, "user \"bob\": filesystem.s3config: must be an object");
 	json_decref(u.filesystem);
 	u.filesystem = json_pack("{s:i}", "provider", 2);
 	ck_assert_int_eq(can("192.0.2.1", "publickey"), -1);
-	ck_assert_ptr_nonnull(strstr(err, "(GCS): cloud storage is not supported yet"));
+	ck_assert_str_eq(err,
+	                 "user \"bob\": filesystem.provider: 2 (Google Cloud Storage) is "
+	                 "not supported yet");
+	json_decref(u.filesystem);
+	u.filesystem = json_pack("{s:i}", "provider", 7);
+	ck_assert_int_eq(can("192.0.2.1", "password"), -1);
+	ck_assert_str_eq(
+	    err,
+	    "user \"bob\": filesystem.provider: must be 0 (local), 1 (S3) or 2 (GCS)");
 	json_decref(u.filesystem);
 	u.filesystem = NULL;
 }
