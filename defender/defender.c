@@ -187,7 +187,8 @@ defender_expire(struct defender *d, time_t now)
 }
 
 /* The index of the entry to drop first: the host not banned whose last event is
- * oldest, else the ban that ends first. */
+ * oldest (by event order: several fall in one second), else the ban that ends
+ * first. */
 static size_t
 victim(const struct defender *d, int *is_ban)
 {
@@ -201,7 +202,7 @@ victim(const struct defender *d, int *is_ban)
 		if (i == 0 || ban < best_ban ||
 		    (ban == best_ban &&
 		     (ban ? h->banned_until < d->hosts[best].banned_until
-		          : h->last_event < d->hosts[best].last_event))) {
+		          : h->last_seq < d->hosts[best].last_seq))) {
 			best = i;
 			best_ban = ban;
 		}
@@ -321,6 +322,8 @@ defender_add_event(struct defender *d, const char *ip, enum defender_event ev, t
 		return 0;
 	host_age(d, h, now);
 	/* A banned host has no score (SFTPGo): its connections are refused. */
+	if (h->banned_until == 0)
+		h->last_seq = ++d->seq;
 	if (h->banned_until != 0 || host_push_event(h, now, score) != 0)
 		return 0;
 	if (host_total(h) < d->p.threshold) {

@@ -11,6 +11,7 @@
 #define SFTPGO_DEFENDER_DEFENDER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "account/cidr.h"
@@ -48,6 +49,8 @@ struct defender_host {
 	int *ev_score;
 	size_t n_ev;
 	time_t last_event;
+	uint64_t last_seq;   /* order of the last events (seconds tie: swap-removal
+	                      * reorders the table) */
 	time_t banned_until; /* 0: not banned */
 	time_t ban_ended;    /* when the last ban ended (repeat memory) */
 	unsigned bans;       /* bans so far (within DEFENDER_REPEAT_MEMORY_S) */
@@ -59,6 +62,7 @@ struct defender {
 	size_t n_hosts, cap_hosts;
 	struct cidr *safe, *block;
 	size_t n_safe, n_block;
+	uint64_t seq; /* events so far: struct defender_host.last_seq */
 };
 
 /* The group an address is scored and banned as: "192.0.2.1" (IPv4-mapped folded),

@@ -246,6 +246,30 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* Three hosts in one second (t-serve-defender's case): the newest stays. */
+START_TEST(test_limits_same_second)
+{
+	struct defender_params p = defaults;
+	struct defender d;
+	char key[DEFENDER_KEY_MAX];
+	size_t dropped = 0;
+	time_t until;
+
+	p.soft_limit = 1;
+	p.hard_limit = 2;
+	defender_init(&d, &p);
+	defender_add_event(&d, "192.0.2.12", DEFENDER_EV_INVALID, 1000, key, &until,
+	                   &dropped);
+	defender_add_event(&d, "192.0.2.13", DEFENDER_EV_INVALID, 1000, key, &until,
+	                   &dropped);
+	defender_add_event(&d, "192.0.2.14", DEFENDER_EV_INVALID, 1000, key, &until,
+	                   &dropped);
+	ck_assert_uint_eq(d.n_hosts, 1);
+	ck_assert_int_eq(defender_score(&d, "192.0.2.14", 1000), 2);
+	defender_free(&d);
+}
+END_TEST
+
 START_TEST(test_limits_drop_bans_last)
 {
 	struct defender_params p = defaults;
@@ -415,6 +439,7 @@ main(void)
 	tcase_add_test(tc, test_ipv6_group);
 	tcase_add_test(tc, test_safe_and_block);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_limits_same_second);
 	tcase_add_test(tc, test_limits_drop_bans_last);
 	tcase_add_test(tc, test_list_json);
 	tcase_add_test(tc, test_list_files);
