@@ -334,15 +334,17 @@ check_provider(const struct sftpgo_config *cfg, int create, struct provider **he
 	return rc == 1 ? 0 : -1;
 }
 
-/* The exec'd helpers must be there: better a start-up error than a retry loop. */
+/* The exec'd helpers must be there: better a start-up error than a retry loop.
+ * sftpgo-httpd only when the REST API is on (httpd.bind_port 0: never started). */
 static int
-check_libexec(const char *dir, char *err, size_t errlen)
+check_libexec(const struct sftpgo_config *cfg, const char *dir, char *err, size_t errlen)
 {
 	static const char *const progs[] = {"sftpgo-listener", "sftpgo-session",
 	                                    "sftpgo-worker", "sftpgo-httpd"};
+	size_t n = sizeof(progs) / sizeof(progs[0]) - (cfg->httpd.bind_port == 0);
 	char path[4096];
 
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, progs[i]);
 		if (access(path, X_OK) != 0) {
 			snprintf(err, errlen, "%.400s: %s (see --libexec-dir)", path,
@@ -359,7 +361,7 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	struct hostkeys hk;
 	char err[512];
 
-	if (check_libexec(libexec_dir, err, sizeof(err)) != 0 ||
+	if (check_libexec(cfg, libexec_dir, err, sizeof(err)) != 0 ||
 	    algos_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
 	    listener_config_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
 	    mdefender_check(&cfg->common.defender, err, sizeof(err)) != 0 ||
@@ -496,7 +498,7 @@ monitor_serve(int argc, char **argv)
 	                            .config_dir_arg = f.config_dir,
 	                            .config_file_arg = f.config_file};
 	memset(&hk, 0, sizeof(hk));
-	if (check_libexec(f.libexec_dir, err, sizeof(err)) != 0 ||
+	if (check_libexec(&cfg, f.libexec_dir, err, sizeof(err)) != 0 ||
 	    algos_check(&cfg.sftpd, err, sizeof(err)) != 0 ||
 	    listener_config_check(&cfg.sftpd, err, sizeof(err)) != 0 ||
 	    mdefender_check(&cfg.common.defender, err, sizeof(err)) != 0)
