@@ -31,7 +31,8 @@ render(const char *text, const char *ctx_json)
 	    tmpl_render(ts, "t", ctx, &out, err, sizeof(err)) != 0) {
 		snprintf(page, sizeof(page), "ERR:%s", err);
 	} else {
-		memcpy(page, out.p, out.len);
+		if (out.len > 0) /* an empty page has no buffer at all */
+			memcpy(page, out.p, out.len);
 		page[out.len] = '\0';
 	}
 	wbuf_free(&out);
