@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/confine.h"
@@ -97,5 +100,39 @@ confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile, cha
 		snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+static int
+parse_id_arg(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < -1 || v > 0x7fffffffL)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+listening_child_start(const char *uid_arg, const char *gid_arg, uid_t *uid, gid_t *gid)
+{
+	long u, g;
+	int acc = 0;
+	socklen_t l = sizeof(acc);
+
+	if (parse_id_arg(uid_arg, &u) != 0 || parse_id_arg(gid_arg, &g) != 0 ||
+	    getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) != 0 || !acc ||
+	    fcntl(3, F_GETFD) < 0)
+		return -1;
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, 1);
+		close(devnull);
+	}
+	*uid = u < 0 ? (uid_t)-1 : (uid_t)u;
+	*gid = g < 0 ? (gid_t)-1 : (gid_t)g;
 	return 0;
 }

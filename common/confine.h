@@ -28,4 +28,13 @@ int confine_process(const char *chroot_dir, uid_t uid, gid_t gid, size_t nofile,
  */
 int drop_privileges(uid_t uid, gid_t gid, char *err, size_t errlen);
 
+/*
+ * The start of a listening child the monitor execs (sftpgo-listener, sftpgo-httpd):
+ * uid_arg and gid_arg are -1 (keep) to 2147483647, fd 0 is a listening socket and fd
+ * 3 (the monitor's socketpair) is open; then fd 1, a copy of the listening socket,
+ * is pointed at /dev/null. 0, or -1 when the process was not started that way.
+ */
+int listening_child_start(const char *uid_arg, const char *gid_arg, uid_t *uid,
+                          gid_t *gid);
+
 #endif
