@@ -10,6 +10,7 @@
 
 #include "account/cloud.h"
 #include "common/errf.h"
+#include "common/parse.h"
 
 #define KEY_HEX 32 /* the 32 hex characters themselves are the AES-256 key */
 #define NONCE_LEN 12
@@ -171,25 +172,13 @@ to_hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static long
 from_hex(const char *in, size_t n, unsigned char *out, size_t outsz)
 {
 	if (n % 2 != 0 || n / 2 > outsz)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_val(in[2 * i]), lo = hex_val(in[2 * i + 1]);
+		int hi = parse_hex_digit(in[2 * i]), lo = parse_hex_digit(in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

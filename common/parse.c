@@ -44,3 +44,15 @@ parse_decimal(const char **p, unsigned maxdigits, uint64_t *v)
 	*p = s + i;
 	return 0;
 }
+
+int
+parse_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

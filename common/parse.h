@@ -21,4 +21,8 @@ int parse_umask(const char *s, mode_t *out);
  */
 int parse_decimal(const char **p, unsigned maxdigits, uint64_t *v);
 
+/* The value of one hexadecimal digit (either case), or -1 for any other byte
+ * (a NUL included). */
+int parse_hex_digit(int c);
+
 #endif

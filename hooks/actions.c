@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/parse.h"
 #include "hooks/internal.h"
 
 #define ENV_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
@@ -21,18 +22,6 @@
 struct kv {
 	char *k, *v;
 };
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Form unescaping of s[0..n): '+' is a space; a bad %XX is kept as it is. */
 static char *
@@ -44,9 +33,10 @@ unescape(const char *s, size_t n)
 	for (size_t i = 0; o != NULL && i < n; i++) {
 		if (s[i] == '+') {
 			o[j++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		           hexval(s[i + 2]) >= 0) {
-			o[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		} else if (s[i] == '%' && i + 2 < n && parse_hex_digit(s[i + 1]) >= 0 &&
+		           parse_hex_digit(s[i + 2]) >= 0) {
+			o[j++] = (char)(parse_hex_digit(s[i + 1]) * 16 +
+			                parse_hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			o[j++] = s[i];

@@ -9,6 +9,7 @@
 
 #include "common/errf.h"
 #include "common/jsonutil.h"
+#include "common/parse.h"
 #include "web/form.h"
 
 void
@@ -67,15 +68,6 @@ form_add(struct form *f, const char *name, size_t nlen, char *value, size_t vlen
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decodes s[0..len) ('+' is a space); NULL on a bad escape. */
 static char *
 url_decode(const char *s, size_t len, size_t *outlen)
@@ -89,8 +81,8 @@ url_decode(const char *s, size_t len, size_t *outlen)
 		if (s[i] == '+') {
 			out[o++] = ' ';
 		} else if (s[i] == '%') {
-			int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
-			int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+			int hi = i + 2 < len ? parse_hex_digit(s[i + 1]) : -1;
+			int lo = i + 2 < len ? parse_hex_digit(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				free(out);
 				return NULL;
