@@ -271,7 +271,14 @@ api GET "/api/v1/loaddata?input_file=$T/backups/sub/dir/dump.json&scan_quota=1"
 expect "loaddata" 200 "j=={'error':'','message':'Data restored','status':200}"
 api GET /api/v1/user
 expect "restored users" 200 "[u['username'] for u in j]==['alice','bob']"
-check "loaddata fired add actions" sh -c "grep -c '^add alice\$' '$T/act/log' | grep -qx 2"
+# actions run asynchronously: wait for the second "add alice" line
+n_add_alice() { grep -c '^add alice$' "$T/act/log"; }
+i=0
+while [ $i -lt 100 ] && [ "$(n_add_alice)" -lt 2 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "loaddata fired add actions" test "$(n_add_alice)" -eq 2
 printf 'ls\n' | sftp_pw alice alicepw >"$T/sftp2" 2>&1
 check "restored alice logs in with OpenSSH sftp" grep -q 'f1' "$T/sftp2"
 printf 'ls\n' | sftp_pw bob bobpw >"$T/sftp3" 2>&1
