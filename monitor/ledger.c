@@ -26,15 +26,15 @@ ledger_sat_add(int64_t a, int64_t b)
 int64_t
 ledger_size_left(const struct qledger *l)
 {
-	int64_t left = ledger_sat_add(l->quota_size,
-	                              -ledger_sat_add(l->used_size, l->res_size));
+	int64_t left =
+	    ledger_sat_add(l->quota_size, -ledger_sat_add(l->used_size, l->res_size));
 
 	return left > 0 ? left : 0;
 }
 
 int
-ledger_load(struct qledger *l, int64_t quota_files, int64_t quota_size, int64_t used_files,
-            int64_t used_size, uint64_t snapshot_seq)
+ledger_load(struct qledger *l, int64_t quota_files, int64_t quota_size,
+            int64_t used_files, int64_t used_size, uint64_t snapshot_seq)
 {
 	int taken = 0;
 
@@ -182,7 +182,8 @@ int
 ledger_scan_due(const struct qledger *l, time_t now)
 {
 	return l->dirty && !l->scanning && l->workers == 0 && l->inflight == 0 &&
-	       (l->scan_failed_at == 0 || now - l->scan_failed_at >= LEDGER_SCAN_RETRY_SECS);
+	       (l->scan_failed_at == 0 ||
+	        now - l->scan_failed_at >= LEDGER_SCAN_RETRY_SECS);
 }
 
 void
@@ -214,7 +215,8 @@ ledger_scan_end(struct qledger *l, int ok, int64_t files, int64_t size, uint64_t
 	/* what workers reported since the start is still pending, on top of the scan */
 	l->used_files =
 	    ledger_sat_add(files, ledger_sat_add(l->used_files, -l->scan_base_files));
-	l->used_size = ledger_sat_add(size, ledger_sat_add(l->used_size, -l->scan_base_size));
+	l->used_size =
+	    ledger_sat_add(size, ledger_sat_add(l->used_size, -l->scan_base_size));
 	clamp0(&l->used_files);
 	clamp0(&l->used_size);
 	if (l->disturbed)
@@ -227,5 +229,6 @@ int
 ledger_can_free(const struct qledger *l, time_t now, time_t keep)
 {
 	return l->refs == 0 && l->inflight == 0 && l->pend_size == 0 &&
-	       l->pend_files == 0 && !l->dirty && !l->scanning && now - l->idle_since > keep;
+	       l->pend_files == 0 && !l->dirty && !l->scanning &&
+	       now - l->idle_since > keep;
 }

@@ -31,11 +31,11 @@ struct qledger {
 	/* dirty: a worker of the user died (killed, or failed) and may have changed
 	 * files it never reported; a rescan sets the usage again. */
 	int dirty;
-	int scanning;                      /* a rescan is under way */
-	int disturbed;                     /* a worker came or reported during it */
+	int scanning;                            /* a rescan is under way */
+	int disturbed;                           /* a worker came or reported during it */
 	int64_t scan_base_files, scan_base_size; /* used when the rescan started */
 	int64_t scan_pend_files, scan_pend_size; /* pending then, superseded by it */
-	time_t scan_failed_at;             /* the last failed rescan, 0 = none */
+	time_t scan_failed_at;                   /* the last failed rescan, 0 = none */
 };
 
 /* a + b, saturated (the deltas come from workers, which may lie). */

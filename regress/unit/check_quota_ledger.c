@@ -18,8 +18,8 @@ fresh(int64_t quota_files, int64_t quota_size, int64_t used_files, int64_t used_
 {
 	struct qledger l = {0};
 
-	ck_assert_int_eq(ledger_load(&l, quota_files, quota_size, used_files, used_size, 1),
-	                 1);
+	ck_assert_int_eq(
+	    ledger_load(&l, quota_files, quota_size, used_files, used_size, 1), 1);
 	return l;
 }
 
@@ -72,7 +72,8 @@ START_TEST(reserve_within_limits)
 	ws += g;
 	ck_assert_int_eq(g, 4 * MIB);
 	ck_assert_int_eq(ledger_size_left(&l), 0);
-	ck_assert_str_eq(ledger_over(&l, 1, 0, 0), "quota_size"); /* nothing left at open */
+	ck_assert_str_eq(ledger_over(&l, 1, 0, 0),
+	                 "quota_size"); /* nothing left at open */
 	/* a worker gives back at most what it holds */
 	ledger_release(&l, &wf, &ws, 5, 100 * MIB);
 	ck_assert_int_eq(wf, 0);
