@@ -138,10 +138,15 @@ rescan_run(struct provider *p, struct job *j)
 	j->ok = 0;
 	if (p == NULL)
 		return; /* j->error says why */
-	if (provider_user_by_name(p, j->username, &u, err, sizeof(err)) != 0) {
-		snprintf(j->error, sizeof(j->error), "%s", err);
+	int rc = provider_user_by_name(p, j->username, &u, err, sizeof(err));
+	if (rc != 0) {
+		/* user_found -1: deleted meanwhile, nothing left to count */
+		j->user_found = rc == PROVIDER_NOT_FOUND ? -1 : 0;
+		snprintf(j->error, sizeof(j->error), "%s",
+		         rc == PROVIDER_NOT_FOUND ? "the user no longer exists" : err);
 		return;
 	}
+	j->user_found = 1;
 	if (quota_scan_user(&u, M.p->libexec_dir, &M.p->uid0, &j->q_files, &j->q_size,
 	                    err, sizeof(err)) != 0)
 		snprintf(j->error, sizeof(j->error), "%s", err);
@@ -160,7 +165,11 @@ rescan_done(struct job *j)
 	int rc =
 	    ledger_scan_end(l, j->ok, j->q_files, j->q_size, quota_seq(), time(NULL));
 
-	if (rc < 0)
+	if (rc < 0 && j->user_found < 0) {
+		l->dirty = 0;
+		log_app(LOGL_INFO, "sftpd", "quota of user %s not rescanned: %s",
+		        l->username, j->error);
+	} else if (rc < 0)
 		log_app(LOGL_WARN, "sftpd",
 		        "quota rescan of user %s failed, tried again in %d s: %s",
 		        l->username, LEDGER_SCAN_RETRY_SECS, j->error);
