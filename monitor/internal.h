@@ -234,11 +234,14 @@ int quota_counted(const struct sftpgo_user *u);
 /* The user's ledger with one more reference (NULL when the user is not counted);
  * snapshot_seq: quota_seq() when u was asked for. */
 struct qledger *quota_attach(const struct sftpgo_user *u, uint64_t snapshot_seq);
+/* The same for a worker of the user (workers change files: ledger.h). */
+struct qledger *quota_attach_worker(const struct sftpgo_user *u);
 void quota_detach(struct qledger *l);
 void quota_job_done(struct job *j);
 void quota_on_reserve(struct mworker *w, const struct wp_event *e);
 void quota_on_update(struct mworker *w, const struct wp_event *e);
-void quota_worker_gone(struct mworker *w);
+/* died: killed by a signal or failed (the ledger is rescanned: ledger.h). */
+void quota_worker_gone(struct mworker *w, int died);
 /* git/rsync: why the ledger refuses them at start (NULL: they may run); a
  * worker's rescan after them becomes the ledger's usage. */
 const char *quota_refuses_system(const struct qledger *l);

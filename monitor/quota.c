@@ -19,23 +19,12 @@
 #include "common/log.h"
 #include "common/rpc.h"
 #include "monitor/internal.h"
+#include "monitor/ledger.h"
+#include "provider/provider.h"
 #include "worker/proto.h"
 
 #define FLUSH_SECS 1
 #define IDLE_KEEP_SECS 60
-
-struct qledger {
-	LIST_ENTRY(qledger) link;
-	char *username;
-	int64_t quota_size, quota_files;
-	int64_t used_size, used_files; /* on disk, as far as the ledger knows */
-	int64_t res_size, res_files;   /* reserved by uploads in progress */
-	int64_t pend_size, pend_files; /* not yet written to the provider */
-	int inflight;                  /* provider writes under way */
-	int refs;                      /* sessions and workers */
-	uint64_t flush_seq;            /* quota_seq() when a write last completed */
-	time_t idle_since;
-};
 
 /* cppcheck-suppress syntaxError ; cppcheck cannot expand an anonymous LIST_HEAD */
 static LIST_HEAD(, qledger) ledgers = LIST_HEAD_INITIALIZER(ledgers);
@@ -73,35 +62,8 @@ ledger_find(const char *username)
 	return NULL;
 }
 
-static void
-clamp0(int64_t *v)
-{
-	if (*v < 0)
-		*v = 0;
-}
-
-/* The deltas come from a worker, which may lie: saturate, never overflow. */
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
-/* What is left of quota_size after the usage and every reservation (>= 0). */
-static int64_t
-size_left(const struct qledger *l)
-{
-	int64_t left = sat_add(l->quota_size, -sat_add(l->used_size, l->res_size));
-
-	return left > 0 ? left : 0;
-}
-
-struct qledger *
-quota_attach(const struct sftpgo_user *u, uint64_t snapshot_seq)
+static struct qledger *
+attach(const struct sftpgo_user *u, uint64_t snapshot_seq, int worker)
 {
 	if (!quota_counted(u)) {
 		if (track_mode() == 0 && (u->quota_size > 0 || u->quota_files > 0))
@@ -120,54 +82,135 @@ quota_attach(const struct sftpgo_user *u, uint64_t snapshot_seq)
 		}
 		LIST_INSERT_HEAD(&ledgers, l, link);
 	}
-	/*
-	 * The login's snapshot is the truth only when nothing of ours is pending or
-	 * in flight and it was read after our last write landed; else the ledger
-	 * knows better (a scan while the user is connected is seen at the next
-	 * login after every session ended).
-	 */
-	if (l->refs == 0 && l->inflight == 0 && l->pend_size == 0 && l->pend_files == 0 &&
-	    snapshot_seq > l->flush_seq) {
-		l->used_size = u->used_quota_size;
-		l->used_files = u->used_quota_files;
-		clamp0(&l->used_size);
-		clamp0(&l->used_files);
-	}
-	l->quota_size = u->quota_size; /* the newest limits */
-	l->quota_files = u->quota_files;
-	l->refs++;
+	/* the login's snapshot, when the ledger knows no better (ledger.h) */
+	ledger_load(l, u->quota_files, u->quota_size, u->used_quota_files,
+	            u->used_quota_size, snapshot_seq);
+	ledger_attach(l, worker);
 	return l;
+}
+
+struct qledger *
+quota_attach(const struct sftpgo_user *u, uint64_t snapshot_seq)
+{
+	return attach(u, snapshot_seq, 0);
+}
+
+struct qledger *
+quota_attach_worker(const struct sftpgo_user *u)
+{
+	return attach(u, 0, 1);
 }
 
 /* One provider write of what is pending (none while another is in flight). */
 static void
 flush(struct qledger *l)
 {
-	if (l->inflight > 0 || (l->pend_size == 0 && l->pend_files == 0))
+	int64_t files, size;
+
+	if (!ledger_flush_take(l, &files, &size))
 		return;
 	struct job *j = calloc(1, sizeof(*j));
 	if (j == NULL || (j->username = strdup(l->username)) == NULL) {
 		free(j);
+		ledger_flush_done(l, 0, files, size, l->flush_seq);
 		return; /* retried at the next tick */
 	}
 	j->kind = JOB_QUOTA;
-	j->q_files = l->pend_files;
-	j->q_size = l->pend_size;
+	j->q_files = files;
+	j->q_size = size;
 	j->ledger = l;
-	l->pend_files = l->pend_size = 0;
-	l->inflight++;
 	authpool_submit(j);
+}
+
+/*
+ * The rescan of a dirty ledger, on a provider thread: the stored user (its home,
+ * ids and folders as they are now) is recounted as the user by a scanning worker,
+ * exactly as `sftpgo quota scan` does, and the result stored as the usage. It
+ * blocks that provider thread for the scan's time. At exit the pool drains its
+ * queue, so a rescan started then still stores its result.
+ */
+static void
+rescan_run(struct provider *p, struct job *j)
+{
+	struct sftpgo_user u;
+	char err[256];
+
+	j->ok = 0;
+	if (p == NULL)
+		return; /* j->error says why */
+	int rc = provider_user_by_name(p, j->username, &u, err, sizeof(err));
+	if (rc != 0) {
+		/* user_found -1: deleted meanwhile, nothing left to count */
+		j->user_found = rc == PROVIDER_NOT_FOUND ? -1 : 0;
+		snprintf(j->error, sizeof(j->error), "%s",
+		         rc == PROVIDER_NOT_FOUND ? "the user no longer exists" : err);
+		return;
+	}
+	j->user_found = 1;
+	if (quota_scan_user(&u, M.p->libexec_dir, &M.p->uid0, &j->q_files, &j->q_size,
+	                    err, sizeof(err)) != 0)
+		snprintf(j->error, sizeof(j->error), "%s", err);
+	else if (provider_update_quota(p, j->username, j->q_files, j->q_size, 1, err,
+	                               sizeof(err)) != 0)
+		snprintf(j->error, sizeof(j->error), "%s", err);
+	else
+		j->ok = 1;
+	user_free(&u);
+}
+
+static void
+rescan_done(struct job *j)
+{
+	struct qledger *l = j->ledger;
+	int rc =
+	    ledger_scan_end(l, j->ok, j->q_files, j->q_size, quota_seq(), time(NULL));
+
+	if (rc < 0 && j->user_found < 0) {
+		l->dirty = 0;
+		log_app(LOGL_INFO, "sftpd", "quota of user %s not rescanned: %s",
+		        l->username, j->error);
+	} else if (rc < 0)
+		log_app(LOGL_WARN, "sftpd",
+		        "quota rescan of user %s failed, tried again in %d s: %s",
+		        l->username, LEDGER_SCAN_RETRY_SECS, j->error);
+	else
+		log_app(LOGL_INFO, "sftpd",
+		        "quota of user %s rescanned after a worker died: %lld files, "
+		        "%lld bytes%s",
+		        l->username, (long long)j->q_files, (long long)j->q_size,
+		        rc == 0 ? " (changed meanwhile: scanned again later)" : "");
+	flush(l);
+}
+
+static void
+rescan(struct qledger *l)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL || (j->username = strdup(l->username)) == NULL) {
+		free(j);
+		return; /* tried again at the next tick */
+	}
+	j->kind = JOB_QUOTA;
+	j->ledger = l;
+	j->run = rescan_run;
+	j->done = rescan_done;
+	ledger_scan_begin(l);
+	authpool_submit(j);
+}
+
+static void
+release_ref(struct qledger *l, int worker)
+{
+	if (ledger_detach(l, worker, time(NULL)))
+		flush(l);
 }
 
 void
 quota_detach(struct qledger *l)
 {
-	if (l == NULL)
-		return;
-	if (--l->refs == 0) {
-		l->idle_since = time(NULL);
-		flush(l);
-	}
+	if (l != NULL)
+		release_ref(l, 0);
 }
 
 void
@@ -175,15 +218,10 @@ quota_job_done(struct job *j)
 {
 	struct qledger *l = j->ledger;
 
-	l->inflight--;
-	l->flush_seq = quota_seq();
-	if (!j->ok) {
+	ledger_flush_done(l, j->ok, j->q_files, j->q_size, quota_seq());
+	if (!j->ok) /* tried again at the next tick */
 		log_app(LOGL_WARN, "sftpd", "unable to update quota for user %s: %s",
 		        l->username, j->error);
-		/* tried again at the next tick */
-		l->pend_files = sat_add(l->pend_files, j->q_files);
-		l->pend_size = sat_add(l->pend_size, j->q_size);
-	}
 	flush(l);
 }
 
@@ -198,9 +236,10 @@ on_flush_tick(evutil_socket_t fd, short what, void *arg)
 
 	for (l = LIST_FIRST(&ledgers); l != NULL; l = next) {
 		next = LIST_NEXT(l, link);
+		if (ledger_scan_due(l, now))
+			rescan(l);
 		flush(l);
-		if (l->refs == 0 && l->inflight == 0 && l->pend_size == 0 &&
-		    l->pend_files == 0 && now - l->idle_since > IDLE_KEEP_SECS) {
+		if (ledger_can_free(l, now, IDLE_KEEP_SECS)) {
 			LIST_REMOVE(l, link);
 			free(l->username);
 			free(l);
@@ -218,14 +257,29 @@ quota_start(void)
 		event_add(flush_ev, &tv);
 }
 
-/* At exit: what is still pending goes to the pool, which drains its queue. */
+/*
+ * At exit: what is still pending goes to the pool, which drains its queue; a
+ * dirty ledger is rescanned first (no worker is left), its store superseding what
+ * was pending. One whose rescan is already running keeps what workers reported
+ * meanwhile (a delta must not race the store): logged, `sftpgo quota scan` fixes.
+ */
 void
 quota_stop(void)
 {
 	struct qledger *l;
 
 	LIST_FOREACH(l, &ledgers, link)
-	flush(l);
+	{
+		if (l->dirty && !l->scanning && l->inflight == 0 && l->workers == 0)
+			rescan(l);
+		if (l->scanning && (l->pend_files != 0 || l->pend_size != 0))
+			log_app(
+			    LOGL_WARN, "sftpd",
+			    "quota of user %s may be off (a rescan was running at exit): "
+			    "run sftpgo quota scan",
+			    l->username);
+		flush(l);
+	}
 	if (flush_ev != NULL)
 		event_free(flush_ev);
 	flush_ev = NULL;
@@ -250,28 +304,23 @@ static const char *
 over_limit(const struct mworker *w, const struct qledger *l, int at_open,
            int64_t need_files, int64_t need_size)
 {
-	int64_t avail = size_left(l);
+	const char *limit = ledger_over(l, at_open, need_files, need_size);
 
-	if (l->quota_files > 0 && need_files > 0 &&
-	    sat_add(l->used_files, l->res_files) >= l->quota_files) {
+	if (limit != NULL && strcmp(limit, "quota_files") == 0)
 		log_app(
 		    LOGL_INFO, "sftpd",
 		    "[%s] denying file write due to space limit: user %s, quota_files "
 		    "%lld reached (used %lld, reserved %lld)",
 		    w->conn_id, l->username, (long long)l->quota_files,
 		    (long long)l->used_files, (long long)l->res_files);
-		return "quota_files";
-	}
-	if (l->quota_size > 0 && ((at_open && avail <= 0) || need_size > avail)) {
+	else if (limit != NULL)
 		log_app(LOGL_INFO, "sftpd",
 		        "[%s] denying file write due to space limit: user %s, quota_size "
 		        "%lld bytes (used %lld, reserved %lld, asked %lld)",
 		        w->conn_id, l->username, (long long)l->quota_size,
 		        (long long)l->used_size, (long long)l->res_size,
 		        (long long)need_size);
-		return "quota_size";
-	}
-	return NULL;
+	return limit;
 }
 
 static void
@@ -309,59 +358,42 @@ quota_on_reserve(struct mworker *w, const struct wp_event *e)
 		send_grant(w, 0, 0, limit);
 		return;
 	}
-	if (l->quota_size > 0) {
-		int64_t avail = size_left(l);
-		granted = want < need ? need : want;
-		if (granted > avail)
-			granted = avail;
-	}
-	l->res_files += need_files;
-	l->res_size += granted;
-	w->res_files += need_files;
-	w->res_size += granted;
+	granted = ledger_grant(l, need_files, need, want);
+	w->res_files = ledger_sat_add(w->res_files, need_files > 0 ? need_files : 0);
+	w->res_size = ledger_sat_add(w->res_size, granted);
 	send_grant(w, 1, granted, "");
-}
-
-/* Gives back at most what the worker holds. */
-static void
-release(struct mworker *w, int64_t files, int64_t size)
-{
-	struct qledger *l = w->ql;
-
-	if (files > w->res_files)
-		files = w->res_files;
-	if (size > w->res_size)
-		size = w->res_size;
-	w->res_files -= files;
-	w->res_size -= size;
-	l->res_files -= files;
-	l->res_size -= size;
 }
 
 void
 quota_on_update(struct mworker *w, const struct wp_event *e)
 {
 	struct qledger *l = w->ql;
-	int64_t files = e->n[WPF_FILES_DELTA], size = e->n[WPF_SIZE_DELTA];
 
 	if (l == NULL)
 		return;
-	release(w, e->n[WPF_RELEASE_FILES], e->n[WPF_RELEASE_SIZE]);
-	l->used_files = sat_add(l->used_files, files);
-	l->used_size = sat_add(l->used_size, size);
-	clamp0(&l->used_files);
-	clamp0(&l->used_size);
-	l->pend_files = sat_add(l->pend_files, files);
-	l->pend_size = sat_add(l->pend_size, size);
+	ledger_release(l, &w->res_files, &w->res_size, e->n[WPF_RELEASE_FILES],
+	               e->n[WPF_RELEASE_SIZE]);
+	ledger_update(l, e->n[WPF_FILES_DELTA], e->n[WPF_SIZE_DELTA]);
 }
 
+/*
+ * died: killed by a signal, or failed: it may have left changes on disk it never
+ * reported (a temporary file of an atomic upload, a partial file, a rename done
+ * just before): the ledger is dirty and rescanned once none of the user's workers
+ * runs (ledger.h).
+ */
 void
-quota_worker_gone(struct mworker *w)
+quota_worker_gone(struct mworker *w, int died)
 {
 	if (w->ql == NULL)
 		return;
-	release(w, w->res_files, w->res_size);
-	quota_detach(w->ql);
+	ledger_release(w->ql, &w->res_files, &w->res_size, w->res_files, w->res_size);
+	if (died && !w->ql->dirty)
+		log_app(LOGL_INFO, "sftpd",
+		        "[%s] quota of user %s is rescanned: its worker died", w->conn_id,
+		        w->ql->username);
+	ledger_worker_ended(w->ql, died);
+	release_ref(w->ql, 1);
 	w->ql = NULL;
 }
 
@@ -398,11 +430,6 @@ quota_on_rescan(struct mworker *w, const struct wp_event *e)
 			        l->username, e->s[WPF_ERROR]);
 		return;
 	}
-	int64_t dfiles = sat_add(e->n[WPF_FILES], -l->used_files);
-	int64_t dsize = sat_add(e->n[WPF_SIZE], -l->used_size);
-	l->used_files = e->n[WPF_FILES];
-	l->used_size = e->n[WPF_SIZE];
-	l->pend_files = sat_add(l->pend_files, dfiles);
-	l->pend_size = sat_add(l->pend_size, dsize);
+	ledger_set_usage(l, e->n[WPF_FILES], e->n[WPF_SIZE]);
 	flush(l);
 }

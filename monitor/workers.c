@@ -256,7 +256,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	w->protocol = protocol;
 	w->uid = s->run_uid;
 	w->gid = s->run_gid;
-	w->ql = s->ql != NULL ? quota_attach(s->user, 0) : NULL;
+	w->ql = s->ql != NULL ? quota_attach_worker(s->user) : NULL;
 	frame_reader_init(&w->fr, WORKER_EVENT_MAX);
 	io_set_nonblock(w->fd);
 	w->ev = event_new(M.base, w->fd, EV_READ | EV_PERSIST, on_worker, w);
@@ -426,7 +426,10 @@ worker_gone(struct mworker *w, int status)
 	}
 	if (w->command != NULL)
 		mhooks_command_done(w, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	quota_worker_gone(w);
+	/* an SFTP worker exits 0 after its last report, whatever the client did; an
+	 * exec channel's status is its command's */
+	quota_worker_gone(w, WIFSIGNALED(status) ||
+	                         (WEXITSTATUS(status) != 0 && w->command == NULL));
 	TAILQ_REMOVE(&M.workers, w, link);
 	event_free(w->ev);
 	close(w->fd);
