@@ -619,8 +619,10 @@ s3_new(const struct s3_config *cfg, char *err, size_t errlen)
 		s3_free(c);
 		return NULL;
 	}
+	/* the multi handle now, before the worker's seccomp filter (sandbox/lists.c) */
 	if (setup_endpoint(c, cfg, err, errlen) != 0 ||
-	    (c->easy = curl_easy_init()) == NULL) {
+	    (c->easy = curl_easy_init()) == NULL ||
+	    (c->multi = curl_multi_init()) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "out of memory");
 		s3_free(c);
