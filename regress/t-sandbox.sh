@@ -97,6 +97,7 @@ if [ -n "$HAVE_S3" ]; then
 	check "an S3 user's upload (multipart) and download work under the cloud worker's filter" \
 		cmp "$T/s3up.bin" "$T/s3down.bin"
 	curl -s --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
 		"http://127.0.0.1:$S3PORT/tb?list-type=2&prefix=dave/" >"$T/s3list.xml"
 	check "the object is gone after rename and rm" \
 		sh -c "grep -q '<ListBucketResult' '$T/s3list.xml' && ! grep -q '<Key>' '$T/s3list.xml'"
