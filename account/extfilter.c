@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Extension-filter flag values (see extfilter.h). */
 #include "config.h"
 
@@ -39,7 +39,8 @@ extfilter_add(json_t *list, const char *v, int denied, char *err, size_t errlen)
 	char raw[EXT_DIR_MAX], dir[EXT_DIR_MAX], *exts, *save = NULL;
 	int rc = 0, n = 0;
 
-	if (sep == NULL || sep == v || sep[2] == '\0' || (size_t)(sep - v) >= sizeof(raw)) {
+	if (sep == NULL || sep == v || sep[2] == '\0' ||
+	    (size_t)(sep - v) >= sizeof(raw)) {
 		snprintf(err, errlen, "\"%s\" is not /dir::.ext1,.ext2", v);
 		return 1;
 	}
