@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 #include "account/account.h"
+#include "account/extfilter.h"
 #include "account/perm.h"
 #include "account/user.h"
 #include "auth/auth.h"
 #include "cli/commands.h"
-#include "common/vpath.h"
 #include "config/conf.h"
 #include "provider/provider.h"
 
@@ -535,85 +535,29 @@ set_perms(const struct cli *c, struct sftpgo_user *u)
 	return rc;
 }
 
-static const char *const ext_list_name[2] = {"allowed_extensions", "denied_extensions"};
-
-/* The filter of dir in list (made with both lists empty when missing), or NULL. */
-static json_t *
-ext_filter_for(json_t *list, const char *dir)
-{
-	size_t i;
-	json_t *f;
-
-	json_array_foreach(list, i, f)
-	{
-		if (strcmp(json_string_value(json_object_get(f, "path")), dir) == 0)
-			return f;
-	}
-	f = json_pack("{s:s, s:[], s:[]}", "path", dir, "allowed_extensions",
-	              "denied_extensions");
-	if (f == NULL || json_array_append_new(list, f) != 0)
-		return NULL;
-	return f;
-}
-
-/*
- * One "/dir::.ext1,.ext2" value into list (SFTPGo's CLI format; entries for the
- * same cleaned dir merge). Malformed values are refused, where SFTPGo's CLI
- * silently dropped them.
- */
-static int
-add_ext_entry(const struct cli *c, json_t *list, const char *v, int denied)
-{
-	const char *flag = denied ? "--denied-extensions" : "--allowed-extensions";
-	const char *sep = strstr(v, "::");
-	char raw[4096], dir[4096], *exts, *save = NULL;
-	int rc = 0, n = 0;
-
-	if (sep == NULL || sep == v || sep[2] == '\0' || (size_t)(sep - v) >= sizeof(raw))
-		return bad_input(c, "%s: \"%s\" is not /dir::.ext1,.ext2", flag, v);
-	memcpy(raw, v, (size_t)(sep - v));
-	raw[sep - v] = '\0';
-	/* a relative dir is kept as given: validation refuses it, naming it */
-	if (raw[0] != '/')
-		strlcpy(dir, raw, sizeof(dir));
-	else if (vpath_normalize("/", raw, strlen(raw), dir, sizeof(dir)) != 0)
-		return bad_input(c, "%s: \"%s\" is not a valid path", flag, raw);
-	json_t *f = ext_filter_for(list, dir);
-	json_t *arr = json_object_get(f, ext_list_name[denied]);
-	if (f == NULL || (exts = strdup(sep + 2)) == NULL)
-		return runtime_error(c, "out of memory");
-	for (char *t = strtok_r(exts, ",", &save); rc == 0 && t != NULL;
-	     t = strtok_r(NULL, ",", &save), n++)
-		if (json_array_append_new(arr, json_string(t)) != 0)
-			rc = runtime_error(c, "out of memory");
-	free(exts);
-	if (rc == 0 && n == 0)
-		rc = bad_input(c, "%s: \"%s\" names no extension", flag, v);
-	return rc;
-}
-
 /* The extension flags -> filters.file_extensions (replaced; "" clears it). */
 static int
 set_file_extensions(const struct cli *c, struct sftpgo_user *u)
 {
+	static const char *const flag[2] = {"--allowed-extensions",
+	                                    "--denied-extensions"};
 	json_t *list = json_array();
+	char err[4200];
 	int rc = list != NULL ? 0 : runtime_error(c, "out of memory");
 
 	for (int k = 0; k < 2; k++)
-		for (size_t i = 0; rc == 0 && i < c->ext[k].n; i++)
-			rc = add_ext_entry(c, list, c->ext[k].v[i], k);
+		for (size_t i = 0; rc == 0 && i < c->ext[k].n; i++) {
+			int r = extfilter_add(list, c->ext[k].v[i], k, err, sizeof(err));
+			if (r > 0)
+				rc = bad_input(c, "%s: %s", flag[k], err);
+			else if (r < 0)
+				rc = runtime_error(c, "out of memory");
+		}
 	if (rc != 0) {
 		json_decref(list);
 		return rc;
 	}
-	size_t i;
-	json_t *f;
-	json_array_foreach(list, i, f) /* SFTPGo omits an empty list */
-	{
-		for (int k = 0; k < 2; k++)
-			if (json_array_size(json_object_get(f, ext_list_name[k])) == 0)
-				json_object_del(f, ext_list_name[k]);
-	}
+	extfilter_finish(list);
 	json_decref(u->filters.file_extensions);
 	u->filters.file_extensions = list;
 	return 0;

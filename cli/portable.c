@@ -25,6 +25,8 @@
 
 #include <jansson.h>
 
+#include "account/cloud.h"
+#include "account/extfilter.h"
 #include "cli/commands.h"
 #include "cli/mdns.h"
 #include "common/strlist.h"
@@ -34,15 +36,39 @@
 #define EXIT_BAD_INPUT 2
 #define EXIT_RUNTIME 1
 
+/* --s3-* flags, in the order of their s3config members */
+enum {
+	S3_BUCKET,
+	S3_REGION,
+	S3_ACCESS_KEY,
+	S3_ACCESS_SECRET,
+	S3_ENDPOINT,
+	S3_STORAGE_CLASS,
+	S3_KEY_PREFIX,
+	S3_PART_SIZE,
+	S3_CONCURRENCY,
+	S3_FLAGS
+};
+static const char *const s3_flag_name[S3_FLAGS] = {
+    "bucket",        "region",     "access-key",       "access-secret",     "endpoint",
+    "storage-class", "key-prefix", "upload-part-size", "upload-concurrency"};
+static const char *const s3_member[S3_FLAGS] = {
+    "bucket",        "region",     "access_key",       "access_secret",     "endpoint",
+    "storage_class", "key_prefix", "upload_part_size", "upload_concurrency"};
+
 struct portable {
 	const char *directory, *username, *password, *log_file, *libexec_dir;
 	struct strlist keys, perms, commands;
+	struct strlist ext[2]; /* --allowed-extensions, --denied-extensions */
+	long fs_provider;
+	const char *s3[S3_FLAGS];
 	int perms_given, commands_given;
 	long port;
 	int advertise, advertise_credentials;
 	char dir[PATH_MAX]; /* the served directory, absolute */
 	char tmp[PATH_MAX]; /* the private config dir */
 	char generated_pw[16];
+	char s3_prefix[1100]; /* the cleaned key prefix, for the ready line */
 };
 
 /* The SSH commands served in process; git and rsync need the jail (root). */
@@ -77,8 +103,12 @@ usage(FILE *f)
 	    "  -s, --sftpd-port int          0: a random free port in 49152..64151\n"
 	    "  -c, --ssh-commands strings    (default md5sum,sha1sum,cd,pwd)\n"
 	    "  -u, --username string         empty: \"user\"\n"
-	    "  -f, --fs-provider int, --s3-*, --gcs-*: cloud storage, refused (not "
-	    "supported yet)\n"
+	    "  -f, --fs-provider int         0 local, 1 S3 (2 GCS: not supported "
+	    "yet)\n"
+	    "      --s3-bucket, --s3-region, --s3-access-key, --s3-access-secret,\n"
+	    "      --s3-endpoint, --s3-storage-class, --s3-key-prefix string\n"
+	    "      --s3-upload-part-size int (MiB), --s3-upload-concurrency int\n"
+	    "      --allowed-extensions, --denied-extensions \"/dir::.ext1,.ext2\"\n"
 	    "See sftpgo(8), PORTABLE MODE.\n");
 }
 
@@ -123,7 +153,7 @@ parse_port(struct portable *p, const char *arg)
 static int
 parse_flags(struct portable *p, int argc, char **argv)
 {
-	enum { O_LIBEXEC = 256, O_CLOUD };
+	enum { O_LIBEXEC = 256, O_GCS, O_ALLOWED_EXT, O_DENIED_EXT, O_S3 };
 	static const struct option opts[] = {
 	    {"advertise-credentials", optional_argument, NULL, 'C'},
 	    {"advertise-service", optional_argument, NULL, 'S'},
@@ -137,20 +167,22 @@ parse_flags(struct portable *p, int argc, char **argv)
 	    {"username", required_argument, NULL, 'u'},
 	    {"fs-provider", required_argument, NULL, 'f'},
 	    {"libexec-dir", required_argument, NULL, O_LIBEXEC},
-	    {"s3-bucket", required_argument, NULL, O_CLOUD},
-	    {"s3-region", required_argument, NULL, O_CLOUD},
-	    {"s3-access-key", required_argument, NULL, O_CLOUD},
-	    {"s3-access-secret", required_argument, NULL, O_CLOUD},
-	    {"s3-endpoint", required_argument, NULL, O_CLOUD},
-	    {"s3-storage-class", required_argument, NULL, O_CLOUD},
-	    {"s3-key-prefix", required_argument, NULL, O_CLOUD},
-	    {"gcs-bucket", required_argument, NULL, O_CLOUD},
-	    {"gcs-credentials-file", required_argument, NULL, O_CLOUD},
-	    {"gcs-key-prefix", required_argument, NULL, O_CLOUD},
-	    {"gcs-storage-class", required_argument, NULL, O_CLOUD},
-	    {"gcs-automatic-credentials", required_argument, NULL, O_CLOUD},
-	    {"allowed-extensions", required_argument, NULL, 'x'},
-	    {"denied-extensions", required_argument, NULL, 'x'},
+	    {"s3-bucket", required_argument, NULL, O_S3 + S3_BUCKET},
+	    {"s3-region", required_argument, NULL, O_S3 + S3_REGION},
+	    {"s3-access-key", required_argument, NULL, O_S3 + S3_ACCESS_KEY},
+	    {"s3-access-secret", required_argument, NULL, O_S3 + S3_ACCESS_SECRET},
+	    {"s3-endpoint", required_argument, NULL, O_S3 + S3_ENDPOINT},
+	    {"s3-storage-class", required_argument, NULL, O_S3 + S3_STORAGE_CLASS},
+	    {"s3-key-prefix", required_argument, NULL, O_S3 + S3_KEY_PREFIX},
+	    {"s3-upload-part-size", required_argument, NULL, O_S3 + S3_PART_SIZE},
+	    {"s3-upload-concurrency", required_argument, NULL, O_S3 + S3_CONCURRENCY},
+	    {"gcs-bucket", required_argument, NULL, O_GCS},
+	    {"gcs-credentials-file", required_argument, NULL, O_GCS},
+	    {"gcs-key-prefix", required_argument, NULL, O_GCS},
+	    {"gcs-storage-class", required_argument, NULL, O_GCS},
+	    {"gcs-automatic-credentials", required_argument, NULL, O_GCS},
+	    {"allowed-extensions", required_argument, NULL, O_ALLOWED_EXT},
+	    {"denied-extensions", required_argument, NULL, O_DENIED_EXT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -204,28 +236,43 @@ parse_flags(struct portable *p, int argc, char **argv)
 			rc = parse_port(p, optarg);
 			break;
 		case 'f':
-			if (strcmp(optarg, "0") != 0)
+			if (strcmp(optarg, "0") == 0 || strcmp(optarg, "1") == 0)
+				p->fs_provider = optarg[0] - '0';
+			else if (strcmp(optarg, "2") == 0)
+				rc = bad("--fs-provider: Google Cloud Storage (2) is not "
+				         "supported yet; 0 (local) and 1 (S3) are:",
+				         optarg);
+			else
 				rc = bad(
-				    "--fs-provider: cloud storage (1 S3, 2 GCS) is not "
-				    "supported yet; only 0 (local) is:",
+				    "--fs-provider: not 0 (local), 1 (S3) or 2 (GCS):",
 				    optarg);
 			break;
-		case O_CLOUD:
+		case O_GCS:
 			fprintf(stderr,
-			        "sftpgo portable: --%s: cloud storage (S3, GCS) is not "
+			        "sftpgo portable: --%s: Google Cloud Storage is not "
 			        "supported yet\n",
 			        flag);
 			rc = EXIT_BAD_INPUT;
 			break;
-		case 'x':
-			fprintf(stderr,
-			        "sftpgo portable: --%s: file extension filters are not "
-			        "supported in portable mode yet\n",
-			        flag);
-			rc = EXIT_BAD_INPUT;
+		case O_ALLOWED_EXT:
+		case O_DENIED_EXT:
+			rc = strlist_add(&p->ext[c == O_DENIED_EXT], optarg)
+			         ? EXIT_RUNTIME
+			         : 0;
 			break;
 		case O_LIBEXEC:
 			p->libexec_dir = optarg;
+			break;
+		case O_S3 + S3_BUCKET:
+		case O_S3 + S3_REGION:
+		case O_S3 + S3_ACCESS_KEY:
+		case O_S3 + S3_ACCESS_SECRET:
+		case O_S3 + S3_ENDPOINT:
+		case O_S3 + S3_STORAGE_CLASS:
+		case O_S3 + S3_KEY_PREFIX:
+		case O_S3 + S3_PART_SIZE:
+		case O_S3 + S3_CONCURRENCY:
+			p->s3[c - O_S3] = optarg;
 			break;
 		case ':':
 			rc = bad("flag needs a value:", argv[optind - 1]);
@@ -341,9 +388,104 @@ write_json(const char *dir, const char *name, json_t *j)
 	return rc;
 }
 
+/*
+ * filesystem for -f 1: the --s3-* values as s3config, checked like any account's
+ * (cloud_validate, naming the field) and in the stored form (the secret as
+ * $aes$, the key prefix cleaned). NULL for the local provider; *rc set on error.
+ */
+static json_t *
+s3_filesystem(struct portable *p, int *rc)
+{
+	json_t *fs, *s3;
+	char err[512];
+
+	*rc = 0;
+	if (p->fs_provider != 1)
+		return NULL;
+	s3 = json_object();
+	fs = json_pack("{s:i, s:o}", "provider", 1, "s3config", s3);
+	if (fs == NULL) {
+		*rc = EXIT_RUNTIME;
+		return NULL;
+	}
+	for (int i = 0; i < S3_FLAGS && *rc == 0; i++) {
+		json_t *v;
+		if (p->s3[i] == NULL)
+			continue;
+		if (i == S3_PART_SIZE || i == S3_CONCURRENCY) {
+			char *end;
+			errno = 0;
+			long long n = strtoll(p->s3[i], &end, 10);
+			if (p->s3[i][0] == '\0' || *end != '\0' || errno != 0 || n < 0 ||
+			    n > (i == S3_PART_SIZE ? 5120 : 64)) {
+				fprintf(stderr,
+				        "sftpgo portable: --s3-%s: \"%s\" is not an "
+				        "integer in [0, %d]\n",
+				        s3_flag_name[i], p->s3[i],
+				        i == S3_PART_SIZE ? 5120 : 64);
+				*rc = EXIT_BAD_INPUT;
+				break;
+			}
+			v = json_integer(n);
+		} else {
+			v = json_string(p->s3[i]);
+		}
+		if (v == NULL || json_object_set_new(s3, s3_member[i], v) != 0)
+			*rc = EXIT_RUNTIME;
+	}
+	if (*rc == 0 && (cloud_validate(fs, err, sizeof(err)) != 0 ||
+	                 cloud_prepare_for_store(fs, err, sizeof(err)) != 0)) {
+		fprintf(stderr, "sftpgo portable: S3 storage: %s\n", err);
+		*rc = EXIT_BAD_INPUT;
+	}
+	if (*rc == 0)
+		snprintf(p->s3_prefix, sizeof(p->s3_prefix), "%s",
+		         json_string_value(json_object_get(s3, "key_prefix")) != NULL
+		             ? json_string_value(json_object_get(s3, "key_prefix"))
+		             : "");
+	if (*rc != 0) {
+		json_decref(fs);
+		return NULL;
+	}
+	return fs;
+}
+
+/* --allowed-extensions and --denied-extensions as filters.file_extensions (NULL
+ * when none is given); *rc set on error. */
+static json_t *
+ext_filters(const struct portable *p, int *rc)
+{
+	static const char *const flag[2] = {"--allowed-extensions",
+	                                    "--denied-extensions"};
+	json_t *list;
+	char err[4200];
+
+	*rc = 0;
+	if (p->ext[0].n == 0 && p->ext[1].n == 0)
+		return NULL;
+	if ((list = json_array()) == NULL) {
+		*rc = EXIT_RUNTIME;
+		return NULL;
+	}
+	for (int k = 0; k < 2 && *rc == 0; k++)
+		for (size_t i = 0; i < p->ext[k].n && *rc == 0; i++) {
+			int r = extfilter_add(list, p->ext[k].v[i], k, err, sizeof(err));
+			if (r > 0)
+				fprintf(stderr, "sftpgo portable: %s: %s\n", flag[k],
+				        err);
+			*rc = r > 0 ? EXIT_BAD_INPUT : r < 0 ? EXIT_RUNTIME : 0;
+		}
+	if (*rc != 0) {
+		json_decref(list);
+		return NULL;
+	}
+	extfilter_finish(list);
+	return list;
+}
+
 /* sftpgo.json and the memory provider's dump with the one account. */
 static int
-write_config(const struct portable *p, const char *password)
+write_config(const struct portable *p, const char *password, json_t *fs, json_t *exts)
 {
 	char dump[PATH_MAX + 16];
 
@@ -358,6 +500,11 @@ write_config(const struct portable *p, const char *password)
 	    "password", password, "public_keys", string_array(&p->keys), "home_dir",
 	    p->dir, "uid", (json_int_t)getuid(), "gid", (json_int_t)getgid(),
 	    "permissions", "/", string_array(&p->perms), "status", 1);
+	if (user != NULL && fs != NULL)
+		json_object_set(user, "filesystem", fs);
+	if (user != NULL && exts != NULL)
+		json_object_set_new(user, "filters",
+		                    json_pack("{s:O}", "file_extensions", exts));
 	json_t *users = user != NULL ? json_pack("{s:[o]}", "users", user) : NULL;
 	int rc = write_json(p->tmp, "users.json", users);
 	if (write_json(p->tmp, "sftpgo.json", cfg) != 0)
@@ -388,6 +535,7 @@ static int
 prepare(struct portable *p, const char **password)
 {
 	const char *tmpdir = getenv("TMPDIR");
+	json_t *fs, *exts;
 	int rc;
 
 	if (geteuid() == 0)
@@ -398,6 +546,17 @@ prepare(struct portable *p, const char **password)
 		    NULL);
 	if ((rc = check_commands(p)) != 0)
 		return rc;
+	for (int i = 0; i < S3_FLAGS && p->fs_provider != 1; i++)
+		if (p->s3[i] != NULL) {
+			fprintf(stderr,
+			        "sftpgo portable: --s3-%s needs --fs-provider 1 (S3)\n",
+			        s3_flag_name[i]);
+			return EXIT_BAD_INPUT;
+		}
+	/* S3: the directory is only the local spool for uploads; SFTPGo takes the
+	 * system's temporary directory unless an absolute one is given */
+	if (p->fs_provider == 1 && p->directory[0] != '/')
+		p->directory = tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : "/tmp";
 	if (realpath(p->directory, p->dir) == NULL)
 		return bad("--directory: cannot use", p->directory);
 	*password = p->password != NULL && p->password[0] != '\0' ? p->password : NULL;
@@ -417,13 +576,18 @@ prepare(struct portable *p, const char **password)
 		        strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	if (write_config(p, *password) != 0) {
+	fs = s3_filesystem(p, &rc);
+	exts = rc == 0 ? ext_filters(p, &rc) : NULL;
+	if (rc == 0 && write_config(p, *password, fs, exts) != 0) {
 		fprintf(stderr, "sftpgo portable: cannot write the configuration in %s\n",
 		        p->tmp);
-		remove_tmp(p->tmp);
-		return EXIT_RUNTIME;
+		rc = EXIT_RUNTIME;
 	}
-	return 0;
+	json_decref(fs);
+	json_decref(exts);
+	if (rc != 0)
+		remove_tmp(p->tmp);
+	return rc;
 }
 
 static void
@@ -438,6 +602,9 @@ print_ready(const struct portable *p, const char *password)
 	printf(", ssh commands: ");
 	for (size_t i = 0; i < p->commands.n; i++)
 		printf("%s%s", i ? "," : "", p->commands.v[i]);
+	if (p->fs_provider == 1)
+		printf(", S3 bucket: \"%s\", key prefix: \"%s\"", p->s3[S3_BUCKET],
+		       p->s3_prefix);
 	printf("\n");
 	fflush(stdout);
 }
@@ -514,5 +681,7 @@ portable_main(int argc, char **argv)
 	strlist_free(&p.keys);
 	strlist_free(&p.perms);
 	strlist_free(&p.commands);
+	strlist_free(&p.ext[0]);
+	strlist_free(&p.ext[1]);
 	return rc < 0 ? 0 : rc;
 }

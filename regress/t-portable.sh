@@ -6,6 +6,10 @@
 # flag; then mDNS: with no Avahi daemon a clear warning and the server still
 # serves; with a private D-Bus + avahi-daemon started here, avahi-browse sees
 # "SFTPGo portable <port>" with the version (and the credentials only with -C).
+# Extension filters (--allowed-extensions / --denied-extensions) and S3 storage
+# (--fs-provider 1 and the --s3-* flags, against an s3rver started here: upload in
+# parts, download, the objects under the key prefix, the secret not in clear in the
+# private config); GCS flags refused naming the flag.
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 
@@ -86,19 +90,92 @@ expect_refused() { # "description" "message" args...
 		fail "$_d" "exit $_rc: $(tr '\n' ' ' <"$T/r.out")"
 	fi
 }
-expect_refused "S3 refused until cloud storage exists" "cloud storage (1 S3, 2 GCS) is not supported yet" -f 1
-expect_refused "an S3 flag refused" '--s3-bucket: cloud storage (S3, GCS) is not supported yet' --s3-bucket b
-expect_refused "a GCS flag refused" '--gcs-credentials-file: cloud storage' --gcs-credentials-file=/x
+expect_refused "GCS (-f 2) refused" "Google Cloud Storage (2) is not supported yet" -f 2
+expect_refused "an unknown provider refused" '--fs-provider: not 0 (local), 1 (S3) or 2 (GCS): "3"' -f 3
+expect_refused "a GCS flag refused, naming it" '--gcs-credentials-file: Google Cloud Storage is not supported yet' --gcs-credentials-file=/x
+expect_refused "--gcs-bucket refused, naming it" '--gcs-bucket: Google Cloud Storage is not supported yet' --gcs-bucket b
+expect_refused "an S3 flag without -f 1 refused" '--s3-bucket needs --fs-provider 1 (S3)' --s3-bucket b
+expect_refused "-f 1 without a bucket refused" 'S3 storage: ' -f 1 --s3-region r --s3-access-key k --s3-access-secret s
+expect_refused "-f 1 with a bad endpoint refused" 'endpoint' -f 1 --s3-bucket b --s3-region r --s3-access-key k --s3-access-secret s --s3-endpoint ftp://x
+expect_refused "an absolute key prefix refused" 'key_prefix' -f 1 --s3-bucket b --s3-region r --s3-access-key k --s3-access-secret s --s3-key-prefix /abs
+expect_refused "a bad part size refused" '--s3-upload-part-size: "lots" is not an integer' -f 1 --s3-bucket b --s3-region r --s3-access-key k --s3-access-secret s --s3-upload-part-size lots
+expect_refused "a bad extension value refused" '--allowed-extensions: "/dir" is not /dir::.ext1,.ext2' --allowed-extensions /dir
+expect_refused "an extension value with no extension refused" '--denied-extensions: "/::," names no extension' --denied-extensions /::,
 expect_refused "git needs the jail (root): refused" "git and rsync run in a jail that needs root" -c git-receive-pack
 expect_refused "rsync refused" "git and rsync run in a jail that needs root" -c md5sum,rsync
 expect_refused "an unknown SSH command refused" 'unknown SSH command "ls"' -c ls
 expect_refused "a port out of range refused" "not a port number" -s 70000
 expect_refused "a missing directory refused" '--directory: cannot use "nothere"' -d nothere
-expect_refused "extension filters refused (not supported in portable mode yet)" "file extension filters are not supported" --allowed-extensions "/::.txt"
 expect_refused "an unknown flag refused" 'unknown flag "--bogus"' --bogus
 "$SFTPGO" portable -d "$T/run/share" >"$T/r.out" 2>&1
 check "root is refused (portable serves as the user who runs it)" sh -c \
 	"test $? -eq 2 && grep -q 'as the user who runs it' '$T/r.out'"
+
+# --- extension filters --------------------------------------------------------------
+echo data >"$T/up.bin"
+echo text >"$T/up.txt"
+chmod 644 "$T/up.bin" "$T/up.txt"
+portable -d share -s "$PORT" -p portpw -g '*' --advertise-service=false --denied-extensions '/::.txt' \
+	--allowed-extensions '/sub::.bin' || fail "portable with extension filters starts"
+putf() { printf 'put %s %s\n' "$1" "$2" | sftp_pw user portpw >/dev/null 2>&1; }
+check_not "--denied-extensions /::.txt: h.txt cannot be downloaded" getf portpw h.txt "$T/got6.txt"
+check_not "... nor x.txt uploaded" putf "$T/up.txt" x.txt
+check "... x.bin can" putf "$T/up.bin" x.bin
+check "--allowed-extensions /sub::.bin: sub/y.bin can be uploaded" putf "$T/up.bin" sub/y.bin
+check_not "... sub/y.dat cannot" putf "$T/up.bin" sub/y.dat
+check "the private dump holds the filters" sh -c "grep -q '\.txt' \"\$(ls -d '$T'/tmp/sftpgo-portable-*)/users.json\""
+stop_portable
+rm -f "$T/run/share/x.bin" "$T/run/share/sub/y.bin"
+
+# --- S3 storage against s3rver --------------------------------------------------------
+S3RVER=${S3RVER:-/opt/sftpgo-test-s3/node_modules/.bin/s3rver}
+if [ -x "$S3RVER" ] && command -v node >/dev/null; then
+	S3PORT=$((PORT_BASE + 141))
+	mkdir -p "$T/s3data"
+	"$S3RVER" -d "$T/s3data" -a 127.0.0.1 -p "$S3PORT" --silent --configure-bucket tb \
+		>"$T/s3rver.log" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	s3up() { curl -s -o /dev/null "http://127.0.0.1:$S3PORT/"; }
+	_i=0
+	until s3up; do
+		[ $_i -ge 150 ] && break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	check "s3rver starts" s3up
+	head -c 7000000 /dev/urandom >"$T/s3.bin" && chmod 644 "$T/s3.bin"
+	portable -s "$PORT" -p portpw -g '*' --advertise-service=false -f 1 --s3-bucket tb --s3-region us-east-1 \
+		--s3-access-key S3RVER --s3-access-secret "S3RVER" \
+		--s3-endpoint "http://127.0.0.1:$S3PORT" --s3-key-prefix "pt/x" \
+		--s3-storage-class STANDARD --s3-upload-part-size 5 --s3-upload-concurrency 2 \
+		--denied-extensions '/::.txt' || fail "portable with S3 starts"
+	check "S3: -d defaults to the temporary directory (the spool)" \
+		grep -qF "directory: \"$T/tmp\"" "$T/p.out"
+	check "S3: the ready line names the bucket and prefix" \
+		grep -qF 'S3 bucket: "tb", key prefix: "pt/x/"' "$T/p.out"
+	TMPD=$(ls -d "$T"/tmp/sftpgo-portable-*)
+	secret_encrypted() {
+		grep -qF '"access_secret": "$aes$' "$TMPD/users.json" &&
+			! grep -qF '"access_secret": "S3RVER"' "$TMPD/users.json"
+	}
+	check "S3: the secret is stored encrypted in the private dump" secret_encrypted
+	printf 'put %s s3.bin\nmkdir d\nput %s d/b.bin\nls -l\nget s3.bin %s\n' "$T/s3.bin" "$T/up.bin" \
+		"$T/s3.back" | sftp_pw user portpw >"$T/s3.out" 2>&1
+	check "S3: an upload in parts and its download are identical" cmp "$T/s3.bin" "$T/s3.back"
+	s3ls() { curl -s --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+		"http://127.0.0.1:$S3PORT/tb?list-type=2&prefix=$1"; }
+	s3ls "" >"$T/s3keys.xml"
+	check "S3: the objects are under the key prefix" sh -c \
+		"grep -q '<Key>pt/x/s3.bin</Key>' '$T/s3keys.xml' && grep -q '<Key>pt/x/d/b.bin</Key>' '$T/s3keys.xml'"
+	check "S3: nothing outside it" sh -c "! grep -o '<Key>[^<]*</Key>' '$T/s3keys.xml' | grep -v '<Key>pt/x/'"
+	check_not "S3: the extension filter applies (no .txt upload)" putf "$T/up.txt" n.txt
+	check "S3: no spool file is left in the directory" sh -c "test -z \"\$(find '$T/tmp' -maxdepth 1 -type f)\""
+	stop_portable
+	check "S3: stopped, exit 0" test "$PSTATUS" -eq 0
+else
+	[ -n "${CI:-}" ] && fail "s3rver is installed (contrib/install-deps.sh)"
+fi
 
 # --- mDNS through a private D-Bus and avahi-daemon ---------------------------------
 cat >"$T/dbus.conf" <<EOC

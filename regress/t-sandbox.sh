@@ -7,7 +7,9 @@
 # the pid, the user and the call. SFTPGO_SANDBOX_SELFTEST=ROLE makes that role's
 # process call syslog(2) once its filter is in place (the listener at its first
 # accept, the session once authenticated, the worker at start, the jail's program
-# before its execve).
+# before its execve). An S3 user's worker runs under the cloud worker's filter
+# (the worker's list and TCP sockets to its endpoint, an s3rver started here):
+# transfers work, nothing is reported, and its self-test kills it the same way.
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 
@@ -15,6 +17,27 @@ U1=sftpgo-sb1-$$
 make_sysuser "$U1" || skip_all "cannot create system users"
 serve_config 91 '"enabled_ssh_commands": ["*"]'
 ssh-keygen -q -t ed25519 -N '' -f "$T/key"
+
+# the S3 server of the cloud worker's cases
+S3RVER=${S3RVER:-/opt/sftpgo-test-s3/node_modules/.bin/s3rver}
+S3PORT=$((PORT_BASE + 92))
+HAVE_S3=
+if [ -x "$S3RVER" ] && command -v node >/dev/null; then
+	mkdir -p "$T/s3data"
+	"$S3RVER" -d "$T/s3data" -a 127.0.0.1 -p "$S3PORT" --silent --configure-bucket tb \
+		>"$T/s3rver.log" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	_i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$S3PORT/"; do
+		[ $_i -ge 150 ] && break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ $_i -lt 150 ] && HAVE_S3=1
+fi
+if [ -z "$HAVE_S3" ] && [ "${CI:-}" = true ]; then
+	fail "s3rver is installed and starts (contrib/install-deps.sh)"
+fi
 
 seccomp_mode() { awk '/^Seccomp:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 # run_selftest ROLE: a fresh server whose ROLE processes break their list.
@@ -63,6 +86,28 @@ worker_filtered() {
 	done
 }
 check "the worker runs under its filter" worker_filtered
+if [ -n "$HAVE_S3" ]; then
+	add_user dave "$U1" --password davepw --permissions "/:*" --fs-provider 1 \
+		--s3-bucket tb --s3-region us-east-1 --s3-access-key S3RVER \
+		--s3-access-secret S3RVER --s3-endpoint "http://127.0.0.1:$S3PORT" \
+		--s3-key-prefix dave
+	head -c 6000000 /dev/urandom >"$T/s3up.bin"
+	printf 'put %s up.bin\nget up.bin %s\nls -l\nrename up.bin b.bin\nmkdir d\nrmdir d\nrm b.bin\n' \
+		"$T/s3up.bin" "$T/s3down.bin" | sftp_pw dave davepw >"$T/sftp-s3.out" 2>&1
+	check "an S3 user's upload (multipart) and download work under the cloud worker's filter" \
+		cmp "$T/s3up.bin" "$T/s3down.bin"
+	curl -s --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+		"http://127.0.0.1:$S3PORT/tb?list-type=2&prefix=dave/" >"$T/s3list.xml"
+	check "the object is gone after rename and rm" \
+		sh -c "grep -q '<ListBucketResult' '$T/s3list.xml' && ! grep -q '<Key>' '$T/s3list.xml'"
+	sleep 60 | sshpass -p davepw ssh $SSH_OPTS -p "$PORT" -o PubkeyAuthentication=no \
+		-s dave@127.0.0.1 sftp >/dev/null 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	check "a held S3 channel's worker starts" wait_log 'sftp worker [0-9]* started for user dave' 2
+	wpid=$(grep -o 'sftp worker [0-9]* started for user dave' "$LOG" | tail -n 1 | awk '{print $3}')
+	check "the S3 user's worker runs under its filter" worker_filtered
+fi
 check "no violation was reported" sh -c "! grep -q 'seccomp: ' '$LOG'"
 
 # --- each role's filter kills, and the monitor says who and what -------------------
@@ -81,6 +126,17 @@ echo ls | sftp_pw carol carolpw >/dev/null 2>&1
 check "worker: killed at start, logged with the user and the call" reported worker carol
 check "worker: the line carries the connection id" \
 	grep -q '\[[0-9a-f]*\] seccomp: worker process [0-9]* (user carol) killed' "$LOG"
+if [ -n "$HAVE_S3" ]; then
+	run_selftest cloud-worker
+	echo ls | sftp_pw carol carolpw >"$T/ls-local.out" 2>&1
+	check "cloud-worker self-test: a local user's worker is not concerned" \
+		sh -c "! grep -q 'seccomp: ' '$LOG'"
+	echo ls | sftp_pw dave davepw >/dev/null 2>&1
+	check "cloud-worker: an S3 user's worker is killed, logged with the user and the call" \
+		wait_log "seccomp: cloud-worker process [0-9]* made system call syslog ([0-9]*), not in its allow-list: killed"
+	check "cloud-worker: the monitor names the user" \
+		wait_log "seccomp: worker process [0-9]* (user dave) killed by its filter (SIGSYS)"
+fi
 
 if command -v git >/dev/null && command -v rsync >/dev/null; then
 	run_selftest jail

@@ -39,6 +39,10 @@ struct s3 {
 	/* the parallel transfers' handles, kept so their connections are reused */
 	CURLM *multi;
 	CURL *pool[S3_MAX_CONCURRENCY];
+	/* the background fetch's own (s3_fetch_*): one at a time */
+	CURLM *fmulti;
+	CURL *fpool[S3_MAX_CONCURRENCY];
+	int fetching;
 	char err[256];
 };
 
@@ -619,8 +623,11 @@ s3_new(const struct s3_config *cfg, char *err, size_t errlen)
 		s3_free(c);
 		return NULL;
 	}
+	/* the multi handles now, before the worker's seccomp filter (sandbox/lists.c) */
 	if (setup_endpoint(c, cfg, err, errlen) != 0 ||
-	    (c->easy = curl_easy_init()) == NULL) {
+	    (c->easy = curl_easy_init()) == NULL ||
+	    (c->multi = curl_multi_init()) == NULL ||
+	    (c->fmulti = curl_multi_init()) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "out of memory");
 		s3_free(c);
@@ -645,6 +652,11 @@ s3_free(struct s3 *c)
 	}
 	if (c->multi != NULL)
 		curl_multi_cleanup(c->multi);
+	for (unsigned i = 0; i < S3_MAX_CONCURRENCY; i++)
+		if (c->fpool[i] != NULL)
+			curl_easy_cleanup(c->fpool[i]);
+	if (c->fmulti != NULL)
+		curl_multi_cleanup(c->fmulti);
 	if (c->userpwd != NULL)
 		explicit_bzero(c->userpwd, strlen(c->userpwd));
 	free(c->userpwd);
@@ -1015,54 +1027,97 @@ par_finish(struct parallel *p, CURLMsg *msg, CURL **easy, struct req *slots, int
 	return err;
 }
 
+/* A parallel run in progress: run_parallel() to its end, or stepped by a
+ * background fetch (s3_fetch_*) on its own multi handle and easy handles. */
+struct par_run {
+	struct parallel p;
+	CURLM *multi;
+	CURL **easy;
+	struct req *slots;
+	int *busy;
+	unsigned next, finished, active;
+	int err;
+};
+
+static int
+par_begin(struct par_run *run, const struct parallel *p, CURLM *multi, CURL **easy)
+{
+	memset(run, 0, sizeof(*run));
+	run->p = *p;
+	run->multi = multi;
+	run->easy = easy;
+	run->slots = calloc(p->conc, sizeof(*run->slots));
+	run->busy = calloc(p->conc, sizeof(*run->busy));
+	if (multi == NULL || run->slots == NULL || run->busy == NULL ||
+	    p->conc > S3_MAX_CONCURRENCY)
+		run->err = ENOMEM;
+	for (unsigned i = 0; run->err == 0 && i < p->conc; i++)
+		if (easy[i] == NULL && (easy[i] = curl_easy_init()) == NULL)
+			run->err = ENOMEM;
+	return run->err;
+}
+
+/* One round: start what can start, move the transfers, take the finished ones;
+ * wait_ms > 0 then waits for the sockets (or a back-off). 1 when the run is over
+ * (all done, or an error in run->err). */
+static int
+par_step(struct par_run *run, int wait_ms)
+{
+	struct parallel *p = &run->p;
+	int running = 0, left = 0;
+	CURLMsg *msg;
+
+	if (run->err != 0 || run->finished >= p->n)
+		return 1;
+	if ((run->err = par_fill(p, run->multi, run->easy, run->slots, run->busy,
+	                         &run->next, &run->active)) != 0)
+		return 1;
+	curl_multi_perform(run->multi, &running);
+	while (run->err == 0 && (msg = curl_multi_info_read(run->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_multi_remove_handle(run->multi, msg->easy_handle);
+		run->active--;
+		run->err =
+		    par_finish(p, msg, run->easy, run->slots, run->busy, &run->finished);
+	}
+	if (run->err != 0 || run->finished >= p->n)
+		return 1;
+	/* wait for the sockets; without transfers, for a back-off to end */
+	if (wait_ms > 0 && run->next >= p->n)
+		curl_multi_poll(run->multi, NULL, 0, run->active > 0 ? wait_ms : 20,
+		                NULL);
+	else if (wait_ms > 0 && run->active == p->conc)
+		curl_multi_poll(run->multi, NULL, 0, wait_ms, NULL);
+	return 0;
+}
+
+/* An early stop leaves transfers attached: detach them (their connections are
+ * closed by libcurl, not reused half-way). The run's error. */
+static int
+par_end(struct par_run *run)
+{
+	for (unsigned i = 0; run->slots != NULL && i < run->p.conc; i++) {
+		if (run->busy != NULL && run->busy[i] && run->easy[i] != NULL)
+			curl_multi_remove_handle(run->multi, run->easy[i]);
+		req_free(&run->slots[i]);
+	}
+	free(run->slots);
+	free(run->busy);
+	run->slots = NULL;
+	run->busy = NULL;
+	return run->err;
+}
+
 static int
 run_parallel(struct parallel *p)
 {
-	struct s3 *c = p->c;
-	CURL **easy = c->pool;
-	struct req *slots = calloc(p->conc, sizeof(*slots));
-	int *busy = calloc(p->conc, sizeof(*busy));
-	unsigned next = 0, finished = 0, active = 0;
-	int err = 0;
+	struct par_run run;
 
-	if (c->multi == NULL)
-		c->multi = curl_multi_init();
-	if (c->multi == NULL || slots == NULL || busy == NULL ||
-	    p->conc > S3_MAX_CONCURRENCY)
-		err = ENOMEM;
-	for (unsigned i = 0; err == 0 && i < p->conc; i++)
-		if (easy[i] == NULL && (easy[i] = curl_easy_init()) == NULL)
-			err = ENOMEM;
-	while (err == 0 && finished < p->n) {
-		int running = 0, left = 0;
-		CURLMsg *msg;
-		if ((err = par_fill(p, c->multi, easy, slots, busy, &next, &active)) != 0)
-			break;
-		curl_multi_perform(c->multi, &running);
-		while (err == 0 &&
-		       (msg = curl_multi_info_read(c->multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_multi_remove_handle(c->multi, msg->easy_handle);
-			active--;
-			err = par_finish(p, msg, easy, slots, busy, &finished);
-		}
-		/* wait for the sockets; without transfers, for a back-off to end */
-		if (err == 0 && finished < p->n && next >= p->n)
-			curl_multi_poll(c->multi, NULL, 0, active > 0 ? 1000 : 20, NULL);
-		else if (err == 0 && finished < p->n && active == p->conc)
-			curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
-	}
-	/* an early stop leaves transfers attached: detach them (their connections
-	 * are closed by libcurl, not reused half-way) */
-	for (unsigned i = 0; slots != NULL && i < p->conc; i++) {
-		if (busy != NULL && busy[i] && easy[i] != NULL)
-			curl_multi_remove_handle(c->multi, easy[i]);
-		req_free(&slots[i]);
-	}
-	free(slots);
-	free(busy);
-	return err;
+	if (par_begin(&run, p, p->c->multi, p->c->pool) == 0)
+		while (!par_step(&run, 1000))
+			;
+	return par_end(&run);
 }
 
 struct part_job {
@@ -1172,6 +1227,21 @@ range_done(void *ud, struct req *r)
 	return 0;
 }
 
+/* What came of a ranged run: the prefix of whole chunks, then a short one at the
+ * end. */
+static size_t
+ranges_got(const struct range_job *j, unsigned n)
+{
+	size_t got = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		got += j->got[i];
+		if (j->got[i] < (i + 1 < n ? j->chunk : j->len - (size_t)i * j->chunk))
+			break;
+	}
+	return got;
+}
+
 int
 s3_get_ranges(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
               size_t chunk, unsigned conc, size_t *got)
@@ -1190,16 +1260,113 @@ s3_get_ranges(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len
 	if (j.got == NULL)
 		return ENOMEM;
 	err = run_parallel(&p);
-	/* what came is the prefix of whole chunks, then a short one at the end */
-	for (unsigned i = 0; err == 0 && i < n; i++) {
-		*got += j.got[i];
-		if (j.got[i] < (i + 1 < n ? chunk : len - (size_t)i * chunk))
-			break;
-	}
+	if (err == 0)
+		*got = ranges_got(&j, n);
 	if (err == ERANGE) /* the window starts at or past the end */
 		err = 0;
 	free(j.got);
 	return err;
+}
+
+struct s3_fetch {
+	struct s3 *c;
+	char *key;
+	struct range_job j;
+	unsigned n;
+	struct par_run run;
+	int over;
+};
+
+static void
+fetch_free(struct s3_fetch *f)
+{
+	f->c->fetching = 0;
+	free(f->j.got);
+	free(f->key);
+	free(f);
+}
+
+int
+s3_fetch_start(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
+               size_t chunk, unsigned conc, struct s3_fetch **out)
+{
+	struct s3_fetch *f;
+	struct parallel p = {c,          0,          0,   "GetObject (read-ahead)",
+	                     range_make, range_done, NULL};
+
+	*out = NULL;
+	if (c->fetching)
+		return EBUSY;
+	if (len == 0 || chunk == 0 || conc == 0)
+		return EINVAL;
+	if ((f = calloc(1, sizeof(*f))) == NULL || (f->key = strdup(key)) == NULL) {
+		free(f);
+		return ENOMEM;
+	}
+	f->c = c;
+	f->n = (unsigned)((len + chunk - 1) / chunk);
+	f->j = (struct range_job){
+	    c, f->key, off, buf, len, chunk, calloc(f->n, sizeof(size_t))};
+	p.n = f->n;
+	p.conc = conc < f->n ? conc : f->n;
+	p.ud = &f->j;
+	c->fetching = 1;
+	if (f->j.got == NULL || par_begin(&f->run, &p, c->fmulti, c->fpool) != 0) {
+		par_end(&f->run);
+		fetch_free(f);
+		return ENOMEM;
+	}
+	f->over = par_step(&f->run, 0);
+	*out = f;
+	return 0;
+}
+
+void
+s3_fetch_pump(struct s3_fetch *f)
+{
+	if (f != NULL && !f->over)
+		f->over = par_step(&f->run, 0);
+}
+
+int
+s3_fetch_idle(struct s3_fetch *f, int fd, int timeout_ms)
+{
+	struct curl_waitfd w = {.fd = fd, .events = CURL_WAIT_POLLIN};
+
+	if (f == NULL || f->over || (f->over = par_step(&f->run, 0)) != 0)
+		return 1;
+	/* a back-off in progress: its end is due within 20 ms at the most */
+	if (curl_multi_poll(f->run.multi, &w, 1, f->run.active > 0 ? timeout_ms : 20,
+	                    NULL) != CURLM_OK)
+		return 1;
+	f->over = par_step(&f->run, 0);
+	return f->over || (w.revents & CURL_WAIT_POLLIN) != 0;
+}
+
+int
+s3_fetch_wait(struct s3_fetch *f, size_t *got)
+{
+	int err;
+
+	*got = 0;
+	while (!f->over)
+		f->over = par_step(&f->run, 1000);
+	err = par_end(&f->run);
+	if (err == 0)
+		*got = ranges_got(&f->j, f->n);
+	if (err == ERANGE)
+		err = 0;
+	fetch_free(f);
+	return err;
+}
+
+void
+s3_fetch_cancel(struct s3_fetch *f)
+{
+	if (f == NULL)
+		return;
+	par_end(&f->run);
+	fetch_free(f);
 }
 
 int

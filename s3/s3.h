@@ -68,6 +68,22 @@ int s3_get_range(struct s3 *c, const char *key, uint64_t off, void *buf, size_t 
 int s3_get_ranges(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
                   size_t chunk, unsigned conc, size_t *got);
 /*
+ * The same in the background: the GETs start now and move on at each
+ * s3_fetch_pump() (which never blocks) until s3_fetch_wait() finishes them (and
+ * gives what s3_get_ranges would have) or s3_fetch_cancel() drops them; both free
+ * the fetch. It has its own connections, so the client's other calls may run in
+ * between; one fetch at a time per client (EBUSY). buf is written until then.
+ */
+struct s3_fetch;
+int s3_fetch_start(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
+                   size_t chunk, unsigned conc, struct s3_fetch **out);
+void s3_fetch_pump(struct s3_fetch *f);
+/* Moves the fetch on until fd is readable, the fetch is over or timeout_ms pass:
+ * 1 for the first two, 0 for the last. */
+int s3_fetch_idle(struct s3_fetch *f, int fd, int timeout_ms);
+int s3_fetch_wait(struct s3_fetch *f, size_t *got);
+void s3_fetch_cancel(struct s3_fetch *f);
+/*
  * Uploads size bytes of fd (read with pread from 0) as key: one PUT below the part
  * size, else a multipart upload with cfg.concurrency parts in flight, aborted on
  * any failure, so no partial object is ever visible.

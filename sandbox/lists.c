@@ -312,6 +312,26 @@ static const struct sandbox_call httpd_calls[] = {
     {NULL, NULL},
 };
 
+/*
+ * A cloud user's worker (S3): the worker's list and this one, for libcurl's
+ * connections to the endpoint. Derived from `strace -f` of regress/t-serve-s3.sh
+ * (design-notes "Sandboxes (seccomp)"). socket() is added by sandbox.c for
+ * AF_INET and AF_INET6 stream sockets only, and socketpair() for AF_UNIX only
+ * (the wake-up pair of the multi handle libcurl makes for curl_easy_perform()),
+ * and rt_sigaction() for SIGPIPE only (libcurl ignores it around closing a
+ * connection of its cache; the worker ignores it already);
+ * the endpoint's address was resolved and pinned (CURLOPT_RESOLVE) and the CA
+ * bundle read before the chroot, so there is no resolver and no file to open.
+ */
+static const struct sandbox_call cloud_worker_calls[] = {
+    {"connect", "the endpoint (non-blocking; poll, then SO_ERROR)"},
+    {"getsockopt", "SO_ERROR after a connect, buffer sizes"},
+    {"setsockopt", "TCP_NODELAY, keep-alives, SO_NOSIGPIPE probes"},
+    {"getsockname", "libcurl's connection info"},
+    {"getpeername", "the same"},
+    {NULL, NULL},
+};
+
 const struct sandbox_call *
 sandbox_base(void)
 {
@@ -332,6 +352,8 @@ sandbox_list(enum sandbox_role role)
 		return jail_calls;
 	case SANDBOX_HTTPD:
 		return httpd_calls;
+	case SANDBOX_CLOUD_WORKER:
+		return cloud_worker_calls;
 	case SANDBOX_ROLES:
 		break;
 	}

@@ -30,7 +30,7 @@ static struct {
 static const char *const role_names[SANDBOX_ROLES] = {
     [SANDBOX_LISTENER] = "listener", [SANDBOX_SESSION] = "session",
     [SANDBOX_WORKER] = "worker",     [SANDBOX_JAIL] = "jail",
-    [SANDBOX_HTTPD] = "httpd",
+    [SANDBOX_HTTPD] = "httpd",       [SANDBOX_CLOUD_WORKER] = "cloud-worker",
 };
 
 const char *
@@ -233,9 +233,11 @@ static const char *const sanitizer_extra[] = {
 static int
 build_filter(scmp_filter_ctx ctx, enum sandbox_role role)
 {
-	const struct sandbox_call *lists[] = {sandbox_base(), sandbox_list(role)};
+	const struct sandbox_call *lists[] = {
+	    sandbox_base(), sandbox_list(role),
+	    role == SANDBOX_CLOUD_WORKER ? sandbox_list(SANDBOX_WORKER) : NULL};
 
-	for (size_t l = 0; l < 2; l++)
+	for (size_t l = 0; l < 3 && lists[l] != NULL; l++)
 		for (size_t i = 0; lists[l][i].name != NULL; i++)
 			if (allow_name(ctx, lists[l][i].name) != 0)
 				return -1;
@@ -247,6 +249,23 @@ build_filter(scmp_filter_ctx ctx, enum sandbox_role role)
 	if (role == SANDBOX_JAIL) /* local sockets only (the jail's netns is empty) */
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		                        SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/* stream sockets over IP to the endpoint (pinned by address before the
+	 * chroot): no local, netlink, raw or datagram sockets (no resolver); a local
+	 * socket pair for the wake-up pair of curl_easy_perform()'s own multi handle;
+	 * rt_sigaction() for SIGPIPE only (libcurl's connection cache closes
+	 * connections with a handle that sets SIG_IGN, as the worker already has) */
+	if (role == SANDBOX_CLOUD_WORKER &&
+	    (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
+	                      SCMP_A0(SCMP_CMP_EQ, SIGPIPE)) != 0 ||
+	     seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+	                      SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) != 0 ||
+	     seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+	                      SCMP_A0(SCMP_CMP_EQ, AF_INET),
+	                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM)) != 0 ||
+	     seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+	                      SCMP_A0(SCMP_CMP_EQ, AF_INET6),
+	                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM)) != 0))
+		return -1;
 	return allow_own_code_rules(ctx);
 }
 

@@ -28,6 +28,9 @@ enum sandbox_role {
 	SANDBOX_WORKER, /* SFTP, SCP, the in-process SSH commands, the quota scan */
 	SANDBOX_JAIL,   /* git and rsync: set in the jail's child, kept across execve */
 	SANDBOX_HTTPD,  /* for the httpd process (not installed yet: see lists.c) */
+	/* a cloud user's worker: the worker's list and TCP to its endpoint (its
+	 * socket() only for AF_INET and AF_INET6; see lists.c) */
+	SANDBOX_CLOUD_WORKER,
 	SANDBOX_ROLES
 };
 
@@ -46,7 +49,7 @@ struct sandbox_report {
 	size_t len_at[2]; /* SIZE_MAX: unused */
 };
 
-/* "listener", "session", "worker", "jail", "httpd". */
+/* "listener", "session", "worker", "jail", "httpd", "cloud-worker". */
 const char *sandbox_role_name(enum sandbox_role role);
 
 /*
@@ -67,7 +70,8 @@ int sandbox_report_rpc(struct sandbox_report *r, int sock);
 void sandbox_selftest(enum sandbox_role role);
 
 /* The allow-lists (sandbox/lists.c): a call's name and why it is there; a NULL
- * name ends a list. Every role gets the base list and its own. */
+ * name ends a list. Every role gets the base list and its own; the cloud worker
+ * also the worker's. */
 struct sandbox_call {
 	const char *name;
 	const char *why;

@@ -47,12 +47,27 @@ struct sftp_objstore_ops {
 	int (*rmdir)(void *ctx, const char *vpath);
 	/* server-side copy of a file, or of an empty directory's marker */
 	int (*copy)(void *ctx, const char *from, const char *to, int is_dir);
+	/*
+	 * Optional read-ahead (NULL: none): fetch_start begins reading [off, off +
+	 * len) into buf in the background (one at a time per store: EBUSY), moved on
+	 * by fetch_pump (never blocks); fetch_wait finishes it (what read() would
+	 * give), fetch_cancel drops it; buf is the store's until one of them.
+	 */
+	int (*fetch_start)(void *ctx, const char *vpath, uint64_t off, void *buf,
+	                   size_t len);
+	void (*fetch_pump)(void *ctx);
+	/* moves it on while the engine waits for fd: 1 once fd is readable or the
+	 * fetch is over, 0 after timeout_ms */
+	int (*fetch_idle)(void *ctx, int fd, int timeout_ms);
+	int (*fetch_wait)(void *ctx, size_t *got);
+	void (*fetch_cancel)(void *ctx);
 };
 
 struct sftp_objstore {
 	const struct sftp_objstore_ops *ops;
 	void *ctx;
-	/* READ fetches this much ahead of a miss (one ranged GET) */
+	/* READ fetches this much ahead of a miss (one ranged GET); with fetch_start,
+	 * the next window too, while the current one is served */
 	size_t read_ahead;
 };
 

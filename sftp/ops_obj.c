@@ -675,7 +675,41 @@ o_close(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	return reply_status(s, id, errno_to_status(err), msg);
 }
 
-/* Serves [off, off + len) from the window, filling it with one ranged read. */
+static void
+fetch_cancel(struct handle *h)
+{
+	if (h->o_fetch != NULL)
+		h->o_fetch->ops->fetch_cancel(h->o_fetch->ctx);
+	h->o_fetch = NULL;
+}
+
+/* Reads the window after the current one in the background (when the store can,
+ * and no other handle's read-ahead is under way). */
+static void
+fetch_next(struct sftp_server *s, struct handle *h, size_t ra)
+{
+	uint64_t next = h->o_buf_off + h->o_buf_len;
+	size_t n;
+
+	if (s->obj->ops->fetch_start == NULL || h->o_fetch != NULL || h->o_buf_len < ra ||
+	    next >= h->o_size)
+		return;
+	n = ra < h->o_size - next ? ra : (size_t)(h->o_size - next);
+	if (h->o_next == NULL && (h->o_next = malloc(ra)) == NULL)
+		return;
+	if (s->obj->ops->fetch_start(s->obj->ctx, h->vpath, next, h->o_next, n) != 0)
+		return;
+	h->o_fetch = s->obj;
+	h->o_next_off = next;
+	h->o_next_len = n;
+}
+
+/*
+ * Serves [off, off + len) from the window. A miss takes the window read ahead
+ * when off is in it (waiting for its end) and starts the next one, else reads
+ * one with one ranged read. A second READ in a window (a sequential reader)
+ * starts the read-ahead of the next one; each READ moves it on.
+ */
 static int
 window_read(struct sftp_server *s, struct handle *h, uint64_t off, uint8_t *dst,
             uint32_t len, size_t *got)
@@ -687,10 +721,31 @@ window_read(struct sftp_server *s, struct handle *h, uint64_t off, uint8_t *dst,
 		return 0;
 	if (len > h->o_size - off)
 		len = (uint32_t)(h->o_size - off);
-	if (h->o_buf == NULL || off < h->o_buf_off ||
-	    off + len > h->o_buf_off + h->o_buf_len) {
-		if (ra < len)
-			ra = len;
+	if (ra < len)
+		ra = len;
+	/* a READ across the window's end gets what the window holds (a short
+	 * read, which clients continue from) */
+	if (h->o_buf != NULL && off >= h->o_buf_off &&
+	    off < h->o_buf_off + h->o_buf_len) {
+		if (h->o_fetch != NULL)
+			h->o_fetch->ops->fetch_pump(h->o_fetch->ctx);
+		else if (off > h->o_buf_off)
+			fetch_next(s, h, ra);
+	} else if (h->o_fetch != NULL && off >= h->o_next_off &&
+	           off < h->o_next_off + h->o_next_len) {
+		size_t n = 0;
+		int err = h->o_fetch->ops->fetch_wait(h->o_fetch->ctx, &n);
+		uint8_t *t = h->o_buf;
+		h->o_fetch = NULL;
+		if (err != 0)
+			return err;
+		h->o_buf = h->o_next;
+		h->o_next = t;
+		h->o_buf_off = h->o_next_off;
+		h->o_buf_len = n;
+		fetch_next(s, h, ra);
+	} else {
+		fetch_cancel(h);
 		if (h->o_buf == NULL && (h->o_buf = malloc(ra)) == NULL)
 			return ENOMEM;
 		h->o_buf_len = 0;
@@ -701,6 +756,8 @@ window_read(struct sftp_server *s, struct handle *h, uint64_t off, uint8_t *dst,
 		if (err != 0)
 			return err;
 	}
+	if (off < h->o_buf_off || off >= h->o_buf_off + h->o_buf_len)
+		return 0; /* the object shrank under us: what is there ends here */
 	if (off + len > h->o_buf_off + h->o_buf_len)
 		len = (uint32_t)(h->o_buf_off + h->o_buf_len - off);
 	memcpy(dst, h->o_buf + (off - h->o_buf_off), len);
@@ -794,11 +851,28 @@ o_fsync(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	return reply_ok(s, id); /* the object is written at CLOSE */
 }
 
+int
+obj_idle(struct sftp_server *s, int in, const volatile sig_atomic_t *stop)
+{
+	const struct sftp_objstore *o = NULL;
+
+	for (uint32_t i = 0; s->obj != NULL && i < s->nh && o == NULL; i++)
+		o = s->h[i].o_fetch;
+	if (o == NULL)
+		return 0;
+	while (!*stop && o->ops->fetch_idle(o->ctx, in, 1000) == 0)
+		;
+	return 1;
+}
+
 void
 obj_handle_release(struct handle *h)
 {
+	fetch_cancel(h);
 	free(h->o_buf);
 	h->o_buf = NULL;
+	free(h->o_next);
+	h->o_next = NULL;
 	listing_free(h->o_list);
 	h->o_list = NULL;
 }

@@ -119,6 +119,9 @@ sftp_serve(struct sftp_server *s, int in, int out)
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
+		/* a read-ahead from an object store moves on while the client is
+		 * quiet */
+		(void)obj_idle(s, in, &stop_requested);
 		ssize_t n = stop_requested ? -1 : read(in, buf + used, cap - used);
 		long done;
 		if (stop_requested) {

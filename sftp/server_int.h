@@ -4,6 +4,7 @@
 #define SFTPGO_SFTP_SERVER_INT_H
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +45,12 @@ struct handle {
 	uint8_t *o_buf;
 	uint64_t o_buf_off;
 	size_t o_buf_len;
+	/* the next window, read ahead by the store while this one is served;
+	 * o_fetch: the store, while this handle's fetch is under way */
+	uint8_t *o_next;
+	uint64_t o_next_off;
+	size_t o_next_len;
+	const struct sftp_objstore *o_fetch;
 	struct obj_listing *o_list;
 };
 
@@ -176,6 +183,9 @@ typedef int (*sftp_handler_fn)(struct sftp_server *s, uint32_t id, struct rbuf *
 sftp_handler_fn obj_handler(unsigned idx);
 int obj_file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why);
 void obj_handle_release(struct handle *h);
+/* Before the engine blocks on in: a read-ahead under way moves on until in is
+ * readable (or it is over, or *stop). 1 if there was one. */
+int obj_idle(struct sftp_server *s, int in, const volatile sig_atomic_t *stop);
 int h_open(struct sftp_server *s, uint32_t id, struct rbuf *r);
 int h_close(struct sftp_server *s, uint32_t id, struct rbuf *r);
 int h_read(struct sftp_server *s, uint32_t id, struct rbuf *r);

@@ -25,6 +25,7 @@
 
 struct wcloud {
 	struct s3 *c;
+	struct s3_fetch *fetch; /* the engine's read-ahead, one at a time */
 	char prefix[1100];
 	size_t prefix_len;
 	struct sftp_objstore store;
@@ -175,6 +176,51 @@ c_read(void *ctx, const char *vpath, uint64_t off, void *buf, size_t len, size_t
 }
 
 static int
+c_fetch_start(void *ctx, const char *vpath, uint64_t off, void *buf, size_t len)
+{
+	struct wcloud *w = ctx;
+	char key[KEY_MAX];
+	int err = key_of(w, vpath, 0, key, sizeof(key));
+
+	if (err == 0 && w->fetch != NULL)
+		err = EBUSY;
+	return err != 0 ? err
+	                : s3_fetch_start(w->c, key, off, buf, len, S3_DOWNLOAD_CHUNK,
+	                                 S3_DOWNLOAD_CONCURRENCY, &w->fetch);
+}
+
+static void
+c_fetch_pump(void *ctx)
+{
+	s3_fetch_pump(((struct wcloud *)ctx)->fetch);
+}
+
+static int
+c_fetch_idle(void *ctx, int fd, int timeout_ms)
+{
+	return s3_fetch_idle(((struct wcloud *)ctx)->fetch, fd, timeout_ms);
+}
+
+static int
+c_fetch_wait(void *ctx, size_t *got)
+{
+	struct wcloud *w = ctx;
+	int err = w->fetch != NULL ? s3_fetch_wait(w->fetch, got) : EINVAL;
+
+	w->fetch = NULL;
+	return err;
+}
+
+static void
+c_fetch_cancel(void *ctx)
+{
+	struct wcloud *w = ctx;
+
+	s3_fetch_cancel(w->fetch);
+	w->fetch = NULL;
+}
+
+static int
 c_put_fd(void *ctx, const char *vpath, int fd, uint64_t size)
 {
 	struct wcloud *w = ctx;
@@ -238,6 +284,11 @@ static const struct sftp_objstore_ops s3_store_ops = {
     .remove = c_remove,
     .rmdir = c_rmdir,
     .copy = c_copy,
+    .fetch_start = c_fetch_start,
+    .fetch_pump = c_fetch_pump,
+    .fetch_idle = c_fetch_idle,
+    .fetch_wait = c_fetch_wait,
+    .fetch_cancel = c_fetch_cancel,
 };
 
 static const char *
@@ -343,6 +394,7 @@ wcloud_free(struct wcloud *w)
 {
 	if (w == NULL)
 		return;
+	s3_fetch_cancel(w->fetch);
 	s3_free(w->c);
 	free(w);
 }

@@ -411,7 +411,7 @@ serve_command(struct sftp_server *s, const char *command, int monitored)
  * here on the worker's list (stand-alone, as an sshd subsystem, it has none).
  */
 static int
-sandbox_worker(char *err, size_t errlen)
+sandbox_worker(enum sandbox_role role, char *err, size_t errlen)
 {
 	struct sandbox_report rep;
 
@@ -419,9 +419,9 @@ sandbox_worker(char *err, size_t errlen)
 		snprintf(err, errlen, "seccomp: cannot build the report frame");
 		return -1;
 	}
-	if (sandbox_install(SANDBOX_WORKER, &rep, err, errlen) != 0)
+	if (sandbox_install(role, &rep, err, errlen) != 0)
 		return -1;
-	sandbox_selftest(SANDBOX_WORKER);
+	sandbox_selftest(role);
 	return 0;
 }
 
@@ -517,6 +517,15 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	/* An S3 user's worker also talks to its endpoint through libcurl: the
+	 * cloud worker's list adds TCP sockets (sandbox/lists.c). */
+	if (o.monitor_fd >= 0 &&
+	    sandbox_worker(cloud != NULL ? SANDBOX_CLOUD_WORKER : SANDBOX_WORKER, err,
+	                   sizeof(err)) != 0) {
+		fprintf(stderr, "sftpgo-worker: %s\n", err);
+		log_error("%s", err);
+		return 1;
+	}
 	if (st.quota_scan && cloud != NULL) {
 		int64_t files = 0, size = 0;
 		rc = wcloud_scan(cloud, &files, &size, err, sizeof(err));
@@ -525,14 +534,6 @@ main(int argc, char **argv)
 		close(rootfd);
 		sftp_settings_free(&st);
 		return rc;
-	}
-	/* An S3 user's worker talks to its endpoint through libcurl: those calls are not
-	 * in the worker's list yet (design-notes "Not done yet"), so it runs unfiltered.
-	 */
-	if (o.monitor_fd >= 0 && cloud == NULL && sandbox_worker(err, sizeof(err)) != 0) {
-		fprintf(stderr, "sftpgo-worker: %s\n", err);
-		log_error("%s", err);
-		return 1;
 	}
 	if (st.quota_scan) { /* recount as the user: nothing served, nothing created */
 		rc = st.home_dir == NULL

@@ -125,7 +125,8 @@ run(enum sandbox_role role, enum action what, char *line, size_t linelen, pid_t 
 }
 
 static const enum sandbox_role own_roles[] = {SANDBOX_LISTENER, SANDBOX_SESSION,
-                                              SANDBOX_WORKER, SANDBOX_HTTPD};
+                                              SANDBOX_WORKER, SANDBOX_HTTPD,
+                                              SANDBOX_CLOUD_WORKER};
 
 START_TEST(forbidden_call_is_reported_and_kills)
 {
@@ -190,6 +191,26 @@ START_TEST(jail_kills_without_report)
 }
 END_TEST
 
+/* The cloud worker: TCP over IP (its endpoint), no local sockets; the plain
+ * worker no socket at all. */
+START_TEST(cloud_worker_sockets)
+{
+	char line[256];
+	pid_t pid;
+	int status = run(SANDBOX_CLOUD_WORKER, ACT_INET_SOCKET, line, sizeof(line), &pid);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x",
+	              status);
+	status = run(SANDBOX_CLOUD_WORKER, ACT_UNIX_SOCKET, line, sizeof(line), &pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status %#x",
+	              status);
+	ck_assert_ptr_nonnull(strstr(line, "made system call socket"));
+	status = run(SANDBOX_WORKER, ACT_INET_SOCKET, line, sizeof(line), &pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status %#x",
+	              status);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -202,6 +223,7 @@ main(void)
 	tcase_add_loop_test(t, allowed_calls_run, 0, n);
 	tcase_add_loop_test(t, exec_mapping_is_forbidden, 0, n);
 	tcase_add_test(t, jail_kills_without_report);
+	tcase_add_test(t, cloud_worker_sockets);
 	suite_add_tcase(s, t);
 	return check_run_suite(s);
 }
