@@ -50,6 +50,9 @@
 #define RPC_ADMIN_JSON_MAX 60000
 #define RPC_ADMIN_CHUNK 60000
 #define RPC_PATH_MAX 4096
+/* HTTPD_TLS: the certificate (with its chain) and the key, PEM, in one frame. */
+#define RPC_TLS_CERT_MAX 40000
+#define RPC_TLS_KEY_MAX 16384
 
 enum rpc_auth_verdict {
 	RPC_AUTH_DENIED = 0,

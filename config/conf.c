@@ -85,7 +85,6 @@ struct section {
 	}
 
 /* Keys whose feature is not built yet ("honour or refuse", see man/sftpgo.json.5). */
-#define R_HTTPS "not supported yet: HTTPS is not built yet"
 #define R_WEB "not supported yet: the web admin (/web) is not built yet"
 #define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
 #define REFUSED(n, m, why)                                                               \
@@ -240,9 +239,9 @@ static const struct keydef provider_keys[] = {
 };
 
 /*
- * The REST API (sftpgo-httpd) honours bind_port, bind_address and backups_path;
- * the rest is refused when it differs from its default (the web admin, HTTP
- * authentication and HTTPS are not built yet).
+ * The REST API (sftpgo-httpd) honours bind_port, bind_address, backups_path,
+ * auth_user_file and HTTPS (certificate_file, certificate_key_file); the web
+ * admin's paths are refused when they differ from their defaults.
  */
 static const struct keydef httpd_keys[] = {
     INT("bind_port", httpd.bind_port, 0, 65535),
@@ -251,8 +250,8 @@ static const struct keydef httpd_keys[] = {
     REFUSED_PATH("static_files_path", httpd.static_files_path, R_WEB),
     PATH("backups_path", httpd.backups_path),
     PATH("auth_user_file", httpd.auth_user_file),
-    REFUSED_PATH("certificate_file", httpd.certificate_file, R_HTTPS),
-    REFUSED_PATH("certificate_key_file", httpd.certificate_key_file, R_HTTPS),
+    PATH("certificate_file", httpd.certificate_file),
+    PATH("certificate_key_file", httpd.certificate_key_file),
     {0},
 };
 

@@ -14,6 +14,7 @@ $SUDO apt-get install -y --no-install-recommends \
 	sshpass rsync git curl procps psmisc python3 python3-paramiko ca-certificates \
 	apache2-utils fail2ban \
 	liblmdb-dev lmdb-utils libcurl4-openssl-dev
+# (libevent-dev also ships libevent_openssl: HTTPS of sftpgo-httpd, with libssl-dev)
 # SQL data providers: client libraries, and the servers the tests start
 $SUDO apt-get install -y --no-install-recommends \
 	libpq-dev libmariadb-dev postgresql-15 postgresql-client-15 mariadb-server \

@@ -44,6 +44,7 @@ static struct event *resume_ev;
 static char host_prefix[80];
 static unsigned long request_counter;
 static int auth_on;
+static int tls_on;
 static struct htpasswd users;
 
 /* The client's connection, NULL once it went away (the request is then ours). */
@@ -154,8 +155,8 @@ log_request(struct hreq *h, int status, size_t size)
 	snprintf(proto, sizeof(proto), "HTTP/%d.%d", h->r->major, h->r->minor);
 	remote_addr(h, addr, sizeof(addr));
 	request_id(h->r, rid, sizeof(rid));
-	snprintf(uri, sizeof(uri), "http://%s%s", host ? host : "",
-	         evhttp_request_get_uri(h->r));
+	snprintf(uri, sizeof(uri), "%s://%s%s", tls_on ? "https" : "http",
+	         host ? host : "", evhttp_request_get_uri(h->r));
 	struct rpc_http_log m = {.fd = -1,
 	                         .method = method_name(evhttp_request_get_command(h->r)),
 	                         .proto = proto,
@@ -364,6 +365,8 @@ on_monitor(evutil_socket_t fd, short what, void *arg)
 		on_admin_reply(&m.admin_reply);
 	else if (m.type == RPC_HTTPD_AUTH)
 		set_users(&m.httpd_auth);
+	else if (m.type == RPC_HTTPD_TLS && tls_on)
+		httpd_tls_set(&m.httpd_tls); /* a bad pair: logged, the old one kept */
 	else
 		log_error("httpd: unexpected %s from the monitor", rpc_type_name(m.type));
 	rpc_msg_free(&m);
@@ -405,21 +408,28 @@ httpd_run(const struct httpd_params *p)
 	log_set_sink(rpc_log_sink, NULL, &sink);
 	signal(SIGPIPE, SIG_IGN);
 	init_host_prefix(); /* before the chroot: nothing to read there after */
+	if (p->tls)
+		httpd_tls_init();
 	if (confine_process(p->chroot_dir, p->uid, p->gid, HTTPD_NOFILE, err,
 	                    sizeof(err)) != 0)
 		fatal("httpd: %s", err);
 	io_set_nonblock(p->listen_fd);
 	auth_on = p->auth;
+	tls_on = p->tls;
 	users.valid = 0;
-	while (auth_on && !users.valid && users.n == 0) { /* nothing before the users */
+	/* nothing is accepted before the users and the certificate */
+	for (int need_auth = auth_on, need_tls = tls_on; need_auth || need_tls;) {
 		struct rpc_msg m;
 		char e[256];
 		if (rpc_recv(mon_fd, &m, e, sizeof(e)) != 1)
 			_exit(0);
-		if (m.type == RPC_HTTPD_AUTH) {
+		if (m.type == RPC_HTTPD_AUTH && auth_on) {
 			set_users(&m.httpd_auth);
-			rpc_msg_free(&m);
-			break;
+			need_auth = 0;
+		} else if (m.type == RPC_HTTPD_TLS && tls_on) {
+			if (httpd_tls_set(&m.httpd_tls) != 0)
+				fatal("httpd: no usable TLS certificate");
+			need_tls = 0;
 		}
 		rpc_msg_free(&m);
 	}
@@ -435,6 +445,8 @@ httpd_run(const struct httpd_params *p)
 	    http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
 	              EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, on_request, NULL);
+	if (tls_on)
+		evhttp_set_bevcb(http, httpd_tls_bev, NULL);
 	struct evhttp_bound_socket *bs =
 	    evhttp_accept_socket_with_handle(http, p->listen_fd);
 	if (bs == NULL)

@@ -29,6 +29,7 @@ struct httpd_params {
 	uid_t uid;              /* (uid_t)-1 = keep */
 	gid_t gid;
 	int auth; /* httpd.auth_user_file is set: wait for HTTPD_AUTH, then require it */
+	int tls;  /* HTTPS: wait for HTTPD_TLS, then serve TLS 1.2+ only */
 };
 
 /* Never returns (exits 0 when the monitor goes away). */

@@ -48,4 +48,17 @@ int http_authorized(struct hreq *h);
 /* The request body (up to the cap), NUL-terminated; len set. */
 const char *http_body(struct hreq *h, size_t *len);
 
+/* tls.c: HTTPS (httpd never opens a file: the monitor sends the PEM). */
+struct rpc_httpd_tls;
+struct bufferevent;
+struct event_base;
+/* OpenSSL set up before the chroot and the filter. */
+void httpd_tls_init(void);
+/* A new SSL_CTX from the pair for the connections accepted from now on: 0, or -1
+ * (logged; the current one kept). */
+int httpd_tls_set(const struct rpc_httpd_tls *m);
+/* evhttp's bufferevent callback: a TLS server bufferevent (exits rather than fail:
+ * evhttp would fall back to plain HTTP). */
+struct bufferevent *httpd_tls_bev(struct event_base *base, void *arg);
+
 #endif

@@ -12,12 +12,18 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "common/clock.h"
 #include "common/io.h"
@@ -34,8 +40,11 @@ static struct event *auth_timer;
 static struct stat auth_seen; /* the auth_user_file last sent */
 static int auth_seen_ok;
 
-int
-httpd_auth_read(const char *path, char **text, size_t *len, char *err, size_t errlen)
+/* A small regular file (at most max bytes) read whole, NUL-terminated; err names
+ * the config key and the file. */
+static int
+read_capped(const char *key, const char *path, size_t max, char **text, size_t *len,
+            char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
@@ -44,10 +53,13 @@ httpd_auth_read(const char *path, char **text, size_t *len, char *err, size_t er
 	*text = NULL;
 	*len = 0;
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > RPC_ADMIN_CHUNK) {
-		snprintf(err, errlen, "httpd.auth_user_file %s: %s", path,
-		         fd < 0 ? strerror(errno)
-		                : "not a regular file of at most 60000 bytes");
+	    (uintmax_t)st.st_size > max) {
+		if (fd < 0)
+			snprintf(err, errlen, "%s %s: %s", key, path, strerror(errno));
+		else
+			snprintf(err, errlen,
+			         "%s %s: not a regular file of at most %zu bytes", key,
+			         path, max);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -57,13 +69,156 @@ httpd_auth_read(const char *path, char **text, size_t *len, char *err, size_t er
 		n = read(fd, *text, (size_t)st.st_size);
 	close(fd);
 	if (*text == NULL || n != st.st_size) {
-		snprintf(err, errlen, "httpd.auth_user_file %s: cannot read it", path);
+		snprintf(err, errlen, "%s %s: cannot read it", key, path);
 		free(*text);
 		*text = NULL;
 		return -1;
 	}
+	(*text)[n] = '\0';
 	*len = (size_t)n;
 	return 0;
+}
+
+int
+httpd_auth_read(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	return read_capped("httpd.auth_user_file", path, RPC_ADMIN_CHUNK, text, len, err,
+	                   errlen);
+}
+
+/* ---- HTTPS: the certificate pair httpd serves ---- */
+
+/* The last pair accepted (at start or SIGHUP): what a restarted httpd gets. */
+static struct {
+	char *cert, *key;
+	size_t cert_len, key_len;
+} tls;
+
+static void
+tls_pair_free(char **cert, size_t *cert_len, char **key, size_t *key_len)
+{
+	if (*key != NULL) {
+		explicit_bzero(*key, *key_len);
+		free(*key);
+	}
+	free(*cert);
+	*cert = *key = NULL;
+	*cert_len = *key_len = 0;
+}
+
+/* The certificate chain and the key parse and belong together (libcrypto). */
+static int
+tls_pair_check(const struct httpd_config *hc, const char *cert, size_t cert_len,
+               const char *key, size_t key_len, char *err, size_t errlen)
+{
+	BIO *cb = BIO_new_mem_buf(cert, (int)cert_len);
+	BIO *kb = BIO_new_mem_buf(key, (int)key_len);
+	X509 *x = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *k = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+	int rc = -1;
+
+	if (x == NULL)
+		snprintf(err, errlen,
+		         "httpd.certificate_file %s: no PEM certificate in it",
+		         hc->certificate_file);
+	else if (k == NULL)
+		snprintf(err, errlen,
+		         "httpd.certificate_key_file %s: no PEM private key in it (or it "
+		         "is encrypted)",
+		         hc->certificate_key_file);
+	else if (X509_check_private_key(x, k) != 1)
+		snprintf(err, errlen,
+		         "httpd.certificate_key_file %s: not the key of the certificate "
+		         "in httpd.certificate_file %s",
+		         hc->certificate_key_file, hc->certificate_file);
+	else
+		rc = 0;
+	ERR_clear_error();
+	X509_free(x);
+	EVP_PKEY_free(k);
+	BIO_free(cb);
+	BIO_free(kb);
+	return rc;
+}
+
+int
+httpd_tls_load(const struct httpd_config *hc, char *err, size_t errlen)
+{
+	char *cert = NULL, *key = NULL;
+	size_t cert_len = 0, key_len = 0;
+
+	if (hc->certificate_file[0] == '\0' && hc->certificate_key_file[0] == '\0')
+		return 0;
+	if (hc->certificate_file[0] == '\0' || hc->certificate_key_file[0] == '\0') {
+		snprintf(err, errlen, "%s: empty while %s is set",
+		         hc->certificate_file[0] == '\0' ? "httpd.certificate_file"
+		                                         : "httpd.certificate_key_file",
+		         hc->certificate_file[0] == '\0' ? "httpd.certificate_key_file"
+		                                         : "httpd.certificate_file");
+		return -1;
+	}
+	if (read_capped("httpd.certificate_file", hc->certificate_file, RPC_TLS_CERT_MAX,
+	                &cert, &cert_len, err, errlen) != 0 ||
+	    read_capped("httpd.certificate_key_file", hc->certificate_key_file,
+	                RPC_TLS_KEY_MAX, &key, &key_len, err, errlen) != 0 ||
+	    tls_pair_check(hc, cert, cert_len, key, key_len, err, errlen) != 0) {
+		tls_pair_free(&cert, &cert_len, &key, &key_len);
+		return -1;
+	}
+	tls_pair_free(&tls.cert, &tls.cert_len, &tls.key, &tls.key_len);
+	tls.cert = cert;
+	tls.cert_len = cert_len;
+	tls.key = key;
+	tls.key_len = key_len;
+	return 0;
+}
+
+/* The pair to httpd (HTTPD_TLS; the frame buffers holding the key are wiped). */
+static void
+send_tls(void)
+{
+	struct rpc_httpd_tls m = {.fd = -1,
+	                          .cert = tls.cert,
+	                          .cert_len = tls.cert_len,
+	                          .key = tls.key,
+	                          .key_len = tls.key_len};
+
+	if (M.httpd_sock >= 0 && tls.cert != NULL &&
+	    rpc_send_httpd_tls(M.httpd_sock, &m) != 0)
+		log_error("httpd: cannot send the TLS certificate: %s", strerror(errno));
+}
+
+void
+httpd_tls_reload(const struct httpd_config *nc)
+{
+	char err[1024];
+	int on = tls.cert != NULL;
+
+	if (M.p->httpd_listen_fd < 0)
+		return;
+	if (on !=
+	    (nc->certificate_file[0] != '\0' || nc->certificate_key_file[0] != '\0')) {
+		log_error(
+		    "SIGHUP: httpd.certificate_file: HTTPS is switched %s only by a "
+		    "restart: the REST API stays on %s",
+		    on ? "off" : "on", on ? "HTTPS" : "plain HTTP");
+		return;
+	}
+	if (!on)
+		return;
+	if (httpd_tls_load(nc, err, sizeof(err)) != 0) {
+		log_error("SIGHUP: %s: the REST API keeps its current certificate", err);
+		return;
+	}
+	log_info("SIGHUP: httpd.certificate_file %s read again: sent to httpd",
+	         nc->certificate_file);
+	send_tls();
+}
+
+void
+httpd_tls_free(void)
+{
+	tls_pair_free(&tls.cert, &tls.cert_len, &tls.key, &tls.key_len);
 }
 
 /* The htpasswd text to httpd: at its start and when the file changed (a missing or
@@ -234,11 +389,12 @@ start_httpd(void)
 {
 	int auth = M.p->cfg->httpd.auth_user_file[0] != '\0';
 	int sock;
+	/* argv[4], a flags digit: 1 authentication, 2 HTTPS */
+	char flags[2] = {(char)('0' + (auth ? 1 : 0) + (tls.cert != NULL ? 2 : 0)), '\0'};
 
 	if (M.p->httpd_listen_fd < 0 || M.shutting_down)
 		return 0;
-	pid_t pid =
-	    spawn_confined("sftpgo-httpd", auth ? "1" : "0", M.p->httpd_listen_fd, &sock);
+	pid_t pid = spawn_confined("sftpgo-httpd", flags, M.p->httpd_listen_fd, &sock);
 	if (pid < 0)
 		return -1;
 	M.httpd_pid = pid;
@@ -246,6 +402,7 @@ start_httpd(void)
 	M.httpd_ev = event_new(M.base, sock, EV_READ | EV_PERSIST, on_httpd, NULL);
 	event_add(M.httpd_ev, NULL);
 	started_ms = monotonic_ms();
+	send_tls(); /* before anything is accepted, as the users */
 	if (auth) { /* it accepts nothing before these; checked again every second */
 		struct timeval sec = {1, 0};
 		send_auth(1);

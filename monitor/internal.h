@@ -191,6 +191,9 @@ void send_release(const char *ip);
 int start_httpd(void);
 void httpd_gone(int status);
 void httpd_stop(void);
+/* SIGHUP: the pair of the new config read again and sent to httpd; a bad one (or
+ * HTTPS switched on or off) is logged and the current pair kept. */
+void httpd_tls_reload(const struct httpd_config *nc);
 /* An answer for httpd's request req (body NULL: out of memory, 500). */
 void httpd_reply(uint32_t req, int status, const char *body);
 

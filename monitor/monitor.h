@@ -136,6 +136,12 @@ int listen_socket(const char *key, const char *addr, int port, char *err, size_t
 int httpd_open_socket(const struct httpd_config *hc, char *err, size_t errlen);
 /* httpd.auth_user_file's text (malloc'd), or -1 with err naming the file. */
 int httpd_auth_read(const char *path, char **text, size_t *len, char *err, size_t errlen);
+/* HTTPS: reads httpd.certificate_file and certificate_key_file (both or neither),
+ * checks that they parse and match, and keeps them for sftpgo-httpd (the old pair
+ * wiped). 0 (also when neither is set), or -1 with err naming the key at fault. */
+int httpd_tls_load(const struct httpd_config *hc, char *err, size_t errlen);
+/* The kept pair wiped and freed. */
+void httpd_tls_free(void);
 
 /* The event loop (monitor/loop.c). */
 struct monitor_params {

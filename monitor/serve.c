@@ -366,10 +366,14 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	    listener_config_check(&cfg->sftpd, err, sizeof(err)) != 0 ||
 	    mdefender_check(&cfg->common.defender, err, sizeof(err)) != 0 ||
 	    check_provider(cfg, 0, NULL, err, sizeof(err)) != 0 ||
+	    (cfg->httpd.bind_port != 0 &&
+	     httpd_tls_load(&cfg->httpd, err, sizeof(err)) != 0) ||
 	    hostkeys_load(cfg, 0, &hk, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sftpgo: %s\n", err);
+		httpd_tls_free();
 		return 1;
 	}
+	httpd_tls_free();
 	hostkeys_free(&hk);
 	printf("configuration OK\n");
 	return 0;
@@ -409,13 +413,19 @@ open_httpd_socket(const struct sftpgo_config *cfg, struct monitor_params *mp)
 		explicit_bzero(text, len);
 		free(text);
 	}
+	if (httpd_tls_load(hc, err, sizeof(err)) != 0) { /* as SFTPGo: no start */
+		log_error("%s", err);
+		fprintf(stderr, "sftpgo: %s\n", err);
+		return -1;
+	}
 	mp->httpd_listen_fd = httpd_open_socket(hc, err, sizeof(err));
 	if (mp->httpd_listen_fd < 0) {
 		log_error("%s: the REST API is not served", err);
 		return 0;
 	}
-	log_info("REST API listening on %s:%d",
-	         hc->bind_address[0] ? hc->bind_address : "*", hc->bind_port);
+	log_info("REST API listening on %s:%d%s",
+	         hc->bind_address[0] ? hc->bind_address : "*", hc->bind_port,
+	         hc->certificate_file[0] ? " (HTTPS)" : "");
 	if (hc->auth_user_file[0] == '\0' && !loopback_only(hc->bind_address))
 		log_warn(
 		    "httpd: no httpd.auth_user_file: the REST API on %s:%d is open to "
@@ -524,6 +534,7 @@ monitor_serve(int argc, char **argv)
 	             : "[::]",
 	         cfg.sftpd.bind_port);
 	if (open_httpd_socket(&cfg, &mp) != 0) {
+		httpd_tls_free();
 		provider_close(held);
 		close(mp.listen_fd);
 		hostkeys_free(&hk);
@@ -534,6 +545,7 @@ monitor_serve(int argc, char **argv)
 	mp.start_provider = held;
 	held = NULL;
 	rc = monitor_run(&mp);
+	httpd_tls_free();
 	if (mp.httpd_listen_fd >= 0)
 		close(mp.httpd_listen_fd);
 	provider_close(mp.start_provider); /* NULL once the provider pool took it */

@@ -46,6 +46,7 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 			continue;
 		}
 		if (pid == M.httpd_pid) {
+			sandbox_killed(status, "httpd", pid, "", "");
 			httpd_gone(status);
 			continue;
 		}
@@ -177,6 +178,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		config_free(&ncfg);
 		return;
 	}
+	httpd_tls_reload(&ncfg.httpd);
 	/* the defender took its new section: keep it (its strings swap) */
 	struct defender_config dtmp = M.p->cfg->common.defender;
 	M.p->cfg->common.defender = ncfg.common.defender;

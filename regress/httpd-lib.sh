@@ -79,3 +79,30 @@ wait_httpd() {
 	done
 	return 1
 }
+
+# wait_in_file PATTERN FILE: until FILE has a line matching PATTERN (15 s at most).
+wait_in_file() {
+	_i=0
+	until grep -q -- "$1" "$2" 2>/dev/null; do
+		[ $_i -ge 150 ] && return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# kill9_httpd: kills sftpgo-httpd with -9 and waits for the monitor's new one
+# (15 s at most); the new pid in $HTTPD_NEW, "" if none came.
+kill9_httpd() {
+	_old=$(pgrep -P "$SERVER_PID" -x sftpgo-httpd)
+	[ -n "$_old" ] && kill -9 "$_old"
+	_i=0
+	HTTPD_NEW=
+	while [ $_i -lt 150 ]; do
+		HTTPD_NEW=$(pgrep -P "$SERVER_PID" -x sftpgo-httpd)
+		[ -n "$HTTPD_NEW" ] && [ "$HTTPD_NEW" != "$_old" ] && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	HTTPD_NEW=
+	return 1
+}

@@ -17,12 +17,7 @@ add_user alice "$U1" --password alicepw
 
 open_sftp alice alicepw
 echo "pwd" >&7
-i=0
-while [ $i -lt 100 ] && ! grep -q 'Remote working directory' "$T/sftp-open.out"; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "the SFTP session is open" grep -q 'Remote working directory' "$T/sftp-open.out"
+check "the SFTP session is open" wait_in_file 'Remote working directory' "$T/sftp-open.out"
 
 # a request in progress: headers sent, the body still coming
 $PY - "$HPORT" >"$T/slow.out" 2>&1 <<'EOP' &
@@ -33,18 +28,8 @@ time.sleep(3)
 EOP
 BG_PIDS="$BG_PIDS $!"
 sleep 0.5
-old=$(pgrep -P "$SERVER_PID" -x sftpgo-httpd)
-check "sftpgo-httpd runs" test -n "$old"
-kill -9 "$old"
-i=0
-new=
-while [ $i -lt 100 ]; do
-	new=$(pgrep -P "$SERVER_PID" -x sftpgo-httpd)
-	[ -n "$new" ] && [ "$new" != "$old" ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
-check "sftpgo-httpd was started again" sh -c "[ -n '$new' ] && [ '$new' != '$old' ]"
+check "sftpgo-httpd runs" pgrep -P "$SERVER_PID" -x sftpgo-httpd
+check "sftpgo-httpd killed with -9 was started again" kill9_httpd
 check "the restart is logged" grep -q 'httpd exited (status 9), restarting it' "$LOG"
 wait_httpd
 api GET /api/v1/version
@@ -88,7 +73,7 @@ r = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/providerstatus" % port, t
 print("status", r.status)
 EOP
 check "clients leaving before their answer: the API still answers" grep -q '^status 200' "$T/gone.out"
-check "sftpgo-httpd was not restarted by them" test "$(pgrep -P "$SERVER_PID" -x sftpgo-httpd)" = "$new"
+check "sftpgo-httpd was not restarted by them" test "$(pgrep -P "$SERVER_PID" -x sftpgo-httpd)" = "$HTTPD_NEW"
 stop_server
 
 # a port that cannot be bound: SFTP is served, the error is logged

@@ -858,8 +858,8 @@ START_TEST(good_values_accepted)
 	expect_bad("data_provider", "\"credentials_path\": \"/var/creds\"",
 	           "data_provider.credentials_path", "cloud storage");
 	expect_good("data_provider", "\"manage_users\": 0");
-	expect_bad("httpd", "\"certificate_file\": \"/c.pem\"", "httpd.certificate_file",
-	           "not supported yet");
+	expect_good("httpd", "\"certificate_file\": \"/c.pem\", "
+	                     "\"certificate_key_file\": \"/k.pem\"");
 	expect_good("httpd", "\"bind_port\": 8081, \"bind_address\": \"\", "
 	                     "\"backups_path\": \"/b\"");
 	expect_bad("httpd", "\"templates_path\": \"/t\"", "httpd.templates_path",
@@ -1178,7 +1178,6 @@ END_TEST
 /* Keys whose feature is not built yet: a non-default value from the environment too. */
 START_TEST(env_refused_named)
 {
-	expect_env_bad("SFTPGO_HTTPD__CERTIFICATE_FILE", "/c.pem", "not supported yet");
 	expect_env_bad("SFTPGO_DATA_PROVIDER__CREDENTIALS_PATH", "/cs",
 	               "not supported yet");
 	expect_env_bad("SFTPGO_SFTPD__PROXY_ALLOWED", "10.0.0.0/99", "CIDR");
