@@ -19,6 +19,9 @@
 #define FLUSH_AT (256u * 1024u)
 /* Input beyond one maximal packet, so several packets arrive per read(). */
 #define IN_EXTRA (256u * 1024u)
+/* The first allocation: a session that only lists or stats (and every fuzz
+ * input) never needs the full buffer; it grows once, on the first full read. */
+#define IN_INITIAL (64u * 1024u)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -103,10 +106,26 @@ flush_events_or_wait(int in)
 	return 0;
 }
 
+/* A full buffer still holding an unfinished packet: room for a maximal one. */
+static int
+grow_input(uint8_t **buf, size_t *cap, size_t full)
+{
+	uint8_t *nb = realloc(*buf, full);
+
+	if (nb == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	*buf = nb;
+	*cap = full;
+	return 0;
+}
+
 int
 sftp_serve(struct sftp_server *s, int in, int out)
 {
-	size_t cap = (size_t)s->max_packet + 4 + IN_EXTRA, used = 0;
+	size_t full = (size_t)s->max_packet + 4 + IN_EXTRA, used = 0;
+	size_t cap = full < IN_INITIAL ? full : IN_INITIAL;
 	uint8_t *buf = malloc(cap);
 	int rc = -1;
 
@@ -155,6 +174,8 @@ sftp_serve(struct sftp_server *s, int in, int out)
 			log_error("write to client: %s", strerror(errno));
 			break;
 		}
+		if (used == cap && cap < full && grow_input(&buf, &cap, full) != 0)
+			break;
 	}
 	/* Replies already produced still go out (e.g. the error before a close). */
 	flush_out(s, out);

@@ -18,8 +18,10 @@
 #include "sftp/proto.h"
 #include "sftp/server_int.h"
 
-/* Reply buffer: one full READ reply plus everything queued before a flush. */
-#define OUT_INITIAL (1024u * 1024u)
+/* Reply buffer: starts small and grows (doubling, to OUT_MAX) to hold one full
+ * READ reply plus everything queued before a flush. A 1 MiB start cost every
+ * short-lived session (and every fuzz input) a large mmap for nothing. */
+#define OUT_INITIAL (64u * 1024u)
 #define OUT_MAX (16u * 1024u * 1024u)
 
 struct req_entry {
