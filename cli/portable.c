@@ -483,11 +483,53 @@ ext_filters(const struct portable *p, int *rc)
 	return list;
 }
 
+/* SFTPGo's portable host keys: id_rsa and id_ecdsa in the current directory,
+ * generated there when missing, so that a client sees the same host key on every
+ * run from that directory. Not when the current directory is served (a client
+ * could download the server's private key) nor when a key cannot be made there:
+ * then keys made for this run in the private dir, and a note says why. NULL
+ * then (sftpd.keys left empty). */
+static json_t *
+cwd_host_keys(const struct portable *p)
+{
+	static const char *const names[] = {"id_rsa", "id_ecdsa"};
+	char cwd[PATH_MAX], path[PATH_MAX + 16], err[PATH_MAX + 128];
+	size_t dl = strlen(p->dir);
+	json_t *keys = json_array();
+	int made;
+
+	if (keys == NULL || getcwd(cwd, sizeof(cwd)) == NULL) {
+		json_decref(keys);
+		printf("Host keys: the current directory is not usable: new host keys "
+		       "for this run\n");
+		return NULL;
+	}
+	if (p->fs_provider == 0 && strncmp(cwd, p->dir, dl) == 0 &&
+	    (cwd[dl] == '\0' || cwd[dl] == '/' || dl == 1)) {
+		json_decref(keys);
+		printf("Host keys: the current directory is served, so its id_rsa and "
+		       "id_ecdsa are not used: new host keys for this run\n");
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", cwd, names[i]);
+		if (hostkey_ensure(path, i == 1, &made, err, sizeof(err)) != 0) {
+			json_decref(keys);
+			printf("Host keys: %s: new host keys for this run\n", err);
+			return NULL;
+		}
+		(void)made; /* hostkey_ensure logs the generation */
+		json_array_append_new(keys, json_pack("{s:s}", "private_key", path));
+	}
+	return keys;
+}
+
 /* sftpgo.json and the memory provider's dump with the one account. */
 static int
 write_config(const struct portable *p, const char *password, json_t *fs, json_t *exts)
 {
 	char dump[PATH_MAX + 16];
+	json_t *hostkeys = cwd_host_keys(p);
 
 	snprintf(dump, sizeof(dump), "%s/users.json", p->tmp);
 	json_t *cfg = json_pack("{s:{s:I, s:s, s:i, s:o}, s:{s:s, s:s}, s:{s:i}}",
@@ -495,6 +537,10 @@ write_config(const struct portable *p, const char *password, json_t *fs, json_t 
 	                        "", "max_auth_tries", 12, "enabled_ssh_commands",
 	                        string_array(&p->commands), "data_provider", "driver",
 	                        "memory", "name", dump, "httpd", "bind_port", 0);
+	if (cfg != NULL && hostkeys != NULL)
+		json_object_set_new(json_object_get(cfg, "sftpd"), "keys", hostkeys);
+	else
+		json_decref(hostkeys);
 	json_t *user = json_pack(
 	    "{s:s, s:s?, s:o, s:s, s:I, s:I, s:{s:o}, s:i}", "username", p->username,
 	    "password", password, "public_keys", string_array(&p->keys), "home_dir",

@@ -96,6 +96,23 @@ add_key(struct hostkeys *hk, const char *path, char *err, size_t errlen)
 }
 
 int
+hostkey_ensure(const char *path, int ecdsa, int *generated, char *err, size_t errlen)
+{
+	*generated = 0;
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (errno != ENOENT) {
+		snprintf(err, errlen, "host key %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (generate_key(path, ecdsa ? SSH_KEYTYPE_ECDSA_P256 : SSH_KEYTYPE_RSA,
+	                 ecdsa ? 0 : 3072, err, errlen) != 0)
+		return -1;
+	*generated = 1;
+	return 0;
+}
+
+int
 hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys *hk,
               char *err, size_t errlen)
 {

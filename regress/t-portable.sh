@@ -68,6 +68,16 @@ check "every process runs as the user" sh -c "test -z \"\$(ps -o uid= --ppid '$s
 TMPD=$(sed -n 's/.*config dir: \([^,]*\),.*/\1/p' "$T/p.log" | head -n 1)
 check "the private config dir is under TMPDIR, mode 0700" test "$(stat -c %a "$TMPD")" = 700
 check "... and holds no database" test ! -e "$TMPD/sftpgo.db"
+# SFTPGo's portable host keys: id_rsa and id_ecdsa in the current directory.
+check "host keys id_rsa, id_ecdsa generated in the current directory, 0600, the user's" \
+	sh -c "test \"\$(stat -c '%a %u' '$T/run/id_rsa' '$T/run/id_ecdsa' | sort -u)\" = '600 $PUID'"
+check "... not in the served directory" test ! -e "$T/run/share/id_rsa"
+keyscan() { ssh-keyscan -p "$1" 127.0.0.1 2>/dev/null | sed 's/^[^ ]* //' | sort; }
+keyscan "$PORT" >"$T/hostkeys1"
+check "... the server presents both (ECDSA P-256 and RSA)" sh -c \
+	"test \"\$(cut -d' ' -f1 '$T/hostkeys1' | tr '\n' ' ')\" = 'ecdsa-sha2-nistp256 ssh-rsa '"
+check "... and the ECDSA one is ./id_ecdsa" sh -c \
+	"test \"\$(ssh-keygen -y -f '$T/run/id_ecdsa' | cut -d' ' -f2)\" = \"\$(grep ecdsa '$T/hostkeys1' | cut -d' ' -f2)\""
 getf() { printf 'get %s %s\n' "$2" "$3" | sftp_pw user "$1" >/dev/null 2>&1; }
 check "SFTP login with the given password, download" getf portpw h.txt "$T/got.txt"
 check "... the file came" grep -qx hello "$T/got.txt"
@@ -233,9 +243,19 @@ check "avahi-browse sees \"SFTPGo portable $P0\"" grep -q "^=;.*;SFTPGo\\\\032po
 check "... with user, password and version TXT records" grep -qF "\"password=$PW\" \"user=user\" \"version=$("$SFTPGO" -v | sed 's/^SFTPGo version: //')\"" "$T/browse.out"
 PORT=$P0
 check "login with the generated password" getf "$PW" h.txt "$T/got5.txt"
+keyscan "$P0" >"$T/hostkeys2"
+check "another run from the same directory presents the same host keys" cmp -s "$T/hostkeys1" "$T/hostkeys2"
 stop_portable
 check "stopped: exit 0" test "$PSTATUS" -eq 0
 check "... and the service is withdrawn" withdrawn "$P0"
+
+# The current directory served: its keys would be downloadable, so not used.
+portable -d . -s $((PORT_BASE + 142)) -p portpw --advertise-service=false || fail "portable -d . starts"
+check "current directory served: a note, new host keys for this run" grep -qF \
+	"Host keys: the current directory is served, so its id_rsa and id_ecdsa are not used: new host keys for this run" "$T/p.out"
+keyscan $((PORT_BASE + 142)) >"$T/hostkeys3"
+check "... not the ones of ./id_rsa and ./id_ecdsa" sh -c "! grep -qxFf '$T/hostkeys1' '$T/hostkeys3'"
+stop_portable
 
 ssh-keygen -q -t ed25519 -N '' -f "$T/key" && chmod 644 "$T/key.pub"
 portable -d share -k "$(cat "$T/key.pub")" -c '*' -g '*' || fail "portable with a key starts"
