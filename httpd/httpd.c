@@ -187,9 +187,44 @@ hreq_free(struct hreq *h)
 		}
 	if (h->have_query)
 		evhttp_clear_headers(&h->query);
+	web_state_free(h->web);
 	if (h->reply != NULL)
 		evbuffer_free(h->reply);
 	free(h);
+}
+
+void
+http_send(struct hreq *h, int status, const char *ctype, const char *location,
+          const void *body, size_t len)
+{
+	/* also when the client went away: libevent detached the request, and
+	 * evhttp_send_reply frees it then */
+	struct evbuffer *out = evbuffer_new();
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(h->r);
+
+	if (ctype != NULL)
+		evhttp_add_header(oh, "Content-Type", ctype);
+	if (location != NULL)
+		evhttp_add_header(oh, "Location", location);
+	if (h->challenge)
+		evhttp_add_header(oh, "WWW-Authenticate", "Basic realm=\"SFTPGo Web\"");
+	if (ctype != NULL && strncmp(ctype, "text/html", 9) == 0) {
+		/* the pages load nothing but their own static files */
+		evhttp_add_header(oh, "Content-Security-Policy",
+		                  "default-src 'self'; frame-ancestors 'none'; "
+		                  "form-action 'self'; base-uri 'none'");
+		evhttp_add_header(oh, "X-Frame-Options", "DENY");
+		evhttp_add_header(oh, "Cache-Control", "no-store");
+		evhttp_add_header(oh, "Referrer-Policy", "same-origin");
+	}
+	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+	if (out != NULL && body != NULL && len > 0)
+		evbuffer_add(out, body, len);
+	log_request(h, status, len);
+	evhttp_send_reply(h->r, status, NULL, out);
+	if (out != NULL)
+		evbuffer_free(out);
+	hreq_free(h);
 }
 
 void
@@ -200,25 +235,9 @@ http_reply(struct hreq *h, int status, char *body)
 		body = strdup(
 		    "{\"error\":\"out of memory\",\"message\":\"\",\"status\":500}\n");
 	}
-	size_t n = body ? strlen(body) : 0;
-	/* also when the client went away: libevent detached the request, and
-	 * evhttp_send_reply frees it then */
-	{
-		struct evbuffer *out = evbuffer_new();
-		struct evkeyvalq *oh = evhttp_request_get_output_headers(h->r);
-		evhttp_add_header(oh, "Content-Type", "application/json; charset=utf-8");
-		if (h->challenge)
-			evhttp_add_header(oh, "WWW-Authenticate",
-			                  "Basic realm=\"SFTPGo Web\"");
-		if (out != NULL && body != NULL)
-			evbuffer_add(out, body, n);
-		log_request(h, status, n);
-		evhttp_send_reply(h->r, status, NULL, out);
-		if (out != NULL)
-			evbuffer_free(out);
-	}
+	http_send(h, status, "application/json; charset=utf-8", NULL, body,
+	          body ? strlen(body) : 0);
 	free(body);
-	hreq_free(h);
 }
 
 void
@@ -261,8 +280,10 @@ http_authorized(struct hreq *h)
 	int ok = basic_credentials(hdr, user, sizeof(user), pw, sizeof(pw)) == 0 &&
 	         htpasswd_check(&users, user, pw);
 	explicit_bzero(pw, sizeof(pw));
-	if (ok)
+	if (ok) {
+		snprintf(h->who, sizeof(h->who), "%s", user);
 		return 1;
+	}
 	/* the peer, never X-Forwarded-For: this is the line fail2ban bans on */
 	if (peer(h) != NULL)
 		evhttp_connection_get_peer(peer(h), &addr, &port);
@@ -342,7 +363,10 @@ on_admin_reply(const struct rpc_admin_reply *m)
 		evbuffer_remove(h->reply, body, n);
 		body[n] = '\0';
 	}
-	http_reply(h, (int)m->status, body);
+	if (h->on_reply != NULL)
+		h->on_reply(h, (int)m->status, body);
+	else
+		http_reply(h, (int)m->status, body);
 }
 
 static void
@@ -410,6 +434,8 @@ httpd_run(const struct httpd_params *p)
 	init_host_prefix(); /* before the chroot: nothing to read there after */
 	if (p->tls)
 		httpd_tls_init();
+	if (web_init(p->templates, p->static_dir, err, sizeof(err)) != 0)
+		fatal("httpd: %s", err);
 	if (confine_process(p->chroot_dir, p->uid, p->gid, HTTPD_NOFILE, err,
 	                    sizeof(err)) != 0)
 		fatal("httpd: %s", err);
@@ -458,7 +484,8 @@ httpd_run(const struct httpd_params *p)
 	    event_new(base, mon_fd, EV_READ | EV_PERSIST, on_monitor, NULL);
 	if (mev == NULL || resume_ev == NULL || event_add(mev, NULL) != 0)
 		fatal("httpd: cannot watch the monitor socket");
-	log_info("httpd: serving the REST API");
+	log_info("httpd: serving the REST API%s",
+	         web_enabled() ? " and the web admin" : "");
 	event_base_dispatch(base);
 	_exit(0);
 }

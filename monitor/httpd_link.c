@@ -394,7 +394,9 @@ start_httpd(void)
 
 	if (M.p->httpd_listen_fd < 0 || M.shutting_down)
 		return 0;
-	pid_t pid = spawn_confined("sftpgo-httpd", flags, M.p->httpd_listen_fd, &sock);
+	/* the web admin's directories: opened by httpd before its chroot */
+	const char *const extra[] = {flags, M.p->web_templates, M.p->web_static, NULL};
+	pid_t pid = spawn_confined("sftpgo-httpd", extra, M.p->httpd_listen_fd, &sock);
 	if (pid < 0)
 		return -1;
 	M.httpd_pid = pid;

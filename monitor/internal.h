@@ -172,9 +172,11 @@ int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
 /* spawn.c */
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
 /* An unprivileged libexec program (the listener, httpd): argv PROG EMPTY_DIR UID
- * GID [EXTRA], fd 0/1 = io, fd 3 its end of a new SEQPACKET socketpair, whose
- * other end (non-blocking) goes to *sock. The pid, or -1 (logged). */
-pid_t spawn_confined(const char *prog, const char *extra, int io, int *sock);
+ * GID [EXTRA...] (extra: NULL-terminated, at most SPAWN_EXTRA_MAX, or NULL), fd
+ * 0/1 = io, fd 3 its end of a new SEQPACKET socketpair, whose other end
+ * (non-blocking) goes to *sock. The pid, or -1 (logged). */
+#define SPAWN_EXTRA_MAX 4
+pid_t spawn_confined(const char *prog, const char *const *extra, int io, int *sock);
 /* spawn() from another libexec dir (the CLI's quota scan has no monitor state). */
 pid_t spawn_libexec(const char *dir, const char *prog, char *const argv[], int io,
                     int ctl);
