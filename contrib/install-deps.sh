@@ -44,3 +44,8 @@ $SUDO apt-get install -y --no-install-recommends libavahi-client-dev avahi-daemo
 	avahi-utils dbus
 # issue 16: seccomp sandboxes
 $SUDO apt-get install -y --no-install-recommends libseccomp-dev
+# issue 12: the web admin's browser test (regress/t-httpd-web.sh drives a headless
+# chromium over the DevTools protocol with python3-websocket; DejaVu for stable
+# screenshots)
+$SUDO apt-get install -y --no-install-recommends chromium python3-websocket \
+	fonts-dejavu-core

@@ -39,15 +39,15 @@
 #include "web/template.h"
 #include "web/userform.h"
 
-#define WEB_LIST_PAGE 500             /* users asked per ADMIN_USER_LIST (spec: qlimit) */
-#define WEB_STATIC_MAX (8u << 20)     /* one static file */
+#define WEB_LIST_PAGE 500         /* users asked per ADMIN_USER_LIST (spec: qlimit) */
+#define WEB_STATIC_MAX (8u << 20) /* one static file */
 #define WEB_SEARCH_MAX 255
 
 /* What a page keeps between its monitor requests. */
 struct web_state {
 	struct form form;
 	int have_form;
-	json_t *acc;    /* the users list so far; the stored user on edit */
+	json_t *acc; /* the users list so far; the stored user on edit */
 	uint32_t offset;
 	char search[WEB_SEARCH_MAX + 1];
 	char flash[160];
@@ -440,15 +440,16 @@ user_page(struct hreq *h, json_t *vals, int add, int provider, const json_t *s3,
 		              : json_string_value(json_object_get(s3, s3_fields[i]));
 		json_object_set_new(u, name, json_string(v != NULL ? v : ""));
 	}
-	json_t *providers = json_pack(
-	    "[{s:s,s:s,s:b},{s:s,s:s,s:b}]", "value", "0", "label", "Local filesystem",
-	    "selected", provider != 1, "value", "1", "label", "Amazon S3 (or compatible)",
-	    "selected", provider == 1);
+	json_t *providers =
+	    json_pack("[{s:s,s:s,s:b},{s:s,s:s,s:b}]", "value", "0", "label",
+	              "Local filesystem", "selected", provider != 1, "value", "1",
+	              "label", "Amazon S3 (or compatible)", "selected", provider == 1);
 	if (add)
 		snprintf(action, sizeof(action), "/web/user");
 	else
 		snprintf(action, sizeof(action), "/web/user/%s", h->web->id);
-	json_object_set_new(vals, "title", json_string(add ? "Add a new user" : "Edit user"));
+	json_object_set_new(vals, "title",
+	                    json_string(add ? "Add a new user" : "Edit user"));
 	json_object_set_new(vals, "nav_users", json_true());
 	json_object_set_new(vals, "add", json_boolean(add));
 	json_object_set_new(vals, "s3", json_boolean(provider == 1));
@@ -494,10 +495,10 @@ web_user_new(struct hreq *h, const char *param)
 	(void)param;
 	if (!enabled(h))
 		return;
-	json_t *blank = json_pack(
-	    "{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:{s:[s]}}", "status", 1, "uid", 0, "gid", 0,
-	    "max_sessions", 0, "quota_size", 0, "quota_files", 0, "upload_bandwidth", 0,
-	    "download_bandwidth", 0, "permissions", "/", "*");
+	json_t *blank = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:{s:[s]}}", "status",
+	                          1, "uid", 0, "gid", 0, "max_sessions", 0, "quota_size",
+	                          0, "quota_files", 0, "upload_bandwidth", 0,
+	                          "download_bandwidth", 0, "permissions", "/", "*");
 	json_t *vals = blank ? userform_from_user(blank) : NULL;
 	json_decref(blank);
 	user_page(h, vals, 1, 0, NULL, NULL, NULL, NULL);
@@ -618,13 +619,14 @@ on_save_loaded(struct hreq *h, int status, char *body)
 	/* the monitor's update keeps stored extension filters an update leaves
 	 * empty (the API's PUT rule, spec section 5): say so rather than keep them
 	 * silently */
-	json_t *stored_ext = json_object_get(json_object_get(st->acc, "filters"),
-	                                     "file_extensions");
+	json_t *stored_ext =
+	    json_object_get(json_object_get(st->acc, "filters"), "file_extensions");
 	json_t *ext = json_object_get(json_object_get(u, "filters"), "file_extensions");
 	if (json_array_size(stored_ext) > 0 && json_array_size(ext) == 0) {
-		json_object_set_new(errors, "allowed_extensions",
-		                    json_string("the extension filters cannot all be "
-		                                "removed at once: keep at least one line"));
+		json_object_set_new(
+		    errors, "allowed_extensions",
+		    json_string("the extension filters cannot all be "
+		                "removed at once: keep at least one line"));
 		json_decref(u);
 		form_again(h, 0, errors, "Some fields need a correction.");
 		return;
@@ -644,7 +646,8 @@ on_save_loaded(struct hreq *h, int status, char *body)
 	char *t = user_json(h, u);
 	if (t == NULL)
 		return;
-	struct rpc_admin_user_update m = {.fd = -1, .req = h->id, .id = st->id, .json = t};
+	struct rpc_admin_user_update m = {
+	    .fd = -1, .req = h->id, .id = st->id, .json = t};
 	ask(h, RPC_ADMIN_USER_UPDATE, &m, on_saved);
 	free_text(t);
 }
@@ -771,7 +774,8 @@ on_conns(struct hreq *h, int status, char *body)
 	json_decref(list);
 	json_object_set_new(ctx, "title", json_string("Connections"));
 	json_object_set_new(ctx, "nav_connections", json_true());
-	json_object_set_new(ctx, "count", json_integer((json_int_t)json_array_size(rows)));
+	json_object_set_new(ctx, "count",
+	                    json_integer((json_int_t)json_array_size(rows)));
 	json_object_set_new(ctx, "has_connections", json_boolean(json_array_size(rows)));
 	json_object_set_new(ctx, "connections", rows);
 	set_flash(ctx, h->web);
@@ -899,9 +903,9 @@ clean_rel_path(const char *p)
 void
 web_static(struct hreq *h, const char *param)
 {
-	struct open_how how = {
-	    .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	                                  RESOLVE_NO_MAGICLINKS};
 	struct stat st;
 	char *data = NULL;
 	ssize_t got = -1;

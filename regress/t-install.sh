@@ -74,4 +74,18 @@ if start_server; then ok "installed server starts"; else fail "installed server 
 add_user ivy "$U1" --password ivypw
 login_works() { echo pwd | sftp_pw ivy ivypw; }
 check "installed server serves a login" login_works
+# the web admin's templates and static files, found in datadir/sftpgo when the
+# config dir has none (httpd.templates_path / static_files_path fallback)
+for f in templates/users.html templates/user.html templates/header.html \
+	static/css/sftpgo.css static/js/tables.js static/favicon.svg; do
+	check "$f installed in datadir/sftpgo" test -f "$P/usr/share/sftpgo/$f"
+done
+stop_server
+. "$top_srcdir/regress/httpd-lib.sh"
+httpd_config 62
+if start_server && wait_httpd; then ok "installed server with the REST API starts"; else fail "installed server with the REST API starts"; fi
+check "the installed web admin serves /web/users" sh -c \
+	"curl -s http://127.0.0.1:$HPORT/web/users | grep -q '<title>SFTPGo - Users</title>'"
+check "the installed static files are served" sh -c \
+	"curl -s http://127.0.0.1:$HPORT/static/css/sftpgo.css | cmp -s - '$top_srcdir/web/static/css/sftpgo.css'"
 done_testing
