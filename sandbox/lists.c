@@ -309,6 +309,7 @@ static const struct sandbox_call httpd_calls[] = {
     {"pipe2", "the same"},
     {"timerfd_create", "libevent's timers"},
     {"timerfd_settime", "the same"},
+    {"openat2", "the web admin's static files (RESOLVE_BENEATH in static_files_path)"},
     {NULL, NULL},
 };
 
