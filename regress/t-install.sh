@@ -10,10 +10,12 @@
 command -v git >/dev/null || skip_all "git not installed"
 [ -d "$top_srcdir/.git" ] || [ -f "$top_srcdir/.git" ] || skip_all "not a git checkout"
 
-# The working tree as it is (committed or not), without build products.
+# The working tree as it is (committed or not), without build products. One tar
+# reads the whole list (xargs would split it past 128 KiB into several archives,
+# and tar -x stops at the end of the first).
 mkdir -p "$T/src"
 (cd "$top_srcdir" && git ls-files -co --exclude-standard -z |
-	xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$T/src"
+	tar --null -T - -cf - 2>/dev/null) | tar -xf - -C "$T/src"
 P=$T/inst
 build() {
 	cd "$T/src" && autoreconf -fi && ./configure --prefix="$P/usr" \
