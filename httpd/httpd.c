@@ -20,6 +20,8 @@
 #include <event2/http.h>
 #include <event2/http_struct.h>
 #include <event2/listener.h>
+#include <event2/util.h>
+#include <jansson.h>
 
 #include "common/clock.h"
 #include "common/confine.h"
@@ -30,6 +32,7 @@
 #include "httpd/htpasswd.h"
 #include "httpd/httpd.h"
 #include "httpd/internal.h"
+#include "sandbox/sandbox.h"
 
 /* fds: the connections, the listening socket, the monitor's, stdio, libevent's. */
 #define HTTPD_NOFILE (HTTPD_MAX_CONNS + 16)
@@ -321,6 +324,7 @@ on_request(struct evhttp_request *r, void *arg)
 		evhttp_send_error(r, 500, NULL);
 		return;
 	}
+	sandbox_selftest(SANDBOX_HTTPD); /* regress/t-sandbox.sh */
 	h->id = next_id++;
 	if (next_id == 0)
 		next_id = 1;
@@ -431,9 +435,16 @@ httpd_run(const struct httpd_params *p)
 	sink.exit_on_failure = 0;
 	log_set_sink(rpc_log_sink, NULL, &sink);
 	signal(SIGPIPE, SIG_IGN);
-	init_host_prefix(); /* before the chroot: nothing to read there after */
-	if (p->tls)
-		httpd_tls_init();
+	/* before the chroot and the seccomp filter, what would open a file later:
+	 * the time zone (the first localtime_r), jansson's hash seed and libevent's
+	 * random generator (/dev/urandom), OpenSSL (openssl.cnf; also used by the
+	 * password checks), the web admin's directories and templates */
+	init_host_prefix();
+	tzset();
+	json_object_seed(0);
+	if (evutil_secure_rng_init() != 0)
+		fatal("httpd: cannot seed libevent's random generator");
+	httpd_tls_init();
 	if (web_init(p->templates, p->static_dir, err, sizeof(err)) != 0)
 		fatal("httpd: %s", err);
 	if (confine_process(p->chroot_dir, p->uid, p->gid, HTTPD_NOFILE, err,
@@ -484,6 +495,11 @@ httpd_run(const struct httpd_params *p)
 	    event_new(base, mon_fd, EV_READ | EV_PERSIST, on_monitor, NULL);
 	if (mev == NULL || resume_ev == NULL || event_add(mev, NULL) != 0)
 		fatal("httpd: cannot watch the monitor socket");
+	/* set-up over: from here on every byte may come from a client */
+	struct sandbox_report rep;
+	if (sandbox_report_rpc(&rep, mon_fd) != 0 ||
+	    sandbox_install(SANDBOX_HTTPD, &rep, err, sizeof(err)) != 0)
+		fatal("httpd: %s", err);
 	log_info("httpd: serving the REST API%s",
 	         web_enabled() ? " and the web admin" : "");
 	event_base_dispatch(base);

@@ -64,7 +64,7 @@ const char *http_body(struct hreq *h, size_t *len);
 struct rpc_httpd_tls;
 struct bufferevent;
 struct event_base;
-/* OpenSSL set up before the chroot and the filter. */
+/* OpenSSL set up before the chroot and the filter (with or without HTTPS). */
 void httpd_tls_init(void);
 /* A new SSL_CTX from the pair for the connections accepted from now on: 0, or -1
  * (logged; the current one kept). */

@@ -367,6 +367,12 @@ echo "ls" >&7 2>/dev/null # the client notices when it next talks to the server
 check "the sftp client lost its connection" sh -c "i=0; while kill -0 $SFTP_PID 2>/dev/null && [ \$i -lt 150 ]; do sleep 0.2; i=\$((i+1)); done; ! kill -0 $SFTP_PID 2>/dev/null"
 exec 7>&-
 check "a screenshot of each page" sh -c "[ \$(ls '$OUT'/*.png | wc -l) -eq 11 ]"
+# the pages, forms and static files above were served under httpd's seccomp filter
+hpid=$(pgrep -P "$SERVER_PID" -x sftpgo-httpd | head -n 1)
+check "httpd runs under its seccomp filter" \
+	test "$(awk '/^Seccomp:/ {print $2}' "/proc/$hpid/status" 2>/dev/null)" = 2
+check "no seccomp violation and no httpd restart" \
+	sh -c "! grep -q 'seccomp: \\|httpd exited' '$LOG'"
 
 # a broken template stops the start, naming the key
 stop_server
