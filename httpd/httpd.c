@@ -238,8 +238,10 @@ http_reply(struct hreq *h, int status, char *body)
 		body = strdup(
 		    "{\"error\":\"out of memory\",\"message\":\"\",\"status\":500}\n");
 	}
-	http_send(h, status, "application/json; charset=utf-8", NULL, body,
-	          body ? strlen(body) : 0);
+	/* /metrics' text (a 200, or its plain-text 401); every other answer is JSON */
+	int typed = h->content_type != NULL && (status == 200 || h->challenge);
+	http_send(h, status, typed ? h->content_type : "application/json; charset=utf-8",
+	          NULL, body, body ? strlen(body) : 0);
 	free(body);
 }
 
@@ -293,7 +295,12 @@ http_authorized(struct hreq *h)
 	log_warn("authentication failed for user \"%.64s\" from %s", user,
 	         addr ? addr : "unknown");
 	h->challenge = 1;
-	http_api_response(h, 401, "", "Unauthorized");
+	if (strncmp(h->path, "/api/v1", 7) == 0) {
+		http_api_response(h, 401, "", "Unauthorized");
+	} else { /* /metrics (and /web): Go's http.Error text (spec section 11.1) */
+		h->content_type = "text/plain; charset=utf-8";
+		http_reply(h, 401, strdup("Unauthorized\n"));
+	}
 	return 0;
 }
 

@@ -28,6 +28,8 @@ struct hreq {
 	 * (body malloc'd, taken; NULL when out of memory) */
 	void (*on_reply)(struct hreq *h, int status, char *body);
 	struct web_state *web; /* web.c's, freed with the request */
+	/* a 200 answer's type when not JSON (/metrics) */
+	const char *content_type;
 };
 
 /* routes.c: dispatch one request (the route table: 404, 405, handlers). */

@@ -26,7 +26,7 @@
 typedef void (*route_fn)(struct hreq *h, const char *param);
 
 struct route {
-	const char *method;
+	const char *method; /* "*": any method */
 	/* "{}": one non-empty segment (the first one is the handler's param); a
 	 * final "*": the rest of the path, non-empty (the param) */
 	const char *path;
@@ -47,6 +47,7 @@ static void on_user_update(struct hreq *h, const char *param);
 static void on_user_delete(struct hreq *h, const char *param);
 static void on_dumpdata(struct hreq *h, const char *param);
 static void on_loaddata(struct hreq *h, const char *param);
+static void on_metrics(struct hreq *h, const char *param);
 
 static const struct route routes[] = {
     {"GET", "/api/v1/version", on_version, 0},
@@ -62,6 +63,7 @@ static const struct route routes[] = {
     {"DELETE", "/api/v1/user/{}", on_user_delete, 0},
     {"GET", "/api/v1/dumpdata", on_dumpdata, 0},
     {"GET", "/api/v1/loaddata", on_loaddata, 0},
+    {"*", "/metrics", on_metrics, 0}, /* Prometheus' handler takes any method */
     /* the web admin (httpd/web.c; spec section 12, plus the CSRF-protected forms
      * that replace SFTPGo's AJAX calls) */
     {"GET", "/", web_root, 1},
@@ -126,7 +128,8 @@ route_match(const char *method, const char *path, int *route, char *param,
 		if (!path_matches(routes[i].path, path, param, paramlen))
 			continue;
 		path_known = 1;
-		if (strcmp(routes[i].method, method) == 0) {
+		if (strcmp(routes[i].method, method) == 0 ||
+		    strcmp(routes[i].method, "*") == 0) {
 			*route = (int)i;
 			return 0;
 		}
@@ -227,6 +230,16 @@ on_provider_status(struct hreq *h, const char *param)
 	struct rpc_admin_provider_status m = {.fd = -1, .req = h->id};
 	(void)param;
 	http_forward(h, RPC_ADMIN_PROVIDER_STATUS, &m);
+}
+
+/* Spec section 13: the text comes from the monitor, whose counters these are. */
+static void
+on_metrics(struct hreq *h, const char *param)
+{
+	struct rpc_admin_metrics m = {.fd = -1, .req = h->id};
+	(void)param;
+	h->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	http_forward(h, RPC_ADMIN_METRICS, &m);
 }
 
 static void

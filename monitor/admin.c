@@ -353,6 +353,26 @@ run_provider_status(struct provider *p, struct admin_op *op)
 		set_answer(op, 200, "Alive", "");
 }
 
+/* GET /metrics: the provider is checked now (SFTPGo: every 30 s), on its thread. */
+static void
+run_metrics(struct provider *p, struct admin_op *op)
+{
+	char err[256];
+
+	op->flag = provider_status(p, err, sizeof(err)) == 0;
+	op->status = 200;
+}
+
+static unsigned scan_count(void);
+
+static void
+metrics_done(struct admin_op *op)
+{
+	free(op->body);
+	op->body = metrics_text((int)op->flag, admin_active_connections(), scan_count());
+	op->status = 200;
+}
+
 static void
 run_scan_lookup(struct provider *p, struct admin_op *op)
 {
@@ -583,6 +603,9 @@ admin_run(struct provider *p, struct job *j)
 	case RPC_ADMIN_PROVIDER_STATUS:
 		run_provider_status(p, op);
 		break;
+	case RPC_ADMIN_METRICS:
+		run_metrics(p, op);
+		break;
 	case RPC_ADMIN_SCAN_START:
 		run_scan_lookup(p, op);
 		break;
@@ -596,6 +619,16 @@ admin_run(struct provider *p, struct job *j)
 }
 
 /* ---- quota scans ---- */
+
+static unsigned
+scan_count(void)
+{
+	unsigned n = 0;
+
+	for (const struct scan *s = scans; s != NULL; s = s->next)
+		n++;
+	return n;
+}
 
 static struct scan *
 scan_find(const char *username)
@@ -774,6 +807,8 @@ admin_done(struct job *j)
 			set_answer(op, 500, "", "cannot start the quota scan");
 		else
 			set_answer(op, 201, "Scan started", "");
+	} else if (op->type == RPC_ADMIN_METRICS) {
+		metrics_done(op);
 	} else {
 		for (size_t i = 0; i < op->n_changed; i++) {
 			log_info("REST API: user %s %s", op->changed[i].u.username,
@@ -858,6 +893,32 @@ op_id(struct admin_op *op, const char *id)
 	return 0;
 }
 
+/* The first worker of an authenticated session, NULL when it runs no channel
+ * (such a connection is not listed, spec section 7.1). */
+static struct mworker *
+listed_worker(const struct msess *s)
+{
+	struct mworker *w;
+
+	if (s->state != S_AUTHED || s->user == NULL)
+		return NULL;
+	TAILQ_FOREACH(w, &M.workers, link)
+	if (w->sess_id == s->id)
+		return w;
+	return NULL;
+}
+
+unsigned
+admin_active_connections(void)
+{
+	unsigned n = 0;
+	struct msess *s;
+
+	TAILQ_FOREACH(s, &M.sessions, link)
+	n += listed_worker(s) != NULL;
+	return n;
+}
+
 static void
 conn_list(uint32_t req)
 {
@@ -866,13 +927,8 @@ conn_list(uint32_t req)
 
 	TAILQ_FOREACH(s, &M.sessions, link)
 	{
-		struct mworker *w, *first = NULL;
-		if (a == NULL || s->state != S_AUTHED || s->user == NULL)
-			continue;
-		TAILQ_FOREACH(w, &M.workers, link)
-		if (w->sess_id == s->id && first == NULL)
-			first = w;
-		if (first == NULL) /* only connections running a channel */
+		struct mworker *first = listed_worker(s);
+		if (a == NULL || first == NULL)
 			continue;
 		char addr[96];
 		snprintf(addr, sizeof(addr), strchr(s->ip, ':') ? "[%s]:%u" : "%s:%u",
@@ -965,6 +1021,10 @@ admin_request(struct rpc_msg *m)
 		break;
 	case RPC_ADMIN_PROVIDER_STATUS:
 		if ((op = op_new(m->type, m->admin_provider_status.req)) == NULL)
+			return;
+		break;
+	case RPC_ADMIN_METRICS:
+		if ((op = op_new(m->type, m->admin_metrics.req)) == NULL)
 			return;
 		break;
 	case RPC_ADMIN_SCAN_START:

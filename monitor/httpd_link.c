@@ -313,6 +313,7 @@ httpd_http_log(struct rpc_msg *m)
 	/* not rate-limited: one line per request served, as SFTPGo */
 	log_http(l->remote_addr, l->proto, l->method, l->user_agent, l->uri,
 	         (int)l->resp_status, l->resp_size, l->elapsed_ms, l->request_id);
+	metrics_http(l->resp_status);
 	return 1;
 }
 
@@ -339,6 +340,7 @@ static int (*const httpd_handlers[RPC_TYPE_MAX])(struct rpc_msg *) = {
     [RPC_ADMIN_SCAN_START] = httpd_admin,
     [RPC_ADMIN_DUMPDATA] = httpd_admin,
     [RPC_ADMIN_LOADDATA] = httpd_admin,
+    [RPC_ADMIN_METRICS] = httpd_admin,
 };
 
 static void

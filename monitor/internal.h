@@ -202,6 +202,17 @@ void httpd_reply(uint32_t req, int status, const char *body);
 /* admin.c: the REST API's operations (ADMIN_* messages) */
 void admin_request(struct rpc_msg *m);
 void admin_free_all(void);
+/* Connections GET /api/v1/connection lists (sftpgo_active_connections). */
+unsigned admin_active_connections(void);
+
+/* metrics.c: GET /metrics (spec section 13) */
+enum metrics_method { METRICS_PASSWORD, METRICS_PUBLICKEY, METRICS_KBDINT };
+void metrics_transfer(int upload, int ok, int64_t bytes);
+void metrics_ssh_command(int ok);
+void metrics_login(enum metrics_method m, int ok);
+void metrics_http(unsigned status);
+/* The exposition text (malloc'd), NULL when out of memory. */
+char *metrics_text(int provider_ok, unsigned active_connections, unsigned quota_scans);
 
 /* sessions.c */
 const char *state_name(enum sess_state st);

@@ -334,6 +334,9 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 		const char *sender = e.s[WPF_SENDER];
 		char *fp = real_path(w, e.s[WPF_PATH]);
 		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
+			metrics_transfer(sender[0] == 'U', (int)e.n[WPF_OK],
+			                 e.n[WPF_SIZE_BYTES]);
+		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
 			log_transfer(sender, e.n[WPF_ELAPSED_MS], e.n[WPF_SIZE_BYTES],
 			             w->username, fp ? fp : "", w->conn_id, w->protocol);
 		if (fp != NULL)
@@ -424,8 +427,10 @@ worker_gone(struct mworker *w, int status)
 		if (rpc_send_channel_exit(s->fd, &e) != 0)
 			session_kill(s, "cannot pass an exit status");
 	}
-	if (w->command != NULL)
+	if (w->command != NULL) {
+		metrics_ssh_command(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		mhooks_command_done(w, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
 	/* an SFTP worker exits 0 after its last report, whatever the client did; an
 	 * exec channel's status is its command's */
 	quota_worker_gone(w, WIFSIGNALED(status) ||
