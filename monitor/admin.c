@@ -919,6 +919,32 @@ admin_active_connections(void)
 	return n;
 }
 
+/* The live transfers of every channel of s (spec section 7.1). */
+static json_t *
+active_transfers(const struct msess *s)
+{
+	json_t *a = json_array();
+	const struct mworker *w;
+
+	TAILQ_FOREACH(w, &M.workers, link)
+	{
+		if (w->sess_id != s->id)
+			continue;
+		for (int i = 0; i < XFERS_MAX && a != NULL; i++) {
+			const struct mxfer *x = &w->xfers[i];
+			if (x->path == NULL)
+				continue;
+			json_array_append_new(
+			    a, json_pack("{s:s, s:I, s:I, s:I, s:s}", "operation_type",
+			                 x->upload ? "upload" : "download", "start_time",
+			                 (json_int_t)x->start_ms, "size",
+			                 (json_int_t)x->size, "last_activity",
+			                 (json_int_t)x->last_ms, "path", x->path));
+		}
+	}
+	return a;
+}
+
 static void
 conn_list(uint32_t req)
 {
@@ -933,14 +959,16 @@ conn_list(uint32_t req)
 		char addr[96];
 		snprintf(addr, sizeof(addr), strchr(s->ip, ':') ? "[%s]:%u" : "%s:%u",
 		         s->ip, s->port);
+		json_t *xfers = active_transfers(s);
 		json_array_append_new(
-		    a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:[], s:s}",
-		                 "username", s->user->username, "connection_id",
-		                 s->conn_id, "client_version", "", "remote_address", addr,
-		                 "connection_time", (json_int_t)s->connected_ms,
-		                 "last_activity", (json_int_t)epoch_ms(), "protocol",
-		                 first->protocol, "active_transfers", "ssh_command",
-		                 first->command ? first->command : ""));
+		    a,
+		    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:s}", "username",
+		              s->user->username, "connection_id", s->conn_id,
+		              "client_version", s->client_version, "remote_address", addr,
+		              "connection_time", (json_int_t)s->connected_ms,
+		              "last_activity", (json_int_t)epoch_ms(), "protocol",
+		              first->protocol, "active_transfers", xfers, "ssh_command",
+		              first->command ? first->command : ""));
 	}
 	char *t = a ? api_json_text(a) : NULL;
 	json_decref(a);

@@ -79,6 +79,7 @@ struct msess {
 	long long run_uid, run_gid; /* its workers' ids (uid 0 mapped at login) */
 	char *extauth_key;          /* hooks.c: the key a query had checked externally */
 	int64_t connected_ms;       /* when it logged in (GET /api/v1/connection) */
+	char client_version[256];   /* the client's SSH identification, printable */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
@@ -93,6 +94,18 @@ struct kbdprog {
 	uint32_t nq;  /* questions in that round */
 	struct sftpgo_user *user;
 	uint64_t seq; /* when the user was asked for (quota.c) */
+};
+
+/* A transfer in progress (GET /api/v1/connection's active_transfers), from the
+ * worker's transfer_progress events; at most XFERS_MAX per worker (a handle
+ * beyond them is not listed), paths cut at XFER_PATH_MAX bytes. */
+#define XFERS_MAX 16
+#define XFER_PATH_MAX 4096
+struct mxfer {
+	uint32_t handle;
+	int upload;
+	char *path; /* NULL: the slot is free */
+	int64_t start_ms, last_ms, size;
 };
 
 struct mworker {
@@ -114,6 +127,7 @@ struct mworker {
 	int64_t res_size, res_files; /* what this worker holds reserved in it */
 	long long uid, gid;          /* what it runs as (file actions run so too) */
 	char *last_cmd_path;         /* hooks.c: an SSH command's last file */
+	struct mxfer xfers[XFERS_MAX];
 };
 
 struct pconn {

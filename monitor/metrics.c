@@ -51,7 +51,8 @@ enum counter {
 static const struct {
 	const char *name, *help;
 } counters[C_COUNT] = {
-    [C_UPLOADS] = {"sftpgo_uploads_total", "The total number of successful SFTP/SCP uploads"},
+    [C_UPLOADS] = {"sftpgo_uploads_total",
+                   "The total number of successful SFTP/SCP uploads"},
     [C_DOWNLOADS] = {"sftpgo_downloads_total",
                      "The total number of successful SFTP/SCP downloads"},
     [C_UPLOAD_ERRORS] = {"sftpgo_upload_errors_total",
@@ -113,7 +114,8 @@ add(enum counter c, uint64_t n)
 void
 metrics_transfer(int upload, int ok, int64_t bytes)
 {
-	add(upload ? (ok ? C_UPLOADS : C_UPLOAD_ERRORS) : (ok ? C_DOWNLOADS : C_DOWNLOAD_ERRORS),
+	add(upload ? (ok ? C_UPLOADS : C_UPLOAD_ERRORS)
+	           : (ok ? C_DOWNLOADS : C_DOWNLOAD_ERRORS),
 	    1);
 	if (bytes > 0)
 		add(upload ? C_UPLOAD_SIZE : C_DOWNLOAD_SIZE, (uint64_t)bytes);
@@ -155,7 +157,8 @@ metrics_http(unsigned status)
 static void
 metric(FILE *f, const char *name, const char *type, const char *help, double v)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name,
+	        v);
 }
 
 /* Seconds since the epoch the process started (/proc/self/stat field 22), 0 when
@@ -175,8 +178,9 @@ start_time(void)
 	/* after the command's closing parenthesis: field 3 onwards */
 	const char *p = strrchr(buf, ')');
 	if (p == NULL || hz <= 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-	                  "%*d %*d %*d %*d %llu",
+	    sscanf(p + 1,
+	           " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+	           "%*d %*d %*d %*d %llu",
 	           &ticks) != 1)
 		return 0;
 	if ((f = fopen("/proc/stat", "r")) == NULL)
@@ -202,7 +206,8 @@ process_metrics(FILE *f)
 		metric(f, "process_cpu_seconds_total", "counter",
 		       "Total user and system CPU time spent in seconds.",
 		       (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-		           ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6);
+		           ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) /
+		               1e6);
 	DIR *d = opendir("/proc/self/fd");
 	if (d != NULL) {
 		while (readdir(d) != NULL)
@@ -220,9 +225,11 @@ process_metrics(FILE *f)
 	if (s != NULL) {
 		if (fscanf(s, "%llu %llu", &vm, &rss) == 2 && page > 0) {
 			metric(f, "process_virtual_memory_bytes", "gauge",
-			       "Virtual memory size in bytes.", (double)vm * (double)page);
+			       "Virtual memory size in bytes.",
+			       (double)vm * (double)page);
 			metric(f, "process_resident_memory_bytes", "gauge",
-			       "Resident memory size in bytes.", (double)rss * (double)page);
+			       "Resident memory size in bytes.",
+			       (double)rss * (double)page);
 		}
 		fclose(s);
 	}
@@ -247,7 +254,8 @@ metrics_text(int provider_ok, unsigned active_connections, unsigned quota_scans)
 	metric(f, "sftpgo_active_connections", "gauge", "Total number of logged in users",
 	       active_connections);
 	for (int c = 0; c < C_COUNT; c++)
-		metric(f, counters[c].name, "counter", counters[c].help, (double)count[c]);
+		metric(f, counters[c].name, "counter", counters[c].help,
+		       (double)count[c]);
 	metric(f, "sftpgo_quota_scans_in_progress", "gauge",
 	       "Number of quota scans running (not in SFTPGo 0.9.6)", quota_scans);
 	process_metrics(f);

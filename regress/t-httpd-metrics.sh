@@ -117,5 +117,61 @@ EOF
 scrape
 check "a failed open is not a transfer" mis sftpgo_download_errors_total 0
 
+# --- live transfers in GET /api/v1/connection -----------------------------------
+# 100 KB/s each way: a 3 MB file takes 30 s, long enough to be seen growing
+add_user slow "$U1" --password slowpw --upload-bandwidth 100 --download-bandwidth 100
+head -c 3000000 /dev/zero >"$T/big.bin"
+cp "$T/big.bin" "$T/homes/slow/big.bin"
+chown "$U1:$U1" "$T/homes/slow/big.bin"
+# live OP SIZE-CONDITION: until the one connection lists one OP transfer of
+# /dir/f whose size satisfies the Python condition on s (30 s at most)
+live() {
+	_i=0
+	while [ $_i -lt 300 ]; do
+		api GET /api/v1/connection
+		[ "$(jget "len(j)==1 and len(j[0]['active_transfers'])==1 and (lambda t: t['operation_type']=='$1' and (lambda s: $2)(t['size']))(j[0]['active_transfers'][0])" 2>/dev/null)" = True ] && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+# live_transfer OP SFTP-COMMAND PATH
+live_transfer() {
+	mkfifo "$T/fifo-$1"
+	sshpass -p slowpw sftp $SSH_OPTS -P "$PORT" -o BatchMode=no \
+		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
+		"slow@127.0.0.1" <"$T/fifo-$1" >"$T/sftp-$1.out" 2>&1 &
+	SFTP_PID=$!
+	BG_PIDS="$BG_PIDS $SFTP_PID"
+	exec 7>"$T/fifo-$1"
+	echo "$2" >&7
+	check "$1: the transfer is listed while it runs" live "$1" "s > 0"
+	first=$(jget "j[0]['active_transfers'][0]['size']")
+	check "$1: its size grows ($first, then more)" live "$1" "s > $first"
+	api GET /api/v1/connection
+	expect "$1: operation, path, times as SFTPGo's" 200 "(lambda c, t: list(t)==['operation_type','start_time','size','last_activity','path'] and t['path']=='$3' and c['connection_time'] <= t['start_time'] <= t['last_activity'] and t['size'] < 3000000)(j[0], j[0]['active_transfers'][0])"
+	expect "$1: the client's SSH version" 200 "j[0]['client_version'].startswith('SSH-2.0-OpenSSH_')"
+	# SFTPGo's web page shows size / (now - start_time) bytes per ms = KB/s: at
+	# most the 100 KB/s limit plus one request (OpenSSH asks for 255 KiB writes
+	# and reads: limits@openssh.com), the server sleeping after each
+	expect "$1: size and start time agree with the 100 KB/s limit" 200 "(lambda t: 0 < t['size'] <= (j[0]['last_activity'] - t['start_time']) * 100 + 262144)(j[0]['active_transfers'][0])"
+	cid=$(jget "j[0]['connection_id']")
+	api DELETE "/api/v1/connection/$cid"
+	expect "$1: closed through the API" 200 "j['message']=='Connection closed'"
+	api_until GET /api/v1/connection "j==[]"
+	expect "$1: the connection and its transfer are gone" 200 "j==[]"
+	_i=0
+	while [ $_i -lt 100 ] && kill -0 "$SFTP_PID" 2>/dev/null; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	check_not "$1: the client was disconnected" kill -0 "$SFTP_PID"
+	exec 7>&-
+}
+live_transfer upload "put $T/big.bin /up-big.bin" /up-big.bin
+live_transfer download "get /big.bin $T/down-big.bin" /big.bin
+scrape
+check "the cut transfers are counted" sh -c "[ $(mval sftpgo_upload_errors_total) -ge 1 ] || [ $(mval sftpgo_uploads_total) -ge 3 ]"
+
 stop_server
 done_testing
