@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -380,8 +381,21 @@ httpd_open_socket(const struct httpd_config *hc, char *err, size_t errlen)
 	int fd = listen_socket("httpd.bind_address", hc->bind_address, hc->bind_port, why,
 	                       sizeof(why));
 
-	if (fd < 0)
+	if (fd < 0) {
 		snprintf(err, errlen, "httpd: %s", why);
+		return fd;
+	}
+	/*
+	 * No Nagle on the API's connections (Linux's accepted sockets inherit it from
+	 * the listening one, so httpd needs no setsockopt under its filter). libevent
+	 * writes a response in pieces of at most 16 KiB: without this, on a kept-alive
+	 * connection the last piece waited for the client's delayed ACK, 40 ms per
+	 * response over 16 KiB (GET /api/v1/user's page of 100 users: 37.5 req/s
+	 * where 0.8 ms was the work; doc/performance.md, row h).
+	 */
+	int one = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		log_warn("httpd: TCP_NODELAY: %s", strerror(errno));
 	return fd;
 }
 
