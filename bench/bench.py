@@ -55,34 +55,38 @@ DEFAULT_CIPHER = "aes128-gcm@openssh.com"
 PROFILES = {
     "full": dict(big=GIB, scp=GIB, nfiles=2000, fsize=4096, meta=5000,
                  logins=200, burst=50, idle=200, par_n=8, par_size=128 * MIB,
-                 wbig=GIB, wfiles=2000, rounds=3),
+                 wbig=GIB, wfiles=2000, rounds=3, api_secs=10),
     "quick": dict(big=128 * MIB, scp=128 * MIB, nfiles=300, fsize=4096, meta=1000,
                   logins=10, burst=10, idle=20, par_n=4, par_size=32 * MIB,
-                  wbig=128 * MIB, wfiles=300, rounds=3),
+                  wbig=128 * MIB, wfiles=300, rounds=3, api_secs=5),
     "tiny": dict(big=4 * MIB, scp=4 * MIB, nfiles=20, fsize=4096, meta=50,
                  logins=4, burst=4, idle=4, par_n=2, par_size=1 * MIB,
-                 wbig=4 * MIB, wfiles=20, rounds=3),
+                 wbig=4 * MIB, wfiles=20, rounds=3, api_secs=2),
 }
 
 LOG_DIR = "/tmp"  # set by Env.setup() to the run's logs/ directory
 
 SERVER_KEYS = ["ours", "openssh", "internal", "quota", "pg", "bolt", "actions",
-               "defender"]
+               "defender", "api"]
 SERVER_LABELS = {"ours": "ours", "openssh": "OpenSSH sftp-server",
                  "internal": "OpenSSH internal-sftp",
                  "quota": "ours with quota tracking on",
                  "pg": "ours on PostgreSQL",
                  "bolt": "ours with the bolt (LMDB) data provider",
                  "actions": "ours with upload/download actions",
-                 "defender": "ours with common.defender enabled"}
+                 "defender": "ours with common.defender enabled",
+                 "api": "ours with the REST API on"}
 # Columns beside ours (SQLite) with their ratio to it: --quota, --pg, --bolt, --actions.
 EXTRA_COLS = [("quota", "ours+quota", "quota/ours"), ("pg", "ours+pg", "pg/ours"),
               ("bolt", "ours+bolt", "bolt/ours"),
               ("actions", "ours+actions", "actions/ours"),
-              ("defender", "ours+defender", "defender/ours")]
+              ("defender", "ours+defender", "defender/ours"),
+              ("api", "ours+api", "api/ours")]
 # --quota: the bench user's limits on the "quota" server (large enough never to
 # refuse; every upload still reserves from the monitor's ledger in chunks)
 QUOTA_SIZE = 1 << 40
+# --api: threads hammering GET /api/v1/user (each one keep-alive connection)
+API_CLIENTS = 2
 QUOTA_FILES = 1000000
 
 
@@ -712,6 +716,45 @@ class OursDefender(Ours):
         return os.path.join(self.env.base, "%s-conf" % self.key)
 
 
+class OursApi(Ours):
+    """The same server with the REST API on 127.0.0.1 (--api; column api/ours):
+    rows h). No auth_user_file: basic auth's bcrypt would be the measure."""
+    key = "api"
+
+    def __init__(self, env, port, binary, libexec):
+        super().__init__(env, port, binary, libexec)
+        self.http_port = port + 200
+        while not port_free(self.http_port):
+            self.http_port += 1
+        self.conf_extra = {"httpd": {"bind_port": self.http_port,
+                                     "bind_address": "127.0.0.1"}}
+
+    def start(self):
+        super().start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/api/v1/version")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise BenchError("the REST API does not answer on port %d" % self.http_port)
+
+    def request(self, method, path, body=None, conn=None):
+        """(status, body bytes); conn: a kept-alive http.client connection."""
+        import http.client
+        c = conn or http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=30)
+        try:
+            c.request(method, path, body=None if body is None else json.dumps(body),
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            return r.status, r.read()
+        finally:
+            if conn is None:
+                c.close()
+
+
 # ---------------------------------------------------------------- clients
 
 def ssh_opts(env, cipher=DEFAULT_CIPHER):
@@ -1194,6 +1237,92 @@ class Bench:
             self.res.add("defender:secs", srv.key, secs)
         self.rounds("defender", one, rounds=1)
 
+    # h) the REST API: GET /api/v1/user with 1,000 users; logins while it is hammered
+    def t_api(self):
+        n_users = self.args.api_users
+        sec = ("h) REST API: GET /api/v1/user (default page: 100) with %d users; "
+               "sequential logins (publickey, sftp pwd, exit) while %d clients "
+               "hammer that route" % (n_users, API_CLIENTS))
+        self.res.define("api:rps", sec, "GET /api/v1/user, %d keep-alive clients" %
+                        API_CLIENTS, "req/s", "higher")
+        self.res.define("api:idle", sec, "login latency, idle API", "ms", "lower")
+        self.res.define("api:busy", sec, "login latency, API hammered", "ms", "lower")
+        self.res.define("api:ratio", sec, "hammered / idle", "ratio", "lower",
+                        ("<=", 1.2))
+        self.res.define("api:busy-rps", sec, "API requests/s meanwhile", "req/s",
+                        "higher")
+        batch = write_batch(self.env, "pwd.batch", ["pwd"])
+        added = set()
+
+        def login_ms(srv):
+            t0 = time.monotonic()
+            run(sftp_argv(self.env, srv, batch), timeout=60)
+            return (time.monotonic() - t0) * 1000
+
+        def add_users(srv):
+            if srv.key in added:
+                return
+            pub = open(self.env.key + ".pub").read().strip()
+            for i in range(n_users - 1):  # the bench user is one of them
+                st, body = srv.request("POST", "/api/v1/user", {
+                    "username": "api-bench-%04d" % i, "home_dir": srv.host_dir,
+                    "uid": self.env.uid, "gid": self.env.gid, "status": 1,
+                    "permissions": {"/": ["*"]}, "public_keys": [pub]})
+                if st != 200:
+                    raise BenchError("POST /api/v1/user: %d %s" % (st, body[:200]))
+            added.add(srv.key)
+
+        def hammer(srv, stop, counts):
+            import http.client
+            c = http.client.HTTPConnection("127.0.0.1", srv.http_port, timeout=30)
+            try:
+                while not stop.is_set():
+                    st, _ = srv.request("GET", "/api/v1/user", conn=c)
+                    if st != 200:
+                        raise BenchError("GET /api/v1/user: %d" % st)
+                    counts.append(1)
+            finally:
+                c.close()
+
+        def load(srv, until):
+            """API_CLIENTS threads hammering until until() returns; req/s."""
+            stop, counts, ths = threading.Event(), [], []
+            t0 = time.monotonic()
+            for _ in range(API_CLIENTS):
+                th = threading.Thread(target=hammer, args=(srv, stop, counts),
+                                      daemon=True)
+                th.start()
+                ths.append(th)
+            try:
+                until()
+            finally:
+                stop.set()
+                for th in ths:
+                    th.join()
+            return len(counts) / (time.monotonic() - t0)
+
+        def one(srv):
+            if srv.key != "api":
+                raise BenchError("only ours with the REST API (--api)")
+            add_users(srv)
+            srv.quiesce()
+            self.res.add("api:rps", srv.key,
+                         load(srv, lambda: time.sleep(self.s["api_secs"])))
+            srv.quiesce()
+            idle = [login_ms(srv) for _ in range(self.s["logins"])]
+            busy = []
+
+            def logins():
+                for _ in range(self.s["logins"]):
+                    busy.append(login_ms(srv))
+            rps = load(srv, logins)
+            i, b = statistics.median(idle), statistics.median(busy)
+            self.res.add("api:idle", srv.key, i)
+            self.res.add("api:busy", srv.key, b)
+            self.res.add("api:ratio", srv.key, b / i)
+            self.res.add("api:busy-rps", srv.key, rps)
+        self.rounds("api", one)
+
     # f) idle authenticated sessions held open
     def t_idle(self):
         n = self.args.sessions or self.s["idle"]
@@ -1447,9 +1576,15 @@ def parse_args():
                          "\"defender\"; column defender/ours; test \"defender\")")
     ap.add_argument("--attempts", type=int, default=1000,
                     help="failed password attempts of the defender test (default 1000)")
+    ap.add_argument("--api", action="store_true",
+                    help="also run ours with the REST API on (server \"api\"; column "
+                         "api/ours; test \"api\")")
+    ap.add_argument("--api-users", type=int, default=1000,
+                    help="users in the provider for the api test (default 1000)")
     ap.add_argument("--only", default="",
                     help="comma list of tests: sftp,scp,small,meta,login,idle,par,worker,"
-                         "defender (not run by default: --only defender --defender)")
+                         "defender,api (not run by default: --only defender --defender, "
+                         "--only api --api)")
     ap.add_argument("--port-base", type=int, default=47000)
     ap.add_argument("--json", help="JSON output file (default bench/results/<time>.json)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (debugging)")
@@ -1464,13 +1599,16 @@ def parse_args():
         a.servers += ",actions"
     if a.defender and "defender" not in a.servers.split(","):
         a.servers += ",defender"
+    if a.api and "api" not in a.servers.split(","):
+        a.servers += ",api"
     if a.sizes is None:
         a.sizes = "quick" if a.quick else "full"
     return a
 
 
-TESTS = ["sftp", "scp", "small", "meta", "login", "idle", "par", "worker", "defender"]
-DEFAULT_TESTS = [t for t in TESTS if t != "defender"]
+TESTS = ["sftp", "scp", "small", "meta", "login", "idle", "par", "worker", "defender",
+         "api"]
+DEFAULT_TESTS = [t for t in TESTS if t not in ("defender", "api")]
 
 
 def main():
@@ -1510,10 +1648,10 @@ def main():
                 continue
             while not port_free(port):
                 port += 1
-            if key in ("ours", "quota", "pg", "bolt", "actions", "defender"):
+            if key in ("ours", "quota", "pg", "bolt", "actions", "defender", "api"):
                 cls = {"ours": Ours, "quota": OursQuota, "pg": OursPg,
                        "bolt": OursBolt, "actions": OursActions,
-                       "defender": OursDefender}[key]
+                       "defender": OursDefender, "api": OursApi}[key]
                 srv = cls(env, port, args.sftpgo_bin, args.libexec_dir)
             else:
                 srv = OpenSSH(env, port, chroot=(key == "internal"))
@@ -1540,7 +1678,8 @@ def main():
             elif b.live():
                 {"sftp": b.t_sftp, "scp": b.t_scp, "small": b.t_small,
                  "meta": b.t_meta, "login": b.t_logins, "idle": b.t_idle,
-                 "par": b.t_parallel, "defender": b.t_defender}[t]()
+                 "par": b.t_parallel, "defender": b.t_defender,
+                 "api": b.t_api}[t]()
         for srv in servers:
             if not srv.ok:
                 for r in b.res.rows:

@@ -85,7 +85,6 @@ struct section {
 	}
 
 /* Keys whose feature is not built yet ("honour or refuse", see man/sftpgo.json.5). */
-#define R_WEB "not supported yet: the web admin (/web) is not built yet"
 #define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
 #define REFUSED(n, m, why)                                                               \
 	{                                                                                \
@@ -239,15 +238,15 @@ static const struct keydef provider_keys[] = {
 };
 
 /*
- * The REST API (sftpgo-httpd) honours bind_port, bind_address, backups_path,
- * auth_user_file and HTTPS (certificate_file, certificate_key_file); the web
- * admin's paths are refused when they differ from their defaults.
+ * The REST API and the web admin (sftpgo-httpd) honour every key: bind_port,
+ * bind_address, the web admin's templates_path and static_files_path,
+ * backups_path, auth_user_file and HTTPS (certificate_file, certificate_key_file).
  */
 static const struct keydef httpd_keys[] = {
     INT("bind_port", httpd.bind_port, 0, 65535),
     STR("bind_address", httpd.bind_address, NULL),
-    REFUSED_PATH("templates_path", httpd.templates_path, R_WEB),
-    REFUSED_PATH("static_files_path", httpd.static_files_path, R_WEB),
+    PATH("templates_path", httpd.templates_path),
+    PATH("static_files_path", httpd.static_files_path),
     PATH("backups_path", httpd.backups_path),
     PATH("auth_user_file", httpd.auth_user_file),
     PATH("certificate_file", httpd.certificate_file),

@@ -25,6 +25,8 @@ $SUDO apt-get install -y --no-install-recommends libyaml-dev
 # s3rver from npm (Debian ships no S3 server), pinned, under /opt/sftpgo-test-s3;
 # python3-cryptography reads and writes SFTPGo's $aes$ secrets independently
 $SUDO apt-get install -y --no-install-recommends libxml2-dev python3-cryptography
+# issue 12: t-httpd-metrics reads /metrics with a real Prometheus parser
+$SUDO apt-get install -y --no-install-recommends python3-prometheus-client
 # bench/s3-vs-rclone.sh: what a user would pick instead
 $SUDO apt-get install -y --no-install-recommends rclone bc
 # a node that came with its own npm (a vendor build) is kept: Debian's npm would clash
@@ -44,3 +46,8 @@ $SUDO apt-get install -y --no-install-recommends libavahi-client-dev avahi-daemo
 	avahi-utils dbus
 # issue 16: seccomp sandboxes
 $SUDO apt-get install -y --no-install-recommends libseccomp-dev
+# issue 12: the web admin's browser test (regress/t-httpd-web.sh drives a headless
+# chromium over the DevTools protocol with python3-websocket; DejaVu for stable
+# screenshots)
+$SUDO apt-get install -y --no-install-recommends chromium python3-websocket \
+	fonts-dejavu-core

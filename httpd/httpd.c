@@ -20,6 +20,8 @@
 #include <event2/http.h>
 #include <event2/http_struct.h>
 #include <event2/listener.h>
+#include <event2/util.h>
+#include <jansson.h>
 
 #include "common/clock.h"
 #include "common/confine.h"
@@ -30,6 +32,7 @@
 #include "httpd/htpasswd.h"
 #include "httpd/httpd.h"
 #include "httpd/internal.h"
+#include "sandbox/sandbox.h"
 
 /* fds: the connections, the listening socket, the monitor's, stdio, libevent's. */
 #define HTTPD_NOFILE (HTTPD_MAX_CONNS + 16)
@@ -187,9 +190,44 @@ hreq_free(struct hreq *h)
 		}
 	if (h->have_query)
 		evhttp_clear_headers(&h->query);
+	web_state_free(h->web);
 	if (h->reply != NULL)
 		evbuffer_free(h->reply);
 	free(h);
+}
+
+void
+http_send(struct hreq *h, int status, const char *ctype, const char *location,
+          const void *body, size_t len)
+{
+	/* also when the client went away: libevent detached the request, and
+	 * evhttp_send_reply frees it then */
+	struct evbuffer *out = evbuffer_new();
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(h->r);
+
+	if (ctype != NULL)
+		evhttp_add_header(oh, "Content-Type", ctype);
+	if (location != NULL)
+		evhttp_add_header(oh, "Location", location);
+	if (h->challenge)
+		evhttp_add_header(oh, "WWW-Authenticate", "Basic realm=\"SFTPGo Web\"");
+	if (ctype != NULL && strncmp(ctype, "text/html", 9) == 0) {
+		/* the pages load nothing but their own static files */
+		evhttp_add_header(oh, "Content-Security-Policy",
+		                  "default-src 'self'; frame-ancestors 'none'; "
+		                  "form-action 'self'; base-uri 'none'");
+		evhttp_add_header(oh, "X-Frame-Options", "DENY");
+		evhttp_add_header(oh, "Cache-Control", "no-store");
+		evhttp_add_header(oh, "Referrer-Policy", "same-origin");
+	}
+	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+	if (out != NULL && body != NULL && len > 0)
+		evbuffer_add(out, body, len);
+	log_request(h, status, len);
+	evhttp_send_reply(h->r, status, NULL, out);
+	if (out != NULL)
+		evbuffer_free(out);
+	hreq_free(h);
 }
 
 void
@@ -200,25 +238,11 @@ http_reply(struct hreq *h, int status, char *body)
 		body = strdup(
 		    "{\"error\":\"out of memory\",\"message\":\"\",\"status\":500}\n");
 	}
-	size_t n = body ? strlen(body) : 0;
-	/* also when the client went away: libevent detached the request, and
-	 * evhttp_send_reply frees it then */
-	{
-		struct evbuffer *out = evbuffer_new();
-		struct evkeyvalq *oh = evhttp_request_get_output_headers(h->r);
-		evhttp_add_header(oh, "Content-Type", "application/json; charset=utf-8");
-		if (h->challenge)
-			evhttp_add_header(oh, "WWW-Authenticate",
-			                  "Basic realm=\"SFTPGo Web\"");
-		if (out != NULL && body != NULL)
-			evbuffer_add(out, body, n);
-		log_request(h, status, n);
-		evhttp_send_reply(h->r, status, NULL, out);
-		if (out != NULL)
-			evbuffer_free(out);
-	}
+	/* /metrics' text (a 200, or its plain-text 401); every other answer is JSON */
+	int typed = h->content_type != NULL && (status == 200 || h->challenge);
+	http_send(h, status, typed ? h->content_type : "application/json; charset=utf-8",
+	          NULL, body, body ? strlen(body) : 0);
 	free(body);
-	hreq_free(h);
 }
 
 void
@@ -261,15 +285,22 @@ http_authorized(struct hreq *h)
 	int ok = basic_credentials(hdr, user, sizeof(user), pw, sizeof(pw)) == 0 &&
 	         htpasswd_check(&users, user, pw);
 	explicit_bzero(pw, sizeof(pw));
-	if (ok)
+	if (ok) {
+		snprintf(h->who, sizeof(h->who), "%s", user);
 		return 1;
+	}
 	/* the peer, never X-Forwarded-For: this is the line fail2ban bans on */
 	if (peer(h) != NULL)
 		evhttp_connection_get_peer(peer(h), &addr, &port);
 	log_warn("authentication failed for user \"%.64s\" from %s", user,
 	         addr ? addr : "unknown");
 	h->challenge = 1;
-	http_api_response(h, 401, "", "Unauthorized");
+	if (strncmp(h->path, "/api/v1", 7) == 0) {
+		http_api_response(h, 401, "", "Unauthorized");
+	} else { /* /metrics (and /web): Go's http.Error text (spec section 11.1) */
+		h->content_type = "text/plain; charset=utf-8";
+		http_reply(h, 401, strdup("Unauthorized\n"));
+	}
 	return 0;
 }
 
@@ -300,6 +331,7 @@ on_request(struct evhttp_request *r, void *arg)
 		evhttp_send_error(r, 500, NULL);
 		return;
 	}
+	sandbox_selftest(SANDBOX_HTTPD); /* regress/t-sandbox.sh */
 	h->id = next_id++;
 	if (next_id == 0)
 		next_id = 1;
@@ -342,7 +374,10 @@ on_admin_reply(const struct rpc_admin_reply *m)
 		evbuffer_remove(h->reply, body, n);
 		body[n] = '\0';
 	}
-	http_reply(h, (int)m->status, body);
+	if (h->on_reply != NULL)
+		h->on_reply(h, (int)m->status, body);
+	else
+		http_reply(h, (int)m->status, body);
 }
 
 static void
@@ -407,9 +442,18 @@ httpd_run(const struct httpd_params *p)
 	sink.exit_on_failure = 0;
 	log_set_sink(rpc_log_sink, NULL, &sink);
 	signal(SIGPIPE, SIG_IGN);
-	init_host_prefix(); /* before the chroot: nothing to read there after */
-	if (p->tls)
-		httpd_tls_init();
+	/* before the chroot and the seccomp filter, what would open a file later:
+	 * the time zone (the first localtime_r), jansson's hash seed and libevent's
+	 * random generator (/dev/urandom), OpenSSL (openssl.cnf; also used by the
+	 * password checks), the web admin's directories and templates */
+	init_host_prefix();
+	tzset();
+	json_object_seed(0);
+	if (evutil_secure_rng_init() != 0)
+		fatal("httpd: cannot seed libevent's random generator");
+	httpd_tls_init();
+	if (web_init(p->templates, p->static_dir, err, sizeof(err)) != 0)
+		fatal("httpd: %s", err);
 	if (confine_process(p->chroot_dir, p->uid, p->gid, HTTPD_NOFILE, err,
 	                    sizeof(err)) != 0)
 		fatal("httpd: %s", err);
@@ -458,7 +502,13 @@ httpd_run(const struct httpd_params *p)
 	    event_new(base, mon_fd, EV_READ | EV_PERSIST, on_monitor, NULL);
 	if (mev == NULL || resume_ev == NULL || event_add(mev, NULL) != 0)
 		fatal("httpd: cannot watch the monitor socket");
-	log_info("httpd: serving the REST API");
+	/* set-up over: from here on every byte may come from a client */
+	struct sandbox_report rep;
+	if (sandbox_report_rpc(&rep, mon_fd) != 0 ||
+	    sandbox_install(SANDBOX_HTTPD, &rep, err, sizeof(err)) != 0)
+		fatal("httpd: %s", err);
+	log_info("httpd: serving the REST API%s",
+	         web_enabled() ? " and the web admin" : "");
 	event_base_dispatch(base);
 	_exit(0);
 }

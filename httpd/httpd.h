@@ -30,6 +30,8 @@ struct httpd_params {
 	gid_t gid;
 	int auth; /* httpd.auth_user_file is set: wait for HTTPD_AUTH, then require it */
 	int tls;  /* HTTPS: wait for HTTPD_TLS, then serve TLS 1.2+ only */
+	const char *templates;  /* the web admin's templates directory, "" = no web */
+	const char *static_dir; /* its static files */
 };
 
 /* Never returns (exits 0 when the monitor goes away). */

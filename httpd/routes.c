@@ -26,9 +26,12 @@
 typedef void (*route_fn)(struct hreq *h, const char *param);
 
 struct route {
-	const char *method;
-	const char *path; /* ending in "/{}": one more non-empty segment */
+	const char *method; /* "*": any method */
+	/* "{}": one non-empty segment (the first one is the handler's param); a
+	 * final "*": the rest of the path, non-empty (the param) */
+	const char *path;
 	route_fn fn;
+	int open; /* no authentication (the redirect of /, the static files) */
 };
 
 static void on_version(struct hreq *h, const char *param);
@@ -44,41 +47,75 @@ static void on_user_update(struct hreq *h, const char *param);
 static void on_user_delete(struct hreq *h, const char *param);
 static void on_dumpdata(struct hreq *h, const char *param);
 static void on_loaddata(struct hreq *h, const char *param);
+static void on_metrics(struct hreq *h, const char *param);
 
 static const struct route routes[] = {
-    {"GET", "/api/v1/version", on_version},
-    {"GET", "/api/v1/providerstatus", on_provider_status},
-    {"GET", "/api/v1/connection", on_conn_list},
-    {"DELETE", "/api/v1/connection/{}", on_conn_close},
-    {"GET", "/api/v1/quota_scan", on_scan_list},
-    {"POST", "/api/v1/quota_scan", on_scan_start},
-    {"GET", "/api/v1/user", on_user_list},
-    {"POST", "/api/v1/user", on_user_add},
-    {"GET", "/api/v1/user/{}", on_user_get},
-    {"PUT", "/api/v1/user/{}", on_user_update},
-    {"DELETE", "/api/v1/user/{}", on_user_delete},
-    {"GET", "/api/v1/dumpdata", on_dumpdata},
-    {"GET", "/api/v1/loaddata", on_loaddata},
+    {"GET", "/api/v1/version", on_version, 0},
+    {"GET", "/api/v1/providerstatus", on_provider_status, 0},
+    {"GET", "/api/v1/connection", on_conn_list, 0},
+    {"DELETE", "/api/v1/connection/{}", on_conn_close, 0},
+    {"GET", "/api/v1/quota_scan", on_scan_list, 0},
+    {"POST", "/api/v1/quota_scan", on_scan_start, 0},
+    {"GET", "/api/v1/user", on_user_list, 0},
+    {"POST", "/api/v1/user", on_user_add, 0},
+    {"GET", "/api/v1/user/{}", on_user_get, 0},
+    {"PUT", "/api/v1/user/{}", on_user_update, 0},
+    {"DELETE", "/api/v1/user/{}", on_user_delete, 0},
+    {"GET", "/api/v1/dumpdata", on_dumpdata, 0},
+    {"GET", "/api/v1/loaddata", on_loaddata, 0},
+    {"*", "/metrics", on_metrics, 0}, /* Prometheus' handler takes any method */
+    /* the web admin (httpd/web.c; spec section 12, plus the CSRF-protected forms
+     * that replace SFTPGo's AJAX calls) */
+    {"GET", "/", web_root, 1},
+    {"GET", "/web", web_root, 0},
+    {"GET", "/web/users", web_users, 0},
+    {"GET", "/web/user", web_user_new, 0},
+    {"POST", "/web/user", web_user_add, 0},
+    {"GET", "/web/user/{}", web_user_edit, 0},
+    {"POST", "/web/user/{}", web_user_save, 0},
+    {"GET", "/web/user/{}/delete", web_user_delete_ask, 0},
+    {"POST", "/web/user/{}/delete", web_user_delete, 0},
+    {"POST", "/web/quota_scan", web_quota_scan, 0},
+    {"GET", "/web/connections", web_connections, 0},
+    {"GET", "/web/connection/{}/close", web_conn_close_ask, 0},
+    {"POST", "/web/connection/{}/close", web_conn_close, 0},
+    {"GET", "/static", web_static_dir, 1},
+    {"GET", "/static/*", web_static, 1},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* Does path match pattern? The {} segment is copied into param. */
+/* Does path match pattern, segment by segment? The first {} segment (or the *
+ * rest) is copied into param. */
 static int
 path_matches(const char *pattern, const char *path, char *param, size_t paramlen)
 {
-	size_t pl = strlen(pattern);
+	int captured = 0;
 
-	if (pl > 3 && strcmp(pattern + pl - 3, "/{}") == 0) {
-		size_t fixed = pl - 2; /* with the '/' */
-		if (strncmp(pattern, path, fixed) != 0)
+	while (*pattern != '\0') {
+		if (*pattern != '/' || *path != '/')
 			return 0;
-		const char *seg = path + fixed;
-		if (*seg == '\0' || strchr(seg, '/') != NULL || strlen(seg) >= paramlen)
+		pattern++;
+		path++;
+		size_t pl = strcspn(pattern, "/"), sl = strcspn(path, "/");
+		int any = pl == 2 && memcmp(pattern, "{}", 2) == 0;
+		int rest = pl == 1 && pattern[0] == '*' && pattern[1] == '\0';
+		if (rest)
+			sl = strlen(path);
+		if ((any || rest) && sl > 0) {
+			if (!captured) {
+				if (sl >= paramlen)
+					return 0;
+				memcpy(param, path, sl);
+				param[sl] = '\0';
+				captured = 1;
+			}
+		} else if (pl != sl || memcmp(pattern, path, pl) != 0) {
 			return 0;
-		memcpy(param, seg, strlen(seg) + 1);
-		return 1;
+		}
+		pattern += pl;
+		path += sl;
 	}
-	return strcmp(pattern, path) == 0;
+	return *path == '\0';
 }
 
 int
@@ -91,7 +128,8 @@ route_match(const char *method, const char *path, int *route, char *param,
 		if (!path_matches(routes[i].path, path, param, paramlen))
 			continue;
 		path_known = 1;
-		if (strcmp(routes[i].method, method) == 0) {
+		if (strcmp(routes[i].method, method) == 0 ||
+		    strcmp(routes[i].method, "*") == 0) {
 			*route = (int)i;
 			return 0;
 		}
@@ -105,7 +143,7 @@ route_request(struct hreq *h)
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(h->r);
 	const char *raw = u ? evhttp_uri_get_path(u) : NULL;
 	const char *q = u ? evhttp_uri_get_query(u) : NULL;
-	char param[256];
+	char param[sizeof(h->path)];
 	size_t n = 0;
 	int route;
 
@@ -145,7 +183,7 @@ route_request(struct hreq *h)
 		http_api_response(h, 404, "Not Found", "");
 	else if (rc == 405)
 		http_api_response(h, 405, "Method not allowed", "");
-	else if (http_authorized(h)) /* never for 404 and 405 (spec section 11.1) */
+	else if (routes[route].open || http_authorized(h)) /* never for 404 and 405 */
 		routes[route].fn(h, param);
 }
 
@@ -192,6 +230,16 @@ on_provider_status(struct hreq *h, const char *param)
 	struct rpc_admin_provider_status m = {.fd = -1, .req = h->id};
 	(void)param;
 	http_forward(h, RPC_ADMIN_PROVIDER_STATUS, &m);
+}
+
+/* Spec section 13: the text comes from the monitor, whose counters these are. */
+static void
+on_metrics(struct hreq *h, const char *param)
+{
+	struct rpc_admin_metrics m = {.fd = -1, .req = h->id};
+	(void)param;
+	h->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	http_forward(h, RPC_ADMIN_METRICS, &m);
 }
 
 static void
@@ -260,7 +308,7 @@ user_text(struct hreq *h, json_t *u)
 	return t;
 }
 
-static void
+void
 free_text(char *t)
 {
 	if (t != NULL) {

@@ -30,7 +30,8 @@ static SSL_CTX *tls_ctx;
 void
 httpd_tls_init(void)
 {
-	/* before the chroot and the filter: no openssl.cnf is read, ever */
+	/* before the chroot and the filter, also without HTTPS (the password checks
+	 * use libcrypto): no openssl.cnf is read, ever */
 	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
 		fatal("httpd: cannot initialise OpenSSL");
 	SSL_CTX *warm = SSL_CTX_new(TLS_server_method()); /* the provider's tables */

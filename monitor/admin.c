@@ -353,6 +353,26 @@ run_provider_status(struct provider *p, struct admin_op *op)
 		set_answer(op, 200, "Alive", "");
 }
 
+/* GET /metrics: the provider is checked now (SFTPGo: every 30 s), on its thread. */
+static void
+run_metrics(struct provider *p, struct admin_op *op)
+{
+	char err[256];
+
+	op->flag = provider_status(p, err, sizeof(err)) == 0;
+	op->status = 200;
+}
+
+static unsigned scan_count(void);
+
+static void
+metrics_done(struct admin_op *op)
+{
+	free(op->body);
+	op->body = metrics_text((int)op->flag, admin_active_connections(), scan_count());
+	op->status = 200;
+}
+
 static void
 run_scan_lookup(struct provider *p, struct admin_op *op)
 {
@@ -583,6 +603,9 @@ admin_run(struct provider *p, struct job *j)
 	case RPC_ADMIN_PROVIDER_STATUS:
 		run_provider_status(p, op);
 		break;
+	case RPC_ADMIN_METRICS:
+		run_metrics(p, op);
+		break;
 	case RPC_ADMIN_SCAN_START:
 		run_scan_lookup(p, op);
 		break;
@@ -596,6 +619,16 @@ admin_run(struct provider *p, struct job *j)
 }
 
 /* ---- quota scans ---- */
+
+static unsigned
+scan_count(void)
+{
+	unsigned n = 0;
+
+	for (const struct scan *s = scans; s != NULL; s = s->next)
+		n++;
+	return n;
+}
 
 static struct scan *
 scan_find(const char *username)
@@ -774,6 +807,8 @@ admin_done(struct job *j)
 			set_answer(op, 500, "", "cannot start the quota scan");
 		else
 			set_answer(op, 201, "Scan started", "");
+	} else if (op->type == RPC_ADMIN_METRICS) {
+		metrics_done(op);
 	} else {
 		for (size_t i = 0; i < op->n_changed; i++) {
 			log_info("REST API: user %s %s", op->changed[i].u.username,
@@ -858,6 +893,58 @@ op_id(struct admin_op *op, const char *id)
 	return 0;
 }
 
+/* The first worker of an authenticated session, NULL when it runs no channel
+ * (such a connection is not listed, spec section 7.1). */
+static struct mworker *
+listed_worker(const struct msess *s)
+{
+	struct mworker *w;
+
+	if (s->state != S_AUTHED || s->user == NULL)
+		return NULL;
+	TAILQ_FOREACH(w, &M.workers, link)
+	if (w->sess_id == s->id)
+		return w;
+	return NULL;
+}
+
+unsigned
+admin_active_connections(void)
+{
+	unsigned n = 0;
+	struct msess *s;
+
+	TAILQ_FOREACH(s, &M.sessions, link)
+	n += listed_worker(s) != NULL;
+	return n;
+}
+
+/* The live transfers of every channel of s (spec section 7.1). */
+static json_t *
+active_transfers(const struct msess *s)
+{
+	json_t *a = json_array();
+	const struct mworker *w;
+
+	TAILQ_FOREACH(w, &M.workers, link)
+	{
+		if (w->sess_id != s->id)
+			continue;
+		for (int i = 0; i < XFERS_MAX && a != NULL; i++) {
+			const struct mxfer *x = &w->xfers[i];
+			if (x->path == NULL)
+				continue;
+			json_array_append_new(
+			    a, json_pack("{s:s, s:I, s:I, s:I, s:s}", "operation_type",
+			                 x->upload ? "upload" : "download", "start_time",
+			                 (json_int_t)x->start_ms, "size",
+			                 (json_int_t)x->size, "last_activity",
+			                 (json_int_t)x->last_ms, "path", x->path));
+		}
+	}
+	return a;
+}
+
 static void
 conn_list(uint32_t req)
 {
@@ -866,25 +953,22 @@ conn_list(uint32_t req)
 
 	TAILQ_FOREACH(s, &M.sessions, link)
 	{
-		struct mworker *w, *first = NULL;
-		if (a == NULL || s->state != S_AUTHED || s->user == NULL)
-			continue;
-		TAILQ_FOREACH(w, &M.workers, link)
-		if (w->sess_id == s->id && first == NULL)
-			first = w;
-		if (first == NULL) /* only connections running a channel */
+		struct mworker *first = listed_worker(s);
+		if (a == NULL || first == NULL)
 			continue;
 		char addr[96];
 		snprintf(addr, sizeof(addr), strchr(s->ip, ':') ? "[%s]:%u" : "%s:%u",
 		         s->ip, s->port);
+		json_t *xfers = active_transfers(s);
 		json_array_append_new(
-		    a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:[], s:s}",
-		                 "username", s->user->username, "connection_id",
-		                 s->conn_id, "client_version", "", "remote_address", addr,
-		                 "connection_time", (json_int_t)s->connected_ms,
-		                 "last_activity", (json_int_t)epoch_ms(), "protocol",
-		                 first->protocol, "active_transfers", "ssh_command",
-		                 first->command ? first->command : ""));
+		    a,
+		    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:s}", "username",
+		              s->user->username, "connection_id", s->conn_id,
+		              "client_version", s->client_version, "remote_address", addr,
+		              "connection_time", (json_int_t)s->connected_ms,
+		              "last_activity", (json_int_t)epoch_ms(), "protocol",
+		              first->protocol, "active_transfers", xfers, "ssh_command",
+		              first->command ? first->command : ""));
 	}
 	char *t = a ? api_json_text(a) : NULL;
 	json_decref(a);
@@ -965,6 +1049,10 @@ admin_request(struct rpc_msg *m)
 		break;
 	case RPC_ADMIN_PROVIDER_STATUS:
 		if ((op = op_new(m->type, m->admin_provider_status.req)) == NULL)
+			return;
+		break;
+	case RPC_ADMIN_METRICS:
+		if ((op = op_new(m->type, m->admin_metrics.req)) == NULL)
 			return;
 		break;
 	case RPC_ADMIN_SCAN_START:

@@ -117,6 +117,19 @@ auth_reply(struct msess *s, uint32_t result, const char *msg)
 		session_kill(s, "cannot answer an authentication request");
 }
 
+/* SFTPGo counts each method's callback: a public key when it is offered (the
+ * query); the signed request that follows is not counted again. */
+static void
+count_login(const struct job *j, int ok)
+{
+	if (j->kind == JOB_PASSWORD)
+		metrics_login(METRICS_PASSWORD, ok);
+	else if (j->kind == JOB_KBDINT)
+		metrics_login(METRICS_KBDINT, ok);
+	else if (j->kind == JOB_PUBKEY_QUERY)
+		metrics_login(METRICS_PUBLICKEY, ok);
+}
+
 void
 auth_failed(struct msess *s, struct job *j)
 {
@@ -124,6 +137,7 @@ auth_failed(struct msess *s, struct job *j)
 	int max = max_auth_tries();
 
 	s->auth_failures++;
+	count_login(j, 0);
 	log_connection_failed(s->ip, j->username, method, j->error);
 	/* Only a client that proved its credentials learns why it was refused. */
 	auth_reply(s,
@@ -144,6 +158,7 @@ auth_succeeded(struct msess *s, struct job *j)
 	struct sftpgo_user *u = j->user;
 
 	if (j->kind == JOB_PUBKEY_QUERY) {
+		count_login(j, 1);
 		auth_reply(s, RPC_AUTH_OK, "");
 		return;
 	}
@@ -180,6 +195,7 @@ auth_succeeded(struct msess *s, struct job *j)
 		        "(sftpd.uid0_service_account)",
 		        s->conn_id, u->username, s->run_uid, s->run_gid);
 	}
+	count_login(j, 1);
 	auth_reply(s, RPC_AUTH_OK, "");
 	struct job *ll = calloc(1, sizeof(*ll));
 	if (ll != NULL && (ll->username = strdup(u->username)) != NULL) {

@@ -79,6 +79,7 @@ struct msess {
 	long long run_uid, run_gid; /* its workers' ids (uid 0 mapped at login) */
 	char *extauth_key;          /* hooks.c: the key a query had checked externally */
 	int64_t connected_ms;       /* when it logged in (GET /api/v1/connection) */
+	char client_version[256];   /* the client's SSH identification, printable */
 };
 
 /* keyboard_interactive_auth_program run for one login (SFTPGo's protocol). */
@@ -93,6 +94,18 @@ struct kbdprog {
 	uint32_t nq;  /* questions in that round */
 	struct sftpgo_user *user;
 	uint64_t seq; /* when the user was asked for (quota.c) */
+};
+
+/* A transfer in progress (GET /api/v1/connection's active_transfers), from the
+ * worker's transfer_progress events; at most XFERS_MAX per worker (a handle
+ * beyond them is not listed), paths cut at XFER_PATH_MAX bytes. */
+#define XFERS_MAX 16
+#define XFER_PATH_MAX 4096
+struct mxfer {
+	uint32_t handle;
+	int upload;
+	char *path; /* NULL: the slot is free */
+	int64_t start_ms, last_ms, size;
 };
 
 struct mworker {
@@ -114,6 +127,7 @@ struct mworker {
 	int64_t res_size, res_files; /* what this worker holds reserved in it */
 	long long uid, gid;          /* what it runs as (file actions run so too) */
 	char *last_cmd_path;         /* hooks.c: an SSH command's last file */
+	struct mxfer xfers[XFERS_MAX];
 };
 
 struct pconn {
@@ -172,9 +186,11 @@ int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
 /* spawn.c */
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);
 /* An unprivileged libexec program (the listener, httpd): argv PROG EMPTY_DIR UID
- * GID [EXTRA], fd 0/1 = io, fd 3 its end of a new SEQPACKET socketpair, whose
- * other end (non-blocking) goes to *sock. The pid, or -1 (logged). */
-pid_t spawn_confined(const char *prog, const char *extra, int io, int *sock);
+ * GID [EXTRA...] (extra: NULL-terminated, at most SPAWN_EXTRA_MAX, or NULL), fd
+ * 0/1 = io, fd 3 its end of a new SEQPACKET socketpair, whose other end
+ * (non-blocking) goes to *sock. The pid, or -1 (logged). */
+#define SPAWN_EXTRA_MAX 4
+pid_t spawn_confined(const char *prog, const char *const *extra, int io, int *sock);
 /* spawn() from another libexec dir (the CLI's quota scan has no monitor state). */
 pid_t spawn_libexec(const char *dir, const char *prog, char *const argv[], int io,
                     int ctl);
@@ -200,6 +216,17 @@ void httpd_reply(uint32_t req, int status, const char *body);
 /* admin.c: the REST API's operations (ADMIN_* messages) */
 void admin_request(struct rpc_msg *m);
 void admin_free_all(void);
+/* Connections GET /api/v1/connection lists (sftpgo_active_connections). */
+unsigned admin_active_connections(void);
+
+/* metrics.c: GET /metrics (spec section 13) */
+enum metrics_method { METRICS_PASSWORD, METRICS_PUBLICKEY, METRICS_KBDINT };
+void metrics_transfer(int upload, int ok, int64_t bytes);
+void metrics_ssh_command(int ok);
+void metrics_login(enum metrics_method m, int ok);
+void metrics_http(unsigned status);
+/* The exposition text (malloc'd), NULL when out of memory. */
+char *metrics_text(int provider_ok, unsigned active_connections, unsigned quota_scans);
 
 /* sessions.c */
 const char *state_name(enum sess_state st);

@@ -160,6 +160,10 @@ struct monitor_params {
 	gid_t unpriv_gid;
 	int listen_fd;
 	int httpd_listen_fd; /* httpd.bind_address:bind_port, -1: no REST API */
+	/* the web admin's directories (httpd.templates_path, static_files_path or
+	 * their installed copies), "" when there are none: /web is then not served */
+	char web_templates[4096];
+	char web_static[4096];
 	const char *config_dir_arg;
 	const char *config_file_arg;
 	/* sftpd.uid0_service_account, resolved at start (and on SIGHUP) when root */

@@ -23,6 +23,8 @@
 #include "monitor/monitor.h"
 #include "provider/provider.h"
 #include "httpd/htpasswd.h"
+#include "web/pages.h"
+#include "web/template.h"
 
 struct serve_flags {
 	const char *config_dir;
@@ -379,6 +381,66 @@ test_config(const struct sftpgo_config *cfg, const char *libexec_dir)
 	return 0;
 }
 
+/* A web admin directory: the configured one (already resolved against the config
+ * dir), else the installed copy under SFTPGO_DATADIR; "" when neither exists. */
+static void
+web_dir(const char *configured, const char *installed, char *out, size_t outlen)
+{
+	struct stat st;
+
+	out[0] = '\0';
+	if (stat(configured, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(out, outlen, "%s", configured);
+	else if (stat(installed, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(out, outlen, "%s", installed);
+}
+
+/*
+ * The web admin's templates and static files (spec section 12.5): a template that
+ * is missing or does not parse stops the start (as SFTPGo), naming the key; no
+ * directory at all (neither the configured nor the installed one) leaves /web
+ * unserved, with a warning.
+ */
+static int
+web_dirs(const struct httpd_config *hc, struct monitor_params *mp)
+{
+	char err[600];
+
+	web_dir(hc->templates_path, SFTPGO_DATADIR "/templates", mp->web_templates,
+	        sizeof(mp->web_templates));
+	web_dir(hc->static_files_path, SFTPGO_DATADIR "/static", mp->web_static,
+	        sizeof(mp->web_static));
+	if (mp->web_templates[0] == '\0' || mp->web_static[0] == '\0') {
+		if (mp->web_templates[0] == '\0')
+			log_warn("httpd: no httpd.templates_path directory (%s, nor %s): "
+			         "the web admin (/web) is not served",
+			         hc->templates_path, SFTPGO_DATADIR "/templates");
+		else
+			log_warn("httpd: no httpd.static_files_path directory (%s, nor "
+			         "%s): the web admin (/web) is not served",
+			         hc->static_files_path, SFTPGO_DATADIR "/static");
+		mp->web_templates[0] = mp->web_static[0] = '\0';
+		return 0;
+	}
+	int dfd = open(mp->web_templates, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct tmpl_set *ts = tmpl_set_new();
+	int rc = dfd >= 0 && ts != NULL
+	             ? tmpl_set_load(ts, dfd, web_template_names, err, sizeof(err))
+	             : -1;
+	if (dfd < 0 || ts == NULL)
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+	tmpl_set_free(ts);
+	if (dfd >= 0)
+		close(dfd);
+	if (rc != 0) {
+		log_error("httpd.templates_path %s: %s", mp->web_templates, err);
+		fprintf(stderr, "sftpgo: httpd.templates_path %s: %s\n",
+		        mp->web_templates, err);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The REST API's socket (httpd.bind_port 0: none). A port that cannot be bound is
  * logged and SFTP is served without the API (SFTPGo 0.9.6 stopped the whole
@@ -418,6 +480,8 @@ open_httpd_socket(const struct sftpgo_config *cfg, struct monitor_params *mp)
 		fprintf(stderr, "sftpgo: %s\n", err);
 		return -1;
 	}
+	if (web_dirs(hc, mp) != 0)
+		return -1;
 	mp->httpd_listen_fd = httpd_open_socket(hc, err, sizeof(err));
 	if (mp->httpd_listen_fd < 0) {
 		log_error("%s: the REST API is not served", err);

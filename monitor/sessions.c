@@ -229,6 +229,18 @@ count_user_sessions(const char *username)
 	return n;
 }
 
+/* Shown in the REST API's JSON and the web admin: printable ASCII only. */
+static void
+on_client_version(struct msess *s, struct rpc_msg *m)
+{
+	const char *v = m->client_version.version;
+	size_t i;
+
+	for (i = 0; v[i] != '\0' && i + 1 < sizeof(s->client_version); i++)
+		s->client_version[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	s->client_version[i] = '\0';
+}
+
 static void
 on_session_log(struct msess *s, struct rpc_msg *m)
 {
@@ -283,6 +295,7 @@ static const struct {
 } session_handlers[RPC_TYPE_MAX] = {
     [RPC_LOG] = {on_session_log, NULL},
     [RPC_READY] = {on_ready, NULL},
+    [RPC_CLIENT_VERSION] = {on_client_version, NULL},
     [RPC_AUTH_PASSWORD] = {on_auth_password, no_request_pending},
     [RPC_AUTH_PUBKEY_QUERY] = {on_auth_pubkey_query, no_request_pending},
     [RPC_AUTH_PUBKEY] = {on_auth_pubkey, no_request_pending},

@@ -26,12 +26,20 @@ spawn(const char *prog, char *const argv[], int io, int ctl)
 }
 
 pid_t
-spawn_confined(const char *prog, const char *extra, int io, int *sock)
+spawn_confined(const char *prog, const char *const *extra, int io, int *sock)
 {
 	int sv[2];
 	char uid[24], gid[24];
-	char *const argv[] = {(char *)prog, (char *)M.p->empty_dir, uid,
-	                      gid,          (char *)extra,          NULL};
+	char *argv[SPAWN_EXTRA_MAX + 5] = {(char *)prog, (char *)M.p->empty_dir, uid,
+	                                   gid};
+	size_t n = 4;
+
+	for (; extra != NULL && extra[n - 4] != NULL; n++) {
+		if (n - 4 >= SPAWN_EXTRA_MAX)
+			return -1;
+		argv[n] = (char *)extra[n - 4];
+	}
+	argv[n] = NULL;
 
 	snprintf(uid, sizeof(uid), "%ld",
 	         M.p->unpriv_uid == (uid_t)-1 ? -1L : (long)M.p->unpriv_uid);

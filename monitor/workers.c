@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "common/clock.h"
 #include "common/io.h"
 #include "logfile/logfile.h"
 #include "common/strlist.h"
@@ -175,6 +176,8 @@ mworker_free(struct mworker *w)
 	free(w->command);
 	free(w->exit_msg);
 	free(w->last_cmd_path);
+	for (int i = 0; i < XFERS_MAX; i++)
+		free(w->xfers[i].path);
 	json_decref(w->folders);
 	free(w);
 }
@@ -318,6 +321,41 @@ real_path(const struct mworker *w, const char *vpath)
 	return mfolders_host_path(w->folders, w->home, vpath);
 }
 
+/* A transfer_progress event: the worker's live transfer table, kept here. */
+static void
+transfer_progress(struct mworker *w, const struct wp_event *e)
+{
+	struct mxfer *x = NULL, *free_slot = NULL;
+	uint32_t handle = (uint32_t)e->n[WPF_HANDLE];
+	int64_t now = epoch_ms();
+
+	for (int i = 0; i < XFERS_MAX && x == NULL; i++) {
+		if (w->xfers[i].path != NULL && w->xfers[i].handle == handle)
+			x = &w->xfers[i];
+		else if (w->xfers[i].path == NULL && free_slot == NULL)
+			free_slot = &w->xfers[i];
+	}
+	if (e->n[WPF_DONE]) {
+		if (x != NULL) {
+			free(x->path);
+			memset(x, 0, sizeof(*x));
+		}
+		return;
+	}
+	if (x == NULL) { /* new; none when the table is full */
+		const char *p = e->s[WPF_PATH];
+		if (free_slot == NULL ||
+		    (free_slot->path = strndup(p, strnlen(p, XFER_PATH_MAX))) == NULL)
+			return;
+		x = free_slot;
+		x->handle = handle;
+		x->upload = strcmp(e->s[WPF_SENDER], "Upload") == 0;
+		x->start_ms = now - e->n[WPF_ELAPSED_MS];
+	}
+	x->size = e->n[WPF_SIZE_BYTES];
+	x->last_ms = now;
+}
+
 /* One event frame of the worker protocol (worker/proto.h). */
 static void
 worker_event(struct mworker *w, const uint8_t *body, size_t len)
@@ -333,9 +371,12 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 	} else if (e.kind == WPE_TRANSFER) {
 		const char *sender = e.s[WPF_SENDER];
 		char *fp = real_path(w, e.s[WPF_PATH]);
-		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0)
+		if (strcmp(sender, "Upload") == 0 || strcmp(sender, "Download") == 0) {
+			metrics_transfer(sender[0] == 'U', (int)e.n[WPF_OK],
+			                 e.n[WPF_SIZE_BYTES]);
 			log_transfer(sender, e.n[WPF_ELAPSED_MS], e.n[WPF_SIZE_BYTES],
 			             w->username, fp ? fp : "", w->conn_id, w->protocol);
+		}
 		if (fp != NULL)
 			mhooks_transfer(w, sender, fp, e.n[WPF_SIZE_BYTES], e.n[WPF_OK]);
 		free(fp);
@@ -362,6 +403,8 @@ worker_event(struct mworker *w, const uint8_t *body, size_t len)
 			mhooks_command(w, e.s[WPF_SENDER], fp, tp, e.n[WPF_SIZE_BYTES]);
 		free(fp);
 		free(tp);
+	} else if (e.kind == WPE_TRANSFER_PROGRESS) {
+		transfer_progress(w, &e);
 	} else if (e.kind == WPE_QUOTA_RESERVE) {
 		quota_on_reserve(w, &e);
 	} else if (e.kind == WPE_QUOTA_UPDATE) {
@@ -424,8 +467,10 @@ worker_gone(struct mworker *w, int status)
 		if (rpc_send_channel_exit(s->fd, &e) != 0)
 			session_kill(s, "cannot pass an exit status");
 	}
-	if (w->command != NULL)
+	if (w->command != NULL) {
+		metrics_ssh_command(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		mhooks_command_done(w, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
 	/* an SFTP worker exits 0 after its last report, whatever the client did; an
 	 * exec channel's status is its command's */
 	quota_worker_gone(w, WIFSIGNALED(status) ||

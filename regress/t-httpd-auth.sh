@@ -43,6 +43,11 @@ expect "no credentials: 401 JSON" 401 "j=={'error':'Unauthorized','message':'','
 check "401 asks for Basic" sh -c "curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/api/v1/user | grep -qi '^www-authenticate: Basic realm=\"SFTPGo Web\"'"
 as alice:alicepw
 expect "bcrypt \$2y\$ (htpasswd -B)" 200
+# /metrics: the same users; its 401 is Go's plain-text http.Error (spec 11.1)
+STATUS=$(curl -s -D "$T/mhdr" -o "$T/body" -w '%{http_code}' "http://127.0.0.1:$HPORT/metrics")
+check "/metrics without credentials: 401 text/plain" sh -c "[ '$STATUS' = 401 ] && [ \"\$(cat '$T/body')\" = Unauthorized ] && grep -qi '^content-type: text/plain; charset=utf-8' '$T/mhdr' && grep -qi '^x-content-type-options: nosniff' '$T/mhdr' && grep -qi '^www-authenticate: Basic' '$T/mhdr'"
+STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -u alice:alicepw "http://127.0.0.1:$HPORT/metrics")
+check "/metrics with credentials: 200" sh -c "[ '$STATUS' = 200 ] && grep -q '^sftpgo_login_ok_total ' '$T/body'"
 as bob:bobpw
 expect "apr1 (htpasswd -m)" 200
 as carol:carolpw

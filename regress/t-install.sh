@@ -10,10 +10,12 @@
 command -v git >/dev/null || skip_all "git not installed"
 [ -d "$top_srcdir/.git" ] || [ -f "$top_srcdir/.git" ] || skip_all "not a git checkout"
 
-# The working tree as it is (committed or not), without build products.
+# The working tree as it is (committed or not), without build products. One tar
+# reads the whole list (xargs would split it past 128 KiB into several archives,
+# and tar -x stops at the end of the first).
 mkdir -p "$T/src"
 (cd "$top_srcdir" && git ls-files -co --exclude-standard -z |
-	xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$T/src"
+	tar --null -T - -cf - 2>/dev/null) | tar -xf - -C "$T/src"
 P=$T/inst
 build() {
 	cd "$T/src" && autoreconf -fi && ./configure --prefix="$P/usr" \
@@ -74,4 +76,18 @@ if start_server; then ok "installed server starts"; else fail "installed server 
 add_user ivy "$U1" --password ivypw
 login_works() { echo pwd | sftp_pw ivy ivypw; }
 check "installed server serves a login" login_works
+# the web admin's templates and static files, found in datadir/sftpgo when the
+# config dir has none (httpd.templates_path / static_files_path fallback)
+for f in templates/users.html templates/user.html templates/header.html \
+	static/css/sftpgo.css static/js/tables.js static/favicon.svg; do
+	check "$f installed in datadir/sftpgo" test -f "$P/usr/share/sftpgo/$f"
+done
+stop_server
+. "$top_srcdir/regress/httpd-lib.sh"
+httpd_config 62
+if start_server && wait_httpd; then ok "installed server with the REST API starts"; else fail "installed server with the REST API starts"; fi
+check "the installed web admin serves /web/users" sh -c \
+	"curl -s http://127.0.0.1:$HPORT/web/users | grep -q '<title>SFTPGo - Users</title>'"
+check "the installed static files are served" sh -c \
+	"curl -s http://127.0.0.1:$HPORT/static/css/sftpgo.css | cmp -s - '$top_srcdir/web/static/css/sftpgo.css'"
 done_testing

@@ -1,26 +1,30 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # sftpgo serve: every role's seccomp filter is in place (Seccomp: 2 in
-# /proc/PID/status of the listener, an idle session, a worker, while a normal
-# login and transfer work and nothing is reported), and a call outside a role's
+# /proc/PID/status of the listener, an idle session, a worker and sftpgo-httpd,
+# while a normal login, a transfer and REST calls work and nothing is reported),
+# and a call outside a role's
 # list kills the process with SIGSYS and is logged by the monitor with the role,
 # the pid, the user and the call. SFTPGO_SANDBOX_SELFTEST=ROLE makes that role's
 # process call syslog(2) once its filter is in place (the listener at its first
-# accept, the session once authenticated, the worker at start, the jail's program
-# before its execve). An S3 user's worker runs under the cloud worker's filter
-# (the worker's list and TCP sockets to its endpoint, an s3rver started here):
-# transfers work, nothing is reported, and its self-test kills it the same way.
+# accept, the session once authenticated, the worker at start, httpd at its first
+# request, the jail's program before its execve). An S3 user's worker runs under
+# the cloud worker's filter (the worker's list and TCP sockets to its endpoint, an
+# s3rver started here): transfers work, nothing is reported, and its self-test
+# kills it the same way. httpd runs under its filter for the REST API and the web
+# admin (its static files opened with openat2).
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
+. "$top_srcdir/regress/httpd-lib.sh"
 
 U1=sftpgo-sb1-$$
 make_sysuser "$U1" || skip_all "cannot create system users"
-serve_config 91 '"enabled_ssh_commands": ["*"]'
+httpd_config 91 '"enabled_ssh_commands": ["*"]'
 ssh-keygen -q -t ed25519 -N '' -f "$T/key"
 
 # the S3 server of the cloud worker's cases
 S3RVER=${S3RVER:-/opt/sftpgo-test-s3/node_modules/.bin/s3rver}
-S3PORT=$((PORT_BASE + 92))
+S3PORT=$((PORT_BASE + 93)) # 92: the REST API (httpd_config)
 HAVE_S3=
 if [ -x "$S3RVER" ] && command -v node >/dev/null; then
 	mkdir -p "$T/s3data"
@@ -108,6 +112,13 @@ if [ -n "$HAVE_S3" ]; then
 	wpid=$(grep -o 'sftp worker [0-9]* started for user dave' "$LOG" | tail -n 1 | awk '{print $3}')
 	check "the S3 user's worker runs under its filter" worker_filtered
 fi
+check "the REST API answers" wait_httpd
+api GET /api/v1/user
+expect "a REST call works under httpd's filter" 200 "any(u['username'] == 'carol' for u in j)"
+api POST /api/v1/user '{"username": "x"'
+expect "a bad body is answered under httpd's filter" 400
+hpid=$(pgrep -P "$SERVER_PID" -x sftpgo-httpd | head -n 1)
+check "httpd runs under its filter" test "$(seccomp_mode "$hpid")" = 2
 check "no violation was reported" sh -c "! grep -q 'seccomp: ' '$LOG'"
 
 # --- each role's filter kills, and the monitor says who and what -------------------
@@ -137,6 +148,12 @@ if [ -n "$HAVE_S3" ]; then
 	check "cloud-worker: the monitor names the user" \
 		wait_log "seccomp: worker process [0-9]* (user dave) killed by its filter (SIGSYS)"
 fi
+
+run_selftest httpd
+wait_in_file 'REST API listening' "$LOG"
+curl -s -m 20 -o /dev/null "http://127.0.0.1:$HPORT/api/v1/version"
+check "httpd: killed at its first request, logged with its pid and the call" reported httpd -
+check "httpd: restarted after its death" wait_log 'httpd exited (status [0-9]*), restarting it'
 
 if command -v git >/dev/null && command -v rsync >/dev/null; then
 	run_selftest jail

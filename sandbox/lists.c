@@ -284,31 +284,26 @@ static const struct sandbox_call jail_calls[] = {
 };
 
 /*
- * httpd (to come: the REST API and web admin, unprivileged, libevent). A first list
- * for whoever writes it, to be checked with strace against its tests like the
- * others before sandbox_install(SANDBOX_HTTPD, ...) is called after its chroot and
- * drop, before its first accept.
+ * sftpgo-httpd (the REST API: libevent's evhttp, OpenSSL for HTTPS): installed
+ * after its chroot, drop, the monitor's users and certificate and the HTTP
+ * server's set-up, before the first accept. From `strace -f` of t-httpd-api,
+ * -auth, -process and -tls (HTTPS, SIGHUP reloads, kill -9). Its socket I/O is
+ * read/readv/write/writev (base list); ioctl is allowed for FIONREAD only
+ * (sandbox.c). Time zone, libevent's random generator and OpenSSL are set up
+ * before the chroot, so nothing opens a file afterwards but the web admin's
+ * /static files (openat2 below its directory's descriptor; t-httpd-web).
  */
 static const struct sandbox_call httpd_calls[] = {
-    {"accept4", "connections on its listening socket"},
-    {"accept", "the same"},
-    {"recvfrom", "requests"},
-    {"sendto", "responses"},
-    {"recvmsg", "the monitor's frames"},
-    {"sendmsg", "requests to the monitor"},
-    {"setsockopt", "TCP_NODELAY"},
-    {"getsockopt", "SO_ERROR"},
-    {"getsockname", "addresses for the logs"},
-    {"getpeername", "the same"},
-    {"shutdown", "closing"},
-    {"epoll_create1", "libevent"},
-    {"epoll_ctl", "libevent"},
-    {"epoll_wait", "libevent"},
-    {"epoll_pwait", "libevent"},
-    {"eventfd2", "libevent's wake-ups"},
-    {"pipe2", "the same"},
-    {"timerfd_create", "libevent's timers"},
-    {"timerfd_settime", "the same"},
+    {"accept4", "connections on its listening socket (evconnlistener)"},
+    {"accept", "the same, older libc"},
+    {"recvmsg", "the monitor's frames (ADMIN_REPLY, HTTPD_AUTH, HTTPD_TLS)"},
+    {"sendmsg", "requests to the monitor (ADMIN_*), HTTP_LOG, LOG"},
+    {"shutdown", "evhttp closing a connection"},
+    {"epoll_ctl", "libevent's epoll backend"},
+    {"epoll_wait", "the same"},
+    {"epoll_pwait", "the same, newer libevent or glibc"},
+    {"openat2",
+     "the web admin's static files (RESOLVE_BENEATH beneath static_files_path)"},
     {NULL, NULL},
 };
 

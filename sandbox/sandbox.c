@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -265,6 +266,10 @@ build_filter(scmp_filter_ctx ctx, enum sandbox_role role)
 	     seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
 	                      SCMP_A0(SCMP_CMP_EQ, AF_INET6),
 	                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM)) != 0))
+		return -1;
+	if (role == SANDBOX_HTTPD && /* libevent's evbuffer_read() asks the size */
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	                     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FIONREAD)) != 0)
 		return -1;
 	return allow_own_code_rules(ctx);
 }

@@ -27,7 +27,7 @@ enum sandbox_role {
 	SANDBOX_SESSION,
 	SANDBOX_WORKER, /* SFTP, SCP, the in-process SSH commands, the quota scan */
 	SANDBOX_JAIL,   /* git and rsync: set in the jail's child, kept across execve */
-	SANDBOX_HTTPD,  /* for the httpd process (not installed yet: see lists.c) */
+	SANDBOX_HTTPD,  /* the REST API (sftpgo-httpd) */
 	/* a cloud user's worker: the worker's list and TCP to its endpoint (its
 	 * socket() only for AF_INET and AF_INET6; see lists.c) */
 	SANDBOX_CLOUD_WORKER,

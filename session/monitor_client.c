@@ -29,6 +29,20 @@ mm_log_to_monitor(void)
 	log_set_sink(rpc_log_sink, NULL, &sink);
 }
 
+void
+mm_client_version(const char *version)
+{
+	char v[256];
+	/* longer than RFC 4253 allows: cut, not refused (it is only shown) */
+	size_t n = strnlen(version, sizeof(v) - 1);
+
+	memcpy(v, version, n);
+	v[n] = '\0';
+	struct rpc_client_version m = {.fd = -1, .version = v};
+	if (rpc_send_client_version(MM_FD, &m) != 0)
+		_exit(0); /* the monitor is gone */
+}
+
 static void
 exit_arrived(struct rpc_msg *m)
 {

@@ -36,6 +36,9 @@ int mm_ready(void);
  */
 int mm_wait_conn(char *banner_sent, size_t len);
 
+/* The client's identification string, for the connection list (no answer). */
+void mm_client_version(const char *version);
+
 /* An AUTH_RESULT: result is enum rpc_auth_verdict, msg the reason for the client. */
 struct mm_auth_result {
 	uint32_t result;

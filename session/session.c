@@ -802,6 +802,8 @@ serve_connection(ssh_bind b, int fd, const char *banner_sent)
 		log_debug("key exchange failed: %s", ssh_get_error(S.s));
 		return;
 	}
+	const char *cv = ssh_get_clientbanner(S.s);
+	mm_client_version(cv != NULL ? cv : "");
 	ssh_set_message_callback(S.s, cb_message, NULL);
 	ssh_set_auth_methods(S.s, SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_PUBLICKEY |
 	                              (S.kbdint ? SSH_AUTH_METHOD_INTERACTIVE : 0));

@@ -28,6 +28,14 @@ ev_command(const struct ev_command *c)
 		sink->command(c);
 }
 
+void
+ev_progress(uint32_t handle, const char *sender, const char *path, uint64_t size_bytes,
+            int64_t elapsed_ms, int done)
+{
+	if (sink != NULL && sink->progress != NULL)
+		sink->progress(handle, sender, path, size_bytes, elapsed_ms, done);
+}
+
 int
 ev_flush_due(void)
 {

@@ -31,6 +31,13 @@ struct sftp_event_sink {
 	                 int64_t elapsed_ms, int ok, const char *error);
 	void (*command)(const struct ev_command *c);
 	/*
+	 * A transfer in progress (the REST API's active_transfers): handle is the
+	 * engine's handle number, size_bytes what moved so far; done 1 once, when the
+	 * handle closes (only for handles that reported progress before).
+	 */
+	void (*progress)(uint32_t handle, const char *sender, const char *path,
+	                 uint64_t size_bytes, int64_t elapsed_ms, int done);
+	/*
 	 * Events may be queued by the sink; the serve loops call flush when they are
 	 * about to wait for input and flush_due says 0 (-1: nothing queued, else
 	 * milliseconds until the queue should go out).
@@ -45,6 +52,8 @@ void sftp_set_event_sink(const struct sftp_event_sink *sink);
 void ev_transfer(const char *sender, const char *path, uint64_t size_bytes,
                  int64_t elapsed_ms, int ok, const char *error);
 void ev_command(const struct ev_command *c);
+void ev_progress(uint32_t handle, const char *sender, const char *path,
+                 uint64_t size_bytes, int64_t elapsed_ms, int done);
 int ev_flush_due(void);
 void ev_flush(void);
 

@@ -386,6 +386,12 @@ finish_atomic(struct sftp_server *s, struct handle *h, int ok)
 	return err;
 }
 
+static const char *
+transfer_sender(const struct handle *h)
+{
+	return h->writing ? "Upload" : "Download";
+}
+
 int
 file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 {
@@ -420,8 +426,9 @@ file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why)
 		}
 	}
 	quota_finish(s, h, placed ? final : -1);
-	ev_transfer(h->writing ? "Upload" : "Download", h->vpath, h->bytes,
-	            elapsed_ms(&h->start), !h->failed, h->failed ? h->err : "");
+	transfer_progress_done(s, h);
+	ev_transfer(transfer_sender(h), h->vpath, h->bytes, elapsed_ms(&h->start),
+	            !h->failed, h->failed ? h->err : "");
 	handle_release(h);
 	return err;
 }
@@ -451,11 +458,25 @@ h_close(struct sftp_server *s, uint32_t id, struct rbuf *r)
  * channel of one user: nobody else is held up).
  */
 void
-transfer_throttle(const struct handle *h, uint32_t kbps)
+transfer_progress_done(const struct sftp_server *s, const struct handle *h)
+{
+	if (h->progress_sent)
+		ev_progress((uint32_t)(h - s->h), transfer_sender(h), h->vpath, h->bytes,
+		            elapsed_ms(&h->start), 1);
+}
+
+void
+transfer_throttle(struct sftp_server *s, struct handle *h, uint32_t kbps)
 {
 	int64_t want_ms, el;
 	struct timespec ts;
 
+	if (!h->progress_sent || elapsed_ms(&h->progress_at) >= PROGRESS_MS) {
+		clock_gettime(CLOCK_MONOTONIC, &h->progress_at);
+		h->progress_sent = 1;
+		ev_progress((uint32_t)(h - s->h), transfer_sender(h), h->vpath, h->bytes,
+		            elapsed_ms(&h->start), 0);
+	}
 	if (kbps == 0)
 		return;
 	want_ms = (int64_t)(h->bytes / 1000u * 1000u / kbps);
@@ -504,7 +525,7 @@ h_read(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	w->len += (size_t)n;
 	wbuf_patch_u32(w, lenpos, (uint32_t)n);
 	h->bytes += (uint64_t)n;
-	transfer_throttle(h, s->st->download_bandwidth);
+	transfer_throttle(s, h, s->st->download_bandwidth);
 	return sftp_reply_end(w, start);
 }
 
@@ -559,7 +580,7 @@ h_write(struct sftp_server *s, uint32_t id, struct rbuf *r)
 		done += (uint32_t)n;
 	}
 	h->bytes += len;
-	transfer_throttle(h, s->st->upload_bandwidth);
+	transfer_throttle(s, h, s->st->upload_bandwidth);
 	return reply_ok(s, id);
 }
 

@@ -648,6 +648,7 @@ obj_file_finish(struct sftp_server *s, struct handle *h, int ok, const char *why
 	}
 	if (h->writing)
 		quota_finish(s, h, final);
+	transfer_progress_done(s, h);
 	ev_transfer(h->writing ? "Upload" : "Download", h->vpath, h->bytes,
 	            elapsed_ms(&h->start), !h->failed, h->failed ? h->err : "");
 	handle_release(h);
@@ -800,7 +801,7 @@ o_read(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	w->len += got;
 	wbuf_patch_u32(w, lenpos, (uint32_t)got);
 	h->bytes += got;
-	transfer_throttle(h, s->st->download_bandwidth);
+	transfer_throttle(s, h, s->st->download_bandwidth);
 	return sftp_reply_end(w, start);
 }
 

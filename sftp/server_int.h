@@ -27,6 +27,8 @@ struct handle {
 	int writing, reading;
 	uint64_t bytes; /* transferred, for the transfer event */
 	struct timespec start;
+	struct timespec progress_at; /* the last progress event (sftp/events.h) */
+	int progress_sent;
 	int failed;    /* a write failed: the upload ended in error */
 	char err[128]; /* first error, for the transfer event */
 	/* atomic uploads (upload_mode 1 and 2): written to tmp, renamed to base */
@@ -162,8 +164,12 @@ uint32_t errno_to_status(int err);
  */
 int filter_denies(struct sftp_server *s, const char *op, const char *vpath);
 
-/* The per-transfer bandwidth limit (SFTPGo's): sleeps after a READ or WRITE. */
-void transfer_throttle(const struct handle *h, uint32_t kbps);
+/* After a READ or WRITE moved data: a progress event at most once a second
+ * (PROGRESS_MS), then the per-transfer bandwidth limit (SFTPGo's) sleeps. */
+#define PROGRESS_MS 1000
+void transfer_throttle(struct sftp_server *s, struct handle *h, uint32_t kbps);
+/* The handle's last progress event (done) before its transfer event. */
+void transfer_progress_done(const struct sftp_server *s, const struct handle *h);
 
 /* Handles */
 struct handle *handle_alloc(struct sftp_server *s, enum handle_kind kind,

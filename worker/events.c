@@ -226,8 +226,32 @@ wev_monitor_fd(void)
 	return ev_framed ? ev_fd : -1;
 }
 
+/* Only the monitor keeps live transfers: stand-alone JSON lines stay as they were. */
+static void
+sink_progress(uint32_t handle, const char *sender, const char *path, uint64_t size_bytes,
+              int64_t elapsed, int done)
+{
+	struct wp_event e;
+
+	if (ev_fd < 0 || !ev_framed)
+		return;
+	wp_event_init(&e, WPE_TRANSFER_PROGRESS);
+	e.n[WPF_HANDLE] = handle;
+	e.s[WPF_SENDER] = sender;
+	e.s[WPF_PATH] = path;
+	e.n[WPF_SIZE_BYTES] = (long long)size_bytes;
+	e.n[WPF_ELAPSED_MS] = elapsed;
+	e.n[WPF_DONE] = done != 0;
+	emit(&e);
+	/* at once: the monitor dates the transfer by the event's arrival, and a
+	 * throttled batch of requests can keep the queue for seconds */
+	if (!done)
+		sink_flush();
+}
+
 static const struct sftp_event_sink worker_sink = {
     .transfer = sink_transfer,
+    .progress = sink_progress,
     .command = sink_command,
     .flush_due = sink_flush_due,
     .flush = sink_flush,

@@ -82,6 +82,8 @@ const struct wp_def wp_event_fields[WPF_COUNT] = {
     [WPF_GRANTED_SIZE] = {"granted_size", WP_INT, 0, INT64_MAX, 0, "0"},
     [WPF_FILES] = {"files", WP_INT, 0, INT64_MAX, 0, "0"},
     [WPF_SIZE] = {"size", WP_INT, 0, INT64_MAX, 0, "0"},
+    [WPF_HANDLE] = {"handle", WP_INT, 0, UINT32_MAX, 0, "0"},
+    [WPF_DONE] = {"done", WP_BOOL, 0, 1, 0, "false"},
 };
 
 const struct wp_event_def wp_events[WPE_COUNT] = {
@@ -104,6 +106,10 @@ const struct wp_event_def wp_events[WPE_COUNT] = {
                            WPF_RELEASE_SIZE}},
     [WPE_QUOTA_GRANT] = {"quota_grant", 3, {WPF_OK, WPF_GRANTED_SIZE, WPF_MESSAGE}},
     [WPE_QUOTA_SCAN] = {"quota_scan", 4, {WPF_OK, WPF_FILES, WPF_SIZE, WPF_ERROR}},
+    [WPE_TRANSFER_PROGRESS] = {"transfer_progress",
+                               6,
+                               {WPF_HANDLE, WPF_SENDER, WPF_PATH, WPF_SIZE_BYTES,
+                                WPF_ELAPSED_MS, WPF_DONE}},
 };
 
 const char *const wp_log_levels[4] = {"debug", "info", "warn", "error"};

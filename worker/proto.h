@@ -142,6 +142,9 @@ enum wp_event_kind {
 	WPE_QUOTA_UPDATE,
 	WPE_QUOTA_GRANT,
 	WPE_QUOTA_SCAN,
+	/* a transfer in progress (GET /api/v1/connection), at most once a second per
+	 * handle; only to the monitor */
+	WPE_TRANSFER_PROGRESS,
 	WPE_COUNT
 };
 
@@ -172,6 +175,9 @@ enum wp_field {
 	WPF_GRANTED_SIZE,
 	WPF_FILES,
 	WPF_SIZE,
+	/* transfer_progress */
+	WPF_HANDLE,
+	WPF_DONE,
 	WPF_COUNT
 };
 

@@ -862,8 +862,7 @@ START_TEST(good_values_accepted)
 	                     "\"certificate_key_file\": \"/k.pem\"");
 	expect_good("httpd", "\"bind_port\": 8081, \"bind_address\": \"\", "
 	                     "\"backups_path\": \"/b\"");
-	expect_bad("httpd", "\"templates_path\": \"/t\"", "httpd.templates_path",
-	           "not supported yet");
+	expect_good("httpd", "\"templates_path\": \"/t\", \"static_files_path\": \"s\"");
 	/* the default value of such a key loads silently */
 	expect_good("data_provider", "\"sslmode\": 0, \"manage_users\": 1");
 	expect_good("httpd", "\"bind_port\": 8080, \"templates_path\": \"templates\"");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -57,6 +58,8 @@ enum action {
 	ACT_EXEC_MAP,
 	ACT_INET_SOCKET,
 	ACT_UNIX_SOCKET,
+	ACT_FIONREAD,
+	ACT_OTHER_IOCTL,
 	ACT_ALLOWED
 };
 
@@ -88,6 +91,11 @@ child(enum sandbox_role role, int sock, enum action what)
 		if (s < 0)
 			_exit(5);
 		close(s);
+	}
+	if (what == ACT_FIONREAD || what == ACT_OTHER_IOCTL) {
+		int n = 0;
+		if (ioctl(sock, what == ACT_FIONREAD ? FIONREAD : FIOASYNC, &n) != 0)
+			_exit(6);
 	}
 	/* allowed everywhere: memory, time, a write, leaving */
 	volatile char *m = malloc(1 << 20);
@@ -211,6 +219,25 @@ START_TEST(cloud_worker_sockets)
 }
 END_TEST
 
+/* httpd: ioctl for libevent's FIONREAD only. */
+START_TEST(httpd_ioctl_fionread_only)
+{
+	char line[256];
+	pid_t pid;
+	int status = run(SANDBOX_HTTPD, ACT_FIONREAD, line, sizeof(line), &pid);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x",
+	              status);
+	status = run(SANDBOX_HTTPD, ACT_OTHER_IOCTL, line, sizeof(line), &pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status %#x",
+	              status);
+	ck_assert_ptr_nonnull(strstr(line, "made system call ioctl"));
+	status = run(SANDBOX_LISTENER, ACT_FIONREAD, line, sizeof(line), &pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status %#x",
+	              status);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -219,6 +246,7 @@ main(void)
 	int n = (int)(sizeof(own_roles) / sizeof(own_roles[0]));
 
 	tcase_add_test(t, every_name_is_a_syscall);
+	tcase_add_test(t, httpd_ioctl_fionread_only);
 	tcase_add_loop_test(t, forbidden_call_is_reported_and_kills, 0, n);
 	tcase_add_loop_test(t, allowed_calls_run, 0, n);
 	tcase_add_loop_test(t, exec_mapping_is_forbidden, 0, n);

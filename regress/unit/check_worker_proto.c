@@ -432,6 +432,8 @@ fill_event(struct wp_event *e, enum wp_event_kind k)
 	e->n[WPF_GRANTED_SIZE] = 1000;
 	e->n[WPF_FILES] = 7;
 	e->n[WPF_SIZE] = 123;
+	e->n[WPF_HANDLE] = 4294967295LL;
+	e->n[WPF_DONE] = 1;
 }
 
 START_TEST(every_event_round_trips)
