@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,7 +30,14 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+/* Two queues: logins, quota batches and reloads first; the REST API's jobs
+ * (a page of 100 users is about 2.5 ms of JSON) after them, never on every
+ * thread at once and at a lower CPU priority, so that an API client hammering
+ * the server does not queue or starve SFTP logins. */
 static struct job *queue_head, *queue_tail;
+static struct job *admin_head, *admin_tail;
+static int admin_running, admin_max = 1;
+#define ADMIN_NICE 10
 static int stopping;
 static int result_w = -1;
 static pthread_t threads[MAX_THREADS];
@@ -227,6 +236,53 @@ run_job(struct provider **pp, struct job *j)
 	run_auth(p, j);
 }
 
+/* With mu held. */
+static int
+admin_ready(void)
+{
+	return admin_head != NULL && admin_running < admin_max;
+}
+
+/* With mu held and a job ready: the first login-side job, else an API job. */
+static struct job *
+take_job(void)
+{
+	struct job *j;
+
+	if (queue_head != NULL) {
+		j = queue_head;
+		queue_head = j->next;
+		if (queue_head == NULL)
+			queue_tail = NULL;
+		return j;
+	}
+	j = admin_head;
+	admin_head = j->next;
+	if (admin_head == NULL)
+		admin_tail = NULL;
+	admin_running++;
+	return j;
+}
+
+/* An API job at ADMIN_NICE (Linux: per thread; the monitor is root, so the
+ * thread's priority comes back after). */
+static void
+run_admin_job(struct provider **p, struct job *j)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	int lowered = setpriority(PRIO_PROCESS, (id_t)tid, ADMIN_NICE) == 0;
+
+	run_job(p, j);
+	if (lowered && setpriority(PRIO_PROCESS, (id_t)tid, 0) != 0)
+		log_warn("provider thread: cannot restore its priority: %s",
+		         strerror(errno));
+	pthread_mutex_lock(&mu);
+	admin_running--;
+	if (admin_ready())
+		pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+}
+
 static void *
 worker_thread(void *arg)
 {
@@ -239,20 +295,20 @@ worker_thread(void *arg)
 	}
 	for (;;) {
 		pthread_mutex_lock(&mu);
-		while (queue_head == NULL && !stopping)
+		while (queue_head == NULL && !admin_ready() && !stopping)
 			pthread_cond_wait(&cv, &mu);
 		/* at exit the queue is drained: quota batches must reach the provider */
-		if (stopping && queue_head == NULL) {
+		if (stopping && queue_head == NULL && !admin_ready()) {
 			pthread_mutex_unlock(&mu);
 			break;
 		}
-		struct job *j = queue_head;
-		queue_head = j->next;
-		if (queue_head == NULL)
-			queue_tail = NULL;
+		struct job *j = take_job();
 		pthread_mutex_unlock(&mu);
 
-		run_job(&p, j);
+		if (j->admin != NULL)
+			run_admin_job(&p, j);
+		else
+			run_job(&p, j);
 		/* a pre-login run comes back for the verification: keep it till then */
 		if (j->password != NULL && j->prelogin != 1) {
 			explicit_bzero(j->password, strlen(j->password));
@@ -288,6 +344,7 @@ authpool_start(const struct sftpgo_config *cfg, int n, struct provider **first, 
 	io_set_nonblock(pfd[0]);
 	result_w = pfd[1];
 	pool_cfg = cfg;
+	admin_max = n > 1 ? n - 1 : 1; /* a thread always left for logins */
 	for (int i = 0; i < n; i++) {
 		void *arg = i == 0 && first != NULL ? *first : NULL;
 		if (pthread_create(&threads[i], NULL, worker_thread, arg) != 0) {
@@ -306,13 +363,16 @@ authpool_start(const struct sftpgo_config *cfg, int n, struct provider **first, 
 void
 authpool_submit(struct job *j)
 {
+	struct job **head = j->admin != NULL ? &admin_head : &queue_head;
+	struct job **tail = j->admin != NULL ? &admin_tail : &queue_tail;
+
 	j->next = NULL;
 	pthread_mutex_lock(&mu);
-	if (queue_tail)
-		queue_tail->next = j;
+	if (*tail)
+		(*tail)->next = j;
 	else
-		queue_head = j;
-	queue_tail = j;
+		*head = j;
+	*tail = j;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
 }
@@ -333,6 +393,13 @@ authpool_stop(void)
 		job_free(j);
 	}
 	queue_tail = NULL;
+	while (admin_head != NULL) {
+		struct job *j = admin_head;
+		admin_head = j->next;
+		job_free(j);
+	}
+	admin_tail = NULL;
+	admin_running = 0;
 	if (result_w >= 0)
 		close(result_w);
 	result_w = -1;

@@ -44,8 +44,7 @@ int hostkeys_load(const struct sftpgo_config *cfg, int generate, struct hostkeys
 void hostkeys_free(struct hostkeys *hk);
 /* path exists, or a new private key (ECDSA P-256 when ecdsa, else RSA 3072) is
  * written there with mode 0600 (*generated 1); -1 with err otherwise. */
-int hostkey_ensure(const char *path, int ecdsa, int *generated, char *err,
-                   size_t errlen);
+int hostkey_ensure(const char *path, int ecdsa, int *generated, char *err, size_t errlen);
 
 /* Provider/hash work off the event loop (monitor/authpool.c). */
 enum job_kind {
