@@ -433,8 +433,9 @@ s3_filesystem(struct portable *p, int *rc)
 		if (v == NULL || json_object_set_new(s3, s3_member[i], v) != 0)
 			*rc = EXIT_RUNTIME;
 	}
-	if (*rc == 0 && (cloud_validate(fs, err, sizeof(err)) != 0 ||
-	                 cloud_prepare_for_store(fs, err, sizeof(err)) != 0)) {
+	if (*rc == 0 &&
+	    (cloud_validate(fs, err, sizeof(err)) != 0 ||
+	     cloud_prepare_for_store(fs, p->username, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "sftpgo portable: S3 storage: %s\n", err);
 		*rc = EXIT_BAD_INPUT;
 	}
