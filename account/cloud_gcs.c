@@ -28,9 +28,9 @@ cloud_set_credentials_dir(const char *dir)
 }
 
 /* The gcsconfig members this server honours; any other is refused by name. */
-static const char *const gcs_fields[] = {"bucket",        "key_prefix", "credentials",
-                                         "automatic_credentials", "storage_class",
-                                         "endpoint",      NULL};
+static const char *const gcs_fields[] = {
+    "bucket",        "key_prefix", "credentials", "automatic_credentials",
+    "storage_class", "endpoint",   NULL};
 
 static const char *
 gstr(const json_t *o, const char *k)
@@ -49,7 +49,8 @@ b64_decode(const char *in, size_t *outlen)
 	EVP_ENCODE_CTX *ctx;
 	int a = 0, b = 0, ok;
 
-	if (n == 0 || n % 4 != 0 || n > INT32_MAX || (out = malloc(n / 4 * 3 + 1)) == NULL)
+	if (n == 0 || n % 4 != 0 || n > INT32_MAX ||
+	    (out = malloc(n / 4 * 3 + 1)) == NULL)
 		return NULL;
 	ctx = EVP_ENCODE_CTX_new();
 	EVP_DecodeInit(ctx);
@@ -97,7 +98,8 @@ cloud_validate_gcs(const json_t *fs, char *err, size_t errlen)
 		if (strcmp(k, "credentials") != 0 && json_is_string(v) &&
 		    strlen(json_string_value(v)) > FIELD_MAX)
 			return errf(err, errlen,
-			            "filesystem.gcsconfig.%s: longer than %d", k, FIELD_MAX);
+			            "filesystem.gcsconfig.%s: longer than %d", k,
+			            FIELD_MAX);
 	}
 	ac = json_object_get(g, "automatic_credentials");
 	if (ac != NULL && !json_is_null(ac) &&
@@ -124,8 +126,8 @@ cloud_validate_gcs(const json_t *fs, char *err, size_t errlen)
 int
 cloud_gcs_automatic(const json_t *fs)
 {
-	const json_t *ac = json_object_get(json_object_get(fs, "gcsconfig"),
-	                                   "automatic_credentials");
+	const json_t *ac =
+	    json_object_get(json_object_get(fs, "gcsconfig"), "automatic_credentials");
 
 	return json_is_integer(ac) && json_integer_value(ac) > 0;
 }
@@ -145,7 +147,8 @@ cloud_gcs_credentials_file(const char *username, char *out, size_t outsz)
 	for (const unsigned char *p = (const unsigned char *)username; *p != '\0'; p++) {
 		int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		            (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		            *p == '@' || (*p == '.' && p != (const unsigned char *)username);
+		            *p == '@' ||
+		            (*p == '.' && p != (const unsigned char *)username);
 		if (o + 4 >= outsz)
 			return -1;
 		if (plain) {
@@ -200,7 +203,8 @@ write_credentials(const char *path, const unsigned char *data, size_t n, char *e
 	}
 	if (bad) {
 		unlink(tmp);
-		return errf(err, errlen, "could not save GCS credentials: %s", strerror(e));
+		return errf(err, errlen, "could not save GCS credentials: %s",
+		            strerror(e));
 	}
 	return 0;
 }
@@ -238,9 +242,10 @@ cloud_gcs_prepare_for_store(json_t *fs, const char *username, char *err, size_t 
 			            "%s: %s",
 			            path, strerror(errno));
 		if (st.st_size == 0)
-			return errf(err, errlen,
-			            "could not validate GCS config: credentials cannot be "
-			            "empty");
+			return errf(
+			    err, errlen,
+			    "could not validate GCS config: credentials cannot be "
+			    "empty");
 		return 0;
 	}
 	if ((data = b64_decode(b64, &n)) == NULL)

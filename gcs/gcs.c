@@ -22,9 +22,8 @@
 
 #include "common/log.h"
 #include "gcs/gcs.h"
+#include "httpc/httpc.h"
 
-#define BODY_MAX (8u * 1024u * 1024u) /* a JSON answer we parse */
-#define CA_MAX (4u * 1024u * 1024u)
 #define STALL_SECONDS 30L
 #define TOKEN_MAX 4096
 #define TOKEN_MARGIN 120 /* refreshed this many seconds before it expires */
@@ -32,10 +31,10 @@
 
 struct gcs {
 	char *bucket, *storage_class;
-	char *base;        /* scheme://host[:port] of the JSON API */
-	char *token_url;   /* the key file's token_uri, or the metadata server's */
+	char *base;      /* scheme://host[:port] of the JSON API */
+	char *token_url; /* the key file's token_uri, or the metadata server's */
 	char *client_email;
-	EVP_PKEY *key;     /* NULL: the metadata server */
+	EVP_PKEY *key; /* NULL: the metadata server */
 	char token[TOKEN_MAX];
 	time_t token_exp;
 	struct curl_slist *resolve;
@@ -44,26 +43,6 @@ struct gcs {
 	unsigned retries, backoff_ms;
 	CURL *easy;
 	char err[256];
-};
-
-struct req {
-	const char *method;
-	char *url;
-	struct curl_slist *hdrs;
-	const char *mem; /* body: memory, or len bytes of fd from 0 */
-	size_t mem_len;
-	int fd;
-	uint64_t len, pos;
-	char *dst; /* a media download goes here */
-	size_t dst_cap, dst_got;
-	char *body; /* any other answer (bounded) */
-	size_t body_len, body_cap;
-	int overflow;
-	long status;
-	char *location;
-	CURLcode cc;
-	unsigned attempt;
-	int no_auth; /* the token exchange itself */
 };
 
 static void
@@ -82,41 +61,7 @@ gcs_error(const struct gcs *c)
 	return c->err;
 }
 
-static void
-sleep_ms(uint64_t ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* ---- encodings ---- */
-
-/* Percent-encodes everything but RFC 3986's unreserved characters ("/" too). */
-static char *
-enc(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s);
-	char *out, *o;
-
-	if (n > (SIZE_MAX - 1) / 3 || (out = malloc(n * 3 + 1)) == NULL)
-		return NULL;
-	o = out;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-		    *p == '~') {
-			*o++ = (char)*p;
-		} else {
-			*o++ = '%';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
 
 char *
 gcs_b64url(const unsigned char *in, size_t n)
@@ -140,7 +85,7 @@ gcs_b64url(const unsigned char *in, size_t n)
 static char *
 object_url(struct gcs *c, const char *name, const char *rest)
 {
-	char *en = enc(name), *url = NULL;
+	char *en = httpc_encode(name, 0), *url = NULL;
 
 	if (en != NULL && asprintf(&url, "%s/storage/v1/b/%s/o/%s%s", c->base, c->bucket,
 	                           en, rest != NULL ? rest : "") < 0)
@@ -162,87 +107,8 @@ parse_rfc3339(const char *s)
 
 /* ---- one exchange ---- */
 
-static size_t
-on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	struct req *r = ud;
-	size_t len = sz * n;
-
-	if (r->dst != NULL && r->status / 100 == 2) {
-		size_t room = r->dst_cap - r->dst_got, take = len < room ? len : room;
-		memcpy(r->dst + r->dst_got, p, take);
-		r->dst_got += take;
-		return len;
-	}
-	if (r->body_len + len > BODY_MAX) {
-		r->overflow = 1;
-		return len;
-	}
-	if (r->body_len + len + 1 > r->body_cap) {
-		size_t cap = (r->body_len + len + 1) * 2;
-		char *nb = realloc(r->body, cap);
-		if (nb == NULL)
-			return 0;
-		r->body = nb;
-		r->body_cap = cap;
-	}
-	memcpy(r->body + r->body_len, p, len);
-	r->body_len += len;
-	r->body[r->body_len] = '\0';
-	return len;
-}
-
-static size_t
-on_header(char *p, size_t sz, size_t n, void *ud)
-{
-	struct req *r = ud;
-	size_t len = sz * n;
-
-	if (len > 9 && strncmp(p, "HTTP/", 5) == 0) {
-		const char *sp = memchr(p, ' ', len);
-		r->status = sp != NULL ? strtol(sp + 1, NULL, 10) : 0;
-	} else if (len > 9 && strncasecmp(p, "location:", 9) == 0) {
-		size_t i = 9, e = len;
-		while (i < e && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		while (e > i && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
-			e--;
-		free(r->location);
-		r->location = strndup(p + i, e - i);
-	}
-	return len;
-}
-
-static size_t
-on_read(char *p, size_t sz, size_t n, void *ud)
-{
-	struct req *r = ud;
-	size_t want = sz * n;
-	ssize_t got;
-
-	if (r->mem != NULL) {
-		size_t left = r->mem_len - (size_t)r->pos;
-		if (want > left)
-			want = left;
-		memcpy(p, r->mem + r->pos, want);
-		r->pos += want;
-		return want;
-	}
-	if (want > r->len - r->pos)
-		want = (size_t)(r->len - r->pos);
-	if (want == 0)
-		return 0;
-	do
-		got = pread(r->fd, p, want, (off_t)r->pos);
-	while (got < 0 && errno == EINTR);
-	if (got <= 0)
-		return CURL_READFUNC_ABORT;
-	r->pos += (uint64_t)got;
-	return (size_t)got;
-}
-
 static void
-req_init(struct req *r, const char *method, char *url)
+req_init(struct httpc_req *r, const char *method, char *url)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
@@ -251,29 +117,7 @@ req_init(struct req *r, const char *method, char *url)
 }
 
 static void
-req_free(struct req *r)
-{
-	free(r->url);
-	free(r->body);
-	free(r->location);
-	curl_slist_free_all(r->hdrs);
-	r->url = r->body = r->location = NULL;
-	r->hdrs = NULL;
-}
-
-static int
-req_header(struct req *r, const char *h)
-{
-	struct curl_slist *n = curl_slist_append(r->hdrs, h);
-
-	if (n == NULL)
-		return -1;
-	r->hdrs = n;
-	return 0;
-}
-
-static void
-setup_easy(struct gcs *c, struct req *r, struct curl_slist *hdrs)
+setup_easy(struct gcs *c, struct httpc_req *r, struct curl_slist *hdrs)
 {
 	CURL *e = c->easy;
 
@@ -291,19 +135,19 @@ setup_easy(struct gcs *c, struct req *r, struct curl_slist *hdrs)
 		struct curl_blob b = {c->ca, c->ca_len, CURL_BLOB_NOCOPY};
 		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
 	}
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, httpc_on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, httpc_on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	if (strcmp(r->method, "PUT") == 0) {
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, httpc_on_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, r);
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
 		                 (curl_off_t)(r->mem != NULL ? r->mem_len : r->len));
 	} else if (strcmp(r->method, "POST") == 0) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, httpc_on_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, r);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->mem_len);
 	} else if (strcmp(r->method, "GET") != 0) {
@@ -311,27 +155,9 @@ setup_easy(struct gcs *c, struct req *r, struct curl_slist *hdrs)
 	}
 }
 
-static int
-retriable(const struct req *r)
-{
-	switch (r->cc) {
-	case CURLE_OK:
-		return r->status == 429 || r->status / 100 == 5;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_OPERATION_TIMEDOUT:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* The error object's message ({"error":{"message":...}}), or "". */
 static void
-json_error_message(const struct req *r, char *out, size_t outsz)
+json_error_message(const struct httpc_req *r, char *out, size_t outsz)
 {
 	json_t *j = r->body != NULL ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
 	const json_t *m = json_object_get(json_object_get(j, "error"), "message");
@@ -341,7 +167,7 @@ json_error_message(const struct req *r, char *out, size_t outsz)
 }
 
 static int
-req_result(struct gcs *c, const struct req *r, const char *what)
+req_result(struct gcs *c, const struct httpc_req *r, const char *what)
 {
 	char msg[160];
 
@@ -371,7 +197,7 @@ static int fetch_token(struct gcs *c);
 
 /* r's headers and the bearer token, for one attempt; NULL when out of memory. */
 static struct curl_slist *
-attempt_headers(struct gcs *c, const struct req *r)
+attempt_headers(struct gcs *c, const struct httpc_req *r)
 {
 	struct curl_slist *h = NULL, *n;
 	char auth[TOKEN_MAX + 32];
@@ -406,7 +232,7 @@ free_headers(struct curl_slist *h)
 /* One exchange, retried on 5xx, 429 and lost connections; a 401 refreshes the
  * token once. */
 static int
-perform(struct gcs *c, struct req *r, const char *what)
+perform(struct gcs *c, struct httpc_req *r, const char *what)
 {
 	int refreshed = 0;
 
@@ -415,17 +241,12 @@ perform(struct gcs *c, struct req *r, const char *what)
 		int err;
 		if (!r->no_auth && (err = fetch_token(c)) != 0)
 			return err;
-		if ((h = attempt_headers(c, r)) == NULL && (r->hdrs != NULL || !r->no_auth)) {
+		if ((h = attempt_headers(c, r)) == NULL &&
+		    (r->hdrs != NULL || !r->no_auth)) {
 			seterr(c, "%s: out of memory", what);
 			return ENOMEM;
 		}
-		free(r->location);
-		r->location = NULL;
-		r->pos = 0;
-		r->dst_got = 0;
-		r->body_len = 0;
-		r->overflow = 0;
-		r->status = 0;
+		httpc_req_reset(r);
 		setup_easy(c, r, h);
 		r->cc = curl_easy_perform(c->easy);
 		free_headers(h);
@@ -434,7 +255,7 @@ perform(struct gcs *c, struct req *r, const char *what)
 			c->token_exp = 0; /* revoked or expired early: a new one */
 			continue;
 		}
-		if (!retriable(r) || r->attempt > c->retries)
+		if (!httpc_retriable(r) || r->attempt > c->retries)
 			break;
 		log_info("gcs: %s: %s, retrying (attempt %u of %u)", what,
 		         r->cc != CURLE_OK ? curl_easy_strerror(r->cc) : "server error",
@@ -442,13 +263,13 @@ perform(struct gcs *c, struct req *r, const char *what)
 		unsigned ms = c->backoff_ms;
 		for (unsigned i = 1; i < r->attempt && ms < 10000; i++)
 			ms *= 2;
-		sleep_ms(ms);
+		httpc_sleep_ms(ms);
 	}
 	return req_result(c, r, what);
 }
 
 static json_t *
-answer_json(struct gcs *c, const struct req *r, const char *what)
+answer_json(struct gcs *c, const struct httpc_req *r, const char *what)
 {
 	json_t *j = r->body != NULL ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
 
@@ -507,7 +328,7 @@ out:
 static int
 fetch_token(struct gcs *c)
 {
-	struct req r;
+	struct httpc_req r;
 	char *form = NULL, *jwt = NULL;
 	json_t *j;
 	const json_t *tok, *exp;
@@ -522,33 +343,35 @@ fetch_token(struct gcs *c)
 		goto nomem;
 	if (c->key != NULL) {
 		if ((jwt = make_jwt(c)) == NULL) {
-			req_free(&r);
+			httpc_req_free(&r);
 			if (c->err[0] == '\0')
 				seterr(c, "credentials: out of memory");
 			return EACCES;
 		}
-		if (asprintf(&form,
-		             "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-"
-		             "bearer&assertion=%s",
-		             jwt) < 0)
+		if (asprintf(
+		        &form,
+		        "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-"
+		        "bearer&assertion=%s",
+		        jwt) < 0)
 			form = NULL;
 		free(jwt);
 		if (form == NULL ||
-		    req_header(&r, "Content-Type: application/x-www-form-urlencoded") != 0)
+		    httpc_req_header(
+		        &r, "Content-Type: application/x-www-form-urlencoded") != 0)
 			goto nomem;
 		r.mem = form;
 		r.mem_len = strlen(form);
-	} else if (req_header(&r, "Metadata-Flavor: Google") != 0) {
+	} else if (httpc_req_header(&r, "Metadata-Flavor: Google") != 0) {
 		goto nomem;
 	}
 	err = perform(c, &r, c->key != NULL ? "token" : "metadata token");
 	free(form);
 	if (err != 0) {
-		req_free(&r);
+		httpc_req_free(&r);
 		return err == ENOENT ? EACCES : err;
 	}
 	if ((j = answer_json(c, &r, "token")) == NULL) {
-		req_free(&r);
+		httpc_req_free(&r);
 		return EACCES;
 	}
 	tok = json_object_get(j, "access_token");
@@ -559,19 +382,19 @@ fetch_token(struct gcs *c)
 		err = EACCES;
 	} else {
 		snprintf(c->token, sizeof(c->token), "%s", json_string_value(tok));
-		c->token_exp = time(NULL) + (json_is_integer(exp)
-		                                 ? (time_t)json_integer_value(exp)
-		                                 : 3600);
+		c->token_exp =
+		    time(NULL) +
+		    (json_is_integer(exp) ? (time_t)json_integer_value(exp) : 3600);
 	}
 	/* the answer held the token: wiped before it goes */
 	if (r.body != NULL)
 		explicit_bzero(r.body, r.body_len);
 	json_decref(j);
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 nomem:
 	free(form);
-	req_free(&r);
+	httpc_req_free(&r);
 	seterr(c, "token: out of memory");
 	return ENOMEM;
 }
@@ -628,31 +451,6 @@ out:
 
 /* ---- set-up ---- */
 
-static int
-load_ca(struct gcs *c, const char *path, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > CA_MAX) {
-		snprintf(err, errlen, "CA bundle %s: %s", path,
-		         fd < 0 ? strerror(errno) : "empty or too large");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	c->ca = malloc((size_t)st.st_size);
-	n = c->ca != NULL ? read(fd, c->ca, (size_t)st.st_size) : -1;
-	close(fd);
-	if (n != st.st_size) {
-		snprintf(err, errlen, "CA bundle %s: short read", path);
-		return -1;
-	}
-	c->ca_len = (size_t)n;
-	return 0;
-}
-
 /*
  * The URL's host pinned to its addresses for CURLOPT_RESOLVE (the chrooted worker
  * has no resolver); *https set when it is https. Address literals need nothing.
@@ -662,11 +460,7 @@ pin_url(struct gcs *c, const char *url, int *https, char *err, size_t errlen)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL;
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-	char line[1024], addr[NI_MAXHOST], bare[NI_MAXHOST];
-	unsigned char tmp[16];
-	size_t o;
-	int rc = -1, g;
+	int rc = -1;
 
 	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
@@ -674,41 +468,10 @@ pin_url(struct gcs *c, const char *url, int *https, char *err, size_t errlen)
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
 		snprintf(err, errlen, "gcs: not an http(s) URL: %s", url);
-		goto out;
+	} else {
+		*https |= strcmp(scheme, "https") == 0;
+		rc = httpc_pin(&c->resolve, host, port, err, errlen);
 	}
-	*https |= strcmp(scheme, "https") == 0;
-	snprintf(bare, sizeof(bare), "%s", host[0] == '[' ? host + 1 : host);
-	if (bare[0] != '\0' && bare[strlen(bare) - 1] == ']')
-		bare[strlen(bare) - 1] = '\0';
-	if (inet_pton(AF_INET, bare, tmp) == 1 || inet_pton(AF_INET6, bare, tmp) == 1) {
-		rc = 0;
-		goto out;
-	}
-	if ((g = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "gcs: host %s: %s", host, gai_strerror(g));
-		goto out;
-	}
-	o = (size_t)snprintf(line, sizeof(line), "%s:%s:", host, port);
-	for (struct addrinfo *a = res; a != NULL && o < sizeof(line); a = a->ai_next) {
-		int v6 = a->ai_family == AF_INET6;
-		if (getnameinfo(a->ai_addr, a->ai_addrlen, addr, sizeof(addr), NULL, 0,
-		                NI_NUMERICHOST) != 0)
-			continue;
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s%s%s",
-		                      line[o - 1] == ':' ? "" : ",", v6 ? "[" : "", addr,
-		                      v6 ? "]" : "");
-	}
-	freeaddrinfo(res);
-	if (o >= sizeof(line)) {
-		snprintf(err, errlen, "gcs: host %s: too many addresses", host);
-		goto out;
-	}
-	struct curl_slist *n = curl_slist_append(c->resolve, line);
-	if (n != NULL) {
-		c->resolve = n;
-		rc = 0;
-	}
-out:
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
@@ -734,7 +497,7 @@ gcs_new(const struct gcs_config *cfg, char *err, size_t errlen)
 	}
 	c->retries = cfg->retries;
 	c->backoff_ms = cfg->backoff_ms == 0 ? 100 : cfg->backoff_ms;
-	c->bucket = enc(cfg->bucket);
+	c->bucket = httpc_encode(cfg->bucket, 0);
 	c->storage_class = strdup(cfg->storage_class != NULL ? cfg->storage_class : "");
 	c->base = strdup(ep);
 	if (c->bucket == NULL || c->storage_class == NULL || c->base == NULL)
@@ -746,9 +509,10 @@ gcs_new(const struct gcs_config *cfg, char *err, size_t errlen)
 		if (load_key(c, cfg->credentials, err, errlen) != 0)
 			goto fail;
 	} else {
-		const char *mh = cfg->metadata_host != NULL && cfg->metadata_host[0] != '\0'
-		                     ? cfg->metadata_host
-		                     : GCS_METADATA_HOST;
+		const char *mh =
+		    cfg->metadata_host != NULL && cfg->metadata_host[0] != '\0'
+		        ? cfg->metadata_host
+		        : GCS_METADATA_HOST;
 		if (asprintf(&c->token_url,
 		             "http://%s/computeMetadata/v1/instance/service-accounts/"
 		             "default/token",
@@ -760,15 +524,9 @@ gcs_new(const struct gcs_config *cfg, char *err, size_t errlen)
 	if (pin_url(c, c->base, &https, err, errlen) != 0 ||
 	    pin_url(c, c->token_url, &https, err, errlen) != 0)
 		goto fail;
-	if (https) {
-		const char *ca = cfg->ca_file;
-		if (ca == NULL || ca[0] == '\0')
-			ca = curl_version_info(CURLVERSION_NOW)->cainfo;
-		if (ca == NULL)
-			ca = "/etc/ssl/certs/ca-certificates.crt";
-		if (load_ca(c, ca, err, errlen) != 0)
-			goto fail;
-	}
+	if (https && httpc_load_ca(httpc_ca_path(cfg->ca_file), &c->ca, &c->ca_len, err,
+	                           errlen) != 0)
+		goto fail;
 	if ((c->easy = curl_easy_init()) == NULL)
 		goto nomem;
 	return c;
@@ -803,7 +561,7 @@ gcs_free(struct gcs *c)
 int
 gcs_stat(struct gcs *c, const char *name, uint64_t *size, time_t *mtime)
 {
-	struct req r;
+	struct httpc_req r;
 	int err;
 
 	req_init(&r, "GET", object_url(c, name, NULL));
@@ -816,11 +574,12 @@ gcs_stat(struct gcs *c, const char *name, uint64_t *size, time_t *mtime)
 		} else {
 			const char *s = json_string_value(json_object_get(j, "size"));
 			*size = s != NULL ? strtoull(s, NULL, 10) : 0;
-			*mtime = parse_rfc3339(json_string_value(json_object_get(j, "updated")));
+			*mtime = parse_rfc3339(
+			    json_string_value(json_object_get(j, "updated")));
 			json_decref(j);
 		}
 	}
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
@@ -870,8 +629,9 @@ gcs_list(struct gcs *c, const char *prefix, int delim, unsigned max, gcs_list_fn
 	int rc = 0, first = 1;
 
 	while (rc == 0 && (first || token[0] != '\0')) {
-		struct req r;
-		char *ep = enc(prefix), *et = enc(token), *url = NULL;
+		struct httpc_req r;
+		char *ep = httpc_encode(prefix, 0), *et = httpc_encode(token, 0),
+		     *url = NULL;
 		first = 0;
 		if (ep != NULL && et != NULL &&
 		    asprintf(&url, "%s/storage/v1/b/%s/o?prefix=%s%s%s%s", c->base,
@@ -889,11 +649,12 @@ gcs_list(struct gcs *c, const char *prefix, int delim, unsigned max, gcs_list_fn
 			if (j == NULL) {
 				rc = EIO;
 			} else {
-				rc = list_page(j, fn, ud, max, &seen, token, sizeof(token));
+				rc = list_page(j, fn, ud, max, &seen, token,
+				               sizeof(token));
 				json_decref(j);
 			}
 		}
-		req_free(&r);
+		httpc_req_free(&r);
 	}
 	return rc == -1 ? 0 : rc;
 }
@@ -902,7 +663,7 @@ int
 gcs_read(struct gcs *c, const char *name, uint64_t off, void *buf, size_t len,
          size_t *got)
 {
-	struct req r;
+	struct httpc_req r;
 	char range[80];
 	int err;
 
@@ -912,8 +673,8 @@ gcs_read(struct gcs *c, const char *name, uint64_t off, void *buf, size_t len,
 	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)off,
 	         (unsigned long long)(off + len - 1));
 	req_init(&r, "GET", object_url(c, name, "?alt=media"));
-	if (r.url == NULL || req_header(&r, range) != 0) {
-		req_free(&r);
+	if (r.url == NULL || httpc_req_header(&r, range) != 0) {
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	r.dst = buf;
@@ -928,7 +689,7 @@ gcs_read(struct gcs *c, const char *name, uint64_t off, void *buf, size_t len,
 	} else if (err == 0) {
 		*got = r.dst_got;
 	}
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
@@ -936,9 +697,9 @@ gcs_read(struct gcs *c, const char *name, uint64_t off, void *buf, size_t len,
 static int
 start_session(struct gcs *c, const char *name, uint64_t size, char **session)
 {
-	struct req r;
+	struct httpc_req r;
 	json_t *meta = json_pack("{s:s}", "name", name);
-	char *body = NULL, *en = enc(name), *url = NULL;
+	char *body = NULL, *en = httpc_encode(name, 0), *url = NULL;
 	char lenh[64];
 	int err;
 
@@ -956,11 +717,12 @@ start_session(struct gcs *c, const char *name, uint64_t size, char **session)
 	snprintf(lenh, sizeof(lenh), "X-Upload-Content-Length: %llu",
 	         (unsigned long long)size);
 	if (body == NULL || url == NULL ||
-	    req_header(&r, "Content-Type: application/json; charset=UTF-8") != 0 ||
-	    req_header(&r, "X-Upload-Content-Type: application/octet-stream") != 0 ||
-	    req_header(&r, lenh) != 0) {
+	    httpc_req_header(&r, "Content-Type: application/json; charset=UTF-8") != 0 ||
+	    httpc_req_header(&r, "X-Upload-Content-Type: application/octet-stream") !=
+	        0 ||
+	    httpc_req_header(&r, lenh) != 0) {
 		free(body);
-		req_free(&r);
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	r.mem = body;
@@ -980,7 +742,7 @@ start_session(struct gcs *c, const char *name, uint64_t size, char **session)
 			r.location = NULL;
 		}
 	}
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
@@ -988,15 +750,15 @@ start_session(struct gcs *c, const char *name, uint64_t size, char **session)
 static int
 upload(struct gcs *c, const char *name, int fd, uint64_t size)
 {
-	struct req r;
+	struct httpc_req r;
 	char *session;
 	int err = start_session(c, name, size, &session);
 
 	if (err != 0)
 		return err;
 	req_init(&r, "PUT", session);
-	if (req_header(&r, "Content-Type: application/octet-stream") != 0) {
-		req_free(&r);
+	if (httpc_req_header(&r, "Content-Type: application/octet-stream") != 0) {
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	r.fd = fd;
@@ -1010,7 +772,7 @@ upload(struct gcs *c, const char *name, int fd, uint64_t size)
 	c->retries = 0;
 	err = perform(c, &r, "resumable upload");
 	c->retries = keep;
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
@@ -1026,7 +788,8 @@ upload_retried(struct gcs *c, const char *name, int fd, uint64_t size)
 		log_info("gcs: upload of an object failed (%s), a new session (attempt "
 		         "%u of %u)",
 		         c->err, attempt + 1, c->retries + 1);
-		sleep_ms((uint64_t)c->backoff_ms << (attempt < 6 ? attempt - 1 : 5));
+		httpc_sleep_ms((uint64_t)c->backoff_ms
+		               << (attempt < 6 ? attempt - 1 : 5));
 	}
 	return err;
 }
@@ -1051,16 +814,16 @@ gcs_copy(struct gcs *c, const char *from, const char *to)
 	char *et = NULL;
 
 	do {
-		struct req r;
+		struct httpc_req r;
 		json_t *meta = json_object(), *j;
-		char *dst = enc(to), *rest = NULL, *body;
+		char *dst = httpc_encode(to, 0), *rest = NULL, *body;
 		if (meta != NULL && c->storage_class[0] != '\0')
 			json_object_set_new(meta, "storageClass",
 			                    json_string(c->storage_class));
 		body = meta != NULL ? json_dumps(meta, JSON_COMPACT) : NULL;
 		json_decref(meta);
 		free(et);
-		et = enc(token);
+		et = httpc_encode(token, 0);
 		if (dst != NULL && et != NULL &&
 		    asprintf(&rest, "/rewriteTo/b/%s/o/%s%s%s", c->bucket, dst,
 		             token[0] ? "?rewriteToken=" : "", token[0] ? et : "") < 0)
@@ -1069,9 +832,10 @@ gcs_copy(struct gcs *c, const char *from, const char *to)
 		req_init(&r, "POST", rest != NULL ? object_url(c, from, rest) : NULL);
 		free(rest);
 		if (r.url == NULL || body == NULL ||
-		    req_header(&r, "Content-Type: application/json; charset=UTF-8") != 0) {
+		    httpc_req_header(
+		        &r, "Content-Type: application/json; charset=UTF-8") != 0) {
 			free(body);
-			req_free(&r);
+			httpc_req_free(&r);
 			free(et);
 			return ENOMEM;
 		}
@@ -1082,17 +846,19 @@ gcs_copy(struct gcs *c, const char *from, const char *to)
 		if (err == 0 && (j = answer_json(c, &r, "objects.rewrite")) == NULL)
 			err = EIO;
 		if (err == 0) {
-			const char *t = json_string_value(json_object_get(j, "rewriteToken"));
+			const char *t =
+			    json_string_value(json_object_get(j, "rewriteToken"));
 			done = json_is_true(json_object_get(j, "done"));
 			if (!done && (t == NULL || strlen(t) >= sizeof(token))) {
-				seterr(c, "objects.rewrite: not done and no usable token");
+				seterr(c,
+				       "objects.rewrite: not done and no usable token");
 				err = EIO;
 			} else {
 				snprintf(token, sizeof(token), "%s", t != NULL ? t : "");
 			}
 			json_decref(j);
 		}
-		req_free(&r);
+		httpc_req_free(&r);
 	} while (err == 0 && !done);
 	free(et);
 	return err;
@@ -1101,13 +867,13 @@ gcs_copy(struct gcs *c, const char *from, const char *to)
 int
 gcs_delete(struct gcs *c, const char *name)
 {
-	struct req r;
+	struct httpc_req r;
 	int err;
 
 	req_init(&r, "DELETE", object_url(c, name, NULL));
 	if (r.url == NULL)
 		return ENOMEM;
 	err = perform(c, &r, "objects.delete");
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
