@@ -199,6 +199,10 @@ opened() {
 	done
 }
 check "bob's upload starts" opened
+# the GCS worker runs under the cloud worker's seccomp role, like S3's (t-sandbox)
+wpid=$(grep -o 'sftp worker [0-9]* started for user bob' "$LOG" | tail -n 1 | awk '{print $3}')
+check "a GCS user's worker runs under its seccomp filter" sh -c \
+	"[ -n '$wpid' ] && grep -q '^Seccomp:[[:space:]]*2' /proc/$wpid/status"
 for _p in $CLIENT $(descendants $CLIENT); do kill -9 "$_p" 2>/dev/null; done
 wait $CLIENT 2>/dev/null
 check "the aborted upload is logged, with the object path" \
@@ -293,5 +297,7 @@ check "through the JWT bearer grant" test "$(stat_of tokens)" -gt "$tok0"
 check "the private key never reached the log" sh -c \
 	"! grep -q 'PRIVATE KEY\\|$(sed -n 2p "$T/sa.pem" | cut -c1-40)' '$LOG' '$T/serve.out'"
 check "no access token reached the log" sh -c "! grep -q 'ya29\\.' '$LOG' '$T/serve.out'"
+check "no seccomp violation in any GCS worker (tokens, retries, uploads, scans)" \
+	sh -c "! grep -q 'seccomp: ' '$LOG'"
 stop_server
 done_testing

@@ -38,7 +38,6 @@
 #include "common/rpc.h"
 #include "worker/worker.h"
 #include "sandbox/sandbox.h"
-#include "sandbox/sandbox.h"
 
 #define MAX_SETTINGS (1024u * 1024u)
 
