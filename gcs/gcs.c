@@ -418,9 +418,10 @@ load_key(struct gcs *c, const char *creds, char *err, size_t errlen)
 	if (type == NULL || strcmp(type, "service_account") != 0 || email == NULL ||
 	    pem == NULL) {
 		snprintf(err, errlen,
-		         "gcs credentials: only service account keys (type "
-		         "\"service_account\" with client_email and private_key) are "
-		         "supported");
+		         "gcs credentials: type \"%.40s\" is not supported: only "
+		         "service account keys (type \"service_account\" with "
+		         "client_email and private_key)",
+		         type != NULL ? type : "");
 		goto out;
 	}
 	if (uri == NULL || uri[0] == '\0')

@@ -9,7 +9,8 @@
 # sftp, scp -O and sha256sum over ssh; 100 MiB up and down, sha256 compared;
 # the credentials file under credentials_path; a client killed mid-upload leaves
 # no object; key_prefix escapes; 500s and dropped connections retried, then a
-# clean SFTP error; automatic credentials; quota scan.
+# clean SFTP error; automatic credentials; quota scan; users added through the
+# REST API.
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
@@ -70,7 +71,7 @@ PORT=$((PORT_BASE + 76))
 cat >"$CFG/sftpgo.json" <<EOC
 {"sftpd": {"bind_port": $PORT, "bind_address": "127.0.0.1", "session_pool_size": 2,
   "enable_scp": true, "enabled_ssh_commands": ["scp", "sha256sum", "rsync"]},
- "httpd": {"bind_port": 0},
+ "httpd": {"bind_port": $((PORT_BASE + 78)), "bind_address": "127.0.0.1"},
  "data_provider": {"track_quota": 1, "credentials_path": "gcs-creds"}}
 EOC
 start_server || { fail "server starts"; exit 1; }
@@ -293,6 +294,32 @@ GOOGLE_APPLICATION_CREDENTIALS=$T/sa.json start_server || fail "server restarts"
 gina_ls() { echo 'ls -l /' | sftp_pw gina pw | grep -q ' 1000 .*a.bin'; }
 check "with GOOGLE_APPLICATION_CREDENTIALS the key file's account is used" gina_ls
 check "through the JWT bearer grant" test "$(stat_of tokens)" -gt "$tok0"
+
+# ---- the REST API shares the validation and the credentials file ----
+. "$top_srcdir/regress/httpd-lib.sh"
+HPORT=$((PORT_BASE + 78))
+mkdir -p "$T/homes/rita"
+chown "$U1:$U1" "$T/homes/rita"
+B64=$(base64 -w0 "$T/sa.json")
+api POST /api/v1/user "{\"username\":\"rita\",\"password\":\"pw\",\"home_dir\":\"$T/homes/rita\",
+ \"uid\":$(id -u "$U1"),\"gid\":$(id -g "$U1"),\"permissions\":{\"/\":[\"*\"]},\"status\":1,
+ \"filesystem\":{\"provider\":2,\"gcsconfig\":{\"bucket\":\"$BUCKET\",\"key_prefix\":\"users/rita\",
+ \"endpoint\":\"http://127.0.0.1:$GPORT\",\"credentials\":\"$B64\"}}}"
+expect "POST /api/v1/user with gcsconfig.credentials" 200 \
+	"'credentials' not in j['filesystem']['gcsconfig'] and j['filesystem']['gcsconfig']['key_prefix'] == 'users/rita/'"
+check "the REST API saved rita's key file" cmp "$T/sa.json" "$CFG/gcs-creds/rita_gcs_credentials.json"
+rita_put() { printf 'put %s /r.bin\n' "$T/small" | sftp_pw rita pw >/dev/null &&
+	gkeys users/rita/ | grep -qx 'users/rita/r.bin'; }
+check "rita uploads to her prefix" rita_put
+api POST /api/v1/user "{\"username\":\"rob\",\"password\":\"pw\",\"home_dir\":\"$T/homes/rob\",
+ \"uid\":1,\"gid\":1,\"permissions\":{\"/\":[\"*\"]},\"status\":1,
+ \"filesystem\":{\"provider\":2,\"gcsconfig\":{\"bucket\":\"$BUCKET\",\"credentials\":\"%%%%\"}}}"
+expect "POST /api/v1/user with credentials that are not base64: 400" 400
+api POST /api/v1/user "{\"username\":\"rob\",\"password\":\"pw\",\"home_dir\":\"$T/homes/rob\",
+ \"uid\":1,\"gid\":1,\"permissions\":{\"/\":[\"*\"]},\"status\":1,
+ \"filesystem\":{\"provider\":2,\"gcsconfig\":{\"bucket\":\"$BUCKET\",\"project\":\"x\"}}}"
+expect "POST /api/v1/user with an unknown gcsconfig member: 400, named" 400 \
+	"'gcsconfig.project' in j.get('error', '') + j.get('message', '')"
 
 check "the private key never reached the log" sh -c \
 	"! grep -q 'PRIVATE KEY\\|$(sed -n 2p "$T/sa.pem" | cut -c1-40)' '$LOG' '$T/serve.out'"
