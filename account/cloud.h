@@ -38,6 +38,11 @@ int cloud_gcs_automatic(const json_t *fs);
 int cloud_gcs_credentials_file(const char *username, char *out, size_t outsz);
 /* The file's text (malloc'd; wipe before free). 0, or -1 with err. */
 int cloud_gcs_read_credentials(const char *path, char **out, char *err, size_t errlen);
+/* A key file given on a command line (--gcs-credentials-file) into gcs:
+ * credentials = its bytes in base64, automatic_credentials = 0 (SFTPGo's CLI and
+ * portable mode). 0; 1 with err when the file cannot be read, is empty or is over
+ * CLOUD_GCS_CREDENTIALS_MAX; -1 with err when out of memory. */
+int cloud_gcs_set_key_file(json_t *gcs, const char *path, char *err, size_t errlen);
 
 /* SFTPGo 0.9.6's $aes$ format (spec 11.4). 0, or -1 with err. */
 int cloud_secret_encrypt(const char *plain, char *out, size_t outsz, char *err,

@@ -297,3 +297,49 @@ cloud_gcs_read_credentials(const char *path, char **out, char *err, size_t errle
 	*out = buf;
 	return 0;
 }
+
+int
+cloud_gcs_set_key_file(json_t *gcs, const char *path, char *err, size_t errlen)
+{
+	unsigned char *buf = malloc(CLOUD_GCS_CREDENTIALS_MAX + 1);
+	char *b64 = malloc(CLOUD_GCS_CREDENTIALS_MAX / 3 * 4 + 8);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	size_t n = 0;
+	ssize_t r = 0;
+
+	if (buf == NULL || b64 == NULL) {
+		rc = -1;
+		errf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (fd < 0) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	while (n <= CLOUD_GCS_CREDENTIALS_MAX &&
+	       (r = read(fd, buf + n, CLOUD_GCS_CREDENTIALS_MAX + 1 - n)) > 0)
+		n += (size_t)r;
+	if (r < 0 || n == 0 || n > CLOUD_GCS_CREDENTIALS_MAX) {
+		errf(err, errlen, "%s: %s", path,
+		     r < 0 ? strerror(errno) : "empty or larger than 64 KiB");
+		rc = 1;
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, buf, (int)n);
+	if (json_object_set_new(gcs, "credentials", json_string(b64)) != 0 ||
+	    json_object_set_new(gcs, "automatic_credentials", json_integer(0)) != 0) {
+		rc = -1;
+		errf(err, errlen, "out of memory");
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (buf != NULL)
+		explicit_bzero(buf, CLOUD_GCS_CREDENTIALS_MAX + 1);
+	if (b64 != NULL)
+		explicit_bzero(b64, CLOUD_GCS_CREDENTIALS_MAX / 3 * 4 + 8);
+	free(buf);
+	free(b64);
+	return rc;
+}

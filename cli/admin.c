@@ -20,8 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "account/cloud.h"
 #include "account/account.h"
 #include "account/extfilter.h"
@@ -653,43 +651,12 @@ flag_int(const struct cli *c, int id, const char *v, long long min, long long ma
 static int
 gcs_credentials(const struct cli *c, const char *path, json_t *gcs)
 {
-	unsigned char *buf = malloc(CLOUD_GCS_CREDENTIALS_MAX + 1);
-	char *b64 = malloc(CLOUD_GCS_CREDENTIALS_MAX / 3 * 4 + 8);
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	size_t n = 0;
-	ssize_t r = 0;
+	char err[512];
+	int r = cloud_gcs_set_key_file(gcs, path, err, sizeof(err));
 
-	if (buf == NULL || b64 == NULL) {
-		rc = runtime_error(c, "out of memory");
-		goto out;
-	}
-	if (fd < 0) {
-		rc =
-		    bad_input(c, "--gcs-credentials-file: %s: %s", path, strerror(errno));
-		goto out;
-	}
-	while (n <= CLOUD_GCS_CREDENTIALS_MAX &&
-	       (r = read(fd, buf + n, CLOUD_GCS_CREDENTIALS_MAX + 1 - n)) > 0)
-		n += (size_t)r;
-	if (r < 0 || n == 0 || n > CLOUD_GCS_CREDENTIALS_MAX) {
-		rc = bad_input(c, "--gcs-credentials-file: %s: %s", path,
-		               r < 0 ? strerror(errno) : "empty or larger than 64 KiB");
-		goto out;
-	}
-	EVP_EncodeBlock((unsigned char *)b64, buf, (int)n);
-	if (json_object_set_new(gcs, "credentials", json_string(b64)) != 0 ||
-	    json_object_set_new(gcs, "automatic_credentials", json_integer(0)) != 0)
-		rc = runtime_error(c, "out of memory");
-out:
-	if (fd >= 0)
-		close(fd);
-	if (buf != NULL)
-		explicit_bzero(buf, CLOUD_GCS_CREDENTIALS_MAX + 1);
-	if (b64 != NULL)
-		explicit_bzero(b64, CLOUD_GCS_CREDENTIALS_MAX / 3 * 4 + 8);
-	free(buf);
-	free(b64);
-	return rc;
+	if (r > 0)
+		return bad_input(c, "--gcs-credentials-file: %s", err);
+	return r < 0 ? runtime_error(c, err) : 0;
 }
 
 /* --gcs-*: merged into filesystem.gcsconfig. */

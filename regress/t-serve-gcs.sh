@@ -13,10 +13,10 @@
 # REST API.
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
+. "$top_srcdir/regress/gcs-lib.sh"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 
-FT=${GCS_FIREBASE_TOOLS:-/opt/sftpgo-test-gcs/node_modules/firebase-tools}
-if [ ! -f "$FT/lib/emulator/storage/apis/gcloud.js" ] || ! command -v node >/dev/null; then
+if ! gcs_have; then
 	[ "${CI:-}" = true ] && { fail "the firebase-tools storage emulator is installed (contrib/install-deps.sh)"; exit 1; }
 	skip_all "firebase-tools not installed (contrib/install-deps.sh)"
 fi
@@ -27,26 +27,8 @@ GPORT=$((PORT_BASE + 77))
 BUCKET=tb
 EMAIL=sftpgo-test@demo-sftpgo.iam.gserviceaccount.com
 
-# the service account: an RSA key, its public half for the token endpoint
-openssl genrsa -out "$T/sa.pem" 2048 2>/dev/null
-openssl rsa -in "$T/sa.pem" -pubout -out "$T/sa.pub" 2>/dev/null
-$PY - "$T/sa.pem" "$EMAIL" "http://127.0.0.1:$GPORT/token" >"$T/sa.json" <<'EOP'
-import json, sys
-print(json.dumps({"type": "service_account", "project_id": "demo-sftpgo",
-                  "private_key_id": "k1", "private_key": open(sys.argv[1]).read(),
-                  "client_email": sys.argv[2], "client_id": "1",
-                  "token_uri": sys.argv[3]}, indent=2))
-EOP
-
-node "$top_srcdir/regress/gcs-emulator.js" "$GPORT" "$T/sa.pub" "$EMAIL" "$FT" \
-	>"$T/emulator.log" 2>&1 &
-BG_PIDS="$BG_PIDS $!"
-_i=0
-until curl -s -o /dev/null "http://127.0.0.1:$GPORT/__stats"; do
-	[ $_i -ge 300 ] && { fail "the GCS emulator starts"; cat "$T/emulator.log"; exit 1; }
-	sleep 0.1
-	_i=$((_i + 1))
-done
+# the service account ($T/sa.json) and the emulator
+gcs_start "$GPORT" "$EMAIL" || { fail "the GCS emulator starts"; exit 1; }
 ok "the GCS emulator starts"
 
 # direct access to the emulator: what the bucket really holds
