@@ -28,6 +28,9 @@
 #define TOKEN_MAX 4096
 #define TOKEN_MARGIN 120 /* refreshed this many seconds before it expires */
 #define MAX_HOSTS 3
+/* resumable uploads above this go in pieces of it (a multiple of 256 KiB, as the
+ * API wants), each resumable from what the session holds */
+#define GCS_CHUNK (16u * 1024u * 1024u)
 
 struct gcs {
 	char *bucket, *storage_class;
@@ -747,7 +750,113 @@ start_session(struct gcs *c, const char *name, uint64_t size, char **session)
 	return err;
 }
 
-/* The whole body in one request of the session (GCS takes any size in one). */
+/*
+ * One PUT of a session: [off, off + n) of fd with its Content-Range, or (n 0) a
+ * status query ("bytes * /size"). 0 with *done once the object exists (200, 201),
+ * or with *next = the bytes the server holds (308 Resume Incomplete); else an
+ * error, not retried here (the caller asks what arrived and goes on from there).
+ */
+static int
+session_put(struct gcs *c, const char *session, int fd, uint64_t off, uint64_t n,
+            uint64_t size, uint64_t *next, int *done)
+{
+	struct httpc_req r;
+	char cr[96];
+	char *url = strdup(session);
+	int err;
+
+	req_init(&r, "PUT", url);
+	if (n > 0)
+		snprintf(cr, sizeof(cr), "Content-Range: bytes %llu-%llu/%llu",
+		         (unsigned long long)off, (unsigned long long)(off + n - 1),
+		         (unsigned long long)size);
+	else
+		snprintf(cr, sizeof(cr), "Content-Range: bytes */%llu",
+		         (unsigned long long)size);
+	if (url == NULL ||
+	    httpc_req_header(&r, "Content-Type: application/octet-stream") != 0 ||
+	    httpc_req_header(&r, cr) != 0) {
+		httpc_req_free(&r);
+		return ENOMEM;
+	}
+	if (n > 0) {
+		r.fd = fd;
+		r.off = off;
+		r.len = n;
+	} else {
+		r.mem = "";
+		r.mem_len = 0;
+	}
+	unsigned keep = c->retries;
+	c->retries = 0;
+	err = perform(c, &r, n > 0 ? "resumable upload" : "resumable upload status");
+	c->retries = keep;
+	*done = 0;
+	if (r.cc == CURLE_OK && r.status == 308 && !r.overflow) {
+		err = 0;
+		*next = r.range_next;
+	} else if (err == 0) {
+		*done = 1;
+	}
+	httpc_req_free(&r);
+	return err;
+}
+
+/*
+ * A large object in GCS_CHUNK pieces of one session. A piece that fails (lost
+ * connection, 5xx) is not sent again blindly: the session is asked what it holds
+ * (a status query) and the upload goes on from the server's offset, so a dropped
+ * connection costs at most one piece, not the object. c->retries failures in a
+ * row without progress end it (EIO: the caller starts a new session).
+ */
+static int
+upload_chunked(struct gcs *c, const char *session, int fd, uint64_t size)
+{
+	uint64_t off = 0;
+	unsigned failures = 0;
+	int ask = 0;
+
+	for (;;) {
+		uint64_t n = size - off < GCS_CHUNK ? size - off : GCS_CHUNK, next = 0;
+		int done = 0, err = session_put(c, session, fd, off, ask ? 0 : n, size,
+		                                &next, &done);
+		if (err == 0 && done)
+			return 0;
+		if (err == 0 && next > size) {
+			seterr(c, "resumable upload: the server holds %llu bytes of %llu",
+			       (unsigned long long)next, (unsigned long long)size);
+			return EIO;
+		}
+		if (err == 0 && (ask || next > off)) {
+			if (next > off)
+				failures = 0;
+			off = next;
+			ask = 0;
+			if (off < size)
+				continue;
+			/* every byte is there but no object: ask once more */
+			seterr(c, "resumable upload: all %llu bytes sent, no object",
+			       (unsigned long long)size);
+			err = EIO;
+		} else if (err == 0) {
+			seterr(c, "resumable upload: no progress at %llu of %llu bytes",
+			       (unsigned long long)off, (unsigned long long)size);
+			err = EIO;
+		}
+		if (err != EIO || ++failures > c->retries)
+			return err;
+		log_info("gcs: %s at %llu of %llu bytes, asking the session what it "
+		         "holds (attempt %u of %u)",
+		         c->err, (unsigned long long)off, (unsigned long long)size,
+		         failures + 1, c->retries + 1);
+		httpc_sleep_ms((uint64_t)c->backoff_ms
+		               << (failures < 6 ? failures - 1 : 5));
+		ask = 1;
+	}
+}
+
+/* A resumable session: the whole body in one PUT up to GCS_CHUNK, in chunks
+ * above (upload_chunked). */
 static int
 upload(struct gcs *c, const char *name, int fd, uint64_t size)
 {
@@ -757,6 +866,11 @@ upload(struct gcs *c, const char *name, int fd, uint64_t size)
 
 	if (err != 0)
 		return err;
+	if (size > GCS_CHUNK) {
+		err = upload_chunked(c, session, fd, size);
+		free(session);
+		return err;
+	}
 	req_init(&r, "PUT", session);
 	if (httpc_req_header(&r, "Content-Type: application/octet-stream") != 0) {
 		httpc_req_free(&r);

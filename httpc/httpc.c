@@ -115,6 +115,17 @@ httpc_on_header(char *p, size_t sz, size_t n, void *ud)
 	} else if (header_value(p, len, "location:", &b, &e)) {
 		free(r->location);
 		r->location = strndup(p + b, e - b);
+	} else if (header_value(p, len, "range:", &b, &e) && e - b > 8 && e - b < 40 &&
+	           strncmp(p + b, "bytes=0-", 8) == 0) {
+		char v[40], *end;
+		memcpy(v, p + b + 8, e - b - 8);
+		v[e - b - 8] = '\0';
+		errno = 0;
+		unsigned long long last = strtoull(v, &end, 10);
+		/* digits only, and N + 1 must fit */
+		if (v[0] >= '0' && v[0] <= '9' && *end == '\0' && errno == 0 &&
+		    last < UINT64_MAX)
+			r->range_next = (uint64_t)last + 1;
 	}
 	return len;
 }
@@ -158,6 +169,7 @@ httpc_req_reset(struct httpc_req *r)
 	r->etag[0] = '\0';
 	free(r->location);
 	r->location = NULL;
+	r->range_next = 0;
 }
 
 void

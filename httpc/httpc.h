@@ -41,6 +41,9 @@ struct httpc_req {
 	uint64_t not_before_ms;
 	int part;    /* S3 multipart: part number */
 	int no_auth; /* GCS: the token exchange itself */
+	/* GCS resumable sessions: the bytes the server holds, from a 308's
+	 * "Range: bytes=0-N" (N + 1; 0 without the header) */
+	uint64_t range_next;
 };
 
 /* CURLOPT_WRITEFUNCTION, CURLOPT_HEADERFUNCTION, CURLOPT_READFUNCTION (ud: req). */

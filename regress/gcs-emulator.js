@@ -133,7 +133,7 @@ app.use((req, res, next) => {
     (req.query.alt === "media" ? " media" : "") +
     (req.query.upload_id ? " session" : "");
   count(kind);
-  if (fault.mode !== "off" && (fault.mode === "down" || fault.n > 0)) {
+  if (fault.mode !== "off" && fault.mode !== "dropchunk" && (fault.mode === "down" || fault.n > 0)) {
     if (fault.mode !== "down") fault.n--;
     stats.faults++;
     if (fault.mode === "drop") return req.socket.destroy();
@@ -142,6 +142,54 @@ app.use((req, res, next) => {
   if (req.url.startsWith("/storage/v1/b/") && /\/rewriteTo\//.test(req.path))
     req.url = req.url.slice("/storage/v1".length);
   next();
+});
+// Resumable sessions in chunks (Content-Range), which the emulator lacks: its PUT
+// finalizes a session at the first request whatever the range. A status query
+// ("bytes */size") and every chunk but the last are answered here, 308 with the
+// Range the session holds, as GCS does; the last chunk goes on to the emulator,
+// which appends it and makes the object. "dropchunk" (n) drops the connection of
+// the next n chunks after the first, before any byte of them is kept.
+app.put("/upload/storage/v1/b/:bucketId/o", (req, res, next) => {
+  const cr = req.header("content-range");
+  if (!req.query.upload_id || !cr) return next();
+  let up;
+  try {
+    up = emulator.uploadService.getResumableUpload(String(req.query.upload_id));
+  } catch (e) {
+    return res.sendStatus(404);
+  }
+  const held = () => {
+    if (up.size > 0) res.set("Range", `bytes=0-${up.size - 1}`);
+    res.status(308).end();
+  };
+  let m = /^bytes \*\/(\d+)$/.exec(cr);
+  if (m) {
+    count("chunk query");
+    return up.status === "final" ? res.status(200).json({}) : held();
+  }
+  m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(cr);
+  if (!m || +m[2] < +m[1] || +m[2] >= +m[3]) return res.sendStatus(400);
+  if (up.status !== "active") return res.sendStatus(400);
+  if (+m[1] !== up.size) {
+    count("chunk out of place");
+    return held();
+  }
+  if (fault.mode === "dropchunk" && fault.n > 0 && +m[1] > 0) {
+    fault.n--;
+    stats.faults++;
+    return req.socket.destroy();
+  }
+  if (+m[2] + 1 === +m[3]) {
+    count("chunk last");
+    return next();
+  }
+  express.raw({ type: "*/*", limit: "130mb" })(req, res, () => {
+    if (!Buffer.isBuffer(req.body) || req.body.length !== +m[2] - +m[1] + 1)
+      return res.sendStatus(400);
+    count("chunk");
+    emulator.uploadService.continueResumableUpload(up.id, req.body);
+    held();
+  });
 });
 // the emulator stores every object as STANDARD: the storage class each upload
 // session and rewrite asked for is counted here ("class NEARLINE": n)

@@ -158,12 +158,16 @@ remote_sha() { [ "$(ssh_pw alice pw sha256sum /d/scp.bin | cut -d' ' -f1)" = "$(
 check "sha256sum over ssh hashes the object" remote_sha
 check_not "rsync is refused on cloud storage" ssh_pw alice pw 'rsync --server -e.LsfxC . /d'
 
-# ---- 100 MiB (the emulator takes at most 130 MB in one request) ----
+# ---- 100 MiB: one resumable session in 16 MiB chunks ----
 mkfile big 104857600
+chunks0=$(stat_of chunk)
+sessions0=$(stat_of "POST upload")
 printf 'put %s /big.bin\nget /big.bin %s\n' "$T/big" "$T/big.back" | sftp_pw alice pw >"$T/big.out" 2>&1
 check "100 MiB up and down" test $? -eq 0
 check "100 MiB: sha256 identical" test "$(sha "$T/big")" = "$(sha "$T/big.back")"
 check "the emulator holds 104857600 bytes" test "$(gmeta users/alice/big.bin size)" = 104857600
+check "uploaded in one session: 6 chunks of 16 MiB with a Content-Range, then the last" sh -c \
+	"[ $(stat_of chunk) -eq $((chunks0 + 6)) ] && [ $(stat_of 'POST upload') -eq $((sessions0 + 1)) ]"
 
 # ---- a client killed mid-upload leaves nothing ----
 mkfile half 40000000
@@ -231,6 +235,19 @@ round_trip() {
 }
 check "dropped connections are retried: 12 MB succeeds" round_trip
 check "the emulator dropped them" test "$(stat_of faults)" -ge 4
+# a chunk's connection dropped: the session says what it holds, the upload goes on
+mkfile forty 40000000
+sessions0=$(stat_of "POST upload")
+queries0=$(stat_of "chunk query")
+fault dropchunk 1
+resumed() {
+	printf 'put %s /r4.bin\nget /r4.bin %s\n' "$T/forty" "$T/forty.back" | sftp_pw alice pw &&
+		cmp "$T/forty" "$T/forty.back"
+}
+check "a chunk dropped mid-upload (40 MB, 3 chunks): resumed, identical" resumed
+check "... in the same session, after a status query" sh -c \
+	"[ $(stat_of 'POST upload') -eq $((sessions0 + 1)) ] && [ $(stat_of 'chunk query') -gt $queries0 ]"
+check "the resume is logged" wait_log 'asking the session what it holds'
 fault down
 printf 'put %s /r3.bin\n' "$T/small" | sftp_pw alice pw >"$T/r3.out" 2>&1
 check "an endpoint that keeps failing: the upload fails" test $? -ne 0
