@@ -46,7 +46,11 @@ EmulatorRegistry.set("storage", {
 });
 const pub = crypto.createPublicKey(fs.readFileSync(pubPath));
 const projectId = "demo-sftpgo";
-const persistence = new Persistence(fs.mkdtempSync("/tmp/gcs-emu-"));
+// the objects under GCS_EMULATOR_DIR (the test's scratch dir, removed with it), not
+// in /tmp, where each run left its bytes behind (150 MB for t-serve-gcs)
+const persistence = new Persistence(
+  fs.mkdtempSync(path.join(process.env.GCS_EMULATOR_DIR || "/tmp", "gcs-emu-")),
+);
 const layer = new StorageLayer(
   projectId,
   new Map(),

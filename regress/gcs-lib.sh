@@ -23,8 +23,8 @@ print(json.dumps({"type": "service_account", "project_id": "demo-sftpgo",
                   "client_email": sys.argv[2], "client_id": "1",
                   "token_uri": sys.argv[3]}, indent=2))
 EOP
-	node "$top_srcdir/regress/gcs-emulator.js" "$1" "$T/sa.pub" "$2" "$GCS_FT" \
-		>"$T/emulator.log" 2>&1 &
+	GCS_EMULATOR_DIR=$T node "$top_srcdir/regress/gcs-emulator.js" "$1" "$T/sa.pub" \
+		"$2" "$GCS_FT" >"$T/emulator.log" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	_i=0
 	until curl -s -o /dev/null "http://127.0.0.1:$1/__stats"; do
