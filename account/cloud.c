@@ -136,7 +136,6 @@ int
 cloud_validate(const json_t *fs, char *err, size_t errlen)
 {
 	const json_t *prov = fs != NULL ? json_object_get(fs, "provider") : NULL;
-	const json_t *gcs = fs != NULL ? json_object_get(fs, "gcsconfig") : NULL;
 
 	if (prov == NULL || json_is_null(prov))
 		return 0;
@@ -148,10 +147,7 @@ cloud_validate(const json_t *fs, char *err, size_t errlen)
 	case 1:
 		return validate_s3(fs, err, errlen);
 	case 2:
-		return errf(err, errlen,
-		            "filesystem.provider: 2 (Google Cloud Storage) is not "
-		            "supported yet%s",
-		            json_object_size(gcs) > 0 ? " (gcsconfig refused)" : "");
+		return cloud_validate_gcs(fs, err, errlen);
 	default:
 		return errf(err, errlen,
 		            "filesystem.provider: must be 0 (local), 1 (S3) or 2 (GCS)");
@@ -286,13 +282,15 @@ cloud_secret_decrypt(const char *stored, char *out, size_t outsz, char *err,
 }
 
 int
-cloud_prepare_for_store(json_t *fs, char *err, size_t errlen)
+cloud_prepare_for_store(json_t *fs, const char *username, char *err, size_t errlen)
 {
 	json_t *s3 = json_object_get(fs, "s3config");
 	char prefix[FIELD_MAX + 2],
 	    enc[5 + KEY_HEX + 1 + 2 * (NONCE_LEN + CLOUD_SECRET_MAX + TAG_LEN) + 1];
 	const char *secret;
 
+	if (cloud_provider(fs) == 2)
+		return cloud_gcs_prepare_for_store(fs, username, err, errlen);
 	if (cloud_provider(fs) != 1 || !json_is_object(s3))
 		return 0;
 	if (cloud_clean_prefix(str_field(s3, "key_prefix"), prefix, sizeof(prefix)) != 0)

@@ -63,7 +63,7 @@ account_prepare_for_store(struct sftpgo_user *u, const char *users_base_dir, cha
 	    user_validate(u, err, errlen) != 0 ||
 	    user_folders_normalize(u, err, errlen) != 0 ||
 	    (u->filesystem != NULL &&
-	     cloud_prepare_for_store(u->filesystem, err, errlen) != 0) ||
+	     cloud_prepare_for_store(u->filesystem, u->username, err, errlen) != 0) ||
 	    hash_password(u, err, errlen) != 0)
 		return -1;
 	return 0;

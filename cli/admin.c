@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account/cloud.h"
 #include "account/account.h"
 #include "account/extfilter.h"
 #include "account/perm.h"
@@ -84,7 +85,19 @@ enum opt_id {
 	O_S3_PART_SIZE,
 	O_S3_CONCURRENCY,
 	O_S3_LAST = O_S3_CONCURRENCY,
+	O_GCS_FIRST,
+	O_GCS_BUCKET = O_GCS_FIRST,
+	O_GCS_KEY_PREFIX,
+	O_GCS_STORAGE_CLASS,
+	O_GCS_ENDPOINT,
+	O_GCS_CREDENTIALS_FILE,
+	O_GCS_AUTOMATIC,
+	O_GCS_LAST = O_GCS_AUTOMATIC,
 };
+
+/* gcsconfig member of each string --gcs-* flag, in enum order */
+static const char *const gcs_members[] = {"bucket", "key_prefix", "storage_class",
+                                          "endpoint"};
 
 /* s3config member of each --s3-* flag, in enum order */
 static const char *const s3_members[] = {
@@ -131,6 +144,12 @@ static const struct {
     {{"s3-key-prefix", required_argument, NULL, O_S3_KEY_PREFIX}, A_EDIT},
     {{"s3-upload-part-size", required_argument, NULL, O_S3_PART_SIZE}, A_EDIT},
     {{"s3-upload-concurrency", required_argument, NULL, O_S3_CONCURRENCY}, A_EDIT},
+    {{"gcs-bucket", required_argument, NULL, O_GCS_BUCKET}, A_EDIT},
+    {{"gcs-key-prefix", required_argument, NULL, O_GCS_KEY_PREFIX}, A_EDIT},
+    {{"gcs-storage-class", required_argument, NULL, O_GCS_STORAGE_CLASS}, A_EDIT},
+    {{"gcs-endpoint", required_argument, NULL, O_GCS_ENDPOINT}, A_EDIT},
+    {{"gcs-credentials-file", required_argument, NULL, O_GCS_CREDENTIALS_FILE}, A_EDIT},
+    {{"gcs-automatic-credentials", required_argument, NULL, O_GCS_AUTOMATIC}, A_EDIT},
 };
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
@@ -152,7 +171,8 @@ struct cli {
 	int folders_given;
 	const char *libexec_dir; /* where sftpgo-hookexec is (provider actions) */
 	const char *fs_provider;
-	const char *s3[O_S3_LAST - O_S3_FIRST + 1]; /* NULL: not given */
+	const char *s3[O_S3_LAST - O_S3_FIRST + 1];    /* NULL: not given */
+	const char *gcs[O_GCS_LAST - O_GCS_FIRST + 1]; /* NULL: not given */
 };
 
 static int
@@ -191,11 +211,15 @@ usage(FILE *f)
 	       "      [--allowed-extensions \"/dir::.ext1,.ext2\"]... "
 	       "[--denied-extensions \"/dir::.ext\"]...\n"
 	       "      [--virtual-folder /vpath::/mapped/path]...\n"
-	       "      [--fs-provider 0|1] [--s3-bucket B] [--s3-region R] "
+	       "      [--fs-provider 0|1|2] [--s3-bucket B] [--s3-region R] "
 	       "[--s3-access-key K]\n"
 	       "      [--s3-access-secret S] [--s3-endpoint URL] [--s3-storage-class C]\n"
 	       "      [--s3-key-prefix P] [--s3-upload-part-size MiB] "
 	       "[--s3-upload-concurrency N]\n"
+	       "      [--gcs-bucket B] [--gcs-key-prefix P] [--gcs-storage-class C]\n"
+	       "      [--gcs-credentials-file F] [--gcs-automatic-credentials "
+	       "automatic|explicit]\n"
+	       "      [--gcs-endpoint URL]\n"
 	       "  sftpgo user update --username U [the same flags; only those given "
 	       "change]\n"
 	       "  sftpgo user delete --username U\n"
@@ -271,11 +295,26 @@ store_flag(struct cli *c, int id, const char *arg)
 	case O_FS_PROVIDER:
 		c->fs_provider = arg;
 		break;
+	case O_S3_BUCKET:
+	case O_S3_REGION:
+	case O_S3_ACCESS_KEY:
+	case O_S3_ACCESS_SECRET:
+	case O_S3_ENDPOINT:
+	case O_S3_STORAGE_CLASS:
+	case O_S3_KEY_PREFIX:
+	case O_S3_PART_SIZE:
+	case O_S3_CONCURRENCY:
+		c->s3[id - O_S3_FIRST] = arg;
+		break;
+	case O_GCS_BUCKET:
+	case O_GCS_KEY_PREFIX:
+	case O_GCS_STORAGE_CLASS:
+	case O_GCS_ENDPOINT:
+	case O_GCS_CREDENTIALS_FILE:
+	case O_GCS_AUTOMATIC:
+		c->gcs[id - O_GCS_FIRST] = arg;
+		break;
 	default:
-		if (id >= O_S3_FIRST && id <= O_S3_LAST) {
-			c->s3[id - O_S3_FIRST] = arg;
-			break;
-		}
 		c->num[id - O_CONFIG_DIR] = arg;
 		break;
 	}
@@ -608,7 +647,54 @@ flag_int(const struct cli *c, int id, const char *v, long long min, long long ma
 	return 0;
 }
 
-/* --fs-provider and --s3-*: merged into filesystem (the others are kept). */
+/* --gcs-credentials-file: the key file's text, base64 (SFTPGo's credentials). */
+static int
+gcs_credentials(const struct cli *c, const char *path, json_t *gcs)
+{
+	char err[512];
+	int r = cloud_gcs_set_key_file(gcs, path, err, sizeof(err));
+
+	if (r > 0)
+		return bad_input(c, "--gcs-credentials-file: %s", err);
+	return r < 0 ? runtime_error(c, err) : 0;
+}
+
+/* --gcs-*: merged into filesystem.gcsconfig. */
+static int
+set_gcs(const struct cli *c, json_t *fs)
+{
+	json_t *gcs = json_object_get(fs, "gcsconfig");
+	const char *ac = c->gcs[O_GCS_AUTOMATIC - O_GCS_FIRST];
+	const char *cf = c->gcs[O_GCS_CREDENTIALS_FILE - O_GCS_FIRST];
+
+	if (!json_is_object(gcs)) {
+		gcs = json_object();
+		if (json_object_set_new(fs, "gcsconfig", gcs) != 0)
+			return runtime_error(c, "out of memory");
+	}
+	for (int id = O_GCS_FIRST; id <= O_GCS_ENDPOINT; id++) {
+		const char *v = c->gcs[id - O_GCS_FIRST];
+		if (v != NULL && json_object_set_new(gcs, gcs_members[id - O_GCS_FIRST],
+		                                     json_string(v)) != 0)
+			return runtime_error(c, "out of memory");
+	}
+	if (ac != NULL) {
+		if (strcmp(ac, "automatic") != 0 && strcmp(ac, "explicit") != 0)
+			return bad_input(c,
+			                 "--gcs-automatic-credentials: \"%s\" is neither "
+			                 "automatic nor explicit",
+			                 ac);
+		if (cf != NULL && strcmp(ac, "automatic") == 0)
+			return bad_input(c, "--gcs-automatic-credentials automatic and "
+			                    "--gcs-credentials-file exclude each other");
+		if (json_object_set_new(gcs, "automatic_credentials",
+		                        json_integer(strcmp(ac, "automatic") == 0)) != 0)
+			return runtime_error(c, "out of memory");
+	}
+	return cf != NULL ? gcs_credentials(c, cf, gcs) : 0;
+}
+
+/* --fs-provider, --s3-* and --gcs-*: merged into filesystem (the others are kept). */
 static int
 set_filesystem(const struct cli *c, struct sftpgo_user *u)
 {
@@ -646,6 +732,8 @@ set_filesystem(const struct cli *c, struct sftpgo_user *u)
 		    json_object_set_new(s3, s3_members[id - O_S3_FIRST], val) != 0)
 			rc = runtime_error(c, "out of memory");
 	}
+	if (rc == 0)
+		rc = set_gcs(c, fs);
 out:
 	if (rc == 0) {
 		json_decref(u->filesystem);
@@ -661,6 +749,9 @@ filesystem_given(const struct cli *c)
 {
 	for (int i = 0; i <= O_S3_LAST - O_S3_FIRST; i++)
 		if (c->s3[i] != NULL)
+			return 1;
+	for (int i = 0; i <= O_GCS_LAST - O_GCS_FIRST; i++)
+		if (c->gcs[i] != NULL)
 			return 1;
 	return c->fs_provider != NULL;
 }
@@ -740,6 +831,13 @@ flag_for_field(const char *msg)
 	    {"filesystem.s3config.key_prefix", "--s3-key-prefix"},
 	    {"filesystem.s3config.upload_part_size", "--s3-upload-part-size"},
 	    {"filesystem.s3config.upload_concurrency", "--s3-upload-concurrency"},
+	    {"filesystem.gcsconfig.bucket", "--gcs-bucket"},
+	    {"filesystem.gcsconfig.key_prefix", "--gcs-key-prefix"},
+	    {"filesystem.gcsconfig.endpoint", "--gcs-endpoint"},
+	    {"filesystem.gcsconfig.automatic_credentials", "--gcs-automatic-credentials"},
+	    {"filesystem.gcsconfig.credentials", "--gcs-credentials-file"},
+	    {"could not validate GCS credentials", "--gcs-credentials-file"},
+	    {"could not validate GCS config", "--gcs-credentials-file"},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i].field);
@@ -770,6 +868,7 @@ open_provider(const struct cli *c, struct sftpgo_config *cfg, struct provider **
 		bad_input(c, "configuration: %s", err);
 		return EXIT_BAD_INPUT;
 	}
+	cloud_set_credentials_dir(cfg->data_provider.credentials_path);
 	if (p == NULL)
 		return 0;
 	if (provider_open(cfg, p, err, sizeof(err)) != 0)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account/cloud.h"
 #include "account/account.h"
 #include "account/user.h"
 #include "auth/auth.h"
@@ -663,6 +664,7 @@ open_provider(const struct import_opts *o, struct sftpgo_config *cfg, struct pro
 		fprintf(stderr, "sftpgo user import: configuration: %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
+	cloud_set_credentials_dir(cfg->data_provider.credentials_path);
 	if (!o->dry_run && (ro = cli_provider_not_writable(cfg)) != NULL) {
 		fprintf(stderr, "sftpgo user import: %s\n", ro);
 		config_free(cfg);

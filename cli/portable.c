@@ -56,19 +56,38 @@ static const char *const s3_member[S3_FLAGS] = {
     "bucket",        "region",     "access_key",       "access_secret",     "endpoint",
     "storage_class", "key_prefix", "upload_part_size", "upload_concurrency"};
 
+/* --gcs-* flags: the gcsconfig string members first, in this order */
+enum {
+	GCS_BUCKET,
+	GCS_KEY_PREFIX,
+	GCS_STORAGE_CLASS,
+	GCS_ENDPOINT, /* an extension, as in `sftpgo user add` (SFTPGo has none) */
+	GCS_CREDENTIALS_FILE,
+	GCS_AUTOMATIC,
+	GCS_FLAGS
+};
+static const char *const gcs_flag_name[GCS_FLAGS] = {
+    "bucket",   "key-prefix",       "storage-class",
+    "endpoint", "credentials-file", "automatic-credentials"};
+static const char *const gcs_member[GCS_CREDENTIALS_FILE] = {"bucket", "key_prefix",
+                                                             "storage_class", "endpoint"};
+
 struct portable {
 	const char *directory, *username, *password, *log_file, *libexec_dir;
 	struct strlist keys, perms, commands;
 	struct strlist ext[2]; /* --allowed-extensions, --denied-extensions */
 	long fs_provider;
 	const char *s3[S3_FLAGS];
+	const char *gcs[GCS_FLAGS];
 	int perms_given, commands_given;
 	long port;
 	int advertise, advertise_credentials;
 	char dir[PATH_MAX]; /* the served directory, absolute */
 	char tmp[PATH_MAX]; /* the private config dir */
 	char generated_pw[16];
-	char s3_prefix[1100]; /* the cleaned key prefix, for the ready line */
+	char
+	    cloud_prefix[1100]; /* the cleaned key prefix (S3, GCS), for the ready line */
+	char creds[PATH_MAX];   /* data_provider.credentials_path: tmp/credentials */
 };
 
 /* The SSH commands served in process; git and rsync need the jail (root). */
@@ -103,11 +122,15 @@ usage(FILE *f)
 	    "  -s, --sftpd-port int          0: a random free port in 49152..64151\n"
 	    "  -c, --ssh-commands strings    (default md5sum,sha1sum,cd,pwd)\n"
 	    "  -u, --username string         empty: \"user\"\n"
-	    "  -f, --fs-provider int         0 local, 1 S3 (2 GCS: not supported "
-	    "yet)\n"
+	    "  -f, --fs-provider int         0 local, 1 S3, 2 Google Cloud Storage\n"
 	    "      --s3-bucket, --s3-region, --s3-access-key, --s3-access-secret,\n"
 	    "      --s3-endpoint, --s3-storage-class, --s3-key-prefix string\n"
 	    "      --s3-upload-part-size int (MiB), --s3-upload-concurrency int\n"
+	    "      --gcs-bucket, --gcs-key-prefix, --gcs-storage-class string\n"
+	    "      --gcs-credentials-file string  a service account's JSON key file\n"
+	    "      --gcs-automatic-credentials int  1: the environment's credentials "
+	    "(default 1)\n"
+	    "      --gcs-endpoint string     (an extension) an emulator's URL\n"
 	    "      --allowed-extensions, --denied-extensions \"/dir::.ext1,.ext2\"\n"
 	    "See sftpgo(8), PORTABLE MODE.\n");
 }
@@ -153,7 +176,13 @@ parse_port(struct portable *p, const char *arg)
 static int
 parse_flags(struct portable *p, int argc, char **argv)
 {
-	enum { O_LIBEXEC = 256, O_GCS, O_ALLOWED_EXT, O_DENIED_EXT, O_S3 };
+	enum {
+		O_LIBEXEC = 256,
+		O_ALLOWED_EXT,
+		O_DENIED_EXT,
+		O_S3,
+		O_GCS = O_S3 + S3_FLAGS
+	};
 	static const struct option opts[] = {
 	    {"advertise-credentials", optional_argument, NULL, 'C'},
 	    {"advertise-service", optional_argument, NULL, 'S'},
@@ -176,24 +205,24 @@ parse_flags(struct portable *p, int argc, char **argv)
 	    {"s3-key-prefix", required_argument, NULL, O_S3 + S3_KEY_PREFIX},
 	    {"s3-upload-part-size", required_argument, NULL, O_S3 + S3_PART_SIZE},
 	    {"s3-upload-concurrency", required_argument, NULL, O_S3 + S3_CONCURRENCY},
-	    {"gcs-bucket", required_argument, NULL, O_GCS},
-	    {"gcs-credentials-file", required_argument, NULL, O_GCS},
-	    {"gcs-key-prefix", required_argument, NULL, O_GCS},
-	    {"gcs-storage-class", required_argument, NULL, O_GCS},
-	    {"gcs-automatic-credentials", required_argument, NULL, O_GCS},
+	    {"gcs-bucket", required_argument, NULL, O_GCS + GCS_BUCKET},
+	    {"gcs-credentials-file", required_argument, NULL,
+	     O_GCS + GCS_CREDENTIALS_FILE},
+	    {"gcs-key-prefix", required_argument, NULL, O_GCS + GCS_KEY_PREFIX},
+	    {"gcs-storage-class", required_argument, NULL, O_GCS + GCS_STORAGE_CLASS},
+	    {"gcs-automatic-credentials", required_argument, NULL, O_GCS + GCS_AUTOMATIC},
+	    {"gcs-endpoint", required_argument, NULL, O_GCS + GCS_ENDPOINT},
 	    {"allowed-extensions", required_argument, NULL, O_ALLOWED_EXT},
 	    {"denied-extensions", required_argument, NULL, O_DENIED_EXT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c, rc = 0, li = -1;
+	int c, rc = 0;
 
 	opterr = 0;
 	optind = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, "+:CSd:l:p:g:k:s:c:u:f:h", opts,
-	                                   &li)) != -1) {
-		const char *flag = li >= 0 ? opts[li].name : "?";
-		li = -1;
+	                                   NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -236,23 +265,13 @@ parse_flags(struct portable *p, int argc, char **argv)
 			rc = parse_port(p, optarg);
 			break;
 		case 'f':
-			if (strcmp(optarg, "0") == 0 || strcmp(optarg, "1") == 0)
+			if (strcmp(optarg, "0") == 0 || strcmp(optarg, "1") == 0 ||
+			    strcmp(optarg, "2") == 0)
 				p->fs_provider = optarg[0] - '0';
-			else if (strcmp(optarg, "2") == 0)
-				rc = bad("--fs-provider: Google Cloud Storage (2) is not "
-				         "supported yet; 0 (local) and 1 (S3) are:",
-				         optarg);
 			else
 				rc = bad(
 				    "--fs-provider: not 0 (local), 1 (S3) or 2 (GCS):",
 				    optarg);
-			break;
-		case O_GCS:
-			fprintf(stderr,
-			        "sftpgo portable: --%s: Google Cloud Storage is not "
-			        "supported yet\n",
-			        flag);
-			rc = EXIT_BAD_INPUT;
 			break;
 		case O_ALLOWED_EXT:
 		case O_DENIED_EXT:
@@ -273,6 +292,14 @@ parse_flags(struct portable *p, int argc, char **argv)
 		case O_S3 + S3_PART_SIZE:
 		case O_S3 + S3_CONCURRENCY:
 			p->s3[c - O_S3] = optarg;
+			break;
+		case O_GCS + GCS_BUCKET:
+		case O_GCS + GCS_KEY_PREFIX:
+		case O_GCS + GCS_STORAGE_CLASS:
+		case O_GCS + GCS_ENDPOINT:
+		case O_GCS + GCS_CREDENTIALS_FILE:
+		case O_GCS + GCS_AUTOMATIC:
+			p->gcs[c - O_GCS] = optarg;
 			break;
 		case ':':
 			rc = bad("flag needs a value:", argv[optind - 1]);
@@ -433,15 +460,96 @@ s3_filesystem(struct portable *p, int *rc)
 		if (v == NULL || json_object_set_new(s3, s3_member[i], v) != 0)
 			*rc = EXIT_RUNTIME;
 	}
-	if (*rc == 0 && (cloud_validate(fs, err, sizeof(err)) != 0 ||
-	                 cloud_prepare_for_store(fs, err, sizeof(err)) != 0)) {
+	if (*rc == 0 &&
+	    (cloud_validate(fs, err, sizeof(err)) != 0 ||
+	     cloud_prepare_for_store(fs, p->username, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "sftpgo portable: S3 storage: %s\n", err);
 		*rc = EXIT_BAD_INPUT;
 	}
 	if (*rc == 0)
-		snprintf(p->s3_prefix, sizeof(p->s3_prefix), "%s",
+		snprintf(p->cloud_prefix, sizeof(p->cloud_prefix), "%s",
 		         json_string_value(json_object_get(s3, "key_prefix")) != NULL
 		             ? json_string_value(json_object_get(s3, "key_prefix"))
+		             : "");
+	if (*rc != 0) {
+		json_decref(fs);
+		return NULL;
+	}
+	return fs;
+}
+
+/*
+ * filesystem for -f 2: the --gcs-* values as gcsconfig, checked like any account's;
+ * the key file (--gcs-credentials-file) is stored as an account's would be, in
+ * <tmp>/credentials/<user>_gcs_credentials.json (0600; data_provider.
+ * credentials_path of the private config), not in the dump. NULL for the other
+ * providers; *rc set on error.
+ */
+static json_t *
+gcs_filesystem(struct portable *p, int *rc)
+{
+	const char *ac = p->gcs[GCS_AUTOMATIC];
+	json_t *fs, *gcs;
+	char err[600];
+	long long automatic = 1; /* SFTPGo's default */
+
+	*rc = 0;
+	if (p->fs_provider != 2)
+		return NULL;
+	if (ac != NULL) {
+		char *end;
+		errno = 0;
+		automatic = strtoll(ac, &end, 10);
+		if (ac[0] == '\0' || *end != '\0' || errno != 0 || automatic < 0 ||
+		    automatic > 1) {
+			bad("--gcs-automatic-credentials: not 0 or 1:", ac);
+			*rc = EXIT_BAD_INPUT;
+			return NULL;
+		}
+	}
+	if (automatic == 0 && p->gcs[GCS_CREDENTIALS_FILE] == NULL) {
+		bad("--gcs-automatic-credentials 0 needs --gcs-credentials-file", NULL);
+		*rc = EXIT_BAD_INPUT;
+		return NULL;
+	}
+	gcs = json_object();
+	fs = json_pack("{s:i, s:o}", "provider", 2, "gcsconfig", gcs);
+	if (fs == NULL || json_object_set_new(gcs, "automatic_credentials",
+	                                      json_integer(automatic)) != 0) {
+		json_decref(fs);
+		*rc = EXIT_RUNTIME;
+		return NULL;
+	}
+	for (int i = 0; i < GCS_CREDENTIALS_FILE && *rc == 0; i++)
+		if (p->gcs[i] != NULL &&
+		    json_object_set_new(gcs, gcs_member[i], json_string(p->gcs[i])) != 0)
+			*rc = EXIT_RUNTIME;
+	/* SFTPGo: a key file sets automatic_credentials to 0; one that cannot be
+	 * read ends the command (0.9.6 carried on: spec 12, fix 45) */
+	if (*rc == 0 && p->gcs[GCS_CREDENTIALS_FILE] != NULL) {
+		int r = cloud_gcs_set_key_file(gcs, p->gcs[GCS_CREDENTIALS_FILE], err,
+		                               sizeof(err));
+		if (r > 0)
+			fprintf(stderr, "sftpgo portable: --gcs-credentials-file: %s\n",
+			        err);
+		*rc = r > 0 ? EXIT_BAD_INPUT : r < 0 ? EXIT_RUNTIME : 0;
+	}
+	if (*rc == 0 && ((size_t)snprintf(p->creds, sizeof(p->creds), "%s/credentials",
+	                                  p->tmp) >= sizeof(p->creds)))
+		*rc = EXIT_RUNTIME;
+	if (*rc == 0) {
+		cloud_set_credentials_dir(p->creds);
+		if (cloud_validate(fs, err, sizeof(err)) != 0 ||
+		    cloud_prepare_for_store(fs, p->username, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sftpgo portable: Google Cloud Storage: %s\n",
+			        err);
+			*rc = EXIT_BAD_INPUT;
+		}
+	}
+	if (*rc == 0)
+		snprintf(p->cloud_prefix, sizeof(p->cloud_prefix), "%s",
+		         json_string_value(json_object_get(gcs, "key_prefix")) != NULL
+		             ? json_string_value(json_object_get(gcs, "key_prefix"))
 		             : "");
 	if (*rc != 0) {
 		json_decref(fs);
@@ -541,6 +649,13 @@ write_config(const struct portable *p, const char *password, json_t *fs, json_t 
 		json_object_set_new(json_object_get(cfg, "sftpd"), "keys", hostkeys);
 	else
 		json_decref(hostkeys);
+	/* GCS: where gcs_filesystem() stored the key file */
+	if (cfg != NULL && p->creds[0] != '\0' &&
+	    json_object_set_new(json_object_get(cfg, "data_provider"), "credentials_path",
+	                        json_string(p->creds)) != 0) {
+		json_decref(cfg);
+		cfg = NULL;
+	}
 	json_t *user = json_pack(
 	    "{s:s, s:s?, s:o, s:s, s:I, s:I, s:{s:o}, s:i}", "username", p->username,
 	    "password", password, "public_keys", string_array(&p->keys), "home_dir",
@@ -559,10 +674,11 @@ write_config(const struct portable *p, const char *password, json_t *fs, json_t 
 }
 
 /* Everything the server left in the private dir (config, dump, host keys, a
- * database journal if any), then the dir. */
+ * database journal if any, the GCS key file), then the dir. */
 static void
-remove_tmp(const char *tmp)
+remove_tmp(const struct portable *p)
 {
+	const char *tmp = p->tmp;
 	static const char *const names[] = {"sftpgo.json", "users.json", "id_rsa",
 	                                    "id_rsa.pub",  "id_ed25519", "id_ed25519.pub",
 	                                    NULL};
@@ -571,6 +687,11 @@ remove_tmp(const char *tmp)
 	for (const char *const *n = names; *n != NULL; n++) {
 		snprintf(path, sizeof(path), "%s/%s", tmp, *n);
 		(void)unlink(path);
+	}
+	if (p->creds[0] != '\0') {
+		if (cloud_gcs_credentials_file(p->username, path, sizeof(path)) == 0)
+			(void)unlink(path);
+		(void)rmdir(p->creds);
 	}
 	if (rmdir(tmp) != 0)
 		fprintf(stderr, "sftpgo portable: cannot remove %s: %s\n", tmp,
@@ -599,9 +720,17 @@ prepare(struct portable *p, const char **password)
 			        s3_flag_name[i]);
 			return EXIT_BAD_INPUT;
 		}
-	/* S3: the directory is only the local spool for uploads; SFTPGo takes the
-	 * system's temporary directory unless an absolute one is given */
-	if (p->fs_provider == 1 && p->directory[0] != '/')
+	for (int i = 0; i < GCS_FLAGS && p->fs_provider != 2; i++)
+		if (p->gcs[i] != NULL) {
+			fprintf(stderr,
+			        "sftpgo portable: --gcs-%s needs --fs-provider 2 (Google "
+			        "Cloud Storage)\n",
+			        gcs_flag_name[i]);
+			return EXIT_BAD_INPUT;
+		}
+	/* S3, GCS: the directory is only the local spool for uploads; SFTPGo takes
+	 * the system's temporary directory unless an absolute one is given */
+	if (p->fs_provider != 0 && p->directory[0] != '/')
 		p->directory = tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : "/tmp";
 	if (realpath(p->directory, p->dir) == NULL)
 		return bad("--directory: cannot use", p->directory);
@@ -622,7 +751,7 @@ prepare(struct portable *p, const char **password)
 		        strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	fs = s3_filesystem(p, &rc);
+	fs = p->fs_provider == 2 ? gcs_filesystem(p, &rc) : s3_filesystem(p, &rc);
 	exts = rc == 0 ? ext_filters(p, &rc) : NULL;
 	if (rc == 0 && write_config(p, *password, fs, exts) != 0) {
 		fprintf(stderr, "sftpgo portable: cannot write the configuration in %s\n",
@@ -632,7 +761,7 @@ prepare(struct portable *p, const char **password)
 	json_decref(fs);
 	json_decref(exts);
 	if (rc != 0)
-		remove_tmp(p->tmp);
+		remove_tmp(p);
 	return rc;
 }
 
@@ -650,7 +779,10 @@ print_ready(const struct portable *p, const char *password)
 		printf("%s%s", i ? "," : "", p->commands.v[i]);
 	if (p->fs_provider == 1)
 		printf(", S3 bucket: \"%s\", key prefix: \"%s\"", p->s3[S3_BUCKET],
-		       p->s3_prefix);
+		       p->cloud_prefix);
+	if (p->fs_provider == 2)
+		printf(", GCS bucket: \"%s\", key prefix: \"%s\"", p->gcs[GCS_BUCKET],
+		       p->cloud_prefix);
 	printf("\n");
 	fflush(stdout);
 }
@@ -721,7 +853,7 @@ portable_main(int argc, char **argv)
 		struct mdns *m = advertise(&p, password);
 		rc = serve(&p);
 		mdns_stop(m);
-		remove_tmp(p.tmp);
+		remove_tmp(&p);
 	}
 	explicit_bzero(p.generated_pw, sizeof(p.generated_pw));
 	strlist_free(&p.keys);

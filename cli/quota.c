@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account/cloud.h"
 #include "account/user.h"
 #include "cli/commands.h"
 #include "config/conf.h"
@@ -197,6 +198,7 @@ quota_main(int argc, char **argv)
 		fprintf(stderr, "sftpgo quota scan: configuration: %s\n", err);
 		return EXIT_BAD_INPUT;
 	}
+	cloud_set_credentials_dir(cfg.data_provider.credentials_path);
 	if (cfg.data_provider.track_quota == 0) {
 		fprintf(stderr,
 		        "sftpgo quota scan: data_provider.track_quota is 0: quota "

@@ -84,8 +84,6 @@ struct section {
 		.name = n, .type = K_LIST, .off = OFF(m), .allowed = allow               \
 	}
 
-/* Keys whose feature is not built yet ("honour or refuse", see man/sftpgo.json.5). */
-#define R_CLOUD "not supported yet: cloud storage (S3, GCS) is not built yet"
 #define REFUSED(n, m, why)                                                               \
 	{                                                                                \
 		.name = n, .type = K_STR, .off = OFF(m), .refused = why                  \
@@ -227,8 +225,7 @@ static const struct keydef provider_keys[] = {
     {.name = "credentials_path",
      .type = K_STR,
      .off = OFF(data_provider.credentials_path),
-     .is_path = 1,
-     .refused = R_CLOUD},
+     .is_path = 1},
     /* SFTPGo 0.9.6 */
     {.name = "pre_login_program",
      .type = K_STR,

@@ -36,6 +36,15 @@ if [ ! -x /opt/sftpgo-test-s3/node_modules/.bin/s3rver ]; then
 	(cd /opt/sftpgo-test-s3 && $SUDO npm install --no-audit --no-fund --loglevel=error \
 		s3rver@3.7.1)
 fi
+# issue 14: the tests' GCS JSON API, the Cloud Storage emulator of firebase-tools
+# (npm; Debian ships none), pinned, under /opt/sftpgo-test-gcs; regress/gcs-emulator.js
+# serves its JSON API endpoints without the firebase CLI (whose emulator start wants
+# Java 21 for the security rules runtime, which the JSON API does not use)
+if [ ! -f /opt/sftpgo-test-gcs/node_modules/firebase-tools/lib/emulator/storage/apis/gcloud.js ]; then
+	$SUDO mkdir -p /opt/sftpgo-test-gcs
+	(cd /opt/sftpgo-test-gcs && $SUDO npm install --no-audit --no-fund --loglevel=error \
+		firebase-tools@15.34.2)
+fi
 # issue 15: mkpasswd (whois) makes the yescrypt/sha-crypt/bcrypt hashes of t-user-import
 $SUDO apt-get install -y --no-install-recommends whois
 # issue 15: capsh (libcap2-bin) and systemd-analyze (systemd) check the service files

@@ -168,13 +168,17 @@ extern struct monitor_state M;
 /* loop.c */
 struct event *timer_start(int secs, event_callback_fn cb, void *arg);
 void load_session_settings(void);
-/* monitor/cloud.c: u's S3 storage into ws, the secret decrypted into secret
- * (the caller wipes it once ws is encoded). 0, or -1 with err. */
+/* monitor/cloud.c: u's S3 or GCS storage into ws, the S3 secret decrypted into
+ * secret, the GCS key file's text in *creds (the caller wipes both once ws is
+ * encoded: monitor_cloud_wipe). 0, or -1 with err. */
 struct wp_settings;
-/* u's key_prefix when u is an S3 user (malloc'd), else NULL. */
+/* u's FS path prefix when u is a cloud user (malloc'd: "/" + key_prefix on S3,
+ * key_prefix on GCS), else NULL. */
 char *monitor_cloud_log_prefix(const struct sftpgo_user *u);
 int monitor_cloud_settings(struct wp_settings *ws, const struct sftpgo_user *u,
-                           char *secret, size_t secretsz, char *err, size_t errlen);
+                           char *secret, size_t secretsz, char **creds, char *err,
+                           size_t errlen);
+void monitor_cloud_wipe(char *secret, size_t secretsz, char *creds);
 /* "a,b,c" (malloc'd), NULL when out of memory. */
 char *join_list(const struct strlist *l);
 int max_auth_tries(void);

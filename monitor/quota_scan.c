@@ -34,11 +34,14 @@ scan_settings(const struct sftpgo_user *u, long long uid, long long gid, json_t 
 	if (json_array_size(folders) > 0)
 		wp_set_folders(&ws, folders);
 	wp_set_int(&ws, WPK_QUOTA_SCAN, 1);
-	char secret[CLOUD_SECRET_MAX + 1];
-	if (monitor_cloud_settings(&ws, u, secret, sizeof(secret), err, errlen) != 0)
+	char secret[CLOUD_SECRET_MAX + 1], *creds = NULL;
+	if (monitor_cloud_settings(&ws, u, secret, sizeof(secret), &creds, err, errlen) !=
+	    0) {
+		monitor_cloud_wipe(secret, sizeof(secret), creds);
 		return NULL;
+	}
 	json_t *o = wp_settings_encode(&ws, err, errlen);
-	explicit_bzero(secret, sizeof(secret));
+	monitor_cloud_wipe(secret, sizeof(secret), creds);
 	char *js = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	return js;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "account/cloud.h"
 #include "config/conf.h"
 #include "logfile/logfile.h"
 #include "common/version.h"
@@ -538,6 +539,8 @@ monitor_serve(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	/* GCS credentials files (not reloaded on SIGHUP) */
+	cloud_set_credentials_dir(cfg.data_provider.credentials_path);
 	if (apply_log_flags(&f, &cfg) != 0) {
 		config_free(&cfg);
 		return 2;

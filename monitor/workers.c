@@ -74,16 +74,17 @@ worker_settings(const struct msess *s, const char *protocol, const char *command
 	wp_set_int(&ws, WPK_TRACK_QUOTA, s->ql != NULL);
 	wp_set_int(&ws, WPK_QUOTA_SIZE, s->ql != NULL ? u->quota_size : 0);
 	wp_set_int(&ws, WPK_QUOTA_FILES, s->ql != NULL ? u->quota_files : 0);
-	char secret[CLOUD_SECRET_MAX + 1];
-	if (monitor_cloud_settings(&ws, u, secret, sizeof(secret), err, sizeof(err)) !=
-	    0) {
+	char secret[CLOUD_SECRET_MAX + 1], *creds = NULL;
+	if (monitor_cloud_settings(&ws, u, secret, sizeof(secret), &creds, err,
+	                           sizeof(err)) != 0) {
+		monitor_cloud_wipe(secret, sizeof(secret), creds);
 		log_warn("[%s] cloud storage of %s: %s", s->conn_id, u->username, err);
 		json_decref(ws.perms);
 		return NULL;
 	}
 	/* NULL (a value the protocol refuses): the channel is refused */
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
-	explicit_bzero(secret, sizeof(secret));
+	monitor_cloud_wipe(secret, sizeof(secret), creds);
 	if (o == NULL)
 		log_error("[%s] worker settings for %s refused: %s", s->conn_id,
 		          u->username, err);
@@ -317,7 +318,7 @@ real_path(const struct mworker *w, const char *vpath)
 		return strdup("");
 	/* S3: "/" + key_prefix + the path, as SFTPGo's S3 file system names it */
 	if (w->cloud_prefix != NULL)
-		return asprintf(&p, "/%s%s", w->cloud_prefix, vpath + 1) < 0 ? NULL : p;
+		return asprintf(&p, "%s%s", w->cloud_prefix, vpath + 1) < 0 ? NULL : p;
 	return mfolders_host_path(w->folders, w->home, vpath);
 }
 

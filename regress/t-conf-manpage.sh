@@ -5,7 +5,8 @@
 # sftpgo.json(5), and either
 #  - honoured: some regress test says it proves the key's effect through a line
 #    "# covers: section.key ..." (regress/t-*.sh), or
-#  - refused: listed in the page's "NOT SUPPORTED YET" section, and `sftpgo serve
+#  - refused: listed in the page's "NOT SUPPORTED YET" section (none is now: the
+#    section is gone until a key of an unbuilt feature needs it), and `sftpgo serve
 #    --test-config` refuses a non-default value of it naming the key and saying
 #    "not supported yet" (this script sets each one), while its default loads.
 # The page renders without groff warnings.
@@ -29,7 +30,7 @@ EOP
 # the refused keys: ".B section.key" lines between .SH "NOT SUPPORTED YET" and the next .SH
 sed -n '/^\.SH "NOT SUPPORTED YET"/,/^\.SH [^"]/p' "$page" |
 	sed -n 's/^\.B \([a-z_]*\.[a-z_.]*\)$/\1/p' | sort -u >"$T/refused"
-[ -s "$T/refused" ] || fail "no NOT SUPPORTED YET section in $page"
+# every key honoured: no such section (the loop below then needs a # covers: each)
 cat "$top_srcdir"/regress/t-*.sh | sed -n 's/^# covers: //p' | tr ' ' '\n' | sort -u >"$T/covered"
 
 mkdir -p "$T/cfg"

@@ -9,9 +9,14 @@
 # Extension filters (--allowed-extensions / --denied-extensions) and S3 storage
 # (--fs-provider 1 and the --s3-* flags, against an s3rver started here: upload in
 # parts, download, the objects under the key prefix, the secret not in clear in the
-# private config); GCS flags refused naming the flag.
+# private config); Google Cloud Storage (--fs-provider 2 and the --gcs-* flags,
+# against firebase-tools' Cloud Storage emulator started here by
+# regress/gcs-emulator.js: a service account's key file through the JWT bearer
+# grant, kept 0600 in the private dir and not in the dump; automatic credentials
+# from the metadata server; the objects under the key prefix).
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
+. "$top_srcdir/regress/gcs-lib.sh"
 
 need() { command -v "$1" >/dev/null || { [ -n "${CI:-}" ] && fail "$1 installed"; skip_all "$1 not installed"; }; }
 need setpriv
@@ -100,10 +105,17 @@ expect_refused() { # "description" "message" args...
 		fail "$_d" "exit $_rc: $(tr '\n' ' ' <"$T/r.out")"
 	fi
 }
-expect_refused "GCS (-f 2) refused" "Google Cloud Storage (2) is not supported yet" -f 2
 expect_refused "an unknown provider refused" '--fs-provider: not 0 (local), 1 (S3) or 2 (GCS): "3"' -f 3
-expect_refused "a GCS flag refused, naming it" '--gcs-credentials-file: Google Cloud Storage is not supported yet' --gcs-credentials-file=/x
-expect_refused "--gcs-bucket refused, naming it" '--gcs-bucket: Google Cloud Storage is not supported yet' --gcs-bucket b
+expect_refused "a GCS flag without -f 2 refused, naming it" '--gcs-credentials-file needs --fs-provider 2 (Google Cloud Storage)' --gcs-credentials-file=/x
+expect_refused "--gcs-bucket without -f 2 refused" '--gcs-bucket needs --fs-provider 2' -f 1 --gcs-bucket b
+expect_refused "-f 2 without a bucket refused" 'Google Cloud Storage: ' -f 2
+expect_refused "-f 2 with an unreadable key file: refused (SFTPGo 0.9.6 went on)" \
+	'--gcs-credentials-file: /nonexistent.json: No such file' -f 2 --gcs-bucket b --gcs-credentials-file /nonexistent.json
+expect_refused "-f 2 with explicit credentials and no key file refused" '--gcs-automatic-credentials 0 needs --gcs-credentials-file' \
+	-f 2 --gcs-bucket b --gcs-automatic-credentials 0
+expect_refused "--gcs-automatic-credentials takes 0 or 1" '--gcs-automatic-credentials: not 0 or 1: "yes"' \
+	-f 2 --gcs-bucket b --gcs-automatic-credentials yes
+expect_refused "a GCS key prefix with .. refused" 'key_prefix' -f 2 --gcs-bucket b --gcs-key-prefix ../x
 expect_refused "an S3 flag without -f 1 refused" '--s3-bucket needs --fs-provider 1 (S3)' --s3-bucket b
 expect_refused "-f 1 without a bucket refused" 'S3 storage: ' -f 1 --s3-region r --s3-access-key k --s3-access-secret s
 expect_refused "-f 1 with a bad endpoint refused" 'endpoint' -f 1 --s3-bucket b --s3-region r --s3-access-key k --s3-access-secret s --s3-endpoint ftp://x
@@ -185,6 +197,70 @@ if [ -x "$S3RVER" ] && command -v node >/dev/null; then
 	check "S3: stopped, exit 0" test "$PSTATUS" -eq 0
 else
 	[ -n "${CI:-}" ] && fail "s3rver is installed (contrib/install-deps.sh)"
+fi
+
+# --- Google Cloud Storage against firebase-tools' emulator ---------------------------
+if gcs_have; then
+	GPORT=$((PORT_BASE + 142))
+	check "the GCS emulator starts" gcs_start "$GPORT" sftpgo-pt@demo-sftpgo.iam.gserviceaccount.com
+	chown "$U1" "$T/sa.json" && chmod 600 "$T/sa.json"
+	gstats() { curl -s "http://127.0.0.1:$GPORT/__stats"; }
+	stat_of() { gstats | $PY -c "import json,sys; print(json.load(sys.stdin).get('$1', 0))"; }
+	TOK=$(curl -s -H 'Metadata-Flavor: Google' \
+		"http://127.0.0.1:$GPORT/computeMetadata/v1/instance/service-accounts/default/token" |
+		$PY -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+	gkeys() { curl -s -H "Authorization: Bearer $TOK" "http://127.0.0.1:$GPORT/storage/v1/b/tb/o" |
+		$PY -c 'import json,sys; [print(i["name"]) for i in json.load(sys.stdin).get("items", [])]'; }
+	head -c 9000000 /dev/urandom >"$T/gcs.bin" && chmod 644 "$T/gcs.bin"
+	tok0=$(stat_of tokens)
+	portable -s "$PORT" -p portpw -g '*' --advertise-service=false -f 2 --gcs-bucket tb \
+		--gcs-credentials-file "$T/sa.json" --gcs-endpoint "http://127.0.0.1:$GPORT" \
+		--gcs-key-prefix "pt/g" --gcs-storage-class NEARLINE \
+		--denied-extensions '/::.txt' || fail "portable with GCS starts"
+	check "GCS: -d defaults to the temporary directory (the spool)" \
+		grep -qF "directory: \"$T/tmp\"" "$T/p.out"
+	check "GCS: the ready line names the bucket and prefix" \
+		grep -qF 'GCS bucket: "tb", key prefix: "pt/g/"' "$T/p.out"
+	TMPD=$(ls -d "$T"/tmp/sftpgo-portable-*)
+	check "GCS: the key file is kept 0600 in the private dir (credentials_path)" sh -c \
+		"cmp '$T/sa.json' '$TMPD/credentials/user_gcs_credentials.json' &&
+		 [ \"\$(stat -c %a '$TMPD/credentials/user_gcs_credentials.json')\" = 600 ]"
+	check "GCS: ... and not in the dump" sh -c \
+		"! grep -q '\"credentials\"\\|PRIVATE KEY' '$TMPD/users.json'"
+	class0=$(stat_of 'class NEARLINE')
+	printf 'put %s g.bin\nmkdir d\nput %s d/b.bin\nrename d/b.bin d/c.bin\nls -l\nget g.bin %s\n' \
+		"$T/gcs.bin" "$T/up.bin" "$T/gcs.back" | sftp_pw user portpw >"$T/gcs.out" 2>&1
+	check "GCS: an upload and its download are identical" cmp "$T/gcs.bin" "$T/gcs.back"
+	gkeys >"$T/gkeys.out"
+	check "GCS: the objects are under the key prefix" sh -c \
+		"grep -qx 'pt/g/g.bin' '$T/gkeys.out' && grep -qx 'pt/g/d/c.bin' '$T/gkeys.out'"
+	check "GCS: nothing outside it" sh -c "! grep -v '^pt/g/' '$T/gkeys.out'"
+	check "GCS: through the service account's JWT bearer grant" test "$(stat_of tokens)" -gt "$tok0"
+	check "GCS: every request carried a valid token" test "$(stat_of bad_token)" -eq 0
+	check "GCS: the uploads ask for --gcs-storage-class" test "$(stat_of 'class NEARLINE')" -ge $((class0 + 2))
+	check_not "GCS: the extension filter applies (no .txt upload)" putf "$T/up.txt" n.txt
+	check "GCS: no spool file is left in the directory" sh -c "test -z \"\$(find '$T/tmp' -maxdepth 1 -type f)\""
+	check "GCS: no seccomp violation" sh -c "! grep -q 'seccomp: ' '$T/p.log'"
+	stop_portable
+	check "GCS: stopped, exit 0" test "$PSTATUS" -eq 0
+	check "GCS: the private dir and the key file in it are removed" test ! -e "$TMPD"
+	# the default, --gcs-automatic-credentials 1: the environment's credentials
+	# (here the metadata server, GCE_METADATA_HOST)
+	meta0=$(stat_of metadata_tokens)
+	export GCE_METADATA_HOST=127.0.0.1:$GPORT
+	portable -s "$PORT" -p portpw -g '*' --advertise-service=false -f 2 --gcs-bucket tb \
+		--gcs-endpoint "http://127.0.0.1:$GPORT" --gcs-key-prefix pt/auto ||
+		fail "portable with GCS automatic credentials starts"
+	unset GCE_METADATA_HOST
+	check "GCS automatic credentials: an upload" putf "$T/up.bin" a.bin
+	has_key() { gkeys | grep -qx "$1"; }
+	check "GCS automatic credentials: the object is in the bucket" has_key pt/auto/a.bin
+	check "GCS automatic credentials: a token from the metadata server" \
+		test "$(stat_of metadata_tokens)" -gt "$meta0"
+	stop_portable
+	check "GCS automatic credentials: stopped, exit 0" test "$PSTATUS" -eq 0
+else
+	[ -n "${CI:-}" ] && fail "the firebase-tools storage emulator is installed (contrib/install-deps.sh)"
 fi
 
 # --- mDNS through a private D-Bus and avahi-daemon ---------------------------------

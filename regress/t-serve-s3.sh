@@ -265,9 +265,9 @@ lists() { echo 'ls /d' | sftp_pw alice pw | grep -q scp.bin; }
 check "logs in and lists" lists
 
 check "the secret never reached the log" sh -c "! grep -q '$SECRET' '$LOG' '$T/serve.out'"
-check "GCS accounts are refused, naming why" sh -c \
+check "a GCS account without its bucket is refused, naming why" sh -c \
 	"! '$SFTPGO' user add --config-dir '$CFG' --username g --password pw --home-dir /tmp/g \
 	 --uid 1 --gid 1 --fs-provider 2 >'$T/gcs.out' 2>&1 &&
-	 grep -q 'Google Cloud Storage) is not supported yet' '$T/gcs.out'"
+	 grep -q 'gcsconfig.bucket: required' '$T/gcs.out'"
 stop_server
 done_testing

@@ -7,22 +7,18 @@
 #include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "httpc/httpc.h"
 #include "s3/s3.h"
 
-#define XML_MAX (8u * 1024u * 1024u) /* an answer we parse: lists, errors */
-#define CA_MAX (4u * 1024u * 1024u)
 #define STALL_SECONDS 30L
 
 struct s3 {
@@ -44,30 +40,6 @@ struct s3 {
 	CURL *fpool[S3_MAX_CONCURRENCY];
 	int fetching;
 	char err[256];
-};
-
-/* One HTTP exchange: what is sent and what came back. */
-struct req {
-	const char *method;
-	char *url;
-	struct curl_slist *hdrs;
-	/* body: memory, or len bytes of fd from off */
-	const char *mem;
-	size_t mem_len;
-	int fd;
-	uint64_t off, len, pos;
-	/* answer: into dst (ranged GET) or a bounded buffer (XML) */
-	char *dst;
-	size_t dst_cap, dst_got;
-	char *body;
-	size_t body_len, body_cap;
-	int overflow;
-	long status;
-	char etag[128];
-	CURLcode cc;
-	unsigned attempt;
-	uint64_t not_before_ms;
-	int part; /* multipart: part number */
 };
 
 static void
@@ -95,39 +67,12 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void
-sleep_ms(uint64_t ms)
-{
-	struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* ---- keys and URLs ---- */
 
 char *
 s3_encode(const char *key, int keep_slash)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(key);
-	char *out, *o;
-
-	if (n > (SIZE_MAX - 1) / 3 || (out = malloc(n * 3 + 1)) == NULL)
-		return NULL;
-	o = out;
-	for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-		    *p == '~' || (keep_slash && *p == '/')) {
-			*o++ = (char)*p;
-		} else {
-			*o++ = '%';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		}
-	}
-	*o = '\0';
-	return out;
+	return httpc_encode(key, keep_slash);
 }
 
 /* base + "/" + encoded key + query; NULL when out of memory. */
@@ -168,7 +113,7 @@ xml_text(const xmlNode *n, const char *name, char *out, size_t outsz)
 }
 
 static xmlDoc *
-xml_parse(const struct req *r)
+xml_parse(const struct httpc_req *r)
 {
 	if (r->body == NULL || r->body_len == 0 || r->body_len > INT32_MAX)
 		return NULL;
@@ -179,7 +124,7 @@ xml_parse(const struct req *r)
 
 /* An <Error> document's code and message, if the body is one. */
 static int
-xml_error(const struct req *r, char *code, size_t csz, char *msg, size_t msz)
+xml_error(const struct httpc_req *r, char *code, size_t csz, char *msg, size_t msz)
 {
 	xmlDoc *d = xml_parse(r);
 	const xmlNode *root = d != NULL ? xmlDocGetRootElement(d) : NULL;
@@ -196,124 +141,8 @@ xml_error(const struct req *r, char *code, size_t csz, char *msg, size_t msz)
 
 /* ---- one exchange ---- */
 
-static size_t
-on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	struct req *r = ud;
-	size_t len = sz * n;
-
-	if (r->dst != NULL && r->status / 100 == 2) {
-		size_t room = r->dst_cap - r->dst_got, take = len < room ? len : room;
-		memcpy(r->dst + r->dst_got, p, take);
-		r->dst_got += take;
-		return len;
-	}
-	if (r->body_len + len > XML_MAX) {
-		r->overflow = 1;
-		return len;
-	}
-	if (r->body_len + len + 1 > r->body_cap) {
-		size_t cap = (r->body_len + len + 1) * 2;
-		char *nb = realloc(r->body, cap);
-		if (nb == NULL)
-			return 0;
-		r->body = nb;
-		r->body_cap = cap;
-	}
-	memcpy(r->body + r->body_len, p, len);
-	r->body_len += len;
-	r->body[r->body_len] = '\0';
-	return len;
-}
-
-static size_t
-on_header(char *p, size_t sz, size_t n, void *ud)
-{
-	struct req *r = ud;
-	size_t len = sz * n;
-
-	if (len > 9 && strncmp(p, "HTTP/", 5) == 0) {
-		/* a new answer (after a 100 Continue, say): the status decides where the
-		 * body goes */
-		const char *sp = memchr(p, ' ', len);
-		r->status = sp != NULL ? strtol(sp + 1, NULL, 10) : 0;
-	} else if (len > 5 && strncasecmp(p, "etag:", 5) == 0) {
-		size_t i = 5, e = len;
-		while (i < e && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		while (e > i && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
-			e--;
-		if (e - i < sizeof(r->etag)) {
-			memcpy(r->etag, p + i, e - i);
-			r->etag[e - i] = '\0';
-		}
-	}
-	return len;
-}
-
-static size_t
-on_read(char *p, size_t sz, size_t n, void *ud)
-{
-	struct req *r = ud;
-	size_t want = sz * n;
-	ssize_t got;
-
-	if (r->mem != NULL) {
-		size_t left = r->mem_len - (size_t)r->pos;
-		if (want > left)
-			want = left;
-		memcpy(p, r->mem + r->pos, want);
-		r->pos += want;
-		return want;
-	}
-	if (want > r->len - r->pos)
-		want = (size_t)(r->len - r->pos);
-	if (want == 0)
-		return 0;
-	do
-		got = pread(r->fd, p, want, (off_t)(r->off + r->pos));
-	while (got < 0 && errno == EINTR);
-	if (got <= 0)
-		return CURL_READFUNC_ABORT;
-	r->pos += (uint64_t)got;
-	return (size_t)got;
-}
-
-static void
-req_reset_answer(struct req *r)
-{
-	r->pos = 0;
-	r->dst_got = 0;
-	r->body_len = 0;
-	r->overflow = 0;
-	r->status = 0;
-	r->etag[0] = '\0';
-}
-
-static void
-req_free(struct req *r)
-{
-	free(r->url);
-	free(r->body);
-	curl_slist_free_all(r->hdrs);
-	r->url = NULL;
-	r->body = NULL;
-	r->hdrs = NULL;
-}
-
 static int
-req_header(struct req *r, const char *h)
-{
-	struct curl_slist *n = curl_slist_append(r->hdrs, h);
-
-	if (n == NULL)
-		return -1;
-	r->hdrs = n;
-	return 0;
-}
-
-static int
-req_init(struct req *r, const char *method, char *url)
+req_init(struct httpc_req *r, const char *method, char *url)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
@@ -323,11 +152,11 @@ req_init(struct req *r, const char *method, char *url)
 		return -1;
 	/* the payload is not hashed (it may be gigabytes read once): the signature
 	 * still covers the method, path, query and headers */
-	return req_header(r, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+	return httpc_req_header(r, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
 }
 
 static void
-setup_easy(struct s3 *c, CURL *e, struct req *r)
+setup_easy(struct s3 *c, CURL *e, struct httpc_req *r)
 {
 	curl_easy_reset(e);
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
@@ -345,9 +174,9 @@ setup_easy(struct s3 *c, CURL *e, struct req *r)
 		struct curl_blob b = {c->ca, c->ca_len, CURL_BLOB_NOCOPY};
 		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
 	}
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, httpc_on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, httpc_on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	if (strcmp(r->method, "HEAD") == 0) {
@@ -355,13 +184,13 @@ setup_easy(struct s3 *c, CURL *e, struct req *r)
 		curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
 	} else if (strcmp(r->method, "PUT") == 0) {
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, httpc_on_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, r);
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
 		                 (curl_off_t)(r->mem != NULL ? r->mem_len : r->len));
 	} else if (strcmp(r->method, "POST") == 0) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, httpc_on_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, r);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->mem_len);
 	} else if (strcmp(r->method, "GET") != 0) {
@@ -369,29 +198,9 @@ setup_easy(struct s3 *c, CURL *e, struct req *r)
 	}
 }
 
-/* Worth another attempt: the server's transient errors and lost connections. */
-static int
-retriable(const struct req *r)
-{
-	switch (r->cc) {
-	case CURLE_OK:
-		return r->status == 500 || r->status == 502 || r->status == 503 ||
-		       r->status == 504;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_OPERATION_TIMEDOUT:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* The outcome of a finished exchange as an errno, with the message in c->err. */
 static int
-req_result(struct s3 *c, const struct req *r, const char *what)
+req_result(struct s3 *c, const struct httpc_req *r, const char *what)
 {
 	char code[64], msg[160];
 
@@ -432,20 +241,20 @@ backoff_for(const struct s3 *c, unsigned attempt)
 	return ms;
 }
 
-/* One exchange on the shared handle, retried as retriable() says. */
+/* One exchange on the shared handle, retried as httpc_retriable() says. */
 static int
-perform(struct s3 *c, struct req *r, const char *what)
+perform(struct s3 *c, struct httpc_req *r, const char *what)
 {
 	for (r->attempt = 1;; r->attempt++) {
-		req_reset_answer(r);
+		httpc_req_reset(r);
 		setup_easy(c, c->easy, r);
 		r->cc = curl_easy_perform(c->easy);
-		if (!retriable(r) || r->attempt > c->retries)
+		if (!httpc_retriable(r) || r->attempt > c->retries)
 			break;
 		log_info("s3: %s: %s, retrying (attempt %u of %u)", what,
 		         r->cc != CURLE_OK ? curl_easy_strerror(r->cc) : "server error",
 		         r->attempt + 1, c->retries + 1);
-		sleep_ms(backoff_for(c, r->attempt));
+		httpc_sleep_ms(backoff_for(c, r->attempt));
 	}
 	if (r->overflow) {
 		seterr(c, "%s: answer too large", what);
@@ -455,66 +264,6 @@ perform(struct s3 *c, struct req *r, const char *what)
 }
 
 /* ---- set-up ---- */
-
-static int
-load_ca(struct s3 *c, const char *path, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > CA_MAX) {
-		snprintf(err, errlen, "CA bundle %s: %s", path,
-		         fd < 0 ? strerror(errno) : "empty or too large");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	c->ca = malloc((size_t)st.st_size);
-	n = c->ca != NULL ? read(fd, c->ca, (size_t)st.st_size) : -1;
-	close(fd);
-	if (n != st.st_size) {
-		snprintf(err, errlen, "CA bundle %s: short read", path);
-		return -1;
-	}
-	c->ca_len = (size_t)n;
-	return 0;
-}
-
-/* "host:port:addr,addr" for CURLOPT_RESOLVE: the chrooted worker has no resolver. */
-static int
-pin_address(struct s3 *c, const char *host, const char *port, char *err, size_t errlen)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-	char line[1024], addr[NI_MAXHOST];
-	size_t o;
-	int rc;
-
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "endpoint host %s: %s", host, gai_strerror(rc));
-		return -1;
-	}
-	o = (size_t)snprintf(line, sizeof(line), "%s:%s:", host, port);
-	for (struct addrinfo *a = res; a != NULL && o < sizeof(line); a = a->ai_next) {
-		if (getnameinfo(a->ai_addr, a->ai_addrlen, addr, sizeof(addr), NULL, 0,
-		                NI_NUMERICHOST) != 0)
-			continue;
-		int w = snprintf(line + o, sizeof(line) - o, "%s%s",
-		                 line[o - 1] == ':' ? "" : ",",
-		                 a->ai_family == AF_INET6 ? "[" : "");
-		o += (size_t)w;
-		w = snprintf(line + o, sizeof(line) - o, "%s%s", addr,
-		             a->ai_family == AF_INET6 ? "]" : "");
-		o += (size_t)w;
-	}
-	freeaddrinfo(res);
-	if (o >= sizeof(line)) {
-		snprintf(err, errlen, "endpoint host %s: too many addresses", host);
-		return -1;
-	}
-	c->resolve = curl_slist_append(NULL, line);
-	return c->resolve != NULL ? 0 : -1;
-}
 
 /* base URL, address pinning and CA for the endpoint (or AWS's regional host). */
 static int
@@ -562,28 +311,12 @@ setup_endpoint(struct s3 *c, const struct s3_config *cfg, char *err, size_t errl
 	}
 	if (c->base == NULL)
 		goto out;
-	{
-		/* an address literal needs no resolver ("[::1]" comes bracketed) */
-		const char *h = host;
-		unsigned char tmp[16];
-		char bare[64];
-		snprintf(bare, sizeof(bare), "%s", h[0] == '[' ? h + 1 : h);
-		if (bare[0] != '\0' && bare[strlen(bare) - 1] == ']')
-			bare[strlen(bare) - 1] = '\0';
-		if (inet_pton(AF_INET, bare, tmp) != 1 &&
-		    inet_pton(AF_INET6, bare, tmp) != 1 &&
-		    pin_address(c, host, port, err, errlen) != 0)
-			goto out;
-	}
-	if (strcmp(scheme, "https") == 0) {
-		const char *ca = cfg->ca_file;
-		if (ca == NULL || ca[0] == '\0')
-			ca = curl_version_info(CURLVERSION_NOW)->cainfo;
-		if (ca == NULL)
-			ca = "/etc/ssl/certs/ca-certificates.crt";
-		if (load_ca(c, ca, err, errlen) != 0)
-			goto out;
-	}
+	if (httpc_pin(&c->resolve, host, port, err, errlen) != 0)
+		goto out;
+	if (strcmp(scheme, "https") == 0 &&
+	    httpc_load_ca(httpc_ca_path(cfg->ca_file), &c->ca, &c->ca_len, err, errlen) !=
+	        0)
+		goto out;
 	rc = 0;
 out:
 	curl_free(scheme);
@@ -675,11 +408,11 @@ s3_free(struct s3 *c)
 int
 s3_head(struct s3 *c, const char *key, uint64_t *size, time_t *mtime)
 {
-	struct req r;
+	struct httpc_req r;
 	int err;
 
 	if (req_init(&r, "HEAD", key_url(c, key, NULL)) != 0) {
-		req_free(&r);
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	err = perform(c, &r, "HEAD");
@@ -691,25 +424,25 @@ s3_head(struct s3 *c, const char *key, uint64_t *size, time_t *mtime)
 		*size = cl > 0 ? (uint64_t)cl : 0;
 		*mtime = ft > 0 ? (time_t)ft : 0;
 	}
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
 int
 s3_head_bucket(struct s3 *c)
 {
-	struct req r;
+	struct httpc_req r;
 	char *url = NULL;
 	int err;
 
 	if (asprintf(&url, "%s/", c->base) < 0)
 		url = NULL;
 	if (req_init(&r, "HEAD", url) != 0) {
-		req_free(&r);
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	err = perform(c, &r, "HeadBucket");
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
@@ -726,8 +459,8 @@ parse_iso_time(const char *s)
 
 /* One page's entries to fn; *more and the token for the next page. */
 static int
-list_page(const struct req *r, s3_list_fn fn, void *ud, unsigned max, unsigned *seen,
-          int *more, char *token, size_t tsz)
+list_page(const struct httpc_req *r, s3_list_fn fn, void *ud, unsigned max,
+          unsigned *seen, int *more, char *token, size_t tsz)
 {
 	xmlDoc *d = xml_parse(r);
 	const xmlNode *root = d != NULL ? xmlDocGetRootElement(d) : NULL;
@@ -777,7 +510,7 @@ s3_list(struct s3 *c, const char *prefix, int delim, unsigned max, s3_list_fn fn
 	int more = 1, rc = 0;
 
 	while (more && rc == 0) {
-		struct req r;
+		struct httpc_req r;
 		char *ep = s3_encode(prefix, 0), *et = s3_encode(token, 0), *url = NULL;
 		/* libcurl 7.88 signs the query as written: it must be canonical
 		 * already (parameters sorted, each with "=") */
@@ -789,7 +522,7 @@ s3_list(struct s3 *c, const char *prefix, int delim, unsigned max, s3_list_fn fn
 		free(ep);
 		free(et);
 		if (req_init(&r, "GET", url) != 0) {
-			req_free(&r);
+			httpc_req_free(&r);
 			return ENOMEM;
 		}
 		rc = perform(c, &r, "ListObjectsV2");
@@ -799,7 +532,7 @@ s3_list(struct s3 *c, const char *prefix, int delim, unsigned max, s3_list_fn fn
 			if (rc == EIO)
 				seterr(c, "ListObjectsV2: unreadable answer");
 		}
-		req_free(&r);
+		httpc_req_free(&r);
 	}
 	return rc == -1 ? 0 : rc;
 }
@@ -808,7 +541,7 @@ int
 s3_get_range(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
              size_t *got)
 {
-	struct req r;
+	struct httpc_req r;
 	char range[80];
 	int err;
 
@@ -818,8 +551,8 @@ s3_get_range(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
 	snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)off,
 	         (unsigned long long)(off + len - 1));
 	if (req_init(&r, "GET", key_url(c, key, NULL)) != 0 ||
-	    req_header(&r, range) != 0) {
-		req_free(&r);
+	    httpc_req_header(&r, range) != 0) {
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	r.dst = buf;
@@ -829,53 +562,53 @@ s3_get_range(struct s3 *c, const char *key, uint64_t off, void *buf, size_t len,
 		err = 0;
 	else if (err == 0)
 		*got = r.dst_got;
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
 static int
-add_storage_class(struct s3 *c, struct req *r)
+add_storage_class(struct s3 *c, struct httpc_req *r)
 {
 	char h[160];
 
 	if (c->storage_class[0] == '\0')
 		return 0;
 	snprintf(h, sizeof(h), "x-amz-storage-class: %s", c->storage_class);
-	return req_header(r, h);
+	return httpc_req_header(r, h);
 }
 
 int
 s3_put_empty(struct s3 *c, const char *key)
 {
-	struct req r;
+	struct httpc_req r;
 	int err;
 
 	if (req_init(&r, "PUT", key_url(c, key, NULL)) != 0 ||
 	    add_storage_class(c, &r) != 0) {
-		req_free(&r);
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	r.mem = "";
 	err = perform(c, &r, "PutObject");
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
 static int
 put_single(struct s3 *c, const char *key, int fd, uint64_t size)
 {
-	struct req r;
+	struct httpc_req r;
 	int err;
 
 	if (req_init(&r, "PUT", key_url(c, key, NULL)) != 0 ||
-	    add_storage_class(c, &r) != 0 || req_header(&r, "Expect:") != 0) {
-		req_free(&r);
+	    add_storage_class(c, &r) != 0 || httpc_req_header(&r, "Expect:") != 0) {
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	r.fd = fd;
 	r.len = size;
 	err = perform(c, &r, "PutObject");
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
@@ -893,12 +626,12 @@ struct multipart {
 static int
 mp_create(struct multipart *m)
 {
-	struct req r;
+	struct httpc_req r;
 	int err;
 
 	if (req_init(&r, "POST", key_url(m->c, m->key, "uploads=")) != 0 ||
 	    add_storage_class(m->c, &r) != 0) {
-		req_free(&r);
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	r.mem = "";
@@ -913,7 +646,7 @@ mp_create(struct multipart *m)
 			err = EIO;
 		}
 	}
-	req_free(&r);
+	httpc_req_free(&r);
 	if (err == 0 && (m->enc_id = s3_encode(m->upload_id, 0)) == NULL)
 		err = ENOMEM;
 	return err;
@@ -922,7 +655,7 @@ mp_create(struct multipart *m)
 static void
 mp_abort(struct multipart *m)
 {
-	struct req r;
+	struct httpc_req r;
 	char q[600];
 	char saved[sizeof(m->c->err)];
 
@@ -931,19 +664,20 @@ mp_abort(struct multipart *m)
 	if (req_init(&r, "DELETE", key_url(m->c, m->key, q)) == 0 &&
 	    perform(m->c, &r, "AbortMultipartUpload") != 0)
 		log_info("s3: %s", m->c->err);
-	req_free(&r);
+	httpc_req_free(&r);
 	memcpy(m->c->err, saved, sizeof(saved));
 }
 
 static int
-mp_part_req(struct multipart *m, struct req *r, unsigned part, int fd, uint64_t size)
+mp_part_req(struct multipart *m, struct httpc_req *r, unsigned part, int fd,
+            uint64_t size)
 {
 	char q[640];
 	uint64_t off = (uint64_t)(part - 1) * m->c->part_size;
 
 	snprintf(q, sizeof(q), "partNumber=%u&uploadId=%s", part, m->enc_id);
 	if (req_init(r, "PUT", key_url(m->c, m->key, q)) != 0 ||
-	    req_header(r, "Expect:") != 0)
+	    httpc_req_header(r, "Expect:") != 0)
 		return ENOMEM;
 	r->fd = fd;
 	r->off = off;
@@ -960,20 +694,20 @@ struct parallel {
 	struct s3 *c;
 	unsigned n, conc;
 	const char *what;
-	int (*make)(void *ud, unsigned i, struct req *r);
-	int (*done)(void *ud, struct req *r);
+	int (*make)(void *ud, unsigned i, struct httpc_req *r);
+	int (*done)(void *ud, struct httpc_req *r);
 	void *ud;
 };
 
 /* Starts requests in free slots, and again those whose back-off is over. */
 static int
-par_fill(struct parallel *p, CURLM *multi, CURL **easy, struct req *slots, int *busy,
-         unsigned *next, unsigned *active)
+par_fill(struct parallel *p, CURLM *multi, CURL **easy, struct httpc_req *slots,
+         int *busy, unsigned *next, unsigned *active)
 {
 	int err = 0;
 
 	for (unsigned i = 0; i < p->conc && err == 0; i++) {
-		struct req *r = &slots[i];
+		struct httpc_req *r = &slots[i];
 		if (!busy[i] && *next < p->n) {
 			if ((err = p->make(p->ud, *next, r)) != 0)
 				break;
@@ -986,7 +720,7 @@ par_fill(struct parallel *p, CURLM *multi, CURL **easy, struct req *slots, int *
 			continue;
 		}
 		r->not_before_ms = 0;
-		req_reset_answer(r);
+		httpc_req_reset(r);
 		setup_easy(p->c, easy[i], r);
 		curl_multi_add_handle(multi, easy[i]);
 		(*active)++;
@@ -996,11 +730,11 @@ par_fill(struct parallel *p, CURLM *multi, CURL **easy, struct req *slots, int *
 
 /* A finished transfer: retried later, or handed to done(). */
 static int
-par_finish(struct parallel *p, CURLMsg *msg, CURL **easy, struct req *slots, int *busy,
-           unsigned *finished)
+par_finish(struct parallel *p, CURLMsg *msg, CURL **easy, struct httpc_req *slots,
+           int *busy, unsigned *finished)
 {
 	unsigned i = 0;
-	struct req *r;
+	struct httpc_req *r;
 	int err;
 
 	while (i < p->conc && easy[i] != msg->easy_handle)
@@ -1009,7 +743,7 @@ par_finish(struct parallel *p, CURLMsg *msg, CURL **easy, struct req *slots, int
 		return 0;
 	r = &slots[i];
 	r->cc = msg->data.result;
-	if (retriable(r) && r->attempt <= p->c->retries) {
+	if (httpc_retriable(r) && r->attempt <= p->c->retries) {
 		log_info("s3: %s %d: %s, retrying (attempt %u of %u)", p->what,
 		         r->part + 1,
 		         r->cc != CURLE_OK ? curl_easy_strerror(r->cc) : "server error",
@@ -1021,7 +755,7 @@ par_finish(struct parallel *p, CURLMsg *msg, CURL **easy, struct req *slots, int
 	err = req_result(p->c, r, p->what);
 	if (err == 0)
 		err = p->done(p->ud, r);
-	req_free(r);
+	httpc_req_free(r);
 	busy[i] = 0;
 	(*finished)++;
 	return err;
@@ -1033,7 +767,7 @@ struct par_run {
 	struct parallel p;
 	CURLM *multi;
 	CURL **easy;
-	struct req *slots;
+	struct httpc_req *slots;
 	int *busy;
 	unsigned next, finished, active;
 	int err;
@@ -1100,7 +834,7 @@ par_end(struct par_run *run)
 	for (unsigned i = 0; run->slots != NULL && i < run->p.conc; i++) {
 		if (run->busy != NULL && run->busy[i] && run->easy[i] != NULL)
 			curl_multi_remove_handle(run->multi, run->easy[i]);
-		req_free(&run->slots[i]);
+		httpc_req_free(&run->slots[i]);
 	}
 	free(run->slots);
 	free(run->busy);
@@ -1127,7 +861,7 @@ struct part_job {
 };
 
 static int
-part_make(void *ud, unsigned i, struct req *r)
+part_make(void *ud, unsigned i, struct httpc_req *r)
 {
 	struct part_job *j = ud;
 
@@ -1135,7 +869,7 @@ part_make(void *ud, unsigned i, struct req *r)
 }
 
 static int
-part_done(void *ud, struct req *r)
+part_done(void *ud, struct httpc_req *r)
 {
 	struct part_job *j = ud;
 
@@ -1160,7 +894,7 @@ mp_upload_parts(struct multipart *m, int fd, uint64_t size)
 static int
 mp_complete(struct multipart *m)
 {
-	struct req r;
+	struct httpc_req r;
 	char q[600];
 	size_t cap = 128 + (size_t)m->nparts * 200, o;
 	char *xml = malloc(cap);
@@ -1177,15 +911,15 @@ mp_complete(struct multipart *m)
 	o += (size_t)snprintf(xml + o, cap - o, "</CompleteMultipartUpload>");
 	snprintf(q, sizeof(q), "uploadId=%s", m->enc_id);
 	if (req_init(&r, "POST", key_url(m->c, m->key, q)) != 0 ||
-	    req_header(&r, "Content-Type: application/xml") != 0) {
-		req_free(&r);
+	    httpc_req_header(&r, "Content-Type: application/xml") != 0) {
+		httpc_req_free(&r);
 		free(xml);
 		return ENOMEM;
 	}
 	r.mem = xml;
 	r.mem_len = o;
 	err = perform(m->c, &r, "CompleteMultipartUpload");
-	req_free(&r);
+	httpc_req_free(&r);
 	free(xml);
 	return err;
 }
@@ -1200,7 +934,7 @@ struct range_job {
 };
 
 static int
-range_make(void *ud, unsigned i, struct req *r)
+range_make(void *ud, unsigned i, struct httpc_req *r)
 {
 	struct range_job *j = ud;
 	size_t start = (size_t)i * j->chunk;
@@ -1211,7 +945,7 @@ range_make(void *ud, unsigned i, struct req *r)
 	         (unsigned long long)(j->off + start),
 	         (unsigned long long)(j->off + start + n - 1));
 	if (req_init(r, "GET", key_url(j->c, j->key, NULL)) != 0 ||
-	    req_header(r, range) != 0)
+	    httpc_req_header(r, range) != 0)
 		return ENOMEM;
 	r->dst = j->buf + start;
 	r->dst_cap = n;
@@ -1219,7 +953,7 @@ range_make(void *ud, unsigned i, struct req *r)
 }
 
 static int
-range_done(void *ud, struct req *r)
+range_done(void *ud, struct httpc_req *r)
 {
 	struct range_job *j = ud;
 
@@ -1402,7 +1136,7 @@ s3_put_fd(struct s3 *c, const char *key, int fd, uint64_t size)
 int
 s3_copy(struct s3 *c, const char *from, const char *to)
 {
-	struct req r;
+	struct httpc_req r;
 	char *src = s3_encode(from, 1), *h = NULL;
 	int err;
 
@@ -1410,29 +1144,29 @@ s3_copy(struct s3 *c, const char *from, const char *to)
 		h = NULL;
 	free(src);
 	if (req_init(&r, "PUT", key_url(c, to, NULL)) != 0 || h == NULL ||
-	    req_header(&r, h) != 0 || add_storage_class(c, &r) != 0) {
+	    httpc_req_header(&r, h) != 0 || add_storage_class(c, &r) != 0) {
 		free(h);
-		req_free(&r);
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	free(h);
 	r.mem = "";
 	err = perform(c, &r, "CopyObject");
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }
 
 int
 s3_delete(struct s3 *c, const char *key)
 {
-	struct req r;
+	struct httpc_req r;
 	int err;
 
 	if (req_init(&r, "DELETE", key_url(c, key, NULL)) != 0) {
-		req_free(&r);
+		httpc_req_free(&r);
 		return ENOMEM;
 	}
 	err = perform(c, &r, "DeleteObject");
-	req_free(&r);
+	httpc_req_free(&r);
 	return err;
 }

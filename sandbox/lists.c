@@ -308,8 +308,9 @@ static const struct sandbox_call httpd_calls[] = {
 };
 
 /*
- * A cloud user's worker (S3): the worker's list and this one, for libcurl's
- * connections to the endpoint. Derived from `strace -f` of regress/t-serve-s3.sh
+ * A cloud user's worker (S3 or GCS): the worker's list and this one, for
+ * libcurl's connections to the endpoint (GCS: also the token and metadata
+ * endpoints, pinned the same way). Derived from `strace -f` of regress/t-serve-s3.sh
  * (design-notes "Sandboxes (seccomp)"). socket() is added by sandbox.c for
  * AF_INET and AF_INET6 stream sockets only, and socketpair() for AF_UNIX only
  * (the wake-up pair of the multi handle libcurl makes for curl_easy_perform()),

@@ -46,5 +46,13 @@ sftp_settings_free(struct sftp_settings *st)
 	free(st->s3.endpoint);
 	free(st->s3.storage_class);
 	free(st->s3.key_prefix);
+	if (st->gcs.credentials != NULL)
+		explicit_bzero(st->gcs.credentials, strlen(st->gcs.credentials));
+	free(st->gcs.credentials);
+	free(st->gcs.bucket);
+	free(st->gcs.storage_class);
+	free(st->gcs.key_prefix);
+	free(st->gcs.endpoint);
+	free(st->gcs.metadata_host);
 	memset(st, 0, sizeof(*st));
 }

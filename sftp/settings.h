@@ -60,6 +60,11 @@ struct sftp_settings {
 		char *storage_class, *key_prefix;
 		int part_size_mb, concurrency; /* 0: SFTPGo's defaults (5 MiB, 2) */
 	} s3;
+	struct {
+		char *bucket, *storage_class, *key_prefix, *endpoint;
+		char *credentials;   /* a service-account key's JSON; NULL: metadata */
+		char *metadata_host; /* the metadata server (automatic credentials) */
+	} gcs;
 };
 
 /* Defaults; -1 only when out of memory. */

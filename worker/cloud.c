@@ -9,6 +9,7 @@
 
 #include "account/cloud.h"
 #include "common/log.h"
+#include "gcs/gcs.h"
 #include "s3/s3.h"
 #include "sftp/objstore.h"
 #include "sftp/path.h"
@@ -21,11 +22,189 @@
 #define S3_DEFAULT_CONCURRENCY 2
 #define S3_DOWNLOAD_CHUNK (4u * 1024u * 1024u)
 #define S3_DOWNLOAD_CONCURRENCY 4
+#define GCS_RETRIES 5
+#define GCS_BACKOFF_MS 200
 #define KEY_MAX (SFTP_PATH_MAX + 1100)
 
+/* One listed entry, whichever the backend. */
+struct cobj {
+	const char *key;
+	uint64_t size;
+	time_t mtime;
+	int is_prefix;
+};
+typedef int (*cobj_fn)(const struct cobj *o, void *ud);
+
+/* The operations the store needs of a backend (s3/s3.h, gcs/gcs.h). */
+struct backend {
+	const char *(*error)(void *c);
+	int (*head)(void *c, const char *key, uint64_t *size, time_t *mtime);
+	int (*list)(void *c, const char *prefix, int delim, unsigned max, cobj_fn fn,
+	            void *ud);
+	int (*read)(void *c, const char *key, uint64_t off, void *buf, size_t len,
+	            size_t *got);
+	int (*put_fd)(void *c, const char *key, int fd, uint64_t size);
+	int (*put_empty)(void *c, const char *key);
+	int (*copy)(void *c, const char *from, const char *to);
+	int (*del)(void *c, const char *key);
+	void (*free)(void *c);
+};
+
+struct relay {
+	cobj_fn fn;
+	void *ud;
+};
+
+/* ---- S3 ---- */
+
+static const char *
+s3b_error(void *c)
+{
+	return s3_error(c);
+}
+
+static int
+s3b_head(void *c, const char *key, uint64_t *size, time_t *mtime)
+{
+	return s3_head(c, key, size, mtime);
+}
+
+static int
+s3b_entry(const struct s3_object *o, void *ud)
+{
+	const struct relay *r = ud;
+	struct cobj co = {o->key, o->size, o->mtime, o->is_prefix};
+
+	return r->fn(&co, r->ud);
+}
+
+static int
+s3b_list(void *c, const char *prefix, int delim, unsigned max, cobj_fn fn, void *ud)
+{
+	struct relay r = {fn, ud};
+
+	return s3_list(c, prefix, delim, max, s3b_entry, &r);
+}
+
+static int
+s3b_read(void *c, const char *key, uint64_t off, void *buf, size_t len, size_t *got)
+{
+	/* SFTPGo's downloader: parallel ranged GETs (its window is the engine's) */
+	return s3_get_ranges(c, key, off, buf, len, S3_DOWNLOAD_CHUNK,
+	                     S3_DOWNLOAD_CONCURRENCY, got);
+}
+
+static int
+s3b_put_fd(void *c, const char *key, int fd, uint64_t size)
+{
+	return s3_put_fd(c, key, fd, size);
+}
+
+static int
+s3b_put_empty(void *c, const char *key)
+{
+	return s3_put_empty(c, key);
+}
+
+static int
+s3b_copy(void *c, const char *from, const char *to)
+{
+	return s3_copy(c, from, to);
+}
+
+static int
+s3b_del(void *c, const char *key)
+{
+	return s3_delete(c, key);
+}
+
+static void
+s3b_free(void *c)
+{
+	s3_free(c);
+}
+
+static const struct backend s3_backend = {s3b_error, s3b_head,   s3b_list,
+                                          s3b_read,  s3b_put_fd, s3b_put_empty,
+                                          s3b_copy,  s3b_del,    s3b_free};
+
+/* ---- GCS ---- */
+
+static const char *
+gcsb_error(void *c)
+{
+	return gcs_error(c);
+}
+
+static int
+gcsb_head(void *c, const char *key, uint64_t *size, time_t *mtime)
+{
+	return gcs_stat(c, key, size, mtime);
+}
+
+static int
+gcsb_entry(const struct gcs_object *o, void *ud)
+{
+	const struct relay *r = ud;
+	struct cobj co = {o->name, o->size, o->mtime, o->is_prefix};
+
+	return r->fn(&co, r->ud);
+}
+
+static int
+gcsb_list(void *c, const char *prefix, int delim, unsigned max, cobj_fn fn, void *ud)
+{
+	struct relay r = {fn, ud};
+
+	return gcs_list(c, prefix, delim, max, gcsb_entry, &r);
+}
+
+static int
+gcsb_read(void *c, const char *key, uint64_t off, void *buf, size_t len, size_t *got)
+{
+	return gcs_read(c, key, off, buf, len, got);
+}
+
+static int
+gcsb_put_fd(void *c, const char *key, int fd, uint64_t size)
+{
+	return gcs_put_fd(c, key, fd, size);
+}
+
+static int
+gcsb_put_empty(void *c, const char *key)
+{
+	return gcs_put_empty(c, key);
+}
+
+static int
+gcsb_copy(void *c, const char *from, const char *to)
+{
+	return gcs_copy(c, from, to);
+}
+
+static int
+gcsb_del(void *c, const char *key)
+{
+	return gcs_delete(c, key);
+}
+
+static void
+gcsb_free(void *c)
+{
+	gcs_free(c);
+}
+
+static const struct backend gcs_backend = {gcsb_error, gcsb_head,   gcsb_list,
+                                           gcsb_read,  gcsb_put_fd, gcsb_put_empty,
+                                           gcsb_copy,  gcsb_del,    gcsb_free};
+
+/* ---- the store ---- */
+
 struct wcloud {
-	struct s3 *c;
-	struct s3_fetch *fetch; /* the engine's read-ahead, one at a time */
+	const struct backend *be;
+	void *c;
+	struct s3_fetch *fetch; /* S3's read-ahead for the engine, one at a time */
 	char prefix[1100];
 	size_t prefix_len;
 	struct sftp_objstore store;
@@ -46,7 +225,7 @@ c_error(void *ctx)
 {
 	struct wcloud *w = ctx;
 
-	return s3_error(w->c);
+	return w->be->error(w->c);
 }
 
 struct first_hit {
@@ -54,7 +233,7 @@ struct first_hit {
 };
 
 static int
-hit(const struct s3_object *o, void *ud)
+hit(const struct cobj *o, void *ud)
 {
 	((struct first_hit *)ud)->found = 1;
 	return 1;
@@ -71,13 +250,13 @@ c_stat(void *ctx, const char *vpath, struct sftp_objstat *st)
 	memset(st, 0, sizeof(*st));
 	if ((err = key_of(w, vpath, 0, key, sizeof(key))) != 0)
 		return err;
-	err = s3_head(w->c, key, &st->size, &st->mtime);
+	err = w->be->head(w->c, key, &st->size, &st->mtime);
 	if (err != ENOENT)
 		return err;
 	/* a directory: its "name/" marker or any key below it */
 	if ((err = key_of(w, vpath, 1, key, sizeof(key))) != 0)
 		return err;
-	err = s3_list(w->c, key, 0, 1, hit, &f);
+	err = w->be->list(w->c, key, 0, 1, hit, &f);
 	if (err != 0 && err != 1)
 		return err;
 	if (!f.found)
@@ -93,7 +272,7 @@ struct lister {
 };
 
 static int
-list_one(const struct s3_object *o, void *ud)
+list_one(const struct cobj *o, void *ud)
 {
 	struct lister *l = ud;
 	struct sftp_objstat st = {
@@ -126,7 +305,7 @@ c_list(void *ctx, const char *vdir, sftp_obj_entry_fn fn, void *ud)
 	if ((err = key_of(w, vdir, 1, key, sizeof(key))) != 0)
 		return err;
 	l.skip = strlen(key);
-	return s3_list(w->c, key, 1, 0, list_one, &l);
+	return w->be->list(w->c, key, 1, 0, list_one, &l);
 }
 
 struct emptiness {
@@ -135,7 +314,7 @@ struct emptiness {
 };
 
 static int
-not_marker(const struct s3_object *o, void *ud)
+not_marker(const struct cobj *o, void *ud)
 {
 	struct emptiness *e = ud;
 
@@ -155,7 +334,7 @@ c_dir_empty(void *ctx, const char *vdir, int *empty)
 
 	if ((err = key_of(w, vdir, 1, key, sizeof(key))) != 0)
 		return err;
-	err = s3_list(w->c, key, 0, 2, not_marker, &e);
+	err = w->be->list(w->c, key, 0, 2, not_marker, &e);
 	if (err != 0 && err != 1)
 		return err;
 	*empty = !e.other;
@@ -169,10 +348,7 @@ c_read(void *ctx, const char *vpath, uint64_t off, void *buf, size_t len, size_t
 	char key[KEY_MAX];
 	int err = key_of(w, vpath, 0, key, sizeof(key));
 
-	/* SFTPGo's downloader: parallel ranged GETs (its window is the engine's) */
-	return err != 0 ? err
-	                : s3_get_ranges(w->c, key, off, buf, len, S3_DOWNLOAD_CHUNK,
-	                                S3_DOWNLOAD_CONCURRENCY, got);
+	return err != 0 ? err : w->be->read(w->c, key, off, buf, len, got);
 }
 
 static int
@@ -227,7 +403,7 @@ c_put_fd(void *ctx, const char *vpath, int fd, uint64_t size)
 	char key[KEY_MAX];
 	int err = key_of(w, vpath, 0, key, sizeof(key));
 
-	return err != 0 ? err : s3_put_fd(w->c, key, fd, size);
+	return err != 0 ? err : w->be->put_fd(w->c, key, fd, size);
 }
 
 static int
@@ -237,7 +413,7 @@ c_mkdir(void *ctx, const char *vpath)
 	char key[KEY_MAX];
 	int err = key_of(w, vpath, 1, key, sizeof(key));
 
-	return err != 0 ? err : s3_put_empty(w->c, key);
+	return err != 0 ? err : w->be->put_empty(w->c, key);
 }
 
 static int
@@ -246,7 +422,7 @@ c_delete(struct wcloud *w, const char *vpath, int dir)
 	char key[KEY_MAX];
 	int err = key_of(w, vpath, dir, key, sizeof(key));
 
-	return err != 0 ? err : s3_delete(w->c, key);
+	return err != 0 ? err : w->be->del(w->c, key);
 }
 
 static int
@@ -270,20 +446,20 @@ c_copy(void *ctx, const char *from, const char *to, int is_dir)
 
 	if (err == 0)
 		err = key_of(w, to, is_dir, kt, sizeof(kt));
-	return err != 0 ? err : s3_copy(w->c, kf, kt);
+	return err != 0 ? err : w->be->copy(w->c, kf, kt);
 }
 
+#define STORE_OPS                                                                        \
+	.error = c_error, .stat = c_stat, .list = c_list, .dir_empty = c_dir_empty,      \
+	.read = c_read, .put_fd = c_put_fd, .mkdir = c_mkdir, .remove = c_remove,        \
+	.rmdir = c_rmdir, .copy = c_copy
+
+/* GCS: reads are one ranged GET each, no background read-ahead (yet) */
+static const struct sftp_objstore_ops gcs_store_ops = {STORE_OPS};
+
+/* S3: the engine's read-ahead runs s3/'s parallel ranged GETs in the background */
 static const struct sftp_objstore_ops s3_store_ops = {
-    .error = c_error,
-    .stat = c_stat,
-    .list = c_list,
-    .dir_empty = c_dir_empty,
-    .read = c_read,
-    .put_fd = c_put_fd,
-    .mkdir = c_mkdir,
-    .remove = c_remove,
-    .rmdir = c_rmdir,
-    .copy = c_copy,
+    STORE_OPS,
     .fetch_start = c_fetch_start,
     .fetch_pump = c_fetch_pump,
     .fetch_idle = c_fetch_idle,
@@ -297,10 +473,9 @@ or_empty(const char *s)
 	return s != NULL ? s : "";
 }
 
-struct wcloud *
-wcloud_new(struct sftp_settings *st, char *err, size_t errlen)
+static void *
+new_s3(struct sftp_settings *st, char *err, size_t errlen)
 {
-	struct wcloud *w = calloc(1, sizeof(*w));
 	struct s3_config cfg = {
 	    .bucket = or_empty(st->s3.bucket),
 	    .region = or_empty(st->s3.region),
@@ -318,35 +493,68 @@ wcloud_new(struct sftp_settings *st, char *err, size_t errlen)
 	    .path_style = or_empty(st->s3.endpoint)[0] != '\0', /* as SFTPGo 0.9.6 */
 	};
 
-	err[0] = '\0';
-	if (w == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	if (cfg.bucket[0] == '\0' || cfg.region[0] == '\0' || cfg.access_key[0] == '\0' ||
 	    cfg.access_secret[0] == '\0') {
 		snprintf(err, errlen,
 		         "s3: bucket, region, access_key and access_secret "
 		         "are required");
-		free(w);
 		return NULL;
 	}
-	if (cloud_clean_prefix(or_empty(st->s3.key_prefix), w->prefix,
-	                       sizeof(w->prefix)) != 0) {
-		snprintf(err, errlen, "s3: bad key_prefix");
+	return s3_new(&cfg, err, errlen);
+}
+
+static void *
+new_gcs(struct sftp_settings *st, char *err, size_t errlen)
+{
+	struct gcs_config cfg = {
+	    .bucket = or_empty(st->gcs.bucket),
+	    .storage_class = or_empty(st->gcs.storage_class),
+	    .endpoint = or_empty(st->gcs.endpoint),
+	    .credentials = st->gcs.credentials != NULL && st->gcs.credentials[0] != '\0'
+	                       ? st->gcs.credentials
+	                       : NULL,
+	    .metadata_host = or_empty(st->gcs.metadata_host),
+	    .retries = GCS_RETRIES,
+	    .backoff_ms = GCS_BACKOFF_MS,
+	};
+
+	if (cfg.bucket[0] == '\0') {
+		snprintf(err, errlen, "gcs: the bucket is required");
+		return NULL;
+	}
+	return gcs_new(&cfg, err, errlen);
+}
+
+struct wcloud *
+wcloud_new(struct sftp_settings *st, char *err, size_t errlen)
+{
+	struct wcloud *w = calloc(1, sizeof(*w));
+	int gcs = st->fs_provider == 2;
+
+	err[0] = '\0';
+	if (w == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->be = gcs ? &gcs_backend : &s3_backend;
+	if (cloud_clean_prefix(or_empty(gcs ? st->gcs.key_prefix : st->s3.key_prefix),
+	                       w->prefix, sizeof(w->prefix)) != 0) {
+		snprintf(err, errlen, "%s: bad key_prefix", gcs ? "gcs" : "s3");
 		free(w);
 		return NULL;
 	}
 	w->prefix_len = strlen(w->prefix);
-	w->c = s3_new(&cfg, err, errlen);
-	/* the client keeps its own copy: the settings' one goes now */
+	w->c = gcs ? new_gcs(st, err, errlen) : new_s3(st, err, errlen);
+	/* the client keeps its own copy: the settings' secrets go now */
 	if (st->s3.access_secret != NULL)
 		explicit_bzero(st->s3.access_secret, strlen(st->s3.access_secret));
+	if (st->gcs.credentials != NULL)
+		explicit_bzero(st->gcs.credentials, strlen(st->gcs.credentials));
 	if (w->c == NULL) {
 		free(w);
 		return NULL;
 	}
-	w->store.ops = &s3_store_ops;
+	w->store.ops = gcs ? &gcs_store_ops : &s3_store_ops;
 	w->store.ctx = w;
 	return w;
 }
@@ -362,7 +570,7 @@ struct scan {
 };
 
 static int
-scan_one(const struct s3_object *o, void *ud)
+scan_one(const struct cobj *o, void *ud)
 {
 	struct scan *sc = ud;
 	size_t n = strlen(o->key);
@@ -378,10 +586,10 @@ int
 wcloud_scan(struct wcloud *w, int64_t *files, int64_t *size, char *err, size_t errlen)
 {
 	struct scan sc = {0};
-	int rc = s3_list(w->c, w->prefix, 0, 0, scan_one, &sc);
+	int rc = w->be->list(w->c, w->prefix, 0, 0, scan_one, &sc);
 
 	if (rc != 0) {
-		snprintf(err, errlen, "%s", s3_error(w->c));
+		snprintf(err, errlen, "%s", w->be->error(w->c));
 		return -1;
 	}
 	*files += sc.files;
@@ -395,6 +603,7 @@ wcloud_free(struct wcloud *w)
 	if (w == NULL)
 		return;
 	s3_fetch_cancel(w->fetch);
-	s3_free(w->c);
+	if (w->c != NULL)
+		w->be->free(w->c);
 	free(w);
 }

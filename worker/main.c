@@ -38,7 +38,6 @@
 #include "common/rpc.h"
 #include "worker/worker.h"
 #include "sandbox/sandbox.h"
-#include "sandbox/sandbox.h"
 
 #define MAX_SETTINGS (1024u * 1024u)
 
@@ -477,7 +476,7 @@ main(int argc, char **argv)
 	}
 	/* cloud storage: the client is built while the endpoint can be resolved and
 	 * the CA bundle read (doc/design-notes.md "Cloud storage") */
-	if (st.fs_provider == 1 && (cloud = wcloud_new(&st, err, sizeof(err))) == NULL) {
+	if (st.fs_provider != 0 && (cloud = wcloud_new(&st, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		log_error("%s", err);
 		return 1;

@@ -40,7 +40,7 @@ const struct wp_def wp_settings_keys[WPK_COUNT] = {
     [WPK_QUOTA_SIZE] = {"quota_size", WP_INT, 0, INT64_MAX, 0, "0"},
     [WPK_QUOTA_FILES] = {"quota_files", WP_INT, 0, INT64_MAX, 0, "0"},
     [WPK_QUOTA_SCAN] = {"quota_scan", WP_BOOL, 0, 1, 0, "false"},
-    [WPK_FS_PROVIDER] = {"fs_provider", WP_INT, 0, 1, 0, "0 (local)"},
+    [WPK_FS_PROVIDER] = {"fs_provider", WP_INT, 0, 2, 0, "0 (local)"},
     [WPK_S3_BUCKET] = {"s3_bucket", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
     [WPK_S3_REGION] = {"s3_region", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
     [WPK_S3_ACCESS_KEY] = {"s3_access_key", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
@@ -54,6 +54,16 @@ const struct wp_def wp_settings_keys[WPK_COUNT] = {
                                  "0 (5 MiB)"},
     [WPK_S3_UPLOAD_CONCURRENCY] = {"s3_upload_concurrency", WP_INT, 0,
                                    WP_S3_CONCURRENCY_MAX, 0, "0 (2)"},
+    [WPK_GCS_BUCKET] = {"gcs_bucket", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
+    [WPK_GCS_STORAGE_CLASS] = {"gcs_storage_class", WP_STRING, 0, WP_S3_STRING_MAX, 0,
+                               "\"\""},
+    [WPK_GCS_KEY_PREFIX] = {"gcs_key_prefix", WP_STRING, 0, WP_S3_STRING_MAX, 0, "\"\""},
+    [WPK_GCS_ENDPOINT] = {"gcs_endpoint", WP_STRING, 0, WP_S3_STRING_MAX, 0,
+                          "\"\" (storage.googleapis.com)"},
+    [WPK_GCS_CREDENTIALS] = {"gcs_credentials", WP_STRING, 0, WP_GCS_CREDENTIALS_MAX, 0,
+                             "\"\" (the metadata server)"},
+    [WPK_GCS_METADATA_HOST] = {"gcs_metadata_host", WP_STRING, 0, WP_S3_STRING_MAX, 0,
+                               "\"\" (169.254.169.254)"},
 };
 
 const struct wp_def wp_event_fields[WPF_COUNT] = {

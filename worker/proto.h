@@ -76,6 +76,12 @@ enum wp_key {
 	WPK_S3_KEY_PREFIX,
 	WPK_S3_UPLOAD_PART_SIZE,
 	WPK_S3_UPLOAD_CONCURRENCY,
+	WPK_GCS_BUCKET,
+	WPK_GCS_STORAGE_CLASS,
+	WPK_GCS_KEY_PREFIX,
+	WPK_GCS_ENDPOINT,
+	WPK_GCS_CREDENTIALS,
+	WPK_GCS_METADATA_HOST,
 	WPK_COUNT
 };
 
@@ -91,6 +97,8 @@ enum wp_key {
 #define WP_S3_PART_SIZE_MAX 5120
 #define WP_S3_CONCURRENCY_MAX 64
 #define WP_S3_STRING_MAX 1024
+/* GCS: a service-account key file's JSON (a few KiB) */
+#define WP_GCS_CREDENTIALS_MAX 65536
 
 extern const struct wp_def wp_settings_keys[WPK_COUNT];
 _Static_assert(WPK_COUNT <= 64, "struct wp_settings.present has 64 bits");

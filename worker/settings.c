@@ -157,6 +157,18 @@ string_field(struct sftp_settings *st, enum wp_key k)
 		return &st->s3.storage_class;
 	case WPK_S3_KEY_PREFIX:
 		return &st->s3.key_prefix;
+	case WPK_GCS_BUCKET:
+		return &st->gcs.bucket;
+	case WPK_GCS_STORAGE_CLASS:
+		return &st->gcs.storage_class;
+	case WPK_GCS_KEY_PREFIX:
+		return &st->gcs.key_prefix;
+	case WPK_GCS_ENDPOINT:
+		return &st->gcs.endpoint;
+	case WPK_GCS_CREDENTIALS:
+		return &st->gcs.credentials;
+	case WPK_GCS_METADATA_HOST:
+		return &st->gcs.metadata_host;
 	default:
 		return NULL;
 	}

@@ -160,8 +160,9 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
-/* An S3 (1) or GCS (2) account stored behind the CLI's back is not served its
- * local home: refused, naming the reason; provider 0 and no filesystem log in. */
+/* An S3 (1) or GCS (2) account stored behind the CLI's back with fields this
+ * server cannot serve is not served its local home: refused, naming the reason;
+ * provider 0 and no filesystem log in. */
 START_TEST(cloud_filesystem_refused)
 {
 	ck_assert_int_eq(can("192.0.2.1", "password"), 0);
@@ -175,9 +176,22 @@ START_TEST(cloud_filesystem_refused)
 	json_decref(u.filesystem);
 	u.filesystem = json_pack("{s:i}", "provider", 2);
 	ck_assert_int_eq(can("192.0.2.1", "publickey"), -1);
-	ck_assert_str_eq(err,
-	                 "user \"bob\": filesystem.provider: 2 (Google Cloud Storage) is "
-	                 "not supported yet");
+	ck_assert_str_eq(err, "user \"bob\": filesystem.gcsconfig: must be an object");
+	json_decref(u.filesystem);
+	u.filesystem =
+	    json_pack("{s:i,s:{s:s}}", "provider", 2, "gcsconfig", "key_prefix", "p/");
+	ck_assert_int_eq(can("192.0.2.1", "publickey"), -1);
+	ck_assert_str_eq(err, "user \"bob\": filesystem.gcsconfig.bucket: required");
+	json_decref(u.filesystem);
+	u.filesystem = json_pack("{s:i,s:{s:s,s:s}}", "provider", 2, "gcsconfig",
+	                         "bucket", "b", "key_prefix", "../x");
+	ck_assert_int_eq(can("192.0.2.1", "publickey"), -1);
+	ck_assert_str_eq(err, "user \"bob\": filesystem.gcsconfig.key_prefix: must be "
+	                      "relative, without \".\" or \"..\" components");
+	json_decref(u.filesystem);
+	u.filesystem = json_pack("{s:i,s:{s:s,s:i}}", "provider", 2, "gcsconfig",
+	                         "bucket", "b", "automatic_credentials", 1);
+	ck_assert_int_eq(can("192.0.2.1", "publickey"), 0);
 	json_decref(u.filesystem);
 	u.filesystem = json_pack("{s:i}", "provider", 7);
 	ck_assert_int_eq(can("192.0.2.1", "password"), -1);

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * account/cloud.h: SFTPGo 0.9.6's $aes$ secrets (round trip, tampering, the
- * stored form's shape), key_prefix cleaning, and what add/update store.
+ * stored form's shape), key_prefix cleaning, and what add/update store; GCS:
+ * the credentials file's name (no username leaves credentials_path), its saving
+ * and the refusals.
  */
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "account/cloud.h"
 #include "regress/unit/check_main.h"
@@ -92,14 +98,111 @@ START_TEST(store_encrypts_once)
 	const json_t *s3 = json_object_get(fs, "s3config");
 
 	ck_assert_int_eq(cloud_validate(fs, err, sizeof(err)), 0);
-	ck_assert_int_eq(cloud_prepare_for_store(fs, err, sizeof(err)), 0);
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u", err, sizeof(err)), 0);
 	const char *stored = json_string_value(json_object_get(s3, "access_secret"));
 	ck_assert(cloud_secret_is_encrypted(stored));
 	ck_assert_str_eq(json_string_value(json_object_get(s3, "key_prefix")), "p/q/");
 	char *again = strdup(stored);
-	ck_assert_int_eq(cloud_prepare_for_store(fs, err, sizeof(err)), 0);
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u", err, sizeof(err)), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(s3, "access_secret")), again);
 	free(again);
+	json_decref(fs);
+}
+END_TEST
+
+static const struct {
+	const char *user, *file;
+} cred_names[] = {
+    {"alice", "/c/alice_gcs_credentials.json"},
+    {"a.b@c-d_e", "/c/a.b@c-d_e_gcs_credentials.json"},
+    {"../../etc/passwd", "/c/%2E.%2F..%2Fetc%2Fpasswd_gcs_credentials.json"},
+    {"..", "/c/%2E._gcs_credentials.json"},
+    {"x/y", "/c/x%2Fy_gcs_credentials.json"},
+    {".hidden", "/c/%2Ehidden_gcs_credentials.json"},
+    {"sp ace\n", "/c/sp%20ace%0A_gcs_credentials.json"},
+};
+
+START_TEST(credentials_file_names)
+{
+	char out[512];
+
+	cloud_set_credentials_dir("/c");
+	ck_assert_int_eq(
+	    cloud_gcs_credentials_file(cred_names[_i].user, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, cred_names[_i].file);
+	ck_assert_ptr_null(strchr(out + 3, '/'));
+	cloud_set_credentials_dir(NULL);
+	ck_assert_int_eq(cloud_gcs_credentials_file("alice", out, sizeof(out)), -1);
+}
+END_TEST
+
+START_TEST(gcs_store_writes_the_file)
+{
+	char dir[] = "/tmp/check_cloud_XXXXXX", path[512], err[256], *text = NULL;
+	/* base64 of {"type":"service_account"} */
+	json_t *fs = json_pack("{s:i, s:{s:s, s:s, s:s}}", "provider", 2, "gcsconfig",
+	                       "bucket", "b", "key_prefix", "p//q", "credentials",
+	                       "eyJ0eXBlIjoic2VydmljZV9hY2NvdW50In0=");
+	const json_t *g = json_object_get(fs, "gcsconfig");
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/creds", dir);
+	cloud_set_credentials_dir(path);
+	ck_assert_int_eq(cloud_validate(fs, err, sizeof(err)), 0);
+	ck_assert_msg(cloud_prepare_for_store(fs, "u1", err, sizeof(err)) == 0, "%s",
+	              err);
+	ck_assert_ptr_null(json_object_get(g, "credentials"));
+	ck_assert_str_eq(json_string_value(json_object_get(g, "key_prefix")), "p/q/");
+	snprintf(path, sizeof(path), "%s/creds/u1_gcs_credentials.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(cloud_gcs_read_credentials(path, &text, err, sizeof(err)), 0);
+	ck_assert_str_eq(text, "{\"type\":\"service_account\"}");
+	free(text);
+	/* stored again without credentials: the file is there, fine */
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u1", err, sizeof(err)), 0);
+	/* another user without a file: refused */
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u2", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "invalid credentials"));
+	/* not base64, not JSON */
+	json_object_set_new((json_t *)g, "credentials", json_string("!!!!"));
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u3", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not base64"));
+	json_object_set_new((json_t *)g, "credentials", json_string("bm90IGpzb24="));
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u3", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a JSON key file"));
+	/* automatic credentials need no file */
+	json_object_del((json_t *)g, "credentials");
+	json_object_set_new((json_t *)g, "automatic_credentials", json_integer(1));
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u4", err, sizeof(err)), 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/creds", dir);
+	rmdir(path);
+	rmdir(dir);
+	cloud_set_credentials_dir(NULL);
+	json_decref(fs);
+}
+END_TEST
+
+START_TEST(gcs_fields_refused)
+{
+	char err[256];
+	json_t *fs = json_pack("{s:i, s:{s:s, s:s}}", "provider", 2, "gcsconfig",
+	                       "bucket", "b", "project", "x");
+
+	ck_assert_int_eq(cloud_validate(fs, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "filesystem.gcsconfig.project: not supported"));
+	json_decref(fs);
+	fs = json_pack("{s:i, s:{s:s, s:s}}", "provider", 2, "gcsconfig", "bucket", "b",
+	               "endpoint", "ftp://x");
+	ck_assert_int_eq(cloud_validate(fs, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "gcsconfig.endpoint"));
+	json_decref(fs);
+	fs = json_pack("{s:i, s:{s:s, s:s}}", "provider", 2, "gcsconfig", "bucket", "b",
+	               "automatic_credentials", "yes");
+	ck_assert_int_eq(cloud_validate(fs, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "automatic_credentials"));
 	json_decref(fs);
 }
 END_TEST
@@ -115,6 +218,10 @@ main(void)
 	tcase_add_loop_test(t, prefix_cleaning, 0,
 	                    sizeof(prefixes) / sizeof(prefixes[0]));
 	tcase_add_test(t, store_encrypts_once);
+	tcase_add_loop_test(t, credentials_file_names, 0,
+	                    sizeof(cred_names) / sizeof(cred_names[0]));
+	tcase_add_test(t, gcs_store_writes_the_file);
+	tcase_add_test(t, gcs_fields_refused);
 	suite_add_tcase(s, t);
 	return check_run_suite(s);
 }

@@ -56,7 +56,7 @@ static const struct {
     {WPK_QUOTA_SIZE, "1000", "\"1000\"", "-1"},
     {WPK_QUOTA_FILES, "9223372036854775807", "1.5", NULL},
     {WPK_QUOTA_SCAN, "false", "null", NULL},
-    {WPK_FS_PROVIDER, "1", "\"1\"", "2"},
+    {WPK_FS_PROVIDER, "2", "\"1\"", "3"},
     {WPK_S3_BUCKET, "\"b\"", "1", NULL},
     {WPK_S3_REGION, "\"us-east-1\"", "[]", NULL},
     {WPK_S3_ACCESS_KEY, "\"AK\"", "{}", NULL},
@@ -66,6 +66,12 @@ static const struct {
     {WPK_S3_KEY_PREFIX, "\"users/al/\"", "0", NULL},
     {WPK_S3_UPLOAD_PART_SIZE, "5120", "\"5\"", "5121"},
     {WPK_S3_UPLOAD_CONCURRENCY, "64", "1.5", "65"},
+    {WPK_GCS_BUCKET, "\"gb\"", "1", NULL},
+    {WPK_GCS_STORAGE_CLASS, "\"NEARLINE\"", "[]", NULL},
+    {WPK_GCS_KEY_PREFIX, "\"users/al/\"", "{}", NULL},
+    {WPK_GCS_ENDPOINT, "\"http://127.0.0.1:9023\"", "true", NULL},
+    {WPK_GCS_CREDENTIALS, "\"{\\\"type\\\":\\\"service_account\\\"}\"", "{}", NULL},
+    {WPK_GCS_METADATA_HOST, "\"127.0.0.1:9024\"", "null", NULL},
 };
 
 static int
@@ -241,6 +247,12 @@ START_TEST(settings_round_trip)
 	wp_set_str(&ws, WPK_S3_KEY_PREFIX, "p/");
 	wp_set_int(&ws, WPK_S3_UPLOAD_PART_SIZE, 8);
 	wp_set_int(&ws, WPK_S3_UPLOAD_CONCURRENCY, 4);
+	wp_set_str(&ws, WPK_GCS_BUCKET, "gb");
+	wp_set_str(&ws, WPK_GCS_STORAGE_CLASS, "NEARLINE");
+	wp_set_str(&ws, WPK_GCS_KEY_PREFIX, "g/");
+	wp_set_str(&ws, WPK_GCS_ENDPOINT, "http://127.0.0.1:9023");
+	wp_set_str(&ws, WPK_GCS_CREDENTIALS, "{\"type\":\"service_account\"}");
+	wp_set_str(&ws, WPK_GCS_METADATA_HOST, "127.0.0.1:9024");
 	json_t *o = wp_settings_encode(&ws, err, sizeof(err));
 	ck_assert_msg(o != NULL, "%s", err);
 	char *s = json_dumps(o, JSON_COMPACT);
