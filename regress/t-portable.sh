@@ -326,10 +326,10 @@ check "stopped: exit 0" test "$PSTATUS" -eq 0
 check "... and the service is withdrawn" withdrawn "$P0"
 
 # The current directory served: its keys would be downloadable, so not used.
-portable -d . -s $((PORT_BASE + 142)) -p portpw --advertise-service=false || fail "portable -d . starts"
+portable -d . -s $((PORT_BASE + 145)) -p portpw --advertise-service=false || fail "portable -d . starts"
 check "current directory served: a note, new host keys for this run" grep -qF \
 	"Host keys: the current directory is served, so its id_rsa and id_ecdsa are not used: new host keys for this run" "$T/p.out"
-keyscan $((PORT_BASE + 142)) >"$T/hostkeys3"
+keyscan $((PORT_BASE + 145)) >"$T/hostkeys3"
 check "... not the ones of ./id_rsa and ./id_ecdsa" sh -c "! grep -qxFf '$T/hostkeys1' '$T/hostkeys3'"
 stop_portable
 
