@@ -326,7 +326,7 @@ httpd_admin(struct rpc_msg *m)
 }
 
 /* What httpd may send (common/rpc_msgs.def says when): one handler each. */
-static int (*const httpd_handlers[RPC_TYPE_MAX])(struct rpc_msg *) = {
+static const peer_handler httpd_handlers[RPC_TYPE_MAX] = {
     [RPC_LOG] = httpd_log,
     [RPC_HTTP_LOG] = httpd_http_log,
     [RPC_ADMIN_USER_LIST] = httpd_admin,
@@ -347,31 +347,31 @@ static int (*const httpd_handlers[RPC_TYPE_MAX])(struct rpc_msg *) = {
 static void
 on_httpd(evutil_socket_t fd, short what, void *arg)
 {
-	struct rpc_msg m;
+	enum rpc_type type = RPC_TYPE_MAX;
 	char err[256];
 	(void)what;
 	(void)arg;
 
-	int rc = rpc_recv(fd, &m, err, sizeof(err));
-	if (rc == 0 || (rc < 0 && errno != EAGAIN)) {
-		if (rc < 0) { /* a broken frame: it is killed and started again */
-			log_error("httpd: %s", err);
-			if (M.httpd_pid > 0)
-				kill(M.httpd_pid, SIGKILL);
-		}
-		event_del(M.httpd_ev);
-		return;
-	}
-	if (rc < 0)
-		return;
-	if (!rpc_permitted(&m, RPC_PEER_HTTPD, RPC_ST_ANY) ||
-	    httpd_handlers[m.type] == NULL || !httpd_handlers[m.type](&m)) {
-		log_error("httpd sent %s: not allowed, killing it",
-		          rpc_type_name(m.type));
+	switch (
+	    peer_dispatch(fd, RPC_PEER_HTTPD, httpd_handlers, &type, err, sizeof(err))) {
+	case PEER_BROKEN: /* killed and started again */
+		log_error("httpd: %s", err);
 		if (M.httpd_pid > 0)
 			kill(M.httpd_pid, SIGKILL);
+		event_del(M.httpd_ev);
+		break;
+	case PEER_CLOSED:
+		event_del(M.httpd_ev);
+		break;
+	case PEER_DENIED:
+		log_error("httpd sent %s: not allowed, killing it", rpc_type_name(type));
+		if (M.httpd_pid > 0)
+			kill(M.httpd_pid, SIGKILL);
+		break;
+	case PEER_AGAIN:
+	case PEER_DONE:
+		break;
 	}
-	rpc_msg_free(&m);
 }
 
 int

@@ -186,6 +186,19 @@ struct msess *session_by_id(uint64_t id);
 int log_rate_ok(struct log_rate *r, const char *who, long pid);
 /* May this peer, in these states (enum rpc_state bits), send m? (common/rpc_msgs.def) */
 int rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states);
+/* One frame from a helper process (the listener, httpd) through its handler table
+ * (one handler per message it may send, 1 when handled). */
+typedef int (*peer_handler)(struct rpc_msg *);
+enum peer_frame {
+	PEER_AGAIN,  /* nothing complete yet */
+	PEER_DONE,   /* handled */
+	PEER_DENIED, /* a type this peer may not send, or its handler refused it */
+	PEER_CLOSED, /* the peer closed its end */
+	PEER_BROKEN  /* a broken frame: err says why */
+};
+enum peer_frame peer_dispatch(int fd, unsigned peer,
+                              const peer_handler handlers[RPC_TYPE_MAX],
+                              enum rpc_type *type, char *err, size_t errlen);
 
 /* spawn.c */
 pid_t spawn(const char *prog, char *const argv[], int io, int ctl);

@@ -103,7 +103,7 @@ listener_defender_event(struct rpc_msg *m)
 }
 
 /* What the listener may send (common/rpc_msgs.def says when): one handler each. */
-static int (*const listener_handlers[RPC_TYPE_MAX])(struct rpc_msg *) = {
+static const peer_handler listener_handlers[RPC_TYPE_MAX] = {
     [RPC_LOG] = listener_log,
     [RPC_NEWCONN] = listener_newconn,
     [RPC_DEFENDER_EVENT] = listener_defender_event,
@@ -112,26 +112,27 @@ static int (*const listener_handlers[RPC_TYPE_MAX])(struct rpc_msg *) = {
 static void
 on_listener(evutil_socket_t fd, short what, void *arg)
 {
-	struct rpc_msg m;
+	enum rpc_type type = RPC_TYPE_MAX;
 	char err[256];
 	(void)what;
 	(void)arg;
 
-	int rc = rpc_recv(fd, &m, err, sizeof(err));
-	if (rc == 0 || (rc < 0 && errno != EAGAIN)) {
-		if (rc < 0)
-			log_error("listener: %s", err);
+	switch (peer_dispatch(fd, RPC_PEER_LISTENER, listener_handlers, &type, err,
+	                      sizeof(err))) {
+	case PEER_BROKEN:
+		log_error("listener: %s", err);
 		event_del(M.listener_ev);
-		return;
+		break;
+	case PEER_CLOSED:
+		event_del(M.listener_ev);
+		break;
+	case PEER_DENIED: /* logged and dropped: unlike a session, not killed for it */
+		log_error("listener sent %s: not allowed, ignored", rpc_type_name(type));
+		break;
+	case PEER_AGAIN:
+	case PEER_DONE:
+		break;
 	}
-	if (rc < 0)
-		return;
-	/* Logged and dropped: unlike a session, the listener is not killed for it. */
-	if (!rpc_permitted(&m, RPC_PEER_LISTENER, RPC_ST_ANY) ||
-	    listener_handlers[m.type] == NULL || !listener_handlers[m.type](&m))
-		log_error("listener sent %s: not allowed, ignored",
-		          rpc_type_name(m.type));
-	rpc_msg_free(&m);
 }
 
 int

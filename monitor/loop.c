@@ -136,6 +136,26 @@ rpc_permitted(const struct rpc_msg *m, unsigned peer, unsigned states)
 	return sp->fd != RPC_FD_REQUIRED || m->fd >= 0;
 }
 
+enum peer_frame
+peer_dispatch(int fd, unsigned peer, const peer_handler handlers[RPC_TYPE_MAX],
+              enum rpc_type *type, char *err, size_t errlen)
+{
+	struct rpc_msg m;
+	enum peer_frame out = PEER_DONE;
+
+	int rc = rpc_recv(fd, &m, err, errlen);
+	if (rc == 0)
+		return PEER_CLOSED;
+	if (rc < 0)
+		return errno == EAGAIN ? PEER_AGAIN : PEER_BROKEN;
+	*type = m.type;
+	if (!rpc_permitted(&m, peer, RPC_ST_ANY) || handlers[m.type] == NULL ||
+	    !handlers[m.type](&m))
+		out = PEER_DENIED;
+	rpc_msg_free(&m);
+	return out;
+}
+
 int
 monitor_run(struct monitor_params *p)
 {
