@@ -386,8 +386,7 @@ static const struct {
      " [1]}]}}",
      "file_extensions: entry 1"},
     {"{\"filters\": {\"file_extensions\": [\"/d::.a\"]}}", "file_extensions: entry 1"},
-    {"{\"filesystem\": {\"provider\": 2}}",
-     "filesystem.provider: 2 (Google Cloud Storage) is not supported yet"},
+    {"{\"filesystem\": {\"provider\": 2}}", "filesystem.gcsconfig: must be an object"},
 };
 
 /* SFTPGo stores each filter path cleaned and the extensions as given. */
