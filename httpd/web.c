@@ -8,8 +8,8 @@
  * validates the CLI and the API. Where SFTPGo 0.9.6 used AJAX calls (delete,
  * quota scan, disconnect) there are plain forms here: every state-changing form
  * carries a CSRF token (web/csrf.h) checked before anything is sent, and every
- * page works without JavaScript. Secrets (passwords, the S3 secret) are never
- * put in a page.
+ * page works without JavaScript. Secrets (passwords, the S3 secret, the GCS
+ * service account key) are never put in a page.
  */
 #include "config.h"
 
@@ -411,17 +411,14 @@ web_users(struct hreq *h, const char *param)
 
 /* ---- the user form ---- */
 
-static const char *const s3_fields[] = {"bucket",   "region",        "access_key",
-                                        "endpoint", "storage_class", "key_prefix"};
-#define S3_FIELDS (sizeof(s3_fields) / sizeof(s3_fields[0]))
-
 /*
- * The form page: vals from userform_from_user or userform_from_form (taken);
- * provider and the S3 values from s3 (a stored s3config or NULL) or the form.
+ * The form page: vals from userform_from_user or userform_from_form (taken); the
+ * storage values from the submitted form f, else from fs (a stored filesystem
+ * object, or NULL for a new user).
  */
 static void
-user_page(struct hreq *h, json_t *vals, int add, int provider, const json_t *s3,
-          const struct form *f, json_t *errors, const char *error)
+user_page(struct hreq *h, json_t *vals, int add, const json_t *fs, const struct form *f,
+          json_t *errors, const char *error)
 {
 	char action[128];
 	json_t *u = json_object_get(vals, "u");
@@ -432,18 +429,7 @@ user_page(struct hreq *h, json_t *vals, int add, int provider, const json_t *s3,
 		plain_500(h);
 		return;
 	}
-	for (size_t i = 0; i < S3_FIELDS; i++) {
-		char name[32];
-		const char *v;
-		snprintf(name, sizeof(name), "s3_%s", s3_fields[i]);
-		v = f != NULL ? form_get(f, name)
-		              : json_string_value(json_object_get(s3, s3_fields[i]));
-		json_object_set_new(u, name, json_string(v != NULL ? v : ""));
-	}
-	json_t *providers =
-	    json_pack("[{s:s,s:s,s:b},{s:s,s:s,s:b}]", "value", "0", "label",
-	              "Local filesystem", "selected", provider != 1, "value", "1",
-	              "label", "Amazon S3 (or compatible)", "selected", provider == 1);
+	userform_set_storage(vals, fs, f);
 	if (add)
 		snprintf(action, sizeof(action), "/web/user");
 	else
@@ -452,9 +438,7 @@ user_page(struct hreq *h, json_t *vals, int add, int provider, const json_t *s3,
 	                    json_string(add ? "Add a new user" : "Edit user"));
 	json_object_set_new(vals, "nav_users", json_true());
 	json_object_set_new(vals, "add", json_boolean(add));
-	json_object_set_new(vals, "s3", json_boolean(provider == 1));
 	json_object_set_new(vals, "action", json_string(action));
-	json_object_set_new(vals, "fs_providers", providers);
 	json_object_set_new(vals, "errors", errors != NULL ? errors : json_object());
 	if (error != NULL)
 		json_object_set_new(vals, "error", json_string(error));
@@ -465,14 +449,12 @@ user_page(struct hreq *h, json_t *vals, int add, int provider, const json_t *s3,
 static void
 form_again(struct hreq *h, int add, json_t *errors, const char *error)
 {
-	const char *p = form_get(&h->web->form, "fs_provider");
 	json_t *vals = userform_from_form(&h->web->form);
 
 	if (!add && json_is_object(h->web->acc)) /* the username is the stored one */
 		json_object_set(json_object_get(vals, "u"), "username",
 		                json_object_get(h->web->acc, "username"));
-	user_page(h, vals, add, p != NULL && strcmp(p, "1") == 0, NULL, &h->web->form,
-	          errors, error);
+	user_page(h, vals, add, NULL, &h->web->form, errors, error);
 }
 
 /* A monitor's 400 on a submitted form: the message next to its field. */
@@ -501,7 +483,7 @@ web_user_new(struct hreq *h, const char *param)
 	                          "download_bandwidth", 0, "permissions", "/", "*");
 	json_t *vals = blank ? userform_from_user(blank) : NULL;
 	json_decref(blank);
-	user_page(h, vals, 1, 0, NULL, NULL, NULL, NULL);
+	user_page(h, vals, 1, NULL, NULL, NULL, NULL);
 }
 
 /* The decoded form as the message's JSON text (NULL: answered). */
@@ -510,6 +492,7 @@ user_json(struct hreq *h, json_t *u)
 {
 	char *t = json_dumps(u, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
+	userform_scrub(u);
 	json_decref(u);
 	if (t == NULL) {
 		plain_500(h);
@@ -563,10 +546,8 @@ on_edit_loaded(struct hreq *h, int status, char *body)
 	if (!json_is_object(user)) {
 		failure_page(h, status == 200 ? 500 : status, body, "/web/users");
 	} else {
-		json_t *fs = json_object_get(user, "filesystem");
-		int provider = (int)json_integer_value(json_object_get(fs, "provider"));
-		user_page(h, userform_from_user(user), 0, provider,
-		          json_object_get(fs, "s3config"), NULL, NULL, NULL);
+		user_page(h, userform_from_user(user), 0,
+		          json_object_get(user, "filesystem"), NULL, NULL, NULL);
 	}
 	json_decref(user);
 	free(body);
@@ -595,7 +576,9 @@ on_saved(struct hreq *h, int status, char *body)
 
 /*
  * The stored user is known (404 answered before the form is used, as SFTPGo): the
- * form replaces it, an empty password and S3 secret keeping the stored ones.
+ * form replaces it, an empty password and S3 secret keeping the stored ones, and
+ * no GCS key file keeping the stored credentials file (the monitor checks it
+ * exists when automatic credentials are off).
  */
 static void
 on_save_loaded(struct hreq *h, int status, char *body)
@@ -627,6 +610,7 @@ on_save_loaded(struct hreq *h, int status, char *body)
 		    errors, "allowed_extensions",
 		    json_string("the extension filters cannot all be "
 		                "removed at once: keep at least one line"));
+		userform_scrub(u);
 		json_decref(u);
 		form_again(h, 0, errors, "Some fields need a correction.");
 		return;

@@ -166,6 +166,17 @@ class Browser:
                   "e.dispatchEvent(new Event('input',{bubbles:true}));})()"
                   % (json.dumps(selector), json.dumps(selector), json.dumps(value)))
 
+    def set_files(self, selector, paths):
+        """Choose files in a file input, as the user's file dialog does."""
+        root = self.call("DOM.getDocument", depth=0)["root"]["nodeId"]
+        node = self.call("DOM.querySelector", nodeId=root, selector=selector).get("nodeId")
+        if not node:
+            raise Error("no element " + selector)
+        self.call("DOM.setFileInputFiles", files=list(paths), nodeId=node)
+
+    def html(self):
+        return self.eval("document.documentElement.outerHTML")
+
     def text(self, selector="body"):
         return self.eval("(function(){var e=document.querySelector(%s);"
                          "return e ? e.innerText : null;})()" % json.dumps(selector))

@@ -10,15 +10,27 @@
 # log in through the basic-auth challenge, add a user, edit it, see a validation
 # error, start a quota scan, close a live OpenSSH sftp connection, delete the
 # user; a screenshot of each page in regress/out/t-httpd-web/.
+# Google Cloud Storage users (issue 14 item 6), against the firebase-tools storage
+# emulator (regress/gcs-lib.sh): one added through the REST API and saved in the
+# browser without touching its storage keeps its whole GCS config and key file;
+# one added in the browser with a key file upload serves an SFTP upload and
+# download from the emulator; a missing bucket is shown next to its field; no page
+# ever holds the service account key.
 # covers: httpd.templates_path httpd.static_files_path
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 . "$top_srcdir/regress/httpd-lib.sh"
+. "$top_srcdir/regress/gcs-lib.sh"
 
 for _c in htpasswd chromium; do
 	command -v $_c >/dev/null || { [ "${CI:-}" = true ] && fail "$_c missing"; skip_all "$_c missing"; }
 done
 $PY -c 'import websocket' 2>/dev/null || { [ "${CI:-}" = true ] && fail "python3-websocket missing"; skip_all "python3-websocket missing"; }
+GCS=1
+if ! gcs_have; then
+	[ "${CI:-}" = true ] && fail "the firebase-tools storage emulator is installed (contrib/install-deps.sh)"
+	GCS=0
+fi
 OUT=$top_builddir/regress/out/t-httpd-web
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -179,6 +191,57 @@ check "edit of an unknown id: 404 page" [ "$STATUS" = 404 ]
 web $AUTH "$BASE/web/user/abc"
 check "a bad id: 400 page" sh -c "[ $STATUS = 400 ] && grep -q 'Invalid userID' '$T/body'"
 
+# ---- Google Cloud Storage users ----
+GPORT=$((PORT_BASE + 203))
+BUCKET=webtb
+GEND=http://127.0.0.1:$GPORT
+GCREDS=$CFG/credentials
+if [ $GCS = 1 ]; then
+	gcs_start "$GPORT" sftpgo-web@demo-sftpgo.iam.gserviceaccount.com || { fail "the GCS emulator starts"; exit 1; }
+	# a line of the private key and of the key file's base64: never in a page
+	KEYLINE=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["private_key"].splitlines()[2])' "$T/sa.json")
+	KEYB64=$(base64 -w0 "$T/sa.json")
+	nokey() { ! grep -qF -e "$KEYLINE" -e "$(printf %s "$KEYB64" | cut -c 20-80)" -e 'PRIVATE KEY' "$@"; }
+	# gapi: explicit key; gauto: automatic credentials (both through the REST API)
+	curl -s -o "$T/body" $AUTH -X POST -d '{"username":"gapi","password":"gapipw","home_dir":"/srv/gapi","permissions":{"/":["*"]},"max_sessions":1,"filesystem":{"provider":2,"gcsconfig":{"bucket":"'"$BUCKET"'","key_prefix":"api/g","storage_class":"COLDLINE","endpoint":"'"$GEND"'","credentials":"'"$KEYB64"'"}}}' "$BASE/api/v1/user"
+	GAPI=$(jget "j.get('id','')")
+	curl -s -o "$T/body" $AUTH -X POST -d '{"username":"gauto","password":"gautopw","home_dir":"/srv/gauto","permissions":{"/":["*"]},"filesystem":{"provider":2,"gcsconfig":{"bucket":"b2","automatic_credentials":1}}}' "$BASE/api/v1/user"
+	GAUTO=$(jget "j.get('id','')")
+	check "GCS users added through the REST API" sh -c "[ -n '$GAPI' ] && [ -n '$GAUTO' ] && cmp -s '$T/sa.json' '$GCREDS/gapi_gcs_credentials.json'"
+	web $AUTH "$BASE/web/user/$GAPI"
+	check "the GCS user's edit page: GCS selected, its fields filled" $PY -c "
+import re,sys
+t=open(sys.argv[1]).read()
+ok=re.search(r'<option value=\"2\" selected>Google Cloud Storage</option>', t) and \
+   'id=\"gcs_bucket\" name=\"gcs_bucket\" value=\"$BUCKET\"' in t and 'value=\"api/g/\"' in t and \
+   'value=\"COLDLINE\"' in t and 'value=\"$GEND\"' in t and '<details class=\"field wide gcs\" open>' in t and \
+   'Leave empty to keep the stored key.' in t and not re.search(r'id=\"gcs_auto_credentials\"[^>]*checked', t)
+sys.exit(0 if ok else 1)" "$T/body"
+	check "the edit page holds no key" nokey "$T/body"
+	web $AUTH "$BASE/web/user/$GAUTO"
+	check "automatic credentials: the box is checked" sh -c "grep -q 'id=\"gcs_auto_credentials\"[^>]*checked' '$T/body'"
+	web $AUTH "$BASE/web/users"
+	check "the users list says Storage: GCS" sh -c "[ \$(grep -c 'Storage: GCS' '$T/body') -eq 2 ]"
+	# a key file that is not JSON: the monitor's error next to the file input
+	TOK=$(token /web/user)
+	echo 'not a key' >"$T/bad.json"
+	# shellcheck disable=SC2046
+	web $AUTH $(api_add gbad gbadpw1 | sed 's/fs_provider=0/fs_provider=2/') -F gcs_bucket=b -F "gcs_credential_file=@$T/bad.json" -F "csrf_token=$TOK" "$BASE/web/user"
+	check "a bad key file: the error next to the file input" $PY -c "
+import re,sys
+t=open(sys.argv[1]).read()
+m=re.search(r'<div class=\"field wide invalid\">\s*<label for=\"gcs_credential_file\">.*?<p class=\"field-error\"[^>]*>([^<]*)</p>', t, re.S)
+sys.exit(0 if m and 'not a JSON key file' in m.group(1) else 1)" "$T/body"
+	check_not "not a key: nothing in the page" has 'not a key'
+	# the same form with the real key but a bucket left empty: the key is not echoed
+	# shellcheck disable=SC2046
+	web $AUTH $(api_add gbad gbadpw1 | sed 's/fs_provider=0/fs_provider=2/') -F gcs_bucket= -F "gcs_credential_file=@$T/sa.json" -F "csrf_token=$TOK" "$BASE/web/user"
+	check "no bucket: 200 with the error next to gcs_bucket" sh -c "[ $STATUS = 200 ] && grep -A3 'for=\"gcs_bucket\"' '$T/body' | grep -q 'field-error.*required for Google Cloud Storage'"
+	check "the form shown again holds no key" nokey "$T/body"
+	STATUS=$(curl -s -o "$T/body" -w '%{http_code}' $AUTH "$BASE/api/v1/user?username=gbad")
+	expect "gbad was not added" 200 "j==[]"
+fi
+
 # delete, quota scan, connection close: CSRF too
 web $AUTH -X POST "$BASE/web/user/$DAVE/delete"
 check "delete without a token: 403" [ "$STATUS" = 403 ]
@@ -207,12 +270,17 @@ while [ $_i -lt 100 ] && [ "$(jget 'len(j)' 2>/dev/null)" != 1 ]; do
 	_i=$((_i + 1))
 done
 check "carol's sftp session is open" [ "$(jget 'len(j)')" = 1 ]
-if ! PYTHONPATH=$top_srcdir/regress $PY - "$BASE" "$((PORT_BASE + 202))" "$T/chrome" "$OUT" "$T/homes/webuser" <<'EOPY'; then
-import sys, time
+mkdir -p "$T/homes/webgcs"
+chown sftpgoweb1:sftpgoweb1 "$T/homes/webgcs"
+if ! PYTHONPATH=$top_srcdir/regress $PY - "$BASE" "$((PORT_BASE + 202))" "$T/chrome" "$OUT" "$T/homes/webuser" \
+	"$GCS" "$T/sa.json" "$BUCKET" "$GEND" "$T/homes/webgcs" "$(id -u sftpgoweb1)" "$(id -g sftpgoweb1)" "${GAPI:-}" "${GAUTO:-}" <<'EOPY'; then
+import base64, json, sys, time
 import cdp
 
 base, port, profile, out, home = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+gcs, sa_json, bucket, gend, gcs_home, sys_uid, sys_gid, gapi, gauto = sys.argv[6:15]
 failed = 0
+gcs_pages = []  # the HTML of every GCS page seen: checked for the key at the end
 
 
 def report(ok, desc, why=""):
@@ -348,6 +416,79 @@ try:
         b.screenshot(out + "/11-users-deleted.png")
     step("delete the user", delete)
 
+    def gcs_add():
+        b.goto(base + "/web/user")
+        b.fill("#username", "webgcs")
+        b.fill("#password", "gcspw-123456")
+        b.fill("#home_dir", gcs_home)
+        b.fill("#uid", sys_uid)
+        b.fill("#gid", sys_gid)
+        b.eval("document.querySelector('#fs_provider').value='2'")
+        b.eval("document.querySelector('details.gcs').open=true")
+        b.fill("#gcs_bucket", bucket)
+        b.fill("#gcs_key_prefix", "web/gcs")
+        b.fill("#gcs_storage_class", "NEARLINE")
+        b.fill("#gcs_endpoint", gend)
+        b.set_files("#gcs_credential_file", [sa_json])
+        expect(b.eval("document.querySelector('#gcs_credential_file').files.length") == 1, "no file chosen")
+        gcs_pages.append(b.html())
+        b.eval("document.querySelector('details.gcs').scrollIntoView()")
+        b.screenshot(out + "/12-user-add-gcs.png")
+        b.click_and_wait("form.user-form button[type=submit]")
+        expect(b.url().endswith("/web/users?done=added"), "url %s: %r" % (b.url(), b.text(".notice.error")))
+        row = b.eval("[...document.querySelectorAll('#users-table tbody tr')].find(r=>r.cells[0].innerText.trim()=='webgcs').innerText")
+        expect("Storage: GCS" in row, "row " + row)
+        gcs_pages.append(b.html())
+        b.screenshot(out + "/13-users-gcs.png")
+
+    def gcs_invalid():
+        b.goto(base + "/web/user")
+        b.fill("#username", "webgcs2")
+        b.fill("#home_dir", gcs_home)
+        b.eval("document.querySelector('#fs_provider').value='2'")
+        b.set_files("#gcs_credential_file", [sa_json])
+        b.click_and_wait("form.user-form button[type=submit]")
+        err = b.eval("(function(){var f=document.querySelector('#gcs_bucket').closest('.field');"
+                     "var e=f.querySelector('.field-error'); return f.classList.contains('invalid') && e ? e.innerText : null;})()")
+        expect(err is not None and "required" in err, "no error at gcs_bucket: %r" % err)
+        expect(b.eval("document.querySelector('details.gcs').open"), "the GCS section is closed")
+        expect(b.eval("document.querySelector('#fs_provider').value") == "2", "GCS not selected any more")
+        expect(b.eval("document.querySelector('#username').value") == "webgcs2", "value lost")
+        gcs_pages.append(b.html())
+        b.screenshot(out + "/14-user-gcs-error.png")
+
+    def gcs_edit_untouched(uid, shot):
+        b.goto(base + "/web/user/" + uid)
+        expect(b.eval("document.title") == "SFTPGo - Edit user", "not the edit form")
+        expect(b.eval("document.querySelector('#fs_provider').value") == "2", "GCS not selected")
+        hint = b.eval("document.querySelector('#gcs_credential_file').closest('.field').innerText")
+        expect("Leave empty to keep the stored key." in hint, "hint %r" % hint)
+        gcs_pages.append(b.html())
+        if shot:
+            b.eval("document.querySelector('details.gcs').scrollIntoView()")
+            b.screenshot(out + "/15-user-edit-gcs.png")
+        b.fill("#max_sessions", "5")
+        b.click_and_wait("form.user-form button[type=submit]")
+        expect(b.url().endswith("/web/users?done=updated"), "url %s: %r" % (b.url(), b.text(".notice.error")))
+
+    if gcs == "1":
+        step("add a GCS user with a key file upload", gcs_add)
+        step("a GCS user without a bucket: the error next to the bucket", gcs_invalid)
+        step("save the API's GCS user (explicit key) without touching storage",
+             lambda: gcs_edit_untouched(gapi, True))
+        step("save the API's GCS user (automatic credentials) without touching storage",
+             lambda: gcs_edit_untouched(gauto, False))
+
+        def no_key():
+            key = json.load(open(sa_json))["private_key"]
+            raw = open(sa_json, "rb").read()
+            b64 = base64.b64encode(raw).decode()
+            for i, p in enumerate(gcs_pages):
+                for needle in (key.splitlines()[2], "PRIVATE KEY", b64[20:80]):
+                    expect(needle not in p, "page %d holds %r" % (i, needle[:20]))
+            expect(len(gcs_pages) == 5, "%d pages" % len(gcs_pages))
+        step("no GCS page holds the service account key", no_key)
+
     def no_js():
         b.call("Emulation.setScriptExecutionDisabled", value=True)
         b.goto(base + "/web/users?search=car")
@@ -363,10 +504,39 @@ EOPY
 fi
 STATUS=$(curl -s -o "$T/body" -w '%{http_code}' $AUTH "$BASE/api/v1/connection")
 expect "the API lists no connection any more" 200 "j==[]"
+if [ $GCS = 1 ]; then
+	# gcsconfig without its empty members (an emptied field is stored as "")
+	gcsc="{k:v for k,v in j['filesystem']['gcsconfig'].items() if v not in ('',0)}"
+	STATUS=$(curl -s -o "$T/body" -w '%{http_code}' $AUTH "$BASE/api/v1/user/$GAPI")
+	expect "saved untouched, the API's GCS user keeps its whole GCS config" 200 \
+		"j['max_sessions']==5 and j['filesystem']['provider']==2 and $gcsc=={'bucket':'$BUCKET','key_prefix':'api/g/','storage_class':'COLDLINE','endpoint':'$GEND'}"
+	check "and its stored key file" cmp "$T/sa.json" "$GCREDS/gapi_gcs_credentials.json"
+	STATUS=$(curl -s -o "$T/body" -w '%{http_code}' $AUTH "$BASE/api/v1/user/$GAUTO")
+	expect "saved untouched, automatic credentials stay on" 200 \
+		"j['max_sessions']==5 and j['filesystem']['provider']==2 and $gcsc=={'bucket':'b2','automatic_credentials':1}"
+	STATUS=$(curl -s -o "$T/body" -w '%{http_code}' $AUTH "$BASE/api/v1/user?username=webgcs")
+	expect "the browser's GCS user: its config as entered" 200 \
+		"j[0]['filesystem']['provider']==2 and $(echo "$gcsc" | sed "s/j\[/j[0][/")=={'bucket':'$BUCKET','key_prefix':'web/gcs/','storage_class':'NEARLINE','endpoint':'$GEND'}"
+	check "the uploaded key file saved as its credentials file" cmp "$T/sa.json" "$GCREDS/webgcs_gcs_credentials.json"
+	head -c 300000 /dev/urandom >"$T/gcs.up"
+	printf 'put %s up.bin\nget up.bin %s\n' "$T/gcs.up" "$T/gcs.back" | sftp_pw webgcs gcspw-123456 >"$T/gcs.out" 2>&1
+	check "SFTP upload and download through the browser's GCS user" cmp "$T/gcs.up" "$T/gcs.back"
+	TOK=$(curl -s -H 'Metadata-Flavor: Google' \
+		"$GEND/computeMetadata/v1/instance/service-accounts/default/token" |
+		$PY -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+	check "the object is in the emulator's bucket under the key prefix" sh -c \
+		"curl -s -H 'Authorization: Bearer $TOK' '$GEND/storage/v1/b/$BUCKET/o?prefix=web%2Fgcs%2F' | grep -q '\"web/gcs/up.bin\"'"
+	for p in /web/users "/web/user/$GAPI" "/web/user/$GAUTO" /web/user; do
+		web $AUTH "$BASE$p"
+		check "no key in $p" nokey "$T/body"
+	done
+	check "the credentials files hold the key, the database does not" sh -c \
+		"! grep -qF 'PRIVATE KEY' '$CFG/sftpgo.db' 2>/dev/null"
+fi
 echo "ls" >&7 2>/dev/null # the client notices when it next talks to the server
 check "the sftp client lost its connection" sh -c "i=0; while kill -0 $SFTP_PID 2>/dev/null && [ \$i -lt 150 ]; do sleep 0.2; i=\$((i+1)); done; ! kill -0 $SFTP_PID 2>/dev/null"
 exec 7>&-
-check "a screenshot of each page" sh -c "[ \$(ls '$OUT'/*.png | wc -l) -eq 11 ]"
+check "a screenshot of each page" sh -c "[ \$(ls '$OUT'/*.png | wc -l) -eq $((11 + 4 * GCS)) ]"
 # the pages, forms and static files above were served under httpd's seccomp filter
 hpid=$(pgrep -P "$SERVER_PID" -x sftpgo-httpd | head -n 1)
 check "httpd runs under its seccomp filter" \

@@ -222,8 +222,11 @@ part_headers(const char *hdr, size_t hlen, const char **name, size_t *nlen, int 
 			if (vlen < 9 || strncasecmp(v, "form-data", 9) != 0 || found ||
 			    disposition_param(v, vlen, "name", name, nlen) != 0)
 				return -1;
+			/* filename="" (a file input left empty) is a text value,
+			 * as Go's net/http reads it */
 			*is_file =
-			    disposition_param(v, vlen, "filename", &fn, &fnlen) == 0;
+			    disposition_param(v, vlen, "filename", &fn, &fnlen) == 0 &&
+			    fnlen > 0;
 			found = 1;
 		}
 		line += len + 2;

@@ -3,7 +3,8 @@
  * HTML form bodies of the web admin: application/x-www-form-urlencoded and
  * multipart/form-data (RFC 7578), decoded into name/value pairs. The body comes
  * from the network: every length is checked, names are printable ASCII, text
- * values must be UTF-8 without NUL; a file part keeps its bytes as they are.
+ * values must be UTF-8 without NUL; a file part keeps its bytes as they are. A
+ * part with an empty filename (a file input left empty) is an empty text value.
  */
 #ifndef SFTPGO_WEB_FORM_H
 #define SFTPGO_WEB_FORM_H
@@ -18,7 +19,7 @@ struct form_field {
 	char *name;
 	char *value; /* NUL-terminated; a file part may hold NULs: use len */
 	size_t len;
-	int is_file; /* a multipart part with a filename */
+	int is_file; /* a multipart part with a non-empty filename */
 };
 
 struct form {

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "account/perm.h"
 #include "common/buf.h"
 #include "web/userform.h"
@@ -243,6 +245,56 @@ read_filters(const struct form *f, json_t *errors)
 	return filters;
 }
 
+/*
+ * gcsconfig from the gcs_* fields: every text member and automatic_credentials
+ * always set (the form replaces the whole config: an emptied field or an
+ * unchecked box must reach the monitor, whose update merges member by member);
+ * the key file, when one was chosen, base64 into credentials (the monitor writes
+ * it to the credentials file), else no credentials: the stored file is kept.
+ */
+static void
+read_gcs(const struct form *f, json_t *g, json_t *errors)
+{
+	static const char *const text[] = {"bucket", "key_prefix", "storage_class",
+	                                   "endpoint"};
+	const struct form_field *cred = form_get_file(f, "gcs_credential_file");
+	const char *v = form_get(f, "gcs_auto_credentials");
+	int automatic = v != NULL && *v != '\0';
+
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "gcs_%s", text[i]);
+		const char *t = form_get(f, name);
+		size_t len = t != NULL ? strlen(t) : 0;
+		trim(&t, &len);
+		json_object_set_new(g, text[i], json_stringn(len > 0 ? t : "", len));
+	}
+	if (json_string_length(json_object_get(g, "bucket")) == 0)
+		set_error(errors, "gcs_bucket", "required for Google Cloud Storage");
+	if (cred != NULL && cred->len == 0) {
+		set_error(errors, "gcs_credential_file", "the key file is empty");
+	} else if (cred != NULL && cred->len > USERFORM_GCS_KEY_MAX) {
+		set_error(errors, "gcs_credential_file",
+		          "the key file is larger than 32 KiB (a service account key is "
+		          "a few KiB)");
+	} else if (cred != NULL) {
+		/* SFTPGo: a key file sets explicit credentials */
+		size_t b64len = (cred->len + 2) / 3 * 4 + 1;
+		unsigned char *b64 = malloc(b64len);
+		if (b64 == NULL) {
+			set_error(errors, "gcs_credential_file", "out of memory");
+		} else {
+			EVP_EncodeBlock(b64, (const unsigned char *)cred->value,
+			                (int)cred->len);
+			json_object_set_new(g, "credentials", json_string((char *)b64));
+			explicit_bzero(b64, b64len);
+			free(b64);
+		}
+		automatic = 0;
+	}
+	json_object_set_new(g, "automatic_credentials", json_integer(automatic));
+}
+
 static json_t *
 read_filesystem(const struct form *f, json_t *errors)
 {
@@ -264,23 +316,8 @@ read_filesystem(const struct form *f, json_t *errors)
 				json_object_set_new(json_object_get(fs, "s3config"),
 				                    s3[i], json_string(v));
 		}
-	if (provider == 2) {
-		json_t *g = json_object_get(fs, "gcsconfig");
-		const struct form_field *cred = form_get_file(f, "gcs_credential_file");
-		const char *v;
-		if ((v = form_get(f, "gcs_bucket")) != NULL && *v != '\0')
-			json_object_set_new(g, "bucket", json_string(v));
-		if ((v = form_get(f, "gcs_storage_class")) != NULL && *v != '\0')
-			json_object_set_new(g, "storage_class", json_string(v));
-		if ((v = form_get(f, "gcs_key_prefix")) != NULL && *v != '\0')
-			json_object_set_new(g, "key_prefix", json_string(v));
-		if ((v = form_get(f, "gcs_auto_credentials")) != NULL && *v != '\0')
-			json_object_set_new(g, "automatic_credentials", json_integer(1));
-		if (cred != NULL && cred->len == 0)
-			set_error(errors, "fs_provider", "the credentials file is empty");
-		/* the credentials file is the monitor's business (it encodes and stores
-		 * it) */
-	}
+	if (provider == 2)
+		read_gcs(f, json_object_get(fs, "gcsconfig"), errors);
 	return fs;
 }
 
@@ -543,12 +580,94 @@ userform_from_form(const struct form *f)
 	return out;
 }
 
+int
+userform_set_storage(json_t *vals, const json_t *fs, const struct form *f)
+{
+	static const char *const s3[] = {"bucket",   "region",        "access_key",
+	                                 "endpoint", "storage_class", "key_prefix"};
+	static const char *const gcs[] = {"bucket", "key_prefix", "storage_class",
+	                                  "endpoint"};
+	static const char *const labels[] = {
+	    "Local filesystem", "Amazon S3 (or compatible)", "Google Cloud Storage"};
+	const json_t *s3c = json_object_get(fs, "s3config"),
+	             *gcsc = json_object_get(fs, "gcsconfig");
+	json_t *u = json_object_get(vals, "u"), *options = json_array();
+	int provider;
+	int automatic;
+
+	if (f != NULL) {
+		const char *p = form_get(f, "fs_provider"), *a;
+		provider = p != NULL && (strcmp(p, "1") == 0 || strcmp(p, "2") == 0)
+		               ? *p - '0'
+		               : 0;
+		a = form_get(f, "gcs_auto_credentials");
+		automatic = a != NULL && *a != '\0';
+	} else {
+		json_int_t p = json_integer_value(json_object_get(fs, "provider"));
+		provider = p == 1 || p == 2 ? (int)p : 0;
+		automatic = json_integer_value(
+		                json_object_get(gcsc, "automatic_credentials")) > 0;
+	}
+	for (size_t i = 0; i < sizeof(s3) / sizeof(s3[0]) + sizeof(gcs) / sizeof(gcs[0]);
+	     i++) {
+		int is_s3 = i < sizeof(s3) / sizeof(s3[0]);
+		const char *key = is_s3 ? s3[i] : gcs[i - sizeof(s3) / sizeof(s3[0])];
+		char name[32];
+		snprintf(name, sizeof(name), "%s_%s", is_s3 ? "s3" : "gcs", key);
+		const char *v =
+		    f != NULL
+		        ? form_get(f, name)
+		        : json_string_value(json_object_get(is_s3 ? s3c : gcsc, key));
+		json_object_set_new(u, name, json_string(v != NULL ? v : ""));
+	}
+	json_object_set_new(u, "gcs_auto_credentials", json_boolean(automatic));
+	for (int i = 0; i < 3; i++) {
+		char value[2] = {(char)('0' + i), '\0'};
+		json_array_append_new(options,
+		                      json_pack("{s:s,s:s,s:b}", "value", value, "label",
+		                                labels[i], "selected", provider == i));
+	}
+	json_object_set_new(vals, "fs_providers", options);
+	json_object_set_new(vals, "s3", json_boolean(provider == 1));
+	json_object_set_new(vals, "gcs", json_boolean(provider == 2));
+	return provider;
+}
+
+static void
+scrub_string(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+}
+
+void
+userform_scrub(json_t *user)
+{
+	json_t *fs = json_object_get(user, "filesystem");
+
+	scrub_string(user, "password");
+	scrub_string(json_object_get(fs, "s3config"), "access_secret");
+	scrub_string(json_object_get(fs, "gcsconfig"), "credentials");
+}
+
 const char *
 userform_field_of(const char *message)
 {
 	static const struct {
 		const char *needle, *field;
 	} words[] = {
+	    /* the GCS fields first: their messages name "filesystem" and "GCS" */
+	    {"gcsconfig.bucket", "gcs_bucket"},
+	    {"gcsconfig.key_prefix", "gcs_key_prefix"},
+	    {"gcsconfig.storage_class", "gcs_storage_class"},
+	    {"gcsconfig.endpoint", "gcs_endpoint"},
+	    {"gcsconfig.credentials", "gcs_credential_file"},
+	    {"GCS credentials", "gcs_credential_file"},
+	    {"GCS config: invalid credentials", "gcs_credential_file"},
+	    {"GCS config: credentials", "gcs_credential_file"},
+	    {"gcsconfig.automatic_credentials", "gcs_auto_credentials"},
 	    {"home_dir", "home_dir"},
 	    {"username", "username"},
 	    {"denied IP", "denied_ip"},

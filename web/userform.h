@@ -17,9 +17,30 @@
  * The user the form describes (a full replacement, as SFTPGo's web form). A field
  * that cannot be read puts its message in errors (an object: field name ->
  * message) and the result is -1; *user is set only on success. An empty password
- * is left out (on edit: keep the stored one).
+ * is left out (on edit: keep the stored one), and so is an empty GCS key file
+ * input (keep the stored credentials file).
  */
 int userform_decode(const struct form *f, json_t **user, json_t *errors);
+
+/*
+ * The largest service account key file the form takes: the user's JSON, the key
+ * in base64 inside it, travels in one monitor message (RPC_ADMIN_JSON_MAX); a key
+ * file is about 2.3 KiB.
+ */
+#define USERFORM_GCS_KEY_MAX 32768
+
+/*
+ * The storage values of the template: vals.u's s3_* and gcs_* fields (text,
+ * gcs_auto_credentials a boolean), vals.s3 and vals.gcs (which section is open)
+ * and vals.fs_providers (the select's options), from the submitted form f when not
+ * NULL, else from a stored filesystem object fs. Never a secret (S3 secret, GCS
+ * key). Returns the provider shown (0, 1 or 2).
+ */
+int userform_set_storage(json_t *vals, const json_t *fs, const struct form *f);
+
+/* Zeroes the secrets of a user JSON (password, S3 secret, GCS key) before it is
+ * freed. */
+void userform_scrub(json_t *user);
 
 /* The template's values ("u", "perms", "login_methods") from a stored user. */
 json_t *userform_from_user(const json_t *user);

@@ -67,6 +67,11 @@ static const struct {
      "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"c.json\"\r\n"
      "Content-Type: application/json\r\n\r\n{}\r\n--XyZ--",
      "file:f={}"},
+    /* a file input left empty (filename="") is an empty text value, as in Go */
+    {CT_MP,
+     "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"\"\r\n"
+     "Content-Type: application/octet-stream\r\n\r\n\r\n--XyZ--",
+     "f="},
     /* a delimiter only counts after CRLF */
     {CT_MP,
      "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx--XyZ\r\n--XyZ--",

@@ -314,6 +314,141 @@ START_TEST(connection_row)
 }
 END_TEST
 
+/* A GCS form: every member sent (the form replaces the config), the key file in
+ * base64 forcing explicit credentials; no file: no credentials (stored kept). */
+#define GCS_BOUNDARY "multipart/form-data; boundary=XyZ"
+
+/* A multipart body: the base fields of a GCS user, then "name=value" pairs
+ * (name with ";f" and a file name: a file part), closed. */
+static const char *
+gcs_body(const char *const *extra)
+{
+	static const char *const base[] = {"username=g",
+	                                   "status=1",
+	                                   "home_dir=/srv/g",
+	                                   "uid=0",
+	                                   "gid=0",
+	                                   "max_sessions=0",
+	                                   "quota_size=0",
+	                                   "quota_files=0",
+	                                   "upload_bandwidth=0",
+	                                   "download_bandwidth=0",
+	                                   "permissions=*",
+	                                   "fs_provider=2",
+	                                   NULL};
+	static char buf[8192];
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (const char *const *p = pass == 0 ? base : extra; *p != NULL; p++) {
+			const char *eq = strchr(*p, '='),
+			           *semi = memchr(*p, ';', (size_t)(eq - *p));
+			int nlen = (int)((semi != NULL ? semi : eq) - *p);
+			if (semi != NULL)
+				n += (size_t)snprintf(
+				    buf + n, sizeof(buf) - n,
+				    "--XyZ\r\nContent-Disposition: form-data; "
+				    "name=\"%.*s\"; filename=\"%.*s\"\r\n\r\n%s\r\n",
+				    nlen, *p, (int)(eq - semi - 1), semi + 1, eq + 1);
+			else
+				n += (size_t)snprintf(
+				    buf + n, sizeof(buf) - n,
+				    "--XyZ\r\nContent-Disposition: form-data; "
+				    "name=\"%.*s\"\r\n\r\n%s\r\n",
+				    nlen, *p, eq + 1);
+			ck_assert_uint_lt(n, sizeof(buf));
+		}
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "--XyZ--");
+	ck_assert_uint_lt(n, sizeof(buf));
+	return buf;
+}
+
+static json_t *
+decode_mp(const char *body, json_t *errors)
+{
+	struct form f;
+	json_t *user = NULL;
+	char err[256];
+
+	ck_assert_int_eq(
+	    form_parse(GCS_BOUNDARY, body, strlen(body), &f, err, sizeof(err)), 0);
+	userform_decode(&f, &user, errors);
+	form_free(&f);
+	return user;
+}
+
+START_TEST(gcs_form)
+{
+	static const char *const with_key[] = {
+	    "gcs_bucket= b1 ", "gcs_key_prefix=p/", "gcs_auto_credentials=1",
+	    "gcs_credential_file;k.json={\"a\":1}", NULL};
+	static const char *const no_file[] = {"gcs_bucket=b1", "gcs_auto_credentials=1",
+	                                      "gcs_credential_file;=", NULL};
+	static const char *const bad_key[] = {"gcs_credential_file;e.json=", NULL};
+	json_t *errors = json_object();
+	json_t *u = decode_mp(gcs_body(with_key), errors);
+
+	ck_assert_msg(u != NULL, "%s", dump(errors));
+	ck_assert_str_eq(
+	    dump(json_object_get(u, "filesystem")),
+	    "{\"gcsconfig\": {\"automatic_credentials\": 0, \"bucket\": \"b1\", "
+	    "\"credentials\": \"eyJhIjoxfQ==\", \"endpoint\": \"\", \"key_prefix\": "
+	    "\"p/\", \"storage_class\": \"\"}, \"provider\": 2, \"s3config\": {}}");
+	userform_scrub(u);
+	json_decref(u);
+	/* no file chosen (filename=""): no credentials, automatic as checked */
+	u = decode_mp(gcs_body(no_file), errors);
+	ck_assert_msg(u != NULL, "%s", dump(errors));
+	ck_assert_str_eq(
+	    dump(json_object_get(json_object_get(u, "filesystem"), "gcsconfig")),
+	    "{\"automatic_credentials\": 1, \"bucket\": \"b1\", \"endpoint\": "
+	    "\"\", \"key_prefix\": \"\", \"storage_class\": \"\"}");
+	json_decref(u);
+	/* no bucket, an empty key file: errors at their fields */
+	u = decode_mp(gcs_body(bad_key), errors);
+	ck_assert_ptr_null(u);
+	ck_assert_str_eq(json_string_value(json_object_get(errors, "gcs_bucket")),
+	                 "required for Google Cloud Storage");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(errors, "gcs_credential_file")),
+	    "the key file is empty");
+	json_decref(errors);
+}
+END_TEST
+
+START_TEST(gcs_storage_values)
+{
+	json_t *fs = json_pack("{s:i,s:{},s:{s:s,s:s,s:i,s:s}}", "provider", 2,
+	                       "s3config", "gcsconfig", "bucket", "b", "key_prefix", "p/",
+	                       "automatic_credentials", 1, "credentials", "SECRET");
+	json_t *vals = json_pack("{s:{}}", "u"), *u = json_object_get(vals, "u");
+
+	ck_assert_int_eq(userform_set_storage(vals, fs, NULL), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(u, "gcs_bucket")), "b");
+	ck_assert_str_eq(json_string_value(json_object_get(u, "gcs_key_prefix")), "p/");
+	ck_assert(json_is_true(json_object_get(u, "gcs_auto_credentials")));
+	ck_assert(json_is_true(json_object_get(vals, "gcs")));
+	ck_assert(json_is_false(json_object_get(vals, "s3")));
+	ck_assert(strstr(dump(vals), "SECRET") == NULL);
+	json_t *opts = json_object_get(vals, "fs_providers");
+	ck_assert_uint_eq(json_array_size(opts), 3);
+	ck_assert(json_is_true(json_object_get(json_array_get(opts, 2), "selected")));
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_array_get(opts, 2), "label")),
+	    "Google Cloud Storage");
+	json_decref(vals);
+	json_decref(fs);
+	ck_assert_str_eq(userform_field_of("filesystem.gcsconfig.bucket: required"),
+	                 "gcs_bucket");
+	ck_assert_str_eq(userform_field_of("could not validate GCS config: invalid "
+	                                   "credentials /c/u_gcs_credentials.json: x"),
+	                 "gcs_credential_file");
+	ck_assert_str_eq(
+	    userform_field_of("could not validate GCS credentials: not a JSON key file"),
+	    "gcs_credential_file");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -331,6 +466,8 @@ main(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, user_row);
 	tcase_add_test(tc, connection_row);
+	tcase_add_test(tc, gcs_form);
+	tcase_add_test(tc, gcs_storage_values);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }
