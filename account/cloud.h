@@ -38,6 +38,15 @@ int cloud_gcs_automatic(const json_t *fs);
 int cloud_gcs_credentials_file(const char *username, char *out, size_t outsz);
 /* The file's text (malloc'd; wipe before free). 0, or -1 with err. */
 int cloud_gcs_read_credentials(const char *path, char **out, char *err, size_t errlen);
+/* Dumps (SFTPGo's dumpdata, spec rest-api 9.3): for a provider-2 fs with
+ * automatic_credentials 0, gcsconfig.credentials = base64 (standard, padded) of
+ * username's credentials file, read without following a symlink, a regular file
+ * of 1 .. CLOUD_GCS_CREDENTIALS_MAX bytes. 0 (also when there is nothing to
+ * embed); 1 with err when the file does not exist; -1 with err otherwise. */
+int cloud_gcs_embed_credentials(json_t *fs, const char *username, char *err,
+                                size_t errlen);
+/* Zeroes gcsconfig.credentials's bytes in place (before the json is freed). */
+void cloud_gcs_wipe_credentials(json_t *fs);
 /* A key file given on a command line (--gcs-credentials-file) into gcs:
  * credentials = its bytes in base64, automatic_credentials = 0 (SFTPGo's CLI and
  * portable mode). 0; 1 with err when the file cannot be read, is empty or is over

@@ -119,7 +119,10 @@ cloud_validate_gcs(const json_t *fs, char *err, size_t errlen)
 		    err, errlen,
 		    "filesystem.gcsconfig.endpoint: must be an http:// or https:// URL");
 	if (strlen(gstr(g, "credentials")) > CLOUD_GCS_CREDENTIALS_MAX * 4 / 3 + 4)
-		return errf(err, errlen, "filesystem.gcsconfig.credentials: too large");
+		return errf(err, errlen,
+		            "filesystem.gcsconfig.credentials: too large (over %d "
+		            "bytes once decoded)",
+		            CLOUD_GCS_CREDENTIALS_MAX);
 	return 0;
 }
 
@@ -250,13 +253,24 @@ cloud_gcs_prepare_for_store(json_t *fs, const char *username, char *err, size_t 
 	}
 	if ((data = b64_decode(b64, &n)) == NULL)
 		return errf(err, errlen,
-		            "could not validate GCS credentials: not base64 (standard "
+		            "could not validate GCS credentials: "
+		            "filesystem.gcsconfig.credentials: not base64 (standard "
 		            "alphabet, padded)");
-	j = json_loadb((const char *)data, n, 0, NULL);
-	rc = json_is_object(j) && n <= CLOUD_GCS_CREDENTIALS_MAX
-	         ? write_credentials(path, data, n, err, errlen)
-	         : errf(err, errlen,
-	                "could not validate GCS credentials: not a JSON key file");
+	j = n <= CLOUD_GCS_CREDENTIALS_MAX ? json_loadb((const char *)data, n, 0, NULL)
+	                                   : NULL;
+	if (n > CLOUD_GCS_CREDENTIALS_MAX)
+		rc = errf(err, errlen,
+		          "could not validate GCS credentials: "
+		          "filesystem.gcsconfig.credentials: %zu bytes once decoded, "
+		          "over the limit of %d",
+		          n, CLOUD_GCS_CREDENTIALS_MAX);
+	else if (!json_is_object(j))
+		rc = errf(err, errlen,
+		          "could not validate GCS credentials: "
+		          "filesystem.gcsconfig.credentials: not a JSON key file (the "
+		          "decoded bytes are not a JSON object)");
+	else
+		rc = write_credentials(path, data, n, err, errlen);
 	json_decref(j);
 	explicit_bzero(data, n);
 	free(data);
@@ -267,35 +281,105 @@ cloud_gcs_prepare_for_store(json_t *fs, const char *username, char *err, size_t 
 	return 0;
 }
 
-int
-cloud_gcs_read_credentials(const char *path, char **out, char *err, size_t errlen)
+/* path's bytes (NUL-terminated, *len of them): a regular file of 1 ..
+ * CLOUD_GCS_CREDENTIALS_MAX bytes, never through a symlink. 0, or the errno
+ * (EINVAL: empty, too large or not a regular file) with err. */
+static int
+read_key_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), e = 0;
 	struct stat st;
-	char *buf;
-	ssize_t n;
+	char *buf = NULL;
+	size_t n = 0;
 
 	*out = NULL;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    st.st_size > CLOUD_GCS_CREDENTIALS_MAX) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return errf(err, errlen, "GCS credentials %s: %s", path,
-		            fd < 0 ? strerror(e) : "empty, too large or not a file");
+	if (fd < 0 || fstat(fd, &st) != 0)
+		e = errno;
+	else if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	         st.st_size > CLOUD_GCS_CREDENTIALS_MAX)
+		e = EINVAL;
+	else if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		e = ENOMEM;
+	while (e == 0 && n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			e = r < 0 ? errno : EIO;
+		else
+			n += (size_t)r;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	n = buf != NULL ? read(fd, buf, (size_t)st.st_size) : -1;
-	close(fd);
-	if (n != st.st_size) {
+	if (fd >= 0)
+		close(fd);
+	if (e != 0) {
 		if (buf != NULL)
 			explicit_bzero(buf, (size_t)st.st_size);
 		free(buf);
-		return errf(err, errlen, "GCS credentials %s: short read", path);
+		errf(err, errlen, "GCS credentials %s: %s", path,
+		     e == EINVAL ? "empty, too large or not a file" : strerror(e));
+		return e;
 	}
 	buf[n] = '\0';
 	*out = buf;
+	*len = n;
 	return 0;
+}
+
+int
+cloud_gcs_read_credentials(const char *path, char **out, char *err, size_t errlen)
+{
+	size_t n;
+
+	return read_key_file(path, out, &n, err, errlen) == 0 ? 0 : -1;
+}
+
+int
+cloud_gcs_embed_credentials(json_t *fs, const char *username, char *err, size_t errlen)
+{
+	json_t *g = json_object_get(fs, "gcsconfig");
+	char path[4096], *text = NULL, *b64;
+	size_t n, bn;
+	int rc, e;
+
+	if (cloud_provider(fs) != 2 || !json_is_object(g) || cloud_gcs_automatic(fs))
+		return 0;
+	if (cloud_gcs_credentials_file(username, path, sizeof(path)) != 0) {
+		errf(err, errlen, "GCS credentials of user \"%s\": no credentials_path",
+		     username);
+		return -1;
+	}
+	if ((e = read_key_file(path, &text, &n, err, errlen)) != 0) {
+		/* SFTPGo's not-found OS error: the caller answers 400, anything
+		 * else (a symlink, not a regular file, too large) 500 */
+		char m[600];
+		snprintf(m, sizeof(m), "%s", err);
+		errf(err, errlen, "GCS credentials of user \"%s\": %s", username,
+		     strncmp(m, "GCS credentials ", 16) == 0 ? m + 16 : m);
+		return e == ENOENT ? 1 : -1;
+	}
+	bn = (n + 2) / 3 * 4 + 1;
+	b64 = malloc(bn);
+	if (b64 != NULL)
+		EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)text,
+		                (int)n);
+	rc = b64 != NULL && json_object_set_new(g, "credentials", json_string(b64)) == 0
+	         ? 0
+	         : errf(err, errlen, "out of memory");
+	explicit_bzero(text, n);
+	free(text);
+	if (b64 != NULL)
+		explicit_bzero(b64, bn);
+	free(b64);
+	return rc;
+}
+
+void
+cloud_gcs_wipe_credentials(json_t *fs)
+{
+	json_t *c = json_object_get(json_object_get(fs, "gcsconfig"), "credentials");
+
+	if (json_is_string(c))
+		explicit_bzero((char *)json_string_value(c), json_string_length(c));
 }
 
 int

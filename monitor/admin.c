@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "account/account.h"
+#include "account/cloud.h"
 #include "account/dump.h"
 #include "common/clock.h"
 #include "httpd/api.h"
@@ -438,11 +439,44 @@ open_under(int base, const char *rel, char *err, size_t errlen)
 	return -1;
 }
 
+struct dump_ctx {
+	json_t *users;
+	int status; /* 0, or the answer's status when a user cannot be dumped */
+	char err[600];
+};
+
+/* A user as SFTPGo dumps it (spec rest-api 9.3): the password hash, the full S3
+ * secret and, for GCS with automatic_credentials 0, the credentials file in
+ * base64; a missing file fails the dump (400), as SFTPGo's does. */
 static int
 dump_cb(const struct sftpgo_user *u, void *arg)
 {
+	struct dump_ctx *c = arg;
 	json_t *o = api_user_shape(user_to_json(u, 1));
-	return o == NULL || json_array_append_new(arg, o) != 0 ? -1 : 0;
+	int rc = o != NULL
+	             ? cloud_gcs_embed_credentials(json_object_get(o, "filesystem"),
+	                                           u->username, c->err, sizeof(c->err))
+	             : -1;
+
+	if (o == NULL)
+		snprintf(c->err, sizeof(c->err), "out of memory");
+	if (o != NULL && rc != 0)
+		log_warn("REST API: dumpdata: %s", c->err);
+	if (rc != 0 || json_array_append_new(c->users, o) != 0) {
+		if (o != NULL && rc == 0)
+			snprintf(c->err, sizeof(c->err), "out of memory");
+		c->status = rc == 1 ? 400 : 500;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+dump_wipe(json_t *users)
+{
+	for (size_t i = 0; i < json_array_size(users); i++)
+		cloud_gcs_wipe_credentials(
+		    json_object_get(json_array_get(users, i), "filesystem"));
 }
 
 static int
@@ -465,18 +499,24 @@ run_dumpdata(struct provider *p, struct admin_op *op)
 {
 	const char *bp = M.p->cfg->httpd.backups_path;
 	char err[512];
-	json_t *users = json_array();
+	struct dump_ctx c = {.users = json_array()};
 
-	if (users == NULL || provider_dump(p, dump_cb, users, err, sizeof(err)) != 0) {
-		json_decref(users);
-		set_answer(op, 500, "", users ? err : "out of memory");
+	if (c.users == NULL || provider_dump(p, dump_cb, &c, err, sizeof(err)) != 0) {
+		dump_wipe(c.users);
+		json_decref(c.users);
+		set_answer(op, c.status ? c.status : 500, "",
+		           c.status  ? c.err
+		           : c.users ? err
+		                     : "out of memory");
 		return;
 	}
-	json_t *o = json_pack("{s:o}", "users", users);
+	json_t *o = json_pack("{s:O}", "users", c.users);
 	char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER |
 	                                   (op->flag ? JSON_INDENT(2) : JSON_COMPACT))
 	               : NULL;
 	json_decref(o);
+	dump_wipe(c.users);
+	json_decref(c.users);
 	if (text == NULL) {
 		set_answer(op, 500, "", "out of memory");
 		return;

@@ -10,7 +10,8 @@
 # the credentials file under credentials_path; a client killed mid-upload leaves
 # no object; key_prefix escapes; 500s and dropped connections retried, then a
 # clean SFTP error; automatic credentials; quota scan; users added through the
-# REST API.
+# REST API; dumpdata/loaddata carrying the key file as base64 (SFTPGo 0.9.6's
+# shape), in both loaddata modes, with bad credentials refused by field name.
 . "$top_srcdir/regress/lib.sh"
 . "$top_srcdir/regress/serve-lib.sh"
 . "$top_srcdir/regress/gcs-lib.sh"
@@ -319,6 +320,128 @@ api POST /api/v1/user "{\"username\":\"rob\",\"password\":\"pw\",\"home_dir\":\"
  \"filesystem\":{\"provider\":2,\"gcsconfig\":{\"bucket\":\"$BUCKET\",\"project\":\"x\"}}}"
 expect "POST /api/v1/user with an unknown gcsconfig member: 400, named" 400 \
 	"'gcsconfig.project' in j.get('error', '') + j.get('message', '')"
+
+# ---- dumpdata / loaddata carry the key file (SFTPGo: dumps re-embed it) ----
+CREDS_DIR=$CFG/gcs-creds
+DUMP=$CFG/backups/gcs-dump.json
+api GET "/api/v1/dumpdata?output_file=gcs-dump.json&indent=1"
+expect "dumpdata of GCS users: 200" 200 "j['message'] == 'Data saved'"
+# dumped CREDS-DIR FILE: each explicit-credentials user's gcsconfig.credentials is
+# the standard, padded base64 of its file; automatic users carry none
+dumped() {
+	$PY - "$1" "$2" <<'EOP'
+import base64, json, os, sys
+users = {u["username"]: u for u in json.load(open(sys.argv[2]))["users"]}
+for name in ("alice", "bob", "rita"):
+    c = users[name]["filesystem"]["gcsconfig"]["credentials"]
+    raw = open(os.path.join(sys.argv[1], name + "_gcs_credentials.json"), "rb").read()
+    assert base64.b64decode(c, validate=True) == raw, name
+    assert base64.standard_b64encode(raw).decode() == c, name
+assert "credentials" not in users["gina"]["filesystem"]["gcsconfig"]
+EOP
+}
+check "the dump embeds each key file as base64; automatic users none" dumped "$CREDS_DIR" "$DUMP"
+check "the dump file is 0600" test "$(stat -c %a "$DUMP")" = 600
+api GET /api/v1/user
+expect "GET /api/v1/user never returns credentials" 200 \
+	"len(j) >= 4 and all('credentials' not in u['filesystem']['gcsconfig'] for u in j)"
+api GET "/api/v1/user?username=rita"
+RITA_ID=$(jget "j[0]['id']")
+api GET "/api/v1/user/$RITA_ID"
+expect "GET /api/v1/user/ID never returns credentials" 200 \
+	"'credentials' not in j['filesystem']['gcsconfig'] and 'PRIVATE' not in json.dumps(j)"
+
+# rita and her key file gone; alice's key file gone too
+api DELETE "/api/v1/user/$RITA_ID"
+expect "rita deleted" 200
+rm -f "$CREDS_DIR/rita_gcs_credentials.json" "$CREDS_DIR/alice_gcs_credentials.json"
+api GET "/api/v1/loaddata?input_file=$DUMP&mode=1"
+expect "loaddata mode 1: 200" 200 "j['message'] == 'Data restored'"
+check "mode 1 re-added rita with her key file, identical" \
+	cmp "$T/sa.json" "$CREDS_DIR/rita_gcs_credentials.json"
+check "... mode 0600" test "$(stat -c %a "$CREDS_DIR/rita_gcs_credentials.json")" = 600
+check_not "mode 1 left alice (existing) untouched: no key file written" \
+	test -e "$CREDS_DIR/alice_gcs_credentials.json"
+check "the database keeps no credentials after loaddata" sh -c \
+	"! sqlite3 '$CFG/sftpgo.db' 'SELECT filesystem FROM users' | grep -q '\"credentials\"\\|PRIVATE KEY'"
+rita_round() {
+	printf 'put %s /back.bin\nget /back.bin %s\n' "$T/mid" "$T/rita.back" | sftp_pw rita pw >/dev/null &&
+		cmp "$T/mid" "$T/rita.back" && gkeys users/rita/ | grep -qx 'users/rita/back.bin'
+}
+check "the restored rita uploads and downloads through the emulator" rita_round
+# a missing key file fails the whole dump, as SFTPGo's does (a not-found error: 400)
+api GET "/api/v1/dumpdata?output_file=gcs-dump2.json"
+expect "dumpdata with alice's key file missing: 400, naming her" 400 \
+	"'alice' in j['error'] and 'No such file' in j['error']"
+check "... logged" wait_log 'dumpdata: GCS credentials of user .*alice'
+check_not "... and no dump written" test -e "$CFG/backups/gcs-dump2.json"
+api GET "/api/v1/loaddata?input_file=$DUMP&mode=0"
+expect "loaddata mode 0: 200" 200
+check "mode 0 rewrote alice's key file, identical, 0600" sh -c \
+	"cmp '$T/sa.json' '$CREDS_DIR/alice_gcs_credentials.json' &&
+	 [ \"\$(stat -c %a '$CREDS_DIR/alice_gcs_credentials.json')\" = 600 ]"
+alice_ls() { echo 'ls -l /d' | sftp_pw alice pw | grep -q 'scp.bin'; }
+check "alice still lists after the restore" alice_ls
+# a key file that is a symlink is not followed
+mv "$CREDS_DIR/bob_gcs_credentials.json" "$T/bob.json"
+ln -s "$T/bob.json" "$CREDS_DIR/bob_gcs_credentials.json"
+api GET "/api/v1/dumpdata?output_file=gcs-dump3.json"
+expect "dumpdata with bob's key file a symlink: refused (500), naming him" 500 \
+	"'bob' in j['error']"
+rm -f "$CREDS_DIR/bob_gcs_credentials.json"
+mv "$T/bob.json" "$CREDS_DIR/bob_gcs_credentials.json"
+api GET "/api/v1/dumpdata?output_file=gcs-dump3.json"
+expect "dumpdata once bob's file is back: 200" 200
+
+# a dump in SFTPGo 0.9.6's own shape (hand-written) loads, its key file saved
+B64=$(base64 -w0 "$T/sa.json")
+mkdir -p "$T/homes/vera"
+cat >"$T/sftpgo096.json" <<EOD
+{"users":[{"id":7,"status":1,"username":"vera","expiration_date":0,
+ "password":"pw",
+ "home_dir":"$T/homes/vera","uid":$(id -u "$U1"),"gid":$(id -g "$U1"),"max_sessions":0,
+ "quota_size":0,"quota_files":0,"permissions":{"/":["*"]},"used_quota_size":0,
+ "used_quota_files":0,"last_quota_update":0,"upload_bandwidth":0,"download_bandwidth":0,
+ "last_login":0,"filters":{},"filesystem":{"provider":2,"s3config":{},
+ "gcsconfig":{"bucket":"$BUCKET","credentials":"$B64","automatic_credentials":0,
+ "storage_class":"","key_prefix":"users/vera/"}}}]}
+EOD
+api GET "/api/v1/loaddata?input_file=$T/sftpgo096.json"
+expect "loaddata of an SFTPGo 0.9.6 dump with gcsconfig.credentials: 200" 200
+check "vera's key file is saved, identical" cmp "$T/sa.json" "$CREDS_DIR/vera_gcs_credentials.json"
+api GET "/api/v1/user?username=vera"
+expect "vera is stored as a GCS user, without the credentials" 200 \
+	"j[0]['filesystem']['provider'] == 2 and 'credentials' not in j[0]['filesystem']['gcsconfig']"
+
+# bad credentials in a dump: 400, naming the field; nothing written
+# load_one FILE USERNAME CREDENTIALS: a one-user dump, loaded
+load_one() {
+	cat >"$T/$1.json" <<EOD
+{"users":[{"status":1,"username":"$2","password":"pw","home_dir":"$T/homes/$1",
+ "uid":1,"gid":1,"permissions":{"/":["*"]},
+ "filesystem":{"provider":2,"gcsconfig":{"bucket":"$BUCKET","credentials":"$3"}}}]}
+EOD
+	api GET "/api/v1/loaddata?input_file=$T/$1.json"
+}
+load_one nb64 nb64 '%%%%'
+expect "loaddata: credentials that are not base64: 400, naming the field" 400 \
+	"'filesystem.gcsconfig.credentials' in j['error'] and 'base64' in j['error']"
+load_one njson njson "$(printf 'not json' | base64 -w0)"
+expect "loaddata: credentials that are not JSON once decoded: 400, naming the field" 400 \
+	"'filesystem.gcsconfig.credentials' in j['error'] and 'JSON' in j['error']"
+load_one big big "$($PY -c 'import base64; print(base64.b64encode(b"{\"k\":\"" + b"x" * 70000 + b"\"}").decode())')"
+expect "loaddata: credentials over 64 KiB: 400, naming the field" 400 \
+	"'filesystem.gcsconfig.credentials' in j['error'] and 'too large' in j['error']"
+check_not "no key file was written for a refused user" sh -c \
+	"ls '$CREDS_DIR' | grep -q 'nb64\|njson\|big'"
+api GET "/api/v1/user?username=nb64"
+expect "nor the user" 200 "j == []"
+# a username that is a path is refused before any file is written (and the
+# file name is escaped anyway: check_cloud)
+load_one dots ../../dots "$B64"
+expect "loaddata: a username with ../ is refused, named" 400 "'username' in j['error']"
+check_not "... and nothing was written outside credentials_path" sh -c \
+	"find '$(dirname "$T")' -maxdepth 5 -name '*dots_gcs_credentials.json' | grep -q ."
 
 check "the private key never reached the log" sh -c \
 	"! grep -q 'PRIVATE KEY\\|$(sed -n 2p "$T/sa.pem" | cut -c1-40)' '$LOG' '$T/serve.out'"

@@ -185,6 +185,74 @@ START_TEST(gcs_store_writes_the_file)
 }
 END_TEST
 
+/* dumpdata's direction: the stored file back into gcsconfig.credentials */
+START_TEST(gcs_embed_credentials)
+{
+	char dir[] = "/tmp/check_cloud_XXXXXX", path[512], other[512], err[256];
+	const char *b64 = "eyJ0eXBlIjoic2VydmljZV9hY2NvdW50In0=";
+	json_t *fs = json_pack("{s:i, s:{s:s, s:s}}", "provider", 2, "gcsconfig",
+	                       "bucket", "b", "credentials", b64);
+	json_t *g = json_object_get(fs, "gcsconfig");
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cloud_set_credentials_dir(dir);
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u1", err, sizeof(err)), 0);
+	ck_assert_ptr_null(json_object_get(g, "credentials"));
+	/* re-embedded: the same base64 (standard, padded) */
+	ck_assert_msg(cloud_gcs_embed_credentials(fs, "u1", err, sizeof(err)) == 0, "%s",
+	              err);
+	ck_assert_str_eq(json_string_value(json_object_get(g, "credentials")), b64);
+	cloud_gcs_wipe_credentials(fs);
+	ck_assert_int_eq(json_string_value(json_object_get(g, "credentials"))[0], '\0');
+	/* and it loads back */
+	json_object_set_new(g, "credentials", json_string(b64));
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u1", err, sizeof(err)), 0);
+	/* missing: 1, naming the user */
+	ck_assert_int_eq(cloud_gcs_embed_credentials(fs, "u2", err, sizeof(err)), 1);
+	ck_assert_ptr_nonnull(strstr(err, "\"u2\""));
+	/* a symlink is not followed; a file over the limit is refused */
+	snprintf(path, sizeof(path), "%s/u1_gcs_credentials.json", dir);
+	snprintf(other, sizeof(other), "%s/u3_gcs_credentials.json", dir);
+	ck_assert_int_eq(symlink(path, other), 0);
+	ck_assert_int_eq(cloud_gcs_embed_credentials(fs, "u3", err, sizeof(err)), -1);
+	unlink(other);
+	ck_assert_ptr_nonnull(f = fopen(other, "w"));
+	for (int i = 0; i < CLOUD_GCS_CREDENTIALS_MAX + 1; i++)
+		fputc(' ', f);
+	fclose(f);
+	ck_assert_int_eq(cloud_gcs_embed_credentials(fs, "u3", err, sizeof(err)), -1);
+	unlink(other);
+	/* automatic credentials and local users: nothing embedded */
+	json_object_set_new(g, "automatic_credentials", json_integer(1));
+	json_object_del(g, "credentials");
+	ck_assert_int_eq(cloud_gcs_embed_credentials(fs, "u1", err, sizeof(err)), 0);
+	ck_assert_ptr_null(json_object_get(g, "credentials"));
+	/* not JSON once decoded, or over the limit: refused naming the field */
+	json_object_set_new(g, "automatic_credentials", json_integer(0));
+	json_object_set_new(g, "credentials", json_string("bm90IGpzb24="));
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u4", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "filesystem.gcsconfig.credentials"));
+	size_t bl = (CLOUD_GCS_CREDENTIALS_MAX / 3 + 1) * 4; /* "ICAg": 3 spaces */
+	char *big = malloc(bl + 1);
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < bl; i += 4)
+		memcpy(big + i, "ICAg", 4);
+	big[bl] = '\0';
+	json_object_set_new(g, "credentials", json_string(big));
+	free(big);
+	ck_assert_int_eq(cloud_prepare_for_store(fs, "u4", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "filesystem.gcsconfig.credentials"));
+	ck_assert_ptr_nonnull(strstr(err, "over the limit"));
+	snprintf(other, sizeof(other), "%s/u4_gcs_credentials.json", dir);
+	ck_assert_int_ne(access(other, F_OK), 0);
+	unlink(path);
+	rmdir(dir);
+	cloud_set_credentials_dir(NULL);
+	json_decref(fs);
+}
+END_TEST
+
 START_TEST(gcs_fields_refused)
 {
 	char err[256];
@@ -221,6 +289,7 @@ main(void)
 	tcase_add_loop_test(t, credentials_file_names, 0,
 	                    sizeof(cred_names) / sizeof(cred_names[0]));
 	tcase_add_test(t, gcs_store_writes_the_file);
+	tcase_add_test(t, gcs_embed_credentials);
 	tcase_add_test(t, gcs_fields_refused);
 	suite_add_tcase(s, t);
 	return check_run_suite(s);
