@@ -118,6 +118,38 @@ api_quote(const char *s, char *out, size_t outlen)
 }
 
 /* Go's strings.TrimSpace for ASCII white space. */
+/* s3config and gcsconfig always there, {} when unused, and their empty members
+ * ("" or 0, as the web form stores a cleared field) left out, as SFTPGo's
+ * omitempty does. NULL when out of memory. */
+static json_t *
+filesystem_shaped(const json_t *fs)
+{
+	static const char *const subs[] = {"s3config", "gcsconfig"};
+	json_t *out = json_deep_copy(fs);
+
+	for (size_t i = 0; out != NULL && i < sizeof(subs) / sizeof(subs[0]); i++) {
+		const json_t *src = json_object_get(fs, subs[i]);
+		json_t *c = json_object();
+		const char *k;
+		json_t *m;
+
+		if (json_is_object(src))
+			json_object_foreach((json_t *)src, k, m)
+			{
+				if ((json_is_string(m) && json_string_length(m) == 0) ||
+				    (json_is_integer(m) && json_integer_value(m) == 0) ||
+				    json_is_null(m))
+					continue;
+				json_object_set(c, k, m);
+			}
+		if (c == NULL || json_object_set_new(out, subs[i], c) != 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	return out;
+}
+
 static int
 trim_into(const char *in, char *out, size_t outlen)
 {
@@ -257,13 +289,7 @@ api_user_shape(json_t *u)
 		if (omit)
 			continue;
 		if (strcmp(order[i], "filesystem") == 0 && json_is_object(v)) {
-			/* s3config and gcsconfig are always there, {} when empty */
-			json_t *fs = json_deep_copy(v);
-			if (fs != NULL && json_object_get(fs, "s3config") == NULL)
-				json_object_set_new(fs, "s3config", json_object());
-			if (fs != NULL && json_object_get(fs, "gcsconfig") == NULL)
-				json_object_set_new(fs, "gcsconfig", json_object());
-			json_object_set_new(o, order[i], fs);
+			json_object_set_new(o, order[i], filesystem_shaped(v));
 		} else {
 			json_object_set(o, order[i], v);
 		}
