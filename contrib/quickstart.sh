@@ -15,10 +15,15 @@ run_dir=$PWD/run
 mkdir -p "$run_dir"
 chmod 700 "$run_dir"
 if [ ! -f "$run_dir/sftpgo.json" ]; then
-	cat >"$run_dir/sftpgo.json" <<'JSON'
+	# the web admin's pages from the source tree (make install puts them in
+	# datadir/sftpgo, where an installed server finds them by default)
+	cat >"$run_dir/sftpgo.json" <<JSON
 {
   "sftpd": { "bind_port": 2022, "bind_address": "127.0.0.1" },
-  "data_provider": { "driver": "sqlite", "name": "sftpgo.db" }
+  "data_provider": { "driver": "sqlite", "name": "sftpgo.db" },
+  "httpd": { "bind_port": 8080, "bind_address": "127.0.0.1",
+             "templates_path": "$PWD/web/templates",
+             "static_files_path": "$PWD/web/static" }
 }
 JSON
 fi
@@ -30,5 +35,8 @@ Add a first user from another terminal, for example:
   ./sftpgo user add --config-dir $run_dir --username demo --password 'change-me' \\
       --home-dir /srv/sftpgo/demo --uid 10000 --gid 10000 --permissions '/:*' --create-home
   sftp -P 2022 demo@127.0.0.1
+The web admin and the REST API: http://127.0.0.1:8080/web/users and
+http://127.0.0.1:8080/api/v1/user (loopback only, no password: see
+httpd.auth_user_file in man/sftpgo.json.5 before binding it elsewhere).
 MSG
 exec ./sftpgo serve --config-dir "$run_dir" --libexec-dir "$PWD" --log-file-path ""
