@@ -644,6 +644,29 @@ h_fstatvfs(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	return h == NULL ? rc : reply_statvfs(s, id, handle_fd(h));
 }
 
+/*
+ * Whether a copy would read bytes it has itself written: then "to the end"
+ * (rlen 0) never ends, and a bounded length reads its own output over and over.
+ * The same file can hide behind two handles or a hard link, and an append handle
+ * writes at the end whatever offset it is given. OpenSSH compares handles only.
+ */
+static int
+copy_reads_own_output(const struct handle *rh, uint64_t roff, uint64_t rlen,
+                      const struct handle *wh, uint64_t woff)
+{
+	struct stat rst, wst;
+
+	if (fstat(rh->fd, &rst) != 0 || fstat(wh->fd, &wst) != 0)
+		return 1;
+	if (rst.st_dev != wst.st_dev || rst.st_ino != wst.st_ino)
+		return 0;
+	if (wh->pflags & SSH_FXF_APPEND)
+		woff = (uint64_t)wst.st_size;
+	if (rlen == 0 || woff > (uint64_t)INT64_MAX - rlen)
+		return 1;
+	return roff < woff + rlen && woff < roff + rlen;
+}
+
 int
 h_copy_data(struct sftp_server *s, uint32_t id, struct rbuf *r)
 {
@@ -664,7 +687,7 @@ h_copy_data(struct sftp_server *s, uint32_t id, struct rbuf *r)
 	if (roff > (uint64_t)INT64_MAX || woff > (uint64_t)INT64_MAX ||
 	    rlen > (uint64_t)INT64_MAX - roff || rlen > (uint64_t)INT64_MAX - woff)
 		return reply_status(s, id, SSH_FX_FAILURE, "Offset too large");
-	if (rh == wh && (rlen == 0 || (roff < woff + rlen && woff < roff + rlen)))
+	if (copy_reads_own_output(rh, roff, rlen, wh, woff))
 		return reply_status(s, id, SSH_FX_FAILURE, "Overlapping copy");
 	if (wh->q_on && s->st->quota_size > 0) {
 		/* the copy's end bounds the growth (to the source's end when 0) */
