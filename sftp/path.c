@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -145,21 +146,32 @@ only_slashes(const char *p)
 	return *p == '\0';
 }
 
-/* One step of path_resolve: the symlink at cand, if it is one, read into link. */
+/*
+ * One step of path_resolve: the entry name in the directory dirfd, opened without
+ * following it. A symlink is read into link (*fd closed, -1); anything else is left
+ * open in *fd for the next step to descend from.
+ */
 static int
-read_if_link(int rootfd, const char *cand, char *link, size_t linksz, int *is_link)
+open_step(int dirfd, const char *comp, size_t clen, char *link, size_t linksz,
+          int *is_link, int *fd)
 {
+	char name[NAME_MAX + 2] = "/";
 	struct stat st;
 	ssize_t n;
-	int fd = path_open(rootfd, cand, O_PATH | O_NOFOLLOW, 0), err = 0;
+	int err = 0;
 
 	*is_link = 0;
-	if (fd < 0)
+	*fd = -1;
+	if (clen > NAME_MAX)
+		return ENAMETOOLONG;
+	memcpy(name + 1, comp, clen);
+	name[clen + 1] = '\0';
+	if ((*fd = path_open(dirfd, name, O_PATH | O_NOFOLLOW, 0)) < 0)
 		return errno;
-	if (fstat(fd, &st) != 0) {
+	if (fstat(*fd, &st) != 0) {
 		err = errno;
 	} else if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(fd, "", link, linksz - 1);
+		n = readlinkat(*fd, "", link, linksz - 1);
 		if (n < 0) {
 			err = errno;
 		} else {
@@ -167,10 +179,45 @@ read_if_link(int rootfd, const char *cand, char *link, size_t linksz, int *is_li
 			*is_link = 1;
 		}
 	}
-	close(fd);
+	if (err != 0 || *is_link) {
+		close(*fd);
+		*fd = -1;
+	}
 	return err;
 }
 
+/* The walk's current directory: rootfd itself for "/", else an owned descriptor. */
+struct walk_dir {
+	int rootfd, fd; /* fd: -1 when stale (after a lexical ".." or a jump to "/") */
+};
+
+static void
+walk_set(struct walk_dir *d, int fd)
+{
+	if (d->fd >= 0 && d->fd != d->rootfd)
+		close(d->fd);
+	d->fd = fd;
+}
+
+/* The descriptor of cur, opened again from the root when the walk went up. */
+static int
+walk_fd(struct walk_dir *d, const char *cur)
+{
+	if (d->fd >= 0)
+		return 0;
+	if (strcmp(cur, "/") == 0) {
+		d->fd = d->rootfd;
+		return 0;
+	}
+	d->fd = path_open(d->rootfd, cur, O_PATH | O_DIRECTORY, 0);
+	return d->fd < 0 ? errno : 0;
+}
+
+/*
+ * The walk keeps the directory it stands in open and steps one name at a time
+ * from it, so a path of depth d costs d lookups, not d^2 as when every prefix was
+ * resolved again from the root (scp -r -f of a deep tree spent its time there).
+ */
 int
 path_resolve(int rootfd, const char *vpath, int follow_last, char *out, size_t outsz)
 {
@@ -178,7 +225,8 @@ path_resolve(int rootfd, const char *vpath, int follow_last, char *out, size_t o
 	char next[2 * SFTP_PATH_MAX + 2];
 	const char *rest, *comp;
 	size_t clen, len = 1;
-	int links = 0, is_link, err;
+	int links = 0, is_link, err, fd, rc = 0;
+	struct walk_dir d = {rootfd, rootfd};
 
 	if (strlcpy(todo, vpath, sizeof(todo)) >= sizeof(todo))
 		return ENAMETOOLONG;
@@ -186,45 +234,59 @@ path_resolve(int rootfd, const char *vpath, int follow_last, char *out, size_t o
 	while ((clen = next_component(&rest, &comp)) > 0) {
 		char cand[SFTP_PATH_MAX];
 		size_t save = len;
+		int dots = (clen == 1 && comp[0] == '.') ||
+		           (clen == 2 && comp[0] == '.' && comp[1] == '.');
 		/* cand = cur + comp, ".." and "." handled lexically on a link-free cur */
 		memcpy(cand, cur, len + 1);
-		if (vpath_push(cand, sizeof(cand), &len, comp, clen) != 0)
-			return ENAMETOOLONG;
-		if ((clen == 1 && comp[0] == '.') ||
-		    (clen == 2 && comp[0] == '.' && comp[1] == '.') ||
-		    (!follow_last && only_slashes(rest))) {
+		if (vpath_push(cand, sizeof(cand), &len, comp, clen) != 0) {
+			rc = ENAMETOOLONG;
+			break;
+		}
+		if (dots || (!follow_last && only_slashes(rest))) {
+			if (dots && strcmp(cand, cur) != 0)
+				walk_set(&d, -1);
 			memcpy(cur, cand, len + 1);
 			continue;
 		}
-		err = read_if_link(rootfd, cand, link, sizeof(link), &is_link);
+		err = walk_fd(&d, cur);
+		if (err == 0)
+			err = open_step(d.fd, comp, clen, link, sizeof(link), &is_link,
+			                &fd);
 		if (err != 0) {
 			/* Missing (or unreadable): the rest cannot hold links we could
 			 * follow. */
 			if (snprintf(next, sizeof(next), "%s/%s", cand, rest) >=
-			    (int)sizeof(next))
-				return ENAMETOOLONG;
-			return vpath_normalize("/", next, strlen(next), out, outsz) == 0
-			           ? 0
-			           : ENAMETOOLONG;
+			        (int)sizeof(next) ||
+			    vpath_normalize("/", next, strlen(next), out, outsz) != 0)
+				rc = ENAMETOOLONG;
+			walk_set(&d, -1);
+			return rc;
 		}
 		if (!is_link) {
+			walk_set(&d, fd);
 			memcpy(cur, cand, len + 1);
 			continue;
 		}
-		if (++links > 40)
-			return ELOOP;
+		if (++links > 40) {
+			rc = ELOOP;
+			break;
+		}
 		len = save;
 		if (link[0] == '/') {
 			strlcpy(cur, "/", sizeof(cur));
 			len = 1;
+			walk_set(&d, rootfd);
 		}
 		if (snprintf(next, sizeof(next), "%s/%s", link, rest) >=
-		    (int)sizeof(todo))
-			return ENAMETOOLONG;
+		    (int)sizeof(todo)) {
+			rc = ENAMETOOLONG;
+			break;
+		}
 		strlcpy(todo, next, sizeof(todo));
 		rest = todo;
 	}
-	if (strlcpy(out, cur, outsz) >= outsz)
-		return ENAMETOOLONG;
-	return 0;
+	walk_set(&d, -1);
+	if (rc == 0 && strlcpy(out, cur, outsz) >= outsz)
+		rc = ENAMETOOLONG;
+	return rc;
 }

@@ -3,6 +3,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "check_sftp_util.h"
@@ -168,6 +172,76 @@ START_TEST(resolve_stays_in_root)
 }
 END_TEST
 
+/* Open descriptors of this process: the walk must not leak any. */
+static int
+open_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static void
+resolves_to(int rootfd, const char *vpath, int follow_last, int want_rc, const char *want)
+{
+	char out[SFTP_PATH_MAX];
+
+	ck_assert_int_eq(path_resolve(rootfd, vpath, follow_last, out, sizeof(out)),
+	                 want_rc);
+	if (want_rc == 0)
+		ck_assert_str_eq(out, want);
+}
+
+/* path_resolve's walk: links relative, absolute, behind "..", at depth, loops. */
+START_TEST(resolve_walk)
+{
+	char root[] = "/tmp/check_sftp_path.XXXXXX", p[8192], deep[4096] = "";
+	int rootfd, fds;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	rootfd = open(root, O_PATH | O_DIRECTORY);
+	ck_assert_int_ge(rootfd, 0);
+	ck_assert_int_eq(mkdirat(rootfd, "a", 0755), 0);
+	ck_assert_int_eq(mkdirat(rootfd, "a/b", 0755), 0);
+	ck_assert_int_eq(mkdirat(rootfd, "a/b/c", 0755), 0);
+	ck_assert_int_eq(symlinkat("../a/b", rootfd, "a/l"), 0);
+	ck_assert_int_eq(symlinkat("/a/b", rootfd, "abs"), 0);
+	ck_assert_int_eq(symlinkat("/y", rootfd, "x"), 0);
+	ck_assert_int_eq(symlinkat("/x", rootfd, "y"), 0);
+	ck_assert_int_eq(symlinkat("../../../../..", rootfd, "a/b/up"), 0);
+	close(openat(rootfd, "f", O_CREAT | O_WRONLY, 0644));
+	/* 300 levels, a link back to /a at the bottom */
+	for (int i = 0; i < 300; i++) {
+		strlcat(deep, i ? "/d" : "d", sizeof(deep));
+		ck_assert_int_eq(mkdirat(rootfd, deep, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/l", deep);
+	ck_assert_int_eq(symlinkat("/a", rootfd, p), 0);
+	fds = open_fds();
+	resolves_to(rootfd, "/a/l/c", 1, 0, "/a/b/c");
+	resolves_to(rootfd, "/abs/c", 1, 0, "/a/b/c");
+	resolves_to(rootfd, "/abs", 0, 0, "/abs");
+	resolves_to(rootfd, "/abs", 1, 0, "/a/b");
+	resolves_to(rootfd, "/a/b/../l/c", 1, 0, "/a/b/c");
+	resolves_to(rootfd, "/a/b/c/../../l/./c/..", 1, 0, "/a/b");
+	resolves_to(rootfd, "/a/missing/../b/c", 1, 0, "/a/b/c");
+	resolves_to(rootfd, "/a/b/up/a/l", 1, 0, "/a/b"); /* ".." past the root */
+	resolves_to(rootfd, "/f/x", 1, 0, "/f/x");        /* not a directory */
+	resolves_to(rootfd, "/x", 1, ELOOP, NULL);
+	resolves_to(rootfd, "/x", 0, 0, "/x");
+	snprintf(p, sizeof(p), "/%s/l/b/c", deep);
+	resolves_to(rootfd, p, 1, 0, "/a/b/c");
+	snprintf(p, sizeof(p), "/%s/../d/l", deep);
+	resolves_to(rootfd, p, 1, 0, "/a");
+	ck_assert_int_eq(open_fds(), fds);
+	close(rootfd);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(p), 0);
+}
+END_TEST
+
 START_TEST(engine_confinement)
 {
 	struct tsrv t;
@@ -286,6 +360,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("resolution");
 	tcase_add_test(tc, resolve_stays_in_root);
+	tcase_add_test(tc, resolve_walk);
 	tcase_add_test(tc, engine_confinement);
 	tcase_add_test(tc, engine_readdir_root_parent);
 	suite_add_tcase(s, tc);
