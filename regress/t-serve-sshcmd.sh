@@ -143,6 +143,15 @@ check "scp -r creates directories as the mapped uid" test \
 scp_pw -r carol@127.0.0.1:tree "$T/tree.back" >"$T/scp4.out" 2>&1
 check "scp -r download exits 0" test $? -eq 0
 check "scp -r download copies the tree" diff -r "$T/tree" "$T/tree.back"
+# a symlink back up the tree: reported once, not followed until the path is too
+# long (OpenSSH's scp would send the tree again at every level)
+ln -s ../.. "$H/tree/sub/deeper/loop"
+scp_pw -r carol@127.0.0.1:tree "$T/tree.loop" >"$T/scp5.out" 2>&1
+check "scp -r of a tree with a loop exits 1" test $? -eq 1
+check "scp -r names the loop" grep -q "tree/sub/deeper/loop: directory loop: it is /tree" \
+	"$T/scp5.out"
+check "scp -r of a tree with a loop copies the tree once" diff -r "$T/tree" "$T/tree.loop"
+rm "$H/tree/sub/deeper/loop"
 # scp -O sends the remote path as written: the user quotes it for the far side
 scp_pw "$T/tree/1.txt" "carol@127.0.0.1:tree/sub/new\ name.txt" >/dev/null 2>&1
 check "scp to an escaped path with a space" cmp "$T/tree/1.txt" "$H/tree/sub/new name.txt"

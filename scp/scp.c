@@ -55,6 +55,9 @@ struct scp {
 	char line[SCP_LINE_MAX];
 	/* The current path: each directory level appends "/name" and cuts it back. */
 	char path[SFTP_PATH_MAX];
+	/* The resolved paths of the directories being sent, outermost first. */
+	char *dirs[SCP_DEPTH_MAX];
+	unsigned ndirs;
 };
 
 /* Times of a T line, for the next C or D. */
@@ -896,6 +899,40 @@ send_entries(struct scp *sc, const struct scp_names *nm, unsigned depth)
 	return 0;
 }
 
+/*
+ * Whether sc->path is, through a symlink, a directory being sent already: 0 and
+ * pushed onto sc->dirs (the caller pops), 1 when refused (reported), -1 fatal.
+ * OpenSSH's scp follows such a link until the path is too long, sending the
+ * tree again at every level; rsync and cp -r stop at the loop, as here.
+ */
+static int
+enter_dir(struct scp *sc)
+{
+	char real[SFTP_PATH_MAX];
+	int rc = sftp_local_resolve(sc->l, sc->path, real, sizeof(real));
+
+	if (rc != SSH_FX_OK)
+		return refuse(sc, "cannot resolve the path");
+	for (unsigned i = 0; i < sc->ndirs; i++)
+		if (strcmp(sc->dirs[i], real) == 0)
+			return send_err(sc,
+			                "%s: directory loop: it is %.1024s, being sent "
+			                "already",
+			                sc->path, real) != 0
+			           ? -1
+			           : 1;
+	if (sc->ndirs >= SCP_DEPTH_MAX || (sc->dirs[sc->ndirs] = strdup(real)) == NULL)
+		return refuse(sc, "out of memory");
+	sc->ndirs++;
+	return 0;
+}
+
+static void
+leave_dir(struct scp *sc)
+{
+	free(sc->dirs[--sc->ndirs]);
+}
+
 /* OpenSSH's rsource(): T (with -p), D, the entries, E. */
 static int
 send_dir(struct scp *sc, const struct sftp_attrs *a, unsigned depth)
@@ -906,6 +943,8 @@ send_dir(struct scp *sc, const struct sftp_attrs *a, unsigned depth)
 
 	if (depth + 1 >= SCP_DEPTH_MAX)
 		return send_err(sc, "%s: too many directory levels", sc->path);
+	if ((rc = enter_dir(sc)) != 0)
+		return rc < 0 ? -1 : 0;
 	rc = send_name(sc, name, sizeof(name));
 	if (rc == 0)
 		rc = list_dir(sc, &nm);
@@ -914,6 +953,7 @@ send_dir(struct scp *sc, const struct sftp_attrs *a, unsigned depth)
 	if (rc == 0)
 		rc = send_entries(sc, &nm, depth);
 	names_free(&nm);
+	leave_dir(sc);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (out_all(sc, "E\n", 2) != 0)

@@ -210,6 +210,22 @@ sftp_local_stat(struct sftp_local *l, const char *path, struct sftp_attrs *a)
 }
 
 int
+sftp_local_resolve(struct sftp_local *l, const char *path, char *out, size_t outsz)
+{
+	struct vpath v;
+
+	l->err[0] = '\0';
+	v.err = 0;
+	v.dir_syntax = 0;
+	if (vpath_normalize(l->s->cwd, path, strlen(path), v.p, sizeof(v.p)) != 0)
+		return SSH_FX_NO_SUCH_FILE;
+	vpath_follow(l->s, &v, 1);
+	if (v.err != 0 || strlcpy(out, v.p, outsz) >= outsz)
+		return SSH_FX_FAILURE;
+	return SSH_FX_OK;
+}
+
+int
 sftp_local_realpath(struct sftp_local *l, const char *path, char *out, size_t outsz)
 {
 	struct lreply rep;

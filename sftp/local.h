@@ -44,6 +44,11 @@ uint32_t sftp_local_max_rw(const struct sftp_local *l);
 
 int sftp_local_stat(struct sftp_local *l, const char *path, struct sftp_attrs *a);
 int sftp_local_realpath(struct sftp_local *l, const char *path, char *out, size_t outsz);
+/*
+ * path with every symlink followed, as the engine resolves it under its root:
+ * the one name of the entry it leads to (REALPATH is lexical, as in SFTPGo).
+ */
+int sftp_local_resolve(struct sftp_local *l, const char *path, char *out, size_t outsz);
 int sftp_local_open(struct sftp_local *l, const char *path, uint32_t pflags,
                     const struct sftp_attrs *a, struct sftp_lhandle *h);
 int sftp_local_read(struct sftp_local *l, const struct sftp_lhandle *h, uint64_t off,

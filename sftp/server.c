@@ -337,13 +337,13 @@ srv_open_parent(struct sftp_server *s, const char *vpath, const char **base)
 
 /* Links are resolved under the root the path lives in, then put back under it. */
 void
-vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last)
+vpath_follow(struct sftp_server *s, struct vpath *v, int follow_last)
 {
 	char out[SFTP_PATH_MAX];
 	const char *sub;
 	int err, folder, root;
 
-	if (!s->strict || v->err != 0)
+	if (v->err != 0)
 		return;
 	if ((root = srv_root(s, v->p, &sub, &folder)) < 0) {
 		v->err = errno;
@@ -363,6 +363,14 @@ vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last)
 		v->err = err;
 	else
 		strlcpy(v->p, out, sizeof(v->p));
+}
+
+/* Only with per-directory rules: else the kernel resolves links in the root. */
+void
+vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last)
+{
+	if (s->strict)
+		vpath_follow(s, v, follow_last);
 }
 
 struct handle *

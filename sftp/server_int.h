@@ -139,6 +139,8 @@ struct handle *get_handle(struct sftp_server *s, struct rbuf *r, enum handle_kin
  * checked there, and every open then refuses symlinks. v->err on failure.
  */
 void vpath_resolve(struct sftp_server *s, struct vpath *v, int follow_last);
+/* The same resolution whatever the rules (scp's loop check needs it always). */
+void vpath_follow(struct sftp_server *s, struct vpath *v, int follow_last);
 
 /*
  * Every path of the engine reaches the file system through these: the root is the

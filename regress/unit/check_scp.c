@@ -880,6 +880,52 @@ START_TEST(source_recursive_tree)
 }
 END_TEST
 
+/* A symlink back to a directory being sent is reported, not followed (OpenSSH
+ * would send t again inside sub/up until the path is too long); a link to a
+ * directory that is not being sent is followed, up to the loop it closes. */
+START_TEST(source_directory_loop)
+{
+	struct tsrv t;
+	struct cl c;
+	char p[512];
+
+	scp_setup(&t, NULL);
+	make_tree(&t);
+	host_path(&t, "t/sub/up", p, sizeof(p));
+	ck_assert_int_eq(symlink("/t", p), 0);
+	START(&c, &t, "-r", "-f", "/t");
+	cl_send(&c, "", 1);
+	cl_expect_ok(&c, "D0755 0 t\n");
+	cl_expect_ok(&c, "C0644 1 a\n");
+	cl_expect_data_ok(&c, "A", 1);
+	cl_expect_ok(&c, "D0755 0 empty\n");
+	cl_expect_ok(&c, "E\n");
+	cl_expect_ok(&c, "D0700 0 sub\n");
+	cl_expect_ok(&c, "C0600 2 b\n");
+	cl_expect_data_ok(&c, "BB", 2);
+	cl_err(&c, "/t/sub/up: directory loop: it is /t, being sent already");
+	cl_expect_ok(&c, "E\n");
+	cl_expect_ok(&c, "E\n");
+	ck_assert_int_eq(cl_end(&c), 1);
+	/* sent from sub: up (t) is not being sent, followed; t/sub is, not */
+	START(&c, &t, "-r", "-f", "/t/sub");
+	cl_send(&c, "", 1);
+	cl_expect_ok(&c, "D0700 0 sub\n");
+	cl_expect_ok(&c, "C0600 2 b\n");
+	cl_expect_data_ok(&c, "BB", 2);
+	cl_expect_ok(&c, "D0755 0 up\n");
+	cl_expect_ok(&c, "C0644 1 a\n");
+	cl_expect_data_ok(&c, "A", 1);
+	cl_expect_ok(&c, "D0755 0 empty\n");
+	cl_expect_ok(&c, "E\n");
+	cl_err(&c, "/t/sub/up/sub: directory loop: it is /t/sub, being sent already");
+	cl_expect_ok(&c, "E\n");
+	cl_expect_ok(&c, "E\n");
+	ck_assert_int_eq(cl_end(&c), 1);
+	tsrv_close(&t);
+}
+END_TEST
+
 /* "t/" and "t/." name t; the root has no name a sink would accept. */
 START_TEST(source_directory_names)
 {
@@ -1152,6 +1198,7 @@ main(void)
 	tcase_add_test(source, source_single_file);
 	tcase_add_test(source, source_large_file);
 	tcase_add_test(source, source_recursive_tree);
+	tcase_add_test(source, source_directory_loop);
 	tcase_add_test(source, source_directory_names);
 	tcase_add_test(source, source_missing_file);
 	tcase_add_test(source, source_directory_without_r);
