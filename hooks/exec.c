@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ struct hproc {
 	TAILQ_ENTRY(hproc) link;
 	enum hook_class cls;
 	char **argv, **envp; /* deep copies (envp wiped: it may hold a password) */
-	long long uid, gid;
+	long long uid_v, gid_v;
 	int timeout_s;
 	size_t cap;
 	hook_done_fn done;
@@ -38,13 +39,29 @@ struct hproc {
 	int64_t start_ms;
 	struct hook_result r;
 	size_t out_alloc;
+	/* the spawn, prepared on the loop, run on the spawner thread (or inline) */
+	struct hooks_lowjob job;
+	char *spawn_path, **spawn_av, uid[24], gid[24]; /* the last two: argv */
+	int spawn_fds[4], child_fds[3]; /* child_fds: the loop closes them after */
+	pid_t spawned_pid;              /* written by the spawner, read in done() */
+	int spawn_errno, starting;
 };
 
 TAILQ_HEAD(hproc_list, hproc);
+/* running: started or being started (pid 0 until the spawner is done) */
 static struct hproc_list running = TAILQ_HEAD_INITIALIZER(running);
 static struct hproc_list queued = TAILQ_HEAD_INITIALIZER(queued);
 static int n_running[HOOK_CLASSES], n_queued[HOOK_CLASSES];
 static int stopped; /* classes hooks_exec_stop() ended: nothing new starts */
+/* Exits reaped while spawns were pending: a program can end before the loop
+ * learns its pid from the spawner. Only kept while n_starting > 0, so a pid
+ * recorded here is not a reused one. */
+#define EARLY_MAX 64
+static struct {
+	pid_t pid;
+	int status;
+} early[EARLY_MAX];
+static int n_early, n_starting;
 
 /* Per class: how many programs run at once, how many wait. A put -r of a few
  * hundred small files reaches the monitor as one burst of events: the
@@ -89,6 +106,8 @@ hproc_free(struct hproc *h)
 		close(h->out_fd);
 	if (h->err_fd >= 0)
 		close(h->err_fd);
+	free(h->spawn_path);
+	free(h->spawn_av);
 	hooks_vec_free(h->argv, 0);
 	hooks_vec_free(h->envp, 1);
 	if (h->r.out != NULL) {
@@ -195,10 +214,15 @@ find_running(pid_t pid)
 int
 hooks_child_exited(pid_t pid, int status)
 {
-	struct hproc *h = find_running(pid);
+	struct hproc *h = pid > 0 ? find_running(pid) : NULL;
 
-	if (h == NULL)
+	if (h == NULL) {
+		if (n_starting > 0 && n_early < EARLY_MAX) {
+			early[n_early].pid = pid;
+			early[n_early++].status = status;
+		}
 		return 0;
+	}
 	TAILQ_REMOVE(&running, h, link);
 	n_running[h->cls]--;
 	h->r.status = status;
@@ -229,72 +253,112 @@ run_failed(struct hproc *h, const char *why)
 	finish(h);
 }
 
-/*
- * A notification runs in the background (SFTPGo does not wait for it either): at
- * nice 19 it takes the CPU the transfers leave, instead of a share per process
- * (16 of them at the server's priority would get 16 shares against the one of a
- * session and of its worker). Done as soon as posix_spawn returns, when
- * sftpgo-hookexec has just been exec'd: its loading and the program's run are
- * at the low priority, while the vfork part the monitor waits for is not.
- * Authentication programs, which a login waits for, keep the server's priority.
- */
-static void
-lower_priority(const struct hproc *h)
+/* A pid the reaper saw exit before the spawner's result came: its status. */
+static int
+take_early(pid_t pid, int *status)
 {
-	if (h->pid > 0 && h->cls == HOOK_NOTIFY &&
-	    setpriority(PRIO_PROCESS, (id_t)h->pid, HOOK_NOTIFY_NICE) != 0)
-		log_debug("hook %s: cannot lower its priority: %s", h->argv[0],
-		          strerror(errno));
+	for (int i = 0; i < n_early; i++)
+		if (early[i].pid == pid) {
+			*status = early[i].status;
+			early[i] = early[--n_early];
+			return 1;
+		}
+	return 0;
 }
 
-/* fd 0 /dev/null, 1 stdout pipe or /dev/null, 2 /dev/null, 3 the exec error pipe */
-static int
-start(struct hproc *h)
+static void
+close_child_fds(struct hproc *h)
 {
-	char path[4096], uid[24], gid[24];
-	int out[2] = {-1, -1}, errp[2] = {-1, -1};
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; i < 3; i++)
+		if (h->child_fds[i] >= 0) {
+			close(h->child_fds[i]);
+			h->child_fds[i] = -1;
+		}
+}
+
+/*
+ * fd 0 /dev/null, 1 stdout pipe or /dev/null, 2 /dev/null, 3 the exec error pipe;
+ * argv: sftpgo-hookexec UID GID PROGRAM ARGS. 0, or -1 with errno.
+ */
+static int
+prepare(struct hproc *h)
+{
+	char path[4096];
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, null;
+	size_t n = 0;
 
 	h->start_ms = monotonic_ms();
 	if (snprintf(path, sizeof(path), "%s/sftpgo-hookexec", H.libexec_dir) >=
-	        (int)sizeof(path) ||
-	    null < 0 || (h->cap > 0 && pipe2(out, O_CLOEXEC) != 0) ||
-	    pipe2(errp, O_CLOEXEC) != 0) {
-		if (null >= 0)
-			close(null);
-		for (int i = 0; i < 2; i++) {
-			if (out[i] >= 0)
-				close(out[i]);
-			if (errp[i] >= 0)
-				close(errp[i]);
-		}
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
 		return -1;
 	}
-	snprintf(uid, sizeof(uid), "%lld", h->uid);
-	snprintf(gid, sizeof(gid), "%lld", h->gid);
-	size_t n = 0;
 	while (h->argv[n] != NULL)
 		n++;
-	char **av = calloc(n + 4, sizeof(*av));
-	if (av != NULL) {
-		av[0] = "sftpgo-hookexec";
-		av[1] = uid;
-		av[2] = gid;
-		for (size_t i = 0; i < n; i++)
-			av[3 + i] = h->argv[i];
-		const int fds[] = {null, out[1] >= 0 ? out[1] : null, null, errp[1]};
-		h->pid = spawn_fds(path, av, h->envp, fds, 4);
-		free(av);
-		lower_priority(h);
-	}
-	close(null);
-	if (out[1] >= 0)
-		close(out[1]);
-	close(errp[1]);
-	h->out_fd = out[0];
-	h->err_fd = errp[0];
-	if (av == NULL || h->pid < 0)
+	if ((h->spawn_path = strdup(path)) == NULL ||
+	    (h->spawn_av = calloc(n + 4, sizeof(*h->spawn_av))) == NULL)
 		return -1;
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		return -1;
+	h->child_fds[0] = null;
+	if (h->cap > 0 && pipe2(out, O_CLOEXEC) != 0)
+		return -1;
+	h->out_fd = out[0];
+	h->child_fds[1] = out[1];
+	if (pipe2(errp, O_CLOEXEC) != 0)
+		return -1;
+	h->err_fd = errp[0];
+	h->child_fds[2] = errp[1];
+	snprintf(h->uid, sizeof(h->uid), "%lld", h->uid_v);
+	snprintf(h->gid, sizeof(h->gid), "%lld", h->gid_v);
+	h->spawn_av[0] = "sftpgo-hookexec";
+	h->spawn_av[1] = h->uid;
+	h->spawn_av[2] = h->gid;
+	for (size_t i = 0; i < n; i++)
+		h->spawn_av[3 + i] = h->argv[i];
+	h->spawn_fds[0] = null;
+	h->spawn_fds[1] = out[1] >= 0 ? out[1] : null;
+	h->spawn_fds[2] = null;
+	h->spawn_fds[3] = errp[1];
+	return 0;
+}
+
+/* On the spawner thread (or inline): only the spawn fields. */
+static void
+spawn_run(struct hooks_lowjob *j)
+{
+	struct hproc *h = (struct hproc *)((char *)j - offsetof(struct hproc, job));
+
+	h->spawned_pid = spawn_fds(h->spawn_path, h->spawn_av, h->envp, h->spawn_fds, 4);
+	h->spawn_errno = h->spawned_pid < 0 ? errno : 0;
+}
+
+/* It could not be started: out of the running list, its caller told why. */
+static void
+spawn_failed(struct hproc *h, int err)
+{
+	char why[300];
+
+	close_child_fds(h);
+	TAILQ_REMOVE(&running, h, link);
+	n_running[h->cls]--;
+	snprintf(why, sizeof(why), "cannot start %s: %s/sftpgo-hookexec: %s", h->argv[0],
+	         H.libexec_dir, strerror(err));
+	run_failed(h, why);
+}
+
+/* Back on the loop with the pid: what is read, the deadline, an early exit. */
+static int
+spawned(struct hproc *h)
+{
+	int status;
+
+	close_child_fds(h);
+	if (h->spawned_pid < 0) {
+		spawn_failed(h, h->spawn_errno);
+		return -1;
+	}
+	h->pid = h->spawned_pid;
 	io_set_nonblock(h->err_fd);
 	if (h->out_fd >= 0) {
 		io_set_nonblock(h->out_fd);
@@ -306,25 +370,55 @@ start(struct hproc *h)
 	h->timer = evtimer_new(H.base, on_deadline, h);
 	if (h->timer != NULL)
 		evtimer_add(h->timer, &tv);
-	if ((h->out_fd >= 0 && h->ev == NULL) || h->timer == NULL) {
-		kill_group(h); /* reaped as usual; finish() reports the kill */
+	if ((h->out_fd >= 0 && h->ev == NULL) || h->timer == NULL)
 		h->r.timed_out = 1;
-	}
+	if (h->r.timed_out)    /* no watch on it, or stopped while it was starting */
+		kill_group(h); /* reaped as usual; finish() reports the kill */
+	if (take_early(h->pid, &status))
+		hooks_child_exited(h->pid, status);
 	return 0;
 }
 
 static void
+spawn_done(struct hooks_lowjob *j)
+{
+	struct hproc *h = (struct hproc *)((char *)j - offsetof(struct hproc, job));
+
+	h->starting = 0;
+	n_starting--;
+	int failed = spawned(h) != 0; /* takes its early exit, if any, first */
+	if (n_starting == 0)
+		n_early = 0;
+	if (failed)
+		start_queued(); /* its slot is free again */
+}
+
+/*
+ * Notification programs are started by the spawner thread at their low priority
+ * (hooks/spawner.c); authentication programs, which a login waits for, inline at
+ * the server's.
+ */
+static void
 launch(struct hproc *h)
 {
-	if (start(h) != 0) {
-		char why[300];
-		snprintf(why, sizeof(why), "cannot start %s: %s/sftpgo-hookexec: %s",
-		         h->argv[0], H.libexec_dir, strerror(errno));
-		run_failed(h, why);
-		return;
-	}
 	TAILQ_INSERT_TAIL(&running, h, link);
 	n_running[h->cls]++;
+	if (prepare(h) != 0) {
+		spawn_failed(h, errno);
+		return;
+	}
+	h->job.run = spawn_run;
+	h->job.done = spawn_done;
+	if (h->cls == HOOK_NOTIFY) {
+		h->starting = 1;
+		n_starting++;
+		if (hooks_spawner_submit(&h->job) == 0)
+			return;
+		h->starting = 0;
+		n_starting--;
+	}
+	spawn_run(&h->job);
+	spawned(h);
 }
 
 static void
@@ -361,9 +455,10 @@ hooks_exec(enum hook_class c, char *const argv[], char *const envp[], long long 
 	if (h == NULL)
 		return -1;
 	h->out_fd = h->err_fd = -1;
+	h->child_fds[0] = h->child_fds[1] = h->child_fds[2] = -1;
 	h->cls = c;
-	h->uid = uid;
-	h->gid = gid;
+	h->uid_v = uid;
+	h->gid_v = gid;
 	h->timeout_s = timeout_s;
 	h->cap = out_cap;
 	h->done = done;
@@ -429,6 +524,8 @@ hooks_exec_shutdown(void)
 		n_queued[h->cls]--;
 		run_failed(h, "server shutting down");
 	}
+	/* the spawns in flight end first: every program left has its pid */
+	hooks_spawner_shutdown();
 	/* after the loop: nothing else reaps them now, and SIGKILL is quick */
 	while ((h = TAILQ_FIRST(&running)) != NULL) {
 		int status = 0;

@@ -53,8 +53,7 @@ past_drain(void)
 static const int queue_max[HOOK_CLASSES] = {HOOK_NOTIFY_QUEUE_MAX, 64};
 static pthread_t threads[HTTP_THREADS];
 static int nthreads;
-static int res_r = -1, res_w = -1;
-static struct event *res_ev;
+static struct hooks_results res = HOOKS_RESULTS_INIT;
 /* SSL_CERT_FILE and SSL_CERT_DIR of the server's environment, read at start: as
  * in SFTPGo (Go's crypto/x509 on Linux), each replaces its part of the system
  * store (libcurl's bundle file, its certificate directory). NULL: the system's. */
@@ -165,12 +164,7 @@ http_thread(void *arg)
 			perform(q);
 		else
 			snprintf(q->r.err, sizeof(q->r.err), "server shutting down");
-		ssize_t w;
-		do
-			w = write(res_w, &q, sizeof(q));
-		while (w < 0 && errno == EINTR);
-		if (w != (ssize_t)sizeof(q))
-			log_error("hooks: lost an HTTP result");
+		hooks_results_post(&res, q, "an HTTP");
 	}
 }
 
@@ -206,28 +200,19 @@ on_result(evutil_socket_t fd, short what, void *arg)
 int
 hooks_http_start(char *err, size_t errlen)
 {
-	int p[2];
-
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		snprintf(err, errlen, "cannot initialise libcurl");
 		return -1;
 	}
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+	if (hooks_results_open(&res, on_result) != 0) {
+		snprintf(err, errlen, "cannot watch the HTTP results: %s",
+		         strerror(errno));
 		return -1;
 	}
-	res_r = p[0];
-	res_w = p[1];
 	free(ca_file);
 	free(ca_dir);
 	ca_file = env_path("SSL_CERT_FILE");
 	ca_dir = env_path("SSL_CERT_DIR");
-	io_set_nonblock(res_r);
-	res_ev = event_new(H.base, res_r, EV_READ | EV_PERSIST, on_result, NULL);
-	if (res_ev == NULL || event_add(res_ev, NULL) != 0) {
-		snprintf(err, errlen, "cannot watch the HTTP results");
-		return -1;
-	}
 	stopping = 0;
 	for (int i = 0; i < HTTP_THREADS; i++) {
 		if (pthread_create(&threads[i], NULL, http_thread, NULL) != 0) {
@@ -298,16 +283,7 @@ hooks_http_shutdown(void)
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
 	nthreads = 0;
-	if (res_r >= 0)
-		on_result(res_r, EV_READ, NULL);
-	if (res_ev != NULL)
-		event_free(res_ev);
-	res_ev = NULL;
-	if (res_r >= 0)
-		close(res_r);
-	if (res_w >= 0)
-		close(res_w);
-	res_r = res_w = -1;
+	hooks_results_close(&res, on_result);
 	free(ca_file);
 	free(ca_dir);
 	ca_file = ca_dir = NULL;

@@ -20,7 +20,9 @@ make_sysuser "$U2" || skip_all "cannot create system users"
 HPORT=$((PORT_BASE + 121))
 RECLOG=$T/act/actions.log
 . "$top_srcdir/regress/hooks-lib.sh"
-ACTION_PRELUDE='case "$3" in *hang*) sleep 30 ;; *afail*) exit 3 ;; esac' write_recorder "$T/action.sh"
+# each run notes its nice value (field 19 of its stat) in nice.log
+ACTION_PRELUDE="cut -d' ' -f19 /proc/\$\$/stat >>'$T/act/nice.log'
+"'case "$3" in *hang*) sleep 30 ;; *afail*) exit 3 ;; esac' write_recorder "$T/action.sh"
 check "the HTTP receiver starts" start_receiver
 
 serve_config 120 "\"enable_scp\": true, \"enabled_ssh_commands\": [\"sha256sum\", \"scp\", \"pwd\"],
@@ -68,6 +70,8 @@ check "upload: one HTTP GET" wait_http 1
 check "upload: query string byte for byte" test "$(http_path 1)" = \
 	"/notify?action=upload&file_size=65535&local_file=true&path=$ENC_HOME%2Ff.txt&src=test&username=bob"
 check "upload: GET, no body" test "$(http_field 1 method)/$(http_field 1 body)" = "GET/"
+check "the command runs at nice 19 (started by the spawner thread)" \
+	test "$(cat "$T/act/nice.log")" = 19
 
 printf 'get /f.txt %s\n' "$T/back" | sftp_pw bob pw >/dev/null
 check "download: the command ran" wait_records 2
