@@ -219,7 +219,8 @@ sftp_local_resolve(struct sftp_local *l, const char *path, char *out, size_t out
 	v.dir_syntax = 0;
 	if (vpath_normalize(l->s->cwd, path, strlen(path), v.p, sizeof(v.p)) != 0)
 		return SSH_FX_NO_SUCH_FILE;
-	vpath_follow(l->s, &v, 1);
+	if (l->s->obj == NULL) /* an object store has no links: the name is the path */
+		vpath_follow(l->s, &v, 1);
 	if (v.err != 0 || strlcpy(out, v.p, outsz) >= outsz)
 		return SSH_FX_FAILURE;
 	return SSH_FX_OK;

@@ -47,6 +47,7 @@ int sftp_local_realpath(struct sftp_local *l, const char *path, char *out, size_
 /*
  * path with every symlink followed, as the engine resolves it under its root:
  * the one name of the entry it leads to (REALPATH is lexical, as in SFTPGo).
+ * On an object store, which has no links, the normalized path.
  */
 int sftp_local_resolve(struct sftp_local *l, const char *path, char *out, size_t outsz);
 int sftp_local_open(struct sftp_local *l, const char *path, uint32_t pflags,
