@@ -1310,7 +1310,8 @@ class Bench:
             ways in session 11: 1.74 apart, 1.78 as threads, one run each)."""
             p = subprocess.Popen([sys.executable, "-c", HAMMER, str(srv.http_port),
                                   str(API_CLIENTS)], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, text=True)
+                                 stdout=subprocess.PIPE, text=True,
+                                 preexec_fn=_normal_priority)
             try:
                 if p.stdout.readline().strip() != "ready":
                     raise BenchError("the API clients did not start")
