@@ -32,6 +32,14 @@ s3_int(const json_t *s3, const char *k)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
+const char *
+monitor_worker_program(const struct sftpgo_user *u)
+{
+	long long p = cloud_provider(u->filesystem);
+
+	return p == 1 || p == 2 ? "sftpgo-worker-cloud" : "sftpgo-worker";
+}
+
 char *
 monitor_cloud_log_prefix(const struct sftpgo_user *u)
 {

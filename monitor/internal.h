@@ -175,6 +175,9 @@ struct wp_settings;
 /* u's FS path prefix when u is a cloud user (malloc'd: "/" + key_prefix on S3,
  * key_prefix on GCS), else NULL. */
 char *monitor_cloud_log_prefix(const struct sftpgo_user *u);
+/* The worker program for u: sftpgo-worker-cloud for S3 and GCS users, else
+ * sftpgo-worker (without libcurl and libxml2: worker/nocloud.c). */
+const char *monitor_worker_program(const struct sftpgo_user *u);
 int monitor_cloud_settings(struct wp_settings *ws, const struct sftpgo_user *u,
                            char *secret, size_t secretsz, char **creds, char *err,
                            size_t errlen);

@@ -89,10 +89,11 @@ scan_ids(const struct sftpgo_user *u, const struct uid0_map *uid0, long long *ui
 
 /* Starts the worker, sends its settings and the folders' fds, reads its events. */
 static int
-scan_run(const char *libexec_dir, const char *js, const struct mfolders *mf,
-         int64_t *files, int64_t *size, char *err, size_t errlen)
+scan_run(const char *libexec_dir, const char *prog, const char *js,
+         const struct mfolders *mf, int64_t *files, int64_t *size, char *err,
+         size_t errlen)
 {
-	char *const argv[] = {"sftpgo-worker", "--monitor-fd", "3", NULL};
+	char *const argv[] = {(char *)prog, "--monitor-fd", "3", NULL};
 	int ctl[2], status = 0, done = 0;
 	char *body;
 	size_t len;
@@ -101,10 +102,10 @@ scan_run(const char *libexec_dir, const char *js, const struct mfolders *mf,
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -1;
 	}
-	pid_t pid = spawn_libexec(libexec_dir, "sftpgo-worker", argv, -1, ctl[1]);
+	pid_t pid = spawn_libexec(libexec_dir, prog, argv, -1, ctl[1]);
 	close(ctl[1]);
 	if (pid < 0) {
-		snprintf(err, errlen, "cannot run %s/sftpgo-worker", libexec_dir);
+		snprintf(err, errlen, "cannot run %s/%s", libexec_dir, prog);
 	} else if (frame_write(ctl[0], js, strlen(js)) == 0 &&
 	           mfolders_send(ctl[0], mf) == 0) {
 		while ((body = frame_read(ctl[0], SCAN_EVENT_MAX, &len)) != NULL) {
@@ -141,7 +142,8 @@ quota_scan_user(const struct sftpgo_user *u, const char *libexec_dir,
 		mfolders_close(&mf);
 		return -1;
 	}
-	rc = scan_run(libexec_dir, js, &mf, files, size, err, errlen);
+	rc = scan_run(libexec_dir, monitor_worker_program(u), js, &mf, files, size, err,
+	              errlen);
 	mfolders_close(&mf);
 	free(js);
 	return rc;

@@ -343,7 +343,8 @@ static int
 check_libexec(const struct sftpgo_config *cfg, const char *dir, char *err, size_t errlen)
 {
 	static const char *const progs[] = {"sftpgo-listener", "sftpgo-session",
-	                                    "sftpgo-worker", "sftpgo-httpd"};
+	                                    "sftpgo-worker", "sftpgo-worker-cloud",
+	                                    "sftpgo-httpd"};
 	size_t n = sizeof(progs) / sizeof(progs[0]) - (cfg->httpd.bind_port == 0);
 	char path[4096];
 

@@ -187,7 +187,8 @@ static void
 worker_open(struct msess *s, uint32_t channel, const char *kind, const char *command)
 {
 	int data[2] = {-1, -1}, ctl[2] = {-1, -1};
-	char *const argv[] = {"sftpgo-worker", "--monitor-fd", "3", NULL};
+	const char *prog = monitor_worker_program(s->user);
+	char *const argv[] = {(char *)prog, "--monitor-fd", "3", NULL};
 	const char *why = "cannot start the worker";
 	const char *protocol = "SFTP";
 	int exec = strcmp(kind, "exec") == 0, system = 0;
@@ -230,7 +231,7 @@ worker_open(struct msess *s, uint32_t channel, const char *kind, const char *com
 	if (js == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) != 0)
 		goto refuse;
-	pid_t pid = spawn("sftpgo-worker", argv, data[1], ctl[1]);
+	pid_t pid = spawn(prog, argv, data[1], ctl[1]);
 	close(data[1]);
 	close(ctl[1]);
 	data[1] = ctl[1] = -1;

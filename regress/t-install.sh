@@ -23,7 +23,7 @@ build() {
 }
 check "configure --prefix --sysconfdir --libexecdir; make install" build
 check "sftpgo in bindir" test -x "$P/usr/bin/sftpgo"
-for prog in sftpgo-worker sftpgo-session sftpgo-listener sftpgo-httpd; do
+for prog in sftpgo-worker sftpgo-worker-cloud sftpgo-session sftpgo-listener sftpgo-httpd; do
 	check "$prog in libexecdir/sftpgo" test -x "$P/lx/sftpgo/$prog"
 done
 check "sample config in sysconfdir" test -f "$P/etc/sftpgo/sftpgo.json"

@@ -90,6 +90,13 @@ worker_filtered() {
 	done
 }
 check "the worker runs under its filter" worker_filtered
+# worker_program PROG CURL: wpid runs PROG and maps libcurl (CURL yes) or not.
+worker_program() {
+	[ "$(basename "$(readlink "/proc/$wpid/exe")")" = "$1" ] || return 1
+	if [ "$2" = yes ]; then grep -q 'libcurl' "/proc/$wpid/maps"; else ! grep -q 'libcurl\|libxml2' "/proc/$wpid/maps"; fi
+}
+check "a local user's worker is sftpgo-worker, without libcurl or libxml2" \
+	worker_program sftpgo-worker no
 if [ -n "$HAVE_S3" ]; then
 	add_user dave "$U1" --password davepw --permissions "/:*" --fs-provider 1 \
 		--s3-bucket tb --s3-region us-east-1 --s3-access-key S3RVER \
@@ -111,6 +118,8 @@ if [ -n "$HAVE_S3" ]; then
 	check "a held S3 channel's worker starts" wait_log 'sftp worker [0-9]* started for user dave' 2
 	wpid=$(grep -o 'sftp worker [0-9]* started for user dave' "$LOG" | tail -n 1 | awk '{print $3}')
 	check "the S3 user's worker runs under its filter" worker_filtered
+	check "the S3 user's worker is sftpgo-worker-cloud, with libcurl" \
+		worker_program sftpgo-worker-cloud yes
 fi
 check "the REST API answers" wait_httpd
 api GET /api/v1/user

@@ -8,6 +8,7 @@
 mkdir -p "$T/libexec"
 ln -s "$top_srcdir/regress/fake-session.py" "$T/libexec/sftpgo-session"
 ln -s "$top_builddir/sftpgo-worker" "$T/libexec/sftpgo-worker"
+ln -s "$top_builddir/sftpgo-worker-cloud" "$T/libexec/sftpgo-worker-cloud"
 ln -s "$top_builddir/sftpgo-listener" "$T/libexec/sftpgo-listener"
 ln -s "$top_builddir/sftpgo-hookexec" "$T/libexec/sftpgo-hookexec"
 echo kbd-stall >"$T/libexec/mode"

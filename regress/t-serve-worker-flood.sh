@@ -7,6 +7,7 @@
 
 mkdir -p "$T/libexec"
 ln -s "$top_srcdir/regress/fake-worker.py" "$T/libexec/sftpgo-worker"
+ln -s "$top_srcdir/regress/fake-worker.py" "$T/libexec/sftpgo-worker-cloud"
 ln -s "$top_builddir/sftpgo-session" "$T/libexec/sftpgo-session"
 ln -s "$top_builddir/sftpgo-listener" "$T/libexec/sftpgo-listener"
 ln -s "$top_builddir/sftpgo-hookexec" "$T/libexec/sftpgo-hookexec"

@@ -101,6 +101,12 @@ EOF
 pwd
 EOF
 	check_not "start_dir cannot leave the root" grep -q -F "$R" "$T/out"
+	# sftpgo-worker has no object store (sftpgo-worker-cloud has, see t-sandbox)
+	write_settings "$T/s.json" "$R" '"fs_provider":1,"s3_bucket":"b","s3_region":"us-east-1"'
+	check_not "settings naming a bucket: sftpgo-worker refuses them" sftp_batch "$R" "$T/s.json" <<EOF
+pwd
+EOF
+	check "and says to run sftpgo-worker-cloud" grep -q 'local directories only: run sftpgo-worker-cloud' "$T/err"
 fi
 
 check_no_sanitizer flags
