@@ -479,6 +479,7 @@ main(int argc, char **argv)
 	if (st.fs_provider != 0 && (cloud = wcloud_new(&st, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "sftpgo-worker: %s\n", err);
 		log_error("%s", err);
+		sftp_settings_free(&st); /* and the S3 secret wiped with it */
 		return 1;
 	}
 	if (cloud != NULL && st.command != NULL && syscmd_is_system(st.command)) {
