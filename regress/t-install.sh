@@ -28,6 +28,7 @@ for prog in sftpgo-worker sftpgo-worker-cloud sftpgo-session sftpgo-listener sft
 done
 check "sample config in sysconfdir" test -f "$P/etc/sftpgo/sftpgo.json"
 check "man pages installed" test -f "$P/usr/share/man/man8/sftpgo.8"
+check "man sftpgo-worker-cloud is sftpgo-worker(8)" grep -qx ".so man8/sftpgo-worker.8" "$P/usr/share/man/man8/sftpgo-worker-cloud.8"
 check "systemd unit names the installed paths" \
 	grep -q "^ExecStart=$P/usr/bin/sftpgo serve --config-dir $P/etc/sftpgo " \
 	"$P/usr/lib/systemd/system/sftpgo.service"
