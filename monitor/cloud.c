@@ -32,12 +32,13 @@ s3_int(const json_t *s3, const char *k)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
 }
 
+/* The same test as monitor_cloud_settings: whoever gets cloud settings gets the
+ * program that can serve them. */
 const char *
 monitor_worker_program(const struct sftpgo_user *u)
 {
-	long long p = cloud_provider(u->filesystem);
-
-	return p == 1 || p == 2 ? "sftpgo-worker-cloud" : "sftpgo-worker";
+	return cloud_provider(u->filesystem) != 0 ? "sftpgo-worker-cloud"
+	                                          : "sftpgo-worker";
 }
 
 char *
